@@ -1,0 +1,462 @@
+"""Reading the curated fixtures into the registry, through the services.
+
+The fixtures (CSV and YAML, one file per resource type; see fixtures/README.md) are read into
+plain specs, checked as a whole (every problem reported with its file and line), then applied:
+each resource is created or updated only when it differs from what the registry holds, so a
+second load changes nothing and appends no change row.
+"""
+
+import csv
+import datetime
+import hashlib
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from registry import services
+from registry.models import Instrument, Jurisdiction, Listing, Schedule
+from registry.representations import represent
+from substances import chemistry
+from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.validators import CAS_RE, UID_RE, cas_check_digit
+
+FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
+
+CSV_FILES = {
+    "jurisdiction": "jurisdictions.csv",
+    "schedule": "schedules.csv",
+    "instrument": "instruments.csv",
+    "substance": "substances.csv",
+    "name": "names.csv",
+    "precursor_use": "precursor_uses.csv",
+    "listing": "listings.csv",
+}
+CLASSES_FILE = "classes.yaml"
+
+REQUIRED = {
+    "jurisdiction": ("uid", "code", "name"),
+    "schedule": ("uid", "jurisdiction", "code", "name", "regime"),
+    "instrument": ("uid", "jurisdiction"),
+    "substance": ("uid", "name_en", "kind"),
+    "name": ("substance", "name", "language"),
+    "precursor_use": ("uid", "precursor"),
+    "listing": ("uid", "schedule", "effective_from", "listed_by"),
+}
+
+
+@dataclass
+class Row:
+    """One resource as the fixtures describe it, with where it was read."""
+
+    where: str
+    values: dict[str, Any]
+
+
+@dataclass
+class Fixtures:
+    rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+
+def name_uid(substance: str, language: str, name: str) -> str:
+    """A name's uid, derived from what it is, so a rebuilt database gives it the same one."""
+    digest = hashlib.sha1(f"{substance}|{language}|{name}".encode()).hexdigest()[:12]
+    return f"n-{digest}"
+
+
+def _date(value: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def read_fixtures(directory: Path = FIXTURES_DIR) -> Fixtures:
+    """Read every fixture file and check it; nothing is written."""
+    fx = Fixtures()
+    for rtype, filename in CSV_FILES.items():
+        path = directory / filename
+        if not path.exists():
+            fx.problem(f"fixtures/{filename}", "file is missing")
+            continue
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            for record in reader:
+                where = f"fixtures/{filename}:{reader.line_num}"
+                values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+                for column in REQUIRED[rtype]:
+                    if not values.get(column):
+                        fx.problem(where, f"'{column}' is empty")
+                fx.rows[rtype].append(Row(where, values))
+    path = directory / CLASSES_FILE
+    if path.exists():
+        with path.open(encoding="utf-8") as handle:
+            for index, spec in enumerate(yaml.safe_load(handle) or []):
+                fx.rows["class"].append(Row(f"fixtures/{CLASSES_FILE}[{index}]", spec))
+    else:
+        fx.problem(f"fixtures/{CLASSES_FILE}", "file is missing")
+    for row in fx.rows["name"]:
+        v = row.values
+        v["uid"] = name_uid(v.get("substance", ""), v.get("language", ""), v.get("name", ""))
+    _check(fx)
+    return fx
+
+
+def _check(fx: Fixtures) -> None:
+    uids: dict[str, set[str]] = {}
+    for rtype, rows in fx.rows.items():
+        seen: dict[str, str] = {}
+        for row in rows:
+            uid = str(row.values.get("uid", ""))
+            if not UID_RE.match(uid):
+                fx.problem(row.where, f"uid {uid!r} is not a valid uid")
+            if uid in seen:
+                fx.problem(row.where, f"uid {uid} is used again (first at {seen[uid]})")
+            seen[uid] = row.where
+        uids[rtype] = set(seen)
+
+    def ref(row: Row, column: str, rtype: str, required: bool = False) -> None:
+        value = row.values.get(column, "")
+        if value and value not in uids.get(rtype, set()):
+            fx.problem(row.where, f"{column} {value!r} is not a known {rtype}")
+        elif required and not value:
+            fx.problem(row.where, f"{column} is empty")
+
+    def dates(row: Row, *columns: str) -> None:
+        for column in columns:
+            try:
+                _date(row.values.get(column, ""))
+            except ValueError:
+                fx.problem(row.where, f"{column} {row.values[column]!r} is not a YYYY-MM-DD date")
+
+    for row in fx.rows["schedule"]:
+        ref(row, "jurisdiction", "jurisdiction")
+        if row.values.get("regime") not in Schedule.Regime.values:
+            fx.problem(
+                row.where,
+                f"regime {row.values.get('regime')!r} is not one of "
+                f"{', '.join(Schedule.Regime.values)}",
+            )
+    for row in fx.rows["instrument"]:
+        ref(row, "jurisdiction", "jurisdiction")
+        dates(row, "published_on", "effective_on")
+    for row in fx.rows["substance"]:
+        v = row.values
+        ref(row, "parent", "substance")
+        if v.get("kind") not in Substance.Kind.values:
+            fx.problem(row.where, f"kind {v.get('kind')!r} is not one of {Substance.Kind.values}")
+        cas = v.get("cas", "")
+        if cas:
+            match = CAS_RE.match(cas)
+            if not match:
+                fx.problem(row.where, f"CAS {cas!r} is malformed")
+            elif int(match.group(3)) != cas_check_digit(cas):
+                fx.problem(
+                    row.where, f"CAS {cas} fails its check digit (expected {cas_check_digit(cas)})"
+                )
+        if v.get("smiles"):
+            try:
+                chemistry.describe(v["smiles"])
+            except chemistry.ChemistryError as exc:
+                fx.problem(row.where, f"SMILES does not parse: {exc.reason}")
+    cas_seen: dict[str, str] = {}
+    for row in fx.rows["substance"]:
+        cas = row.values.get("cas", "")
+        if cas and cas in cas_seen:
+            fx.problem(row.where, f"CAS {cas} is also given at {cas_seen[cas]}")
+        cas_seen.setdefault(cas, row.where)
+    for row in fx.rows["name"]:
+        ref(row, "substance", "substance")
+        if row.values.get("language") not in Name.Language.values:
+            fx.problem(
+                row.where,
+                f"language {row.values.get('language')!r} is not one of {Name.Language.values}",
+            )
+        if row.values.get("kind", "synonym") not in Name.Kind.values:
+            fx.problem(
+                row.where, f"kind {row.values.get('kind')!r} is not one of {Name.Kind.values}"
+            )
+    for row in fx.rows["precursor_use"]:
+        ref(row, "precursor", "substance")
+        ref(row, "product", "substance")
+        if not row.values.get("product") and not row.values.get("product_name"):
+            fx.problem(row.where, "neither product nor product_name is given")
+    for row in fx.rows["class"]:
+        for key in ("uid", "name_en"):
+            if not row.values.get(key):
+                fx.problem(row.where, f"'{key}' is empty")
+        for index, rule in enumerate(row.values.get("rules") or []):
+            try:
+                chemistry.compile_smarts(rule["smarts"])
+            except (chemistry.ChemistryError, KeyError, TypeError) as exc:
+                fx.problem(row.where, f"rule {index} ({rule!r:.60}): {exc}")
+    _check_listings(fx, ref, dates)
+
+
+def _check_listings(fx: Fixtures, ref: Callable, dates: Callable) -> None:
+    periods: dict[tuple[str, str], list[tuple[datetime.date, datetime.date | None, str]]] = (
+        defaultdict(list)
+    )
+    for row in fx.rows["listing"]:
+        v = row.values
+        ref(row, "schedule", "schedule")
+        ref(row, "substance", "substance")
+        ref(row, "class", "class")
+        ref(row, "listed_by", "instrument")
+        ref(row, "ended_by", "instrument")
+        dates(row, "effective_from", "effective_to")
+        if bool(v.get("substance")) == bool(v.get("class")):
+            fx.problem(row.where, "give exactly one of substance and class")
+        if bool(v.get("effective_to")) != bool(v.get("ended_by")):
+            fx.problem(row.where, "effective_to and ended_by go together")
+        try:
+            start, end = _date(v.get("effective_from", "")), _date(v.get("effective_to", ""))
+        except ValueError:
+            continue
+        if start and end and end <= start:
+            fx.problem(row.where, "effective_to is not after effective_from")
+            continue
+        subject = v.get("substance") or v.get("class")
+        if start:
+            periods[(subject, v.get("schedule", ""))].append((start, end, row.where))
+    for (subject, schedule), spans in periods.items():
+        spans.sort(key=lambda s: s[0])
+        for (_, a_end, a_where), (b_start, _, b_where) in itertools.pairwise(spans):
+            if a_end is None or a_end > b_start:
+                fx.problem(b_where, f"{subject} on {schedule} overlaps the listing at {a_where}")
+
+
+# --- applying -------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+
+    def count(self, rtype: str, outcome: str) -> None:
+        self.counts[rtype][outcome] += 1
+
+    def summary_lines(self) -> list[str]:
+        return [
+            f"{rtype:14} {c['created']:5} created {c['updated']:5} updated "
+            f"{c['unchanged']:5} unchanged"
+            for rtype, c in self.counts.items()
+        ]
+
+
+Progress = Callable[[str, int, int], None]
+
+
+class Loader:
+    """Applies checked fixtures through the services, in dependency order, in one transaction."""
+
+    def __init__(self, fx: Fixtures, *, actor: services.Actor, progress: Progress | None = None):
+        self.fx = fx
+        self.actor = actor
+        self.progress = progress or (lambda rtype, done, total: None)
+        self.report = LoadReport()
+        self.by_uid: dict[str, dict[str, Any]] = {}
+
+    def run(self) -> LoadReport:
+        if self.fx.problems:
+            raise ValidationError(self.fx.problems)
+        with transaction.atomic():
+            self._load("jurisdiction", Jurisdiction, self._jurisdiction_fields)
+            self._load("schedule", Schedule, self._schedule_fields)
+            self._load("instrument", Instrument, self._instrument_fields)
+            self._load("substance", Substance, self._substance_fields, select=("parent",))
+            self._load("name", Name, self._name_fields, select=("substance",))
+            self._load(
+                "precursor_use",
+                PrecursorUse,
+                self._precursor_use_fields,
+                select=("precursor", "product"),
+            )
+            self._load_classes()
+            self._load(
+                "listing",
+                Listing,
+                self._listing_fields,
+                select=("schedule", "substance", "substance_class", "listed_by", "ended_by"),
+            )
+        return self.report
+
+    def _load(self, rtype, model, fields_of, *, select=()) -> None:
+        existing = {obj.uid: obj for obj in model.objects.select_related(*select)}
+        self.by_uid[rtype] = existing
+        rows = self.fx.rows[rtype]
+        if rtype == "substance":
+            rows = _parents_first(rows)
+        for index, row in enumerate(rows, start=1):
+            uid = row.values["uid"]
+            obj = existing.get(uid)
+            before = represent(obj) if obj is not None else None
+            if obj is None:
+                obj = model(uid=uid)
+            for attr, value in fields_of(row.values).items():
+                setattr(obj, attr, value)
+            if before is not None and represent(obj) == before:
+                outcome = "unchanged"
+            else:
+                try:
+                    services.save_resource(obj, actor=self.actor)
+                except ValidationError as exc:
+                    raise ValidationError(f"{row.where}: {'; '.join(exc.messages)}") from exc
+                existing[uid] = obj
+                outcome = "updated" if before is not None else "created"
+            self.report.count(rtype, outcome)
+            if index % 50 == 0 or index == len(rows):
+                self.progress(rtype, index, len(rows))
+
+    def _get(self, rtype: str, uid: str):
+        return self.by_uid[rtype][uid] if uid else None
+
+    def _jurisdiction_fields(self, v):
+        return {"code": v["code"], "name": v["name"], "name_zh": v.get("name_zh", "")}
+
+    def _schedule_fields(self, v):
+        return {
+            "jurisdiction": self._get("jurisdiction", v["jurisdiction"]),
+            "code": v["code"],
+            "name": v["name"],
+            "name_zh": v.get("name_zh", ""),
+            "regime": v["regime"],
+            "sort_order": int(v.get("sort_order") or 0),
+            "description": v.get("description", ""),
+        }
+
+    def _instrument_fields(self, v):
+        return {
+            "jurisdiction": self._get("jurisdiction", v["jurisdiction"]),
+            "reference": v.get("reference", ""),
+            "title_zh": v.get("title_zh", ""),
+            "title_en": v.get("title_en", ""),
+            "issuers": v.get("issuers", ""),
+            "published_on": _date(v.get("published_on", "")),
+            "effective_on": _date(v.get("effective_on", "")),
+            "source_url": v.get("source_url", ""),
+            "confidence": v.get("confidence", ""),
+            "notes": v.get("notes", ""),
+        }
+
+    def _substance_fields(self, v):
+        return {
+            "parent": self._get("substance", v.get("parent", "")),
+            "name_en": v["name_en"],
+            "name_zh": v.get("name_zh", ""),
+            "kind": v["kind"],
+            "cas": v.get("cas", ""),
+            "smiles": v.get("smiles", ""),
+            "structure_source": v.get("structure_source", ""),
+            "notes": v.get("notes", ""),
+        }
+
+    def _name_fields(self, v):
+        return {
+            "substance": self._get("substance", v["substance"]),
+            "name": v["name"],
+            "language": v["language"],
+            "kind": v.get("kind") or Name.Kind.SYNONYM,
+            "source": v.get("source", ""),
+        }
+
+    def _precursor_use_fields(self, v):
+        return {
+            "precursor": self._get("substance", v["precursor"]),
+            "product": self._get("substance", v.get("product", "")),
+            "product_name": v.get("product_name", ""),
+            "role": v.get("role", ""),
+            "source": v.get("source", ""),
+        }
+
+    def _listing_fields(self, v):
+        return {
+            "schedule": self._get("schedule", v["schedule"]),
+            "substance": self._get("substance", v.get("substance", "")),
+            "substance_class": self._get("class", v.get("class", "")),
+            "effective_from": _date(v["effective_from"]),
+            "effective_to": _date(v.get("effective_to", "")),
+            "listed_by": self._get("instrument", v["listed_by"]),
+            "ended_by": self._get("instrument", v.get("ended_by", "")),
+            "item_number": v.get("item_number", ""),
+            "scope": v.get("scope", ""),
+            "produced_in_china": v.get("produced_in_china", "") in {"1", "true", "yes", "*"},
+            "source": v.get("source", ""),
+            "notes": v.get("notes", ""),
+        }
+
+    def _load_classes(self) -> None:
+        existing = {c.uid: c for c in SubstanceClass.objects.prefetch_related("rules")}
+        self.by_uid["class"] = existing
+        for row in self.fx.rows["class"]:
+            spec = dict(row.values)
+            uid = spec.pop("uid")
+            rules = [
+                {
+                    "label": str(rule["label"]),
+                    "kind": rule.get("kind", "include"),
+                    "smarts": rule["smarts"],
+                    "explanation": rule.get("explanation", ""),
+                }
+                for rule in spec.pop("rules", None) or []
+            ]
+            fields = {
+                "name_en": spec.get("name_en", ""),
+                "name_zh": spec.get("name_zh", ""),
+                "definition_zh": spec.get("definition_zh", ""),
+                "definition_en": spec.get("definition_en", ""),
+                "notes": _text(spec.get("notes", "")),
+                "reference_smiles": spec.get("reference_smiles", ""),
+                "examples": spec.get("examples") or [],
+            }
+            obj = existing.get(uid)
+            try:
+                if obj is None:
+                    obj = services.define_class(actor=self.actor, uid=uid, rules=rules, **fields)
+                    existing[uid] = obj
+                    self.report.count("class", "created")
+                    continue
+                wanted = {**represent(obj), **fields, "rules": rules}
+                if represent(obj) == wanted:
+                    self.report.count("class", "unchanged")
+                    continue
+                services.update_class(substance_class=obj, actor=self.actor, rules=rules, **fields)
+                self.report.count("class", "updated")
+            except ValidationError as exc:
+                raise ValidationError(f"{row.where}: {'; '.join(exc.messages)}") from exc
+        self.progress("class", len(self.fx.rows["class"]), len(self.fx.rows["class"]))
+
+
+def _parents_first(rows: list[Row]) -> list[Row]:
+    """Substance rows ordered so that each parent is loaded before its salts and isomers."""
+    by_uid = {row.values["uid"]: row for row in rows}
+    ordered: list[Row] = []
+    placed: set[str] = set()
+
+    def place(row: Row, path: frozenset[str]) -> None:
+        uid = row.values["uid"]
+        if uid in placed:
+            return
+        parent = row.values.get("parent", "")
+        if parent in by_uid and parent not in path:
+            place(by_uid[parent], path | {uid})
+        placed.add(uid)
+        ordered.append(row)
+
+    for row in rows:
+        place(row, frozenset())
+    return ordered
+
+
+def _text(value: Any) -> str:
+    """Notes may be written in YAML as a list of bullets; stored as one text."""
+    if isinstance(value, list | tuple):
+        return "\n".join(f"- {item}" for item in value)
+    return str(value or "")

@@ -1,0 +1,303 @@
+"""How a thing is CONTROLLED: jurisdictions, schedules, instruments, listings, and the feed.
+
+Two kinds of history live here and must not be confused: the legal history (`Listing` periods:
+what was controlled on a given date) and the edit history (`Change`: what the registry said and
+when, corrections included).
+"""
+
+from django.conf import settings
+from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q, Value
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from registry.constraints import DateRange, PostgresExclusionConstraint
+from registry.querysets import ChangeQuerySet, ListingQuerySet
+from substances.models import Substance, SubstanceClass
+from substances.validators import validate_uid
+
+
+class Jurisdiction(models.Model):
+    """A state or treaty body that keeps lists: China (CN), the United Nations (UN)."""
+
+    uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=200)
+    name_zh = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Schedule(models.Model):
+    """One list within a jurisdiction, such as China's Class I psychotropic substances.
+
+    The regime says what kind of control the list carries: narcotic drugs, psychotropic
+    substances, non-medical narcotic and psychotropic substances (new psychoactive substances)
+    or precursor chemicals.
+    """
+
+    class Regime(models.TextChoices):
+        NARCOTIC = "narcotic", _("narcotic drugs")
+        PSYCHOTROPIC = "psychotropic", _("psychotropic substances")
+        NONMEDICAL = "nonmedical", _("non-medical narcotic and psychotropic substances")
+        PRECURSOR = "precursor", _("precursor chemicals")
+
+    uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="schedules"
+    )
+    code = models.CharField(max_length=40)
+    name = models.CharField(max_length=300)
+    name_zh = models.CharField(max_length=300, blank=True)
+    regime = models.CharField(max_length=16, choices=Regime.choices)
+    sort_order = models.PositiveIntegerField(default=0)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["jurisdiction__code", "sort_order", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "code"],
+                name="schedule_code_unique",
+                violation_error_message=_("This jurisdiction already has a list with this code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(regime__in=["narcotic", "psychotropic", "nonmedical", "precursor"]),
+                name="schedule_regime_valid",
+                violation_error_message=_("Unknown regime."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction_id and self.jurisdiction.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:schedule", kwargs={"uid": self.uid})
+
+
+class Instrument(models.Model):
+    """A legal act that lists, moves or removes items: an announcement, a notice, a decree."""
+
+    uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="instruments"
+    )
+    reference = models.CharField(max_length=200, blank=True)
+    title_zh = models.TextField(blank=True)
+    title_en = models.TextField(blank=True)
+    issuers = models.TextField(blank=True, help_text=_("Issuing bodies, separated by '; '."))
+    published_on = models.DateField(null=True, blank=True)
+    effective_on = models.DateField(null=True, blank=True)
+    source_url = models.TextField(blank=True)
+    confidence = models.CharField(max_length=16, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["effective_on", "published_on", "uid"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(reference="") | ~Q(title_en="") | ~Q(title_zh=""),
+                name="instrument_identified",
+                violation_error_message=_("An instrument needs a reference number or a title."),
+            ),
+            models.CheckConstraint(
+                condition=Q(published_on__isnull=True)
+                | Q(effective_on__isnull=True)
+                | Q(effective_on__gte=F("published_on")),
+                name="instrument_dates_ordered",
+                violation_error_message=_(
+                    "An instrument cannot take effect before it is published."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or self.title_en or self.title_zh
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:instrument", kwargs={"uid": self.uid})
+
+
+class Listing(models.Model):
+    """A substance or a whole class on a schedule for the period [effective_from, effective_to).
+
+    Made by one instrument (`listed_by`) and ended by another (`ended_by`). Rescheduling is one
+    listing ending and another starting on the same day, both citing the instrument.
+    """
+
+    uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
+    schedule = models.ForeignKey(Schedule, on_delete=models.PROTECT, related_name="listings")
+    substance = models.ForeignKey(
+        Substance, on_delete=models.PROTECT, null=True, blank=True, related_name="listings"
+    )
+    substance_class = models.ForeignKey(
+        SubstanceClass, on_delete=models.PROTECT, null=True, blank=True, related_name="listings"
+    )
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    listed_by = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="listings_made"
+    )
+    ended_by = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, null=True, blank=True, related_name="listings_ended"
+    )
+    item_number = models.CharField(max_length=20, blank=True)
+    scope = models.TextField(blank=True, help_text=_("What the entry covers or excepts."))
+    produced_in_china = models.BooleanField(default=False)
+    source = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["effective_from", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(substance__isnull=False) & Q(substance_class__isnull=True))
+                | (Q(substance__isnull=True) & Q(substance_class__isnull=False)),
+                name="listing_exactly_one_subject",
+                violation_error_message=_("A listing names exactly one substance or one class."),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gt=F("effective_from")),
+                name="listing_period_well_formed",
+                violation_error_message=_("A listing must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True, ended_by__isnull=True)
+                | Q(effective_to__isnull=False, ended_by__isnull=False),
+                name="listing_end_has_instrument",
+                violation_error_message=_(
+                    "An end date needs the instrument that ended the listing, and vice versa."
+                ),
+            ),
+            PostgresExclusionConstraint(
+                name="listing_no_overlap_substance",
+                expressions=[
+                    ("substance", RangeOperators.EQUAL),
+                    ("schedule", RangeOperators.EQUAL),
+                    (
+                        DateRange("effective_from", "effective_to", Value("[)")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(substance__isnull=False),
+                violation_error_message=_(
+                    "This substance is already on this list for part of that period."
+                ),
+            ),
+            PostgresExclusionConstraint(
+                name="listing_no_overlap_class",
+                expressions=[
+                    ("substance_class", RangeOperators.EQUAL),
+                    ("schedule", RangeOperators.EQUAL),
+                    (
+                        DateRange("effective_from", "effective_to", Value("[)")),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                condition=Q(substance_class__isnull=False),
+                violation_error_message=_(
+                    "This class is already on this list for part of that period."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["effective_from", "effective_to"], name="listing_period_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} on {self.schedule.code} from {self.effective_from}"
+
+    @property
+    def subject(self) -> Substance | SubstanceClass | None:
+        return self.substance or self.substance_class
+
+    def clean(self) -> None:
+        """The overlap rule, checked here on every database (SQLite has no exclusion)."""
+        super().clean()
+        if not self.schedule_id or not (self.substance_id or self.substance_class_id):
+            return
+        if self.effective_to and self.effective_from and self.effective_to <= self.effective_from:
+            return  # the period constraint reports this one
+        others = Listing.objects.filter(schedule_id=self.schedule_id).overlapping(
+            start=self.effective_from, end=self.effective_to
+        )
+        if self.substance_id:
+            others = others.filter(substance_id=self.substance_id)
+            message = _("This substance is already on this list for part of that period.")
+        else:
+            others = others.filter(substance_class_id=self.substance_class_id)
+            message = _("This class is already on this list for part of that period.")
+        if self.pk:
+            others = others.exclude(pk=self.pk)
+        clash = others.order_by("effective_from").first()
+        if clash:
+            end = clash.effective_to or _("open-ended")
+            raise ValidationError(
+                f"{message} ({clash.uid}: {clash.effective_from} – {end})",
+                code="listing_overlap",
+            )
+
+
+class Change(models.Model):
+    """One entry of the append-only change feed.
+
+    Every change to a public resource appends one row, in the same transaction as the change:
+    a global, gap-free, strictly increasing `seq`; the action; the resource's type and uid; its
+    full sync representation after the change (null for a deletion); who did it and when.
+    Rows are never updated or deleted.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created")
+        UPDATED = "updated", _("updated")
+        DELETED = "deleted", _("deleted")
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    action = models.CharField(max_length=8, choices=Action.choices)
+    resource_type = models.CharField(max_length=32)
+    uid = models.CharField(max_length=100)
+    data = models.JSONField(null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registry_changes",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    via = models.CharField(max_length=32, blank=True, help_text=_("admin, api, command, ..."))
+
+    objects = ChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seq__gt=0),
+                name="change_seq_positive",
+                violation_error_message=_("Sequence numbers start at 1."),
+            ),
+            models.CheckConstraint(
+                condition=Q(action="deleted", data__isnull=True)
+                | (Q(action__in=["created", "updated"]) & Q(data__isnull=False)),
+                name="change_data_matches_action",
+                violation_error_message=_(
+                    "A deletion carries no data; a creation or update carries the representation."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["resource_type", "uid", "seq"], name="change_resource_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.resource_type} {self.uid}"

@@ -1,0 +1,46 @@
+"""Point-in-time questions, asked as querysets: what was controlled on a given date."""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+
+from substances.querysets import _in_force_q
+
+
+class ListingQuerySet(models.QuerySet):
+    def in_force(self, *, on: datetime.date):
+        """Listings in force on `on`: effective_from <= on < effective_to (half-open)."""
+        return self.filter(_in_force_q(on))
+
+    def in_jurisdiction(self, code: str):
+        return self.filter(schedule__jurisdiction__code__iexact=code)
+
+    def of_substances(self):
+        return self.filter(substance__isnull=False)
+
+    def of_classes(self):
+        return self.filter(substance_class__isnull=False)
+
+    def started_between(self, start: datetime.date, end: datetime.date):
+        """Listings that took effect in [start, end]."""
+        return self.filter(effective_from__gte=start, effective_from__lte=end)
+
+    def ended_between(self, start: datetime.date, end: datetime.date):
+        return self.filter(effective_to__gte=start, effective_to__lte=end)
+
+    def overlapping(self, *, start: datetime.date, end: datetime.date | None):
+        """Listings whose period meets [start, end) (end None: unbounded)."""
+        condition = Q(effective_to__isnull=True) | Q(effective_to__gt=start)
+        if end is not None:
+            condition &= Q(effective_from__lt=end)
+        return self.filter(condition)
+
+
+class ChangeQuerySet(models.QuerySet):
+    def after(self, seq: int):
+        """Changes with a sequence number above `seq`, in feed order."""
+        return self.filter(seq__gt=seq).order_by("seq")
+
+    def for_resource(self, resource_type: str, uid: str):
+        return self.filter(resource_type=resource_type, uid=uid).order_by("seq")

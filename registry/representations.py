@@ -1,0 +1,196 @@
+"""The sync representation of every public resource, defined once.
+
+Plain JSON, references by uid. The change feed stores exactly what these functions return, and
+the export serves the same, so a client's copy built from an export and the feed after it can
+equal the registry exactly. Uids never change, so a resource's representation changes only when
+the resource itself does.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from django.db import models
+
+from registry.models import Instrument, Jurisdiction, Listing, Schedule
+from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _jurisdiction(obj: Jurisdiction) -> dict[str, Any]:
+    return {"uid": obj.uid, "code": obj.code, "name": obj.name, "name_zh": obj.name_zh}
+
+
+def _schedule(obj: Schedule) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "jurisdiction": obj.jurisdiction.uid,
+        "code": obj.code,
+        "name": obj.name,
+        "name_zh": obj.name_zh,
+        "regime": obj.regime,
+        "sort_order": obj.sort_order,
+        "description": obj.description,
+    }
+
+
+def _instrument(obj: Instrument) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "jurisdiction": obj.jurisdiction.uid,
+        "reference": obj.reference,
+        "title_zh": obj.title_zh,
+        "title_en": obj.title_en,
+        "issuers": obj.issuers,
+        "published_on": _date(obj.published_on),
+        "effective_on": _date(obj.effective_on),
+        "source_url": obj.source_url,
+        "confidence": obj.confidence,
+        "notes": obj.notes,
+    }
+
+
+def _substance(obj: Substance) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "name_en": obj.name_en,
+        "name_zh": obj.name_zh,
+        "kind": obj.kind,
+        "cas": obj.cas,
+        "smiles": obj.smiles,
+        "structure_source": obj.structure_source,
+        "canonical_smiles": obj.canonical_smiles,
+        "inchi": obj.inchi,
+        "inchikey": obj.inchikey,
+        "formula": obj.formula,
+        "molecular_weight": obj.molecular_weight,
+        "parent": obj.parent.uid if obj.parent_id else None,
+        "notes": obj.notes,
+    }
+
+
+def _name(obj: Name) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "substance": obj.substance.uid,
+        "name": obj.name,
+        "language": obj.language,
+        "kind": obj.kind,
+        "source": obj.source,
+    }
+
+
+def _precursor_use(obj: PrecursorUse) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "precursor": obj.precursor.uid,
+        "product": obj.product.uid if obj.product_id else None,
+        "product_name": obj.product_name,
+        "role": obj.role,
+        "source": obj.source,
+    }
+
+
+def _class(obj: SubstanceClass) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "name_en": obj.name_en,
+        "name_zh": obj.name_zh,
+        "definition_zh": obj.definition_zh,
+        "definition_en": obj.definition_en,
+        "notes": obj.notes,
+        "reference_smiles": obj.reference_smiles,
+        "examples": obj.examples,
+        "rules": [
+            {
+                "label": rule.label,
+                "kind": rule.kind,
+                "smarts": rule.smarts,
+                "explanation": rule.explanation,
+            }
+            for rule in obj.rules.all()
+        ],
+    }
+
+
+def _listing(obj: Listing) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "schedule": obj.schedule.uid,
+        "substance": obj.substance.uid if obj.substance_id else None,
+        "class": obj.substance_class.uid if obj.substance_class_id else None,
+        "effective_from": _date(obj.effective_from),
+        "effective_to": _date(obj.effective_to),
+        "listed_by": obj.listed_by.uid,
+        "ended_by": obj.ended_by.uid if obj.ended_by_id else None,
+        "item_number": obj.item_number,
+        "scope": obj.scope,
+        "produced_in_china": obj.produced_in_china,
+        "source": obj.source,
+        "notes": obj.notes,
+    }
+
+
+class ResourceType:
+    """A public resource: its name in the feed, its model, and how to read it efficiently."""
+
+    def __init__(
+        self,
+        name: str,
+        model: type[models.Model],
+        represent: Callable[[Any], dict[str, Any]],
+        select: tuple[str, ...] = (),
+        prefetch: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.represent = represent
+        self.select = select
+        self.prefetch = prefetch
+
+    def queryset(self) -> models.QuerySet:
+        qs = self.model._default_manager.select_related(*self.select)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        return qs.order_by("uid")
+
+
+# In dependency order: a client applying an export line by line meets each referenced uid first.
+RESOURCE_TYPES: tuple[ResourceType, ...] = (
+    ResourceType("jurisdiction", Jurisdiction, _jurisdiction),
+    ResourceType("schedule", Schedule, _schedule, select=("jurisdiction",)),
+    ResourceType("instrument", Instrument, _instrument, select=("jurisdiction",)),
+    ResourceType("substance", Substance, _substance, select=("parent",)),
+    ResourceType("name", Name, _name, select=("substance",)),
+    ResourceType("precursor_use", PrecursorUse, _precursor_use, select=("precursor", "product")),
+    ResourceType("class", SubstanceClass, _class, prefetch=("rules",)),
+    ResourceType(
+        "listing",
+        Listing,
+        _listing,
+        select=("schedule", "substance", "substance_class", "listed_by", "ended_by"),
+    ),
+)
+_BY_MODEL = {rt.model: rt for rt in RESOURCE_TYPES}
+BY_NAME = {rt.name: rt for rt in RESOURCE_TYPES}
+
+
+def resource_type_of(instance: models.Model) -> ResourceType:
+    try:
+        return _BY_MODEL[type(instance)]
+    except KeyError:
+        raise TypeError(f"{type(instance).__name__} is not a public resource") from None
+
+
+def represent(instance: models.Model) -> dict[str, Any]:
+    """The sync representation of a public resource."""
+    return resource_type_of(instance).represent(instance)
+
+
+def iter_all() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every public resource as (type, uid, representation), in dependency then uid order."""
+    for rt in RESOURCE_TYPES:
+        for obj in rt.queryset().iterator(chunk_size=2000):
+            yield rt.name, obj.uid, rt.represent(obj)

@@ -1,0 +1,363 @@
+"""Every write that changes the public record goes through here.
+
+Each service validates (`full_clean()`), writes, and appends its `Change` row(s) in one
+transaction, so the feed can never disagree with the registry: a write that fails leaves neither
+a partial record nor a change row. The admin, the API and the management commands call these
+functions; nothing writes public resources around them.
+"""
+
+import datetime
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Max, ProtectedError
+from django.utils import timezone
+from django.utils.text import slugify
+
+from registry.models import Change, Instrument, Listing, Schedule
+from registry.representations import represent, resource_type_of
+from substances.models import ClassRule, Name, Substance, SubstanceClass
+
+# Any constant will do; it only has to be the same for every writer of the feed.
+CHANGE_FEED_LOCK = 0x52454731  # "REG1"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change, and through which door (admin, api, command, ...)."""
+
+    user: Any = None
+    name: str = ""
+    via: str = "service"
+
+    @classmethod
+    def of(cls, user, *, via: str) -> "Actor":
+        return cls(user=user, name=user.get_username() if user else "", via=via)
+
+    @classmethod
+    def system(cls, name: str) -> "Actor":
+        return cls(user=None, name=name, via="command")
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+def _next_seq() -> int:
+    """The next sequence number, reserved until this transaction ends.
+
+    On PostgreSQL a transaction-scoped advisory lock serializes writers from here to COMMIT, so
+    sequence numbers become visible in commit order and a reader polling "after N" can never
+    skip a row that commits late; a rollback releases the lock and its numbers, so there are no
+    gaps. SQLite takes its write lock at BEGIN (transaction_mode IMMEDIATE), which does the same.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
+    last = Change.objects.aggregate(last=Max("seq"))["last"] or 0
+    return last + 1
+
+
+def record_change(
+    *,
+    action: str,
+    actor: Actor,
+    instance: models.Model | None = None,
+    resource_type: str | None = None,
+    uid: str | None = None,
+) -> Change:
+    """Append one row to the change feed. Must run inside the writing transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_change must run inside the transaction of the change")
+    if instance is not None:
+        resource_type = resource_type_of(instance).name
+        uid = instance.uid
+    data = None if action == Change.Action.DELETED else represent(instance)
+    return Change.objects.create(
+        seq=_next_seq(),
+        at=timezone.now(),
+        action=action,
+        resource_type=resource_type,
+        uid=uid,
+        data=data,
+        actor=actor.user if actor.user and actor.user.pk else None,
+        actor_name=actor.name,
+        via=actor.via,
+    )
+
+
+# --- generic writes -------------------------------------------------------------------------
+
+
+def new_uid(model: type[models.Model], hint: str = "") -> str:
+    """A fresh uid: a slug of `hint` when it is free and was never used, else a random one."""
+    base = slugify(hint)[:60].strip("-")
+    type_name = resource_type_of(model()).name
+    candidates = [base] if base else []
+    candidates += [f"{base or type_name[:1]}-{secrets.token_hex(3)}" for _ in range(5)]
+    for candidate in candidates:
+        if not _uid_taken(model, type_name, candidate):
+            return candidate
+    raise RuntimeError("could not find a free uid")  # pragma: no cover - 5 random tries
+
+
+def _uid_taken(model, type_name: str, uid: str) -> bool:
+    return (
+        model._default_manager.filter(uid=uid).exists()
+        or Change.objects.filter(resource_type=type_name, uid=uid).exists()
+    )
+
+
+def save_resource(instance: models.Model, *, actor: Actor) -> Change | None:
+    """Validate and save a public resource, and record its change.
+
+    Creating refuses a uid that any resource of the type ever had (uids are never reused).
+    Saving without any change to the public representation records nothing.
+    """
+    with transaction.atomic():
+        creating = instance._state.adding
+        before = None
+        if creating:
+            type_name = resource_type_of(instance).name
+            if (
+                instance.uid
+                and Change.objects.filter(resource_type=type_name, uid=instance.uid).exists()
+            ):
+                raise ValidationError(
+                    {"uid": f"The uid {instance.uid} was used before and is never reused."}
+                )
+        else:
+            before = represent(type(instance)._default_manager.get(pk=instance.pk))
+        instance.full_clean()
+        if not creating and represent(instance) == before:
+            return None
+        if not creating and hasattr(instance, "version"):
+            instance.version = models.F("version") + 1
+        instance.save()
+        if not creating and hasattr(instance, "version"):
+            instance.refresh_from_db(fields=["version"])
+        return record_change(
+            action=Change.Action.CREATED if creating else Change.Action.UPDATED,
+            instance=instance,
+            actor=actor,
+        )
+
+
+def delete_resource(instance: models.Model, *, actor: Actor) -> Change:
+    """Delete a public resource (a correction) and record the deletion.
+
+    Whatever depends on it must go first: a substance still named by a listing is refused, since
+    the legal history is never lost. A substance's names go with it, each with its own change row.
+    """
+    type_name = resource_type_of(instance).name
+    with transaction.atomic():
+        if isinstance(instance, Substance):
+            for name in instance.names.all():
+                delete_resource(name, actor=actor)
+            for use in instance.uses.all():
+                delete_resource(use, actor=actor)
+        uid = instance.uid
+        try:
+            instance.delete()
+        except ProtectedError as exc:
+            blockers = sorted({str(getattr(o, "uid", o)) for o in exc.protected_objects})[:5]
+            raise ValidationError(
+                f"{type_name} {uid} cannot be deleted while these refer to it: "
+                f"{', '.join(blockers)}."
+            ) from exc
+        return record_change(
+            action=Change.Action.DELETED, resource_type=type_name, uid=uid, actor=actor
+        )
+
+
+def _apply(instance: models.Model, fields: Mapping[str, Any]) -> None:
+    for field, value in fields.items():
+        if not hasattr(instance, field) or field in {"id", "pk", "version"}:
+            raise ValidationError({field: "Unknown or read-only field."})
+        setattr(instance, field, value)
+
+
+# --- substances and names -------------------------------------------------------------------
+
+
+def create_substance(*, actor: Actor, uid: str = "", **fields: Any) -> Substance:
+    """Enter a new substance. Without a uid, one is made from its English name."""
+    substance = Substance(uid=uid or new_uid(Substance, fields.get("name_en", "")), **fields)
+    save_resource(substance, actor=actor)
+    return substance
+
+
+def update_substance(
+    *, substance: Substance, actor: Actor, expected_version: int | None = None, **fields: Any
+) -> Substance:
+    """Amend a substance. With `expected_version`, refuse when someone else saved it meanwhile."""
+    with transaction.atomic():
+        current = Substance.objects.select_for_update().get(pk=substance.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ValidationError(
+                f"{substance.uid} was changed by someone else since you opened it "
+                f"(version {current.version}, yours {expected_version}). Reload and try again.",
+                code="stale",
+            )
+        _apply(substance, fields)
+        save_resource(substance, actor=actor)
+    return substance
+
+
+def add_name(*, substance: Substance, name: str, language: str, actor: Actor, **fields) -> Name:
+    """Give a substance another name (synonym, code name, Chinese alternative, ...)."""
+    obj = Name(
+        uid=fields.pop("uid", "") or new_uid(Name, f"n-{secrets.token_hex(5)}"),
+        substance=substance,
+        name=name,
+        language=language,
+        **fields,
+    )
+    save_resource(obj, actor=actor)
+    return obj
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+def record_instrument(*, actor: Actor, uid: str = "", **fields: Any) -> Instrument:
+    """Record a legal act (announcement, notice, decree) so listings can cite it."""
+    hint = fields.get("reference") or fields.get("title_en", "")
+    instrument = Instrument(uid=uid or new_uid(Instrument, hint), **fields)
+    save_resource(instrument, actor=actor)
+    return instrument
+
+
+# --- classes --------------------------------------------------------------------------------
+
+
+def _replace_rules(substance_class: SubstanceClass, rules: Iterable[Mapping[str, Any]]) -> None:
+    substance_class.rules.all().delete()
+    for order, spec in enumerate(rules):
+        rule = ClassRule(substance_class=substance_class, sort_order=order, **spec)
+        try:
+            rule.full_clean(exclude=["substance_class"])
+        except ValidationError as exc:
+            raise ValidationError({f"rules[{order}]": exc.messages}) from exc
+        rule.save()
+
+
+def define_class(
+    *, actor: Actor, uid: str, rules: Iterable[Mapping[str, Any]] = (), **fields: Any
+) -> SubstanceClass:
+    """Define a whole class controlled by structure: its legal text and its machine rules."""
+    with transaction.atomic():
+        substance_class = SubstanceClass(uid=uid, **fields)
+        substance_class.full_clean()
+        substance_class.save()
+        _replace_rules(substance_class, rules)
+        record_change(action=Change.Action.CREATED, instance=substance_class, actor=actor)
+    return substance_class
+
+
+def update_class(
+    *,
+    substance_class: SubstanceClass,
+    actor: Actor,
+    rules: Iterable[Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> SubstanceClass:
+    """Amend a class's text or replace its rules; one change row for the class as a whole."""
+    with transaction.atomic():
+        before = represent(SubstanceClass.objects.get(pk=substance_class.pk))
+        _apply(substance_class, fields)
+        substance_class.full_clean()
+        substance_class.version = models.F("version") + 1
+        substance_class.save()
+        substance_class.refresh_from_db()
+        if rules is not None:
+            _replace_rules(substance_class, rules)
+        if represent(substance_class) != before:
+            record_change(action=Change.Action.UPDATED, instance=substance_class, actor=actor)
+        else:
+            transaction.set_rollback(True)
+    return substance_class
+
+
+# --- listings: the legal acts ---------------------------------------------------------------
+
+
+def _check_instrument(schedule: Schedule, instrument: Instrument, field: str) -> None:
+    if instrument.jurisdiction_id != schedule.jurisdiction_id:
+        raise ValidationError(
+            {field: f"{instrument} belongs to another jurisdiction than the list {schedule.code}."}
+        )
+
+
+def list_substance(
+    *,
+    schedule: Schedule,
+    instrument: Instrument,
+    effective_from: datetime.date,
+    actor: Actor,
+    substance: Substance | None = None,
+    substance_class: SubstanceClass | None = None,
+    uid: str = "",
+    **fields: Any,
+) -> Listing:
+    """Place a substance (or a whole class) on a schedule from a date, under an instrument."""
+    _check_instrument(schedule, instrument, "instrument")
+    subject = substance or substance_class
+    hint = f"l-{subject.uid if subject else ''}-{schedule.uid}-{effective_from:%Y%m%d}"
+    listing = Listing(
+        uid=uid or new_uid(Listing, hint),
+        schedule=schedule,
+        substance=substance,
+        substance_class=substance_class,
+        effective_from=effective_from,
+        listed_by=instrument,
+        **fields,
+    )
+    save_resource(listing, actor=actor)
+    return listing
+
+
+def delist(
+    *, listing: Listing, instrument: Instrument, effective_to: datetime.date, actor: Actor
+) -> Listing:
+    """End a listing from a date (the first day it no longer applies), under an instrument."""
+    with transaction.atomic():
+        listing = Listing.objects.select_for_update().get(pk=listing.pk)
+        if listing.effective_to is not None:
+            raise ValidationError(
+                {"listing": f"{listing.uid} already ended on {listing.effective_to}."}
+            )
+        _check_instrument(listing.schedule, instrument, "instrument")
+        listing.effective_to = effective_to
+        listing.ended_by = instrument
+        save_resource(listing, actor=actor)
+    return listing
+
+
+def reschedule(
+    *,
+    listing: Listing,
+    to_schedule: Schedule,
+    instrument: Instrument,
+    effective_on: datetime.date,
+    actor: Actor,
+    **fields: Any,
+) -> tuple[Listing, Listing]:
+    """Move a listed subject to another schedule: one listing ends, another starts that day."""
+    with transaction.atomic():
+        ended = delist(
+            listing=listing, instrument=instrument, effective_to=effective_on, actor=actor
+        )
+        started = list_substance(
+            schedule=to_schedule,
+            instrument=instrument,
+            effective_from=effective_on,
+            substance=ended.substance,
+            substance_class=ended.substance_class,
+            actor=actor,
+            **fields,
+        )
+    return ended, started

@@ -1,0 +1,4 @@
+"""The public site."""
+
+app_name = "web"
+urlpatterns: list = []

@@ -1,0 +1,613 @@
+"""Chemical structure handling for the registry: the only module that imports RDKit.
+
+Everything in the project that needs to read, compare, identify or draw a structure asks this
+module. It holds no state besides RDKit itself and imports no Django models, so it can be used
+from services, views, management commands and tests alike.
+
+Vocabulary used below:
+
+- *structure text*: what a curator or a user typed or uploaded: a SMILES string or a molfile
+  (MDL CTAB, V2000 or V3000, optionally the first record of an SD file).
+- *standardized parent*: the one molecule a registry entry is about, after stripping counter-ions
+  and solvent, neutralizing charges and cleaning up drawing conventions (see `standardize`). A
+  salt (fentanyl citrate) and its free base (fentanyl) have the same parent.
+- *keys*: short strings by which two structures are recognized as "the same substance" at a given
+  level of detail (`parent_key`, `skeleton_key`).
+
+Every public function refuses oversized input before doing expensive work, and every substructure
+search runs under a time budget, so that no input, however pathological, can hang a worker.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rdkit import Chem, rdBase
+from rdkit.Chem import Descriptors, rdDepictor, rdMolDescriptors
+from rdkit.Chem.Draw import rdMolDraw2D
+from rdkit.Chem.MolStandardize import rdMolStandardize
+
+__all__ = [
+    "MATCH_TIME_LIMIT_SECONDS",
+    "MAX_HEAVY_ATOMS",
+    "MAX_INPUT_CHARS",
+    "MAX_MOLBLOCK_CHARS",
+    "MAX_QUERY_ATOMS",
+    "MAX_SMARTS_CHARS",
+    "ChemistryError",
+    "Identity",
+    "MatchTimeout",
+    "Mol",
+    "Query",
+    "compile_smarts",
+    "depict_svg",
+    "describe",
+    "find_match",
+    "formula",
+    "heavy_atom_count",
+    "inchikey",
+    "is_inchikey",
+    "is_molblock",
+    "looks_like_smiles",
+    "parent_key",
+    "parse_molblock",
+    "parse_smiles",
+    "parse_structure",
+    "skeleton_key",
+    "standardize",
+]
+
+Mol = Chem.Mol
+"""The molecule type handed around by this module (an RDKit ``Chem.Mol``); treat it as opaque."""
+
+MAX_INPUT_CHARS = 2000
+"""Longest SMILES (or other one-line structure text) accepted, in characters."""
+
+MAX_MOLBLOCK_CHARS = 200_000
+"""Longest molfile / SD record accepted. A molfile spends about 70 characters per atom, so the
+one-line limit would refuse ordinary drug molecules; the heavy-atom limit still applies."""
+
+MAX_HEAVY_ATOMS = 200
+"""Largest molecule accepted, in non-hydrogen atoms (all fragments together). Controlled
+substances are small molecules; the largest listed ones have well under 100 heavy atoms."""
+
+MAX_SMARTS_CHARS = 1000
+"""Longest SMARTS pattern accepted."""
+
+MAX_QUERY_ATOMS = 80
+"""Largest SMARTS pattern accepted, in query atoms (recursive sub-patterns not counted)."""
+
+MATCH_TIME_LIMIT_SECONDS = 0.5
+"""Time budget of one substructure search. Real class rules on real molecules take microseconds;
+the budget only stops searches that would otherwise run for hours (for example a large ring query
+that cannot match in a big polycyclic molecule)."""
+
+_STANDARDIZED_PROP = "_registry_standardized"
+
+
+class ChemistryError(ValueError):
+    """A structure or pattern that cannot be used, with a human reason.
+
+    ``reason`` is a short sentence fit to show to the person who typed the input, e.g.
+    ``"unparseable SMILES: unclosed ring"`` or ``"too large: 240 heavy atoms, limit 200"``.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MatchTimeout(ChemistryError):
+    """A substructure search gave up because it exceeded its time budget."""
+
+
+# --------------------------------------------------------------------------------------------
+# Detecting what kind of text a user typed
+# --------------------------------------------------------------------------------------------
+
+_INCHIKEY_RE = re.compile(r"^[A-Z]{14}-[A-Z]{8}[SN][A-Z]-[A-Z]$")
+_CAS_RE = re.compile(r"^\d{2,7}-\d{2}-\d$")
+_SMILES_CHARS_RE = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$:/\\.%*]+$")
+# Atom symbols allowed outside brackets, longest first so that "Cl" wins over "C".
+_BARE_WORD_TOKEN_RE = re.compile(r"Cl|Br|[CNOSFIPcnos]")
+
+
+def is_inchikey(text: str) -> bool:
+    """True when ``text`` has the shape of a standard or non-standard InChIKey.
+
+    An InChIKey is 27 characters: a 14-letter hash of the connectivity, a 10-letter block (8 for
+    stereo and isotopes, a standard flag ``S``/``N`` and the version ``A``) and one protonation
+    letter, e.g. ``UUQMNUMQCIQDMZ-UHFFFAOYSA-N`` for fentanyl. The check is on shape only.
+    """
+    return bool(_INCHIKEY_RE.match(text.strip().upper())) if isinstance(text, str) else False
+
+
+def is_molblock(text: str) -> bool:
+    """True when ``text`` looks like an MDL molfile or SD record (V2000 or V3000 connection table).
+
+    Recognized by its counts line (``V2000``/``V3000``) or its ``M  END`` terminator, which no
+    SMILES, name or identifier can contain.
+    """
+    if not isinstance(text, str) or "\n" not in text:
+        return False
+    return "V2000" in text or "V3000" in text or "M  END" in text
+
+
+def looks_like_smiles(text: str) -> bool:
+    """True when ``text`` is most plausibly a SMILES string rather than a name or an identifier.
+
+    Used to route what a user typed in a search box. The text must be one token of SMILES
+    characters that RDKit can read. Because short names made of atom symbols are also valid SMILES
+    ("CBN" is cannabinol's abbreviation and boron-containing SMILES), a bare word made only of
+    letters counts as SMILES only if every letter belongs to the organic subset without boron
+    (``C N O S F Cl Br I P`` and aromatic ``c n o s``). InChIKeys and CAS numbers are never SMILES.
+    Callers should still try a name look-up first for bare words.
+    """
+    if not isinstance(text, str):
+        return False
+    text = text.strip()
+    if not text or len(text) > MAX_INPUT_CHARS or any(ch.isspace() for ch in text):
+        return False
+    if is_inchikey(text) or _CAS_RE.match(text) or not _SMILES_CHARS_RE.match(text):
+        return False
+    if text.isalpha() and _BARE_WORD_TOKEN_RE.sub("", text):
+        return False
+    try:
+        parse_smiles(text)
+    except ChemistryError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+_LOG_STAMP_RE = re.compile(r"^\[\d\d:\d\d:\d\d\] ?")
+_POSITION_RE = re.compile(r"check for mistakes around position (\d+)")
+
+
+def _log_lines(messages: str) -> list[str]:
+    return [_LOG_STAMP_RE.sub("", line).strip() for line in messages.splitlines() if line.strip()]
+
+
+def _reason_from_log(kind: str, messages: str) -> str:
+    """Turn RDKit's parser log into one sentence: what went wrong and where."""
+    lines = _log_lines(messages)
+    position = None
+    what = None
+    for line in lines:
+        if found := _POSITION_RE.search(line):
+            position = int(found.group(1))
+            continue
+        text = re.sub(r"^(SMILES|SMARTS) Parse Error: ", "", line)
+        text = re.sub(r" (while parsing|for input): .*$", "", text)
+        if text.startswith("Failed parsing"):
+            continue
+        if what is None and text and not set(text) <= {"~", "^"}:
+            what = text.rstrip(".")
+    reason = f"unparseable {kind}"
+    if what:
+        reason += f": {what[0].lower()}{what[1:]}"
+    if position is not None:
+        reason += f" at position {position}"
+    return reason
+
+
+def _check_heavy_atoms(mol: Mol) -> None:
+    count = sum(1 for atom in mol.GetAtoms() if atom.GetAtomicNum() > 1)
+    if count > MAX_HEAVY_ATOMS:
+        raise ChemistryError(f"too large: {count} heavy atoms, limit {MAX_HEAVY_ATOMS}")
+    if count == 0:
+        raise ChemistryError("empty structure: no atoms")
+    if any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
+        raise ChemistryError("not a complete structure: contains a wildcard atom (*)")
+
+
+def _sanitize(mol: Mol, kind: str) -> Mol:
+    try:
+        with rdBase.BlockLogs():
+            Chem.SanitizeMol(mol)
+    except Exception as exc:  # RDKit raises several exception types, all meaning "bad chemistry"
+        message = str(exc).strip().rstrip(".")
+        message = re.sub(r"\s+", " ", message)
+        raise ChemistryError(f"invalid {kind}: {message[0].lower()}{message[1:]}") from exc
+    return mol
+
+
+def parse_smiles(text: str) -> Mol:
+    """Read a SMILES string (CXSMILES extensions allowed) into a sanitized molecule.
+
+    Refuses, with a `ChemistryError` whose reason says why: non-text, empty or over-long input
+    (`MAX_INPUT_CHARS`), syntax errors (with the position RDKit reports), chemically impossible
+    structures (valence, aromaticity), structures over `MAX_HEAVY_ATOMS` heavy atoms (checked
+    before the expensive sanitization), and incomplete structures with wildcard atoms.
+    Explicit hydrogens are removed where they carry no stereo information.
+    """
+    if not isinstance(text, str):
+        raise ChemistryError("not a SMILES string")
+    text = text.strip()
+    if not text:
+        raise ChemistryError("empty input")
+    if len(text) > MAX_INPUT_CHARS:
+        raise ChemistryError(f"too long: {len(text)} characters, limit {MAX_INPUT_CHARS}")
+    params = Chem.SmilesParserParams()
+    params.sanitize = False
+    params.removeHs = False
+    with rdBase.CaptureErrorLog() as capture:
+        raw = Chem.MolFromSmiles(text, params)
+    if raw is None:
+        raise ChemistryError(_reason_from_log("SMILES", capture.messages))
+    _check_heavy_atoms(raw)
+    with rdBase.CaptureErrorLog() as capture:
+        mol = Chem.MolFromSmiles(text)
+    if mol is None:
+        messages = _log_lines(capture.messages)
+        detail = messages[0].rstrip(".") if messages else "invalid chemistry"
+        raise ChemistryError(f"invalid SMILES: {detail[0].lower()}{detail[1:]}")
+    return mol
+
+
+def parse_molblock(text: str) -> Mol:
+    """Read an MDL molfile (V2000/V3000) or the first record of an SD file into a molecule.
+
+    Stereo is taken from the wedge bonds or 3D coordinates; the same refusals as `parse_smiles`
+    apply, with `MAX_MOLBLOCK_CHARS` as the length limit.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise ChemistryError("empty input")
+    if len(text) > MAX_MOLBLOCK_CHARS:
+        raise ChemistryError(f"too long: {len(text)} characters, limit {MAX_MOLBLOCK_CHARS}")
+    record = text.split("$$$$", 1)[0]
+    try:
+        with rdBase.CaptureErrorLog() as capture:
+            raw = Chem.MolFromMolBlock(record, sanitize=False, removeHs=False)
+    except Exception as exc:  # FileParseException and friends
+        raise ChemistryError(f"unparseable molfile: {exc}".rstrip(".")) from exc
+    if raw is None:
+        lines = _log_lines(capture.messages)
+        detail = f": {lines[0].rstrip('.')}" if lines else ""
+        raise ChemistryError(f"unparseable molfile{detail}")
+    _check_heavy_atoms(raw)
+    _sanitize(raw, "molfile")
+    try:
+        with rdBase.BlockLogs():
+            mol = Chem.MolFromMolBlock(record)
+    except Exception as exc:
+        raise ChemistryError(f"unparseable molfile: {exc}".rstrip(".")) from exc
+    if mol is None:
+        raise ChemistryError("invalid molfile")
+    return mol
+
+
+def parse_structure(text: str) -> Mol:
+    """Read structure text, telling a molfile/SD record (see `is_molblock`) from a SMILES."""
+    if isinstance(text, str) and is_molblock(text):
+        return parse_molblock(text)
+    return parse_smiles(text)
+
+
+def _as_mol(mol_or_text: Mol | str) -> Mol:
+    if isinstance(mol_or_text, Chem.Mol):
+        return mol_or_text
+    return parse_structure(mol_or_text)
+
+
+# --------------------------------------------------------------------------------------------
+# Standardization and identity
+# --------------------------------------------------------------------------------------------
+
+# Counter-ions and solvents of pharmaceutical salts and solvates, as canonical SMILES of their
+# neutral forms: removed when something else is left, whatever their size (pamoic acid is bigger
+# than many drugs). Inorganic fragments (no carbon) are removed by rule and need no entry here.
+_COUNTER_IONS_SMILES = (
+    "CC(=O)O",  # acetic acid
+    "O=C(O)C(F)(F)F",  # trifluoroacetic acid
+    "O=C(O)CC(O)(CC(=O)O)C(=O)O",  # citric acid
+    "O=C(O)C(O)C(O)C(=O)O",  # tartaric acid
+    "O=C(O)/C=C\\C(=O)O",  # maleic acid
+    "O=C(O)/C=C/C(=O)O",  # fumaric acid
+    "O=C(O)C=CC(=O)O",  # butenedioic acid, geometry unspecified
+    "O=C(O)C(=O)O",  # oxalic acid
+    "O=C(O)CCC(=O)O",  # succinic acid
+    "O=C(O)CC(O)C(=O)O",  # malic acid
+    "CC(O)C(=O)O",  # lactic acid
+    "CS(=O)(=O)O",  # methanesulfonic acid
+    "CCS(=O)(=O)O",  # ethanesulfonic acid
+    "Cc1ccc(S(=O)(=O)O)cc1",  # p-toluenesulfonic acid
+    "O=S(=O)(O)c1ccccc1",  # benzenesulfonic acid
+    "O=C(O)c1ccccc1",  # benzoic acid
+    "O=C(O)c1ccccc1O",  # salicylic acid
+    "O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O",  # pamoic acid
+    "O=S(=O)(O)c1cccc2c(S(=O)(=O)O)cccc12",  # naphthalene-1,5-disulfonic acid
+    "OCC(O)C(O)C(O)C(O)C(=O)O",  # gluconic acid
+    "CCO",  # ethanol
+    "CO",  # methanol
+    "CC(C)O",  # isopropanol
+    "CC(C)=O",  # acetone
+    "ClCCl",  # dichloromethane
+    "ClC(Cl)Cl",  # chloroform
+    "CN(C)C=O",  # dimethylformamide
+    "CS(C)=O",  # dimethyl sulfoxide
+    "CCOCC",  # diethyl ether
+    "C1CCOC1",  # tetrahydrofuran
+    "CC#N",  # acetonitrile
+)
+
+
+def _canonical_neutral(mol: Mol) -> str:
+    with rdBase.BlockLogs():
+        neutral = rdMolStandardize.Uncharger().uncharge(Chem.Mol(mol))
+        return Chem.MolToSmiles(neutral)
+
+
+_COUNTER_IONS = frozenset(
+    Chem.MolToSmiles(Chem.MolFromSmiles(smiles)) for smiles in _COUNTER_IONS_SMILES
+)
+
+
+def _is_counter_ion(fragment: Mol) -> bool:
+    if not any(atom.GetAtomicNum() == 6 for atom in fragment.GetAtoms()):
+        return True
+    return _canonical_neutral(fragment) in _COUNTER_IONS
+
+
+def _fragment_size(fragment: Mol) -> tuple[int, float, str]:
+    return (
+        fragment.GetNumHeavyAtoms(),
+        Descriptors.MolWt(fragment),
+        Chem.MolToSmiles(fragment),
+    )
+
+
+def standardize(mol_or_text: Mol | str) -> Mol:
+    """The standardized parent of a structure: the molecule a registry entry is about.
+
+    Steps, in order:
+
+    1. clean-up of drawing conventions (RDKit MolStandardize ``Cleanup``: explicit hydrogens
+       removed, bonds to metals broken, charge-separated groups such as nitro drawn one way);
+    2. counter-ions and solvent removed: inorganic fragments and the common pharmaceutical acids
+       and solvents (see ``_COUNTER_IONS_SMILES``), as long as something else is left; of what is
+       left the largest fragment is kept (most heavy atoms, then highest mass, then canonical
+       SMILES, so the choice is deterministic);
+    3. charges neutralized where a proton can be added or removed (quaternary ammonium and N-oxides
+       keep their charges, because they are different substances).
+
+    Tautomers are deliberately *not* canonicalized here: the class rules are written against
+    the structure as drawn (amides, lactams, aromatic heterocycles), RDKit's canonical tautomer can
+    rewrite exactly those groups and is costly on large molecules, and the keys built on top of the
+    parent use the standard InChI, which already treats mobile-hydrogen tautomers as one.
+
+    Stereochemistry and isotopes are kept. The result is marked so that standardizing it again is
+    a cheap no-op; atom indices of the result are what `find_match` reports and what
+    `depict_svg` highlights.
+    """
+    mol = _as_mol(mol_or_text)
+    if mol.HasProp(_STANDARDIZED_PROP):
+        return mol
+    with rdBase.BlockLogs():
+        cleaned = rdMolStandardize.Cleanup(mol)
+        fragments = list(Chem.GetMolFrags(cleaned, asMols=True, sanitizeFrags=True))
+        kept = [fragment for fragment in fragments if not _is_counter_ion(fragment)] or fragments
+        parent = max(kept, key=_fragment_size)
+        parent = rdMolStandardize.Uncharger().uncharge(parent)
+        Chem.SanitizeMol(parent)
+        Chem.AssignStereochemistry(parent, cleanIt=True, force=True)
+    parent.SetBoolProp(_STANDARDIZED_PROP, True)
+    return parent
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The identifiers derived from one exact structure (as drawn, salts and solvates included).
+
+    - ``canonical_smiles``: RDKit canonical isomeric SMILES, the registry's normal form;
+    - ``inchi`` / ``inchikey``: standard InChI and its hashed key (empty if InChI refuses);
+    - ``formula``: Hill formula of the whole structure, all fragments together;
+    - ``molecular_weight``: average molecular mass in g/mol, rounded to 3 decimals.
+    """
+
+    canonical_smiles: str
+    inchi: str
+    inchikey: str
+    formula: str
+    molecular_weight: float
+
+
+def _inchi_and_key(mol: Mol) -> tuple[str, str]:
+    with rdBase.BlockLogs():
+        inchi = Chem.MolToInchi(mol) or ""
+        key = Chem.InchiToInchiKey(inchi) if inchi else ""
+    return inchi, key or ""
+
+
+def describe(mol_or_text: Mol | str) -> Identity:
+    """The identifiers of exactly the structure given (not of its parent).
+
+    Used when a Substance is saved, to derive its identifiers from its curated SMILES: a salt
+    form keeps the identity of the salt; use `parent_key` to find the parent it belongs to.
+    """
+    mol = _as_mol(mol_or_text)
+    inchi, key = _inchi_and_key(mol)
+    return Identity(
+        canonical_smiles=Chem.MolToSmiles(mol),
+        inchi=inchi,
+        inchikey=key,
+        formula=rdMolDescriptors.CalcMolFormula(mol),
+        molecular_weight=round(Descriptors.MolWt(mol), 3),
+    )
+
+
+def inchikey(mol_or_text: Mol | str) -> str:
+    """Standard InChIKey of exactly the structure given ("" if InChI cannot represent it)."""
+    return _inchi_and_key(_as_mol(mol_or_text))[1]
+
+
+def parent_key(mol_or_text: Mol | str) -> str:
+    """Standard InChIKey of the standardized parent (see `standardize`).
+
+    Two structures share a parent key when they are the same compound after removing
+    counter-ions and solvent and neutralizing: fentanyl and fentanyl citrate or hydrochloride do;
+    the two enantiomers of a chiral drug, or a compound and its deuterated form, do not (stereo and
+    isotopes live in the key's second block). Mobile-hydrogen tautomers share a key (standard
+    InChI). Empty string if InChI cannot represent the parent.
+    """
+    return inchikey(standardize(mol_or_text))
+
+
+def skeleton_key(mol_or_text: Mol | str) -> str:
+    """First block (14 letters) of `parent_key`: the constitution of the parent.
+
+    It hashes formula and connectivity only, so all stereoisomers of a parent (enantiomers,
+    diastereomers, cis/trans isomers, racemates) and its isotopologues share a skeleton key,
+    and so do its salts. Used to find "a stereoisomer or salt of a listed substance". Empty
+    string if InChI cannot represent the parent.
+    """
+    return parent_key(mol_or_text).split("-", 1)[0]
+
+
+def heavy_atom_count(mol_or_text: Mol | str) -> int:
+    """Number of non-hydrogen atoms, all fragments together."""
+    return _as_mol(mol_or_text).GetNumHeavyAtoms()
+
+
+def formula(mol_or_text: Mol | str) -> str:
+    """Hill molecular formula, all fragments together (e.g. ``C22H28N2O`` for fentanyl)."""
+    return rdMolDescriptors.CalcMolFormula(_as_mol(mol_or_text))
+
+
+# --------------------------------------------------------------------------------------------
+# Substructure queries
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Query:
+    """A compiled SMARTS pattern, ready for `find_match`. Compile once, match many times."""
+
+    smarts: str
+    pattern: Mol
+
+    @property
+    def atom_count(self) -> int:
+        """Number of query atoms in the top-level pattern."""
+        return self.pattern.GetNumAtoms()
+
+
+def compile_smarts(smarts: str) -> Query:
+    """Compile a SMARTS pattern, refusing bad or oversized ones with a `ChemistryError`.
+
+    Limits: `MAX_SMARTS_CHARS` characters, `MAX_QUERY_ATOMS` top-level query atoms. The reason of
+    a syntax error carries the position RDKit reports.
+    """
+    if not isinstance(smarts, str):
+        raise ChemistryError("not a SMARTS string")
+    smarts = smarts.strip()
+    if not smarts:
+        raise ChemistryError("empty SMARTS")
+    if len(smarts) > MAX_SMARTS_CHARS:
+        raise ChemistryError(
+            f"SMARTS too long: {len(smarts)} characters, limit {MAX_SMARTS_CHARS}"
+        )
+    with rdBase.CaptureErrorLog() as capture:
+        pattern = Chem.MolFromSmarts(smarts)
+    if pattern is None:
+        raise ChemistryError(_reason_from_log("SMARTS", capture.messages))
+    if pattern.GetNumAtoms() == 0:
+        raise ChemistryError("empty SMARTS")
+    if pattern.GetNumAtoms() > MAX_QUERY_ATOMS:
+        raise ChemistryError(
+            f"SMARTS too large: {pattern.GetNumAtoms()} atoms, limit {MAX_QUERY_ATOMS}"
+        )
+    pattern.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(pattern)
+    return Query(smarts=smarts, pattern=pattern)
+
+
+def find_match(
+    mol: Mol, query: Query, *, time_limit: float = MATCH_TIME_LIMIT_SECONDS
+) -> tuple[int, ...] | None:
+    """The first occurrence of ``query`` in ``mol``, as a tuple of atom indices, or None.
+
+    The indices are in the order of the query's atoms and refer to ``mol`` as given (pass the
+    standardized parent to get atoms that `depict_svg` can highlight on it). Stereochemistry is
+    ignored, as in the legal definitions. Raises `MatchTimeout` if the search exceeds
+    ``time_limit`` seconds, rather than letting a pathological pattern/molecule pair run on.
+    """
+    params = Chem.SubstructMatchParameters()
+    params.maxMatches = 1
+    params.uniquify = False
+    params.useChirality = False
+    params.maxRecursiveMatches = 1000
+    deadline = time.monotonic() + time_limit
+    state = {"calls": 0, "expired": False}
+
+    def within_budget(_query_atom: object, _mol_atom: object) -> bool:
+        # Called for every candidate atom pair; checking the clock every 256 calls keeps the
+        # overhead small, and answering False once expired makes the search unwind at once.
+        if state["expired"]:
+            return False
+        state["calls"] += 1
+        if not state["calls"] & 0xFF and time.monotonic() > deadline:
+            state["expired"] = True
+            return False
+        return True
+
+    params.setExtraAtomCheckFunc(within_budget)
+    matches = mol.GetSubstructMatches(query.pattern, params)
+    if state["expired"]:
+        raise MatchTimeout(
+            f"substructure search stopped after {time_limit:g} s: pattern too expensive"
+        )
+    return tuple(matches[0]) if matches else None
+
+
+# --------------------------------------------------------------------------------------------
+# Depiction
+# --------------------------------------------------------------------------------------------
+
+_XML_PROLOG_RE = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
+
+
+def depict_svg(
+    mol_or_smiles: Mol | str,
+    highlight_atoms: Iterable[int] = (),
+    width: int = 300,
+    height: int = 220,
+) -> str:
+    """A 2D drawing of the structure as an SVG element, ready to inline in an HTML page.
+
+    ``highlight_atoms`` (atom indices of the molecule given, e.g. a class match's atoms on the
+    standardized parent) are highlighted together with the bonds between them. The result starts
+    with ``<svg`` (no XML prolog), has a ``viewBox`` and a transparent background.
+    """
+    mol = _as_mol(mol_or_smiles)
+    if not (16 <= width <= 4000 and 16 <= height <= 4000):
+        raise ChemistryError(f"bad drawing size {width}x{height}")
+    atoms = sorted({int(index) for index in highlight_atoms})
+    if atoms and (atoms[0] < 0 or atoms[-1] >= mol.GetNumAtoms()):
+        raise ChemistryError("highlighted atom index out of range")
+    chosen = set(atoms)
+    bonds = [
+        bond.GetIdx()
+        for bond in mol.GetBonds()
+        if bond.GetBeginAtomIdx() in chosen and bond.GetEndAtomIdx() in chosen
+    ]
+    drawn = Chem.Mol(mol)
+    with rdBase.BlockLogs():
+        if not drawn.GetNumConformers() or drawn.GetConformer().Is3D():
+            rdDepictor.Compute2DCoords(drawn)
+        drawer = rdMolDraw2D.MolDraw2DSVG(width, height)
+        options = drawer.drawOptions()
+        options.clearBackground = False
+        options.addStereoAnnotation = False
+        rdMolDraw2D.PrepareAndDrawMolecule(
+            drawer, drawn, highlightAtoms=atoms, highlightBonds=bonds
+        )
+        drawer.FinishDrawing()
+    svg = _XML_PROLOG_RE.sub("", drawer.GetDrawingText())
+    return svg.strip() + "\n"

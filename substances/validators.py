@@ -1,0 +1,52 @@
+"""Validators for chemical identifiers that need no chemistry toolkit."""
+
+import re
+
+from django.core.exceptions import ValidationError
+
+CAS_RE = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
+
+
+def cas_check_digit(cas: str) -> int:
+    """The check digit a CAS Registry Number must end with.
+
+    CAS defines it as the sum of each digit (excluding the check digit) times its position
+    counted from the right, modulo 10.
+    """
+    digits = cas.replace("-", "")[:-1]
+    return sum(int(d) * i for i, d in enumerate(reversed(digits), start=1)) % 10
+
+
+def validate_cas(value: str) -> None:
+    """Refuse a CAS RN that is malformed or whose check digit is wrong, saying which."""
+    if not value:
+        return
+    match = CAS_RE.match(value)
+    if not match:
+        raise ValidationError(
+            "%(value)s is not a CAS Registry Number: expected the form 50-00-0 "
+            "(2 to 7 digits, 2 digits, 1 check digit).",
+            code="cas_format",
+            params={"value": value},
+        )
+    expected = cas_check_digit(value)
+    if int(match.group(3)) != expected:
+        raise ValidationError(
+            "%(value)s has a wrong check digit: it should end in %(expected)s.",
+            code="cas_check_digit",
+            params={"value": value, "expected": expected},
+        )
+
+
+UID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+
+
+def validate_uid(value: str) -> None:
+    """A public uid: lowercase letters, digits and hyphens, starting with a letter or digit."""
+    if not UID_RE.match(value or ""):
+        raise ValidationError(
+            "%(value)s is not a valid uid: use lowercase letters, digits and hyphens "
+            "(at most 100 characters, not starting with a hyphen).",
+            code="uid",
+            params={"value": value},
+        )
