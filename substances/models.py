@@ -287,14 +287,15 @@ class SubstanceClass(models.Model):
 
 
 class ClassRule(models.Model):
-    """One machine rule of a class definition: a SMARTS pattern that includes or excludes.
+    """One machine rule of a class definition: a SMARTS pattern that includes, requires or excludes.
 
-    A structure belongs to the class when at least one include rule matches and no exclude rule
-    does (see substances.matching).
+    A structure belongs to the class when at least one include rule matches, every require rule
+    matches and no exclude rule does (see substances.matching).
     """
 
     class Kind(models.TextChoices):
         INCLUDE = "include", _("include")
+        REQUIRE = "require", _("require")
         EXCLUDE = "exclude", _("exclude")
 
     substance_class = models.ForeignKey(
