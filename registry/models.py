@@ -301,3 +301,98 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.resource_type} {self.uid}"
+
+
+class DraftChangeSet(models.Model):
+    """Legal changes a curator prepared, held back until a reviewer publishes them.
+
+    Listing, delisting, rescheduling and class-rule amendments can be saved as a draft: its
+    ordered `DraftOperation` rows say which service to call with which arguments (by uid). Until
+    a reviewer publishes the set, none of it exists in the registry: not in the listings, not in
+    the change feed, not in the API. Publishing runs every operation through the services in one
+    transaction, with the reviewer as actor; either all of it becomes law in the registry or none.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        DISCARDED = "discarded", _("discarded")
+
+    title = models.CharField(max_length=300)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="draft_changesets",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_changesets",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    first_seq = models.BigIntegerField(
+        null=True, blank=True, help_text=_("First change-feed row the publication wrote.")
+    )
+    last_seq = models.BigIntegerField(
+        null=True, blank=True, help_text=_("Last change-feed row the publication wrote.")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("publish_draftchangeset", "Can publish a draft change set")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(decided_at__isnull=False),
+                name="changeset_decision_dated",
+                violation_error_message=_("A published or discarded change set has a date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def via(self) -> str:
+        """How the change feed names this set as the door its changes came through."""
+        return f"draft {self.pk}"
+
+
+class DraftOperation(models.Model):
+    """One step of a draft: a service of registry.services and its arguments, by uid."""
+
+    class Service(models.TextChoices):
+        LIST_SUBSTANCE = "list_substance", _("list")
+        DELIST = "delist", _("delist")
+        RESCHEDULE = "reschedule", _("reschedule")
+        UPDATE_CLASS = "update_class", _("amend class")
+
+    changeset = models.ForeignKey(
+        DraftChangeSet, on_delete=models.CASCADE, related_name="operations"
+    )
+    position = models.PositiveIntegerField()
+    service = models.CharField(max_length=32, choices=Service.choices)
+    arguments = models.JSONField(default=dict)
+    summary = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["changeset_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["changeset", "position"],
+                name="draft_operation_position_unique",
+                violation_error_message=_("Two operations of a change set share a position."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary or f"{self.service} {self.arguments}"

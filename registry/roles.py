@@ -1,0 +1,50 @@
+"""The curators' roles: who may do what in the admin.
+
+Two groups, created by a data migration: a *Curator* keeps the registry's substances, names,
+classes, instruments, listings and precursor uses, and prepares draft change sets; a *Reviewer*
+may also publish them. Reference lists (jurisdictions, schedules) and the change feed are
+read-only to both; nobody can edit or delete a change row, whatever their role. Staff accounts in
+neither group see nothing in the admin.
+
+This module holds plain data and one function that takes the models as arguments, so that the
+data migration can use it with the historical models.
+"""
+
+CURATOR = "Curator"
+REVIEWER = "Reviewer"
+
+_EDIT = ("add", "change", "delete", "view")
+
+CURATOR_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    *((f"{verb}_substance", "substances") for verb in _EDIT),
+    *((f"{verb}_name", "substances") for verb in _EDIT),
+    *((f"{verb}_substanceclass", "substances") for verb in _EDIT),
+    *((f"{verb}_classrule", "substances") for verb in _EDIT),
+    *((f"{verb}_precursoruse", "substances") for verb in _EDIT),
+    *((f"{verb}_instrument", "registry") for verb in _EDIT),
+    *((f"{verb}_listing", "registry") for verb in _EDIT),
+    ("view_jurisdiction", "registry"),
+    ("view_schedule", "registry"),
+    ("view_change", "registry"),
+    ("add_draftchangeset", "registry"),
+    ("change_draftchangeset", "registry"),
+    ("view_draftchangeset", "registry"),
+    ("view_draftoperation", "registry"),
+)
+REVIEWER_PERMISSIONS: tuple[tuple[str, str], ...] = (
+    *CURATOR_PERMISSIONS,
+    ("publish_draftchangeset", "registry"),
+)
+ROLES = {CURATOR: CURATOR_PERMISSIONS, REVIEWER: REVIEWER_PERMISSIONS}
+
+
+def grant_roles(group_model, permission_model) -> None:
+    """Create the groups if needed and give each exactly its permissions."""
+    for name, wanted in ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = []
+        for codename, app_label in wanted:
+            permissions.append(
+                permission_model.objects.get(codename=codename, content_type__app_label=app_label)
+            )
+        group.permissions.set(permissions)
