@@ -1,0 +1,381 @@
+"""The check: is this compound controlled on a given date, and why?
+
+Given names, CAS numbers, InChIKeys or structures (SMILES or molfile) and a date, the check says
+for each input whether it is controlled and on what basis:
+
+- a named listing in force that day, of the substance the input resolves to: the same compound,
+  a salt of it, or a stereoisomer of it (the lists' footnotes put salts and isomers under the
+  parent's entry), or the substance found by name, CAS number or InChIKey;
+- every whole class in force that day whose rules the structure meets, with the rule and the
+  matched atoms.
+
+A compound can be both. The check never raises on bad input: an unreadable structure, a CAS
+number with a wrong check digit or an oversized input gets the verdict `invalid` with its reason,
+and one bad item does not spoil the batch. Work per batch is bounded: identification and the
+listings are read in a few queries for the whole batch, and each class's rules are compiled once.
+"""
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from registry.models import Listing
+from substances import chemistry, matching
+from substances.models import Name, Substance, SubstanceClass
+from substances.normalize import normalize_cas, search_key
+from substances.validators import CAS_RE, cas_check_digit
+
+MAX_ITEMS = 1000
+
+# One token of the characters SMILES is written with; anything else is read as a name.
+_STRUCTURE_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$:/\\.%*]+$")
+
+CONTROLLED = "controlled"
+NOT_CONTROLLED = "not_controlled"
+UNKNOWN = "unknown"
+INVALID = "invalid"
+
+
+@dataclass
+class CheckResult:
+    """The verdict on one input.
+
+    `detected_as` says how the input was read (name, cas, inchikey, smiles, molfile, empty);
+    `matched_by` how it resolved to a registry substance: structure (the same compound), salt
+    (same parent after removing counter-ions), stereoisomer (same constitution), name, cas or
+    inchikey. `structure` is the standardized parent the class rules were applied to, as SMILES,
+    so that a class match's `atoms` can be highlighted on it.
+    """
+
+    input: str
+    detected_as: str
+    status: str = UNKNOWN
+    reason: str = ""
+    substance: Substance | None = None
+    matched_by: str = ""
+    structure: str = ""
+    matches: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        substance = None
+        if self.substance is not None:
+            substance = {
+                "uid": self.substance.uid,
+                "name_en": self.substance.name_en,
+                "name_zh": self.substance.name_zh,
+                "cas": self.substance.cas,
+                "matched_by": self.matched_by,
+            }
+        return {
+            "input": self.input,
+            "detected_as": self.detected_as,
+            "status": self.status,
+            "reason": self.reason,
+            "substance": substance,
+            "structure": self.structure,
+            "matches": self.matches,
+        }
+
+
+@dataclass
+class _Item:
+    result: CheckResult
+    mol: Any = None  # the standardized parent, when there is a structure
+    keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
+
+
+def _schedule_summary(listing: Listing) -> dict[str, Any]:
+    schedule = listing.schedule
+    return {
+        "uid": schedule.uid,
+        "code": schedule.code,
+        "name": schedule.name,
+        "name_zh": schedule.name_zh,
+        "regime": schedule.regime,
+        "jurisdiction": schedule.jurisdiction.code,
+    }
+
+
+def _listing_basis(listing: Listing) -> dict[str, Any]:
+    instrument = listing.listed_by
+    return {
+        "listing": listing.uid,
+        "schedule": _schedule_summary(listing),
+        "instrument": {
+            "uid": instrument.uid,
+            "reference": instrument.reference,
+            "title_en": instrument.title_en,
+            "title_zh": instrument.title_zh,
+        },
+        "effective_from": listing.effective_from.isoformat(),
+        "effective_to": listing.effective_to.isoformat() if listing.effective_to else None,
+        "scope": listing.scope,
+    }
+
+
+def _read(text: Any) -> _Item:
+    """Decide what the input is and, for structures, parse and key it. Never raises."""
+    if not isinstance(text, str):
+        return _Item(CheckResult(str(text), "empty", INVALID, "an item must be a string"))
+    stripped = text.strip()
+    result = CheckResult(text, "empty")
+    if not stripped:
+        result.status, result.reason = INVALID, "empty input"
+        return _Item(result)
+    if len(stripped) > chemistry.MAX_MOLBLOCK_CHARS or (
+        len(stripped) > chemistry.MAX_INPUT_CHARS and not chemistry.is_molblock(stripped)
+    ):
+        result.detected_as = "smiles"
+        result.status = INVALID
+        result.reason = f"input too long: {len(stripped)} characters"
+        return _Item(result)
+    if chemistry.is_molblock(text):
+        result.detected_as = "molfile"
+        return _parse(result, text)
+    if chemistry.is_inchikey(stripped):
+        result.detected_as = "inchikey"
+        return _Item(result, keys=(stripped, stripped, stripped.split("-")[0]))
+    if CAS_RE.match(stripped) or (stripped.isdigit() and normalize_cas(stripped)):
+        result.detected_as = "cas"
+        cas = normalize_cas(stripped)
+        if cas_check_digit(cas) != int(cas[-1]):
+            result.status = INVALID
+            result.reason = (
+                f"{cas} is not a valid CAS number: the check digit should be {cas_check_digit(cas)}"
+            )
+        return _Item(result)
+    result.detected_as = "name"
+    if not _STRUCTURE_CHARS.match(stripped):
+        return _Item(result)
+    parsed = _parse(CheckResult(text, "smiles"), stripped)
+    if parsed.result.status == INVALID:
+        # Not a structure after all: keep it as a name, and say why if the name is unknown.
+        result.reason = parsed.result.reason
+        return _Item(result)
+    if stripped.isalpha():
+        # A bare word such as "CBN" is both a name and a valid SMILES: the name is looked up
+        # first, and the structure is the fallback.
+        result.structure = parsed.result.structure
+        return _Item(result, mol=parsed.mol, keys=parsed.keys)
+    return parsed
+
+
+def _parse(result: CheckResult, text: str) -> _Item:
+    try:
+        mol = chemistry.standardize(chemistry.parse_structure(text))
+        exact = chemistry.inchikey(chemistry.parse_structure(text))
+        parent = chemistry.inchikey(mol)
+    except chemistry.ChemistryError as exc:
+        result.status, result.reason = INVALID, exc.reason
+        return _Item(result)
+    result.structure = chemistry.describe(mol).canonical_smiles
+    return _Item(result, mol=mol, keys=(exact, parent, parent.split("-")[0] if parent else ""))
+
+
+def _resolve(items: list[_Item]) -> None:
+    """Find the registry substance of each item, in a few queries for the whole batch."""
+    names = {search_key(i.result.input) for i in items if i.result.detected_as == "name"}
+    names.discard("")
+    cas_numbers = {
+        normalize_cas(i.result.input)
+        for i in items
+        if i.result.detected_as == "cas" and i.result.status != INVALID
+    }
+    keys = [i.keys for i in items if any(i.keys)]
+    exact = {k[0] for k in keys if k[0]}
+    parents = {k[1] for k in keys if k[1]}
+    skeletons = {k[2] for k in keys if k[2]}
+
+    condition = Q(pk__in=[])
+    if names:
+        named = Name.objects.filter(search_key__in=names).values("substance_id")
+        condition |= Q(search_key_en__in=names) | Q(search_key_zh__in=names) | Q(pk__in=named)
+    if cas_numbers:
+        condition |= Q(cas__in=cas_numbers)
+    if exact:
+        condition |= Q(inchikey__in=exact)
+    if parents:
+        condition |= Q(parent_key__in=parents)
+    if skeletons:
+        condition |= Q(skeleton_key__in=skeletons)
+    candidates = list(
+        Substance.objects.filter(condition).select_related("parent").prefetch_related("names")
+    )
+
+    by_name: dict[str, Substance] = {}
+    by_cas: dict[str, Substance] = {}
+    by_exact: dict[str, Substance] = {}
+    by_parent: dict[str, Substance] = {}
+    by_skeleton: dict[str, Substance] = {}
+    # Prefer the entry that is itself the parent (fentanyl over one of its salts entered apart).
+    for s in sorted(candidates, key=lambda s: (s.parent_id is not None, s.pk)):
+        for key in (s.search_key_en, s.search_key_zh, *(n.search_key for n in s.names.all())):
+            if key in names:
+                by_name.setdefault(key, s)
+        if s.cas:
+            by_cas.setdefault(s.cas, s)
+        if s.inchikey:
+            by_exact.setdefault(s.inchikey, s)
+        if s.parent_key:
+            by_parent.setdefault(s.parent_key, s)
+        if s.skeleton_key:
+            by_skeleton.setdefault(s.skeleton_key, s)
+
+    tables = {
+        "name": by_name,
+        "cas": by_cas,
+        "structure": by_exact,
+        "salt": by_parent,
+        "stereoisomer": by_skeleton,
+    }
+    for item in items:
+        r = item.result
+        if r.status == INVALID:
+            continue
+        found, how = _find(item, tables)
+        if found is not None:
+            r.reason = ""  # a known name that merely failed to parse as SMILES
+        r.substance, r.matched_by = found, how if found else ""
+        if found is not None and item.mol is None and found.smiles:
+            # A name or number that resolved to a substance with a structure: test the
+            # structure against the classes too.
+            try:
+                item.mol = chemistry.standardize(chemistry.parse_structure(found.smiles))
+                r.structure = chemistry.describe(item.mol).canonical_smiles
+            except chemistry.ChemistryError:
+                item.mol = None
+
+
+def _find(item: _Item, tables: dict[str, dict[str, Substance]]) -> tuple[Substance | None, str]:
+    """The substance an input stands for, and how it was recognized."""
+    r = item.result
+    if r.detected_as == "name":
+        found = tables["name"].get(search_key(r.input))
+        if found is not None or item.mol is None:
+            return found, "name"
+        r.detected_as = "smiles"  # an unknown bare word that is also a valid SMILES
+    if r.detected_as == "cas":
+        return tables["cas"].get(normalize_cas(r.input)), "cas"
+    exact, parent, skeleton = item.keys
+    if r.detected_as == "inchikey":
+        found = tables["structure"].get(exact) or tables["salt"].get(exact)
+        if found is not None:
+            return found, "inchikey"
+        return tables["stereoisomer"].get(skeleton), "stereoisomer"
+    for how, key in (("structure", exact), ("salt", parent), ("stereoisomer", skeleton)):
+        if key and key in tables[how]:
+            return tables[how][key], how
+    return None, ""
+
+
+def _listings_in_force(
+    on: datetime.date, jurisdiction: str | None
+) -> tuple[dict[int, list[Listing]], dict[int, list[Listing]]]:
+    listings = (
+        Listing.objects.in_force(on=on)
+        .select_related("schedule__jurisdiction", "listed_by")
+        .order_by("schedule__sort_order", "effective_from")
+    )
+    if jurisdiction:
+        listings = listings.in_jurisdiction(jurisdiction)
+    by_substance: dict[int, list[Listing]] = defaultdict(list)
+    by_class: dict[int, list[Listing]] = defaultdict(list)
+    for listing in listings:
+        if listing.substance_id:
+            by_substance[listing.substance_id].append(listing)
+        else:
+            by_class[listing.substance_class_id].append(listing)
+    return by_substance, by_class
+
+
+def _classes_in_force(class_listings: dict[int, list[Listing]]):
+    classes = SubstanceClass.objects.filter(pk__in=class_listings).prefetch_related("rules")
+    compiled = []
+    for cls in classes.order_by("uid"):
+        specs = [
+            matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in cls.rules.all()
+        ]
+        try:
+            compiled.append((cls, matching.compile_class(cls.uid, specs)))
+        except chemistry.ChemistryError:
+            continue  # a broken rule is refused on save; a stored one is skipped, not fatal
+    return compiled
+
+
+def check_items(
+    items: Sequence[Any], *, on: datetime.date | None = None, jurisdiction: str | None = None
+) -> list[CheckResult]:
+    """The verdict on each input, in input order. See the module docstring."""
+    on = on or timezone.localdate()
+    if len(items) > MAX_ITEMS:
+        raise ValueError(f"at most {MAX_ITEMS} items per check")
+    read = [_read(text) for text in items]
+    _resolve(read)
+    substance_listings, class_listings = _listings_in_force(on, jurisdiction)
+    classes = _classes_in_force(class_listings)
+    for item in read:
+        r = item.result
+        if r.status == INVALID:
+            continue
+        subject = r.substance
+        if subject is not None:
+            # A salt or isomer entered on its own also falls under its parent's listings.
+            ids = [subject.pk] + ([subject.parent_id] if subject.parent_id else [])
+            for pk in ids:
+                for listing in substance_listings.get(pk, ()):
+                    basis = {
+                        "basis": "listing",
+                        "matched_by": r.matched_by,
+                        **_listing_basis(listing),
+                    }
+                    if pk != subject.pk:
+                        basis["via_parent"] = subject.parent.uid
+                    r.matches.append(basis)
+        if item.mol is not None and classes:
+            try:
+                found = matching.match_classes(item.mol, [c for _, c in classes])
+            except chemistry.ChemistryError as exc:
+                r.reason = f"class rules could not be applied: {exc.reason}"
+                found = []
+            by_uid = {cls.uid: cls for cls, _ in classes}
+            for match in found:
+                cls = by_uid[match.class_uid]
+                for listing in class_listings[cls.pk]:
+                    r.matches.append(
+                        {
+                            "basis": "class",
+                            "class": {
+                                "uid": cls.uid,
+                                "name_en": cls.name_en,
+                                "name_zh": cls.name_zh,
+                            },
+                            "rule": match.rule_label,
+                            "explanation": match.explanation,
+                            "atoms": list(match.atoms),
+                            **_listing_basis(listing),
+                        }
+                    )
+        if r.matches:
+            r.status, r.reason = CONTROLLED, r.reason if r.reason.startswith("class rules") else ""
+        elif subject is not None or item.mol is not None:
+            r.status = NOT_CONTROLLED
+            if not r.reason:
+                r.reason = f"no listing or class in force on {on.isoformat()}" + (
+                    f" in {jurisdiction.upper()}" if jurisdiction else ""
+                )
+        else:
+            r.status = UNKNOWN
+            what = {"name": "name", "cas": "CAS number", "inchikey": "InChIKey"}.get(
+                r.detected_as, "input"
+            )
+            detail = f" (not a structure either: {r.reason})" if r.reason else ""
+            r.reason = (
+                f"the registry does not know this {what} and has no structure to test{detail}"
+            )
+    return [item.result for item in read]

@@ -1,0 +1,194 @@
+"""The check service: verdicts, bases, salts and isomers, dates, and bad input."""
+
+import datetime
+
+import pytest
+
+from registry import services
+from registry.check import MAX_ITEMS, check_items
+from tests.factories import (
+    InstrumentFactory,
+    ListingFactory,
+    ScheduleFactory,
+    SubstanceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+AMFETAMINE = "CC(N)Cc1ccccc1"
+DEXAMFETAMINE = "C[C@H](N)Cc1ccccc1"
+
+
+@pytest.fixture
+def registry(actor):
+    schedule = ScheduleFactory(code="NM", name="Non-medical", name_zh="非药用类")
+    instrument = InstrumentFactory(
+        jurisdiction=schedule.jurisdiction,
+        reference="2017-A",
+        effective_on=D(2017, 3, 1),
+        published_on=D(2017, 2, 1),
+    )
+    fentanyl = SubstanceFactory(
+        uid="fentanyl", name_en="Fentanyl", name_zh="芬太尼", cas="437-38-7", smiles=FENTANYL
+    )
+    services.add_name(substance=fentanyl, name="Sublimaze", language="en", actor=actor)
+    ListingFactory(
+        schedule=schedule, substance=fentanyl, listed_by=instrument, effective_from=D(2017, 3, 1)
+    )
+    amf = SubstanceFactory(uid="amfetamine", name_en="Amfetamine", smiles=AMFETAMINE)
+    ListingFactory(
+        schedule=schedule, substance=amf, listed_by=instrument, effective_from=D(2017, 3, 1)
+    )
+    fentanyls = services.define_class(
+        actor=actor,
+        uid="class-fentanyls",
+        name_en="Fentanyl-related substances",
+        rules=[
+            {
+                "label": "4-anilidopiperidine",
+                "kind": "include",
+                "smarts": "O=C-N(-c1ccccc1)-C1CCN(-[!#1])CC1",
+            }
+        ],
+    )
+    ListingFactory(
+        schedule=schedule,
+        substance=None,
+        substance_class=fentanyls,
+        listed_by=InstrumentFactory(jurisdiction=schedule.jurisdiction, effective_on=D(2019, 5, 1)),
+        effective_from=D(2019, 5, 1),
+    )
+    return schedule
+
+
+ON = D(2024, 1, 1)
+
+
+def _one(text, on=ON, **kw):
+    [result] = check_items([text], on=on, **kw)
+    return result
+
+
+def test_listed_compound_by_structure_name_cas_and_inchikey(registry):
+    for text, detected, how in [
+        (FENTANYL, "smiles", "structure"),
+        ("fentanyl", "name", "name"),
+        ("芬太尼", "name", "name"),
+        ("SUBLIMAZE", "name", "name"),
+        ("437-38-7", "cas", "cas"),
+        ("437387", "cas", "cas"),
+        ("PJMPHNIQZUBGLI-UHFFFAOYSA-N", "inchikey", "inchikey"),
+    ]:
+        r = _one(text)
+        assert (r.detected_as, r.status, r.substance.uid, r.matched_by) == (
+            detected,
+            "controlled",
+            "fentanyl",
+            how,
+        ), text
+        listing = [m for m in r.matches if m["basis"] == "listing"]
+        assert listing[0]["schedule"]["code"] == "NM"
+
+
+def test_a_salt_resolves_to_its_parent(registry):
+    r = _one(FENTANYL + ".OC(=O)CC(O)(CC(=O)O)C(=O)O")  # fentanyl citrate
+    assert (r.status, r.substance.uid, r.matched_by) == ("controlled", "fentanyl", "salt")
+
+
+def test_a_stereoisomer_resolves_to_its_parent(registry):
+    r = _one(DEXAMFETAMINE)
+    assert (r.status, r.substance.uid, r.matched_by) == ("controlled", "amfetamine", "stereoisomer")
+
+
+def test_a_compound_can_be_listed_and_class_controlled_at_once(registry):
+    r = _one(FENTANYL)
+    assert {m["basis"] for m in r.matches} == {"listing", "class"}
+    [cls] = [m for m in r.matches if m["basis"] == "class"]
+    assert cls["class"]["uid"] == "class-fentanyls" and cls["rule"] == "4-anilidopiperidine"
+    assert len(cls["atoms"]) == 16
+
+
+def test_an_unlisted_analogue_is_controlled_by_class_from_the_class_date(registry):
+    butyryl = "CCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+    before = _one(butyryl, on=D(2019, 4, 30))
+    after = _one(butyryl, on=D(2019, 5, 1))
+    assert (before.status, before.substance) == ("not_controlled", None)
+    assert after.status == "controlled"
+    assert [m["basis"] for m in after.matches] == ["class"]
+
+
+def test_a_listing_before_its_date_does_not_count(registry):
+    assert _one("fentanyl", on=D(2017, 2, 28)).status == "not_controlled"
+
+
+def test_jurisdiction_filter(registry):
+    r = _one("fentanyl", jurisdiction="UN")
+    assert r.status == "not_controlled" and "in UN" in r.reason
+
+
+def test_everyday_compound_is_not_controlled(registry):
+    r = _one("CC(=O)Nc1ccc(O)cc1")  # paracetamol
+    assert (r.status, r.substance, r.matches) == ("not_controlled", None, [])
+
+
+def test_unknown_name_and_cas(registry):
+    assert _one("no such drug").status == "unknown"
+    r = _one("50-78-2")  # aspirin: a valid CAS the registry does not hold
+    assert (r.detected_as, r.status) == ("cas", "unknown")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "empty input"),
+        ("   ", "empty input"),
+        ("437-38-8", "check digit should be 7"),
+        ("C1CC(", "SMILES"),
+        ("C" * 2500, "too long"),
+        (12, "must be a string"),
+        (None, "must be a string"),
+    ],
+)
+def test_bad_input_gets_an_invalid_verdict_with_its_reason(registry, text, reason):
+    r = _one(text)
+    if text == "C1CC(":
+        # Neither a known name nor a readable structure: unknown, with the parser's reason.
+        assert r.status == "unknown" and "SMILES" in r.reason
+        return
+    assert r.status == "invalid" and reason in r.reason
+
+
+def test_one_bad_item_does_not_spoil_the_batch(registry):
+    results = check_items(["fentanyl", "", "C1CC(", FENTANYL], on=D(2024, 1, 1))
+    assert results[0].status == "controlled"
+    assert results[1].status == "invalid"
+    assert results[3].status == "controlled"
+
+
+def test_batch_is_read_in_a_bounded_number_of_queries(registry, django_assert_max_num_queries):
+    items = ["fentanyl", FENTANYL, "437-38-7", DEXAMFETAMINE, "unknown thing"] * 20
+    with django_assert_max_num_queries(8):
+        results = check_items(items, on=D(2024, 1, 1))
+    assert len(results) == 100
+
+
+def test_too_many_items_are_refused():
+    with pytest.raises(ValueError, match="at most 1000"):
+        check_items(["x"] * (MAX_ITEMS + 1))
+
+
+def test_as_dict_shape(registry):
+    d = _one(FENTANYL).as_dict()
+    assert set(d) == {
+        "input",
+        "detected_as",
+        "status",
+        "reason",
+        "substance",
+        "structure",
+        "matches",
+    }
+    assert d["substance"]["uid"] == "fentanyl"
+    assert {"basis", "schedule", "instrument", "effective_from"} <= set(d["matches"][0])
