@@ -510,9 +510,7 @@ def compile_smarts(smarts: str) -> Query:
     if not smarts:
         raise ChemistryError("empty SMARTS")
     if len(smarts) > MAX_SMARTS_CHARS:
-        raise ChemistryError(
-            f"SMARTS too long: {len(smarts)} characters, limit {MAX_SMARTS_CHARS}"
-        )
+        raise ChemistryError(f"SMARTS too long: {len(smarts)} characters, limit {MAX_SMARTS_CHARS}")
     with rdBase.CaptureErrorLog() as capture:
         pattern = Chem.MolFromSmarts(smarts)
     if pattern is None:
