@@ -44,3 +44,7 @@ class ChangeQuerySet(models.QuerySet):
 
     def for_resource(self, resource_type: str, uid: str):
         return self.filter(resource_type=resource_type, uid=uid).order_by("seq")
+
+    def head(self) -> int:
+        """The sequence number of the last change (0 for an empty feed): the feed position."""
+        return self.aggregate(head=models.Max("seq"))["head"] or 0

@@ -6,7 +6,7 @@ import factory
 
 from registry import services
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Substance, SubstanceClass
 
 TEST_ACTOR = services.Actor.system("tests")
 
@@ -101,3 +101,13 @@ class ListingFactory(ServiceFactory):
     listed_by = factory.SubFactory(
         InstrumentFactory, jurisdiction=factory.SelfAttribute("..schedule.jurisdiction")
     )
+
+
+class PrecursorUseFactory(ServiceFactory):
+    class Meta:
+        model = PrecursorUse
+
+    uid = factory.Sequence(lambda n: f"pu-test-{n}")
+    precursor = factory.SubFactory(SubstanceFactory)
+    product = factory.SubFactory(SubstanceFactory)
+    role = "precursor"

@@ -1,3 +1,39 @@
-"""The REST API, /api/v1/."""
+"""The REST API: /api/v1/ (resources, feed, export, statistics) and its documentation."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from registry.api import views
+from registry.api.schema import SCHEMA_SETTINGS
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("substances", views.SubstanceViewSet, basename="substance")
+router.register("names", views.NameViewSet, basename="name")
+router.register("classes", views.SubstanceClassViewSet, basename="class")
+router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
+router.register("schedules", views.ScheduleViewSet, basename="schedule")
+router.register("instruments", views.InstrumentViewSet, basename="instrument")
+router.register("listings", views.ListingViewSet, basename="listing")
+router.register("precursor-uses", views.PrecursorUseViewSet, basename="precursor-use")
+
+v1 = [
+    path("", views.RootView.as_view(), name="root"),
+    path("changes/", views.ChangesView.as_view(), name="changes"),
+    path("export/", views.ExportView.as_view(), name="export"),
+    path("stats/", views.StatsView.as_view(), name="stats"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(custom_settings=SCHEMA_SETTINGS),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -1,0 +1,47 @@
+"""The API's own description in the OpenAPI schema: what a syncing client must know."""
+
+API_DESCRIPTION = """
+Controlled substances, whole-class controls, precursors and their legal history, as kept in
+the registry. Anyone may read (throttled per client: HTTP 429 with `Retry-After`); writes need
+`Authorization: Token <key>` and the model permission, and each lands in the change feed.
+
+Every response carries `Registry-Seq`: the feed position (last change sequence number) it
+reflects. Lists, details and statistics carry an `ETag`; send it back as `If-None-Match` to get
+`304 Not Modified` when nothing changed. Lists page with an opaque cursor (`next`, `previous`),
+stable while the registry changes; resources are addressed by their permanent `uid`.
+
+## Keeping a copy in sync
+
+1. `GET /api/v1/export/` streams the whole registry as NDJSON. The first line is
+   `{"seq": N, "generated_at": "..."}`; each further line is `{"type", "uid", "data"}`, with
+   `data` the same representation the feed carries. All lines come from one snapshot: exactly
+   the registry at feed position N.
+2. `GET /api/v1/changes/?after=N&limit=500` returns the changes after N in order. Apply each
+   (`created`/`updated`: store `data` under (`type`, `uid`); `deleted`: remove it), store
+   `last_seq` together with the applied changes, and ask again with `after=last_seq`. `next`
+   is null once you are caught up; poll again later from `last_seq`.
+
+```
+$ curl -s https://registry.example/api/v1/export/ > copy.ndjson
+$ head -1 copy.ndjson
+{"seq": 4211, "generated_at": "2025-07-28T09:00:00+08:00"}
+$ curl -s 'https://registry.example/api/v1/changes/?after=4211&limit=500'
+{"results": [{"seq": 4212, "at": "2025-07-28T10:02:11+08:00", "action": "updated",
+  "type": "listing", "uid": "l-...", "data": {...}}],
+ "last_seq": 4212, "next": null}
+```
+
+The sequence numbers are gap-free and handed out in commit order, so a client that stores
+`last_seq` with its copy never misses a change and never applies one twice, even after a crash.
+"""
+
+# Used by the schema view (and `manage.py spectacular --custom-settings
+# registry.api.schema.SCHEMA_SETTINGS`): three different kinds of "kind" need their own names.
+SCHEMA_SETTINGS = {
+    "DESCRIPTION": API_DESCRIPTION,
+    "ENUM_NAME_OVERRIDES": {
+        "SubstanceKindEnum": "substances.models.Substance.Kind",
+        "NameKindEnum": "substances.models.Name.Kind",
+        "ClassRuleKindEnum": "substances.models.ClassRule.Kind",
+    },
+}

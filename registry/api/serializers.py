@@ -1,0 +1,507 @@
+"""How the API shows and accepts each public resource.
+
+Field names follow the sync representation (registry.representations): what a client reads from a
+list, a detail, the export and the feed is named the same everywhere. References are uids. Reads
+and writes have separate serializers: reads add links and embedded summaries, writes accept only
+what a curator may set, and hand it to registry.services, which validates and records the change.
+"""
+
+from rest_framework import serializers
+
+from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
+from substances.models import ClassRule, Name, PrecursorUse, Substance, SubstanceClass
+from substances.validators import validate_uid
+
+
+class UidRelatedField(serializers.SlugRelatedField):
+    """A reference to another resource by its uid."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("slug_field", "uid")
+        super().__init__(**kwargs)
+
+    default_error_messages = {
+        "does_not_exist": "No such resource: {value}.",
+        "invalid": "Give the uid as a string.",
+    }
+
+
+def _url_field(view_name: str) -> serializers.HyperlinkedIdentityField:
+    return serializers.HyperlinkedIdentityField(
+        view_name=f"api:{view_name}-detail", lookup_field="uid"
+    )
+
+
+# --- embedded summaries ---------------------------------------------------------------------
+
+
+class JurisdictionSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Jurisdiction
+        fields = ["uid", "code", "name", "name_zh"]
+
+
+class ScheduleSummarySerializer(serializers.ModelSerializer):
+    jurisdiction = serializers.CharField(source="jurisdiction.code", read_only=True)
+
+    class Meta:
+        model = Schedule
+        fields = ["uid", "jurisdiction", "code", "name", "name_zh", "regime"]
+
+
+class InstrumentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Instrument
+        fields = ["uid", "reference", "title_zh", "title_en", "published_on", "effective_on"]
+
+
+class SubstanceSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Substance
+        fields = ["uid", "name_en", "name_zh", "kind"]
+
+
+class EmbeddedNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Name
+        fields = ["uid", "name", "language", "kind", "source"]
+
+
+class EmbeddedListingSerializer(serializers.ModelSerializer):
+    """A listing as seen from its subject: the list, the period, the instruments."""
+
+    schedule = ScheduleSummarySerializer(read_only=True)
+    listed_by = InstrumentSummarySerializer(read_only=True)
+    ended_by = InstrumentSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "uid",
+            "schedule",
+            "effective_from",
+            "effective_to",
+            "listed_by",
+            "ended_by",
+            "item_number",
+            "scope",
+            "produced_in_china",
+        ]
+
+
+class EmbeddedPrecursorUseSerializer(serializers.ModelSerializer):
+    precursor = SubstanceSummarySerializer(read_only=True)
+    product = SubstanceSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PrecursorUse
+        fields = ["uid", "precursor", "product", "product_name", "role"]
+
+
+# --- jurisdictions and schedules (read only: curated in the admin) --------------------------
+
+
+class JurisdictionSerializer(serializers.ModelSerializer):
+    url = _url_field("jurisdiction")
+
+    class Meta:
+        model = Jurisdiction
+        fields = ["uid", "url", "code", "name", "name_zh"]
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    url = _url_field("schedule")
+    jurisdiction = UidRelatedField(read_only=True)
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "uid",
+            "url",
+            "jurisdiction",
+            "code",
+            "name",
+            "name_zh",
+            "regime",
+            "sort_order",
+            "description",
+        ]
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+class InstrumentSerializer(serializers.ModelSerializer):
+    url = _url_field("instrument")
+    jurisdiction = UidRelatedField(queryset=Jurisdiction.objects.all())
+    uid = serializers.CharField(required=False, validators=[validate_uid], max_length=100)
+
+    class Meta:
+        model = Instrument
+        fields = [
+            "uid",
+            "url",
+            "jurisdiction",
+            "reference",
+            "title_zh",
+            "title_en",
+            "issuers",
+            "published_on",
+            "effective_on",
+            "source_url",
+            "confidence",
+            "notes",
+        ]
+
+
+# --- substances and names -------------------------------------------------------------------
+
+
+class SubstanceListSerializer(serializers.ModelSerializer):
+    """A lean row: enough to recognise the substance and follow its link."""
+
+    url = _url_field("substance")
+    parent = UidRelatedField(read_only=True)
+
+    class Meta:
+        model = Substance
+        fields = [
+            "uid",
+            "url",
+            "name_en",
+            "name_zh",
+            "kind",
+            "cas",
+            "inchikey",
+            "formula",
+            "parent",
+            "version",
+        ]
+
+
+class SubstanceDetailSerializer(serializers.ModelSerializer):
+    """The whole substance: identity, names, legal history, parent and forms, precursor links."""
+
+    url = _url_field("substance")
+    parent = SubstanceSummarySerializer(read_only=True, allow_null=True)
+    forms = SubstanceSummarySerializer(many=True, read_only=True)
+    names = EmbeddedNameSerializer(many=True, read_only=True)
+    listings = EmbeddedListingSerializer(many=True, read_only=True)
+    uses = EmbeddedPrecursorUseSerializer(
+        many=True, read_only=True, help_text="What this precursor is used to make."
+    )
+    precursor_uses = EmbeddedPrecursorUseSerializer(
+        many=True, read_only=True, help_text="The precursors used to make this substance."
+    )
+
+    class Meta:
+        model = Substance
+        fields = [
+            "uid",
+            "url",
+            "name_en",
+            "name_zh",
+            "kind",
+            "cas",
+            "smiles",
+            "structure_source",
+            "canonical_smiles",
+            "inchi",
+            "inchikey",
+            "formula",
+            "molecular_weight",
+            "notes",
+            "version",
+            "created_at",
+            "updated_at",
+            "parent",
+            "forms",
+            "names",
+            "listings",
+            "uses",
+            "precursor_uses",
+        ]
+
+
+class SubstanceWriteSerializer(serializers.ModelSerializer):
+    """What a curator sets; the identifiers are derived from the SMILES by the registry."""
+
+    uid = serializers.CharField(
+        required=False,
+        validators=[validate_uid],
+        max_length=100,
+        help_text="Permanent public id; made from the English name when left out.",
+    )
+    parent = UidRelatedField(queryset=Substance.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Substance
+        fields = [
+            "uid",
+            "name_en",
+            "name_zh",
+            "kind",
+            "cas",
+            "smiles",
+            "structure_source",
+            "parent",
+            "notes",
+        ]
+        # Uniqueness and the other invariants are the database's and the services' to check.
+        validators: list = []
+        extra_kwargs = {"cas": {"validators": []}}
+
+
+class NameSerializer(serializers.ModelSerializer):
+    url = _url_field("name")
+    substance = UidRelatedField(queryset=Substance.objects.all())
+    uid = serializers.CharField(required=False, validators=[validate_uid], max_length=100)
+
+    class Meta:
+        model = Name
+        fields = ["uid", "url", "substance", "name", "language", "kind", "source"]
+        validators: list = []
+
+
+class PrecursorUseSerializer(serializers.ModelSerializer):
+    url = _url_field("precursor-use")
+    precursor = UidRelatedField(queryset=Substance.objects.all())
+    product = UidRelatedField(queryset=Substance.objects.all(), required=False, allow_null=True)
+    uid = serializers.CharField(required=False, validators=[validate_uid], max_length=100)
+
+    class Meta:
+        model = PrecursorUse
+        fields = ["uid", "url", "precursor", "product", "product_name", "role", "source"]
+        validators: list = []
+
+
+# --- classes --------------------------------------------------------------------------------
+
+
+class ClassRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ClassRule
+        fields = ["label", "kind", "smarts", "explanation"]
+
+
+class SubstanceClassSerializer(serializers.ModelSerializer):
+    """A whole class controlled by structure: legal text, machine rules and worked examples."""
+
+    url = _url_field("class")
+    uid = serializers.CharField(validators=[validate_uid], max_length=100)
+    rules = ClassRuleSerializer(many=True, required=False)
+    examples = serializers.JSONField(required=False)
+
+    class Meta:
+        model = SubstanceClass
+        fields = [
+            "uid",
+            "url",
+            "name_en",
+            "name_zh",
+            "definition_zh",
+            "definition_en",
+            "notes",
+            "reference_smiles",
+            "examples",
+            "rules",
+            "version",
+        ]
+        read_only_fields = ["version"]
+        validators: list = []
+
+
+class SubstanceClassDetailSerializer(SubstanceClassSerializer):
+    listings = EmbeddedListingSerializer(many=True, read_only=True)
+
+    class Meta(SubstanceClassSerializer.Meta):
+        fields = [*SubstanceClassSerializer.Meta.fields, "listings"]
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+class ListingSerializer(serializers.ModelSerializer):
+    """A substance or a class on a schedule for [effective_from, effective_to)."""
+
+    url = _url_field("listing")
+    schedule = UidRelatedField(read_only=True)
+    substance = UidRelatedField(read_only=True)
+    listed_by = UidRelatedField(read_only=True)
+    ended_by = UidRelatedField(read_only=True)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "uid",
+            "url",
+            "schedule",
+            "substance",
+            "class",
+            "effective_from",
+            "effective_to",
+            "listed_by",
+            "ended_by",
+            "item_number",
+            "scope",
+            "produced_in_china",
+            "source",
+            "notes",
+        ]
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name == "class":  # named like the sync representation; a Python keyword
+            return UidRelatedField, {"source": "substance_class", "read_only": True}
+        return super().build_field(field_name, info, model_class, nested_depth)
+
+
+class ListingCreateSerializer(serializers.ModelSerializer):
+    """Placing a substance or a class on a schedule from a date, by an instrument."""
+
+    uid = serializers.CharField(required=False, validators=[validate_uid], max_length=100)
+    schedule = UidRelatedField(queryset=Schedule.objects.all())
+    substance = UidRelatedField(queryset=Substance.objects.all(), required=False, allow_null=True)
+    listed_by = UidRelatedField(
+        queryset=Instrument.objects.all(), help_text="The instrument that makes the listing."
+    )
+
+    class Meta:
+        model = Listing
+        fields = [
+            "uid",
+            "schedule",
+            "substance",
+            "class",
+            "effective_from",
+            "listed_by",
+            "item_number",
+            "scope",
+            "produced_in_china",
+            "source",
+            "notes",
+        ]
+        validators: list = []
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name == "class":
+            return UidRelatedField, {
+                "source": "substance_class",
+                "queryset": SubstanceClass.objects.all(),
+                "required": False,
+                "allow_null": True,
+            }
+        return super().build_field(field_name, info, model_class, nested_depth)
+
+    def validate(self, attrs):
+        if bool(attrs.get("substance")) == bool(attrs.get("substance_class")):
+            raise serializers.ValidationError(
+                {"substance": ["Name exactly one subject: a substance or a class."]}
+            )
+        return attrs
+
+
+class ListingUpdateSerializer(serializers.ModelSerializer):
+    """Ending a listing, or correcting how it was entered.
+
+    Setting `effective_to` and `ended_by` on a listing in force ends it (services.delist): the
+    legal act of delisting. The other fields are corrections of the record. The subject and the
+    schedule are what the listing is: a different one is a different listing (delete this one,
+    create the other).
+    """
+
+    listed_by = UidRelatedField(queryset=Instrument.objects.all(), required=False)
+    ended_by = UidRelatedField(queryset=Instrument.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "effective_from",
+            "effective_to",
+            "listed_by",
+            "ended_by",
+            "item_number",
+            "scope",
+            "produced_in_china",
+            "source",
+            "notes",
+        ]
+        validators: list = []
+
+
+class RescheduleSerializer(serializers.Serializer):
+    """Moving a listed subject to another schedule: this listing ends, a new one starts."""
+
+    to_schedule = UidRelatedField(queryset=Schedule.objects.all())
+    instrument = UidRelatedField(queryset=Instrument.objects.all())
+    effective_on = serializers.DateField(help_text="First day on the new schedule.")
+    item_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    scope = serializers.CharField(required=False, allow_blank=True)
+
+
+# --- the feed, the export, the statistics, the check ----------------------------------------
+
+
+class ChangeSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="resource_type")
+    data = serializers.JSONField(
+        allow_null=True, help_text="The resource's representation after it; null for a deletion."
+    )
+
+    class Meta:
+        model = Change
+        fields = ["seq", "at", "action", "type", "uid", "data"]
+
+
+class ChangePageSerializer(serializers.Serializer):
+    results = ChangeSerializer(many=True)
+    last_seq = serializers.IntegerField(
+        help_text="The last sequence number in this page (or `after` when it is empty): "
+        "store it and ask again with after=last_seq."
+    )
+    next = serializers.URLField(
+        allow_null=True, help_text="More changes are waiting; null when the client is caught up."
+    )
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0,
+        max_value=2**63 - 1,
+        default=0,
+        help_text="The last sequence number the client has applied.",
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=1000, default=100, help_text="Changes per page, 1 to 1000."
+    )
+
+
+class ScheduleCountSerializer(serializers.Serializer):
+    uid = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+    regime = serializers.CharField()
+    substances = serializers.IntegerField(help_text="Named substances in force.")
+    classes = serializers.IntegerField(help_text="Whole classes in force.")
+
+
+class StatsSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    jurisdiction = serializers.CharField(allow_null=True)
+    schedules = ScheduleCountSerializer(many=True)
+
+
+class StatsQuerySerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(
+        required=False, help_text="Jurisdiction code, e.g. CN; all jurisdictions when left out."
+    )
+    on = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="The date, YYYY-MM-DD; today when left out.",
+    )
+
+    def validate_jurisdiction(self, value):
+        if not Jurisdiction.objects.filter(code__iexact=value).exists():
+            raise serializers.ValidationError(f"No jurisdiction has the code {value}.")
+        return value.upper()

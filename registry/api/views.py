@@ -1,0 +1,565 @@
+"""The REST API other systems read and sync from, /api/v1/.
+
+Every response says which feed position it reflects (the `Registry-Seq` header): reads run in one
+snapshot transaction (registry.api.snapshot), so the header and the body agree. Reads carry an
+ETag and answer If-None-Match with 304. Writes need a token and the Django model permission, and
+go through registry.services, so each leaves its row in the change feed.
+"""
+
+import datetime
+import hashlib
+import json
+from contextlib import ExitStack
+
+from django.db import transaction
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from registry import filtersets, services
+from registry.api import serializers as api
+from registry.api.pagination import KeysetPagination, url_with
+from registry.api.snapshot import read_snapshot
+from registry.api.throttling import DEFAULT_THROTTLES, ExportThrottle
+from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
+from registry.representations import iter_all
+from registry.stats import schedule_counts
+from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+
+SEQ_HEADER = "Registry-Seq"
+
+
+def actor_of(request) -> services.Actor:
+    return services.Actor.of(request.user, via="api")
+
+
+# --- what every endpoint shares -------------------------------------------------------------
+
+
+class RegistryAPIView(APIView):
+    """Throttled, snapshot-consistent, conditional: the behaviour common to every endpoint."""
+
+    throttle_classes = DEFAULT_THROTTLES
+    # Reads run in one snapshot; the export manages its own, which outlives the view.
+    read_in_snapshot = True
+    conditional = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.read_in_snapshot and request.method in permissions.SAFE_METHODS:
+            with read_snapshot():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if not response.has_header(SEQ_HEADER):
+            response[SEQ_HEADER] = str(Change.objects.head())
+        if (
+            self.conditional
+            and request.method in ("GET", "HEAD")
+            and response.status_code == status.HTTP_200_OK
+            and not response.streaming
+        ):
+            # The ETag is the body's digest: whatever changed it (a write, another day for a
+            # date-dependent answer, another language), the tag changes with it.
+            response.render()
+            digest = hashlib.sha256(response.content).hexdigest()[:32]
+            response["ETag"] = f'"{digest}"'
+            patch_vary_headers(response, ["Accept", "Authorization"])
+            not_modified = get_conditional_response(
+                request._request, etag=response["ETag"], response=response
+            )
+            if not_modified is not response:
+                not_modified[SEQ_HEADER] = response[SEQ_HEADER]
+                return not_modified
+        return response
+
+
+class RegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
+    """A public resource addressed by uid, read by anyone, written through the services."""
+
+    lookup_field = "uid"
+    lookup_value_regex = "[^/]+"
+    pagination_class = KeysetPagination
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    list_serializer_class: type[serializers.Serializer]
+    detail_serializer_class: type[serializers.Serializer] | None = None
+    write_serializer_class: type[serializers.Serializer] | None = None
+    list_queryset = None
+    detail_queryset = None
+
+    def get_queryset(self):
+        if self.action == "list" or self.detail_queryset is None:
+            return self.list_queryset.all()
+        return self.detail_queryset.all()
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update") and self.write_serializer_class:
+            return self.write_serializer_class
+        if self.action == "list":
+            return self.list_serializer_class
+        return self.detail_serializer_class or self.list_serializer_class
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def represent(self, instance) -> dict:
+        """The detail representation of a freshly written instance, read again in full."""
+        queryset = self.list_queryset if self.detail_queryset is None else self.detail_queryset
+        fresh = queryset.get(pk=instance.pk)
+        serializer_class = self.detail_serializer_class or self.list_serializer_class
+        return serializer_class(fresh, context=self.get_serializer_context()).data
+
+    # Writes: validated by the write serializer, performed (and recorded) by a service.
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with transaction.atomic():
+            instance = self.perform_service_create(dict(serializer.validated_data))
+        return Response(self.represent(instance), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "uid" in data and data.pop("uid") != instance.uid:
+            raise serializers.ValidationError({"uid": ["A uid is permanent; it cannot change."]})
+        with transaction.atomic():
+            instance = self.perform_service_update(instance, data)
+        return Response(self.represent(instance))
+
+    def destroy(self, request, *args, **kwargs):
+        services.delete_resource(self.get_object(), actor=actor_of(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_service_create(self, data: dict):
+        raise NotImplementedError
+
+    def perform_service_update(self, instance, data: dict):
+        for field, value in data.items():
+            setattr(instance, field, value)
+        services.save_resource(instance, actor=actor_of(self.request))
+        return instance
+
+
+def documented(viewset):
+    """Tell the schema that writes take the write serializer and answer with the detail one."""
+    detail = viewset.detail_serializer_class or viewset.list_serializer_class
+    name = viewset.list_queryset.model._meta.verbose_name
+    overrides = {
+        "list": extend_schema(summary=f"List {name}s (cursor pages)"),
+        "retrieve": extend_schema(summary=f"One {name}, by uid"),
+    }
+    if viewset.write_serializer_class:
+        overrides |= {
+            "create": extend_schema(
+                summary=f"Create a {name} (token and model permission needed)",
+                request=viewset.write_serializer_class,
+                responses={201: detail},
+            ),
+            "partial_update": extend_schema(
+                summary=f"Change a {name} (token and model permission needed)",
+                request=viewset.write_serializer_class,
+                responses={200: detail},
+            ),
+            "destroy": extend_schema(
+                summary=f"Delete a {name} entered in error (token and permission needed)"
+            ),
+        }
+    return extend_schema_view(**overrides)(viewset)
+
+
+class ReadOnlyRegistryViewSet(RegistryViewSet):
+    http_method_names = ["get", "head", "options"]
+
+
+# --- the resources --------------------------------------------------------------------------
+
+
+@documented
+class JurisdictionViewSet(ReadOnlyRegistryViewSet):
+    """States and treaty bodies that keep lists (curated in the admin)."""
+
+    list_queryset = Jurisdiction.objects.order_by("uid")
+    list_serializer_class = api.JurisdictionSerializer
+    filterset_class = filtersets.JurisdictionFilterSet
+
+
+@documented
+class ScheduleViewSet(ReadOnlyRegistryViewSet):
+    """The lists within each jurisdiction (curated in the admin)."""
+
+    list_queryset = Schedule.objects.select_related("jurisdiction").order_by("uid")
+    list_serializer_class = api.ScheduleSerializer
+    filterset_class = filtersets.ScheduleFilterSet
+
+
+@documented
+class InstrumentViewSet(RegistryViewSet):
+    """Legal acts: the announcements that list, move and remove items."""
+
+    list_queryset = Instrument.objects.select_related("jurisdiction").order_by("uid")
+    list_serializer_class = api.InstrumentSerializer
+    write_serializer_class = api.InstrumentSerializer
+    filterset_class = filtersets.InstrumentFilterSet
+
+    def perform_service_create(self, data):
+        return services.record_instrument(actor=actor_of(self.request), **data)
+
+
+@documented
+class SubstanceViewSet(RegistryViewSet):
+    """Substances: identity, names, and (in the detail) their legal history."""
+
+    list_queryset = Substance.objects.select_related("parent").order_by("uid")
+    detail_queryset = Substance.objects.select_related("parent").prefetch_related(
+        "forms",
+        "names",
+        "listings__schedule__jurisdiction",
+        "listings__listed_by",
+        "listings__ended_by",
+        "uses__precursor",
+        "uses__product",
+        "precursor_uses__precursor",
+        "precursor_uses__product",
+    )
+    list_serializer_class = api.SubstanceListSerializer
+    detail_serializer_class = api.SubstanceDetailSerializer
+    write_serializer_class = api.SubstanceWriteSerializer
+    filterset_class = filtersets.SubstanceFilterSet
+
+    def perform_service_create(self, data):
+        return services.create_substance(actor=actor_of(self.request), **data)
+
+    def perform_service_update(self, instance, data):
+        return services.update_substance(substance=instance, actor=actor_of(self.request), **data)
+
+
+@documented
+class NameViewSet(RegistryViewSet):
+    """The other names of substances: synonyms, code names, Chinese names, INNs, ..."""
+
+    list_queryset = Name.objects.select_related("substance").order_by("uid")
+    list_serializer_class = api.NameSerializer
+    write_serializer_class = api.NameSerializer
+    filterset_class = filtersets.NameFilterSet
+
+    def perform_service_create(self, data):
+        return services.add_name(actor=actor_of(self.request), **data)
+
+
+@documented
+class PrecursorUseViewSet(RegistryViewSet):
+    """What precursor chemicals are used to make."""
+
+    list_queryset = PrecursorUse.objects.select_related("precursor", "product").order_by("uid")
+    list_serializer_class = api.PrecursorUseSerializer
+    write_serializer_class = api.PrecursorUseSerializer
+    filterset_class = filtersets.PrecursorUseFilterSet
+
+    def perform_service_create(self, data):
+        if not data.get("uid"):
+            data["uid"] = services.new_uid(PrecursorUse, f"pu-{data['precursor'].uid}")
+        use = PrecursorUse(**data)
+        services.save_resource(use, actor=actor_of(self.request))
+        return use
+
+
+@documented
+class SubstanceClassViewSet(RegistryViewSet):
+    """Whole classes controlled by a structural definition, with their machine rules."""
+
+    list_queryset = SubstanceClass.objects.prefetch_related("rules").order_by("uid")
+    detail_queryset = SubstanceClass.objects.prefetch_related(
+        "rules",
+        "listings__schedule__jurisdiction",
+        "listings__listed_by",
+        "listings__ended_by",
+    )
+    list_serializer_class = api.SubstanceClassSerializer
+    detail_serializer_class = api.SubstanceClassDetailSerializer
+    write_serializer_class = api.SubstanceClassSerializer
+    filterset_class = filtersets.SubstanceClassFilterSet
+
+    def perform_service_create(self, data):
+        return services.define_class(actor=actor_of(self.request), **data)
+
+    def perform_service_update(self, instance, data):
+        return services.update_class(substance_class=instance, actor=actor_of(self.request), **data)
+
+
+class ListingWritePermission(permissions.DjangoModelPermissions):
+    """A rescheduling ends one listing and creates another: it needs both permissions."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "POST": ["%(app_label)s.add_%(model_name)s", "%(app_label)s.change_%(model_name)s"],
+    }
+
+
+@documented
+@extend_schema_view(
+    partial_update=extend_schema(
+        summary="End a listing, or correct it (token and model permission needed)",
+        description=(
+            "Setting `effective_to` (the first day it no longer applies) and `ended_by` (the "
+            "instrument) on a listing in force ends it: the delisting is recorded in the feed "
+            "as an update of the listing. Other fields correct how the listing was entered. "
+            "The subject and the schedule cannot change: create another listing instead."
+        ),
+        request=api.ListingUpdateSerializer,
+        responses={200: api.ListingSerializer},
+    )
+)
+class ListingViewSet(RegistryViewSet):
+    """Listings: a substance or class on a schedule for [effective_from, effective_to)."""
+
+    list_queryset = Listing.objects.select_related(
+        "schedule", "substance", "substance_class", "listed_by", "ended_by"
+    ).order_by("uid")
+    list_serializer_class = api.ListingSerializer
+    write_serializer_class = api.ListingCreateSerializer
+    filterset_class = filtersets.ListingFilterSet
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return api.ListingUpdateSerializer
+        if self.action == "reschedule":
+            return api.RescheduleSerializer
+        return super().get_serializer_class()
+
+    def perform_service_create(self, data):
+        return services.list_substance(
+            actor=actor_of(self.request),
+            instrument=data.pop("listed_by"),
+            schedule=data.pop("schedule"),
+            effective_from=data.pop("effective_from"),
+            **data,
+        )
+
+    def perform_service_update(self, instance, data):
+        ends = instance.effective_to is None and (
+            data.get("effective_to") is not None or data.get("ended_by") is not None
+        )
+        if not ends:
+            return super().perform_service_update(instance, data)
+        effective_to, ended_by = data.pop("effective_to", None), data.pop("ended_by", None)
+        if effective_to is None or ended_by is None:
+            raise serializers.ValidationError(
+                {
+                    "effective_to" if effective_to is None else "ended_by": [
+                        "Ending a listing needs both effective_to and ended_by."
+                    ]
+                }
+            )
+        if data:  # corrections sent along with the end are applied first
+            instance = super().perform_service_update(instance, data)
+        return services.delist(
+            listing=instance,
+            instrument=ended_by,
+            effective_to=effective_to,
+            actor=actor_of(self.request),
+        )
+
+    @extend_schema(
+        summary="Move the listed subject to another schedule (token and permissions needed)",
+        description=(
+            "Ends this listing on `effective_on` and starts a listing of the same subject on "
+            "`to_schedule` that day, both citing `instrument`. Needs the add and change "
+            "permissions on listings. Answers with both listings."
+        ),
+        request=api.RescheduleSerializer,
+        responses={201: api.ListingSerializer(many=True)},
+    )
+    @action(detail=True, methods=["post"], permission_classes=[ListingWritePermission])
+    def reschedule(self, request, uid=None):
+        listing = self.get_object()
+        serializer = api.RescheduleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        ended, started = services.reschedule(
+            listing=listing,
+            to_schedule=data.pop("to_schedule"),
+            instrument=data.pop("instrument"),
+            effective_on=data.pop("effective_on"),
+            actor=actor_of(request),
+            **data,
+        )
+        fresh = self.list_queryset.filter(pk__in=[ended.pk, started.pk]).order_by("effective_from")
+        body = api.ListingSerializer(fresh, many=True, context=self.get_serializer_context())
+        return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="The change feed: every change after a sequence number, in order",
+    parameters=[api.ChangesQuerySerializer],
+    responses={200: api.ChangePageSerializer},
+)
+class ChangesView(RegistryAPIView):
+    """Changes with a sequence number above `after`, in sequence (= commit) order.
+
+    The feed is gap-free and append-only, so a client that stores `last_seq` after applying a
+    page and asks again with `after=last_seq` sees every change exactly once, even after a crash.
+    """
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        query = api.ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after, limit = query.validated_data["after"], query.validated_data["limit"]
+        changes = list(Change.objects.after(after)[:limit])
+        head = Change.objects.head()
+        last_seq = changes[-1].seq if changes else after
+        next_url = None
+        if last_seq < head:
+            next_url = url_with(request, after=last_seq)
+        body = {
+            "results": api.ChangeSerializer(changes, many=True).data,
+            "last_seq": last_seq,
+            "next": next_url,
+        }
+        return Response(body, headers={SEQ_HEADER: str(head)})
+
+
+# --- the export -----------------------------------------------------------------------------
+
+
+class _ExportStream:
+    """The NDJSON lines of one snapshot; closing it (or reaching the end) ends the snapshot."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, snapshot: ExitStack, seq: int) -> None:
+        self._snapshot = snapshot
+        self._seq = seq
+        self._lines = self._generate()
+
+    def _generate(self):
+        try:
+            header = {"seq": self._seq, "generated_at": timezone.localtime().isoformat()}
+            buffer = [json.dumps(header, ensure_ascii=False)]
+            size = 0
+            for type_name, uid, data in iter_all():
+                line = json.dumps({"type": type_name, "uid": uid, "data": data}, ensure_ascii=False)
+                buffer.append(line)
+                size += len(line)
+                if size >= self.CHUNK:
+                    yield ("\n".join(buffer) + "\n").encode()
+                    buffer, size = [], 0
+            yield ("\n".join(buffer) + "\n").encode() if buffer else b""
+        finally:
+            self.close()
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._lines)
+
+    def close(self) -> None:
+        self._snapshot.close()
+
+
+@extend_schema(
+    summary="A complete, consistent copy of the registry, as NDJSON",
+    description=(
+        'The first line is `{"seq": N, "generated_at": ...}`; then one line '
+        '`{"type": ..., "uid": ..., "data": ...}` per resource, in dependency order (a line '
+        "only refers to uids met before it). All lines come from one snapshot, exactly the "
+        "registry at feed position N: load them, then follow `/api/v1/changes/?after=N`."
+    ),
+    responses={
+        (200, "application/x-ndjson"): OpenApiResponse(
+            response=OpenApiTypes.STR, description="Newline-delimited JSON."
+        )
+    },
+)
+class ExportView(RegistryAPIView):
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [*DEFAULT_THROTTLES, ExportThrottle]
+    throttle_scope = "export"
+    read_in_snapshot = False
+    conditional = False
+
+    def get(self, request):
+        snapshot = ExitStack()
+        snapshot.enter_context(read_snapshot())
+        try:
+            seq = Change.objects.head()
+        except BaseException:
+            snapshot.close()
+            raise
+        response = StreamingHttpResponse(
+            _ExportStream(snapshot, seq), content_type="application/x-ndjson; charset=utf-8"
+        )
+        response[SEQ_HEADER] = str(seq)
+        return response
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="How many named substances and classes each list holds on a date",
+    parameters=[api.StatsQuerySerializer],
+    responses={200: api.StatsSerializer},
+)
+class StatsView(RegistryAPIView):
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        query = api.StatsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on: datetime.date = query.validated_data.get("on") or timezone.localdate()
+        jurisdiction = query.validated_data.get("jurisdiction")
+        counts = schedule_counts(on=on, jurisdiction=jurisdiction)
+        return Response(
+            {
+                "on": on.isoformat(),
+                "jurisdiction": jurisdiction,
+                "schedules": [count.as_dict() for count in counts],
+            }
+        )
+
+
+@extend_schema(exclude=True)
+class RootView(RegistryAPIView):
+    """The entry points of /api/v1/."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        names = [
+            "substance",
+            "name",
+            "class",
+            "jurisdiction",
+            "schedule",
+            "instrument",
+            "listing",
+            "precursor-use",
+        ]
+        links = {n: reverse(f"api:{n}-list", request=request) for n in names}
+        for name in ("changes", "export", "stats"):
+            links[name] = reverse(f"api:{name}", request=request)
+        links["schema"] = reverse("api:schema", request=request)
+        return Response(links)
