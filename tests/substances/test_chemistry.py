@@ -1,0 +1,336 @@
+"""substances.chemistry: parsing, limits, standardization, identifiers, keys, depiction, queries."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from substances import chemistry
+from substances.chemistry import ChemistryError
+
+FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+FENTANYL_CITRATE = FENTANYL + ".OC(=O)CC(O)(CC(=O)O)C(=O)O"
+# Public InChIKeys (PubChem; the fentanyl libraries in shared/data agree).
+FENTANYL_KEY = "PJMPHNIQZUBGLI-UHFFFAOYSA-N"
+CAFFEINE_KEY = "RYYVLZVUVIJVGH-UHFFFAOYSA-N"
+ASPIRIN_KEY = "BSYNRYMUTXBXSQ-UHFFFAOYSA-N"
+ETHANOL_KEY = "LFQSCWFLJHTTHZ-UHFFFAOYSA-N"
+
+FENTANYL_MOLBLOCK_SOURCE = FENTANYL
+
+
+def grid_smiles(width: int, height: int) -> str:
+    """A square-lattice polycycle: a worst case for ring searches (bipartite, many cycles)."""
+    from rdkit import Chem
+
+    mol = Chem.RWMol()
+    for _ in range(width * height):
+        mol.AddAtom(Chem.Atom(6))
+    for y in range(height):
+        for x in range(width):
+            index = y * width + x
+            if x + 1 < width:
+                mol.AddBond(index, index + 1, Chem.BondType.SINGLE)
+            if y + 1 < height:
+                mol.AddBond(index, index + width, Chem.BondType.SINGLE)
+    return Chem.MolToSmiles(mol)
+
+
+def molblock(smiles: str) -> str:
+    from rdkit import Chem
+    from rdkit.Chem import rdDepictor
+
+    mol = Chem.MolFromSmiles(smiles)
+    rdDepictor.Compute2DCoords(mol)
+    return Chem.MolToMolBlock(mol)
+
+
+# --- parsing and errors ------------------------------------------------------------------------
+
+
+def test_parse_smiles_reads_a_valid_structure():
+    mol = chemistry.parse_smiles(FENTANYL)
+    assert mol.GetNumHeavyAtoms() == 25
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("C1CC", r"unparseable SMILES: unclosed ring"),
+        ("CC1CC(C", r"unparseable SMILES: extra open parentheses at position 6"),
+        ("C[Xx]", r"unparseable SMILES: syntax error at position 3"),
+        ("CN(C)(C)(C)C", r"invalid SMILES: explicit valence for atom # 1 N"),
+        ("c1cccc1", r"invalid SMILES: can't kekulize"),
+        ("", r"empty input"),
+        ("   ", r"empty input"),
+        ("CC*", r"wildcard atom"),
+    ],
+)
+def test_parse_smiles_errors_carry_a_reason(text, reason):
+    with pytest.raises(ChemistryError, match=reason) as caught:
+        chemistry.parse_smiles(text)
+    assert caught.value.reason == str(caught.value)
+
+
+def test_chemistry_error_is_a_value_error():
+    assert issubclass(ChemistryError, ValueError)
+    assert issubclass(chemistry.MatchTimeout, ChemistryError)
+
+
+def test_parse_smiles_refuses_non_text():
+    with pytest.raises(ChemistryError, match="not a SMILES"):
+        chemistry.parse_smiles(None)  # type: ignore[arg-type]
+
+
+def test_parse_molblock_reads_a_molfile():
+    mol = chemistry.parse_molblock(molblock(FENTANYL))
+    assert chemistry.describe(mol).inchikey == FENTANYL_KEY
+
+
+def test_parse_molblock_reads_the_first_sd_record():
+    sdf = molblock(FENTANYL) + "> <name>\nfentanyl\n\n$$$$\n" + molblock("CCO") + "$$$$\n"
+    assert chemistry.describe(chemistry.parse_molblock(sdf)).inchikey == FENTANYL_KEY
+
+
+def test_parse_molblock_errors_carry_a_reason():
+    with pytest.raises(ChemistryError, match="molfile"):
+        chemistry.parse_molblock("junk\n\n\n  1  0  0  0  0  0  0  0  0  0999 V2000\n")
+
+
+def test_parse_structure_detects_the_format():
+    assert chemistry.parse_structure(molblock("CCO")).GetNumAtoms() == 3
+    assert chemistry.parse_structure("CCO").GetNumAtoms() == 3
+
+
+# --- limits and pathological inputs ---------------------------------------------------------------
+
+
+def test_over_long_input_is_refused_before_parsing():
+    text = "C" * (chemistry.MAX_INPUT_CHARS + 1)
+    started = time.perf_counter()
+    with pytest.raises(ChemistryError, match=r"too long: 2001 characters, limit 2000"):
+        chemistry.parse_smiles(text)
+    assert time.perf_counter() - started < 0.1
+
+
+def test_over_large_molecule_is_refused():
+    with pytest.raises(ChemistryError, match=r"too large: 240 heavy atoms, limit 200"):
+        chemistry.parse_smiles("C" * 240)
+
+
+def test_over_large_molfile_is_refused():
+    with pytest.raises(ChemistryError, match="too large"):
+        chemistry.parse_molblock(molblock("C" * 240))
+    with pytest.raises(ChemistryError, match="too long"):
+        chemistry.parse_molblock("x\n" * chemistry.MAX_MOLBLOCK_CHARS)
+
+
+def test_many_stereocentres_and_big_rings_finish_fast():
+    chain = "C" + "".join("[C@H](F)" for _ in range(90)) + "C"
+    ring = "C1" + "".join("[C@H](C)" for _ in range(95)) + "C1"
+    lattice = grid_smiles(14, 14)
+    started = time.perf_counter()
+    for text in (chain, ring, lattice):
+        mol = chemistry.parse_smiles(text)
+        chemistry.describe(mol)
+        chemistry.parent_key(mol)
+        chemistry.depict_svg(mol)
+    assert time.perf_counter() - started < 10
+
+
+def test_explosive_substructure_search_is_stopped():
+    lattice = chemistry.parse_smiles(grid_smiles(14, 14))
+    # An odd ring can never match in a bipartite lattice, but a naive search tries every path.
+    odd_ring = chemistry.compile_smarts("*1" + "~*" * 19 + "~*1")
+    started = time.perf_counter()
+    with pytest.raises(chemistry.MatchTimeout, match="stopped after"):
+        chemistry.find_match(lattice, odd_ring, time_limit=0.2)
+    assert time.perf_counter() - started < 2
+
+
+def test_compile_smarts_refuses_bad_and_oversized_patterns():
+    with pytest.raises(ChemistryError, match=r"unparseable SMARTS: syntax error at position 5"):
+        chemistry.compile_smarts("[C;X4")
+    with pytest.raises(ChemistryError, match="SMARTS too long"):
+        chemistry.compile_smarts("C" * (chemistry.MAX_SMARTS_CHARS + 1))
+    with pytest.raises(ChemistryError, match="SMARTS too large"):
+        chemistry.compile_smarts("C" * (chemistry.MAX_QUERY_ATOMS + 1))
+    with pytest.raises(ChemistryError, match="empty SMARTS"):
+        chemistry.compile_smarts("  ")
+
+
+def test_find_match_returns_atoms_in_query_order():
+    mol = chemistry.parse_smiles("OCC(=O)N")
+    query = chemistry.compile_smarts("C(=O)N")
+    assert chemistry.find_match(mol, query) == (2, 3, 4)
+    assert chemistry.find_match(mol, chemistry.compile_smarts("c1ccccc1")) is None
+
+
+# --- standardization and keys -------------------------------------------------------------------
+
+
+def test_standardize_strips_counter_ions_and_solvent():
+    parent = chemistry.standardize(FENTANYL_CITRATE)
+    assert (
+        chemistry.describe(parent).canonical_smiles == chemistry.describe(FENTANYL).canonical_smiles
+    )
+    hydrate = chemistry.standardize("Cl.O.O." + FENTANYL)
+    assert chemistry.inchikey(hydrate) == FENTANYL_KEY
+
+
+def test_standardize_keeps_a_drug_bigger_than_nothing_and_drops_big_counter_ions():
+    pamoate = "O=C(O)c1cc2ccccc2c(Cc2c(O)c(C(=O)O)cc3ccccc23)c1O.CNC(C)Cc1ccccc1"
+    assert chemistry.describe(chemistry.standardize(pamoate)).formula == "C10H15N"
+
+
+def test_standardize_neutralizes_charges():
+    assert chemistry.describe(chemistry.standardize("C[NH3+].[Cl-]")).canonical_smiles == "CN"
+    sodium_acetate = chemistry.standardize("CC(=O)[O-].[Na+]")
+    assert chemistry.describe(sodium_acetate).canonical_smiles == "CC(=O)O"
+    protonated = chemistry.standardize("CCC(=O)N(c1ccccc1)C1CC[NH+](CCc2ccccc2)CC1")
+    assert chemistry.inchikey(protonated) == FENTANYL_KEY
+
+
+def test_standardize_keeps_quaternary_ammonium_and_stereo():
+    quaternary = chemistry.standardize("C[N+](C)(C)C.[I-]")
+    assert chemistry.describe(quaternary).canonical_smiles == "C[N+](C)(C)C"
+    assert "@" in chemistry.describe(chemistry.standardize("C[C@H](N)c1ccccc1.Cl")).canonical_smiles
+
+
+def test_standardize_is_idempotent_and_cheap_the_second_time():
+    once = chemistry.standardize(FENTANYL_CITRATE)
+    assert chemistry.standardize(once) is once
+
+
+def test_inorganic_only_input_keeps_something():
+    assert chemistry.describe(chemistry.standardize("[Na+].[Cl-]")).formula in {"Na", "HCl"}
+
+
+def test_parent_key_maps_salts_to_the_parent():
+    assert chemistry.parent_key(FENTANYL_CITRATE) == FENTANYL_KEY
+    assert chemistry.parent_key(FENTANYL + ".Cl") == FENTANYL_KEY
+
+
+def test_parent_key_keeps_stereo_and_skeleton_key_drops_it():
+    r_form = "C[C@@H](N)Cc1ccccc1"
+    s_form = "C[C@H](N)Cc1ccccc1"
+    assert chemistry.parent_key(r_form) != chemistry.parent_key(s_form)
+    assert chemistry.skeleton_key(r_form) == chemistry.skeleton_key(s_form)
+    assert chemistry.skeleton_key(s_form + ".OS(=O)(=O)O") == chemistry.skeleton_key(
+        "CC(N)Cc1ccccc1"
+    )
+    assert len(chemistry.skeleton_key(FENTANYL)) == 14
+
+
+# --- identity -------------------------------------------------------------------------------------
+
+
+def test_describe_fentanyl():
+    identity = chemistry.describe(FENTANYL)
+    assert identity.inchikey == FENTANYL_KEY
+    assert identity.inchi.startswith("InChI=1S/C22H28N2O/")
+    assert identity.formula == "C22H28N2O"
+    assert identity.molecular_weight == pytest.approx(336.479, abs=0.001)
+    assert (
+        identity.canonical_smiles
+        == chemistry.describe("O=C(CC)N(C1CCN(CCc2ccccc2)CC1)c1ccccc1").canonical_smiles
+    )
+
+
+@pytest.mark.parametrize(
+    ("smiles", "key"),
+    [
+        ("Cn1c(=O)c2c(ncn2C)n(C)c1=O", CAFFEINE_KEY),
+        ("CC(=O)Oc1ccccc1C(=O)O", ASPIRIN_KEY),
+        ("OCC", ETHANOL_KEY),
+    ],
+)
+def test_describe_matches_public_inchikeys(smiles, key):
+    assert chemistry.describe(smiles).inchikey == key
+
+
+def test_describe_keeps_the_salt_as_given():
+    identity = chemistry.describe(FENTANYL_CITRATE)
+    assert identity.formula == "C28H36N2O8"
+    assert identity.inchikey != FENTANYL_KEY
+    assert identity.molecular_weight == pytest.approx(528.602, abs=0.001)
+
+
+def test_molecular_weight_is_rounded_to_three_places():
+    weight = chemistry.describe("CCO").molecular_weight
+    assert isinstance(weight, float)
+    assert weight == round(weight, 3)
+
+
+def test_helpers():
+    assert chemistry.heavy_atom_count(FENTANYL_CITRATE) == 38
+    assert chemistry.formula(FENTANYL) == "C22H28N2O"
+
+
+# --- what did the user type? ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CCO", True),
+        ("c1ccccc1", True),
+        (FENTANYL, True),
+        ("C[C@H](N)Cc1ccccc1", True),
+        ("Fentanyl", False),
+        ("fentanyl citrate", False),
+        ("CBN", False),
+        ("THC", False),
+        ("5F-ADB", False),
+        ("437-38-7", False),
+        (FENTANYL_KEY, False),
+        ("芬太尼", False),
+        ("", False),
+        ("C1CC", False),
+    ],
+)
+def test_looks_like_smiles(text, expected):
+    assert chemistry.looks_like_smiles(text) is expected
+
+
+def test_is_inchikey():
+    assert chemistry.is_inchikey(FENTANYL_KEY)
+    assert chemistry.is_inchikey(" pjmphniqzubgli-uhfffaoysa-n ")
+    assert not chemistry.is_inchikey("PJMPHNIQZUBGLI-UHFFFAOYSA")
+    assert not chemistry.is_inchikey("InChI=1S/CH4/h1H4")
+    assert not chemistry.is_inchikey(FENTANYL)
+
+
+def test_is_molblock():
+    assert chemistry.is_molblock(molblock("CCO"))
+    assert not chemistry.is_molblock("CCO")
+    assert not chemistry.is_molblock("fentanyl")
+
+
+# --- depiction ---------------------------------------------------------------------------
+
+
+def test_depict_svg_is_inline_ready():
+    svg = chemistry.depict_svg(FENTANYL)
+    assert svg.startswith("<svg")
+    assert "<?xml" not in svg
+    assert "viewBox" in svg
+    assert svg.rstrip().endswith("</svg>")
+
+
+def test_depict_svg_highlights_atoms_and_the_bonds_between_them():
+    plain = chemistry.depict_svg(FENTANYL, width=320, height=240)
+    highlighted = chemistry.depict_svg(
+        FENTANYL, highlight_atoms=(0, 1, 2, 3), width=320, height=240
+    )
+    assert "width='320px'" in plain
+    assert highlighted != plain
+    assert "fill:#FF7F7F" in highlighted or "#FF7F7F" in highlighted
+
+
+def test_depict_svg_refuses_bad_highlights_and_sizes():
+    with pytest.raises(ChemistryError, match="out of range"):
+        chemistry.depict_svg("CCO", highlight_atoms=(7,))
+    with pytest.raises(ChemistryError, match="drawing size"):
+        chemistry.depict_svg("CCO", width=5)
