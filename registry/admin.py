@@ -1,19 +1,54 @@
 """The curators' admin. Every save and delete goes through registry.services.
 
-Declared here for the substances app's models too (see substances/admin.py for why).
+Declared here for the substances app's models too (see substances/admin.py for why). What the
+curators see on top of Django's admin:
+
+- substances with their names inline and their listings shown; CAS and SMILES checked as typed,
+  the derived identifiers and a drawing of the structure shown; search by any name, CAS number
+  (any hyphenation) or InChIKey; filters by list, regime and "controlled on a date";
+- the legal acts (list, delist, reschedule) as actions, and the import of an announcement;
+- each object's history read from the change feed, with a revert that is itself a change;
+- a version lock against lost updates; draft change sets that a reviewer publishes.
 """
 
-from django.contrib import admin
-from django.db import transaction
+import datetime
+import secrets
 
-from registry import services
-from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
-from registry.representations import represent
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from registry import admin_actions, admin_history, drafts, services
+from registry.admin_forms import NameInlineForm, SubstanceAdminForm, SubstanceClassAdminForm
+from registry.admin_import import ImportAnnouncementView
+from registry.models import (
+    Change,
+    DraftChangeSet,
+    DraftOperation,
+    Instrument,
+    Jurisdiction,
+    Listing,
+    Schedule,
+)
+from registry.representations import resource_type_of
+from substances import chemistry
 from substances.models import ClassRule, Name, PrecursorUse, Substance, SubstanceClass
+from substances.normalize import normalize_cas
 
 
 def _actor(request) -> services.Actor:
     return services.Actor.of(request.user, via="admin")
+
+
+# --- shared behaviour -----------------------------------------------------------------------
 
 
 class ServiceAdminMixin:
@@ -40,40 +75,301 @@ class ServiceAdminMixin:
         formset.save_m2m()
 
 
+class FeedHistoryMixin:
+    """The history page shows the change feed of the object, with a revert for each state."""
+
+    object_history_template = "admin/registry/object_history.html"
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/history/revert/<int:seq>/",
+                self.admin_site.admin_view(self.revert_view),
+                name=f"{opts.app_label}_{opts.model_name}_revert",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History of {obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.opts,
+            "entries": admin_history.history(resource_type_of(obj).name, obj.uid),
+            "can_revert": self.has_change_permission(request, obj),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def revert_view(self, request, object_id, seq):
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        type_name = resource_type_of(obj).name
+        change = get_object_or_404(Change, seq=seq, resource_type=type_name, uid=obj.uid)
+        history_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
+        )
+        if request.method == "POST":
+            try:
+                written = admin_history.revert(obj, change, actor=_actor(request))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(history_url)
+            if written is None:
+                self.message_user(request, f"{obj} already is as it was after #{seq}.")
+            else:
+                self.message_user(
+                    request,
+                    f"{obj} reverted to its state after #{seq}; recorded as change #{written.seq}.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(history_url)
+        current = admin_history.Change.objects.for_resource(type_name, obj.uid).last()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Revert {obj} to its state after #{seq}?",
+            "object": obj,
+            "opts": self.opts,
+            "change": change,
+            "changes": admin_history.diff(current.data if current else None, change.data),
+            "history_url": history_url,
+        }
+        return TemplateResponse(request, "admin/registry/revert_confirm.html", context)
+
+
+class ControlledOnFilter(admin.SimpleListFilter):
+    """Whether a substance is on a list on a given day, by its listings in force that day.
+
+    The date is any YYYY-MM-DD (typed in the filter's box) or one of the days the law changed.
+    """
+
+    title = "status on a date"
+    parameter_name = "controlled_on"
+    template = "admin/registry/controlled_on_filter.html"
+
+    def lookups(self, request, model_admin):
+        today = timezone.localdate()
+        days = (
+            Listing.objects.filter(effective_from__lte=today)
+            .order_by("-effective_from")
+            .values_list("effective_from", flat=True)
+            .distinct()[:8]
+        )
+        return [("today", "controlled today"), ("not-today", "not controlled today")] + [
+            (day.isoformat(), f"controlled on {day}") for day in days
+        ]
+
+    def _day(self) -> tuple[datetime.date, bool] | None:
+        value = (self.value() or "").strip()
+        if not value:
+            return None
+        negate = value.startswith("not-")
+        value = value.removeprefix("not-")
+        if value == "today":
+            return timezone.localdate(), negate
+        try:
+            return datetime.date.fromisoformat(value), negate
+        except ValueError:
+            raise admin.options.IncorrectLookupParameters(
+                f"{value!r} is not a date: use YYYY-MM-DD."
+            ) from None
+
+    def queryset(self, request, queryset):
+        found = self._day()
+        if found is None:
+            return queryset
+        day, negate = found
+        in_force = Listing.objects.in_force(on=day)
+        if queryset.model is Listing:
+            ids = in_force.values("pk")
+        else:
+            ids = in_force.filter(substance__isnull=False).values("substance_id")
+        return queryset.exclude(pk__in=ids) if negate else queryset.filter(pk__in=ids)
+
+
+# --- substances -----------------------------------------------------------------------------
+
+
 class NameInline(admin.TabularInline):
     model = Name
-    extra = 0
-    fields = ("uid", "name", "language", "kind", "source")
+    form = NameInlineForm
+    extra = 1
+    fields = ("name", "language", "kind", "source", "uid")
 
 
 class ListingInline(admin.TabularInline):
+    """A substance's legal history, shown; it changes through the legal actions, not here."""
+
     model = Listing
     fk_name = "substance"
     extra = 0
-    fields = ("uid", "schedule", "effective_from", "effective_to", "listed_by", "ended_by", "scope")
-    autocomplete_fields = ("schedule", "listed_by", "ended_by")
+    fields = ("schedule", "effective_from", "effective_to", "listed_by", "ended_by", "scope")
+    readonly_fields = fields
     show_change_link = True
+    can_delete = False
+    verbose_name_plural = "listings (change them with the actions: list, delist, reschedule)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Substance)
-class SubstanceAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class SubstanceAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+    form = SubstanceAdminForm
     list_display = ("uid", "name_en", "name_zh", "kind", "cas", "formula")
-    list_filter = ("kind", "listings__schedule__regime", "listings__schedule")
+    list_filter = (
+        ControlledOnFilter,
+        "listings__schedule",
+        "listings__schedule__regime",
+        "kind",
+    )
     search_fields = ("uid", "name_en", "name_zh", "cas", "inchikey", "names__name")
+    search_help_text = (
+        "Any name (English, Chinese, code name, synonym), a CAS number in any hyphenation, "
+        "or an InChIKey."
+    )
+    fieldsets = (
+        (None, {"fields": ("uid", "name_en", "name_zh", "kind", "parent")}),
+        ("Structure and identifiers", {"fields": ("cas", "smiles", "structure_source")}),
+        (
+            "Derived from the SMILES (read-only)",
+            {
+                "fields": (
+                    "drawing",
+                    "canonical_smiles",
+                    "inchi",
+                    "inchikey",
+                    "formula",
+                    "molecular_weight",
+                    "parent_key",
+                    "skeleton_key",
+                )
+            },
+        ),
+        (None, {"fields": ("notes", "version", "expected_version")}),
+    )
     readonly_fields = (
+        "drawing",
         "canonical_smiles",
         "inchi",
         "inchikey",
         "formula",
         "molecular_weight",
+        "parent_key",
+        "skeleton_key",
         "version",
     )
     autocomplete_fields = ("parent",)
     inlines = [NameInline, ListingInline]
+    actions = [
+        admin_actions.list_on_schedule,
+        admin_actions.delist_from_schedule,
+        admin_actions.move_to_schedule,
+    ]
+    change_list_template = "admin/registry/substance_change_list.html"
+
+    @admin.display(description="structure")
+    def drawing(self, obj):
+        if not obj.canonical_smiles:
+            return "no structure"
+        try:
+            # Drawn from the canonical SMILES, which carries no free text to inject.
+            return mark_safe(chemistry.depict_svg(obj.canonical_smiles))
+        except chemistry.ChemistryError as exc:
+            return f"cannot draw: {exc.reason}"
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(ImportAnnouncementView.as_view(model_admin=self)),
+                name="substances_substance_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def has_legal_act_permission(self, request):
+        return request.user.has_perms(["registry.add_listing", "registry.change_listing"])
+
+    def get_search_results(self, request, queryset, search_term):
+        """Django's word search, widened to normalized names, any-hyphen CAS and InChIKeys."""
+        found, _ = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if not term:
+            return found, False
+        condition = Q(pk__in=found.values("pk")) | Q(
+            pk__in=Substance.objects.search(term).values("pk")
+        )
+        if cas := normalize_cas(term):
+            condition |= Q(cas=cas)
+        if chemistry.is_inchikey(term):
+            key = term.upper()
+            condition |= Q(inchikey=key) | Q(parent_key=key)
+        return queryset.filter(condition), False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.update_substance(
+                substance=obj,
+                actor=_actor(request),
+                expected_version=form.cleaned_data.get("expected_version"),
+            )
+        else:
+            services.save_resource(obj, actor=_actor(request))
+        self._warn_same_structure(request, obj)
+
+    def _warn_same_structure(self, request, obj):
+        if not obj.parent_key:
+            return
+        twins = Substance.objects.filter(parent_key=obj.parent_key).exclude(pk=obj.pk)
+        if twins.exists():
+            self.message_user(
+                request,
+                format_html(
+                    "{} has the same parent structure as {}: is it a duplicate, or a salt or "
+                    "form that should name its parent?",
+                    obj,
+                    format_html_join(", ", "{}", ((t,) for t in twins[:5])),
+                ),
+                messages.WARNING,
+            )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Name:
+            for name_form in formset.forms:
+                name = name_form.instance
+                if name_form.has_changed() and not name.uid:
+                    name.uid = services.new_uid(Name, f"n-{secrets.token_hex(5)}")
+        super().save_formset(request, form, formset, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # Someone saved between the form's check and the save: the service refused it.
+            if getattr(exc, "code", None) != "stale" and "stale" not in str(exc):
+                raise
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Name)
-class NameAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class NameAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "substance", "language", "kind")
     list_filter = ("language", "kind")
     search_fields = ("name", "substance__name_en", "substance__uid")
@@ -81,7 +377,7 @@ class NameAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PrecursorUse)
-class PrecursorUseAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class PrecursorUseAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("precursor", "product", "product_name", "role")
     search_fields = ("precursor__name_en", "product__name_en", "product_name")
     autocomplete_fields = ("precursor", "product")
@@ -94,25 +390,90 @@ class ClassRuleInline(admin.TabularInline):
 
 
 @admin.register(SubstanceClass)
-class SubstanceClassAdmin(admin.ModelAdmin):
-    """A class and its rules are one public resource: one change row per save of both."""
+class SubstanceClassAdmin(FeedHistoryMixin, admin.ModelAdmin):
+    """A class and its rules are one public resource: one change row per save of both.
 
-    list_display = ("uid", "name_en", "name_zh")
+    "Save as draft" keeps an amendment of the text or rules out of the registry until a
+    reviewer publishes it.
+    """
+
+    form = SubstanceClassAdminForm
+    list_display = ("uid", "name_en", "name_zh", "rule_count")
     search_fields = ("uid", "name_en", "name_zh")
+    readonly_fields = ("version",)
     inlines = [ClassRuleInline]
 
+    @admin.display(description="rules")
+    def rule_count(self, obj):
+        return obj.rules.count()
+
     def save_model(self, request, obj, form, change):
-        request._class_before = represent(SubstanceClass.objects.get(pk=obj.pk)) if change else None
-        obj.save()
+        """Nothing yet: the class and its rules are written together, in save_related."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        for formset in formsets:
+            formset.save(commit=False)  # fills what the change message reads; writes nothing
+        rules_formset = next(fs for fs in formsets if fs.model is ClassRule)
+        rules = sorted(
+            (
+                f.cleaned_data
+                for f in rules_formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ),
+            key=lambda data: data.get("sort_order") or 0,
+        )
+        rules = [
+            {key: data[key] for key in ("label", "kind", "smarts", "explanation")} for data in rules
+        ]
+        editable = ("name_en", "name_zh", "definition_zh", "definition_en", "notes")
+        fields = {key: form.cleaned_data[key] for key in editable if key in form.cleaned_data}
+        for key in ("reference_smiles", "examples"):
+            if key in form.cleaned_data:
+                fields[key] = form.cleaned_data[key]
         obj = form.instance
-        after = represent(obj)
-        if after != getattr(request, "_class_before", None):
-            services.record_change(
-                action="updated" if change else "created", instance=obj, actor=_actor(request)
+        if not change:
+            created = services.define_class(
+                actor=_actor(request), uid=obj.uid, rules=rules, **fields
             )
+            obj.pk, obj._state.adding = created.pk, False
+        elif "_save_draft" in request.POST:
+            current = SubstanceClass.objects.get(pk=obj.pk)
+            changeset = drafts.start(title=f"Amend class {current}", author=request.user)
+            drafts.add_operation(
+                changeset,
+                service=DraftOperation.Service.UPDATE_CLASS,
+                summary=f"amend class {current.uid} ({len(rules)} rule(s))",
+                substance_class=current.uid,
+                expected_version=current.version,
+                fields=fields,
+                rules=rules,
+            )
+            request._saved_draft = changeset
+            obj.refresh_from_db()
+        else:
+            services.update_class(
+                substance_class=SubstanceClass.objects.get(pk=obj.pk),
+                actor=_actor(request),
+                rules=rules,
+                **fields,
+            )
+
+    def response_change(self, request, obj):
+        changeset = getattr(request, "_saved_draft", None)
+        if changeset is None:
+            return super().response_change(request, obj)
+        url = reverse("admin:registry_draftchangeset_change", args=[changeset.pk])
+        self.message_user(
+            request,
+            format_html(
+                "Saved as the draft <a href='{}'>{}</a>: the class is unchanged until a "
+                "reviewer publishes it.",
+                url,
+                changeset,
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(url)
 
     def delete_model(self, request, obj):
         services.delete_resource(obj, actor=_actor(request))
@@ -123,29 +484,84 @@ class SubstanceClassAdmin(admin.ModelAdmin):
                 services.delete_resource(obj, actor=_actor(request))
 
 
+# --- registry -------------------------------------------------------------------------------
+
+
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class JurisdictionAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("code", "name", "name_zh")
     search_fields = ("code", "name", "name_zh")
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ScheduleAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("uid", "jurisdiction", "code", "name", "name_zh", "regime")
     list_filter = ("jurisdiction", "regime")
     search_fields = ("uid", "code", "name", "name_zh")
 
 
+class _InstrumentListingInline(admin.TabularInline):
+    model = Listing
+    extra = 0
+    fields = ("schedule", "substance", "substance_class", "effective_from", "effective_to")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ListingsMadeInline(_InstrumentListingInline):
+    fk_name = "listed_by"
+    verbose_name_plural = "listings this instrument made"
+
+
+class ListingsEndedInline(_InstrumentListingInline):
+    fk_name = "ended_by"
+    verbose_name_plural = "listings this instrument ended"
+
+
 @admin.register(Instrument)
-class InstrumentAdmin(ServiceAdminMixin, admin.ModelAdmin):
-    list_display = ("uid", "reference", "title_en", "published_on", "effective_on")
+class InstrumentAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "uid",
+        "reference",
+        "title_en",
+        "published_on",
+        "effective_on",
+        "made",
+        "ended",
+    )
     list_filter = ("jurisdiction", "confidence")
     search_fields = ("uid", "reference", "title_en", "title_zh")
     date_hierarchy = "effective_on"
+    inlines = [ListingsMadeInline, ListingsEndedInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                made_count=Count("listings_made", distinct=True),
+                ended_count=Count("listings_ended", distinct=True),
+            )
+        )
+
+    @admin.display(description="listings made", ordering="made_count")
+    def made(self, obj):
+        return obj.made_count
+
+    @admin.display(description="listings ended", ordering="ended_count")
+    def ended(self, obj):
+        return obj.ended_count
 
 
 @admin.register(Listing)
-class ListingAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class ListingAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "uid",
         "schedule",
@@ -155,10 +571,11 @@ class ListingAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "effective_to",
         "listed_by",
     )
-    list_filter = ("schedule__jurisdiction", "schedule__regime", "schedule")
+    list_filter = (ControlledOnFilter, "schedule__jurisdiction", "schedule__regime", "schedule")
     search_fields = ("uid", "substance__name_en", "substance__name_zh", "substance__cas")
     autocomplete_fields = ("schedule", "substance", "substance_class", "listed_by", "ended_by")
     date_hierarchy = "effective_from"
+    list_select_related = ("schedule__jurisdiction", "substance", "substance_class", "listed_by")
 
 
 @admin.register(Change)
@@ -178,3 +595,160 @@ class ChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+class DraftOperationInline(admin.TabularInline):
+    model = DraftOperation
+    extra = 0
+    fields = ("position", "service", "summary", "arguments")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DraftChangeSet)
+class DraftChangeSetAdmin(admin.ModelAdmin):
+    """Drafts are made by the legal actions, the import and "save as draft" on a class.
+
+    A reviewer publishes one (all its operations, in one transaction) or discards it.
+    """
+
+    list_display = ("title", "status", "author", "steps", "created_at", "reviewer", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("title", "notes")
+    fields = (
+        "title",
+        "notes",
+        "status",
+        "author",
+        "created_at",
+        "reviewer",
+        "decided_at",
+        "feed_rows",
+    )
+    readonly_fields = (
+        "status",
+        "author",
+        "created_at",
+        "reviewer",
+        "decided_at",
+        "feed_rows",
+    )
+    inlines = [DraftOperationInline]
+    actions = ["publish_selected", "discard_selected"]
+    change_form_template = "admin/registry/draftchangeset_change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(step_count=Count("operations"))
+
+    @admin.display(description="steps", ordering="step_count")
+    def steps(self, obj):
+        return obj.step_count
+
+    @admin.display(description="change-feed rows")
+    def feed_rows(self, obj):
+        if obj.first_seq is None:
+            return "—"
+        url = reverse("admin:registry_change_changelist")
+        return format_html(
+            "<a href='{}?seq__gte={}&seq__lte={}'>#{} – #{}</a>",
+            url,
+            obj.first_seq,
+            obj.last_seq,
+            obj.first_seq,
+            obj.last_seq,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a decided set is part of the record; an undecided one is discarded
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.is_open:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("registry.publish_draftchangeset")
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="registry_draftchangeset_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_publish": self.has_publish_permission(request),
+        }
+        obj = self.get_object(request, object_id)
+        if obj is not None and obj.is_open:
+            extra_context["problems"] = drafts.problems(obj, user=request.user)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, object_id):
+        if request.method != "POST":
+            raise PermissionDenied
+        changeset = get_object_or_404(DraftChangeSet, pk=object_id)
+        if "publish" in request.POST:
+            self._publish(request, [changeset])
+        elif "discard" in request.POST:
+            self._discard(request, [changeset])
+        return HttpResponseRedirect(
+            reverse("admin:registry_draftchangeset_change", args=[changeset.pk])
+        )
+
+    def _publish(self, request, changesets):
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        for changeset in changesets:
+            try:
+                written = drafts.publish(changeset, reviewer=request.user)
+            except ValidationError as exc:
+                self.message_user(
+                    request,
+                    f"{changeset} was not published, nothing of it was applied: "
+                    f"{' '.join(exc.messages)}",
+                    messages.ERROR,
+                )
+                continue
+            self.message_user(
+                request,
+                f"{changeset} published: {len(written)} change(s) recorded in the feed.",
+                messages.SUCCESS,
+            )
+
+    def _discard(self, request, changesets):
+        for changeset in changesets:
+            allowed = changeset.author_id == request.user.pk or self.has_publish_permission(request)
+            if not allowed:
+                raise PermissionDenied
+            try:
+                drafts.discard(changeset, user=request.user)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                continue
+            self.message_user(request, f"{changeset} discarded.")
+
+    @admin.action(description="Publish the selected drafts", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        self._publish(request, list(queryset))
+
+    @admin.action(description="Discard the selected drafts")
+    def discard_selected(self, request, queryset):
+        self._discard(request, list(queryset))

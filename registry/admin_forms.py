@@ -1,0 +1,311 @@
+"""Forms of the curators' admin: validation that says what is wrong, and the edit lock.
+
+Two curators may open the same substance (or class) at once. Each form carries the version it
+was opened at; a save from an older version is refused with the other curator's changes shown,
+and the form is re-armed with the current version, so that saving again (after looking) is a
+deliberate choice rather than a silent overwrite.
+"""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html, format_html_join
+
+from registry import drafts
+from registry.admin_history import diff, representation_at_version
+from registry.models import DraftChangeSet, Instrument, Schedule
+from registry.representations import represent
+from substances import chemistry
+from substances.models import Name, Substance, SubstanceClass
+from substances.normalize import normalize_cas
+from substances.validators import validate_cas
+
+
+def clean_cas_text(raw: str) -> str:
+    """A typed CAS RN in canonical form; any spacing or hyphenation is accepted.
+
+    Raises a ValidationError saying what is wrong: the shape, or the check digit and the digit
+    it should be.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    cas = normalize_cas(raw)
+    if not cas:
+        raise ValidationError(
+            "%(value)s is not a CAS Registry Number: expected 2 to 7 digits, 2 digits and a "
+            "check digit, such as 50-00-0.",
+            code="cas_format",
+            params={"value": raw},
+        )
+    validate_cas(cas)
+    return cas
+
+
+def clean_smiles_text(raw: str) -> str:
+    """A typed SMILES, refused with RDKit's reason and the position of the mistake."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        chemistry.describe(raw)
+    except chemistry.ChemistryError as exc:
+        raise ValidationError(
+            "This SMILES cannot be used: %(reason)s.", code="smiles", params={"reason": exc.reason}
+        ) from exc
+    return raw
+
+
+class VersionLockForm(forms.ModelForm):
+    """A model form that refuses a save made from an outdated version of the object."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    resource_type = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.data is not None and hasattr(self.data, "copy"):
+            # Mutable, so that a refused save can be re-armed with the current version.
+            self.data = self.data.copy()
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        expected = cleaned.get("expected_version")
+        current = type(self.instance)._default_manager.get(pk=self.instance.pk)
+        if expected is not None and expected != current.version:
+            self.data[self.add_prefix("expected_version")] = current.version
+            raise ValidationError(self.stale_message(expected, current), code="stale")
+        return cleaned
+
+    def stale_message(self, expected: int, current):
+        uid = current.uid
+        before = representation_at_version(self.resource_type, uid, expected)
+        changes = diff(before, represent(current)) if before is not None else []
+        listing = format_html_join(
+            "", "<li><b>{}</b>: {} → {}</li>", ((f, _show(a), _show(b)) for f, a, b in changes)
+        )
+        return format_html(
+            "Someone else saved {} while you were editing it (you opened version {}, it is now "
+            "version {}). Their changes:<ul>{}</ul>Your edits are still in the form below. "
+            "Check them against these and save again to keep yours.",
+            uid,
+            expected,
+            current.version,
+            listing or format_html("<li>(not recorded in the change feed)</li>"),
+        )
+
+
+def _show(value) -> str:
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+class SubstanceAdminForm(VersionLockForm):
+    resource_type = "substance"
+
+    class Meta:
+        model = Substance
+        fields = (
+            "uid",
+            "name_en",
+            "name_zh",
+            "kind",
+            "parent",
+            "cas",
+            "smiles",
+            "structure_source",
+            "notes",
+        )
+        widgets = {
+            "smiles": forms.Textarea(attrs={"rows": 2, "cols": 80, "spellcheck": "false"}),
+            "notes": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        }
+
+    def clean_cas(self):
+        return clean_cas_text(self.cleaned_data.get("cas", ""))
+
+    def clean_smiles(self):
+        return clean_smiles_text(self.cleaned_data.get("smiles", ""))
+
+
+class SubstanceClassAdminForm(VersionLockForm):
+    resource_type = "class"
+
+    class Meta:
+        model = SubstanceClass
+        fields = (
+            "uid",
+            "name_en",
+            "name_zh",
+            "definition_zh",
+            "definition_en",
+            "notes",
+            "reference_smiles",
+            "examples",
+        )
+
+    def clean_reference_smiles(self):
+        return clean_smiles_text(self.cleaned_data.get("reference_smiles", ""))
+
+
+# --- legal actions --------------------------------------------------------------------------
+
+APPLY_NOW = "apply"
+NEW_DRAFT = "new"
+
+
+class LegalActionForm(forms.Form):
+    """What every legal act needs: the instrument that makes it and the day it takes effect.
+
+    And where the result goes: into the registry now, or into a draft for a reviewer.
+    """
+
+    instrument = forms.ModelChoiceField(
+        queryset=Instrument.objects.select_related("jurisdiction").order_by("-effective_on"),
+        help_text="The announcement or notice that makes this change.",
+    )
+    effective_on = forms.DateField(
+        label="Effective date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to use the instrument's own effective date.",
+    )
+    save_as = forms.ChoiceField(label="Save", initial=APPLY_NOW)
+    draft_title = forms.CharField(
+        required=False, max_length=300, help_text="Title of a new draft (optional)."
+    )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (APPLY_NOW, "apply now: publish at once"),
+            (NEW_DRAFT, "as a new draft, for a reviewer to publish"),
+        ]
+        if user is not None:
+            open_drafts = DraftChangeSet.objects.filter(
+                author=user, status=DraftChangeSet.Status.DRAFT
+            )
+            choices += [(str(d.pk), f"add to my draft “{d.title}”") for d in open_drafts]
+        self.fields["save_as"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        instrument = cleaned.get("instrument")
+        if instrument and not cleaned.get("effective_on"):
+            if not instrument.effective_on:
+                self.add_error(
+                    "effective_on",
+                    f"{instrument} has no effective date on record: give the date here.",
+                )
+            else:
+                cleaned["effective_on"] = instrument.effective_on
+        return cleaned
+
+    @property
+    def effective_date(self) -> datetime.date:
+        """The day the act takes effect: as typed, or the instrument's own."""
+        return self.cleaned_data["effective_on"]
+
+    def draft(self, *, user, default_title: str):
+        """The draft this action goes into, or None to apply it now."""
+        choice = self.cleaned_data["save_as"]
+        if choice == APPLY_NOW:
+            return None
+        if choice == NEW_DRAFT:
+            return drafts.start(
+                title=self.cleaned_data["draft_title"] or default_title, author=user
+            )
+        return DraftChangeSet.objects.get(pk=int(choice), author=user)
+
+
+def _schedules():
+    return Schedule.objects.select_related("jurisdiction")
+
+
+class ListForm(LegalActionForm):
+    schedule = forms.ModelChoiceField(
+        queryset=_schedules(), label="List", help_text="The list the substances go on."
+    )
+    field_order = ["schedule", "instrument", "effective_on"]
+
+
+class DelistForm(LegalActionForm):
+    schedule = forms.ModelChoiceField(
+        queryset=_schedules(), label="List", help_text="The list the substances come off."
+    )
+    field_order = ["schedule", "instrument", "effective_on"]
+
+
+class RescheduleForm(LegalActionForm):
+    from_schedule = forms.ModelChoiceField(queryset=_schedules(), label="From list")
+    to_schedule = forms.ModelChoiceField(queryset=_schedules(), label="To list")
+    field_order = ["from_schedule", "to_schedule", "instrument", "effective_on"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("from_schedule") and cleaned.get("from_schedule") == cleaned.get(
+            "to_schedule"
+        ):
+            self.add_error("to_schedule", "Moving to the same list changes nothing.")
+        return cleaned
+
+
+class NameInlineForm(forms.ModelForm):
+    """A name typed next to its substance; its uid is made on save when left empty."""
+
+    class Meta:
+        model = Name
+        fields = ("name", "language", "kind", "source", "uid")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["uid"].required = False
+        self.fields["uid"].help_text = "Left empty, a new one is made on save."
+
+
+class ImportForm(forms.Form):
+    """An announcement's items, and the legal act that puts them on a list."""
+
+    sheet = forms.FileField(
+        required=False,
+        help_text="CSV or XLSX, one item a row; columns such as name_zh, name_en, cas, smiles, "
+        "code_names, item_number (Chinese headers are understood too).",
+    )
+    schedule = forms.ModelChoiceField(queryset=_schedules(), label="List")
+    instrument = forms.ModelChoiceField(
+        queryset=Instrument.objects.select_related("jurisdiction").order_by("-effective_on")
+    )
+    effective_on = forms.DateField(
+        label="Effective date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to use the instrument's own effective date.",
+    )
+    as_draft = forms.BooleanField(
+        required=False,
+        label="Listings as a draft",
+        help_text="Enter the substances now, but hold the listings for a reviewer to publish.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        instrument, schedule = cleaned.get("instrument"), cleaned.get("schedule")
+        if instrument and schedule and instrument.jurisdiction_id != schedule.jurisdiction_id:
+            self.add_error(
+                "instrument", f"{instrument} belongs to another jurisdiction than {schedule.code}."
+            )
+        if instrument and not cleaned.get("effective_on"):
+            if instrument.effective_on:
+                cleaned["effective_on"] = instrument.effective_on
+            else:
+                self.add_error(
+                    "effective_on",
+                    f"{instrument} has no effective date on record: give the date here.",
+                )
+        return cleaned
