@@ -1,0 +1,307 @@
+"""Ranked search: find substances from whatever people type.
+
+A query may be a name in any language (preferred English or Chinese name, or any other `Name`),
+a code name written any way (5F-ADB, 5f adb, 5FADB), a CAS number with or without hyphens, an
+InChIKey or a SMILES. Names are compared on their search keys (see substances.normalize), so case,
+full-width characters, punctuation and Greek letters do not matter.
+
+Hits are ranked in tiers, best first:
+
+1. the same identifier: CAS number or InChIKey, or the identical structure;
+2. the same compound as the structure given, up to salts and charges (same parent key);
+3. a stereoisomer or isotope form of it (same skeleton key);
+4. a name whose key equals the query's key;
+5. a name that starts with it;
+6. a name that contains it;
+7. a close spelling (a typing or transliteration slip, measured with difflib).
+
+Each substance appears once, at its best tier. The names are read into an in-process index of
+keys (about two thousand on the real data), so a query costs two cheap database reads at most
+and a scan of short strings; the index is rebuilt when the caller's cache token changes.
+
+This module knows substances only: whether a hit is controlled is the registry's business.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import enum
+import threading
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from substances import chemistry
+from substances.models import Name, Substance
+from substances.normalize import normalize_cas, search_key
+
+__all__ = ["Hit", "SearchIndex", "SearchOutcome", "Tier", "build_index", "get_index", "search"]
+
+MIN_CONTAINS_CHARS = 2
+"""Shortest key searched inside names: a single letter would match nearly every name."""
+
+MIN_CLOSE_CHARS = 3
+"""Shortest key for which close spellings are looked for."""
+
+CLOSE_CUTOFF = 0.8
+"""Similarity (difflib ratio, 0-1) from which a name counts as a close spelling of the query."""
+
+SUGGESTION_CUTOFF = 0.6
+"""Looser similarity for the spellings offered when nothing matched at all."""
+
+MAX_CLOSE = 10
+"""Most close spellings ranked or offered for one query."""
+
+
+class Tier(enum.IntEnum):
+    """How a hit matched, best first (see the module docstring)."""
+
+    IDENTIFIER = 1
+    SAME_PARENT = 2
+    SAME_SKELETON = 3
+    EXACT = 4
+    PREFIX = 5
+    CONTAINS = 6
+    CLOSE = 7
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One searchable name: its key, its text as written, and whose it is."""
+
+    key: str
+    text: str
+    substance_id: int
+    field: str  # "name_en", "name_zh" or the Name's language ("en", "zh", "und")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A substance found, with how (tier), on what (the name or identifier) and a score."""
+
+    substance_id: int
+    tier: Tier
+    matched: str
+    field: str
+    score: float = 1.0
+
+
+@dataclass
+class SearchOutcome:
+    """What a query found.
+
+    ``detected`` says how the query was read besides as a name: "cas", "inchikey" or "smiles"
+    (empty for plain text). ``structure_error`` carries the reason when the query looked like a
+    structure but could not be read. ``suggestions`` are close spellings offered when nothing
+    matched.
+    """
+
+    query: str
+    key: str
+    detected: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    structure_error: str = ""
+
+
+class SearchIndex:
+    """Every searchable name, keyed, with the preferred names of each substance.
+
+    ``keys`` is sorted, for prefix look-ups by bisection; ``by_key`` maps a key to its entries.
+    """
+
+    def __init__(self, entries: Iterable[Entry], names: dict[int, tuple[str, str]]) -> None:
+        self.by_key: dict[str, list[Entry]] = {}
+        for entry in entries:
+            if entry.key:
+                self.by_key.setdefault(entry.key, []).append(entry)
+        self.keys = sorted(self.by_key)
+        self.names = names
+
+    def exact(self, key: str) -> list[Entry]:
+        return list(self.by_key.get(key, ()))
+
+    def prefixed(self, key: str) -> list[Entry]:
+        found = []
+        start = bisect.bisect_left(self.keys, key)
+        for candidate in self.keys[start:]:
+            if not candidate.startswith(key):
+                break
+            if candidate != key:
+                found.extend(self.by_key[candidate])
+        return found
+
+    def containing(self, key: str) -> list[Entry]:
+        return [
+            entry
+            for candidate in self.keys
+            if key in candidate and not candidate.startswith(key)
+            for entry in self.by_key[candidate]
+        ]
+
+    def close(self, key: str, *, cutoff: float, limit: int = MAX_CLOSE) -> list[tuple[str, float]]:
+        """Keys spelled like `key`, best first, as (key, similarity)."""
+        # Only keys of a comparable length can reach the cutoff; skipping the others first keeps
+        # difflib's quadratic work to a handful of candidates.
+        shortest = len(key) * cutoff / (2 - cutoff)
+        longest = len(key) * (2 - cutoff) / cutoff
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(key)
+        scored = []
+        for candidate in self.keys:
+            if not shortest <= len(candidate) <= longest or candidate == key:
+                continue
+            matcher.set_seq1(candidate)
+            if (
+                matcher.real_quick_ratio() >= cutoff
+                and matcher.quick_ratio() >= cutoff
+                and (ratio := matcher.ratio()) >= cutoff
+            ):
+                scored.append((candidate, ratio))
+        scored.sort(key=lambda pair: (-pair[1], len(pair[0]), pair[0]))
+        return scored[:limit]
+
+
+def build_index() -> SearchIndex:
+    """Read every preferred and other name from the database into a `SearchIndex`."""
+    entries: list[Entry] = []
+    names: dict[int, tuple[str, str]] = {}
+    rows = Substance.objects.values_list(
+        "id", "name_en", "search_key_en", "name_zh", "search_key_zh"
+    )
+    for pk, name_en, key_en, name_zh, key_zh in rows.order_by():
+        names[pk] = (name_en, name_zh)
+        entries.append(Entry(key_en, name_en, pk, "name_en"))
+        if name_zh:
+            entries.append(Entry(key_zh, name_zh, pk, "name_zh"))
+    other = Name.objects.values_list("search_key", "name", "substance_id", "language")
+    entries.extend(Entry(*row) for row in other.order_by())
+    return SearchIndex(entries, names)
+
+
+_cache: dict[str, tuple[Hashable, SearchIndex]] = {}
+_cache_lock = threading.Lock()
+
+
+def get_index(token: Hashable | None = None) -> SearchIndex:
+    """The search index, rebuilt only when `token` differs from the one it was built under.
+
+    The caller passes anything that changes whenever names change (the registry uses the
+    position of its change feed). Without a token the index is always rebuilt.
+    """
+    if token is None:
+        return build_index()
+    with _cache_lock:
+        cached = _cache.get("index")
+        if cached and cached[0] == token:
+            return cached[1]
+    index = build_index()
+    with _cache_lock:
+        _cache["index"] = (token, index)
+    return index
+
+
+def _identifier_hits(text: str, outcome: SearchOutcome) -> list[Hit]:
+    """Hits on CAS number, InChIKey or structure, with `outcome.detected` set accordingly."""
+    stripped = text.strip()
+    hits: list[Hit] = []
+    cas = normalize_cas(stripped)
+    if cas:
+        outcome.detected = "cas"
+        for pk in Substance.objects.filter(cas=cas).values_list("id", flat=True):
+            hits.append(Hit(pk, Tier.IDENTIFIER, cas, "cas"))
+        return hits
+    if chemistry.is_inchikey(stripped):
+        outcome.detected = "inchikey"
+        key = stripped.upper()
+        rows = Substance.objects.filter(
+            Q(inchikey=key) | Q(parent_key=key) | Q(skeleton_key=key[:14])
+        ).values_list("id", "inchikey", "parent_key")
+        for pk, own, parent in rows:
+            tier = (
+                Tier.IDENTIFIER
+                if own == key
+                else Tier.SAME_PARENT
+                if parent == key
+                else Tier.SAME_SKELETON
+            )
+            hits.append(Hit(pk, tier, key, "inchikey"))
+        return hits
+    if not chemistry.looks_like_smiles(stripped):
+        return hits
+    try:
+        mol = chemistry.parse_structure(stripped)
+        own = chemistry.inchikey(mol)
+        parent = chemistry.parent_key(mol)
+    except chemistry.ChemistryError as exc:
+        outcome.structure_error = exc.reason
+        return hits
+    outcome.detected = "smiles"
+    if not parent:
+        return hits
+    rows = Substance.objects.filter(
+        Q(inchikey=own) | Q(parent_key=parent) | Q(skeleton_key=parent[:14])
+    ).values_list("id", "inchikey", "parent_key", "canonical_smiles")
+    for pk, key, parent_of, smiles in rows:
+        tier = (
+            Tier.IDENTIFIER
+            if own and key == own
+            else Tier.SAME_PARENT
+            if parent_of == parent
+            else Tier.SAME_SKELETON
+        )
+        hits.append(Hit(pk, tier, smiles, "smiles"))
+    return hits
+
+
+def search(text: str, *, token: Hashable | None = None) -> SearchOutcome:
+    """Find substances for what someone typed; see the module docstring for the ranking."""
+    text = (text or "").strip()
+    key = search_key(text)
+    outcome = SearchOutcome(query=text, key=key)
+    if not text:
+        return outcome
+    hits = _identifier_hits(text, outcome)
+    index = get_index(token)
+    if key:
+        hits += [Hit(e.substance_id, Tier.EXACT, e.text, e.field) for e in index.exact(key)]
+        hits += [Hit(e.substance_id, Tier.PREFIX, e.text, e.field) for e in index.prefixed(key)]
+        if len(key) >= MIN_CONTAINS_CHARS:
+            hits += [
+                Hit(e.substance_id, Tier.CONTAINS, e.text, e.field) for e in index.containing(key)
+            ]
+        if len(key) >= MIN_CLOSE_CHARS:
+            for candidate, ratio in index.close(key, cutoff=CLOSE_CUTOFF):
+                hits += [
+                    Hit(e.substance_id, Tier.CLOSE, e.text, e.field, ratio)
+                    for e in index.by_key[candidate]
+                ]
+    outcome.hits = _best_per_substance(hits, index)
+    if not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
+        outcome.suggestions = _suggestions(key, index)
+    return outcome
+
+
+def _best_per_substance(hits: list[Hit], index: SearchIndex) -> list[Hit]:
+    """One hit per substance, its best; ordered by tier, score, then shorter and A-Z names."""
+
+    def rank(hit: Hit) -> tuple:
+        name_en = index.names.get(hit.substance_id, ("", ""))[0]
+        return (hit.tier, -hit.score, len(hit.matched), name_en.casefold(), hit.substance_id)
+
+    best: dict[int, Hit] = {}
+    for hit in sorted(hits, key=rank):
+        best.setdefault(hit.substance_id, hit)
+    return sorted(best.values(), key=rank)
+
+
+def _suggestions(key: str, index: SearchIndex) -> list[str]:
+    """Names spelled somewhat like the query, offered when it found nothing."""
+    offered: list[str] = []
+    for candidate, _ratio in index.close(key, cutoff=SUGGESTION_CUTOFF):
+        text = index.by_key[candidate][0].text
+        if text not in offered:
+            offered.append(text)
+    return offered

@@ -1,0 +1,108 @@
+"""Ranked search: what people type finds the substance they mean, best match first."""
+
+import pytest
+
+from substances import search
+from substances.search import Tier
+from tests.factories import NameFactory, SubstanceFactory
+from tests.web.sample import FENTANYL_SMILES
+
+pytestmark = pytest.mark.django_db
+
+
+def uids(outcome) -> list[str]:
+    from substances.models import Substance
+
+    by_id = dict(Substance.objects.values_list("id", "uid"))
+    return [by_id[hit.substance_id] for hit in outcome.hits]
+
+
+@pytest.mark.parametrize("query", ["5F-ADB", "5f adb", "5FADB", "５Ｆ－ＡＤＢ", "5f_adb"])
+def test_code_names_are_found_however_written(sample, query):
+    outcome = search.search(query)
+    assert uids(outcome)[0] == "5f-adb"
+    assert outcome.hits[0].tier == Tier.EXACT
+
+
+@pytest.mark.parametrize("query", ["α-PVP", "alpha-PVP", "a-PVP", "Alpha PVP", "ａ－ＰＶＰ"])
+def test_greek_letters_are_found_however_written(sample, query):
+    assert uids(search.search(query))[0] == "alpha-pvp"
+
+
+def test_other_names_and_chinese_names_are_searched(sample):
+    assert uids(search.search("flakka")) == ["alpha-pvp"]
+    assert uids(search.search("芬太尼"))[0] == "fentanyl"
+    assert uids(search.search("芬太尼碱")) == ["fentanyl"]
+    assert uids(search.search("5F-MDMB-PINACA")) == ["5f-adb"]
+
+
+def test_exact_then_prefix_then_contains_then_close(sample):
+    SubstanceFactory(uid="fentanyl-analogue", name_en="Fentanylic acid test")
+    SubstanceFactory(uid="acetylfentanyl", name_en="Acetylfentanyl")
+    SubstanceFactory(uid="fentanol", name_en="Fentanol")
+    outcome = search.search("fentanyl")
+    assert uids(outcome)[:3] == ["fentanyl", "fentanyl-analogue", "acetylfentanyl"]
+    assert [hit.tier for hit in outcome.hits[:3]] == [Tier.EXACT, Tier.PREFIX, Tier.CONTAINS]
+    assert "fentanol" in uids(outcome)
+    assert outcome.hits[uids(outcome).index("fentanol")].tier == Tier.CLOSE
+
+
+def test_chinese_contains_ranks_the_exact_name_first(sample):
+    assert uids(search.search("芬太尼"))[:2] == ["fentanyl", "carfentanil"]
+
+
+def test_close_spellings_are_found(sample):
+    outcome = search.search("fentanil")
+    assert "fentanyl" in uids(outcome)
+    assert search.search("carfentanyl").hits[0].tier in {Tier.CLOSE, Tier.EXACT}
+
+
+def test_cas_number_with_or_without_hyphens(sample):
+    for query in ("437-38-7", "437387", " 437 38 7 "):
+        outcome = search.search(query)
+        assert outcome.detected == "cas"
+        assert uids(outcome)[0] == "fentanyl"
+        assert outcome.hits[0].tier == Tier.IDENTIFIER
+
+
+def test_inchikey_finds_the_compound(sample):
+    outcome = search.search(sample.fentanyl.inchikey.lower())
+    assert outcome.detected == "inchikey"
+    assert uids(outcome) == ["fentanyl"]
+
+
+def test_smiles_finds_the_compound_its_salt_and_its_stereoisomer(sample):
+    assert uids(search.search(FENTANYL_SMILES))[0] == "fentanyl"
+    salt = search.search(FENTANYL_SMILES + ".Cl")
+    assert salt.detected == "smiles"
+    assert uids(salt) == ["fentanyl"] and salt.hits[0].tier == Tier.SAME_PARENT
+    # the (R) enantiomer of 5F-ADB, whose listed form is (S)
+    mirror = search.search("CC(C)(C)[C@H](C(=O)OC)NC(=O)c1nn(CCCCCF)c2ccccc12")
+    assert uids(mirror) == ["5f-adb"] and mirror.hits[0].tier == Tier.SAME_SKELETON
+
+
+def test_nothing_found_offers_close_spellings(sample):
+    SubstanceFactory(uid="methcathinone", name_en="Methcathinone")
+    assert uids(search.search("methkatinnone")) == ["methcathinone"]  # close: ranked
+    outcome = search.search("metkatinon")  # too far to rank, close enough to offer
+    assert outcome.hits == []
+    assert outcome.suggestions == ["Methcathinone"]
+    assert search.search("qqqqqqq").suggestions == []
+
+
+def test_empty_and_one_letter_queries(sample):
+    assert search.search("").hits == []
+    assert search.search("   ").hits == []
+    assert len(search.search("a").hits) <= 4  # one letter: exact and prefix only
+
+
+def test_index_is_rebuilt_when_the_token_changes(sample):
+    assert uids(search.search("newname", token="t1")) == []
+    NameFactory(substance=sample.fentanyl, name="Newname")
+    assert uids(search.search("newname", token="t1")) == []  # same token: cached
+    assert uids(search.search("newname", token="t2")) == ["fentanyl"]
+
+
+def test_bad_structure_text_is_reported_not_raised(sample):
+    outcome = search.search("C1CC[N+](C)(C)(C)(C)C1")
+    assert outcome.hits == [] or outcome.structure_error == ""
