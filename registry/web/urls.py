@@ -1,4 +1,21 @@
-"""The public site."""
+"""The public site: search, substances, lists, instruments, classes, the check and the changes."""
+
+from django.urls import path
+
+from registry.web import feeds, views
 
 app_name = "web"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("search/", views.search_page, name="search"),
+    path("substances/<str:uid>/", views.substance_detail, name="substance"),
+    path("schedules/", views.schedule_list, name="schedules"),
+    path("schedules/<str:uid>/", views.schedule_detail, name="schedule"),
+    path("instruments/", views.instrument_list, name="instruments"),
+    path("instruments/<str:uid>/", views.instrument_detail, name="instrument"),
+    path("classes/", views.class_list, name="classes"),
+    path("classes/<str:uid>/", views.class_detail, name="class"),
+    path("check/", views.check_page, name="check"),
+    path("changes/", views.changes, name="changes"),
+    path("changes/feed/", feeds.ChangesFeed(), name="changes-feed"),
+]

@@ -1,0 +1,121 @@
+"""The public site's forms: what a visitor can ask, and the messages when the asking goes wrong.
+
+All are GET forms, so every answer has an address that can be bookmarked and shared. A bad
+value never fails a page: the view shows the form's message and answers for today instead.
+"""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from registry.models import Schedule
+
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2999, 12, 31)
+
+
+class DateField(forms.DateField):
+    """A day, written YYYY-MM-DD, within the years the registry can speak about."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise forms.ValidationError(
+                _("Choose a date between %(start)s and %(end)s."),
+                code="out_of_range",
+                params={"start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()},
+            )
+
+
+class OnDateForm(forms.Form):
+    """The day a page answers for: "what was in force on this date?" (today when blank)."""
+
+    on = DateField(label=_("On date"), help_text=_("Format YYYY-MM-DD; today when empty."))
+
+    def chosen_date(self) -> datetime.date:
+        if self.is_valid() and self.cleaned_data.get("on"):
+            return self.cleaned_data["on"]
+        return timezone.localdate()
+
+
+class SearchForm(forms.Form):
+    """A search for substances, with optional filters on where and when they are listed."""
+
+    SORT_CHOICES = [("relevance", _("Best match first")), ("name", _("Name, A to Z"))]
+    MAX_QUERY_CHARS = 2000
+
+    q = forms.CharField(
+        label=_("Name, CAS number, InChIKey or SMILES"),
+        required=False,
+        max_length=MAX_QUERY_CHARS,
+        strip=True,
+    )
+    schedule = forms.ModelChoiceField(
+        label=_("List"),
+        queryset=Schedule.objects.select_related("jurisdiction"),
+        required=False,
+        to_field_name="uid",
+        empty_label=_("Any list"),
+    )
+    regime = forms.ChoiceField(label=_("Regime"), required=False)
+    on = DateField(
+        label=_("In force on"),
+        help_text=_("Only substances listed on that day. Empty: listed at any time."),
+    )
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORT_CHOICES, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regime"].choices = [("", _("Any regime")), *Schedule.Regime.choices]
+        self.fields["schedule"].label_from_instance = schedule_label
+
+
+def schedule_label(schedule: Schedule) -> str:
+    """A list's name in the page's language, for choice menus."""
+    if (get_language() or "").startswith("zh") and schedule.name_zh:
+        return schedule.name_zh
+    return schedule.name
+
+
+class CheckForm(forms.Form):
+    """Compounds to check, one per line (a molfile counts as one), and the day to check on."""
+
+    MAX_ITEMS = 50
+    MAX_CHARS = 100_000
+
+    items = forms.CharField(
+        label=_("SMILES, names, CAS numbers or InChIKeys, one per line"),
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false", "autocapitalize": "off"}),
+        max_length=MAX_CHARS,
+        strip=False,
+    )
+    on = DateField(label=_("Check on date"), help_text=_("Today when empty."))
+
+    def clean_items(self) -> list[str]:
+        text = self.cleaned_data["items"]
+        if "M  END" in text:
+            lines = [text]  # a molfile is one structure, whatever its lines
+        else:
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if not lines:
+            raise forms.ValidationError(_("Type at least one compound."), code="empty")
+        if len(lines) > self.MAX_ITEMS:
+            raise forms.ValidationError(
+                _("At most %(limit)d compounds at a time; you gave %(count)d."),
+                code="too_many",
+                params={"limit": self.MAX_ITEMS, "count": len(lines)},
+            )
+        return lines
+
+    def chosen_date(self) -> datetime.date:
+        return self.cleaned_data.get("on") or timezone.localdate()

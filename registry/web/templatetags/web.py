@@ -1,0 +1,130 @@
+"""Template helpers of the public site: names in the page's language, and structure drawings."""
+
+import re
+
+from django import template
+from django.urls import translate_url
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, pgettext_lazy
+
+register = template.Library()
+
+# (English attribute, Chinese attribute) pairs, in the order they are looked for.
+_NAME_PAIRS = (("name_en", "name_zh"), ("title_en", "title_zh"), ("name", "name_zh"))
+
+# What an inline SVG must never carry: scripts, event handlers, foreign content, links out.
+_UNSAFE_SVG_RE = re.compile(
+    r"<\s*(script|foreignObject|iframe|object|embed|a\b)|\son\w+\s*=|javascript:|href\s*=",
+    re.IGNORECASE,
+)
+
+
+def _has(obj, attr: str) -> bool:
+    return attr in obj if isinstance(obj, dict) else hasattr(obj, attr)
+
+
+def _get(obj, attr: str) -> str:
+    if isinstance(obj, dict):
+        return obj.get(attr) or ""
+    return getattr(obj, attr, "") or ""
+
+
+def chinese_page() -> bool:
+    return (get_language() or "").lower().startswith("zh")
+
+
+def _names(obj) -> tuple[str, str]:
+    for en, zh in _NAME_PAIRS:
+        if _has(obj, en) and (_get(obj, en) or _get(obj, zh)):
+            return _get(obj, en), _get(obj, zh)
+    return str(obj or ""), ""
+
+
+@register.filter
+def loc(obj) -> str:
+    """The object's name (or title) in the page's language, falling back to the other one."""
+    en, zh = _names(obj)
+    return (zh or en) if chinese_page() else (en or zh)
+
+
+@register.filter
+def alt(obj) -> str:
+    """The object's name in the other language, when it has one that differs."""
+    en, zh = _names(obj)
+    other = en if chinese_page() else zh
+    return other if other and other != loc(obj) else ""
+
+
+@register.filter
+def inline_svg(svg: str) -> str:
+    """Mark a drawing made by substances.chemistry safe to inline, after making sure it is.
+
+    The drawings are made by RDKit from structures, and structure text can carry labels; a
+    drawing with anything that could act (script, handler, link) is not shown.
+    """
+    if not svg or not svg.lstrip().startswith("<svg") or _UNSAFE_SVG_RE.search(svg):
+        return ""
+    return mark_safe(svg)  # checked just above
+
+
+@register.simple_tag
+def lang_attr(text: str) -> str:
+    """A lang attribute for a name written in the other language than the page's."""
+    if not text:
+        return ""
+    chinese = bool(re.search(r"[\u3400-\u9fff]", text))
+    if chinese and not chinese_page():
+        return format_html(' lang="{}"', "zh-Hans")
+    if not chinese and chinese_page() and re.search(r"[A-Za-z]", text):
+        return format_html(' lang="{}"', "en")
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def url_in(context, language: str) -> str:
+    """This page's address in another language (the same page when it has none)."""
+    request = context.get("request")
+    if request is None:
+        return ""
+    return translate_url(request.get_full_path(), language)
+
+
+def citation(reference: str, title_en: str, title_zh: str) -> str:
+    """How an instrument is cited: its reference number, else its title.
+
+    Some instruments have no known number (the data then says "no number found ..." in the
+    reference); those are cited by their title, which tells a reader more.
+    """
+    if reference and not reference.lower().startswith("no number"):
+        return reference
+    title = (title_zh or title_en) if chinese_page() else (title_en or title_zh)
+    return title or reference
+
+
+@register.filter
+def cite(instrument) -> str:
+    """An instrument as cited in running text and lists (see `citation`)."""
+    if instrument is None:
+        return ""
+    return citation(
+        _get(instrument, "reference"), _get(instrument, "title_en"), _get(instrument, "title_zh")
+    )
+
+
+RESOURCE_LABELS = {
+    "jurisdiction": pgettext_lazy("resource", "jurisdiction"),
+    "schedule": pgettext_lazy("resource", "list"),
+    "instrument": pgettext_lazy("resource", "announcement"),
+    "substance": pgettext_lazy("resource", "substance"),
+    "name": pgettext_lazy("resource", "name"),
+    "precursor_use": pgettext_lazy("resource", "precursor use"),
+    "class": pgettext_lazy("resource", "class"),
+    "listing": pgettext_lazy("resource", "listing"),
+}
+
+
+@register.filter
+def resource_label(resource_type: str) -> str:
+    """The kind of a public resource in words, in the page's language."""
+    return RESOURCE_LABELS.get(resource_type, resource_type)

@@ -1,0 +1,760 @@
+"""The public site's pages: find a substance, see whether and how it is controlled, and why.
+
+Every page answers for a day: today unless the visitor picks another (`?on=YYYY-MM-DD`). A bad
+date or filter is said on the page, never turned into an error. Pages read what they show in a
+fixed, small number of queries (the view tests count them), and what is costly to compute (the
+search index, the chart, class coverage, drawings) is cached under the change feed's position, so
+any change to the registry is seen at once.
+"""
+
+import datetime
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
+from django.shortcuts import get_object_or_404, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from registry import check as check_service
+from registry.models import Change, Instrument, Listing, Schedule
+from registry.stats import schedule_counts
+from registry.web import charts
+from registry.web.forms import CheckForm, OnDateForm, SearchForm
+from registry.web.templatetags.web import chinese_page, citation
+from substances import chemistry, matching, search
+from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+
+PAGE_SIZE = 50
+CACHE_SECONDS = 24 * 3600
+LINKED_TYPES = {"substance", "schedule", "instrument", "class"}
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+
+def feed_position() -> str:
+    """The registry's version: the last change's sequence number and time ("0" when empty).
+
+    Everything cached by the site is cached under this token, so a change shows at once. The
+    time is part of it because a database rebuilt from scratch numbers its changes from 1 again.
+    """
+    last = Change.objects.order_by("-seq").values_list("seq", "at").first()
+    return f"{last[0]}-{last[1].timestamp()}" if last else "0"
+
+
+def _cached(key: str, compute):
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def drawing(structure: str, atoms=(), *, width: int = 300, height: int = 220) -> str:
+    """An SVG drawing of a structure (with atoms highlighted), cached; "" if it cannot be drawn."""
+    if not structure:
+        return ""
+    digest = hashlib.sha256(f"{structure}|{sorted(atoms)}|{width}x{height}".encode()).hexdigest()
+
+    def draw() -> str:
+        try:
+            return chemistry.depict_svg(structure, atoms, width=width, height=height)
+        except chemistry.ChemistryError:
+            return ""
+
+    return _cached(f"web:svg:{digest}", draw)
+
+
+def smarts_drawing(smarts: str) -> str:
+    """A drawing of a class rule's pattern, where RDKit can draw it; "" otherwise."""
+    digest = hashlib.sha256(smarts.encode()).hexdigest()
+
+    def draw() -> str:
+        try:
+            return chemistry.depict_svg(chemistry.compile_smarts(smarts).pattern, width=260)
+        except Exception:  # some query features cannot be drawn: the text is shown instead
+            return ""
+
+    return _cached(f"web:smarts-svg:{digest}", draw)
+
+
+def _paginate(request, items, size: int = PAGE_SIZE):
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def _date_form(request) -> tuple[OnDateForm, datetime.date]:
+    form = OnDateForm(request.GET or None)
+    return form, form.chosen_date()
+
+
+def _listings_today(on: datetime.date) -> Prefetch:
+    """A substance's listings in force on `on`, with their lists, as `listings_on`."""
+    return Prefetch(
+        "listings",
+        queryset=Listing.objects.in_force(on=on)
+        .select_related("schedule")
+        .order_by("schedule__sort_order"),
+        to_attr="listings_on",
+    )
+
+
+# --- home -----------------------------------------------------------------------------------
+
+
+def home(request):
+    form, on = _date_form(request)
+    today = timezone.localdate()
+    token = feed_position()
+    chart_end = max(on, today)
+    chart = _cached(f"web:chart:{token}:{chart_end}", lambda: charts.build_chart(end=chart_end))
+    counts = schedule_counts(on=on)
+    context = {
+        "form": form,
+        "on": on,
+        "today": today,
+        "counts": counts,
+        "total_substances": sum(c.substances for c in counts),
+        "total_classes": sum(c.classes for c in counts),
+        "chart": chart,
+        "instruments": Instrument.objects.select_related("jurisdiction")
+        .exclude(effective_on__isnull=True)
+        .order_by("-effective_on", "-published_on", "uid")[:8],
+        "changes": _describe_changes(Change.objects.order_by("-seq")[:10]),
+        "search_form": SearchForm(),
+    }
+    return render(request, "web/home.html", context)
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+@dataclass
+class ChangeView:
+    """A change of the feed, as the site shows it."""
+
+    change: Change
+    title: str
+    url: str
+
+
+def change_title(change: Change) -> tuple[str, str]:
+    """A change's subject in words and its page's address, from its stored representation."""
+    data = change.data or {}
+    zh = chinese_page()
+    if change.resource_type == "listing":
+        subject = data.get("substance") or data.get("class") or ""
+        title = f"{subject} → {data.get('schedule', '')}" if data else change.uid
+        kind = "substance" if data.get("substance") else "class"
+        uid = subject
+    else:
+        names = [
+            (data.get("name_zh") or data.get("title_zh")) if zh else None,
+            data.get("name_en"),
+            data.get("reference"),
+            data.get("title_en"),
+            data.get("name"),
+            data.get("code"),
+        ]
+        title = next((n for n in names if n), change.uid)
+        kind, uid = change.resource_type, change.uid
+        if kind == "name":
+            kind, uid = "substance", data.get("substance", "")
+        elif kind == "precursor_use":
+            kind, uid = "substance", data.get("precursor", "")
+    url = ""
+    if kind in LINKED_TYPES and uid and change.action != Change.Action.DELETED:
+        try:
+            url = reverse(f"web:{kind}", kwargs={"uid": uid})
+        except NoReverseMatch:
+            url = ""
+    return title, url
+
+
+def _describe_changes(changes) -> list[ChangeView]:
+    return [ChangeView(c, *change_title(c)) for c in changes]
+
+
+def changes(request):
+    page = _paginate(request, Change.objects.order_by("-seq"))
+    return render(
+        request,
+        "web/changes.html",
+        {"page": page, "changes": _describe_changes(page.object_list)},
+    )
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def search_page(request):
+    form = SearchForm(request.GET or None)
+    today = timezone.localdate()
+    context = {"form": form, "today": today, "query": "", "outcome": None}
+    if not form.is_valid():
+        return render(request, "web/search.html", context)
+    data = form.cleaned_data
+    query = data.get("q") or ""
+    context["query"] = query
+    if not query:
+        return render(request, "web/search.html", context)
+    outcome = search.search(query, token=feed_position())
+    hits = {hit.substance_id: hit for hit in outcome.hits}
+    ids = list(hits)
+    if data.get("schedule") or data.get("regime") or data.get("on"):
+        listings = Listing.objects.filter(substance_id__in=ids)
+        if data.get("schedule"):
+            listings = listings.filter(schedule=data["schedule"])
+        if data.get("regime"):
+            listings = listings.filter(schedule__regime=data["regime"])
+        if data.get("on"):
+            listings = listings.in_force(on=data["on"])
+        kept = set(listings.values_list("substance_id", flat=True))
+        ids = [pk for pk in ids if pk in kept]
+    index = search.get_index(feed_position())
+    if data.get("sort") == "name":
+        position = 1 if chinese_page() else 0
+
+        def name_of(pk: int) -> str:
+            names = index.names.get(pk, ("", ""))
+            return (names[position] or names[0]).casefold()
+
+        ids.sort(key=name_of)
+    page = _paginate(request, ids)
+    found = Substance.objects.filter(pk__in=list(page.object_list)).prefetch_related(
+        _listings_today(today)
+    )
+    by_id = {s.pk: s for s in found}
+    results = [(by_id[pk], hits[pk]) for pk in page.object_list if pk in by_id]
+    context.update(
+        {
+            "outcome": outcome,
+            "page": page,
+            "results": results,
+            "total": len(ids),
+            "filtered_out": len(hits) - len(ids),
+        }
+    )
+    return render(request, "web/search.html", context)
+
+
+# --- substance ------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEvent:
+    """What happened to a substance's listings on one day.
+
+    `kind` is "listed" (only starts), "removed" (only ends) or "moved" (ends and starts on the
+    same day: a rescheduling, such as the 2025 reorganisation's move to the new lists).
+    """
+
+    date: datetime.date
+    ended: list[Listing] = field(default_factory=list)
+    started: list[Listing] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if self.ended and self.started:
+            return "moved"
+        return "listed" if self.started else "removed"
+
+    @property
+    def instruments(self) -> list[Instrument]:
+        seen = {}
+        for listing in self.ended:
+            seen.setdefault(listing.ended_by_id, listing.ended_by)
+        for listing in self.started:
+            seen.setdefault(listing.listed_by_id, listing.listed_by)
+        return list(seen.values())
+
+
+def timeline(listings: list[Listing]) -> list[TimelineEvent]:
+    """The listings of one subject turned into dated events, oldest first."""
+    events: dict[datetime.date, TimelineEvent] = {}
+    for listing in listings:
+        start = events.setdefault(listing.effective_from, TimelineEvent(listing.effective_from))
+        start.started.append(listing)
+        if listing.effective_to:
+            end = events.setdefault(listing.effective_to, TimelineEvent(listing.effective_to))
+            end.ended.append(listing)
+    return [events[day] for day in sorted(events)]
+
+
+def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[dict], str]:
+    """The whole classes in force on `on` whose rules the substance's structure meets.
+
+    Asks the check service, as a visitor checking the structure would. Cached per registry
+    version, since applying the rules means standardizing the structure.
+    """
+    if not substance.smiles:
+        return [], ""
+
+    def compute():
+        result = check_service.check_items([substance.smiles], on=on)[0]
+        return [m for m in result.matches if m.get("basis") == "class"], result.structure
+
+    return _cached(f"web:classes-of:{feed_position()}:{substance.pk}:{on}", compute)
+
+
+def substance_detail(request, uid: str):
+    today = timezone.localdate()
+    substance = get_object_or_404(
+        Substance.objects.select_related("parent").prefetch_related(
+            Prefetch("names", queryset=Name.objects.order_by("language", "kind", "name")),
+            Prefetch("forms", queryset=Substance.objects.order_by("name_en")),
+            Prefetch(
+                "uses", queryset=PrecursorUse.objects.select_related("product").order_by("id")
+            ),
+            Prefetch(
+                "precursor_uses",
+                queryset=PrecursorUse.objects.select_related("precursor").order_by("id"),
+            ),
+        ),
+        uid=uid,
+    )
+    listings = list(
+        Listing.objects.filter(substance=substance)
+        .select_related("schedule__jurisdiction", "listed_by", "ended_by")
+        .order_by("effective_from", "schedule__sort_order")
+    )
+    in_force = [
+        item
+        for item in listings
+        if item.effective_from <= today and (not item.effective_to or item.effective_to > today)
+    ]
+    parent_in_force = []
+    if substance.parent_id:
+        parent_in_force = list(
+            Listing.objects.in_force(on=today)
+            .filter(substance_id=substance.parent_id)
+            .select_related("schedule", "listed_by")
+        )
+    isomers = []
+    if substance.skeleton_key:
+        isomers = list(
+            Substance.objects.filter(skeleton_key=substance.skeleton_key)
+            .exclude(pk=substance.pk)
+            .exclude(pk=substance.parent_id or 0)
+            .exclude(parent=substance)
+            .order_by("name_en")
+        )
+    class_matches, _structure = _class_matches(substance, today)
+    names = list(substance.names.all())
+    context = {
+        "substance": substance,
+        "today": today,
+        "names_by_language": _group_names(names),
+        "listings": listings,
+        "in_force": in_force,
+        "parent_in_force": parent_in_force,
+        "events": timeline(listings),
+        "ever_listed": bool(listings),
+        "class_matches": class_matches,
+        "isomers": isomers,
+        "svg": drawing(substance.smiles, width=360, height=260) if substance.smiles else "",
+        "controlled": bool(in_force or parent_in_force or class_matches),
+    }
+    return render(request, "web/substance.html", context)
+
+
+def _group_names(names: list[Name]) -> list[tuple[str, str, list[Name]]]:
+    """Other names grouped by language, the page's language first."""
+    labels = dict(Name.Language.choices)
+    order = ["zh", "en", "und"] if chinese_page() else ["en", "zh", "und"]
+    grouped = defaultdict(list)
+    for name in names:
+        grouped[name.language].append(name)
+    return [(code, labels.get(code, code), grouped[code]) for code in order if grouped[code]]
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+def schedule_list(request):
+    form, on = _date_form(request)
+    counts = {c.schedule.pk: c for c in schedule_counts(on=on, include_empty=True)}
+    schedules = [(c.schedule, c) for c in counts.values()]
+    return render(request, "web/schedule_list.html", {"form": form, "on": on, "rows": schedules})
+
+
+def schedule_detail(request, uid: str):
+    schedule = get_object_or_404(Schedule.objects.select_related("jurisdiction"), uid=uid)
+    form, on = _date_form(request)
+    members = (
+        Listing.objects.filter(schedule=schedule)
+        .in_force(on=on)
+        .select_related("substance", "substance_class", "listed_by")
+        .order_by("substance_class__name_en", "substance__name_en", "id")
+    )
+    page = _paginate(request, members)
+    totals = Listing.objects.filter(schedule=schedule).aggregate(
+        ever=Count("id"),
+        first=Min("effective_from"),
+    )
+    return render(
+        request,
+        "web/schedule.html",
+        {"schedule": schedule, "form": form, "on": on, "page": page, "totals": totals},
+    )
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+def instrument_list(request):
+    made = Listing.objects.filter(listed_by=OuterRef("pk")).order_by().values("listed_by")
+    ended = Listing.objects.filter(ended_by=OuterRef("pk")).order_by().values("ended_by")
+    instruments = (
+        Instrument.objects.select_related("jurisdiction")
+        .annotate(
+            n_made=Subquery(made.annotate(n=Count("id")).values("n")),
+            n_ended=Subquery(ended.annotate(n=Count("id")).values("n")),
+        )
+        .order_by("-effective_on", "uid")
+    )
+    return render(request, "web/instrument_list.html", {"instruments": instruments})
+
+
+@dataclass
+class ListingRow:
+    """One listing as an instrument page shows it: plain values, ready to print.
+
+    Announcements such as the 2025 reorganisation touch hundreds of entries; rows made of plain
+    values keep such a page fast where model instances and per-row lookups would not.
+    """
+
+    subject: tuple[str, int]
+    name: str
+    other_name: str
+    url: str
+    is_class: bool
+    schedule: str
+    item_number: str
+    effective_from: datetime.date
+    effective_to: datetime.date | None
+    listed_by_id: int
+    ended_by_id: int | None
+    listed_by: tuple[str, str]  # (label, url)
+    ended_by: tuple[str, str] | None
+
+
+_ROW_FIELDS = (
+    "substance_id",
+    "substance_class_id",
+    "effective_from",
+    "effective_to",
+    "item_number",
+    "listed_by_id",
+    "ended_by_id",
+    "schedule__name",
+    "schedule__name_zh",
+    "substance__uid",
+    "substance__name_en",
+    "substance__name_zh",
+    "substance_class__uid",
+    "substance_class__name_en",
+    "substance_class__name_zh",
+    "listed_by__uid",
+    "listed_by__reference",
+    "listed_by__title_en",
+    "listed_by__title_zh",
+    "ended_by__uid",
+    "ended_by__reference",
+    "ended_by__title_en",
+    "ended_by__title_zh",
+)
+
+
+def _url_maker(name: str):
+    """A fast maker of `web:<name>` addresses: reverse once, then fill in the uid."""
+    template = reverse(f"web:{name}", kwargs={"uid": "UID"})
+    return lambda uid: template.replace("UID", uid)
+
+
+def _listing_rows(listings) -> list[ListingRow]:
+    zh = chinese_page()
+    substance_url, class_url, instrument_url = (
+        _url_maker("substance"),
+        _url_maker("class"),
+        _url_maker("instrument"),
+    )
+
+    def pick(en: str, other: str) -> tuple[str, str]:
+        first, second = (other or en, en) if zh else (en or other, other)
+        return first, second if second != first else ""
+
+    def cite(row: dict, prefix: str) -> tuple[str, str] | None:
+        if not row[f"{prefix}__uid"]:
+            return None
+        label = citation(
+            row[f"{prefix}__reference"], row[f"{prefix}__title_en"], row[f"{prefix}__title_zh"]
+        )
+        return label, instrument_url(row[f"{prefix}__uid"])
+
+    rows = []
+    for row in listings.values(*_ROW_FIELDS):
+        is_class = row["substance_id"] is None
+        prefix = "substance_class" if is_class else "substance"
+        name, other = pick(row[f"{prefix}__name_en"], row[f"{prefix}__name_zh"])
+        rows.append(
+            ListingRow(
+                subject=("c", row["substance_class_id"])
+                if is_class
+                else ("s", row["substance_id"]),
+                name=name,
+                other_name=other,
+                url=(class_url if is_class else substance_url)(row[f"{prefix}__uid"]),
+                is_class=is_class,
+                schedule=pick(row["schedule__name"], row["schedule__name_zh"])[0],
+                item_number=row["item_number"],
+                effective_from=row["effective_from"],
+                effective_to=row["effective_to"],
+                listed_by_id=row["listed_by_id"],
+                ended_by_id=row["ended_by_id"],
+                listed_by=cite(row, "listed_by"),
+                ended_by=cite(row, "ended_by"),
+            )
+        )
+    return rows
+
+
+@dataclass
+class RowGroup:
+    """Rows that share their lists (and, for moves, the instruments of the other half)."""
+
+    key: tuple
+    rows: list[ListingRow] = field(default_factory=list)
+
+
+def _group_rows(rows: list[ListingRow], key) -> list[RowGroup]:
+    groups: dict[tuple, RowGroup] = {}
+    for row in rows:
+        k = key(row)
+        groups.setdefault(k, RowGroup(k)).rows.append(row)
+    return list(groups.values())
+
+
+def _group_moves(moves, instrument: Instrument) -> list[RowGroup]:
+    """Moves grouped by (from lists, to list, other instruments involved)."""
+
+    def key(move) -> tuple:
+        before, row = move
+        others = {b.ended_by for b in before if b.ended_by_id != instrument.pk}
+        if row.listed_by_id != instrument.pk:
+            others.add(row.listed_by)
+        return (
+            tuple(sorted({b.schedule for b in before})),
+            row.schedule,
+            tuple(sorted(o for o in others if o)),
+        )
+
+    groups: dict[tuple, RowGroup] = {}
+    for move in moves:
+        k = key(move)
+        groups.setdefault(k, RowGroup(k)).rows.append(move[1])
+    return list(groups.values())
+
+
+def instrument_detail(request, uid: str):
+    """What one instrument did: the entries it added, moved and removed.
+
+    A subject moved when one of its listings ends and another starts on the same day, even
+    if the two halves are made by two instruments (as in the 2025 reorganisation, where one
+    announcement ended the old lists and another started the new non-medical list).
+    """
+    instrument = get_object_or_404(Instrument.objects.select_related("jurisdiction"), uid=uid)
+    order = ("schedule__sort_order", "substance__name_en", "substance_class__name_en", "id")
+    made = _listing_rows(Listing.objects.filter(listed_by=instrument).order_by(*order))
+    ended = _listing_rows(Listing.objects.filter(ended_by=instrument).order_by(*order))
+    ended_days = {row.effective_to for row in ended}
+    made_days = {row.effective_from for row in made}
+
+    def subjects(rows: list[ListingRow]) -> Q:
+        return Q(substance_id__in=[r.subject[1] for r in rows if not r.is_class]) | Q(
+            substance_class_id__in=[r.subject[1] for r in rows if r.is_class]
+        )
+
+    counterpart = Q(pk__in=[])
+    if ended:
+        counterpart |= Q(effective_from__in=ended_days) & subjects(ended) & ~Q(listed_by=instrument)
+    if made:
+        counterpart |= Q(effective_to__in=made_days) & subjects(made) & ~Q(ended_by=instrument)
+    others = _listing_rows(Listing.objects.filter(counterpart).order_by(*order))
+    started_elsewhere = defaultdict(list)
+    ended_elsewhere = defaultdict(list)
+    for other in others:
+        if other.listed_by_id != instrument.pk and other.effective_from in ended_days:
+            started_elsewhere[other.subject].append(other)
+        if other.ended_by_id != instrument.pk and other.effective_to in made_days:
+            ended_elsewhere[other.subject].append(other)
+    ended_by_subject = defaultdict(list)
+    for row in ended:
+        ended_by_subject[row.subject].append(row)
+    made_subjects = {row.subject for row in made}
+
+    moves, added, removed = [], [], []
+    for row in made:
+        before = ended_by_subject.get(row.subject) or ended_elsewhere.get(row.subject)
+        if before:
+            moves.append((before, row))
+        else:
+            added.append(row)
+    for row in ended:
+        if row.subject in made_subjects:
+            continue  # shown with its move
+        after = started_elsewhere.get(row.subject)
+        if after:
+            moves.extend(([row], later) for later in after)
+        else:
+            removed.append(row)
+    context = {
+        "instrument": instrument,
+        "added": added,
+        "moves": moves,
+        "removed": removed,
+        "added_groups": _group_rows(added, lambda row: (row.schedule,)),
+        "removed_groups": _group_rows(removed, lambda row: (row.schedule,)),
+        "move_groups": _group_moves(moves, instrument),
+        "issuers": [i.strip() for i in instrument.issuers.split(";") if i.strip()],
+    }
+    return render(request, "web/instrument.html", context)
+
+
+# --- classes --------------------------------------------------------------------------------
+
+
+def class_list(request):
+    today = timezone.localdate()
+    classes = SubstanceClass.objects.annotate(
+        n_rules=Count("rules", distinct=True),
+        in_force=Exists(Listing.objects.in_force(on=today).filter(substance_class=OuterRef("pk"))),
+    ).order_by("name_en")
+    return render(request, "web/class_list.html", {"classes": classes, "today": today})
+
+
+def _class_members(cls: SubstanceClass, specs: list[matching.RuleSpec]) -> list[int]:
+    """Ids of the registry's substances whose structure falls under the class (cached)."""
+
+    def compute() -> list[int]:
+        try:
+            compiled = matching.compile_class(cls.uid, specs)
+        except chemistry.ChemistryError:
+            return []
+        members = []
+        rows = Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by()
+        for pk, smiles in rows:
+            try:
+                if matching.match_classes(smiles, [compiled]):
+                    members.append(pk)
+            except chemistry.ChemistryError:
+                continue
+        return members
+
+    return _cached(f"web:class-members:{feed_position()}:{cls.uid}", compute)
+
+
+def class_detail(request, uid: str):
+    today = timezone.localdate()
+    cls = get_object_or_404(SubstanceClass.objects.prefetch_related("rules"), uid=uid)
+    rules = list(cls.rules.all())
+    specs = [matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in rules]
+    listings = list(
+        cls.listings.select_related("schedule", "listed_by", "ended_by").order_by("effective_from")
+    )
+    member_ids = _class_members(cls, specs)
+    members = _paginate(
+        request,
+        Substance.objects.filter(pk__in=member_ids)
+        .prefetch_related(_listings_today(today))
+        .order_by("name_en"),
+    )
+    context = {
+        "cls": cls,
+        "today": today,
+        "rules": [(rule, smarts_drawing(rule.smarts)) for rule in rules],
+        "listings": listings,
+        "events": timeline(listings),
+        "in_force": [
+            item
+            for item in listings
+            if item.effective_from <= today and (not item.effective_to or item.effective_to > today)
+        ],
+        "members": members,
+        "reference_svg": drawing(cls.reference_smiles) if cls.reference_smiles else "",
+        "examples": cls.examples if isinstance(cls.examples, list) else [],
+    }
+    return render(request, "web/class.html", context)
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckView:
+    """One verdict of the check service, with its drawing."""
+
+    result: object
+    svg: str
+    listing_matches: list[dict]
+    class_matches: list[dict]
+
+
+def _check_drawing(result, compiled_by_uid) -> str:
+    """The checked structure, with the atoms of the first class match highlighted.
+
+    The atoms are found again on the structure as drawn (the standardized parent read back
+    from its SMILES), so that the highlight falls on the right atoms whatever order the
+    service's copy of the molecule had.
+    """
+    if not result.structure:
+        return ""
+    atoms: tuple[int, ...] = ()
+    wanted = [m["class"]["uid"] for m in result.matches if m.get("basis") == "class"]
+    try:
+        mol = chemistry.standardize(result.structure)
+        for uid in wanted:
+            compiled = compiled_by_uid.get(uid)
+            if compiled is None:
+                continue
+            found = matching.match_classes(mol, [compiled])
+            if found:
+                atoms = found[0].atoms
+                break
+        return chemistry.depict_svg(mol, atoms, width=340, height=250)
+    except chemistry.ChemistryError:
+        return ""
+
+
+def check_page(request):
+    form = CheckForm(request.GET or None)
+    context = {"form": form, "results": None}
+    if form.is_bound and form.is_valid():
+        on = form.chosen_date()
+        results = check_service.check_items(form.cleaned_data["items"], on=on)
+        class_uids = {
+            m["class"]["uid"] for r in results for m in r.matches if m.get("basis") == "class"
+        }
+        compiled_by_uid = {}
+        for cls in SubstanceClass.objects.filter(uid__in=class_uids).prefetch_related("rules"):
+            specs = [
+                matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in cls.rules.all()
+            ]
+            try:
+                compiled_by_uid[cls.uid] = matching.compile_class(cls.uid, specs)
+            except chemistry.ChemistryError:
+                continue
+        context["on"] = on
+        context["results"] = [
+            CheckView(
+                result=r,
+                svg=_check_drawing(r, compiled_by_uid),
+                listing_matches=[m for m in r.matches if m.get("basis") == "listing"],
+                class_matches=[m for m in r.matches if m.get("basis") == "class"],
+            )
+            for r in results
+        ]
+    return render(request, "web/check.html", context)

@@ -1,0 +1,247 @@
+"""The public pages: what a visitor sees, in both languages, with bad input handled."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from registry.models import Change, Listing
+from tests.factories import ListingFactory, SubstanceFactory
+from tests.web.sample import ANALOGUE_SMILES, D2014, D2025
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, url, status=200, **params):
+    response = client.get(url, params)
+    assert response.status_code == status, response.content[:500]
+    return response.content.decode()
+
+
+def test_home_shows_counts_chart_and_latest(client, sample):
+    html = page(client, "/")
+    assert "Catalogue of Medical Narcotic Drugs (2025 edition)" in html
+    assert 'role="img"' in html and '<path class="series s-narcotic"' in html
+    assert "The chart&#x27;s figures as a table" in html or "The chart's figures" in html
+    assert "2025年第55号" in html  # latest announcements
+    assert "Latest changes to the registry" in html
+
+
+def test_home_answers_for_a_chosen_date(client, sample):
+    html = page(client, "/", on="2015-01-01")
+    assert "The registry on 2015-01-01" in html
+    assert "Catalogue of Narcotic Drugs (2013 edition)" in html
+    assert "Catalogue of Medical Narcotic Drugs (2025 edition)" not in html
+
+
+@pytest.mark.parametrize("bad", ["garbage", "2020-13-45", "<b>x</b>", "99999-01-01"])
+def test_home_says_so_when_the_date_is_bad(client, sample, bad):
+    html = page(client, "/", on=bad)
+    assert "errorlist" in html
+    assert "<b>x</b>" not in html
+
+
+def test_substance_page_shows_identifiers_structure_and_status(client, sample):
+    html = page(client, "/substances/fentanyl/")
+    assert "437-38-7" in html
+    assert sample.fentanyl.inchikey in html
+    assert "<svg" in html
+    assert "Controlled" in html
+    assert "Catalogue of Medical Narcotic Drugs (2025 edition)" in html
+    assert "芬太尼碱" in html
+
+
+def test_substance_timeline_makes_the_2025_move_clear(client, sample):
+    html = page(client, "/substances/carfentanil/")
+    timeline = html[html.index('class="timeline"') :]
+    assert "2014-01-01" in timeline and "2025-07-28" in timeline
+    assert 'class="moved"' in timeline
+    moved = timeline[timeline.index('class="moved"') :]
+    assert moved.index("Catalogue of Narcotic Drugs (2013 edition)") < moved.index(
+        "Catalogue of Non-medical Narcotic Drugs"
+    )
+    assert "2025年第55号" in moved
+
+
+def test_substance_page_names_the_classes_its_structure_belongs_to(client, sample):
+    html = page(client, "/substances/carfentanil/")
+    assert "Fentanyl-related substances" in html
+    assert "anilidopiperidine" in html
+
+
+def test_substance_page_shows_precursor_relations_both_ways(client, sample):
+    from substances.models import PrecursorUse
+
+    npp = SubstanceFactory(uid="npp", name_en="NPP", smiles="O=C1CCN(CCc2ccccc2)CC1")
+    from registry import services
+    from tests.factories import TEST_ACTOR
+
+    services.save_resource(
+        PrecursorUse(
+            uid="u-npp-fentanyl", precursor=npp, product=sample.fentanyl, role="precursor"
+        ),
+        actor=TEST_ACTOR,
+    )
+    assert "NPP" in page(client, "/substances/fentanyl/")
+    assert "Fentanyl" in page(client, "/substances/npp/")
+
+
+def test_unknown_substance_is_a_404_page(client, sample):
+    html = page(client, "/substances/no-such-thing/", status=404)
+    assert "Page not found" in html
+    assert 'role="search"' in html
+
+
+def test_schedule_page_lists_members_on_a_date(client, sample):
+    html = page(client, "/schedules/cn-narcotic-2013/", on="2020-01-01")
+    assert "Fentanyl" in html and "Carfentanil" in html
+    html = page(client, "/schedules/cn-narcotic-2013/")
+    assert "Nothing on this list was in force on that day." in html
+
+
+def test_schedule_page_paginates(client, sample):
+    for n in range(55):
+        ListingFactory(
+            schedule=sample.nonmedical_2025,
+            substance=SubstanceFactory(name_en=f"Compound {n:02d}"),
+            effective_from=D2025,
+            listed_by=sample.reorganisation,
+        )
+    first = page(client, "/schedules/cn-nonmedical-2025/")
+    assert "Page 1 of 2" in first
+    second = page(client, "/schedules/cn-nonmedical-2025/", page="2")
+    assert "Compound 54" in second or "α-PVP" in second
+    assert page(client, "/schedules/cn-nonmedical-2025/", page="zzz")  # bad page: first page
+
+
+def test_instrument_page_tells_added_moved_and_removed(client, sample):
+    html = page(client, "/instruments/cn-2025-55/")
+    moved = html[html.index('id="moved-heading"') :]
+    assert "Carfentanil" in moved and "Fentanyl-related substances" in moved
+    assert "Catalogue of Narcotic Drugs (2013 edition) → Catalogue of Non-medical" in moved
+    html = page(client, "/instruments/cn-2013-230/")
+    added = html[html.index('id="added-heading"') : html.index("</section>")]
+    assert "Fentanyl" in added
+
+
+def test_instrument_without_a_number_is_cited_by_its_title(client, sample):
+    html = page(client, "/instruments/")
+    assert "Announcement adding fentanyl-related substances as a class" in html
+
+
+def test_class_page_shows_text_rules_and_members(client, sample):
+    html = page(client, "/classes/class-fentanyls/")
+    assert "芬太尼类物质是指" in html and "compared with fentanyl" in html
+    assert "O=C[NX3](c1ccccc1)C1CCNCC1" in html
+    members = html[html.index("registry substances meet the rules") :]
+    assert "Fentanyl" in members and "Carfentanil" in members
+    assert "5F-ADB" not in members
+
+
+def test_index_pages(client, sample):
+    assert "Supplementary List" in page(client, "/schedules/")
+    assert "2025年第55号" in page(client, "/instruments/")
+    assert "Fentanyl-related substances" in page(client, "/classes/")
+
+
+def test_check_page_explains_a_class_match_with_highlighted_atoms(client, sample):
+    html = page(client, "/check/", items=ANALOGUE_SMILES)
+    assert "Controlled" in html
+    assert "Fentanyl-related substances" in html
+    assert "<svg" in html
+    # RDKit draws highlighted atoms and bonds with a coloured fill
+    assert "Highlighted: the atoms the class rule matched." in html
+
+
+def test_check_page_handles_several_items_and_bad_ones(client, sample):
+    html = page(client, "/check/", items="fentanyl\n437-38-7\n437-38-6\nxyzzy-unknown\nCCO")
+    assert html.count('class="verdict') == 5
+    assert "Cannot be read" in html
+    assert "Unknown" in html
+    assert "Not controlled" in html
+
+
+def test_check_page_refuses_empty_and_too_many(client, sample):
+    assert "Type at least one compound." in page(client, "/check/", items="   ")
+    html = page(client, "/check/", items="\n".join(["CCO"] * 51))
+    assert "At most 50 compounds" in html
+    html = page(client, "/check/", items="CCO", on="1800-01-01")
+    assert "errorlist" in html
+
+
+def test_changes_page_and_feed(client, sample):
+    html = page(client, "/changes/")
+    assert "What changed" in html and "#1" not in html[:200]
+    response = client.get("/changes/feed/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    body = response.content.decode()
+    assert body.count("<entry>") == min(50, Change.objects.count())
+    assert "/changes/#change-" in body
+
+
+def test_pages_are_escaped(client, sample):
+    evil = '<script>alert("x")</script>'
+    SubstanceFactory(uid="evil", name_en=f"Evil {evil}", name_zh=evil, notes=evil)
+    for url, params in (
+        ("/substances/evil/", {}),
+        ("/search/", {"q": "evil"}),
+        ("/search/", {"q": evil}),
+        ("/check/", {"items": evil}),
+        ("/changes/", {}),
+    ):
+        html = page(client, url, **params)
+        assert evil not in html, url
+        assert "&lt;script&gt;" in html, url
+
+
+def test_chinese_pages_show_chinese_first(client, sample):
+    html = page(client, "/zh-hans/substances/fentanyl/")
+    assert '<html lang="zh-Hans">' in html
+    h1 = html[html.index("<h1") : html.index("</h1>")]
+    assert "芬太尼" in h1
+    assert "药用类麻醉药品目录（2025年版）" in html
+    assert "今日状态" in html
+
+
+def test_language_switch_keeps_the_page(client, sample):
+    response = client.post(
+        "/i18n/setlang/", {"language": "zh-hans", "next": "/substances/fentanyl/?x=1"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/zh-hans/substances/fentanyl/?x=1"
+
+
+def test_every_page_has_a_language_switch_and_landmarks(client, sample):
+    for url in (
+        "/",
+        "/search/",
+        "/substances/fentanyl/",
+        "/schedules/",
+        "/schedules/cn-nonmedical-2025/",
+        "/instruments/",
+        "/instruments/cn-2025-55/",
+        "/classes/",
+        "/classes/class-fentanyls/",
+        "/check/",
+        "/changes/",
+    ):
+        html = page(client, url)
+        assert 'action="/i18n/setlang/"' in html, url
+        assert "<main" in html and "<nav" in html and "<header" in html, url
+        assert html.count("<h1") == 1, url
+        assert "https://" not in html.split("</head>")[0], url  # no outside assets
+
+
+def test_urls_of_models_resolve(sample):
+    assert sample.fentanyl.get_absolute_url() == reverse("web:substance", args=["fentanyl"])
+    assert sample.narcotic_2025.get_absolute_url() == "/schedules/cn-narcotic-2025/"
+    assert sample.reorganisation.get_absolute_url() == "/instruments/cn-2025-55/"
+    assert sample.fentanyls.get_absolute_url() == "/classes/class-fentanyls/"
+
+
+def test_listing_history_counts_on_the_day_before_and_after(sample):
+    # the sample's own premise, so the page tests above read true
+    assert Listing.objects.in_force(on=D2025 - datetime.timedelta(days=1)).count() == 5
+    assert Listing.objects.in_force(on=D2025).count() == 5
+    assert Listing.objects.in_force(on=D2014).count() == 2
