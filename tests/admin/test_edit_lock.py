@@ -1,0 +1,124 @@
+"""No lost updates: a save made from an outdated version is refused, with the other's changes."""
+
+import pytest
+from django.urls import reverse
+
+from registry import services
+from substances.models import Substance, SubstanceClass
+from tests.admin.conftest import head
+from tests.factories import SubstanceClassFactory, SubstanceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _substance_form(substance, **values):
+    data = {
+        "uid": substance.uid,
+        "name_en": substance.name_en,
+        "name_zh": substance.name_zh,
+        "kind": substance.kind,
+        "cas": substance.cas,
+        "smiles": substance.smiles,
+        "structure_source": "",
+        "notes": "",
+        "names-TOTAL_FORMS": "0",
+        "names-INITIAL_FORMS": "0",
+        "listings-TOTAL_FORMS": "0",
+        "listings-INITIAL_FORMS": "0",
+    }
+    data.update(values)
+    return data
+
+
+def test_the_form_carries_the_version_it_was_opened_at(curator_client):
+    substance = SubstanceFactory()
+    page = curator_client.get(reverse("admin:substances_substance_change", args=[substance.pk]))
+    assert 'name="expected_version" value="1"' in page.content.decode()
+
+
+def test_second_save_from_the_same_version_is_refused_with_the_other_changes(curator_client, actor):
+    substance = SubstanceFactory(uid="mt-45", name_en="MT-45")
+    url = reverse("admin:substances_substance_change", args=[substance.pk])
+    # Another curator saves first, from version 1.
+    services.update_substance(
+        substance=Substance.objects.get(pk=substance.pk),
+        actor=actor,
+        expected_version=1,
+        name_zh="MT-45中文",
+    )
+    before = head()
+    response = curator_client.post(
+        url, _substance_form(substance, notes="my note", expected_version="1")
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    [message] = errors
+    assert "Someone else saved mt-45" in message and "it is now version 2" in message
+    assert "<b>name_zh</b>: — → MT-45中文" in message
+    assert head() == before
+    substance.refresh_from_db()
+    assert (substance.name_zh, substance.notes, substance.version) == ("MT-45中文", "", 2)
+    # The form was re-armed with the current version: saving again is a deliberate choice.
+    assert 'name="expected_version" value="2"' in response.content.decode()
+    again = curator_client.post(
+        url,
+        _substance_form(substance, name_zh="MT-45中文", notes="my note", expected_version="2"),
+    )
+    assert again.status_code == 302
+    substance.refresh_from_db()
+    assert (substance.notes, substance.version) == ("my note", 3)
+
+
+def test_a_save_that_loses_the_race_after_validation_is_refused_by_the_service(
+    curator_client, actor, monkeypatch
+):
+    """The form's check passed, then someone saved: the service's own check refuses it."""
+    substance = SubstanceFactory(uid="race", name_en="Race")
+    real_update = services.update_substance
+
+    def someone_saves_first(**kwargs):
+        other = Substance.objects.get(pk=kwargs["substance"].pk)
+        real_update(substance=other, actor=actor, notes="theirs")
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(services, "update_substance", someone_saves_first)
+    url = reverse("admin:substances_substance_change", args=[substance.pk])
+    response = curator_client.post(
+        url, _substance_form(substance, notes="mine", expected_version="1")
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    page = curator_client.get(url)
+    assert "was changed by someone else since you opened it" in page.content.decode()
+    substance.refresh_from_db()
+    # The refused save left nothing (here the simulated rival shared its transaction, so it went
+    # too; in real life it committed on its own).
+    assert substance.notes == "" and substance.version == 1
+
+
+def test_class_edit_lock(curator_client, actor):
+    substance_class = SubstanceClassFactory(uid="class-a", name_en="A")
+    services.update_class(
+        substance_class=SubstanceClass.objects.get(pk=substance_class.pk),
+        actor=actor,
+        notes="their reading of the law",
+    )
+    response = curator_client.post(
+        reverse("admin:substances_substanceclass_change", args=[substance_class.pk]),
+        {
+            "uid": "class-a",
+            "name_en": "A renamed",
+            "name_zh": "",
+            "definition_zh": "",
+            "definition_en": "",
+            "notes": "",
+            "reference_smiles": "",
+            "examples": "[]",
+            "expected_version": "1",
+            "rules-TOTAL_FORMS": "0",
+            "rules-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    [message] = response.context["adminform"].form.non_field_errors()
+    assert "their reading of the law" in message
+    assert SubstanceClass.objects.get(pk=substance_class.pk).name_en == "A"
