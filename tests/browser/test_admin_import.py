@@ -1,0 +1,102 @@
+"""A curator imports a small announcement in a real browser; the feed and the search show it."""
+
+import os
+import shutil
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+
+from registry import roles
+from registry.models import Change, Listing
+from tests.factories import InstrumentFactory, JurisdictionFactory, ScheduleFactory
+
+# Playwright's sync API keeps an event loop in this thread; the live server's database access
+# from here is safe (one test at a time), so Django is told not to refuse it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = shutil.which("chromium")
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ANNOUNCEMENT = (
+    "序号,中文名称,英文名称,CAS号,SMILES,别名\n"
+    '1,"N-(1-氨基-3,3-二甲基-1-氧代丁-2-基)-1-丁基-1H-吲唑-3-甲酰胺",ADB-BUTINACA,,'
+    "CCCCn1nc(C(=O)NC(C(N)=O)C(C)(C)C)c2ccccc21,ADB-BINACA\n"
+    '2,"甲基-2-(1-(丁-3-烯-1-基)-1H-吲哚-3-甲酰氨基)-3,3-二甲基丁酸酯",MDMB-4en-PINACA,,'
+    "C=CCCn1cc(C(=O)NC(C(=O)OC)C(C)(C)C)c2ccccc21,\n"
+)
+
+
+@pytest.fixture
+def chromium_page():
+    if not CHROMIUM:
+        pytest.skip("chromium is not installed at /usr/bin/chromium (scripts/ensure-chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(20_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def registry_setup(transactional_db):
+    cache.clear()
+    china = JurisdictionFactory()
+    schedule = ScheduleFactory(jurisdiction=china, code="NONMED", uid="cn-nonmedical")
+    instrument = InstrumentFactory(jurisdiction=china, uid="cn-2021-test", reference="2021年第2号")
+    if not Group.objects.filter(name=roles.CURATOR).exists():
+        # The database of a transactional test is emptied afterwards, groups included.
+        roles.grant_roles(Group, Permission)
+    user = get_user_model().objects.create_user("curator", "c@example.org", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=roles.CURATOR))
+    yield schedule, instrument
+    cache.clear()
+
+
+def test_curator_imports_an_announcement(live_server, registry_setup, chromium_page, tmp_path):
+    schedule, instrument = registry_setup
+    page = chromium_page
+    sheet = tmp_path / "announcement.csv"
+    sheet.write_text(ANNOUNCEMENT, encoding="utf-8")
+
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", "pw")
+    page.click("input[type=submit]")
+    page.goto(live_server.url + "/admin/substances/substance/")
+    page.get_by_role("link", name="Import an announcement").click()
+
+    page.set_input_files("input[name=sheet]", str(sheet))
+    page.select_option("select[name=schedule]", str(schedule.pk))
+    page.select_option("select[name=instrument]", str(instrument.pk))
+    page.click("input[name=preview]")
+
+    rows = page.locator("#import-rows tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).locator("td.status").inner_text().lower() == "new"
+    assert rows.nth(0).locator("svg").count() == 1
+    assert not Listing.objects.exists()  # a preview writes nothing
+
+    page.locator("input[name=confirm]").click()
+    page.wait_for_url("**/admin/substances/substance/")
+    assert "2 new substance(s)" in page.locator("ul.messagelist").inner_text()
+
+    created = Change.objects.filter(resource_type="substance", action="created")
+    assert {c.data["name_en"] for c in created} == {"ADB-BUTINACA", "MDMB-4en-PINACA"}
+    assert {c.actor_name for c in created} == {"curator"}
+    assert Listing.objects.filter(schedule=schedule, listed_by=instrument).count() == 2
+
+    page.goto(live_server.url + "/search/?q=ADB-BINACA")
+    assert "ADB-BUTINACA" in page.locator("main").inner_text()
