@@ -1,19 +1,41 @@
 """One exception handler: domain validation errors become HTTP 400 naming the field."""
 
+from functools import cache
+
+from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, models
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+@cache
+def _constraint_fields() -> dict[str, str]:
+    """The field each single-field unique constraint is about, by its violation message.
+
+    Django reports a conditional unique constraint (such as "CAS RN unique when given") as an
+    error of the whole object; the client should hear which field clashes.
+    """
+    fields: dict[str, str] = {}
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, models.UniqueConstraint) and len(constraint.fields) == 1:
+                fields[str(constraint.violation_error_message)] = constraint.fields[0]
+    return fields
+
+
 def validation_error_detail(exc: DjangoValidationError) -> dict | list:
-    if hasattr(exc, "error_dict"):
-        return {
-            ("non_field_errors" if field == "__all__" else field): messages
-            for field, messages in exc.message_dict.items()
-        }
-    return {"non_field_errors": exc.messages}
+    if not hasattr(exc, "error_dict"):
+        exc = DjangoValidationError({"__all__": exc.error_list})
+    detail: dict[str, list[str]] = {}
+    for field, messages in exc.message_dict.items():
+        for message in messages:
+            name = field
+            if field == "__all__":
+                name = _constraint_fields().get(message, "non_field_errors")
+            detail.setdefault(name, []).append(message)
+    return detail
 
 
 def exception_handler(exc, context):

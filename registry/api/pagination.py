@@ -15,6 +15,7 @@ import datetime
 import json
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q, QuerySet
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
@@ -71,16 +72,15 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.cursor_query_param)
         if not raw:
             return None
+        invalid = serializers.ValidationError(
+            {self.cursor_query_param: ["Invalid cursor: use the next or previous link."]}
+        )
         try:
             padded = raw + "=" * (-len(raw) % 4)
             payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
             values, reverse, order = payload["v"], bool(payload["r"]), payload["o"]
-            if not isinstance(values, list) or len(values) != len(ordering):
-                raise ValueError
         except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
-            raise serializers.ValidationError(
-                {self.cursor_query_param: ["Invalid cursor: use the next or previous link."]}
-            ) from None
+            raise invalid from None
         if order != ordering:
             raise serializers.ValidationError(
                 {
@@ -89,6 +89,10 @@ class KeysetPagination(BasePagination):
                     ]
                 }
             )
+        if not isinstance(values, list) or len(values) != len(ordering):
+            raise invalid
+        if not all(v is None or isinstance(v, str | int | float) for v in values):
+            raise invalid
         return values, reverse
 
     def encode_cursor(self, values: list, *, reverse: bool) -> str:
@@ -155,7 +159,13 @@ class KeysetPagination(BasePagination):
         cursor = self.decode_cursor(request, self.ordering)
         values, reverse = cursor if cursor else (None, False)
         if values is not None:
-            queryset = queryset.filter(self._beyond(self.ordering, values, reverse))
+            try:
+                queryset = queryset.filter(self._beyond(self.ordering, values, reverse))
+            except (DjangoValidationError, ValueError, TypeError):
+                # A cursor edited by hand: its values do not fit the ordering fields.
+                raise serializers.ValidationError(
+                    {self.cursor_query_param: ["Invalid cursor: use the next or previous link."]}
+                ) from None
         queryset = queryset.order_by(*self._order_expressions(self.ordering, reverse))
         rows = list(queryset[: size + 1])
         more = len(rows) > size

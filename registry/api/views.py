@@ -82,13 +82,13 @@ class RegistryAPIView(APIView):
         return response
 
 
-class RegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
-    """A public resource addressed by uid, read by anyone, written through the services."""
+class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
+    """A public resource addressed by uid, read by anyone."""
 
     lookup_field = "uid"
     lookup_value_regex = "[^/]+"
     pagination_class = KeysetPagination
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "head", "options"]
 
     list_serializer_class: type[serializers.Serializer]
     detail_serializer_class: type[serializers.Serializer] | None = None
@@ -115,6 +115,12 @@ class RegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)
+
+
+class RegistryViewSet(ReadOnlyRegistryViewSet):
+    """A public resource that curators also write, through the services (PATCH, never PUT)."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def represent(self, instance) -> dict:
         """The detail representation of a freshly written instance, read again in full."""
@@ -165,7 +171,7 @@ def documented(viewset):
         "list": extend_schema(summary=f"List {name}s (cursor pages)"),
         "retrieve": extend_schema(summary=f"One {name}, by uid"),
     }
-    if viewset.write_serializer_class:
+    if getattr(viewset, "write_serializer_class", None):
         overrides |= {
             "create": extend_schema(
                 summary=f"Create a {name} (token and model permission needed)",
@@ -182,10 +188,6 @@ def documented(viewset):
             ),
         }
     return extend_schema_view(**overrides)(viewset)
-
-
-class ReadOnlyRegistryViewSet(RegistryViewSet):
-    http_method_names = ["get", "head", "options"]
 
 
 # --- the resources --------------------------------------------------------------------------

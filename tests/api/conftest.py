@@ -104,7 +104,13 @@ class Registry:
         self.a2021 = InstrumentFactory(
             jurisdiction=self.cn, uid="cn-2021", reference="2021-7", effective_on=None
         )
-        self.un_instrument = InstrumentFactory(jurisdiction=self.un, uid="un-1961")
+        self.un_instrument = InstrumentFactory(
+            jurisdiction=self.un,
+            uid="un-1961",
+            reference="Single Convention 1961",
+            published_on=D(1961, 3, 30),
+            effective_on=D(1964, 12, 13),
+        )
         self.fentanyl = SubstanceFactory(
             uid="fentanyl",
             name_en="Fentanyl",

@@ -1,0 +1,370 @@
+"""Writes: a token and the model permission, through the services, each leaving its change row."""
+
+import pytest
+
+from registry.models import Change, Listing
+from substances.models import Name, Substance, SubstanceClass
+from tests.api.conftest import _token_client, head
+
+pytestmark = pytest.mark.django_db
+
+
+def changes_since(seq: int) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (c.action, c.resource_type, c.uid, c.via, c.actor_name) for c in Change.objects.after(seq)
+    ]
+
+
+WRITES = [
+    ("post", "/api/v1/substances/", {"uid": "new-one", "name_en": "New one"}),
+    ("patch", "/api/v1/substances/fentanyl/", {"notes": "amended"}),
+    ("delete", "/api/v1/substances/fentanyl-citrate/", None),
+    ("post", "/api/v1/names/", {"substance": "fentanyl", "name": "Sublimaze", "language": "en"}),
+    ("post", "/api/v1/instruments/", {"jurisdiction": "cn", "reference": "2099-1"}),
+    ("post", "/api/v1/classes/", {"uid": "nitazenes", "name_en": "Nitazenes"}),
+    ("patch", "/api/v1/listings/l-fentanyl/", {"scope": "salts"}),
+    ("delete", "/api/v1/listings/l-mdmb/", None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_anonymous_write_is_refused_with_401(anon, registry, method, path, body):
+    before = head()
+    response = getattr(anon, method)(path, body, format="json")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert head() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_token_without_permission_is_refused_with_403(reader_token, registry, method, path, body):
+    before = head()
+    response = getattr(reader_token, method)(path, body, format="json")
+    assert response.status_code == 403
+    assert head() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+def test_write_with_permission_lands_in_the_feed(curator, registry, method, path, body):
+    before = head()
+    response = getattr(curator, method)(path, body, format="json")
+    assert response.status_code in (200, 201, 204), response.content
+    rows = changes_since(before)
+    assert rows, "a write must leave a change row"
+    assert all(via == "api" and actor == "curator" for *_, via, actor in rows)
+    assert response["Registry-Seq"] == str(head())
+
+
+def test_read_only_resources_refuse_writes(registry):
+    admin = _token_client("admin", [])
+    admin.user.is_superuser = True
+    admin.user.save()
+    assert admin.post("/api/v1/jurisdictions/", {"code": "US"}).status_code == 405
+    assert admin.patch("/api/v1/schedules/cn-psy1/", {"name": "x"}).status_code == 405
+    assert admin.put("/api/v1/substances/fentanyl/", {"name_en": "x"}).status_code == 405
+
+
+def test_create_substance_derives_identifiers_and_answers_the_detail(curator, registry):
+    before = head()
+    response = curator.post(
+        "/api/v1/substances/",
+        {
+            "name_en": "Carfentanil",
+            "cas": "59708-52-0",
+            "smiles": "CCC(=O)N(c1ccccc1)C1(C(=O)OC)CCN(CCc2ccccc2)CC1",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["uid"] == "carfentanil"
+    assert body["inchikey"]
+    assert body["names"] == [] and body["listings"] == []
+    assert changes_since(before) == [("created", "substance", "carfentanil", "api", "curator")]
+
+
+def test_update_substance_records_one_update_and_bumps_the_version(curator, registry):
+    before = head()
+    response = curator.patch(
+        "/api/v1/substances/fentanyl/", {"name_zh": "芬太尼（修订）"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["version"] == 2
+    assert changes_since(before) == [("updated", "substance", "fentanyl", "api", "curator")]
+    change = Change.objects.get(seq=before + 1)
+    assert change.data["name_zh"] == "芬太尼（修订）"
+
+
+def test_a_patch_that_changes_nothing_records_nothing(curator, registry):
+    before = head()
+    response = curator.patch("/api/v1/substances/fentanyl/", {"name_en": "Fentanyl"}, format="json")
+    assert response.status_code == 200
+    assert head() == before
+
+
+def test_delete_substance_takes_its_names_along_and_records_each(curator, registry):
+    before = head()
+    assert curator.delete("/api/v1/substances/5f-mdmb-pica/").status_code == 400  # listed
+    assert curator.delete("/api/v1/listings/l-mdmb/").status_code == 204
+    assert curator.delete("/api/v1/substances/5f-mdmb-pica/").status_code == 204
+    actions = [(a, t) for a, t, *_ in changes_since(before)]
+    assert actions == [("deleted", "listing"), ("deleted", "name"), ("deleted", "substance")]
+    assert not Substance.objects.filter(uid="5f-mdmb-pica").exists()
+
+
+def test_names_are_created_changed_and_deleted(curator, registry):
+    created = curator.post(
+        "/api/v1/names/",
+        {"substance": "a-pvp", "name": "flakka", "language": "en", "kind": "street"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    uid = created.json()["uid"]
+    changed = curator.patch(f"/api/v1/names/{uid}/", {"name": "Flakka"}, format="json")
+    assert changed.json()["name"] == "Flakka"
+    assert curator.delete(f"/api/v1/names/{uid}/").status_code == 204
+    assert [c.action for c in Change.objects.for_resource("name", uid)] == [
+        "created",
+        "updated",
+        "deleted",
+    ]
+    assert not Name.objects.filter(uid=uid).exists()
+
+
+def test_class_rules_are_replaced_in_one_change(curator, registry):
+    before = head()
+    response = curator.patch(
+        "/api/v1/classes/fentanyl-related/",
+        {"rules": [{"label": "core", "smarts": "C1CCNCC1"}, {"label": "amide", "smarts": "NC=O"}]},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert [r["label"] for r in response.json()["rules"]] == ["core", "amide"]
+    assert changes_since(before) == [("updated", "class", "fentanyl-related", "api", "curator")]
+    assert SubstanceClass.objects.get(uid="fentanyl-related").rules.count() == 2
+
+
+def test_listing_is_created_by_list_substance(curator, registry):
+    before = head()
+    response = curator.post(
+        "/api/v1/listings/",
+        {
+            "schedule": "cn-nps",
+            "substance": "npp",
+            "effective_from": "2024-09-01",
+            "listed_by": "cn-2021",
+            "item_number": "9",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["substance"] == "npp" and body["ended_by"] is None
+    assert changes_since(before) == [("created", "listing", body["uid"], "api", "curator")]
+
+
+def test_listing_of_a_class(curator, registry):
+    response = curator.post(
+        "/api/v1/listings/",
+        {
+            "schedule": "cn-psy1",
+            "class": "fentanyl-related",
+            "effective_from": "2024-09-01",
+            "listed_by": "cn-2021",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["class"] == "fentanyl-related"
+
+
+def test_ending_a_listing_is_a_patch_that_sets_the_end(curator, registry):
+    before = head()
+    response = curator.patch(
+        "/api/v1/listings/l-mdmb/",
+        {"effective_to": "2025-07-28", "ended_by": "cn-2021"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["effective_to"] == "2025-07-28"
+    assert changes_since(before) == [("updated", "listing", "l-mdmb", "api", "curator")]
+    listing = Listing.objects.get(uid="l-mdmb")
+    assert listing.ended_by.uid == "cn-2021"
+
+
+def test_rescheduling_ends_one_listing_and_starts_another(curator, registry):
+    before = head()
+    response = curator.post(
+        "/api/v1/listings/l-fentanyl/reschedule/",
+        {"to_schedule": "cn-nps", "instrument": "cn-2021", "effective_on": "2022-01-01"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    ended, started = response.json()
+    assert ended["uid"] == "l-fentanyl" and ended["effective_to"] == "2022-01-01"
+    assert started["schedule"] == "cn-nps" and started["effective_from"] == "2022-01-01"
+    assert [(a, t) for a, t, *_ in changes_since(before)] == [
+        ("updated", "listing"),
+        ("created", "listing"),
+    ]
+
+
+def test_rescheduling_needs_both_listing_permissions(registry):
+    adder = _token_client("adder", ["registry.add_listing"])
+    response = adder.post(
+        "/api/v1/listings/l-fentanyl/reschedule/",
+        {"to_schedule": "cn-nps", "instrument": "cn-2021", "effective_on": "2022-01-01"},
+        format="json",
+    )
+    assert response.status_code == 403
+
+
+BAD_WRITES = [
+    # (method, path, body, field named in the 400)
+    ("post", "/api/v1/substances/", {"name_en": ""}, "name_en"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "cas": "50-00-1"}, "cas"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "cas": "437-38-7"}, "cas"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "smiles": "C1CC("}, "smiles"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "kind": "gas"}, "kind"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "parent": "nobody"}, "parent"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "uid": "Not A Uid!"}, "uid"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "uid": "fentanyl"}, "uid"),
+    ("post", "/api/v1/substances/", ["not", "an", "object"], "non_field_errors"),
+    ("patch", "/api/v1/substances/fentanyl/", {"uid": "other"}, "uid"),
+    ("patch", "/api/v1/substances/fentanyl/", {"parent": "fentanyl"}, "parent"),
+    ("post", "/api/v1/names/", {"substance": "fentanyl", "name": "芬太尼", "language": "zh"}, None),
+    (
+        "post",
+        "/api/v1/names/",
+        {"substance": "fentanyl", "name": "x", "language": "fr"},
+        "language",
+    ),
+    ("post", "/api/v1/instruments/", {"jurisdiction": "cn"}, None),
+    ("post", "/api/v1/instruments/", {"jurisdiction": "xx", "reference": "1"}, "jurisdiction"),
+    (
+        "post",
+        "/api/v1/instruments/",
+        {
+            "jurisdiction": "cn",
+            "reference": "1",
+            "published_on": "2020-01-02",
+            "effective_on": "2020-01-01",
+        },
+        None,
+    ),
+    (
+        "post",
+        "/api/v1/classes/",
+        {"uid": "x", "name_en": "X", "rules": [{"label": "a", "smarts": "C(("}]},
+        "rules[0]",
+    ),
+    ("post", "/api/v1/classes/", {"name_en": "X"}, "uid"),
+    (
+        "post",
+        "/api/v1/listings/",
+        {"schedule": "cn-nps", "effective_from": "2024-01-01", "listed_by": "cn-2021"},
+        "substance",
+    ),
+    (
+        "post",
+        "/api/v1/listings/",
+        {
+            "schedule": "cn-nps",
+            "substance": "npp",
+            "class": "fentanyl-related",
+            "effective_from": "2024-01-01",
+            "listed_by": "cn-2021",
+        },
+        "substance",
+    ),
+    (
+        "post",
+        "/api/v1/listings/",
+        {
+            "schedule": "cn-nps",
+            "substance": "npp",
+            "effective_from": "2024-13-01",
+            "listed_by": "cn-2021",
+        },
+        "effective_from",
+    ),
+    (
+        "post",
+        "/api/v1/listings/",
+        {
+            "schedule": "un-1",
+            "substance": "npp",
+            "effective_from": "2024-01-01",
+            "listed_by": "cn-2021",
+        },
+        "instrument",
+    ),
+    # overlaps the listing in force
+    (
+        "post",
+        "/api/v1/listings/",
+        {
+            "schedule": "cn-nps",
+            "substance": "a-pvp",
+            "effective_from": "2024-01-01",
+            "listed_by": "cn-2021",
+        },
+        None,
+    ),
+    ("patch", "/api/v1/listings/l-mdmb/", {"effective_to": "2025-01-01"}, "ended_by"),
+    ("patch", "/api/v1/listings/l-mdmb/", {"ended_by": "cn-2021"}, "effective_to"),
+    (
+        "patch",
+        "/api/v1/listings/l-mdmb/",
+        {"effective_to": "2020-01-01", "ended_by": "cn-2021"},
+        None,
+    ),
+    (
+        "patch",
+        "/api/v1/listings/l-mdmb/",
+        {"effective_to": "2025-01-01", "ended_by": "un-1961"},
+        "instrument",
+    ),
+    ("patch", "/api/v1/listings/l-mdmb/", {"effective_from": "not-a-date"}, "effective_from"),
+    (
+        "post",
+        "/api/v1/listings/l-apvp-psy1/reschedule/",
+        {"to_schedule": "cn-nps", "instrument": "cn-2021", "effective_on": "2022-01-01"},
+        "listing",
+    ),
+    (
+        "post",
+        "/api/v1/listings/l-fentanyl/reschedule/",
+        {"to_schedule": "nowhere", "instrument": "cn-2021", "effective_on": "2022-01-01"},
+        "to_schedule",
+    ),
+    (
+        "post",
+        "/api/v1/listings/l-fentanyl/reschedule/",
+        {"to_schedule": "cn-nps", "instrument": "cn-2021"},
+        "effective_on",
+    ),
+    ("post", "/api/v1/precursor-uses/", {"precursor": "npp"}, None),
+    ("post", "/api/v1/precursor-uses/", {"precursor": "npp", "product": "npp"}, None),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), BAD_WRITES)
+def test_bad_write_is_a_400_naming_the_field_and_records_nothing(
+    curator, registry, method, path, body, field
+):
+    before = head()
+    response = getattr(curator, method)(path, body, format="json")
+    assert response.status_code == 400, response.content
+    if field:
+        assert field in response.json(), response.json()
+    else:
+        assert response.json()
+    assert head() == before
+
+
+def test_malformed_json_is_a_400(curator, registry):
+    response = curator.generic(
+        "POST", "/api/v1/substances/", "{not json", content_type="application/json"
+    )
+    assert response.status_code == 400
