@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from registry.models import Listing
+from registry.models import Change, Listing
 from substances import chemistry, matching
 from substances.models import Name, Substance, SubstanceClass
 from substances.normalize import normalize_cas, search_key
@@ -87,6 +87,7 @@ class CheckResult:
 class _Item:
     result: CheckResult
     mol: Any = None  # the standardized parent, when there is a structure
+    raw: Any = None  # the structure as given
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
 
 
@@ -162,20 +163,58 @@ def _read(text: Any) -> _Item:
         # A bare word such as "CBN" is both a name and a valid SMILES: the name is looked up
         # first, and the structure is the fallback.
         result.structure = parsed.result.structure
-        return _Item(result, mol=parsed.mol, keys=parsed.keys)
+        return _Item(result, mol=parsed.mol, raw=parsed.raw)
     return parsed
 
 
 def _parse(result: CheckResult, text: str) -> _Item:
     try:
-        mol = chemistry.standardize(chemistry.parse_structure(text))
-        exact = chemistry.inchikey(chemistry.parse_structure(text))
-        parent = chemistry.inchikey(mol)
+        raw = chemistry.parse_structure(text)
+        mol = chemistry.standardize(raw)
+        structure = chemistry.canonical_smiles(mol)
     except chemistry.ChemistryError as exc:
         result.status, result.reason = INVALID, exc.reason
         return _Item(result)
-    result.structure = chemistry.describe(mol).canonical_smiles
-    return _Item(result, mol=mol, keys=(exact, parent, parent.split("-")[0] if parent else ""))
+    result.structure = structure
+    return _Item(result, mol=mol, raw=raw)
+
+
+def _key_structures(items: list[_Item]) -> None:
+    """InChIKeys for the structures that could be a registry substance.
+
+    InChI is the costliest step of a check, and only a structure whose parent has the formula
+    of some registry substance's parent can be that substance, a salt or a stereoisomer of it;
+    the others (most compounds screened) need no key.
+    """
+    formulas = _registry_formulas()
+    for item in items:
+        if item.mol is None or item.keys != ("", "", "") or item.result.status == INVALID:
+            continue
+        if chemistry.formula(item.mol) not in formulas:
+            continue
+        parent = chemistry.inchikey(item.mol)
+        # Most inputs are their own parent; only a salt or a charged form needs a second key.
+        same = item.raw is None or chemistry.canonical_smiles(item.raw) == item.result.structure
+        exact = parent if same else chemistry.inchikey(item.raw)
+        item.keys = (exact, parent, parent.split("-")[0] if parent else "")
+
+
+_FORMULAS: dict[tuple, frozenset[str]] = {}
+
+
+def _registry_formulas() -> frozenset[str]:
+    """The formulas of the registry substances' parents, recomputed when the registry changes."""
+    version = tuple(Change.objects.aggregate(seq=Max("seq"), n=Count("pk")).values())
+    if version not in _FORMULAS:
+        formulas = set()
+        for smiles in Substance.objects.exclude(smiles="").values_list("smiles", flat=True):
+            try:
+                formulas.add(chemistry.formula(chemistry.standardize(smiles)))
+            except chemistry.ChemistryError:
+                continue
+        _FORMULAS.clear()
+        _FORMULAS[version] = frozenset(formulas)
+    return _FORMULAS[version]
 
 
 def _resolve(items: list[_Item]) -> None:
@@ -246,8 +285,8 @@ def _resolve(items: list[_Item]) -> None:
             # A name or number that resolved to a substance with a structure: test the
             # structure against the classes too.
             try:
-                item.mol = chemistry.standardize(chemistry.parse_structure(found.smiles))
-                r.structure = chemistry.describe(item.mol).canonical_smiles
+                item.mol = chemistry.standardize(found.smiles)
+                r.structure = chemistry.canonical_smiles(item.mol)
             except chemistry.ChemistryError:
                 item.mol = None
 
@@ -316,6 +355,7 @@ def check_items(
     if len(items) > MAX_ITEMS:
         raise ValueError(f"at most {MAX_ITEMS} items per check")
     read = [_read(text) for text in items]
+    _key_structures(read)
     _resolve(read)
     substance_listings, class_listings = _listings_in_force(on, jurisdiction)
     classes = _classes_in_force(class_listings)

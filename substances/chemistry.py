@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdkit import Chem, rdBase
+from rdkit import Chem, DataStructs, rdBase
 from rdkit.Chem import Descriptors, rdDepictor, rdMolDescriptors
 from rdkit.Chem.Draw import rdMolDraw2D
 from rdkit.Chem.MolStandardize import rdMolStandardize
@@ -42,6 +42,7 @@ __all__ = [
     "MatchTimeout",
     "Mol",
     "Query",
+    "canonical_smiles",
     "compile_smarts",
     "depict_svg",
     "describe",
@@ -56,8 +57,10 @@ __all__ = [
     "parse_molblock",
     "parse_smiles",
     "parse_structure",
+    "screen_of",
     "skeleton_key",
     "standardize",
+    "stress_test",
 ]
 
 Mol = Chem.Mol
@@ -84,6 +87,15 @@ MATCH_TIME_LIMIT_SECONDS = 0.5
 """Time budget of one substructure search. Real class rules on real molecules take microseconds;
 the budget only stops searches that would otherwise run for hours (for example a large ring query
 that cannot match in a big polycyclic molecule)."""
+
+UNGUARDED_MAX_ATOMS = 60
+"""Molecules up to this many heavy atoms are searched without the time guard.
+
+The guard is a Python call per candidate atom pair, which on drug-sized molecules costs more than
+the search itself (often ten times more). It is only needed where a search can explode, and every
+class rule must first pass `stress_test`: its guarded search over worst-case molecules of this
+size (lattices, macrocycles, dense branching) must finish within the budget. Larger molecules
+are always searched under the guard."""
 
 _STANDARDIZED_PROP = "_registry_standardized"
 
@@ -198,7 +210,7 @@ def _reason_from_log(kind: str, messages: str) -> str:
 
 
 def _check_heavy_atoms(mol: Mol) -> None:
-    count = sum(1 for atom in mol.GetAtoms() if atom.GetAtomicNum() > 1)
+    count = mol.GetNumHeavyAtoms()
     if count > MAX_HEAVY_ATOMS:
         raise ChemistryError(f"too large: {count} heavy atoms, limit {MAX_HEAVY_ATOMS}")
     if count == 0:
@@ -242,13 +254,11 @@ def parse_smiles(text: str) -> Mol:
     if raw is None:
         raise ChemistryError(_reason_from_log("SMILES", capture.messages))
     _check_heavy_atoms(raw)
-    with rdBase.CaptureErrorLog() as capture:
-        mol = Chem.MolFromSmiles(text)
-    if mol is None:
-        messages = _log_lines(capture.messages)
-        detail = messages[0].rstrip(".") if messages else "invalid chemistry"
-        raise ChemistryError(f"invalid SMILES: {detail[0].lower()}{detail[1:]}")
-    return mol
+    # Sanitize and drop explicit hydrogens on the molecule already read (as MolFromSmiles
+    # would), rather than parsing the text a second time.
+    mol = _sanitize(raw, "SMILES")
+    with rdBase.BlockLogs():
+        return Chem.RemoveHs(mol, sanitize=False)
 
 
 def parse_molblock(text: str) -> Mol:
@@ -338,9 +348,13 @@ _COUNTER_IONS_SMILES = (
 )
 
 
+# One neutralizer for the process: building it parses its rule set every time.
+_UNCHARGER = rdMolStandardize.Uncharger()
+
+
 def _canonical_neutral(mol: Mol) -> str:
     with rdBase.BlockLogs():
-        neutral = rdMolStandardize.Uncharger().uncharge(Chem.Mol(mol))
+        neutral = _UNCHARGER.uncharge(Chem.Mol(mol))
         return Chem.MolToSmiles(neutral)
 
 
@@ -361,6 +375,32 @@ def _fragment_size(fragment: Mol) -> tuple[int, float, str]:
         Descriptors.MolWt(fragment),
         Chem.MolToSmiles(fragment),
     )
+
+
+# What makes a structure need the full standardization (see `_already_plain`).
+_NOT_PLAIN = tuple(
+    Chem.MolFromSmarts(smarts)
+    for smarts in (
+        "[!#6;!#7;!#8;!#9;!#15;!#16;!#17;!#35;!#53]",  # other elements, explicit H atoms
+        "[!+0]",  # any charge
+        "[#7;!v0;!v1;!v2;!v3]",  # nitrogen above valence 3: nitro, N-oxide, azide, diazo
+        "[#16;X3]",  # sulfoxide-like sulfur
+        "[#15;X3;v5]",  # P(=O)=O
+    )
+)
+
+
+def _already_plain(mol: Mol) -> bool:
+    """True when standardizing cannot change the molecule, so the costly steps can be skipped.
+
+    That is: one fragment, no charges, no explicit hydrogen atoms or metals, and none
+    of the groups RDKit's normalization rewrites (they all need an atom above its usual valence:
+    nitro and N-oxide nitrogen, azides and diazo groups, sulfoxide sulfur, P(=O)=O). Most
+    structures people check are like this; tests prove the shortcut gives the same parent.
+    """
+    if len(Chem.GetMolFrags(mol)) != 1:
+        return False
+    return not any(mol.HasSubstructMatch(query) for query in _NOT_PLAIN)
 
 
 def standardize(mol_or_text: Mol | str) -> Mol:
@@ -389,12 +429,20 @@ def standardize(mol_or_text: Mol | str) -> Mol:
     mol = _as_mol(mol_or_text)
     if mol.HasProp(_STANDARDIZED_PROP):
         return mol
+    if _already_plain(mol):
+        parent = Chem.Mol(mol)
+        Chem.AssignStereochemistry(parent, cleanIt=True, force=True)
+        parent.SetBoolProp(_STANDARDIZED_PROP, True)
+        return parent
     with rdBase.BlockLogs():
         cleaned = rdMolStandardize.Cleanup(mol)
         fragments = list(Chem.GetMolFrags(cleaned, asMols=True, sanitizeFrags=True))
-        kept = [fragment for fragment in fragments if not _is_counter_ion(fragment)] or fragments
-        parent = max(kept, key=_fragment_size)
-        parent = rdMolStandardize.Uncharger().uncharge(parent)
+        if len(fragments) == 1:
+            parent = fragments[0]  # the common case: nothing to strip or choose between
+        else:
+            kept = [frag for frag in fragments if not _is_counter_ion(frag)] or fragments
+            parent = max(kept, key=_fragment_size)
+        parent = _UNCHARGER.uncharge(parent)
         Chem.SanitizeMol(parent)
         Chem.AssignStereochemistry(parent, cleanIt=True, force=True)
     parent.SetBoolProp(_STANDARDIZED_PROP, True)
@@ -440,6 +488,11 @@ def describe(mol_or_text: Mol | str) -> Identity:
         formula=rdMolDescriptors.CalcMolFormula(mol),
         molecular_weight=round(Descriptors.MolWt(mol), 3),
     )
+
+
+def canonical_smiles(mol_or_text: Mol | str) -> str:
+    """RDKit canonical isomeric SMILES of exactly the structure given (cheaper than InChI)."""
+    return Chem.MolToSmiles(_as_mol(mol_or_text))
 
 
 def inchikey(mol_or_text: Mol | str) -> str:
@@ -491,6 +544,7 @@ class Query:
 
     smarts: str
     pattern: Mol
+    screen: object = None  # the pattern's screening fingerprint; see `screen_of`
 
     @property
     def atom_count(self) -> int:
@@ -523,24 +577,60 @@ def compile_smarts(smarts: str) -> Query:
         )
     pattern.UpdatePropertyCache(strict=False)
     Chem.FastFindRings(pattern)
-    return Query(smarts=smarts, pattern=pattern)
+    with rdBase.BlockLogs():
+        try:
+            query_screen = Chem.PatternFingerprint(pattern, fpSize=_SCREEN_BITS)
+        except RuntimeError:  # a query feature the fingerprint cannot describe: never screen
+            query_screen = None
+    return Query(smarts=smarts, pattern=pattern, screen=query_screen)
+
+
+_SCREEN_BITS = 2048
+
+
+def screen_of(mol: Mol) -> object:
+    """A molecule's screening fingerprint (RDKit's pattern fingerprint).
+
+    A query can only match a molecule whose fingerprint holds every bit of the query's own, so
+    `find_match` given this screen skips, at the cost of a bit comparison, the searches that
+    cannot succeed. Compute it once per molecule and pass it to every `find_match` on it.
+    """
+    with rdBase.BlockLogs():
+        return Chem.PatternFingerprint(mol, fpSize=_SCREEN_BITS)
 
 
 def find_match(
-    mol: Mol, query: Query, *, time_limit: float = MATCH_TIME_LIMIT_SECONDS
+    mol: Mol,
+    query: Query,
+    *,
+    time_limit: float = MATCH_TIME_LIMIT_SECONDS,
+    screen: object = None,
+    guarded: bool = False,
 ) -> tuple[int, ...] | None:
     """The first occurrence of ``query`` in ``mol``, as a tuple of atom indices, or None.
 
     The indices are in the order of the query's atoms and refer to ``mol`` as given (pass the
     standardized parent to get atoms that `depict_svg` can highlight on it). Stereochemistry is
-    ignored, as in the legal definitions. Raises `MatchTimeout` if the search exceeds
-    ``time_limit`` seconds, rather than letting a pathological pattern/molecule pair run on.
+    ignored, as in the legal definitions. With ``screen`` (`screen_of` the molecule), a query
+    whose screening bits the molecule lacks is answered None without a search. On molecules
+    over `UNGUARDED_MAX_ATOMS` heavy atoms (or with ``guarded``), raises `MatchTimeout` if the
+    search exceeds ``time_limit`` seconds, rather than letting a pathological pattern/molecule
+    pair run on.
     """
+    if (
+        screen is not None
+        and query.screen is not None
+        and not DataStructs.AllProbeBitsMatch(query.screen, screen)
+    ):
+        return None
     params = Chem.SubstructMatchParameters()
     params.maxMatches = 1
     params.uniquify = False
     params.useChirality = False
     params.maxRecursiveMatches = 1000
+    if mol.GetNumHeavyAtoms() <= UNGUARDED_MAX_ATOMS and not guarded:
+        matches = mol.GetSubstructMatches(query.pattern, params)
+        return tuple(matches[0]) if matches else None
     deadline = time.monotonic() + time_limit
     state = {"calls": 0, "expired": False}
 
@@ -562,6 +652,49 @@ def find_match(
             f"substructure search stopped after {time_limit:g} s: pattern too expensive"
         )
     return tuple(matches[0]) if matches else None
+
+
+def _lattice(width: int, height: int) -> Mol:
+    """A saturated carbon lattice: the worst case for ring and chain queries of its size."""
+    rw = Chem.RWMol()
+    for _ in range(width * height):
+        rw.AddAtom(Chem.Atom(6))
+    for y in range(height):
+        for x in range(width):
+            i = y * width + x
+            if x + 1 < width:
+                rw.AddBond(i, i + 1, Chem.BondType.SINGLE)
+            if y + 1 < height:
+                rw.AddBond(i, i + width, Chem.BondType.SINGLE)
+    mol = rw.GetMol()
+    Chem.SanitizeMol(mol)
+    return mol
+
+
+def _stress_molecules() -> tuple[Mol, ...]:
+    return (
+        _lattice(7, 8),
+        Chem.MolFromSmiles("C1" + "C" * 58 + "C1"),
+        Chem.MolFromSmiles("c1cc2ccc3ccc4ccc5ccc6ccc1c1c2c3c4c5c61"),
+        Chem.MolFromSmiles("CC(C)(C)" * 14 + "C"),
+        Chem.MolFromSmiles("N1CCN(CC1)" * 6 + "C"),
+    )
+
+
+def stress_test(query: Query, *, time_limit: float = MATCH_TIME_LIMIT_SECONDS) -> None:
+    """Refuse a pattern whose search could explode on a molecule the guard does not protect.
+
+    Runs the guarded search over worst-case molecules of up to `UNGUARDED_MAX_ATOMS` heavy
+    atoms; raises `ChemistryError` if any takes longer than ``time_limit``.
+    """
+    for mol in _stress_molecules():
+        try:
+            find_match(mol, query, time_limit=time_limit, guarded=True)
+        except MatchTimeout as exc:
+            raise ChemistryError(
+                "pattern too expensive: its search on a worst-case molecule of "
+                f"{mol.GetNumHeavyAtoms()} atoms did not finish in {time_limit:g} s"
+            ) from exc
 
 
 # --------------------------------------------------------------------------------------------

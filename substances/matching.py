@@ -118,12 +118,14 @@ class RuleResult:
 def check_rule(spec: RuleSpec) -> str | None:
     """Why a rule cannot be used (bad kind, bad or oversized SMARTS), or None if it can.
 
-    Meant for curator-facing validation, e.g. a model's ``clean()``.
+    Meant for curator-facing validation, e.g. a model's ``clean()``: besides the SMARTS itself,
+    the pattern must pass `chemistry.stress_test`, since searches of molecules up to
+    `chemistry.UNGUARDED_MAX_ATOMS` heavy atoms run without a time guard.
     """
     if spec.kind not in RULE_KINDS:
         return f"unknown rule kind {spec.kind!r}; expected one of {', '.join(RULE_KINDS)}"
     try:
-        chemistry.compile_smarts(spec.smarts)
+        chemistry.stress_test(chemistry.compile_smarts(spec.smarts))
     except chemistry.ChemistryError as exc:
         return exc.reason
     return None
@@ -150,23 +152,25 @@ def compile_class(uid: str, rules: Sequence[RuleSpec]) -> CompiledClass:
     return _compile(uid, tuple(rules))
 
 
-def _first_match(mol: chemistry.Mol, rule: CompiledRule, uid: str) -> tuple[int, ...] | None:
+def _first_match(
+    mol: chemistry.Mol, rule: CompiledRule, uid: str, screen: object = None
+) -> tuple[int, ...] | None:
     try:
-        return chemistry.find_match(mol, rule.query)
+        return chemistry.find_match(mol, rule.query, screen=screen)
     except chemistry.MatchTimeout as exc:
         raise chemistry.MatchTimeout(
             f"class {uid}, rule {rule.spec.label!r}: {exc.reason}"
         ) from exc
 
 
-def _membership(mol: chemistry.Mol, cls: CompiledClass) -> ClassMatch | None:
+def _membership(mol: chemistry.Mol, cls: CompiledClass, screen: object) -> ClassMatch | None:
     for rule in cls.includes:
-        atoms = _first_match(mol, rule, cls.uid)
+        atoms = _first_match(mol, rule, cls.uid, screen)
         if atoms is None:
             continue
-        if any(_first_match(mol, other, cls.uid) is None for other in cls.requires):
+        if any(_first_match(mol, other, cls.uid, screen) is None for other in cls.requires):
             return None
-        if any(_first_match(mol, other, cls.uid) is not None for other in cls.excludes):
+        if any(_first_match(mol, other, cls.uid, screen) is not None for other in cls.excludes):
             return None
         return ClassMatch(
             class_uid=cls.uid,
@@ -187,9 +191,11 @@ def match_classes(mol: chemistry.Mol | str, classes: Iterable[CompiledClass]) ->
     a rule's search exceeds its time budget; the caller turns either into a verdict.
     """
     parent = chemistry.standardize(mol)
+    # One screening fingerprint per structure lets most rules be ruled out without a search.
+    screen = chemistry.screen_of(parent)
     found = []
     for cls in classes:
-        match = _membership(parent, cls)
+        match = _membership(parent, cls, screen)
         if match is not None:
             found.append(match)
     return found

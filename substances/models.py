@@ -9,7 +9,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from substances import chemistry
+from substances import chemistry, matching
 from substances.normalize import search_key
 from substances.querysets import NameQuerySet, SubstanceQuerySet
 from substances.validators import validate_cas, validate_uid
@@ -322,7 +322,8 @@ class ClassRule(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        try:
-            chemistry.compile_smarts(self.smarts)
-        except chemistry.ChemistryError as exc:
-            raise ValidationError({"smarts": exc.reason}) from exc
+        problem = matching.check_rule(
+            matching.RuleSpec(self.label, self.kind, self.smarts, self.explanation)
+        )
+        if problem:
+            raise ValidationError({"smarts": problem})

@@ -228,3 +228,14 @@ def test_change_rows_are_checked():
     _refused_by_database(
         Change, seq=6, at="2020-01-01T00:00Z", action="updated", resource_type="x", uid="x"
     )
+
+
+def test_class_rule_too_expensive_to_search_is_refused_with_its_reason():
+    from substances.models import ClassRule
+
+    cls = SubstanceClassFactory()
+    rule = ClassRule(
+        substance_class=cls, label="ring", kind="include", smarts="*1" + "~*" * 19 + "~*1"
+    )
+    with pytest.raises(ValidationError, match="pattern too expensive"):
+        rule.full_clean()

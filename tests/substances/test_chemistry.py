@@ -334,3 +334,59 @@ def test_depict_svg_refuses_bad_highlights_and_sizes():
         chemistry.depict_svg("CCO", highlight_atoms=(7,))
     with pytest.raises(ChemistryError, match="drawing size"):
         chemistry.depict_svg("CCO", width=5)
+
+
+def _full_standardize(smiles: str) -> str:
+    """The parent through every standardization step, bypassing the shortcut for plain ones."""
+    from unittest import mock
+
+    with mock.patch.object(chemistry, "_already_plain", return_value=False):
+        return chemistry.canonical_smiles(chemistry.standardize(smiles))
+
+
+def test_plain_structure_shortcut_gives_the_same_parent_as_the_full_standardization():
+    import csv
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    smiles = []
+    with (root / "fixtures" / "substances.csv").open(encoding="utf-8") as handle:
+        smiles += [row["smiles"] for row in csv.DictReader(handle) if row["smiles"]]
+    with (root / "tests" / "data" / "class_labelled_set.csv").open(encoding="utf-8") as handle:
+        smiles += [row["smiles"] for row in csv.DictReader(handle) if row["smiles"]]
+    smiles += ["CS(C)=O", "C[N+](C)(C)C", "c1cc[n+]([O-])cc1", "CN(=O)=O", "CN=[N+]=[N-]"]
+    plain = 0
+    for text in smiles:
+        mol = chemistry.parse_structure(text)
+        if chemistry._already_plain(mol):
+            plain += 1
+            assert chemistry.canonical_smiles(chemistry.standardize(mol)) == _full_standardize(
+                text
+            ), text
+    assert plain > len(smiles) // 2
+
+
+def test_stress_test_refuses_a_pattern_that_explodes_on_a_small_molecule():
+    ring_of_20 = chemistry.compile_smarts("*1" + "~*" * 19 + "~*1")
+    started = time.monotonic()
+    with pytest.raises(ChemistryError, match="pattern too expensive"):
+        chemistry.stress_test(ring_of_20, time_limit=0.2)
+    assert time.monotonic() - started < 5
+
+
+def test_stress_test_accepts_every_stored_class_rule():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    classes = yaml.safe_load((root / "fixtures" / "classes.yaml").read_text(encoding="utf-8"))
+    for cls in classes:
+        for rule in cls["rules"]:
+            chemistry.stress_test(chemistry.compile_smarts(rule["smarts"]))
+
+
+def test_unguarded_and_guarded_searches_agree():
+    query = chemistry.compile_smarts("O=C-N(-c1ccccc1)-C1CCN(-[!#1])CC1")
+    mol = chemistry.standardize("CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1")
+    assert chemistry.find_match(mol, query) == chemistry.find_match(mol, query, guarded=True)
