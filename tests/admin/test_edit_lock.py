@@ -55,6 +55,7 @@ def test_second_save_from_the_same_version_is_refused_with_the_other_changes(cur
     [message] = errors
     assert "Someone else saved mt-45" in message and "it is now version 2" in message
     assert "<b>name_zh</b>: — → MT-45中文" in message
+    assert "<li><b>name_zh</b>: — → MT-45中文</li>" in response.content.decode()  # not escaped
     assert head() == before
     substance.refresh_from_db()
     assert (substance.name_zh, substance.notes, substance.version) == ("MT-45中文", "", 2)
