@@ -166,6 +166,14 @@ def _check(fx: Fixtures) -> None:
                 chemistry.describe(v["smiles"])
             except chemistry.ChemistryError as exc:
                 fx.problem(row.where, f"SMILES does not parse: {exc.reason}")
+    parents = {row.values["uid"]: row.values.get("parent", "") for row in fx.rows["substance"]}
+    for row in fx.rows["substance"]:
+        uid, seen = row.values["uid"], set()
+        while uid and uid not in seen:
+            seen.add(uid)
+            uid = parents.get(uid, "")
+        if uid:
+            fx.problem(row.where, f"parent links go round in a circle through {uid}")
     cas_seen: dict[str, str] = {}
     for row in fx.rows["substance"]:
         cas = row.values.get("cas", "")

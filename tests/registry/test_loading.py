@@ -1,0 +1,136 @@
+"""load_registry: reports every problem with file and line; loads through the services, once."""
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from registry.loading import read_fixtures
+from registry.models import Change, Listing
+from substances.models import Name, Substance
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _small_fixtures(tmp_path: Path) -> Path:
+    """A consistent miniature of the real fixtures: CN, two lists, fentanyl's history."""
+    folder = tmp_path / "fixtures"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "jurisdictions.csv", folder)
+    shutil.copy(FIXTURES / "schedules.csv", folder)
+    (folder / "instruments.csv").write_text(
+        "uid,jurisdiction,reference,title_zh,title_en,issuers,published_on,effective_on,"
+        "source_url,confidence,notes\n"
+        "cn-2013-230,cn,X〔2013〕230号,,The 2013 lists,,2013-11-11,2014-01-01,,medium,\n"
+        "cn-2025-55,cn,2025年第55号,,Reorganisation,,2025-07-28,2025-07-28,,medium,\n"
+    )
+    (folder / "substances.csv").write_text(
+        "uid,name_en,name_zh,kind,cas,smiles,parent,structure_source,notes\n"
+        "fentanyl,Fentanyl,芬太尼,compound,437-38-7,CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1,,t,\n"
+        "fentanyl-citrate,Fentanyl citrate,,form,990-73-8,"
+        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)CC(O)(CC(=O)O)C(=O)O,fentanyl,t,\n"
+    )
+    (folder / "names.csv").write_text(
+        "substance,name,language,kind,source\nfentanyl,Sublimaze,en,trade,\n"
+    )
+    (folder / "precursor_uses.csv").write_text("uid,precursor,product,product_name,role,source\n")
+    (folder / "listings.csv").write_text(
+        "uid,schedule,substance,class,effective_from,effective_to,listed_by,ended_by,"
+        "item_number,scope,produced_in_china,source,notes\n"
+        "l-f-1,cn-narcotic-2013,fentanyl,,2014-01-01,2025-07-28,cn-2013-230,cn-2025-55,1,,1,,\n"
+        "l-f-2,cn-narcotic-2025,fentanyl,,2025-07-28,,cn-2025-55,,1,,1,,\n"
+    )
+    (folder / "classes.yaml").write_text("[]\n")
+    return folder
+
+
+def test_small_fixtures_load_through_the_services_and_again_change_nothing(tmp_path):
+    folder = _small_fixtures(tmp_path)
+    out = io.StringIO()
+    call_command("load_registry", "--fixtures", str(folder), stdout=out)
+    assert "Registry loaded" in out.getvalue()
+    citrate = Substance.objects.get(uid="fentanyl-citrate")
+    assert citrate.parent.uid == "fentanyl" and citrate.parent_key == citrate.parent.parent_key
+    assert Name.objects.get(name="Sublimaze").substance.uid == "fentanyl"
+    assert Listing.objects.count() == 2
+    changes = Change.objects.count()
+    # every resource has exactly one created row, parents before their forms
+    assert (
+        changes
+        == len(read_fixtures(folder).rows["jurisdiction"])
+        + len(read_fixtures(folder).rows["schedule"])
+        + 2
+        + 2
+        + 1
+        + 2
+    )
+    order = list(Change.objects.filter(resource_type="substance").values_list("uid", flat=True))
+    assert order == ["fentanyl", "fentanyl-citrate"]
+    call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    assert Change.objects.count() == changes
+
+
+def test_an_edited_fixture_row_is_one_update(tmp_path):
+    folder = _small_fixtures(tmp_path)
+    call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    head = Change.objects.count()
+    path = folder / "substances.csv"
+    path.write_text(path.read_text().replace("Fentanyl,芬太尼", "Fentanyl,芬太尼（修订）"))
+    call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    [change] = Change.objects.filter(seq__gt=head)
+    assert (change.action, change.uid, change.data["name_zh"]) == (
+        "updated",
+        "fentanyl",
+        "芬太尼（修订）",
+    )
+
+
+def test_check_reports_every_problem_with_file_and_line_and_writes_nothing(tmp_path):
+    folder = _small_fixtures(tmp_path)
+    with (folder / "substances.csv").open("a") as handle:
+        handle.write("oxycodone,Oxycodone,,compound,76-42-5,C1CC(,,,\n")
+        handle.write("Bad Uid,X,,compound,,,,,\n")
+        handle.write("loop-a,A,,form,,,loop-b,,\n")
+        handle.write("loop-b,B,,form,,,loop-a,,\n")
+    with (folder / "listings.csv").open("a") as handle:
+        handle.write("l-f-3,cn-narcotic-2025,fentanyl,,2026-01-01,,cn-2025-55,,,,,,\n")
+        handle.write("l-f-4,cn-narcotic-2025,nobody,,2026-13-01,,cn-9999,,,,,,\n")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="problem"):
+        call_command("load_registry", "--check", "--fixtures", str(folder), stderr=err)
+    report = err.getvalue()
+    assert "fixtures/substances.csv:4: CAS 76-42-5 fails its check digit (expected 6)" in report
+    assert "fixtures/substances.csv:4: SMILES does not parse" in report
+    assert "fixtures/substances.csv:5: uid 'Bad Uid' is not a valid uid" in report
+    assert "parent links go round in a circle" in report
+    assert "fixtures/listings.csv:4: fentanyl on cn-narcotic-2025 overlaps" in report
+    assert "fixtures/listings.csv:5: substance 'nobody' is not a known substance" in report
+    assert "fixtures/listings.csv:5: effective_from '2026-13-01' is not a YYYY-MM-DD date" in report
+    assert "fixtures/listings.csv:5: listed_by 'cn-9999' is not a known instrument" in report
+    assert Change.objects.count() == 0
+
+
+def test_check_passes_on_the_real_fixtures():
+    out = io.StringIO()
+    call_command("load_registry", "--check", stdout=out)
+    assert "Fixtures are valid" in out.getvalue()
+
+
+def test_help_says_what_the_command_does():
+    import subprocess
+    import sys
+
+    root = FIXTURES.parent
+    result = subprocess.run(
+        [sys.executable, "manage.py", "load_registry", "--help"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings_test", "PATH": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Idempotent" in result.stdout and "--check" in result.stdout
