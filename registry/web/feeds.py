@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from registry.models import Change
 from registry.web.templatetags.web import resource_label
-from registry.web.views import change_title
+from registry.web.views import change_title, listing_names
 
 FEED_SIZE = 50
 
@@ -30,10 +30,12 @@ class ChangesFeed(Feed):
         return reverse("web:changes")
 
     def items(self):
-        return list(Change.objects.order_by("-seq")[:FEED_SIZE])
+        changes = list(Change.objects.order_by("-seq")[:FEED_SIZE])
+        self.names = listing_names(changes)
+        return changes
 
     def item_title(self, item: Change) -> str:
-        title, _url = change_title(item)
+        title, _url = change_title(item, self.names)
         actions = dict(Change.Action.choices)
         return _("%(action)s %(type)s: %(title)s") % {
             "action": actions.get(item.action, item.action),
@@ -50,7 +52,7 @@ class ChangesFeed(Feed):
         }
 
     def item_link(self, item: Change) -> str:
-        _title, url = change_title(item)
+        _title, url = change_title(item, self.names)
         return url or f"{reverse('web:changes')}#change-{item.seq}"
 
     def item_guid(self, item: Change) -> str:

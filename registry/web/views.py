@@ -24,7 +24,7 @@ from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
 from registry.web import charts
 from registry.web.forms import CheckForm, OnDateForm, SearchForm
-from registry.web.templatetags.web import chinese_page, citation
+from registry.web.templatetags.web import chinese_page, citation, loc
 from substances import chemistry, matching, search
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
 
@@ -141,17 +141,25 @@ class ChangeView:
     url: str
 
 
-def change_title(change: Change) -> tuple[str, str]:
-    """A change's subject in words and its page's address, from its stored representation."""
+def change_title(change: Change, names: dict[tuple[str, str], object] | None = None):
+    """A change's subject in words and its page's address, from its stored representation.
+
+    `names` maps ("substance" | "class" | "schedule", uid) to the object, so that a listing's
+    change can name its subject and list rather than show their uids.
+    """
     data = change.data or {}
+    names = names or {}
     zh = chinese_page()
     if change.resource_type == "listing":
-        subject = data.get("substance") or data.get("class") or ""
-        title = f"{subject} → {data.get('schedule', '')}" if data else change.uid
         kind = "substance" if data.get("substance") else "class"
-        uid = subject
+        uid = data.get("substance") or data.get("class") or ""
+        subject = names.get((kind, uid))
+        schedule = names.get(("schedule", data.get("schedule", "")))
+        subject_name = loc(subject) if subject else uid
+        schedule_name = loc(schedule) if schedule else data.get("schedule", "")
+        title = f"{subject_name} → {schedule_name}" if data else change.uid
     else:
-        names = [
+        candidates = [
             (data.get("name_zh") or data.get("title_zh")) if zh else None,
             data.get("name_en"),
             data.get("reference"),
@@ -159,7 +167,7 @@ def change_title(change: Change) -> tuple[str, str]:
             data.get("name"),
             data.get("code"),
         ]
-        title = next((n for n in names if n), change.uid)
+        title = next((n for n in candidates if n), change.uid)
         kind, uid = change.resource_type, change.uid
         if kind == "name":
             kind, uid = "substance", data.get("substance", "")
@@ -174,8 +182,35 @@ def change_title(change: Change) -> tuple[str, str]:
     return title, url
 
 
+def listing_names(changes) -> dict[tuple[str, str], object]:
+    """The subjects and lists that listing changes refer to, read in three queries at most."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for change in changes:
+        if change.resource_type == "listing" and change.data:
+            if change.data.get("substance"):
+                wanted["substance"].add(change.data["substance"])
+            if change.data.get("class"):
+                wanted["class"].add(change.data["class"])
+            wanted["schedule"].add(change.data.get("schedule", ""))
+    found: dict[tuple[str, str], object] = {}
+    if not wanted:
+        return found
+    for kind, model in (
+        ("substance", Substance),
+        ("class", SubstanceClass),
+        ("schedule", Schedule),
+    ):
+        # Always asked, even for nothing, so that a page's query count does not depend on
+        # which kinds of change happen to be the latest.
+        for obj in model.objects.filter(uid__in=sorted(wanted[kind]) or [""]).order_by():
+            found[(kind, obj.uid)] = obj
+    return found
+
+
 def _describe_changes(changes) -> list[ChangeView]:
-    return [ChangeView(c, *change_title(c)) for c in changes]
+    changes = list(changes)
+    names = listing_names(changes)
+    return [ChangeView(c, *change_title(c, names)) for c in changes]
 
 
 def changes(request):
@@ -201,7 +236,8 @@ def search_page(request):
     context["query"] = query
     if not query:
         return render(request, "web/search.html", context)
-    outcome = search.search(query, token=feed_position())
+    token = feed_position()
+    outcome = search.search(query, token=token)
     hits = {hit.substance_id: hit for hit in outcome.hits}
     ids = list(hits)
     if data.get("schedule") or data.get("regime") or data.get("on"):
@@ -214,7 +250,7 @@ def search_page(request):
             listings = listings.in_force(on=data["on"])
         kept = set(listings.values_list("substance_id", flat=True))
         ids = [pk for pk in ids if pk in kept]
-    index = search.get_index(feed_position())
+    index = search.get_index(token)
     if data.get("sort") == "name":
         position = 1 if chinese_page() else 0
 
@@ -657,6 +693,25 @@ def _class_members(cls: SubstanceClass, specs: list[matching.RuleSpec]) -> list[
     return _cached(f"web:class-members:{feed_position()}:{cls.uid}", compute)
 
 
+def _examples(examples) -> list[dict]:
+    """A class's worked examples as rows of name, SMILES, expected membership and why."""
+    rows = []
+    for example in examples if isinstance(examples, list) else []:
+        if isinstance(example, dict):
+            expected = example.get("expected")
+            rows.append(
+                {
+                    "name": str(example.get("name", "")),
+                    "smiles": str(example.get("smiles", "")),
+                    "expected": expected if isinstance(expected, bool) else None,
+                    "why": str(example.get("why", "")),
+                }
+            )
+        elif example:
+            rows.append({"name": str(example), "smiles": "", "expected": None, "why": ""})
+    return rows
+
+
 def class_detail(request, uid: str):
     today = timezone.localdate()
     cls = get_object_or_404(SubstanceClass.objects.prefetch_related("rules"), uid=uid)
@@ -685,7 +740,7 @@ def class_detail(request, uid: str):
         ],
         "members": members,
         "reference_svg": drawing(cls.reference_smiles) if cls.reference_smiles else "",
-        "examples": cls.examples if isinstance(cls.examples, list) else [],
+        "examples": _examples(cls.examples),
     }
     return render(request, "web/class.html", context)
 

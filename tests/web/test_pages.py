@@ -1,6 +1,7 @@
 """The public pages: what a visitor sees, in both languages, with bad input handled."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -30,8 +31,9 @@ def test_home_shows_counts_chart_and_latest(client, sample):
 def test_home_answers_for_a_chosen_date(client, sample):
     html = page(client, "/", on="2015-01-01")
     assert "The registry on 2015-01-01" in html
-    assert "Catalogue of Narcotic Drugs (2013 edition)" in html
-    assert "Catalogue of Medical Narcotic Drugs (2025 edition)" not in html
+    counts = html[html.index('<table class="counts">') : html.index("</table>")]
+    assert "Catalogue of Narcotic Drugs (2013 edition)" in counts
+    assert "Catalogue of Medical Narcotic Drugs (2025 edition)" not in counts
 
 
 @pytest.mark.parametrize("bad", ["garbage", "2020-13-45", "<b>x</b>", "99999-01-01"])
@@ -169,6 +171,12 @@ def test_check_page_refuses_empty_and_too_many(client, sample):
     assert "errorlist" in html
 
 
+def test_changes_name_the_listed_substance_and_list(client, sample):
+    html = page(client, "/changes/")
+    assert "Carfentanil → Catalogue of Non-medical Narcotic Drugs" in html
+    assert "卡芬太尼 → 非药用类麻醉药品和精神药品目录" in page(client, "/zh-hans/changes/")
+
+
 def test_changes_page_and_feed(client, sample):
     html = page(client, "/changes/")
     assert "What changed" in html and "#1" not in html[:200]
@@ -204,12 +212,17 @@ def test_chinese_pages_show_chinese_first(client, sample):
     assert "今日状态" in html
 
 
-def test_language_switch_keeps_the_page(client, sample):
-    response = client.post(
-        "/i18n/setlang/", {"language": "zh-hans", "next": "/substances/fentanyl/?x=1"}
-    )
-    assert response.status_code == 302
-    assert response["Location"] == "/zh-hans/substances/fentanyl/?x=1"
+def test_language_switch_links_to_the_same_page_in_the_other_language(client, sample):
+    english = page(client, "/substances/fentanyl/", x="1")
+    assert 'class="lang-switch"><a href="/zh-hans/substances/fentanyl/?x=1"' in english
+    chinese = page(client, "/zh-hans/substances/fentanyl/")
+    assert 'class="lang-switch"><a href="/substances/fentanyl/"' in chinese
+
+
+def test_pages_set_no_cookie(client, sample):
+    # the same answer for every visitor: nothing personal, so a shared cache may keep it
+    response = client.get("/substances/fentanyl/")
+    assert not response.cookies
 
 
 def test_every_page_has_a_language_switch_and_landmarks(client, sample):
@@ -227,10 +240,14 @@ def test_every_page_has_a_language_switch_and_landmarks(client, sample):
         "/changes/",
     ):
         html = page(client, url)
-        assert 'action="/i18n/setlang/"' in html, url
+        assert 'class="lang-switch"' in html, url
         assert "<main" in html and "<nav" in html and "<header" in html, url
         assert html.count("<h1") == 1, url
         assert "https://" not in html.split("</head>")[0], url  # no outside assets
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), f"{url}: repeated ids"
+        for label_for in re.findall(r'<label for="([^"]+)"', html):
+            assert label_for in ids, f"{url}: label for a missing field {label_for}"
 
 
 def test_urls_of_models_resolve(sample):
@@ -245,3 +262,29 @@ def test_listing_history_counts_on_the_day_before_and_after(sample):
     assert Listing.objects.in_force(on=D2025 - datetime.timedelta(days=1)).count() == 5
     assert Listing.objects.in_force(on=D2025).count() == 5
     assert Listing.objects.in_force(on=D2014).count() == 2
+
+
+@pytest.mark.parametrize(
+    "url, params",
+    [
+        ("/search/", {"q": "x" * 2001}),
+        ("/search/", {"q": "C" * 1999}),
+        ("/search/", {"q": "fentanyl", "schedule": "no-such-list"}),
+        ("/search/", {"q": "fentanyl", "regime": "<i>"}),
+        ("/search/", {"q": "fentanyl", "page": "-1"}),
+        ("/search/", {"q": "fentanyl", "sort": "sideways"}),
+        ("/search/", {"q": "\x00"}),
+        ("/schedules/cn-narcotic-2025/", {"page": "999", "on": "0000-00-00"}),
+        ("/check/", {"items": "C1CC(", "on": "2025-02-30"}),
+        ("/check/", {"items": "[Na+].[Cl-]"}),
+        ("/changes/", {"page": "abc"}),
+    ],
+)
+def test_bad_input_gets_a_page_not_an_error(client, sample, url, params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+
+
+def test_not_found_page_speaks_chinese(client, sample):
+    html = page(client, "/zh-hans/no-such-page/", status=404)
+    assert "页面不存在" in html
