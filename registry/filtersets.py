@@ -11,8 +11,6 @@ import datetime
 import django_filters as filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
@@ -51,13 +49,13 @@ class StrictDateField(forms.DateField):
     default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD."}
 
 
-@extend_schema_field(OpenApiTypes.DATE)
 class IsoDateFilter(filters.DateFilter):
     field_class = StrictDateField
 
 
-@extend_schema_field({"type": "string", "example": "2019-01-01,2019-12-31"})
-class DateRangeFilter(filters.Filter):
+class DateRangeFilter(filters.CharFilter):
+    """A period given as two dates in one parameter; the method receives (start, end)."""
+
     field_class = DateRangeField
 
 
@@ -94,12 +92,10 @@ class InchiKeyField(forms.CharField):
         return value
 
 
-@extend_schema_field({"type": "string", "example": "437-38-7"})
 class CasFilter(filters.CharFilter):
     field_class = CasField
 
 
-@extend_schema_field({"type": "string", "example": "PJMPHNIQZUBGLI-UHFFFAOYSA-N"})
 class InchiKeyFilter(filters.CharFilter):
     field_class = InchiKeyField
 
@@ -127,8 +123,7 @@ class UidChoiceField(forms.ModelChoiceField):
             ) from None
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class UidFilter(filters.ModelChoiceFilter):
+class UidFilter(filters.CharFilter):
     """A reference to another resource by its uid; an unknown uid is a 400, not an empty page."""
 
     field_class = UidChoiceField
@@ -150,8 +145,7 @@ class JurisdictionCodeField(forms.ModelChoiceField):
         return match
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class JurisdictionFilter(filters.ModelChoiceFilter):
+class JurisdictionFilter(filters.CharFilter):
     field_class = JurisdictionCodeField
 
 

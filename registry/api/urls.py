@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import views
+from registry.api import check, views
 from registry.api.schema import SCHEMA_SETTINGS
 
 app_name = "api"
@@ -24,6 +24,7 @@ v1 = [
     path("changes/", views.ChangesView.as_view(), name="changes"),
     path("export/", views.ExportView.as_view(), name="export"),
     path("stats/", views.StatsView.as_view(), name="stats"),
+    path("check/", check.CheckView.as_view(), name="check"),
     *router.urls,
 ]
 

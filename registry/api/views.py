@@ -16,7 +16,12 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -167,9 +172,15 @@ def documented(viewset):
     """Tell the schema that writes take the write serializer and answer with the detail one."""
     detail = viewset.detail_serializer_class or viewset.list_serializer_class
     name = viewset.list_queryset.model._meta.verbose_name
+    uid = OpenApiParameter(
+        "uid",
+        str,
+        OpenApiParameter.PATH,
+        description=f"The {name}'s permanent public id.",
+    )
     overrides = {
         "list": extend_schema(summary=f"List {name}s (cursor pages)"),
-        "retrieve": extend_schema(summary=f"One {name}, by uid"),
+        "retrieve": extend_schema(summary=f"One {name}, by uid", parameters=[uid]),
     }
     if getattr(viewset, "write_serializer_class", None):
         overrides |= {
@@ -182,9 +193,11 @@ def documented(viewset):
                 summary=f"Change a {name} (token and model permission needed)",
                 request=viewset.write_serializer_class,
                 responses={200: detail},
+                parameters=[uid],
             ),
             "destroy": extend_schema(
-                summary=f"Delete a {name} entered in error (token and permission needed)"
+                summary=f"Delete a {name} entered in error (token and permission needed)",
+                parameters=[uid],
             ),
         }
     return extend_schema_view(**overrides)(viewset)
@@ -561,7 +574,7 @@ class RootView(RegistryAPIView):
             "precursor-use",
         ]
         links = {n: reverse(f"api:{n}-list", request=request) for n in names}
-        for name in ("changes", "export", "stats"):
+        for name in ("changes", "export", "stats", "check"):
             links[name] = reverse(f"api:{name}", request=request)
         links["schema"] = reverse("api:schema", request=request)
         return Response(links)
