@@ -7,6 +7,7 @@ functions; nothing writes public resources around them.
 """
 
 import datetime
+import itertools
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from django.db.models import Max, ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from registry import cache as feed_cache
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.representations import represent, resource_type_of
 from substances.models import ClassRule, Name, Substance, SubstanceClass
+from substances.normalize import search_key
 
 # Any constant will do; it only has to be the same for every writer of the feed.
 CHANGE_FEED_LOCK = 0x52454731  # "REG1"
@@ -76,6 +79,8 @@ def record_change(
         resource_type = resource_type_of(instance).name
         uid = instance.uid
     data = None if action == Change.Action.DELETED else represent(instance)
+    # Cached reads are keyed on the feed's position: once this commits, they are stale.
+    transaction.on_commit(feed_cache.bump)
     return Change.objects.create(
         seq=_next_seq(),
         at=timezone.now(),
@@ -361,3 +366,162 @@ def reschedule(
             **fields,
         )
     return ended, started
+
+
+# --- the one bulk write path ----------------------------------------------------------------
+#
+# Creating or removing tens of thousands of resources one service call at a time costs a few
+# queries each. These two functions are the only sanctioned way around that: they still validate
+# every field, still write one change row per resource, with gap-free sequence numbers taken
+# under the feed's lock, in the same transaction as the rows themselves. The synthetic data
+# generator uses them; anything else that needs volume should too, never a raw bulk_create.
+
+
+def _prepare_for_bulk(instance: models.Model) -> None:
+    """What Model.save() would derive, since bulk_create does not call save()."""
+    if isinstance(instance, Substance):
+        instance.derive_identifiers()
+        instance.search_key_en = search_key(instance.name_en)
+        instance.search_key_zh = search_key(instance.name_zh)
+    elif isinstance(instance, Name):
+        instance.search_key = search_key(instance.name)
+
+
+def _bulk_changes(
+    rows: list[tuple[str, str, dict | None]], *, action: str, actor: Actor
+) -> list[Change]:
+    """Append one change row per (resource_type, uid, data), numbered on from the feed's head."""
+    first = _next_seq()  # takes the feed's lock until the transaction ends
+    at = timezone.now()
+    user = actor.user if actor.user and actor.user.pk else None
+    changes = [
+        Change(
+            seq=first + offset,
+            at=at,
+            action=action,
+            resource_type=resource_type,
+            uid=uid,
+            data=data,
+            actor=user,
+            actor_name=actor.name,
+            via=actor.via,
+        )
+        for offset, (resource_type, uid, data) in enumerate(rows)
+    ]
+    Change.objects.bulk_create(changes, batch_size=2000)
+    transaction.on_commit(feed_cache.bump)
+    return changes
+
+
+def bulk_create_resources(
+    instances: list[models.Model], *, actor: Actor, batch_size: int = 2000
+) -> list[Change]:
+    """Create many new public resources of one type, and one `created` change row for each.
+
+    Each instance is validated field by field (uid shape, CAS check digit, choices, lengths)
+    and by its model's clean(); the database's constraints check uniqueness. A uid that any
+    resource of the type ever had is refused, as in save_resource. Related objects must be
+    saved already (their primary keys set), since the representation refers to them by uid.
+    """
+    if not instances:
+        return []
+    model = type(instances[0])
+    type_name = resource_type_of(instances[0]).name
+    if any(type(instance) is not model for instance in instances):
+        raise TypeError("bulk_create_resources takes resources of one type at a time")
+    with transaction.atomic():
+        uids = [instance.uid for instance in instances]
+        if len(set(uids)) != len(uids):
+            raise ValidationError({"uid": "The same uid appears twice in one bulk write."})
+        for start in range(0, len(uids), batch_size):
+            chunk = uids[start : start + batch_size]
+            used = Change.objects.filter(resource_type=type_name, uid__in=chunk)
+            taken = used.values_list("uid", flat=True).first()
+            if taken:
+                raise ValidationError({"uid": f"The uid {taken} was used before."})
+        # References are checked by the database's foreign keys in the insert itself, rather
+        # than by one query per reference here.
+        references = [f.name for f in model._meta.fields if f.is_relation]
+        for instance in instances:
+            _prepare_for_bulk(instance)
+            instance.clean_fields(exclude=references)
+            if isinstance(instance, Listing):
+                continue  # its clean() is one overlap query per row: see _check_overlaps
+            instance.clean()
+        if model is Listing:
+            _check_overlaps(instances)
+        model._default_manager.bulk_create(instances, batch_size=batch_size)
+        return _bulk_changes(
+            [(type_name, i.uid, represent(i)) for i in instances],
+            action=Change.Action.CREATED,
+            actor=actor,
+        )
+
+
+def _check_overlaps(listings: list[Listing]) -> None:
+    """Listing.clean()'s rule for many listings at once: no two periods of one subject on one
+    list overlap, among the new listings or with those already recorded."""
+    by_key: dict[tuple, list[tuple]] = {}
+    for listing in listings:
+        if listing.effective_to and listing.effective_to <= listing.effective_from:
+            raise ValidationError(f"{listing.uid}: a listing must end after it starts.")
+        key = (listing.schedule_id, listing.substance_id, listing.substance_class_id)
+        by_key.setdefault(key, []).append(
+            (listing.effective_from, listing.effective_to, listing.uid)
+        )
+    for field in ("substance_id", "substance_class_id"):
+        ids = sorted({getattr(listing, field) for listing in listings} - {None})
+        for start in range(0, len(ids), 2000):
+            existing = Listing.objects.filter(**{f"{field}__in": ids[start : start + 2000]})
+            for row in existing.values_list(
+                "schedule_id",
+                "substance_id",
+                "substance_class_id",
+                "effective_from",
+                "effective_to",
+                "uid",
+            ):
+                if row[:3] in by_key:
+                    by_key[row[:3]].append(row[3:])
+    for periods in by_key.values():
+        periods.sort(key=lambda period: period[0])
+        for before, after in itertools.pairwise(periods):
+            if before[1] is None or before[1] > after[0]:
+                raise ValidationError(
+                    f"{after[2]} overlaps {before[2]}: the same subject is on the same list "
+                    "for part of that period.",
+                    code="listing_overlap",
+                )
+
+
+def bulk_delete_resources(queryset: models.QuerySet, *, actor: Actor) -> list[Change]:
+    """Delete every resource of a queryset (one type), and one `deleted` change row for each.
+
+    Nothing cascades silently: a resource that others still refer to is refused, as in
+    delete_resource, so callers delete dependants first (listings, then names, then substances).
+    """
+    type_name = resource_type_of(queryset.model()).name
+    manager = queryset.model._default_manager
+    with transaction.atomic():
+        _next_seq()  # the feed's lock first, so that what is read is what gets deleted
+        rows = list(queryset.order_by("uid").values_list("pk", "uid"))
+        for start in range(0, len(rows), 2000):
+            chunk = [pk for pk, _uid in rows[start : start + 2000]]
+            try:
+                deleted, per_model = manager.filter(pk__in=chunk).delete()
+            except ProtectedError as exc:
+                blockers = sorted({str(getattr(o, "uid", o)) for o in exc.protected_objects})[:5]
+                raise ValidationError(
+                    f"These {type_name} resources cannot be deleted while others refer to "
+                    f"them: {', '.join(blockers)}."
+                ) from exc
+            if deleted != len(chunk):
+                raise ValidationError(
+                    f"Deleting {len(chunk)} {type_name} resources would also delete "
+                    f"{deleted - len(chunk)} others ({per_model}); delete those first."
+                )
+        return _bulk_changes(
+            [(type_name, uid, None) for _pk, uid in rows],
+            action=Change.Action.DELETED,
+            actor=actor,
+        )
