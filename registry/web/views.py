@@ -673,24 +673,33 @@ def class_list(request):
 
 
 def _class_members(cls: SubstanceClass, specs: list[matching.RuleSpec]) -> list[int]:
-    """Ids of the registry's substances whose structure falls under the class (cached)."""
+    """Ids of the registry's substances whose structure falls under the class.
 
-    def compute() -> list[int]:
+    Whether a structure meets a class's rules depends on the structure and the rules alone, so
+    the verdicts are cached per structure under the rules' content: after an edit only the
+    structures not judged before are matched (standardizing a structure costs milliseconds, and
+    the registry has hundreds).
+    """
+    try:
+        compiled = matching.compile_class(cls.uid, specs)
+    except chemistry.ChemistryError:
+        return []
+    rules_key = hashlib.sha256(repr(specs).encode()).hexdigest()[:24]
+    key = f"web:class-verdicts:{cls.uid}:{rules_key}"
+    verdicts: dict[str, bool] = cache.get(key) or {}
+    rows = list(Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by())
+    fresh = False
+    for _pk, smiles in rows:
+        if smiles in verdicts:
+            continue
         try:
-            compiled = matching.compile_class(cls.uid, specs)
+            verdicts[smiles] = bool(matching.match_classes(smiles, [compiled]))
         except chemistry.ChemistryError:
-            return []
-        members = []
-        rows = Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by()
-        for pk, smiles in rows:
-            try:
-                if matching.match_classes(smiles, [compiled]):
-                    members.append(pk)
-            except chemistry.ChemistryError:
-                continue
-        return members
-
-    return _cached(f"web:class-members:{feed_position()}:{cls.uid}", compute)
+            verdicts[smiles] = False
+        fresh = True
+    if fresh:
+        cache.set(key, verdicts, CACHE_SECONDS)
+    return [pk for pk, smiles in rows if verdicts.get(smiles)]
 
 
 def _examples(examples) -> list[dict]:

@@ -288,3 +288,12 @@ def test_bad_input_gets_a_page_not_an_error(client, sample, url, params):
 def test_not_found_page_speaks_chinese(client, sample):
     html = page(client, "/zh-hans/no-such-page/", status=404)
     assert "页面不存在" in html
+
+
+def test_class_members_follow_new_substances(client, sample):
+    before = page(client, "/classes/class-fentanyls/")
+    assert "Para-fluorofentanyl" not in before
+    SubstanceFactory(
+        uid="para-fluorofentanyl", name_en="Para-fluorofentanyl", smiles=ANALOGUE_SMILES
+    )
+    assert "Para-fluorofentanyl" in page(client, "/classes/class-fentanyls/")
