@@ -82,6 +82,8 @@ class LocalCopy:
         try:
             position = self.last_seq
             for change in changes:
+                if position is not None and change["seq"] <= position:
+                    continue  # already applied: a page asked for again after a lost answer
                 if position is not None and change["seq"] != position + 1:
                     raise RuntimeError(f"feed gap: expected {position + 1}, got {change['seq']}")
                 position = change["seq"]
@@ -100,7 +102,7 @@ class LocalCopy:
                             json.dumps(change["data"], ensure_ascii=False),
                         ),
                     )
-            self._set_last_seq(last_seq)
+            self._set_last_seq(max(last_seq, position or 0))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise

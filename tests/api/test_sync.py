@@ -255,13 +255,19 @@ def test_a_client_that_crashes_mid_page_resumes_without_loss_or_repeat(
 
 
 @pytest.mark.django_db
-def test_applying_a_page_twice_or_out_of_order_is_refused(registry, tmp_path):
+def test_a_page_applied_twice_changes_nothing_and_a_gap_is_refused(registry, curator, tmp_path):
     copy = LocalCopy(str(tmp_path / "copy.sqlite3"))
     SyncClient(BASE, copy, session=DjangoSession()).sync()
-    stale = Change.objects.order_by("seq").last()
-    change = {"seq": stale.seq, "action": "deleted", "type": stale.resource_type, "uid": "x"}
+    before = head()
+    _writes_through_the_api(curator)
+    page = APIClient().get("/api/v1/changes/", {"after": before, "limit": 1000}).json()
+    copy.apply_changes(page["results"], page["last_seq"])
+    copy.apply_changes(page["results"], page["last_seq"])
+    assert copy.last_seq == head()
+    assert copy.resources() == registry_now()
+    gap = {"seq": head() + 2, "action": "deleted", "type": "name", "uid": "n-fent-zh"}
     with pytest.raises(RuntimeError, match="feed gap"):
-        copy.apply_changes([change], stale.seq)
+        copy.apply_changes([gap], head() + 2)
     assert copy.resources() == registry_now()
 
 
