@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry.models import Change, Listing
 from substances import chemistry, matching
@@ -123,18 +124,18 @@ def _listing_basis(listing: Listing) -> dict[str, Any]:
 def _read(text: Any) -> _Item:
     """Decide what the input is and, for structures, parse and key it. Never raises."""
     if not isinstance(text, str):
-        return _Item(CheckResult(str(text), "empty", INVALID, "an item must be a string"))
+        return _Item(CheckResult(str(text), "empty", INVALID, _("an item must be a string")))
     stripped = text.strip()
     result = CheckResult(text, "empty")
     if not stripped:
-        result.status, result.reason = INVALID, "empty input"
+        result.status, result.reason = INVALID, _("empty input")
         return _Item(result)
     if len(stripped) > chemistry.MAX_MOLBLOCK_CHARS or (
         len(stripped) > chemistry.MAX_INPUT_CHARS and not chemistry.is_molblock(stripped)
     ):
         result.detected_as = "smiles"
         result.status = INVALID
-        result.reason = f"input too long: {len(stripped)} characters"
+        result.reason = _("input too long: %(n)s characters") % {"n": len(stripped)}
         return _Item(result)
     if chemistry.is_molblock(text):
         result.detected_as = "molfile"
@@ -147,9 +148,9 @@ def _read(text: Any) -> _Item:
         cas = normalize_cas(stripped)
         if cas_check_digit(cas) != int(cas[-1]):
             result.status = INVALID
-            result.reason = (
-                f"{cas} is not a valid CAS number: the check digit should be {cas_check_digit(cas)}"
-            )
+            result.reason = _(
+                "%(cas)s is not a valid CAS number: the check digit should be %(digit)s"
+            ) % {"cas": cas, "digit": cas_check_digit(cas)}
         return _Item(result)
     result.detected_as = "name"
     if not _STRUCTURE_CHARS.match(stripped):
@@ -377,12 +378,15 @@ def check_items(
                     if pk != subject.pk:
                         basis["via_parent"] = subject.parent.uid
                     r.matches.append(basis)
+        rules_failed = False
         if item.mol is not None and classes:
             try:
                 found = matching.match_classes(item.mol, [c for _, c in classes])
             except chemistry.ChemistryError as exc:
-                r.reason = f"class rules could not be applied: {exc.reason}"
-                found = []
+                r.reason = _("class rules could not be applied: %(reason)s") % {
+                    "reason": exc.reason
+                }
+                rules_failed, found = True, []
             by_uid = {cls.uid: cls for cls, _ in classes}
             for match in found:
                 cls = by_uid[match.class_uid]
@@ -402,20 +406,31 @@ def check_items(
                         }
                     )
         if r.matches:
-            r.status, r.reason = CONTROLLED, r.reason if r.reason.startswith("class rules") else ""
+            r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
         elif subject is not None or item.mol is not None:
             r.status = NOT_CONTROLLED
-            if not r.reason:
-                r.reason = f"no listing or class in force on {on.isoformat()}" + (
-                    f" in {jurisdiction.upper()}" if jurisdiction else ""
-                )
+            if not r.reason and jurisdiction:
+                r.reason = _("no listing or class in force on %(date)s in %(jurisdiction)s") % {
+                    "date": on.isoformat(),
+                    "jurisdiction": jurisdiction.upper(),
+                }
+            elif not r.reason:
+                r.reason = _("no listing or class in force on %(date)s") % {"date": on.isoformat()}
         else:
             r.status = UNKNOWN
-            what = {"name": "name", "cas": "CAS number", "inchikey": "InChIKey"}.get(
-                r.detected_as, "input"
+            unknown = {
+                "cas": _("the registry does not know this CAS number and has no structure to test"),
+                "inchikey": _(
+                    "the registry does not know this InChIKey and has no structure to test"
+                ),
+            }.get(
+                r.detected_as,
+                _("the registry does not know this name and has no structure to test"),
             )
-            detail = f" (not a structure either: {r.reason})" if r.reason else ""
-            r.reason = (
-                f"the registry does not know this {what} and has no structure to test{detail}"
-            )
+            if r.reason:
+                unknown = _("%(unknown)s (not a structure either: %(reason)s)") % {
+                    "unknown": unknown,
+                    "reason": r.reason,
+                }
+            r.reason = unknown
     return [item.result for item in read]
