@@ -4,7 +4,7 @@ from functools import cache
 
 from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models
+from django.db import DataError, IntegrityError, models
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -41,6 +41,12 @@ def validation_error_detail(exc: DjangoValidationError) -> dict | list:
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
+    elif isinstance(exc, DataError):
+        # A value the database cannot store as given (out of range, malformed for its type).
+        return Response(
+            {"non_field_errors": [f"The database cannot store this value: {exc}"]},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     elif isinstance(exc, IntegrityError):
         # The services validate first; this is the database refusing what slipped through a race.
         return Response(

@@ -6,6 +6,8 @@ and writes have separate serializers: reads add links and embedded summaries, wr
 what a curator may set, and hand it to registry.services, which validates and records the change.
 """
 
+import json
+
 from rest_framework import serializers
 
 from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
@@ -309,6 +311,14 @@ class SubstanceClassSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["version"]
         validators: list = []
+
+    def validate_examples(self, value):
+        if "\\u0000" in json.dumps(value):
+            # PostgreSQL's jsonb cannot hold it; refuse it on every database alike.
+            raise serializers.ValidationError("NUL characters are not allowed.")
+        if not isinstance(value, list):
+            raise serializers.ValidationError("Give the worked examples as a list.")
+        return value
 
 
 class SubstanceClassDetailSerializer(SubstanceClassSerializer):

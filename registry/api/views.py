@@ -62,6 +62,13 @@ class RegistryAPIView(APIView):
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for name, values in request.query_params.lists():
+            # No database stores a NUL character in text; refuse it here, by name.
+            if any("\x00" in value for value in values):
+                raise serializers.ValidationError({name: ["NUL characters are not allowed."]})
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if not response.has_header(SEQ_HEADER):

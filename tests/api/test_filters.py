@@ -181,3 +181,33 @@ def test_cursor_from_another_ordering_is_refused(anon, registry):
     response = anon.get("/api/v1/substances/", {"cursor": cursor, "ordering": "uid"})
     assert response.status_code == 400
     assert "ordering" in response.json()["cursor"][0]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/substances/?q=fen%00tanyl",
+        "/api/v1/listings/?q=%00",
+        "/api/v1/names/?q=x%00",
+        "/api/v1/schedules/?code=%00",
+        "/api/v1/substances/?schedule=a%00b",
+        "/api/v1/changes/?after=%00",
+        "/api/v1/stats/?jurisdiction=C%00N",
+    ],
+)
+def test_nul_characters_in_a_parameter_are_a_400_on_every_database(anon, registry, path):
+    response = anon.get(path)
+    assert response.status_code == 400
+    assert response.json()
+
+
+def test_nul_characters_in_a_written_value_are_a_400(curator, registry):
+    response = curator.post(
+        "/api/v1/classes/",
+        {"uid": "nul", "name_en": "Nul", "examples": [{"smiles": "C\u0000C"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    name = curator.post("/api/v1/substances/", {"name_en": "a\u0000b"}, format="json")
+    assert name.status_code == 400
+    assert "name_en" in name.json()

@@ -1,6 +1,12 @@
 """Writes: a token and the model permission, through the services, each leaving its change row."""
 
+from io import StringIO
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from rest_framework.test import APIClient
 
 from registry.models import Change, Listing
 from substances.models import Name, Substance, SubstanceClass
@@ -368,3 +374,19 @@ def test_malformed_json_is_a_400(curator, registry):
         "POST", "/api/v1/substances/", "{not json", content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_a_token_made_by_the_management_command_writes_with_the_permission(registry):
+    user = get_user_model().objects.create_user("lab", "lab@example.org", "pw")
+    user.user_permissions.add(Permission.objects.get(codename="add_name"))
+    out = StringIO()
+    call_command("drf_create_token", "lab", stdout=out)
+    key = out.getvalue().split()[2]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    before = head()
+    response = client.post(
+        "/api/v1/names/", {"substance": "npp", "name": "NPP", "language": "und"}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    assert changes_since(before) == [("created", "name", response.json()["uid"], "api", "lab")]
