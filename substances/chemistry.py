@@ -209,13 +209,14 @@ def _reason_from_log(kind: str, messages: str) -> str:
     return reason
 
 
-def _check_heavy_atoms(mol: Mol) -> None:
+def _check_heavy_atoms(mol: Mol, *, wildcards: bool = True) -> None:
+    """Refuse empty, oversized and incomplete structures (``wildcards``: look for * atoms)."""
     count = mol.GetNumHeavyAtoms()
     if count > MAX_HEAVY_ATOMS:
         raise ChemistryError(f"too large: {count} heavy atoms, limit {MAX_HEAVY_ATOMS}")
     if count == 0:
         raise ChemistryError("empty structure: no atoms")
-    if any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
+    if wildcards and any(atom.GetAtomicNum() == 0 for atom in mol.GetAtoms()):
         raise ChemistryError("not a complete structure: contains a wildcard atom (*)")
 
 
@@ -253,10 +254,12 @@ def parse_smiles(text: str) -> Mol:
         raw = Chem.MolFromSmiles(text, params)
     if raw is None:
         raise ChemistryError(_reason_from_log("SMILES", capture.messages))
-    _check_heavy_atoms(raw)
+    _check_heavy_atoms(raw, wildcards="*" in text)
     # Sanitize and drop explicit hydrogens on the molecule already read (as MolFromSmiles
     # would), rather than parsing the text a second time.
     mol = _sanitize(raw, "SMILES")
+    if "[H" not in text and "[2H" not in text and "[3H" not in text:
+        return mol  # no hydrogen atoms written out: nothing to remove
     with rdBase.BlockLogs():
         return Chem.RemoveHs(mol, sanitize=False)
 
@@ -382,8 +385,10 @@ _NOT_PLAIN = tuple(
     Chem.MolFromSmarts(smarts)
     for smarts in (
         "[!#6;!#7;!#8;!#9;!#15;!#16;!#17;!#35;!#53]",  # other elements, explicit H atoms
-        "[!+0]",  # any charge
-        "[#7;!v0;!v1;!v2;!v3]",  # nitrogen above valence 3: nitro, N-oxide, azide, diazo
+        # any charge, but for nitro groups and aromatic N-oxides already drawn the normal way
+        "[!+0;!$([N+](=O)[O-]);!$([O-][N+]=O);!$([n+][O-]);!$([O-][n+])]",
+        # nitrogen above valence 3 (nitro, N-oxide, azide, diazo) unless drawn the normal way
+        "[#7;!v0;!v1;!v2;!v3;!$([N+](=O)[O-]);!$([n+][O-])]",
         "[#16;X3]",  # sulfoxide-like sulfur
         "[#15;X3;v5]",  # P(=O)=O
     )
@@ -393,9 +398,10 @@ _NOT_PLAIN = tuple(
 def _already_plain(mol: Mol) -> bool:
     """True when standardizing cannot change the molecule, so the costly steps can be skipped.
 
-    That is: one fragment, no charges, no explicit hydrogen atoms or metals, and none
-    of the groups RDKit's normalization rewrites (they all need an atom above its usual valence:
-    nitro and N-oxide nitrogen, azides and diazo groups, sulfoxide sulfur, P(=O)=O). Most
+    That is: one fragment, no charges (but for nitro groups and aromatic N-oxides already in their
+    normal charge-separated form), no explicit hydrogen atoms or metals, and none of the groups
+    RDKit's normalization rewrites (they all need an atom above its usual valence: nitro and
+    N-oxide nitrogen drawn uncharged, azides and diazo groups, sulfoxide sulfur, P(=O)=O). Most
     structures people check are like this; tests prove the shortcut gives the same parent.
     """
     if len(Chem.GetMolFrags(mol)) != 1:
@@ -430,10 +436,10 @@ def standardize(mol_or_text: Mol | str) -> Mol:
     if mol.HasProp(_STANDARDIZED_PROP):
         return mol
     if _already_plain(mol):
-        parent = Chem.Mol(mol)
-        Chem.AssignStereochemistry(parent, cleanIt=True, force=True)
-        parent.SetBoolProp(_STANDARDIZED_PROP, True)
-        return parent
+        # Nothing to clean, strip or neutralize (stereo was perceived when the text was read):
+        # the molecule is its own parent, marked as such rather than copied.
+        mol.SetBoolProp(_STANDARDIZED_PROP, True)
+        return mol
     with rdBase.BlockLogs():
         cleaned = rdMolStandardize.Cleanup(mol)
         fragments = list(Chem.GetMolFrags(cleaned, asMols=True, sanitizeFrags=True))

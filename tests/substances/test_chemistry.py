@@ -354,7 +354,18 @@ def test_plain_structure_shortcut_gives_the_same_parent_as_the_full_standardizat
         smiles += [row["smiles"] for row in csv.DictReader(handle) if row["smiles"]]
     with (root / "tests" / "data" / "class_labelled_set.csv").open(encoding="utf-8") as handle:
         smiles += [row["smiles"] for row in csv.DictReader(handle) if row["smiles"]]
-    smiles += ["CS(C)=O", "C[N+](C)(C)C", "c1cc[n+]([O-])cc1", "CN(=O)=O", "CN=[N+]=[N-]"]
+    smiles += [
+        "CS(C)=O",
+        "C[N+](C)(C)C",
+        "c1cc[n+]([O-])cc1",
+        "CN(=O)=O",
+        "CN=[N+]=[N-]",
+        "C[N+](=O)[O-]",
+        "c1ccn(=O)cc1",
+        "CC(=O)[O-]",
+        "C[NH3+]",
+        "O=[N+]([O-])c1ccccc1N",
+    ]
     plain = 0
     for text in smiles:
         mol = chemistry.parse_structure(text)
