@@ -184,14 +184,16 @@ def _key_structures(items: list[_Item]) -> None:
     """InChIKeys for the structures that could be a registry substance.
 
     InChI is the costliest step of a check, and only a structure whose parent has the formula
-    of some registry substance's parent can be that substance, a salt or a stereoisomer of it;
-    the others (most compounds screened) need no key.
+    and the graph key of some registry substance's parent can be that substance, a salt, a
+    stereoisomer or a tautomer of it; the others (most compounds screened) need no key.
     """
-    formulas = _registry_formulas()
+    formulas, graphs = _registry_gates()
     for item in items:
         if item.mol is None or item.keys != ("", "", "") or item.result.status == INVALID:
             continue
         if chemistry.formula(item.mol) not in formulas:
+            continue
+        if chemistry.graph_key(item.mol) not in graphs:
             continue
         parent = chemistry.inchikey(item.mol)
         # Most inputs are their own parent; only a salt or a charged form needs a second key.
@@ -200,22 +202,27 @@ def _key_structures(items: list[_Item]) -> None:
         item.keys = (exact, parent, parent.split("-")[0] if parent else "")
 
 
-_FORMULAS: dict[tuple, frozenset[str]] = {}
+_GATES: dict[tuple, tuple[frozenset[str], frozenset[str]]] = {}
 
 
-def _registry_formulas() -> frozenset[str]:
-    """The formulas of the registry substances' parents, recomputed when the registry changes."""
+def _registry_gates() -> tuple[frozenset[str], frozenset[str]]:
+    """The formulas and graph keys of the registry substances' parents.
+
+    Recomputed when the registry changes (the feed's head moves).
+    """
     version = tuple(Change.objects.aggregate(seq=Max("seq"), n=Count("pk")).values())
-    if version not in _FORMULAS:
-        formulas = set()
+    if version not in _GATES:
+        formulas, graphs = set(), set()
         for smiles in Substance.objects.exclude(smiles="").values_list("smiles", flat=True):
             try:
-                formulas.add(chemistry.formula(chemistry.standardize(smiles)))
+                parent = chemistry.standardize(smiles)
             except chemistry.ChemistryError:
                 continue
-        _FORMULAS.clear()
-        _FORMULAS[version] = frozenset(formulas)
-    return _FORMULAS[version]
+            formulas.add(chemistry.formula(parent))
+            graphs.add(chemistry.graph_key(parent))
+        _GATES.clear()
+        _GATES[version] = (frozenset(formulas), frozenset(graphs))
+    return _GATES[version]
 
 
 def _resolve(items: list[_Item]) -> None:

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdkit import Chem, DataStructs, rdBase
-from rdkit.Chem import Descriptors, rdDepictor, rdMolDescriptors
+from rdkit.Chem import Descriptors, rdDepictor, rdMolDescriptors, rdMolHash
 from rdkit.Chem.Draw import rdMolDraw2D
 from rdkit.Chem.MolStandardize import rdMolStandardize
 
@@ -48,6 +48,7 @@ __all__ = [
     "describe",
     "find_match",
     "formula",
+    "graph_key",
     "heavy_atom_count",
     "inchikey",
     "is_inchikey",
@@ -499,6 +500,20 @@ def describe(mol_or_text: Mol | str) -> Identity:
 def canonical_smiles(mol_or_text: Mol | str) -> str:
     """RDKit canonical isomeric SMILES of exactly the structure given (cheaper than InChI)."""
     return Chem.MolToSmiles(_as_mol(mol_or_text))
+
+
+def graph_key(mol_or_text: Mol | str) -> str:
+    """The heavy-atom graph with elements, without bond orders, hydrogens, stereo or isotopes.
+
+    Much cheaper than InChI, and shared by a compound, its stereoisomers and its tautomers: a
+    structure whose parent's graph key no registry substance has cannot be one of them.
+    """
+    mol = Chem.Mol(_as_mol(mol_or_text))  # MolHash rewrites the molecule it is given
+    Chem.RemoveStereochemistry(mol)
+    for atom in mol.GetAtoms():
+        if atom.GetIsotope():
+            atom.SetIsotope(0)
+    return rdMolHash.MolHash(mol, rdMolHash.HashFunction.ElementGraph)
 
 
 def inchikey(mol_or_text: Mol | str) -> str:
