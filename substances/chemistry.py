@@ -510,9 +510,11 @@ def graph_key(mol_or_text: Mol | str) -> str:
     """
     mol = Chem.Mol(_as_mol(mol_or_text))  # MolHash rewrites the molecule it is given
     Chem.RemoveStereochemistry(mol)
-    for atom in mol.GetAtoms():
-        if atom.GetIsotope():
-            atom.SetIsotope(0)
+    labelled = [atom for atom in mol.GetAtoms() if atom.GetIsotope()]
+    for atom in labelled:
+        atom.SetIsotope(0)
+    if labelled:
+        mol = Chem.RemoveHs(mol)  # deuterium written as atoms is now plain hydrogen
     return rdMolHash.MolHash(mol, rdMolHash.HashFunction.ElementGraph)
 
 

@@ -405,6 +405,8 @@ def test_unguarded_and_guarded_searches_agree():
 
 def test_graph_key_is_shared_by_stereoisomers_isotopologues_and_tautomers_only():
     key = chemistry.graph_key
-    assert key("C[C@H](N)Cc1ccccc1") == key("CC(N)Cc1ccccc1") == key("[2H]C(N)Cc1ccccc1")
+    assert (
+        key("C[C@H](N)Cc1ccccc1") == key("CC(N)Cc1ccccc1") == key("[2H]C([2H])([2H])C(N)Cc1ccccc1")
+    )
     assert key("Oc1ccccn1") == key("O=c1cccc[nH]1")
     assert key("CC(N)Cc1ccccc1") != key("CNCCc1ccccc1")  # a constitutional isomer differs
