@@ -725,6 +725,8 @@ def stress_test(query: Query, *, time_limit: float = MATCH_TIME_LIMIT_SECONDS) -
 # --------------------------------------------------------------------------------------------
 
 _XML_PROLOG_RE = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
+_RDKIT_NS_RE = re.compile(r"\s+xmlns:rdkit=(['\"])[^'\"]*\1")
+_RDKIT_ELEMENT_RE = re.compile(r"<rdkit:[^>]*/>|<rdkit:(\w+)[^>]*>.*?</rdkit:\1>", re.S)
 
 
 def depict_svg(
@@ -764,4 +766,7 @@ def depict_svg(
         )
         drawer.FinishDrawing()
     svg = _XML_PROLOG_RE.sub("", drawer.GetDrawingText())
+    # RDKit's own namespace and metadata are not allowed in an SVG inlined in HTML.
+    svg = _RDKIT_NS_RE.sub("", svg)
+    svg = _RDKIT_ELEMENT_RE.sub("", svg)
     return svg.strip() + "\n"
