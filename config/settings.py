@@ -190,3 +190,52 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- scale-out and hardening (docs/deployment.md) ------------------------------------------
+
+# Anonymous reads are served from the shared cache until the registry changes (registry.cache);
+# only with a cache that every worker shares, since invalidation is a value in that cache.
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+
+# Reads may go to a replica; writes, the change feed and transactions stay on the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+
+# How many proxies in front of the app append to X-Forwarded-For (for the login throttle).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+_whitenoise = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE[_whitenoise + 1 : _whitenoise + 1] = [
+    "registry.security.SecurityHeadersMiddleware",
+    "registry.security.RejectNulMiddleware",
+    "config.routers.PinToPrimaryMiddleware",
+    "registry.cache.ReadCacheMiddleware",
+    "registry.security.LoginThrottleMiddleware",
+]
+
+# API rates per client (e.g. "600/minute"); unset keeps registry.api.throttling's defaults.
+_rates = {"anon": "API_ANON_RATE", "user": "API_USER_RATE", "export": "API_EXPORT_RATE"}
+if any(os.environ.get(name) for name in _rates.values()):
+    REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+        scope: os.environ[name] for scope, name in _rates.items() if os.environ.get(name)
+    }
+
+# The system checks read the global schema settings: the same enum names as the schema view, so
+# that `check --deploy` passes clean.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "SubstanceKindEnum": "substances.models.Substance.Kind",
+    "NameKindEnum": "substances.models.Name.Kind",
+    "ClassRuleKindEnum": "substances.models.ClassRule.Kind",
+}
+
+# JSON bodies that hold a lone surrogate are refused with a 400 (registry.security).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "registry.security.StrictJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
