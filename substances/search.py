@@ -27,11 +27,15 @@ from __future__ import annotations
 import bisect
 import difflib
 import enum
+import math
 import threading
+from array import array
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Q
+from rapidfuzz import fuzz, process
 
 from substances import chemistry
 from substances.models import Name, Substance
@@ -67,8 +71,7 @@ class Tier(enum.IntEnum):
     CLOSE = 7
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One searchable name: its key, its text as written, and whose it is."""
 
     key: str
@@ -110,75 +113,172 @@ class SearchIndex:
     """Every searchable name, keyed, with the preferred names of each substance.
 
     ``keys`` is sorted, for prefix look-ups by bisection; ``by_key`` maps a key to its entries.
+
+    Built to hold hundreds of thousands of names in a few tens of megabytes per worker and to
+    answer a query in milliseconds: the entries live in flat arrays sorted by key rather than as
+    one object each; "contains" is one scan of all keys joined into a single string (done in C
+    by str.find); close spellings are first screened with rapidfuzz's LCS ratio, which is never
+    below difflib's ratio, so difflib confirms the same keys it would have found alone.
     """
 
-    def __init__(self, entries: Iterable[Entry], names: dict[int, tuple[str, str]]) -> None:
-        self.by_key: dict[str, list[Entry]] = {}
-        for entry in entries:
-            if entry.key:
-                self.by_key.setdefault(entry.key, []).append(entry)
-        self.keys = sorted(self.by_key)
+    def __init__(
+        self, entries: Iterable[tuple[str, str, int, str]], names: dict[int, tuple[str, str]]
+    ) -> None:
+        keys: list[str] = []
+        texts: list[str] = []
+        owners = array("q")
+        field_codes = bytearray()
+        self._fields: list[str] = []
+        for key, text, substance_id, field_name in entries:
+            if not key:
+                continue
+            if field_name not in self._fields:
+                self._fields.append(field_name)
+            keys.append(key)
+            texts.append(text)
+            owners.append(substance_id)
+            field_codes.append(self._fields.index(field_name))
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        self.keys: list[str] = []
+        self._first = array("q")  # the first entry of each key; one more at the end
+        for position, entry in enumerate(order):
+            if not self.keys or keys[entry] != self.keys[-1]:
+                self.keys.append(keys[entry])
+                self._first.append(position)
+        self._first.append(len(order))
+        self._owner = array("q", (owners[i] for i in order))
+        self._field = bytes(field_codes[i] for i in order)
+        self._text = "".join(texts[i] for i in order)
+        self._text_at = array("q", [0])
+        for i in order:
+            self._text_at.append(self._text_at[-1] + len(texts[i]))
+        del keys, texts, owners, field_codes, order
+        # Every key once, each followed by a newline (keys hold none: see normalize).
+        self._joined = "\n".join(self.keys) + "\n"
+        self._by_length: dict[int, list[str]] = {}
+        for key in self.keys:
+            self._by_length.setdefault(len(key), []).append(key)
+        self._starts = array("q", [0])
+        for key in self.keys:
+            self._starts.append(self._starts[-1] + len(key) + 1)
+        self.by_key = _EntriesByKey(self)
         self.names = names
 
+    def _entries(self, index: int) -> list[Entry]:
+        entries = []
+        for position in range(self._first[index], self._first[index + 1]):
+            entries.append(
+                Entry(
+                    self.keys[index],
+                    self._text[self._text_at[position] : self._text_at[position + 1]],
+                    self._owner[position],
+                    self._fields[self._field[position]],
+                )
+            )
+        return entries
+
+    def _index_of(self, key: str) -> int | None:
+        index = bisect.bisect_left(self.keys, key)
+        return index if index < len(self.keys) and self.keys[index] == key else None
+
     def exact(self, key: str) -> list[Entry]:
-        return list(self.by_key.get(key, ()))
+        index = self._index_of(key)
+        return [] if index is None else self._entries(index)
 
     def prefixed(self, key: str) -> list[Entry]:
         found = []
-        start = bisect.bisect_left(self.keys, key)
-        for candidate in self.keys[start:]:
-            if not candidate.startswith(key):
-                break
-            if candidate != key:
-                found.extend(self.by_key[candidate])
+        index = bisect.bisect_left(self.keys, key)
+        while index < len(self.keys) and self.keys[index].startswith(key):
+            if self.keys[index] != key:
+                found.extend(self._entries(index))
+            index += 1
         return found
 
     def containing(self, key: str) -> list[Entry]:
-        return [
-            entry
-            for candidate in self.keys
-            if key in candidate and not candidate.startswith(key)
-            for entry in self.by_key[candidate]
-        ]
+        found = []
+        if not key or "\n" in key:
+            return found
+        last = -1
+        position = self._joined.find(key)
+        while position != -1:
+            index = bisect.bisect_right(self._starts, position) - 1
+            if index != last:
+                last = index
+                if not self.keys[index].startswith(key):
+                    found.extend(self._entries(index))
+            # Go on from the next key: one hit per key is enough.
+            position = self._joined.find(key, self._starts[index + 1])
+        return found
 
     def close(self, key: str, *, cutoff: float, limit: int = MAX_CLOSE) -> list[tuple[str, float]]:
         """Keys spelled like `key`, best first, as (key, similarity)."""
-        # Only keys of a comparable length can reach the cutoff; skipping the others first keeps
-        # difflib's quadratic work to a handful of candidates.
-        shortest = len(key) * cutoff / (2 - cutoff)
-        longest = len(key) * (2 - cutoff) / cutoff
+        # rapidfuzz's ratio counts the longest common subsequence, difflib's its matching
+        # blocks, which are one such subsequence: a key below the cutoff for rapidfuzz is below
+        # it for difflib too, so only the keys rapidfuzz keeps need difflib's slower verdict.
+        # Only keys of a comparable length can reach the cutoff at all.
+        shortest = math.ceil(len(key) * cutoff / (2 - cutoff))
+        longest = math.floor(len(key) * (2 - cutoff) / cutoff)
+        candidates = [
+            candidate
+            for length in range(shortest, longest + 1)
+            for candidate in self._by_length.get(length, ())
+        ]
+        screened = process.extract(
+            key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff * 100 - 1e-6, limit=None
+        )
         matcher = difflib.SequenceMatcher(autojunk=False)
         matcher.set_seq2(key)
         scored = []
-        for candidate in self.keys:
-            if not shortest <= len(candidate) <= longest or candidate == key:
+        for candidate, _score, _index in screened:
+            if candidate == key:
                 continue
             matcher.set_seq1(candidate)
-            if (
-                matcher.real_quick_ratio() >= cutoff
-                and matcher.quick_ratio() >= cutoff
-                and (ratio := matcher.ratio()) >= cutoff
-            ):
+            if (ratio := matcher.ratio()) >= cutoff:
                 scored.append((candidate, ratio))
         scored.sort(key=lambda pair: (-pair[1], len(pair[0]), pair[0]))
         return scored[:limit]
 
 
+class _EntriesByKey:
+    """``index.by_key[key]``: the entries of one key, read from the index's arrays."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, key: str) -> list[Entry]:
+        position = self._index._index_of(key)
+        if position is None:
+            raise KeyError(key)
+        return self._index._entries(position)
+
+    def get(self, key: str, default=()):
+        position = self._index._index_of(key)
+        return default if position is None else self._index._entries(position)
+
+    def __contains__(self, key: str) -> bool:
+        return self._index._index_of(key) is not None
+
+    def __len__(self) -> int:
+        return len(self._index.keys)
+
+
 def build_index() -> SearchIndex:
     """Read every preferred and other name from the database into a `SearchIndex`."""
-    entries: list[Entry] = []
     names: dict[int, tuple[str, str]] = {}
-    rows = Substance.objects.values_list(
-        "id", "name_en", "search_key_en", "name_zh", "search_key_zh"
-    )
-    for pk, name_en, key_en, name_zh, key_zh in rows.order_by():
-        names[pk] = (name_en, name_zh)
-        entries.append(Entry(key_en, name_en, pk, "name_en"))
-        if name_zh:
-            entries.append(Entry(key_zh, name_zh, pk, "name_zh"))
-    other = Name.objects.values_list("search_key", "name", "substance_id", "language")
-    entries.extend(Entry(*row) for row in other.order_by())
-    return SearchIndex(entries, names)
+
+    def entries():
+        rows = Substance.objects.values_list(
+            "id", "name_en", "search_key_en", "name_zh", "search_key_zh"
+        )
+        for pk, name_en, key_en, name_zh, key_zh in rows.order_by().iterator(chunk_size=5000):
+            names[pk] = (name_en, name_zh)
+            yield key_en, name_en, pk, "name_en"
+            if name_zh:
+                yield key_zh, name_zh, pk, "name_zh"
+        other = Name.objects.values_list("search_key", "name", "substance_id", "language")
+        yield from other.order_by().iterator(chunk_size=5000)
+
+    return SearchIndex(entries(), names)
 
 
 _cache: dict[str, tuple[Hashable, SearchIndex]] = {}
