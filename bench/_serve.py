@@ -1,0 +1,304 @@
+"""What the HTTP benchmarks share: scratch databases, servers on loopback, a load generator.
+
+Servers are started on 127.0.0.1 on a free port and stopped at the end (a context manager
+owns each process). The load generator is wrk when it is installed (`apt-get install wrk`),
+else a bounded Python client (threads + httpx); every figure printed says which one measured it.
+Every run is bounded in time and in requests.
+"""
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SCRATCH = Path(tempfile.gettempdir())
+BENCH_SECRET = "bench-only-secret-key-not-used-anywhere-else-0123456789abcdef"
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+def manage(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def django_env(database_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database_url,
+        SECRET_KEY=BENCH_SECRET,
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_COOKIES="0",
+        # The benchmark is one client on loopback: throttles would measure the throttle.
+        API_ANON_RATE="100000000/minute",
+        API_USER_RATE="100000000/minute",
+        API_EXPORT_RATE="100000/minute",
+        RESPONSE_CACHE_SECONDS="0",
+        LOG_LEVEL="ERROR",
+    )
+    env.pop("REDIS_URL", None)
+    env.update(extra)
+    return env
+
+
+def sqlite_database(substances: int) -> Path:
+    """A SQLite file holding the real data plus `substances` synthetic ones, built once."""
+    path = SCRATCH / f"registry-bench-{substances}.sqlite3"
+    if path.exists():
+        return path
+    building = path.with_suffix(".building")
+    for leftover in SCRATCH.glob(f"{building.name}*"):
+        leftover.unlink()
+    env = django_env(f"sqlite:///{building}")
+    started = time.perf_counter()
+    print(f"building {path.name} (real data + {substances:,} synthetic substances) ...")
+    manage("migrate", "--no-input", "-v0", env=env)
+    manage("load_registry", "-v0", env=env)
+    if substances:
+        manage(
+            "generate_synthetic",
+            f"--substances={substances}",
+            "--i-know-this-is-not-production",
+            "-v0",
+            env=env,
+        )
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(building)) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.execute("PRAGMA journal_mode=DELETE")
+        db.execute("ANALYZE")
+    building.rename(path)
+    print(f"  built in {time.perf_counter() - started:.0f} s")
+    return path
+
+
+def collectstatic(env: dict[str, str]) -> None:
+    manage("collectstatic", "--no-input", "-v0", env=env)
+
+
+# --- servers --------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def server(args: list[str], *, env: dict[str, str], probe: str, port: int):
+    """Run a server process on loopback until the block ends; yield its base URL."""
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - outlives this statement, closed below
+        prefix="bench-server-", suffix=".log", delete=False
+    )
+    process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + probe)
+        yield base, process
+    except Exception:
+        log.flush()
+        print(Path(log.name).read_text()[-3000:], file=sys.stderr)
+        raise
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+def gunicorn_registry(env: dict[str, str], *, workers: int, port: int):
+    args = [
+        str(VENV_BIN / "gunicorn"),
+        "config.wsgi",
+        f"--workers={workers}",
+        f"--bind=127.0.0.1:{port}",
+        "--timeout=60",
+        "--log-level=warning",
+    ]
+    return server(args, env=env, probe="/health/", port=port)
+
+
+def worker_rss_mb(process: subprocess.Popen) -> list[float]:
+    """Resident memory of each gunicorn worker (the children of the master), in MB."""
+    import psutil
+
+    master = psutil.Process(process.pid)
+    return [child.memory_info().rss / 2**20 for child in master.children()]
+
+
+# --- load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadResult:
+    tool: str
+    requests: int
+    seconds: float
+    errors: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def line(self) -> str:
+        return (
+            f"{self.rps:8.0f} req/s  p50 {self.p50_ms:6.1f} ms  p95 {self.p95_ms:6.1f} ms  "
+            f"p99 {self.p99_ms:6.1f} ms  errors {self.errors}  ({self.requests} requests, "
+            f"{self.tool})"
+        )
+
+
+_LUA = """
+local paths = {%s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout + e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def load(base: str, paths: list[str], *, seconds: int = 10, connections: int = 16) -> LoadResult:
+    """Requests rotating through `paths` for `seconds` from `connections` clients."""
+    if shutil.which("wrk"):
+        return _wrk(base, paths, seconds=seconds, connections=connections)
+    return _python_load(base, paths, seconds=seconds, connections=connections)
+
+
+def _wrk(base: str, paths: list[str], *, seconds: int, connections: int) -> LoadResult:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_LUA % ", ".join(_lua_string(p) for p in paths))
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                f"-t{min(2, connections)}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout=30s",
+                "-s",
+                script.name,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
+    finally:
+        Path(script.name).unlink(missing_ok=True)
+    match = re.search(r"RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)", out)
+    if not match:
+        raise RuntimeError(f"wrk said: {out}")
+    requests, micros, errors, p50, p95, p99 = (int(g) for g in match.groups())
+    return LoadResult("wrk", requests, micros / 1e6, errors, p50 / 1e3, p95 / 1e3, p99 / 1e3)
+
+
+def _python_load(base: str, paths: list[str], *, seconds: int, connections: int) -> LoadResult:
+    import httpx
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+    cap = 200_000  # requests at most, whatever the speed
+
+    def client(offset: int) -> None:
+        mine: list[float] = []
+        failed = 0
+        with httpx.Client(base_url=base, timeout=10) as http:
+            i = offset
+            while time.monotonic() < deadline and len(mine) < cap // connections:
+                started = time.perf_counter()
+                try:
+                    ok = http.get(paths[i % len(paths)]).status_code < 400
+                except httpx.HTTPError:
+                    ok = False
+                mine.append(time.perf_counter() - started)
+                failed += not ok
+                i += 1
+        with lock:
+            latencies.extend(mine)
+            errors[0] += failed
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return LoadResult(
+        "python-httpx", len(latencies), elapsed, errors[0], q[49] * 1e3, q[94] * 1e3, q[98] * 1e3
+    )
+
+
+def timed_requests(base: str, paths: list[str], *, rounds: int = 3) -> list[float]:
+    """One request at a time (no queueing): each path `rounds` times; latencies in ms."""
+    import httpx
+
+    times = []
+    with httpx.Client(base_url=base, timeout=30) as http:
+        for path in paths:  # warm: the first request of a worker pays for imports and indexes
+            http.get(path)
+        for _ in range(rounds):
+            for path in paths:
+                started = time.perf_counter()
+                response = http.get(path)
+                times.append((time.perf_counter() - started) * 1e3)
+                if response.status_code >= 400:
+                    raise RuntimeError(f"{path}: HTTP {response.status_code}")
+    return times
+
+
+def percentile(values: list[float], p: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]

@@ -1,0 +1,165 @@
+"""The registry against a peer: Datasette serving the same SQLite file, on the same machine.
+
+    .venv/bin/pip install -e '.[dev,bench]'
+    .venv/bin/python bench/bench_peer.py [--substances 100000] [--seconds 10] [--connections 16]
+
+Builds (once, in the temp folder) a SQLite database with the real data and N synthetic
+substances, then serves that one file twice on loopback, each with gunicorn and the same
+number of workers: the registry (config.wsgi, sync workers) and Datasette (uvicorn workers).
+It loads each with the same load generator (wrk if installed, else a bounded Python client)
+and prints requests/s and p50/p95/p99 latency for:
+
+- name search: the registry's `GET /api/v1/substances/?q=TEXT` (every name, English, Chinese,
+  code names and synonyms, normalized; and CAS) against Datasette's table filter on the
+  normalized English or Chinese name (`?search_key_en__contains=KEY`), which is one column of
+  the same work: the comparison flatters the peer;
+- detail lookups: `GET /api/v1/substances/<uid>/` (the substance with its names, listings and
+  precursor uses) against Datasette's row page (`/db/substances_substance/<id>.json`).
+
+Datasette runs with a 30 s SQL time limit instead of its default 1 s, which its name searches
+exceed at this size. Each server is first measured one request at a time (which also warms
+it), then under load. The registry runs without its response cache (RESPONSE_CACHE_SECONDS=0),
+as Datasette has none; a last line shows the registry with the cache, for information.
+"""
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import _serve
+
+QUERIES = [
+    "fentanyl",
+    "芬太尼",
+    "ketamine",
+    "carfentanil",
+    "5F-ADB",
+    "pentedrone",
+    "4-fluoro",
+    "tryptamine",
+    "卡西酮",
+    "nitazene",
+    "methyl",
+    "zzqx",
+]
+
+
+def search_key(text: str) -> str:
+    from substances.normalize import search_key as key
+
+    return key(text)
+
+
+def sample_rows(path: Path, n: int = 300) -> list[tuple[int, str]]:
+    with closing(sqlite3.connect(path)) as db:
+        real = db.execute(
+            "SELECT id, uid FROM substances_substance WHERE uid NOT LIKE 'syn-%' "
+            "ORDER BY id LIMIT ?",
+            (n // 2,),
+        ).fetchall()
+        synthetic = db.execute(
+            "SELECT id, uid FROM substances_substance WHERE uid LIKE 'syn-%' "
+            "ORDER BY random() LIMIT ?",
+            (n - len(real),),
+        ).fetchall()
+    return real + synthetic
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--substances", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    args = parser.parse_args()
+
+    path = _serve.sqlite_database(args.substances)
+    env = _serve.django_env(f"sqlite:///{path}")
+    _serve.collectstatic(env)
+    rows = sample_rows(path)
+    db_name = path.stem
+
+    registry_search = [f"/api/v1/substances/?q={quote(q)}" for q in QUERIES]
+    peer_search = []
+    for q in QUERIES:
+        column = "search_key_zh" if any("\u4e00" <= ch <= "\u9fff" for ch in q) else "search_key_en"
+        peer_search.append(
+            f"/{db_name}/substances_substance.json?{column}__contains={quote(search_key(q))}"
+            "&_size=50&_shape=objects&_nocount=1&_labels=off"
+        )
+    registry_detail = [f"/api/v1/substances/{uid}/" for _pk, uid in rows]
+    peer_detail = [f"/{db_name}/substances_substance/{pk}.json?_shape=objects" for pk, _uid in rows]
+
+    print(
+        f"\n{args.substances:,} synthetic substances + the real data, one SQLite file; "
+        f"{args.workers} workers each; {args.connections} connections, {args.seconds} s per run"
+    )
+    results, single = {}, {}
+    port = _serve.free_port()
+    with _serve.gunicorn_registry(env, workers=args.workers, port=port) as (base, _process):
+        single[("registry", "search")] = _serve.timed_requests(base, registry_search, rounds=3)
+        single[("registry", "detail")] = _serve.timed_requests(base, registry_detail[:50])
+        for name, paths in (("search", registry_search), ("detail", registry_detail)):
+            results[("registry", name)] = _serve.load(
+                base, paths, seconds=args.seconds, connections=args.connections
+            )
+    peer_env = dict(os.environ, BENCH_DATASETTE_DB=str(path))
+    port = _serve.free_port()
+    peer = [
+        str(_serve.VENV_BIN / "gunicorn"),
+        "bench._datasette_app:app",
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        f"--workers={args.workers}",
+        f"--bind=127.0.0.1:{port}",
+        "--log-level=warning",
+    ]
+    with _serve.server(peer, env=peer_env, probe="/-/versions.json", port=port) as (base, _p):
+        single[("datasette", "search")] = _serve.timed_requests(base, peer_search, rounds=3)
+        single[("datasette", "detail")] = _serve.timed_requests(base, peer_detail[:50])
+        for name, paths in (("search", peer_search), ("detail", peer_detail)):
+            results[("datasette", name)] = _serve.load(
+                base, paths, seconds=args.seconds, connections=args.connections
+            )
+
+    def ratio(ours: float, theirs: float) -> str:
+        return f"{ours / theirs:.2f}x" if theirs else "n/a"
+
+    for name in ("search", "detail"):
+        print("\nname search" if name == "search" else "\ndetail lookup")
+        for server in ("registry", "datasette"):
+            times = single[(server, name)]
+            print(
+                f"  {server:10} one at a time: p50 {_serve.percentile(times, 50):7.1f} ms  "
+                f"p95 {_serve.percentile(times, 95):7.1f} ms  (n={len(times)})"
+            )
+        ours, theirs = results[("registry", name)], results[("datasette", name)]
+        print(f"  registry   {ours.line()}")
+        print(f"  datasette  {theirs.line()}")
+        print(
+            f"  ratio registry/datasette: throughput {ratio(ours.rps, theirs.rps)}, "
+            f"p50 {ratio(ours.p50_ms, theirs.p50_ms)}, p99 {ratio(ours.p99_ms, theirs.p99_ms)} "
+            "(throughput above 1 and latency below 1 favour the registry)"
+        )
+
+    redis = subprocess.run(["redis-cli", "ping"], capture_output=True, text=True).stdout.strip()
+    if redis == "PONG":
+        cached_env = dict(env, REDIS_URL="redis://127.0.0.1:6379/15", RESPONSE_CACHE_SECONDS="600")
+        port = _serve.free_port()
+        with _serve.gunicorn_registry(cached_env, workers=args.workers, port=port) as (base, _p):
+            _serve.timed_requests(base, registry_search, rounds=1)  # fill the cache
+            cached = _serve.load(
+                base, registry_search, seconds=args.seconds, connections=args.connections
+            )
+        print(f"name search, registry with its Redis response cache:\n  registry   {cached.line()}")
+
+
+if __name__ == "__main__":
+    main()
