@@ -126,7 +126,7 @@ class SearchIndex:
     ) -> None:
         keys: list[str] = []
         texts: list[str] = []
-        owners = array("q")
+        owners = array("I")
         field_codes = bytearray()
         self._fields: list[str] = []
         for key, text, substance_id, field_name in entries:
@@ -140,29 +140,33 @@ class SearchIndex:
             field_codes.append(self._fields.index(field_name))
         order = sorted(range(len(keys)), key=keys.__getitem__)
         self.keys: list[str] = []
-        self._first = array("q")  # the first entry of each key; one more at the end
+        self._first = array("I")  # the first entry of each key; one more at the end
         for position, entry in enumerate(order):
             if not self.keys or keys[entry] != self.keys[-1]:
                 self.keys.append(keys[entry])
                 self._first.append(position)
         self._first.append(len(order))
-        self._owner = array("q", (owners[i] for i in order))
+        self._owner = array("I", (owners[i] for i in order))
         self._field = bytes(field_codes[i] for i in order)
         self._text = "".join(texts[i] for i in order)
-        self._text_at = array("q", [0])
+        self._text_at = array("I", [0])
         for i in order:
             self._text_at.append(self._text_at[-1] + len(texts[i]))
         del keys, texts, owners, field_codes, order
         # Every key once, each followed by a newline (keys hold none: see normalize).
         self._joined = "\n".join(self.keys) + "\n"
+        # Read back from the joined string, the keys are allocated together, after everything
+        # else: the memory of the rows read to build the index can then go back to the system
+        # instead of staying pinned by keys scattered among them.
+        self.keys = self._joined.split("\n")[:-1]
         self._by_length: dict[int, list[str]] = {}
         for key in self.keys:
             self._by_length.setdefault(len(key), []).append(key)
-        self._starts = array("q", [0])
+        self._starts = array("I", [0])
         for key in self.keys:
             self._starts.append(self._starts[-1] + len(key) + 1)
         self.by_key = _EntriesByKey(self)
-        self.names = names
+        self.names = _PreferredNames(self, names)
 
     def _entries(self, index: int) -> list[Entry]:
         entries = []
@@ -239,6 +243,57 @@ class SearchIndex:
         return scored[:limit]
 
 
+class _PreferredNames:
+    """``index.names.get(pk)``: a substance's (English, Chinese) preferred names.
+
+    Read back from the entries, where the names already are, through two arrays indexed by
+    primary key, rather than kept again as a dict of tuples (a third of the index's memory).
+    """
+
+    def __init__(self, index: SearchIndex, names: dict[int, tuple[str, str]]) -> None:
+        self._index = index
+        size = max(max(index._owner, default=0), max(names, default=0)) + 1
+        self._en = array("i", [-1]) * size
+        self._zh = array("i", [-1]) * size
+        codes = {name: code for code, name in enumerate(index._fields)}
+        en, zh = codes.get("name_en"), codes.get("name_zh")
+        for position, owner in enumerate(index._owner):
+            code = index._field[position]
+            if code == en and owner < size:
+                self._en[owner] = position
+            elif code == zh and owner < size:
+                self._zh[owner] = position
+        # A preferred name whose key is empty is not among the entries: kept as it is.
+        self._missing = {
+            pk: pair
+            for pk, pair in names.items()
+            if (self._en[pk] < 0 and pair[0]) or (self._zh[pk] < 0 and pair[1])
+        }
+        self._known = size
+
+    def _text(self, position: int) -> str:
+        if position < 0:
+            return ""
+        at = self._index._text_at
+        return self._index._text[at[position] : at[position + 1]]
+
+    def get(self, pk: int, default=None):
+        if pk in self._missing:
+            return self._missing[pk]
+        if not 0 <= pk < self._known or (self._en[pk] < 0 and self._zh[pk] < 0):
+            return default
+        return (self._text(self._en[pk]), self._text(self._zh[pk]))
+
+    def __getitem__(self, pk: int) -> tuple[str, str]:
+        found = self.get(pk)
+        if found is None:
+            raise KeyError(pk)
+        return found
+
+    def __contains__(self, pk: int) -> bool:
+        return self.get(pk) is not None
+
+
 class _EntriesByKey:
     """``index.by_key[key]``: the entries of one key, read from the index's arrays."""
 
@@ -264,6 +319,8 @@ class _EntriesByKey:
 
 def build_index() -> SearchIndex:
     """Read every preferred and other name from the database into a `SearchIndex`."""
+    # The preferred names are read back from the entries; only those without a key (and so
+    # without an entry) are passed on their own.
     names: dict[int, tuple[str, str]] = {}
 
     def entries():
@@ -271,7 +328,8 @@ def build_index() -> SearchIndex:
             "id", "name_en", "search_key_en", "name_zh", "search_key_zh"
         )
         for pk, name_en, key_en, name_zh, key_zh in rows.order_by().iterator(chunk_size=5000):
-            names[pk] = (name_en, name_zh)
+            if not key_en or (name_zh and not key_zh):
+                names[pk] = (name_en, name_zh)
             yield key_en, name_en, pk, "name_en"
             if name_zh:
                 yield key_zh, name_zh, pk, "name_zh"
