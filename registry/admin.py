@@ -228,6 +228,19 @@ class ListingInline(admin.TabularInline):
         return False
 
 
+# Shown read-only on a substance: the drawing and what is derived from its SMILES on save.
+DERIVED_FROM_SMILES = (
+    "drawing",
+    "canonical_smiles",
+    "inchi",
+    "inchikey",
+    "formula",
+    "molecular_weight",
+    "parent_key",
+    "skeleton_key",
+)
+
+
 @admin.register(Substance)
 class SubstanceAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = SubstanceAdminForm
@@ -248,32 +261,11 @@ class SubstanceAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
         ("Structure and identifiers", {"fields": ("cas", "smiles", "structure_source")}),
         (
             "Derived from the SMILES (read-only)",
-            {
-                "fields": (
-                    "drawing",
-                    "canonical_smiles",
-                    "inchi",
-                    "inchikey",
-                    "formula",
-                    "molecular_weight",
-                    "parent_key",
-                    "skeleton_key",
-                )
-            },
+            {"fields": DERIVED_FROM_SMILES},
         ),
         (None, {"fields": ("notes", "version", "expected_version")}),
     )
-    readonly_fields = (
-        "drawing",
-        "canonical_smiles",
-        "inchi",
-        "inchikey",
-        "formula",
-        "molecular_weight",
-        "parent_key",
-        "skeleton_key",
-        "version",
-    )
+    readonly_fields = (*DERIVED_FROM_SMILES, "version")
     autocomplete_fields = ("parent",)
     inlines = [NameInline, ListingInline]
     actions = [
