@@ -163,7 +163,7 @@ class SubstanceListSerializer(serializers.ModelSerializer):
     """A lean row: enough to recognise the substance and follow its link."""
 
     url = _url_field("substance")
-    parent = UidRelatedField(read_only=True)
+    parent = UidRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Substance
@@ -336,9 +336,10 @@ class ListingSerializer(serializers.ModelSerializer):
 
     url = _url_field("listing")
     schedule = UidRelatedField(read_only=True)
-    substance = UidRelatedField(read_only=True)
+    # A listing names a substance or a class, never both; an open listing has no ended_by.
+    substance = UidRelatedField(read_only=True, allow_null=True)
     listed_by = UidRelatedField(read_only=True)
-    ended_by = UidRelatedField(read_only=True)
+    ended_by = UidRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Listing
@@ -361,7 +362,11 @@ class ListingSerializer(serializers.ModelSerializer):
 
     def build_field(self, field_name, info, model_class, nested_depth):
         if field_name == "class":  # named like the sync representation; a Python keyword
-            return UidRelatedField, {"source": "substance_class", "read_only": True}
+            return UidRelatedField, {
+                "source": "substance_class",
+                "read_only": True,
+                "allow_null": True,
+            }
         return super().build_field(field_name, info, model_class, nested_depth)
 
 

@@ -81,11 +81,6 @@ def test_no_operation_answers_with_a_server_error(api_schema):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=False,
-    reason="the schema does not yet mark Listing.class, Listing.ended_by and "
-    "SubstanceList.parent as nullable (registry/api/serializers.py)",
-)
 def test_every_answer_matches_the_schema(api_schema):
     failures = _failures(api_schema, conformance=True)
     assert not failures, "\n\n".join(failures)
