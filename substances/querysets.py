@@ -3,8 +3,9 @@
 import datetime
 
 from django.apps import apps
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 
 from substances.normalize import normalize_cas, search_key
 
@@ -14,6 +15,65 @@ def _in_force_q(on: datetime.date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}effective_from__lte": on}) & (
         Q(**{f"{prefix}effective_to__isnull": True}) | Q(**{f"{prefix}effective_to__gt": on})
     )
+
+
+# The trigram index made by migration substances/0003: an FTS5 table on SQLite, GIN indexes on
+# PostgreSQL. Trigrams need a key of at least three characters.
+TRIGRAM_TABLE = "substances_search_trigram"
+TRIGRAM_INDEXES = (
+    "substances_substance_key_en_trgm",
+    "substances_substance_key_zh_trgm",
+    "substances_name_key_trgm",
+)
+TRIGRAM_MIN_KEY = 3
+
+# Whether the trigram index exists, per (alias, database NAME): looked up once per database, and
+# again for a database made later under the same alias (a test database). Migration 0003 applied
+# or reversed under a running process is seen after its restart.
+_trigram_index_cache: dict[tuple[str, str], bool] = {}
+
+
+def _has_trigram_index(alias: str) -> bool:
+    connection = connections[alias]
+    cache_key = (alias, str(connection.settings_dict["NAME"]))
+    if cache_key not in _trigram_index_cache:
+        if connection.vendor == "sqlite":
+            found = TRIGRAM_TABLE in connection.introspection.table_names()
+        elif connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_indexes"
+                    " WHERE schemaname = ANY(current_schemas(false)) AND indexname = ANY(%s)",
+                    [list(TRIGRAM_INDEXES)],
+                )
+                found = cursor.fetchone()[0] == len(TRIGRAM_INDEXES)
+        else:
+            found = False
+        _trigram_index_cache[cache_key] = found
+    return _trigram_index_cache[cache_key]
+
+
+def _glob_literal(text: str) -> str:
+    """`text` matched literally by GLOB: each metacharacter in a bracket class of its own."""
+    return "".join(f"[{ch}]" if ch in "*?[]" else ch for ch in text)
+
+
+def _trigram_match(alias: str, key: str) -> Q | None:
+    """The substances with a key containing `key`, found through the trigram index if any."""
+    if len(key) < TRIGRAM_MIN_KEY or not _has_trigram_index(alias):
+        return None
+    connection = connections[alias]
+    if connection.vendor == "sqlite":
+        sql = f"SELECT substance_id FROM {TRIGRAM_TABLE} WHERE key GLOB %s"
+        return Q(pk__in=RawSQL(sql, [f"*{_glob_literal(key)}*"]))
+    # PostgreSQL: one LIKE per key column, so that each uses its own GIN index.
+    pattern = f"%{connection.ops.prep_for_like_query(key)}%"
+    sql = (
+        "SELECT id FROM substances_substance WHERE search_key_en LIKE %s"
+        " UNION ALL SELECT id FROM substances_substance WHERE search_key_zh LIKE %s"
+        " UNION ALL SELECT substance_id FROM substances_name WHERE search_key LIKE %s"
+    )
+    return Q(pk__in=RawSQL(sql, [pattern] * 3))
 
 
 class SubstanceQuerySet(models.QuerySet):
@@ -42,11 +102,18 @@ class SubstanceQuerySet(models.QuerySet):
         cas = normalize_cas(text)
         condition = Q(pk__in=[])
         if key:
-            name_model = apps.get_model("substances", "Name")
-            names = name_model.objects.filter(search_key__contains=key, substance=OuterRef("pk"))
-            condition = (
-                Q(search_key_en__contains=key) | Q(search_key_zh__contains=key) | Exists(names)
-            )
+            # The trigram index answers a rare key without reading every key; short keys, or a
+            # database without the index, take the LIKE scan, which stops early when a page of
+            # substances match.
+            condition = _trigram_match(self.db, key)
+            if condition is None:
+                name_model = apps.get_model("substances", "Name")
+                names = name_model.objects.filter(
+                    search_key__contains=key, substance=OuterRef("pk")
+                )
+                condition = (
+                    Q(search_key_en__contains=key) | Q(search_key_zh__contains=key) | Exists(names)
+                )
         if cas:
             condition |= Q(cas=cas)
         return self.filter(condition)
