@@ -28,12 +28,15 @@ import bisect
 import difflib
 import enum
 import math
+import re
+import sys
 import threading
 from array import array
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import numpy as np
 from django.db.models import Q
 from rapidfuzz import fuzz, process
 
@@ -41,7 +44,16 @@ from substances import chemistry
 from substances.models import Name, Substance
 from substances.normalize import normalize_cas, search_key
 
-__all__ = ["Hit", "SearchIndex", "SearchOutcome", "Tier", "build_index", "get_index", "search"]
+__all__ = [
+    "Hit",
+    "RankedHits",
+    "SearchIndex",
+    "SearchOutcome",
+    "Tier",
+    "build_index",
+    "get_index",
+    "search",
+]
 
 MIN_CONTAINS_CHARS = 2
 """Shortest key searched inside names: a single letter would match nearly every name."""
@@ -57,6 +69,19 @@ SUGGESTION_CUTOFF = 0.6
 
 MAX_CLOSE = 10
 """Most close spellings ranked or offered for one query."""
+
+_UINT = np.dtype(f"u{array('I').itemsize}")
+"""numpy's name for the index's unsigned arrays, read without copying."""
+
+
+def _character_bits(codes: np.ndarray) -> np.ndarray:
+    """A bit (of 64) for each character code: a-z and 0-9 their own, any other hashed."""
+    codes = codes.astype(np.int64)
+    letter = (codes >= ord("a")) & (codes <= ord("z"))
+    digit = (codes >= ord("0")) & (codes <= ord("9"))
+    hashed = 36 + (codes * 2654435761 % 2**32) % 28
+    slot = np.where(letter, codes - ord("a"), np.where(digit, codes - ord("0") + 26, hashed))
+    return np.left_shift(np.uint64(1), slot.astype(np.uint64))
 
 
 class Tier(enum.IntEnum):
@@ -104,7 +129,7 @@ class SearchOutcome:
     query: str
     key: str
     detected: str = ""
-    hits: list[Hit] = field(default_factory=list)
+    hits: RankedHits | list[Hit] = field(default_factory=list)
     suggestions: list[str] = field(default_factory=list)
     structure_error: str = ""
 
@@ -159,14 +184,19 @@ class SearchIndex:
         # else: the memory of the rows read to build the index can then go back to the system
         # instead of staying pinned by keys scattered among them.
         self.keys = self._joined.split("\n")[:-1]
-        self._by_length: dict[int, list[str]] = {}
-        for key in self.keys:
-            self._by_length.setdefault(len(key), []).append(key)
         self._starts = array("I", [0])
         for key in self.keys:
             self._starts.append(self._starts[-1] + len(key) + 1)
+        self._screen_by_characters()
         self.by_key = _EntriesByKey(self)
         self.names = _PreferredNames(self, names)
+        # Views of the arrays for ranking thousands of hits at once (no copies), and each
+        # substance's place in A-Z order of its English name, the ranking's last criterion.
+        self._owners = np.frombuffer(self._owner, dtype=_UINT)
+        self._firsts = np.frombuffer(self._first, dtype=_UINT)
+        self._starts_np = np.frombuffer(self._starts, dtype=_UINT)
+        self._text_lengths = np.diff(np.frombuffer(self._text_at, dtype=_UINT))
+        self._alphabetical: dict[bool, np.ndarray] = {False: self.names.alphabetical(False)}
 
     def _entries(self, index: int) -> list[Entry]:
         entries = []
@@ -185,48 +215,139 @@ class SearchIndex:
         index = bisect.bisect_left(self.keys, key)
         return index if index < len(self.keys) and self.keys[index] == key else None
 
-    def exact(self, key: str) -> list[Entry]:
+    def _key_range(self, key: str) -> tuple[int, int]:
+        """The keys that start with `key` (itself included), as a range of key numbers."""
+        low = bisect.bisect_left(self.keys, key)
+        if not key:
+            return low, len(self.keys)
+        last = ord(key[-1])
+        if last == sys.maxunicode:  # no successor to bisect to: walk
+            high = low
+            while high < len(self.keys) and self.keys[high].startswith(key):
+                high += 1
+            return low, high
+        return low, bisect.bisect_left(self.keys, key[:-1] + chr(last + 1), low)
+
+    def _positions_of_keys(self, first: int, last: int) -> np.ndarray:
+        """The entry positions of the keys numbered first..last-1 (their entries are adjacent)."""
+        return np.arange(self._first[first], self._first[last], dtype=np.int64)
+
+    def exact_positions(self, key: str) -> np.ndarray:
         index = self._index_of(key)
-        return [] if index is None else self._entries(index)
+        if index is None:
+            return np.empty(0, dtype=np.int64)
+        return self._positions_of_keys(index, index + 1)
 
-    def prefixed(self, key: str) -> list[Entry]:
-        found = []
-        index = bisect.bisect_left(self.keys, key)
-        while index < len(self.keys) and self.keys[index].startswith(key):
-            if self.keys[index] != key:
-                found.extend(self._entries(index))
-            index += 1
-        return found
+    def prefixed_positions(self, key: str) -> np.ndarray:
+        """Entries whose key starts with `key` but is not `key`."""
+        low, high = self._key_range(key)
+        if low < high and self.keys[low] == key:
+            low += 1
+        return self._positions_of_keys(low, high)
 
-    def containing(self, key: str) -> list[Entry]:
-        found = []
+    def containing_positions(self, key: str) -> np.ndarray:
+        """Entries whose key holds `key` other than at its start."""
         if not key or "\n" in key:
-            return found
-        last = -1
-        position = self._joined.find(key)
-        while position != -1:
-            index = bisect.bisect_right(self._starts, position) - 1
-            if index != last:
-                last = index
-                if not self.keys[index].startswith(key):
-                    found.extend(self._entries(index))
-            # Go on from the next key: one hit per key is enough.
-            position = self._joined.find(key, self._starts[index + 1])
-        return found
+            return np.empty(0, dtype=np.int64)
+        # Every occurrence in the joined keys, found in C; then, all at once, the key each one
+        # falls in, once per key, leaving out the keys that start with it (prefix hits).
+        found = np.fromiter(
+            (match.start() for match in re.finditer(re.escape(key), self._joined)),
+            dtype=np.int64,
+        )
+        if not found.size:
+            return np.empty(0, dtype=np.int64)
+        numbers = np.unique(np.searchsorted(self._starts_np, found, side="right") - 1)
+        low, high = self._key_range(key)
+        numbers = numbers[(numbers < low) | (numbers >= high)]
+        firsts = self._firsts[numbers].astype(np.int64)
+        counts = self._firsts[numbers + 1].astype(np.int64) - firsts
+        # The runs first[k]..first[k+1] of each key, laid end to end.
+        offsets = np.repeat(firsts - (np.cumsum(counts) - counts), counts)
+        return offsets + np.arange(counts.sum(), dtype=np.int64)
+
+    def entry_at(self, position: int) -> Entry:
+        index = bisect.bisect_right(self._first, position) - 1
+        return Entry(
+            self.keys[index],
+            self._text[self._text_at[position] : self._text_at[position + 1]],
+            self._owner[position],
+            self._fields[self._field[position]],
+        )
+
+    def alphabetical(self, *, chinese: bool = False) -> np.ndarray:
+        """Each substance's place (by primary key) in A-Z order of its name; -1 if unnamed.
+
+        By the English name, or for a Chinese page by the Chinese name where there is one.
+        """
+        if chinese not in self._alphabetical:
+            self._alphabetical[chinese] = self.names.alphabetical(chinese)
+        return self._alphabetical[chinese]
+
+    def places(self, substance_ids: np.ndarray, *, chinese: bool = False) -> np.ndarray:
+        """`alphabetical()` looked up for many substances (-1 for any the index does not know)."""
+        order = self.alphabetical(chinese=chinese)
+        known = (substance_ids >= 0) & (substance_ids < order.size)
+        return np.where(known, order[np.where(known, substance_ids, 0)], -1)
+
+    def _screen_by_characters(self) -> None:
+        """Each key's length and the set of its characters (hashed into 64 bits), for `close`."""
+        starts = np.frombuffer(self._starts, dtype=_UINT).astype(np.int64)
+        self._lengths = (np.diff(starts) - 1).astype(np.uint32)
+        self._by_length = np.argsort(self._lengths, kind="stable").astype(np.uint32)
+        longest = int(self._lengths.max(initial=0))
+        self._length_at = np.searchsorted(
+            self._lengths[self._by_length], np.arange(longest + 2), side="left"
+        )
+        codes = np.frombuffer(self._joined.encode("utf-32-le"), dtype=np.uint32)
+        bits = _character_bits(codes)
+        bits[codes == ord("\n")] = 0
+        self._masks = (
+            np.bitwise_or.reduceat(bits, starts[:-1])
+            if len(self.keys)
+            else np.empty(0, dtype=np.uint64)
+        )
+
+    def _screened(self, key: str, cutoff: float) -> list[str]:
+        """The keys that can be within `cutoff` of `key`, by their length and characters.
+
+        The similarity is 2 * LCS / (len(a) + len(b)), LCS being the longest common
+        subsequence. A character of one that the other lacks cannot be in it, so counting them
+        (from 64-bit character sets, where two characters may share a bit, which only lets
+        more keys through) bounds the LCS from above; a key whose bound falls short of the
+        cutoff cannot reach it and is left out before any string is compared.
+        """
+        size = len(key)
+        # The lengths from which the cutoff can be reached (with a margin for rounding: 8 * 1.2
+        # / 0.8 is 11.999... in floating point, and a key of 12 can be at exactly 0.8).
+        shortest = math.ceil(size * cutoff / (2 - cutoff) - 1e-9)
+        longest = min(math.floor(size * (2 - cutoff) / cutoff + 1e-9), self._length_at.size - 2)
+        if shortest > longest:
+            return []
+        numbers = self._by_length[self._length_at[shortest] : self._length_at[longest + 1]]
+        masks = self._masks[numbers]
+        query_bits = _character_bits(np.frombuffer(key.encode("utf-32-le"), dtype=np.uint32))
+        query_mask = np.bitwise_or.reduce(query_bits)
+        # Characters of the key whose bit the other key lacks: not in the LCS.
+        missing = np.zeros(numbers.size, dtype=np.int64)
+        bits, counts = np.unique(query_bits, return_counts=True)
+        for bit, count in zip(bits, counts, strict=True):
+            missing += count * ((masks & bit) == 0)
+        # Characters of the other key (one per bit) that the key lacks: not in the LCS either.
+        extra = np.bitwise_count(masks & ~query_mask).astype(np.int64)
+        lengths = self._lengths[numbers].astype(np.int64)
+        bound = np.minimum(size - missing, lengths - extra)
+        possible = bound >= cutoff * (size + lengths) / 2 - 1e-9
+        return [self.keys[number] for number in numbers[possible].tolist()]
 
     def close(self, key: str, *, cutoff: float, limit: int = MAX_CLOSE) -> list[tuple[str, float]]:
         """Keys spelled like `key`, best first, as (key, similarity)."""
         # rapidfuzz's ratio counts the longest common subsequence, difflib's its matching
         # blocks, which are one such subsequence: a key below the cutoff for rapidfuzz is below
         # it for difflib too, so only the keys rapidfuzz keeps need difflib's slower verdict.
-        # Only keys of a comparable length can reach the cutoff at all.
-        shortest = math.ceil(len(key) * cutoff / (2 - cutoff))
-        longest = math.floor(len(key) * (2 - cutoff) / cutoff)
-        candidates = [
-            candidate
-            for length in range(shortest, longest + 1)
-            for candidate in self._by_length.get(length, ())
-        ]
+        # Only keys of a comparable length and with enough characters in common can reach the
+        # cutoff at all (see `_screened`).
+        candidates = self._screened(key, cutoff)
         screened = process.extract(
             key, candidates, scorer=fuzz.ratio, score_cutoff=cutoff * 100 - 1e-6, limit=None
         )
@@ -292,6 +413,18 @@ class _PreferredNames:
 
     def __contains__(self, pk: int) -> bool:
         return self.get(pk) is not None
+
+    def alphabetical(self, chinese: bool) -> np.ndarray:
+        """Each primary key's place in A-Z order of the name (casefolded, then by key)."""
+        named = []
+        for pk in range(self._known):
+            english, chinese_name = self.get(pk, ("", ""))
+            named.append(((chinese_name or english) if chinese else english).casefold())
+        # A stable sort of the primary keys by name: equal names stay in primary-key order.
+        by_name = sorted(range(self._known), key=named.__getitem__)
+        order = np.empty(self._known, dtype=np.int32)
+        order[by_name] = np.arange(self._known, dtype=np.int32)
+        return order
 
 
 class _EntriesByKey:
@@ -421,38 +554,114 @@ def search(text: str, *, token: Hashable | None = None) -> SearchOutcome:
     outcome = SearchOutcome(query=text, key=key)
     if not text:
         return outcome
-    hits = _identifier_hits(text, outcome)
+    found = _identifier_hits(text, outcome)
     index = get_index(token)
+    by_tier: list[tuple[Tier, np.ndarray]] = []
     if key:
-        hits += [Hit(e.substance_id, Tier.EXACT, e.text, e.field) for e in index.exact(key)]
-        hits += [Hit(e.substance_id, Tier.PREFIX, e.text, e.field) for e in index.prefixed(key)]
+        by_tier.append((Tier.EXACT, index.exact_positions(key)))
+        by_tier.append((Tier.PREFIX, index.prefixed_positions(key)))
         if len(key) >= MIN_CONTAINS_CHARS:
-            hits += [
-                Hit(e.substance_id, Tier.CONTAINS, e.text, e.field) for e in index.containing(key)
-            ]
+            by_tier.append((Tier.CONTAINS, index.containing_positions(key)))
         if len(key) >= MIN_CLOSE_CHARS:
             for candidate, ratio in index.close(key, cutoff=CLOSE_CUTOFF):
-                hits += [
+                found += [
                     Hit(e.substance_id, Tier.CLOSE, e.text, e.field, ratio)
                     for e in index.by_key[candidate]
                 ]
-    outcome.hits = _best_per_substance(hits, index)
+    outcome.hits = RankedHits(index, found, by_tier)
     if not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
         outcome.suggestions = _suggestions(key, index)
     return outcome
 
 
-def _best_per_substance(hits: list[Hit], index: SearchIndex) -> list[Hit]:
-    """One hit per substance, its best; ordered by tier, score, then shorter and A-Z names."""
+class RankedHits(Sequence):
+    """The hits of one query, one per substance (its best), in rank order.
 
-    def rank(hit: Hit) -> tuple:
-        name_en = index.names.get(hit.substance_id, ("", ""))[0]
-        return (hit.tier, -hit.score, len(hit.matched), name_en.casefold(), hit.substance_id)
+    Ranked by tier, score, then shorter matched names and names in A-Z order. A common word
+    can match tens of thousands of names at scale, and a page shows fifty: the ranking is done
+    on arrays (numpy) and a `Hit` is made only for the ones read.
+    """
 
-    best: dict[int, Hit] = {}
-    for hit in sorted(hits, key=rank):
-        best.setdefault(hit.substance_id, hit)
-    return sorted(best.values(), key=rank)
+    def __init__(
+        self, index: SearchIndex, found: list[Hit], by_tier: list[tuple[Tier, np.ndarray]]
+    ) -> None:
+        self._index = index
+        self._found = found
+        positions = np.concatenate(
+            [np.empty(0, dtype=np.int64)] + [positions for _tier, positions in by_tier]
+        )
+        owners = np.concatenate(
+            [
+                np.array([hit.substance_id for hit in found], dtype=np.int64),
+                index._owners[positions].astype(np.int64),
+            ]
+        )
+        tiers = np.concatenate(
+            [np.array([hit.tier for hit in found], dtype=np.int8)]
+            + [np.full(len(positions), tier, dtype=np.int8) for tier, positions in by_tier]
+        )
+        scores = np.concatenate([np.array([hit.score for hit in found]), np.ones(len(positions))])
+        lengths = np.concatenate(
+            [
+                np.array([len(hit.matched) for hit in found], dtype=np.int64),
+                index._text_lengths[positions].astype(np.int64),
+            ]
+        )
+        # What each hit was: -1 - i for found[i], else the position of the index entry.
+        sources = np.concatenate([-1 - np.arange(len(found), dtype=np.int64), positions])
+        order = np.lexsort((owners, index.places(owners), lengths, -scores, tiers))
+        # The first of each substance in that order is its best hit.
+        _unique, first = np.unique(owners[order], return_index=True)
+        kept = order[np.sort(first)]
+        self._owners = owners[kept]
+        self._tiers = tiers[kept]
+        self._scores = scores[kept]
+        self._sources = sources[kept]
+
+    def __len__(self) -> int:
+        return int(self._owners.size)
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self._hit(i) for i in range(*item.indices(len(self)))]
+        if item < 0:
+            item += len(self)
+        if not 0 <= item < len(self):
+            raise IndexError(item)
+        return self._hit(item)
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, RankedHits | list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _hit(self, i: int) -> Hit:
+        source = int(self._sources[i])
+        if source < 0:
+            return self._found[-1 - source]
+        entry = self._index.entry_at(source)
+        return Hit(
+            int(self._owners[i]),
+            Tier(int(self._tiers[i])),
+            entry.text,
+            entry.field,
+            float(self._scores[i]),
+        )
+
+    @property
+    def substance_ids(self) -> list[int]:
+        """Every substance found, in rank order."""
+        return self._owners.tolist()
+
+    def for_substances(self, substance_ids: Iterable[int]) -> dict[int, Hit]:
+        """The hit of each of these substances that was found."""
+        wanted = np.fromiter(substance_ids, dtype=np.int64)
+        return {
+            int(self._owners[i]): self._hit(int(i))
+            for i in np.flatnonzero(np.isin(self._owners, wanted))
+        }
 
 
 def _suggestions(key: str, index: SearchIndex) -> list[str]:

@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
@@ -29,6 +30,9 @@ from substances import chemistry, matching, search
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
 
 PAGE_SIZE = 50
+MAX_IDS_IN_QUERY = 2000
+"""Up to this many search hits, a filter on their listings names them in the query; beyond,
+the listings that pass the filter are read and matched in Python (SQL caps its parameters)."""
 CACHE_SECONDS = 24 * 3600
 LINKED_TYPES = {"substance", "schedule", "instrument", "class"}
 
@@ -238,32 +242,29 @@ def search_page(request):
         return render(request, "web/search.html", context)
     token = feed_position()
     outcome = search.search(query, token=token)
-    hits = {hit.substance_id: hit for hit in outcome.hits}
-    ids = list(hits)
+    ids = outcome.hits.substance_ids
     if data.get("schedule") or data.get("regime") or data.get("on"):
-        listings = Listing.objects.filter(substance_id__in=ids)
+        listings = Listing.objects.filter(substance__isnull=False)
+        if len(ids) <= MAX_IDS_IN_QUERY:
+            listings = listings.filter(substance_id__in=ids)
         if data.get("schedule"):
             listings = listings.filter(schedule=data["schedule"])
         if data.get("regime"):
             listings = listings.filter(schedule__regime=data["regime"])
         if data.get("on"):
             listings = listings.in_force(on=data["on"])
-        kept = set(listings.values_list("substance_id", flat=True))
+        kept = set(listings.values_list("substance_id", flat=True).order_by())
         ids = [pk for pk in ids if pk in kept]
-    index = search.get_index(token)
     if data.get("sort") == "name":
-        position = 1 if chinese_page() else 0
-
-        def name_of(pk: int) -> str:
-            names = index.names.get(pk, ("", ""))
-            return (names[position] or names[0]).casefold()
-
-        ids.sort(key=name_of)
+        index = search.get_index(token)
+        places = index.places(np.array(ids, dtype=np.int64), chinese=chinese_page())
+        ids = [ids[i] for i in np.argsort(places, kind="stable")]
     page = _paginate(request, ids)
     found = Substance.objects.filter(pk__in=list(page.object_list)).prefetch_related(
         _listings_today(today)
     )
     by_id = {s.pk: s for s in found}
+    hits = outcome.hits.for_substances(page.object_list)
     results = [(by_id[pk], hits[pk]) for pk in page.object_list if pk in by_id]
     context.update(
         {
@@ -271,7 +272,7 @@ def search_page(request):
             "page": page,
             "results": results,
             "total": len(ids),
-            "filtered_out": len(hits) - len(ids),
+            "filtered_out": len(outcome.hits) - len(ids),
         }
     )
     return render(request, "web/search.html", context)

@@ -1,0 +1,143 @@
+"""The ranked search on the real registry gives exactly what a plain, slow search would.
+
+The search ranks on arrays and screens close spellings by their characters before comparing
+strings (substances/search.py); these tests hold it to a straightforward reference written from
+the ranking's definition: every key compared one by one, every close spelling measured with
+difflib, every hit sorted.
+"""
+
+import difflib
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+
+from substances import search
+from substances.normalize import search_key
+from substances.search import CLOSE_CUTOFF, MAX_CLOSE, SUGGESTION_CUTOFF, Hit, Tier
+
+pytestmark = pytest.mark.django_db
+
+QUERIES = [
+    "fentanyl",
+    "Fentanil",
+    "carfentanyl",
+    "芬太尼",
+    "卡西酮",
+    "甲基",
+    "5F-ADB",
+    "alpha-PVP",
+    "ketamine",
+    "ketamin",
+    "methamphetamine",
+    "metamfetamine",
+    "pentedrone",
+    "4-fluoro",
+    "nitazene",
+    "cathinone",
+    "ephedrine",
+    "acid",
+    "fl",
+    "mdm",
+    "butyrfentanyl",
+    "phentanyl",
+    "zzqx",
+    "x",
+]
+
+
+@pytest.fixture(scope="module")
+def registry_with_synthetic(real_registry, django_db_blocker):
+    """The real data and 1,500 synthetic substances (names built from real fragments)."""
+    with django_db_blocker.unblock():
+        call_command(
+            "generate_synthetic",
+            substances=1500,
+            i_know_this_is_not_production=True,
+            verbosity=0,
+        )
+    return search.build_index()
+
+
+def close_by_brute_force(index, key: str, cutoff: float) -> list[tuple[str, float]]:
+    scored = []
+    for candidate in index.keys:
+        ratio = difflib.SequenceMatcher(None, candidate, key, autojunk=False).ratio()
+        if candidate != key and ratio >= cutoff:
+            scored.append((candidate, ratio))
+    scored.sort(key=lambda pair: (-pair[1], len(pair[0]), pair[0]))
+    return scored[:MAX_CLOSE]
+
+
+def reference_hits(index, key: str) -> list[Hit]:
+    hits = []
+    for candidate in index.keys:
+        if candidate == key:
+            tier = Tier.EXACT
+        elif candidate.startswith(key):
+            tier = Tier.PREFIX
+        elif len(key) >= search.MIN_CONTAINS_CHARS and key in candidate:
+            tier = Tier.CONTAINS
+        else:
+            continue
+        hits += [Hit(e.substance_id, tier, e.text, e.field) for e in index.by_key[candidate]]
+    if len(key) >= search.MIN_CLOSE_CHARS:
+        for candidate, ratio in close_by_brute_force(index, key, CLOSE_CUTOFF):
+            hits += [
+                Hit(e.substance_id, Tier.CLOSE, e.text, e.field, ratio)
+                for e in index.by_key[candidate]
+            ]
+
+    def rank(hit):
+        name_en = index.names.get(hit.substance_id, ("", ""))[0]
+        return (hit.tier, -hit.score, len(hit.matched), name_en.casefold(), hit.substance_id)
+
+    best = {}
+    for hit in sorted(hits, key=rank):
+        best.setdefault(hit.substance_id, hit)
+    return sorted(best.values(), key=rank)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_ranked_hits_are_those_of_the_reference(registry_with_synthetic, query):
+    index = registry_with_synthetic
+    key = search_key(query)
+    expected = reference_hits(index, key)
+    outcome = search.search(query)
+    assert list(outcome.hits) == expected
+    assert outcome.hits.substance_ids == [hit.substance_id for hit in expected]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("cutoff", [CLOSE_CUTOFF, SUGGESTION_CUTOFF])
+def test_screened_close_spellings_are_those_of_brute_force(registry_with_synthetic, query, cutoff):
+    index = registry_with_synthetic
+    key = search_key(query)
+    assert index.close(key, cutoff=cutoff) == close_by_brute_force(index, key, cutoff)
+
+
+def test_a_page_of_hits_is_read_without_ranking_objects(registry_with_synthetic):
+    outcome = search.search("fentanyl")
+    hits = outcome.hits
+    assert len(hits) > 15
+    assert hits[:3] == [hits[0], hits[1], hits[2]]
+    assert hits[-1] == list(hits)[-1]
+    wanted = hits.substance_ids[10:13]
+    assert hits.for_substances(wanted) == {hit.substance_id: hit for hit in hits[10:13]}
+    with pytest.raises(IndexError):
+        hits[len(hits)]
+    assert search.search("zzqx").hits == []
+
+
+def test_sorting_by_name_follows_the_names(registry_with_synthetic):
+    index = registry_with_synthetic
+    ids = search.search("fentanyl").hits.substance_ids
+    for chinese in (False, True):
+        places = index.places(np.array(ids), chinese=chinese)
+        by_place = [ids[i] for i in np.argsort(places, kind="stable")]
+
+        def name(pk, chinese=chinese):
+            english, chinese_name = index.names[pk]
+            return ((chinese_name or english) if chinese else english).casefold()
+
+        assert by_place == sorted(ids, key=lambda pk: (name(pk), pk))
