@@ -212,6 +212,14 @@ class Listing(models.Model):
         ]
         indexes = [
             models.Index(fields=["effective_from", "effective_to"], name="listing_period_idx"),
+            # The class listings, few among many named ones: the foreign key's own index also
+            # holds every named listing's NULL, so planners judge it useless for "is a class
+            # listing" and scan the listings in force instead.
+            models.Index(
+                fields=["substance_class"],
+                name="listing_class_idx",
+                condition=models.Q(substance_class__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

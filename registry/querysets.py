@@ -48,3 +48,13 @@ class ChangeQuerySet(models.QuerySet):
     def head(self) -> int:
         """The sequence number of the last change (0 for an empty feed): the feed position."""
         return self.aggregate(head=models.Max("seq"))["head"] or 0
+
+    def version(self) -> str:
+        """A token that changes whenever the registry does: the last change's seq and time.
+
+        For caches of derived data. The time is part of it because a database rebuilt from
+        scratch numbers its changes from 1 again. One read of the seq index's last entry; no
+        count, which at a million changes costs tens of milliseconds.
+        """
+        last = self.order_by("-seq").values_list("seq", "at").first()
+        return f"{last[0]}-{last[1].timestamp()}" if last else "0"

@@ -46,8 +46,7 @@ def feed_position() -> str:
     Everything cached by the site is cached under this token, so a change shows at once. The
     time is part of it because a database rebuilt from scratch numbers its changes from 1 again.
     """
-    last = Change.objects.order_by("-seq").values_list("seq", "at").first()
-    return f"{last[0]}-{last[1].timestamp()}" if last else "0"
+    return Change.objects.version()
 
 
 def _cached(key: str, compute):
