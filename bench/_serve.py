@@ -58,6 +58,8 @@ def sqlite_database(substances: int) -> Path:
     """A SQLite file holding the real data plus `substances` synthetic ones, built once."""
     path = SCRATCH / f"registry-bench-{substances}.sqlite3"
     if path.exists():
+        # Built by an earlier checkout, perhaps: brought up to this one's migrations.
+        manage("migrate", "--no-input", "-v0", env=django_env(f"sqlite:///{path}"))
         return path
     building = path.with_suffix(".building")
     for leftover in SCRATCH.glob(f"{building.name}*"):

@@ -25,8 +25,11 @@ This module knows substances only: whether a hit is controlled is the registry's
 from __future__ import annotations
 
 import bisect
+import contextlib
+import ctypes
 import difflib
 import enum
+import io
 import math
 import re
 import sys
@@ -37,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
+from django.db import connections, router
 from django.db.models import Q
 from rapidfuzz import fuzz, process
 
@@ -137,7 +141,8 @@ class SearchOutcome:
 class SearchIndex:
     """Every searchable name, keyed, with the preferred names of each substance.
 
-    ``keys`` is sorted, for prefix look-ups by bisection; ``by_key`` maps a key to its entries.
+    ``keys`` is sorted, for prefix look-ups by bisection (read from the joined keys, not kept
+    as one string each); ``by_key`` maps a key to its entries.
 
     Built to hold hundreds of thousands of names in a few tens of megabytes per worker and to
     answer a query in milliseconds: the entries live in flat arrays sorted by key rather than as
@@ -147,46 +152,54 @@ class SearchIndex:
     """
 
     def __init__(
-        self, entries: Iterable[tuple[str, str, int, str]], names: dict[int, tuple[str, str]]
+        self,
+        entries: Iterable[tuple[str, str, int, str]],
+        names: dict[int, tuple[str, str]],
+        *,
+        presorted: bool = False,
     ) -> None:
-        keys: list[str] = []
-        texts: list[str] = []
-        owners = array("I")
+        """Index `entries` (key, text, substance id, field); `presorted` if already by key.
+
+        Sorted entries are read as a stream into the joined strings and arrays, so that no
+        object per entry outlives its row: at hundreds of thousands of names, such objects
+        would leave the worker's heap fragmented long after the build.
+        """
+        if not presorted:
+            entries = sorted(entries, key=lambda entry: entry[0])
+        keys, texts = io.StringIO(), io.StringIO()
+        self._first = array("I")  # the first entry of each key; one more at the end
+        self._starts = array("I", [0])  # where each key starts in the joined keys; one more
+        self._owner = array("I")
+        self._text_at = array("I", [0])
         field_codes = bytearray()
         self._fields: list[str] = []
+        last_key = None
+        position = 0
         for key, text, substance_id, field_name in entries:
             if not key:
                 continue
+            if key != last_key:
+                if last_key is not None and key < last_key:
+                    raise ValueError("entries said to be sorted are not sorted by key")
+                last_key = key
+                # Every key once, each followed by a newline (keys hold none: see normalize).
+                keys.write(key)
+                keys.write("\n")
+                self._first.append(position)
+                self._starts.append(self._starts[-1] + len(key) + 1)
             if field_name not in self._fields:
                 self._fields.append(field_name)
-            keys.append(key)
-            texts.append(text)
-            owners.append(substance_id)
             field_codes.append(self._fields.index(field_name))
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        self.keys: list[str] = []
-        self._first = array("I")  # the first entry of each key; one more at the end
-        for position, entry in enumerate(order):
-            if not self.keys or keys[entry] != self.keys[-1]:
-                self.keys.append(keys[entry])
-                self._first.append(position)
-        self._first.append(len(order))
-        self._owner = array("I", (owners[i] for i in order))
-        self._field = bytes(field_codes[i] for i in order)
-        self._text = "".join(texts[i] for i in order)
-        self._text_at = array("I", [0])
-        for i in order:
-            self._text_at.append(self._text_at[-1] + len(texts[i]))
-        del keys, texts, owners, field_codes, order
-        # Every key once, each followed by a newline (keys hold none: see normalize).
-        self._joined = "\n".join(self.keys) + "\n"
-        # Read back from the joined string, the keys are allocated together, after everything
-        # else: the memory of the rows read to build the index can then go back to the system
-        # instead of staying pinned by keys scattered among them.
-        self.keys = self._joined.split("\n")[:-1]
-        self._starts = array("I", [0])
-        for key in self.keys:
-            self._starts.append(self._starts[-1] + len(key) + 1)
+            self._owner.append(substance_id)
+            texts.write(text)
+            self._text_at.append(self._text_at[-1] + len(text))
+            position += 1
+        self._first.append(position)
+        self._joined = keys.getvalue()
+        self._text = texts.getvalue()
+        self._field = bytes(field_codes)
+        del keys, texts, field_codes
+        self.keys = _Keys(self)
         self._screen_by_characters()
         self.by_key = _EntriesByKey(self)
         self.names = _PreferredNames(self, names)
@@ -364,6 +377,26 @@ class SearchIndex:
         return scored[:limit]
 
 
+class _Keys(Sequence):
+    """``index.keys``: the sorted keys, each sliced from the joined string when read."""
+
+    def __init__(self, index: SearchIndex) -> None:
+        self._joined = index._joined
+        self._starts = index._starts
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    def __getitem__(self, number):
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        if number < 0:
+            number += len(self)
+        if not 0 <= number < len(self):
+            raise IndexError(number)
+        return self._joined[self._starts[number] : self._starts[number + 1] - 1]
+
+
 class _PreferredNames:
     """``index.names.get(pk)``: a substance's (English, Chinese) preferred names.
 
@@ -450,26 +483,57 @@ class _EntriesByKey:
         return len(self._index.keys)
 
 
+_ENTRIES_SQL = """
+SELECT k, t, sid, f FROM (
+    SELECT search_key_en AS k, name_en AS t, id AS sid, 'name_en' AS f, 0 AS src, id AS rid
+    FROM {substance} WHERE search_key_en <> ''
+    UNION ALL
+    SELECT search_key_zh, name_zh, id, 'name_zh', 1, id
+    FROM {substance} WHERE name_zh <> '' AND search_key_zh <> ''
+    UNION ALL
+    SELECT search_key, name, substance_id, language, 2, id
+    FROM {name} WHERE search_key <> ''
+) AS entries
+ORDER BY k{collation}, src, sid, rid
+"""
+"""Every entry of the index, by key (in code-point order, as Python compares strings), then
+preferred English, preferred Chinese and other names, then by substance and row."""
+
+_CODE_POINT_ORDER = {"sqlite": "", "postgresql": ' COLLATE "C"'}
+"""How each database is told to sort text by code point (SQLite's default, BINARY, does)."""
+
+
 def build_index() -> SearchIndex:
-    """Read every preferred and other name from the database into a `SearchIndex`."""
-    # The preferred names are read back from the entries; only those without a key (and so
-    # without an entry) are passed on their own.
-    names: dict[int, tuple[str, str]] = {}
+    """Read every preferred and other name from the database into a `SearchIndex`.
+
+    The database sorts the entries, and they are read in batches, so that the build holds no
+    Python object per name at any time.
+    """
+    connection = connections[router.db_for_read(Substance)]
+    collation = _CODE_POINT_ORDER.get(connection.vendor)
+    sql = _ENTRIES_SQL.format(
+        substance=connection.ops.quote_name(Substance._meta.db_table),
+        name=connection.ops.quote_name(Name._meta.db_table),
+        collation=collation or "",
+    )
 
     def entries():
-        rows = Substance.objects.values_list(
-            "id", "name_en", "search_key_en", "name_zh", "search_key_zh"
-        )
-        for pk, name_en, key_en, name_zh, key_zh in rows.order_by().iterator(chunk_size=5000):
-            if not key_en or (name_zh and not key_zh):
-                names[pk] = (name_en, name_zh)
-            yield key_en, name_en, pk, "name_en"
-            if name_zh:
-                yield key_zh, name_zh, pk, "name_zh"
-        other = Name.objects.values_list("search_key", "name", "substance_id", "language")
-        yield from other.order_by().iterator(chunk_size=5000)
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(5000):
+                yield from rows
 
-    return SearchIndex(entries(), names)
+    # The preferred names are read back from the entries; only those without a key (and so
+    # without an entry) are passed on their own.
+    names = {
+        pk: (name_en, name_zh)
+        for pk, name_en, name_zh in Substance.objects.filter(
+            Q(search_key_en="") | (~Q(name_zh="") & Q(search_key_zh=""))
+        ).values_list("id", "name_en", "name_zh")
+    }
+    if collation is None:  # a database not known to sort by code point: sorted here
+        return SearchIndex(sorted(entries(), key=lambda entry: entry[0]), names, presorted=True)
+    return SearchIndex(entries(), names, presorted=True)
 
 
 _cache: dict[str, tuple[Hashable, SearchIndex]] = {}
@@ -488,10 +552,23 @@ def get_index(token: Hashable | None = None) -> SearchIndex:
         cached = _cache.get("index")
         if cached and cached[0] == token:
             return cached[1]
+        # Let the outdated index go before the new one is built, not after: one at a time.
+        _cache.pop("index", None)
     index = build_index()
+    _release_free_memory()
     with _cache_lock:
         _cache["index"] = (token, index)
     return index
+
+
+def _release_free_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc only; elsewhere nothing).
+
+    Building an index at scale allocates and frees tens of megabytes; glibc keeps freed pages
+    in the process unless asked, and a worker would carry them for the rest of its life.
+    """
+    with contextlib.suppress(AttributeError, OSError):
+        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _identifier_hits(text: str, outcome: SearchOutcome) -> list[Hit]:

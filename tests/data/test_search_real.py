@@ -141,3 +141,26 @@ def test_sorting_by_name_follows_the_names(registry_with_synthetic):
             return ((chinese_name or english) if chinese else english).casefold()
 
         assert by_place == sorted(ids, key=lambda pk: (name(pk), pk))
+
+
+def test_an_index_of_unsorted_entries_is_the_same(registry_with_synthetic):
+    import random
+
+    index = registry_with_synthetic
+    entries = [
+        (key, entry.text, entry.substance_id, entry.field)
+        for key in index.keys
+        for entry in index.by_key[key]
+    ]
+    shuffled = entries[:]
+    random.Random(7).shuffle(shuffled)
+    names = {
+        pk: index.names[pk] for pk in range(len(index._alphabetical[False])) if pk in index.names
+    }
+    again = search.SearchIndex(shuffled, names)
+    assert list(again.keys) == list(index.keys)
+    assert len(again.keys) > 2000
+    for key in list(index.keys)[::97]:
+        assert sorted(again.by_key[key]) == sorted(index.by_key[key])
+    with pytest.raises(ValueError, match="not sorted"):
+        search.SearchIndex(shuffled, names, presorted=True)
