@@ -297,3 +297,23 @@ def test_class_members_follow_new_substances(client, sample):
         uid="para-fluorofentanyl", name_en="Para-fluorofentanyl", smiles=ANALOGUE_SMILES
     )
     assert "Para-fluorofentanyl" in page(client, "/classes/class-fentanyls/")
+
+
+def test_changes_page_by_page_is_the_whole_feed_newest_first(client, sample):
+    from tests.factories import NameFactory
+
+    for i in range(80):
+        NameFactory(substance=sample.fentanyl, name=f"Synonym {i}")
+    seqs = list(Change.objects.order_by("-seq").values_list("seq", flat=True))
+    assert len(seqs) > 100
+    shown = []
+    pages = (len(seqs) + 49) // 50
+    for number in range(1, pages + 1):
+        response = client.get("/changes/", {"page": number})
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count == len(seqs)
+        shown += [view.change.seq for view in response.context["changes"]]
+    assert shown == seqs
+    # Past the end, the last page, as for every list on the site.
+    last = client.get("/changes/", {"page": pages + 5}).context["changes"]
+    assert [view.change.seq for view in last] == seqs[(pages - 1) * 50 :]
