@@ -34,6 +34,7 @@ import math
 import re
 import sys
 import threading
+import zlib
 from array import array
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -166,11 +167,12 @@ class SearchIndex:
         """
         if not presorted:
             entries = sorted(entries, key=lambda entry: entry[0])
-        keys, texts = io.StringIO(), io.StringIO()
+        keys = io.StringIO()
+        self._texts = _TextStore()
         self._first = array("I")  # the first entry of each key; one more at the end
         self._starts = array("I", [0])  # where each key starts in the joined keys; one more
         self._owner = array("I")
-        self._text_at = array("I", [0])
+        text_lengths = array("H")
         field_codes = bytearray()
         self._fields: list[str] = []
         last_key = None
@@ -191,14 +193,14 @@ class SearchIndex:
                 self._fields.append(field_name)
             field_codes.append(self._fields.index(field_name))
             self._owner.append(substance_id)
-            texts.write(text)
-            self._text_at.append(self._text_at[-1] + len(text))
+            self._texts.append(text)
+            text_lengths.append(min(len(text), 0xFFFF))
             position += 1
         self._first.append(position)
         self._joined = keys.getvalue()
-        self._text = texts.getvalue()
+        self._texts.close()
         self._field = bytes(field_codes)
-        del keys, texts, field_codes
+        del keys, field_codes
         self.keys = _Keys(self)
         self._screen_by_characters()
         self.by_key = _EntriesByKey(self)
@@ -208,7 +210,7 @@ class SearchIndex:
         self._owners = np.frombuffer(self._owner, dtype=_UINT)
         self._firsts = np.frombuffer(self._first, dtype=_UINT)
         self._starts_np = np.frombuffer(self._starts, dtype=_UINT)
-        self._text_lengths = np.diff(np.frombuffer(self._text_at, dtype=_UINT))
+        self._text_lengths = np.frombuffer(text_lengths, dtype=np.uint16)
         self._alphabetical: dict[bool, np.ndarray] = {False: self.names.alphabetical(False)}
 
     def _entries(self, index: int) -> list[Entry]:
@@ -217,7 +219,7 @@ class SearchIndex:
             entries.append(
                 Entry(
                     self.keys[index],
-                    self._text[self._text_at[position] : self._text_at[position + 1]],
+                    self._texts[position],
                     self._owner[position],
                     self._fields[self._field[position]],
                 )
@@ -283,7 +285,7 @@ class SearchIndex:
         index = bisect.bisect_right(self._first, position) - 1
         return Entry(
             self.keys[index],
-            self._text[self._text_at[position] : self._text_at[position + 1]],
+            self._texts[position],
             self._owner[position],
             self._fields[self._field[position]],
         )
@@ -377,6 +379,58 @@ class SearchIndex:
         return scored[:limit]
 
 
+class _TextStore:
+    """The names as written, one per entry, compressed in blocks: read a few at a time.
+
+    Only the names of the hits shown are ever read, and names compress about fourfold; at
+    a few hundred thousand names that is tens of megabytes less in every worker.
+    """
+
+    BLOCK = 128
+
+    def __init__(self) -> None:
+        self._blocks: list[bytes] = []
+        self._ends = array("I")  # where each entry ends in its block (UTF-8, uncompressed)
+        self._pending = bytearray()
+        self._cached: tuple[int, bytes] = (-1, b"")
+
+    def append(self, text: str) -> None:
+        if len(self._ends) % self.BLOCK == 0 and len(self._ends):
+            self._seal()
+        self._pending += text.encode("utf-8")
+        self._ends.append(len(self._pending))
+
+    def _seal(self) -> None:
+        self._blocks.append(zlib.compress(bytes(self._pending), 1))
+        self._pending.clear()
+
+    def close(self) -> None:
+        if self._pending or len(self._blocks) * self.BLOCK < len(self._ends):
+            self._seal()
+        self._pending = bytearray()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __iter__(self):
+        for number, block in enumerate(self._blocks):
+            raw = zlib.decompress(block)
+            start = 0
+            for position in range(number * self.BLOCK, min((number + 1) * self.BLOCK, len(self))):
+                end = self._ends[position]
+                yield raw[start:end].decode("utf-8")
+                start = end
+
+    def __getitem__(self, position: int) -> str:
+        number, first = divmod(position, self.BLOCK)
+        cached_number, raw = self._cached
+        if cached_number != number:
+            raw = zlib.decompress(self._blocks[number])
+            self._cached = (number, raw)
+        start = self._ends[position - 1] if first else 0
+        return raw[start : self._ends[position]].decode("utf-8")
+
+
 class _Keys(Sequence):
     """``index.keys``: the sorted keys, each sliced from the joined string when read."""
 
@@ -428,8 +482,7 @@ class _PreferredNames:
     def _text(self, position: int) -> str:
         if position < 0:
             return ""
-        at = self._index._text_at
-        return self._index._text[at[position] : at[position + 1]]
+        return self._index._texts[position]
 
     def get(self, pk: int, default=None):
         if pk in self._missing:
@@ -449,10 +502,22 @@ class _PreferredNames:
 
     def alphabetical(self, chinese: bool) -> np.ndarray:
         """Each primary key's place in A-Z order of the name (casefolded, then by key)."""
-        named = []
-        for pk in range(self._known):
-            english, chinese_name = self.get(pk, ("", ""))
-            named.append(((chinese_name or english) if chinese else english).casefold())
+        index = self._index
+        codes = {name: code for code, name in enumerate(index._fields)}
+        en, zh = codes.get("name_en", -1), codes.get("name_zh", -1) if chinese else -1
+        english, chinese_names = [""] * self._known, [""] * self._known
+        # One pass over the texts in their order: each compressed block is read once.
+        for position, text in enumerate(index._texts):
+            code = index._field[position]
+            if code in (en, zh) and (owner := index._owner[position]) < self._known:
+                (english if code == en else chinese_names)[owner] = text
+        for pk, (name_en, name_zh) in self._missing.items():
+            english[pk], chinese_names[pk] = name_en, name_zh
+        if chinese:
+            named = [(zh or en).casefold() for en, zh in zip(english, chinese_names, strict=True)]
+        else:
+            named = [name.casefold() for name in english]
+        del english, chinese_names
         # A stable sort of the primary keys by name: equal names stay in primary-key order.
         by_name = sorted(range(self._known), key=named.__getitem__)
         order = np.empty(self._known, dtype=np.int32)
