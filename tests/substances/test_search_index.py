@@ -233,3 +233,14 @@ def test_search_on_postgresql_can_use_the_trigram_indexes(substances, on_postgre
         plan = "\n".join(row[0] for row in cursor.fetchall())
     for index in querysets.TRIGRAM_INDEXES:
         assert index in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the probe is SQLite's")
+def test_a_common_key_is_scanned_in_order_not_listed_from_the_index(substances, monkeypatch):
+    found = uids(Substance.objects.search("fentan"))
+    assert len(found) >= 2
+    assert querysets._trigram_match(connection.alias, "fentan") is not None
+    monkeypatch.setattr(querysets, "COMMON_KEY_ROWS", 2)
+    assert querysets._trigram_match(connection.alias, "fentan") is None  # common now: scanned
+    assert querysets._trigram_match(connection.alias, "zzqxzz") is not None  # rare: indexed
+    assert uids(Substance.objects.search("fentan")) == found
