@@ -583,7 +583,9 @@ def build_index() -> SearchIndex:
     )
 
     def entries():
-        with connection.cursor() as cursor:
+        # A server-side cursor where the database has them (PostgreSQL): a client-side one
+        # would first hold every row, millions at scale, in the driver's memory.
+        with connection.chunked_cursor() as cursor:
             cursor.execute(sql)
             while rows := cursor.fetchmany(5000):
                 yield from rows

@@ -235,7 +235,6 @@ def test_search_on_postgresql_can_use_the_trigram_indexes(substances, on_postgre
         assert index in plan, plan
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the probe is SQLite's")
 def test_a_common_key_is_scanned_in_order_not_listed_from_the_index(substances, monkeypatch):
     found = uids(Substance.objects.search("fentan"))
     assert len(found) >= 2
