@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -77,8 +78,6 @@ def sqlite_database(substances: int) -> Path:
             "-v0",
             env=env,
         )
-    import sqlite3
-
     with contextlib.closing(sqlite3.connect(building)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("PRAGMA journal_mode=DELETE")
@@ -86,6 +85,55 @@ def sqlite_database(substances: int) -> Path:
     building.rename(path)
     print(f"  built in {time.perf_counter() - started:.0f} s")
     return path
+
+
+def postgres_database(server: str, substances: int) -> str:
+    """A PostgreSQL database on `server` with the real data plus `substances` synthetic ones.
+
+    Built once as registry_bench_N (under another name until complete) and reused.
+    """
+    import psycopg
+
+    server = server.rstrip("/")
+    name = f"registry_bench_{substances}"
+    url = f"{server}/{name}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        names = {row[0] for row in admin.execute("SELECT datname FROM pg_database")}
+        if name in names:
+            manage("migrate", "--no-input", "-v0", env=django_env(url))
+            return url
+        building = f"{name}_building"
+        admin.execute(f'DROP DATABASE IF EXISTS "{building}"')
+        admin.execute(f'CREATE DATABASE "{building}"')
+    env = django_env(f"{server}/{building}")
+    started = time.perf_counter()
+    print(f"building {name} (real data + {substances:,} synthetic substances) ...")
+    manage("migrate", "--no-input", "-v0", env=env)
+    manage("load_registry", "-v0", env=env)
+    if substances:
+        manage(
+            "generate_synthetic",
+            f"--substances={substances}",
+            "--i-know-this-is-not-production",
+            env=env,
+        )
+    with psycopg.connect(f"{server}/{building}", autocommit=True) as db:
+        db.execute("VACUUM ANALYZE")
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{building}" RENAME TO "{name}"')
+    print(f"  built in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def query(url: str, sql: str, *params) -> list[tuple]:
+    """Rows of one query on a sqlite:/// or postgres:// database (%s placeholders)."""
+    if url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
+            return db.execute(sql.replace("%%", "%").replace("%s", "?"), params).fetchall()
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        return db.execute(sql, params).fetchall()
 
 
 def collectstatic(env: dict[str, str]) -> None:

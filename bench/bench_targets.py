@@ -1,6 +1,10 @@
 """The registry's absolute targets, measured on the real data and at scale.
 
     .venv/bin/python bench/bench_targets.py [--substances 100000] [--seconds 10]
+    .venv/bin/python bench/bench_targets.py --postgres postgres://USER@HOST --substances 1000000
+
+On SQLite (the default) the databases are files in the temp folder; with --postgres they are
+databases on that server (registry_bench_0 and registry_bench_N), built once and reused.
 
 Serves each database with gunicorn (2 workers, no response cache) on loopback and measures,
 one request at a time unless said otherwise, so that the latency is the server's time plus a
@@ -17,10 +21,8 @@ loopback round trip:
 """
 
 import argparse
-import sqlite3
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote
 
@@ -44,23 +46,24 @@ QUERIES = [
 ]
 
 
-def uids(path: Path, n: int = 60) -> list[str]:
-    with closing(sqlite3.connect(path)) as db:
-        real = db.execute(
-            "SELECT uid FROM substances_substance WHERE uid NOT LIKE 'syn-%' ORDER BY random() "
-            "LIMIT ?",
-            (n // 2,),
-        ).fetchall()
-        synthetic = db.execute(
-            "SELECT uid FROM substances_substance WHERE uid LIKE 'syn-%' ORDER BY random() LIMIT ?",
-            (n - len(real),),
-        ).fetchall()
+def uids(url: str, n: int = 60) -> list[str]:
+    """Half real, half synthetic substances, at random."""
+    real = _serve.query(
+        url,
+        "SELECT uid FROM substances_substance WHERE uid NOT LIKE 'syn-%%' ORDER BY random() "
+        "LIMIT %s",
+        n // 2,
+    )
+    synthetic = _serve.query(
+        url,
+        "SELECT uid FROM substances_substance WHERE uid LIKE 'syn-%%' ORDER BY random() LIMIT %s",
+        n - len(real),
+    )
     return [row[0] for row in real + synthetic]
 
 
-def head(path: Path) -> int:
-    with closing(sqlite3.connect(path)) as db:
-        return db.execute("SELECT MAX(seq) FROM registry_change").fetchone()[0]
+def head(url: str) -> int:
+    return _serve.query(url, "SELECT MAX(seq) FROM registry_change")[0][0]
 
 
 def summary(name: str, times: list[float], target: float | None = None) -> str:
@@ -71,13 +74,13 @@ def summary(name: str, times: list[float], target: float | None = None) -> str:
     return f"  {name:38} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  (n={len(times)}){verdict}"
 
 
-def measure(label: str, path: Path, *, seconds: int, export: bool) -> dict:
+def measure(label: str, url: str, *, seconds: int, export: bool) -> dict:
     import httpx
 
-    env = _serve.django_env(f"sqlite:///{path}")
+    env = _serve.django_env(url)
     _serve.collectstatic(env)
-    sample = uids(path)
-    last = head(path)
+    sample = uids(url)
+    last = head(url)
     print(f"\n== {label}: {last:,} changes in the feed")
     figures = {}
     with _serve.gunicorn_registry(env, workers=2, port=_serve.free_port()) as (base, process):
@@ -147,9 +150,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--substances", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="a PostgreSQL server (postgres://user@host:port) to measure instead of SQLite",
+    )
     args = parser.parse_args()
-    real = _serve.sqlite_database(0)
-    large = _serve.sqlite_database(args.substances)
+    if args.postgres:
+        real = _serve.postgres_database(args.postgres, 0)
+        large = _serve.postgres_database(args.postgres, args.substances)
+    else:
+        real = f"sqlite:///{_serve.sqlite_database(0)}"
+        large = f"sqlite:///{_serve.sqlite_database(args.substances)}"
     small = measure("the real data", real, seconds=args.seconds, export=True)
     big = measure(
         f"the real data + {args.substances:,} synthetic substances",
