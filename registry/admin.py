@@ -241,8 +241,22 @@ DERIVED_FROM_SMILES = (
 )
 
 
+class StaleSaveMixin:
+    """Someone saved between the form's version check and this save: the service refused it
+    under the row's lock; say so and show the object afresh instead of an error page."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            if getattr(exc, "code", None) != "stale" and "stale" not in str(exc):
+                raise
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(Substance)
-class SubstanceAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = SubstanceAdminForm
     list_display = ("uid", "name_en", "name_zh", "kind", "cas", "formula")
     list_filter = (
@@ -349,16 +363,6 @@ class SubstanceAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
                     name.uid = services.new_uid(Name, f"n-{secrets.token_hex(5)}")
         super().save_formset(request, form, formset, change)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            # Someone saved between the form's check and the save: the service refused it.
-            if getattr(exc, "code", None) != "stale" and "stale" not in str(exc):
-                raise
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
 
 @admin.register(Name)
 class NameAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
@@ -382,7 +386,7 @@ class ClassRuleInline(admin.TabularInline):
 
 
 @admin.register(SubstanceClass)
-class SubstanceClassAdmin(FeedHistoryMixin, admin.ModelAdmin):
+class SubstanceClassAdmin(StaleSaveMixin, FeedHistoryMixin, admin.ModelAdmin):
     """A class and its rules are one public resource: one change row per save of both.
 
     "Save as draft" keeps an amendment of the text or rules out of the registry until a
@@ -447,6 +451,7 @@ class SubstanceClassAdmin(FeedHistoryMixin, admin.ModelAdmin):
                 substance_class=SubstanceClass.objects.get(pk=obj.pk),
                 actor=_actor(request),
                 rules=rules,
+                expected_version=form.cleaned_data.get("expected_version"),
                 **fields,
             )
 

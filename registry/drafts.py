@@ -82,6 +82,7 @@ def _update_class(args: dict[str, Any], actor: services.Actor) -> None:
         substance_class=substance_class,
         actor=actor,
         rules=args.get("rules"),
+        expected_version=expected,
         **args.get("fields", {}),
     )
 

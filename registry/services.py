@@ -268,11 +268,23 @@ def update_class(
     substance_class: SubstanceClass,
     actor: Actor,
     rules: Iterable[Mapping[str, Any]] | None = None,
+    expected_version: int | None = None,
     **fields: Any,
 ) -> SubstanceClass:
-    """Amend a class's text or replace its rules; one change row for the class as a whole."""
+    """Amend a class's text or replace its rules; one change row for the class as a whole.
+
+    With `expected_version`, refuse when someone else saved it meanwhile (checked under the
+    row's lock, so two curators' saves cannot both pass).
+    """
     with transaction.atomic():
-        before = represent(SubstanceClass.objects.get(pk=substance_class.pk))
+        current = SubstanceClass.objects.select_for_update().get(pk=substance_class.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise ValidationError(
+                f"{current.uid} was changed by someone else since you opened it "
+                f"(version {current.version}, yours {expected_version}). Reload and try again.",
+                code="stale",
+            )
+        before = represent(current)
         _apply(substance_class, fields)
         substance_class.full_clean()
         substance_class.version = models.F("version") + 1

@@ -1,6 +1,7 @@
 """No lost updates: a save made from an outdated version is refused, with the other's changes."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from registry import services
@@ -123,3 +124,56 @@ def test_class_edit_lock(curator_client, actor):
     [message] = response.context["adminform"].form.non_field_errors()
     assert "their reading of the law" in message
     assert SubstanceClass.objects.get(pk=substance_class.pk).name_en == "A"
+
+
+def test_a_class_save_that_loses_the_race_after_validation_is_refused_by_the_service(
+    curator_client, actor, monkeypatch
+):
+    """As for substances: the form's check passed, then someone saved the class first."""
+    substance_class = SubstanceClassFactory(uid="class-race", name_en="Race")
+    real_update = services.update_class
+
+    def someone_saves_first(**kwargs):
+        other = SubstanceClass.objects.get(pk=kwargs["substance_class"].pk)
+        real_update(substance_class=other, actor=actor, notes="theirs")
+        return real_update(**kwargs)
+
+    monkeypatch.setattr(services, "update_class", someone_saves_first)
+    url = reverse("admin:substances_substanceclass_change", args=[substance_class.pk])
+    response = curator_client.post(
+        url,
+        {
+            "uid": "class-race",
+            "name_en": "Race renamed",
+            "name_zh": "",
+            "definition_zh": "",
+            "definition_en": "",
+            "notes": "",
+            "reference_smiles": "",
+            "examples": "[]",
+            "expected_version": "1",
+            "rules-TOTAL_FORMS": "0",
+            "rules-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    page = curator_client.get(url)
+    assert "was changed by someone else since you opened it" in page.content.decode()
+    assert SubstanceClass.objects.get(pk=substance_class.pk).name_en == "Race"
+
+
+def test_the_class_service_refuses_a_stale_version(actor):
+    substance_class = SubstanceClassFactory(uid="class-stale", name_en="Stale")
+    services.update_class(substance_class=substance_class, actor=actor, notes="first")
+    with pytest.raises(ValidationError) as refused:
+        services.update_class(
+            substance_class=SubstanceClass.objects.get(pk=substance_class.pk),
+            actor=actor,
+            expected_version=1,
+            notes="second, from version 1",
+        )
+    assert refused.value.code == "stale"
+    fresh = SubstanceClass.objects.get(pk=substance_class.pk)
+    assert (fresh.notes, fresh.version) == ("first", 2)
+    services.update_class(substance_class=fresh, actor=actor, expected_version=2, notes="third")
+    assert SubstanceClass.objects.get(pk=substance_class.pk).version == 3
