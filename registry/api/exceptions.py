@@ -10,6 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+class PreconditionFailed(exceptions.APIException):
+    """The resource changed since the client read it (its If-Match no longer holds)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource changed since you read it; read it again and retry."
+    default_code = "precondition_failed"
+
+
 @cache
 def _constraint_fields() -> dict[str, str]:
     """The field each single-field unique constraint is about, by its violation message.

@@ -24,12 +24,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from registry import filtersets, services
 from registry.api import serializers as api
+from registry.api.exceptions import PreconditionFailed
 from registry.api.pagination import KeysetPagination, url_with
 from registry.api.snapshot import read_snapshot
 from registry.api.throttling import DEFAULT_THROTTLES, ExportThrottle
@@ -43,6 +45,10 @@ SEQ_HEADER = "Registry-Seq"
 
 def actor_of(request) -> services.Actor:
     return services.Actor.of(request.user, via="api")
+
+
+def etag_of(body: bytes) -> str:
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 # --- what every endpoint shares -------------------------------------------------------------
@@ -82,8 +88,7 @@ class RegistryAPIView(APIView):
             # The ETag is the body's digest: whatever changed it (a write, another day for a
             # date-dependent answer, another language), the tag changes with it.
             response.render()
-            digest = hashlib.sha256(response.content).hexdigest()[:32]
-            response["ETag"] = f'"{digest}"'
+            response["ETag"] = etag_of(response.content)
             patch_vary_headers(response, ["Accept", "Authorization"])
             not_modified = get_conditional_response(
                 request._request, etag=response["ETag"], response=response
@@ -158,12 +163,41 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
         if "uid" in data and data.pop("uid") != instance.uid:
             raise serializers.ValidationError({"uid": ["A uid is permanent; it cannot change."]})
         with transaction.atomic():
+            instance = self.check_if_match(request, instance)
             instance = self.perform_service_update(instance, data)
         return Response(self.represent(instance))
 
     def destroy(self, request, *args, **kwargs):
-        services.delete_resource(self.get_object(), actor=actor_of(request))
+        with transaction.atomic():
+            instance = self.check_if_match(request, self.get_object())
+            services.delete_resource(instance, actor=actor_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def check_if_match(self, request, instance):
+        """Honour If-Match: write only if the resource is still as the client last read it.
+
+        The tag to send is the ETag of the resource's JSON detail. The row is locked first
+        and read again, so a write committed meanwhile is seen, and refused with 412. Without
+        If-Match the write goes ahead (the last writer wins, as before).
+        """
+        header = request.headers.get("If-Match")
+        if header is None:
+            return instance
+        model = type(instance)
+        locked = model.objects.select_for_update().filter(pk=instance.pk).first()
+        if locked is None:
+            raise PreconditionFailed("The resource no longer exists.")
+        if header.strip() == "*":
+            return locked
+        fresh = self.represent(locked)
+        body = JSONRenderer().render(fresh, "application/json", {"request": request})
+        wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        if etag_of(body) not in wanted:
+            raise PreconditionFailed(
+                f"{model._meta.verbose_name} {instance.uid} changed since you read it "
+                "(If-Match does not hold); read it again and retry."
+            )
+        return locked
 
     def perform_service_create(self, data: dict):
         raise NotImplementedError
@@ -189,6 +223,17 @@ def documented(viewset):
         "list": extend_schema(summary=f"List {name}s (cursor pages)"),
         "retrieve": extend_schema(summary=f"One {name}, by uid", parameters=[uid]),
     }
+    if_match = OpenApiParameter(
+        "If-Match",
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            f"The ETag of the {name}'s JSON detail as you last read it: the write is refused "
+            "with 412 if it has changed since. Without it, the last write wins."
+        ),
+    )
+    changed = OpenApiResponse(description=f"The {name} changed since the If-Match tag was read.")
     if getattr(viewset, "write_serializer_class", None):
         overrides |= {
             "create": extend_schema(
@@ -199,12 +244,13 @@ def documented(viewset):
             "partial_update": extend_schema(
                 summary=f"Change a {name} (token and model permission needed)",
                 request=viewset.write_serializer_class,
-                responses={200: detail},
-                parameters=[uid],
+                responses={200: detail, 412: changed},
+                parameters=[uid, if_match],
             ),
             "destroy": extend_schema(
                 summary=f"Delete a {name} entered in error (token and permission needed)",
-                parameters=[uid],
+                responses={204: None, 412: changed},
+                parameters=[uid, if_match],
             ),
         }
     return extend_schema_view(**overrides)(viewset)

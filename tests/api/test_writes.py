@@ -390,3 +390,63 @@ def test_a_token_made_by_the_management_command_writes_with_the_permission(regis
     )
     assert response.status_code == 201, response.content
     assert changes_since(before) == [("created", "name", response.json()["uid"], "api", "lab")]
+
+
+# --- If-Match: a write based on what the client last read --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/substances/fentanyl/", "notes"),
+        ("/api/v1/listings/l-fentanyl/", "scope"),
+        ("/api/v1/classes/CLASS/", "notes"),
+    ],
+)
+def test_a_patch_with_the_current_etag_lands(curator, registry, path, field):
+    path = path.replace("CLASS", registry.fentanyls.uid)
+    read = curator.get(path, HTTP_ACCEPT="application/json")
+    assert read.status_code == 200
+    response = curator.patch(path, {field: "mine"}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 200, response.content
+    # A new read gives a new tag, on which the next write can be based.
+    again = curator.get(path, HTTP_ACCEPT="application/json")
+    assert again["ETag"] != read["ETag"]
+    second = curator.patch(path, {field: "again"}, format="json", HTTP_IF_MATCH=again["ETag"])
+    assert second.status_code == 200, second.content
+
+
+def test_a_patch_based_on_an_outdated_read_is_refused_with_412(curator, registry):
+    path = "/api/v1/substances/fentanyl/"
+    read = curator.get(path, HTTP_ACCEPT="application/json")
+    assert curator.patch(path, {"notes": "theirs"}, format="json").status_code == 200
+    before = head()
+    response = curator.patch(path, {"notes": "mine"}, format="json", HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 412
+    assert "changed since you read it" in response.json()["detail"]
+    assert head() == before  # nothing written
+    assert Substance.objects.get(uid="fentanyl").notes == "theirs"
+
+
+def test_a_delete_based_on_an_outdated_read_is_refused_with_412(curator, registry):
+    path = "/api/v1/listings/l-mdmb/"
+    read = curator.get(path, HTTP_ACCEPT="application/json")
+    assert curator.patch(path, {"scope": "theirs"}, format="json").status_code == 200
+    response = curator.delete(path, HTTP_IF_MATCH=read["ETag"])
+    assert response.status_code == 412
+    assert Listing.objects.filter(uid="l-mdmb").exists()
+    fresh = curator.get(path, HTTP_ACCEPT="application/json")
+    assert curator.delete(path, HTTP_IF_MATCH=fresh["ETag"]).status_code == 204
+
+
+def test_if_match_star_and_a_list_of_tags(curator, registry):
+    path = "/api/v1/substances/fentanyl/"
+    assert curator.patch(path, {"notes": "a"}, format="json", HTTP_IF_MATCH="*").status_code == 200
+    tag = curator.get(path, HTTP_ACCEPT="application/json")["ETag"]
+    listed = f'"0000", W/{tag}'
+    assert (
+        curator.patch(path, {"notes": "b"}, format="json", HTTP_IF_MATCH=listed).status_code == 200
+    )
+    assert (
+        curator.patch(path, {"notes": "c"}, format="json", HTTP_IF_MATCH='"0"').status_code == 412
+    )
