@@ -55,6 +55,23 @@ def django_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
+def fill(url: str, name: str, substances: int, *, quiet: bool) -> None:
+    """Migrate an empty database, load the real data, then add synthetic substances."""
+    env = django_env(url)
+    print(f"building {name} (real data + {substances:,} synthetic substances) ...")
+    manage("migrate", "--no-input", "-v0", env=env)
+    manage("load_registry", "-v0", env=env)
+    if substances:
+        verbosity = ["-v0"] if quiet else []
+        manage(
+            "generate_synthetic",
+            f"--substances={substances}",
+            "--i-know-this-is-not-production",
+            *verbosity,
+            env=env,
+        )
+
+
 def sqlite_database(substances: int) -> Path:
     """A SQLite file holding the real data plus `substances` synthetic ones, built once."""
     path = SCRATCH / f"registry-bench-{substances}.sqlite3"
@@ -65,19 +82,8 @@ def sqlite_database(substances: int) -> Path:
     building = path.with_suffix(".building")
     for leftover in SCRATCH.glob(f"{building.name}*"):
         leftover.unlink()
-    env = django_env(f"sqlite:///{building}")
     started = time.perf_counter()
-    print(f"building {path.name} (real data + {substances:,} synthetic substances) ...")
-    manage("migrate", "--no-input", "-v0", env=env)
-    manage("load_registry", "-v0", env=env)
-    if substances:
-        manage(
-            "generate_synthetic",
-            f"--substances={substances}",
-            "--i-know-this-is-not-production",
-            "-v0",
-            env=env,
-        )
+    fill(f"sqlite:///{building}", path.name, substances, quiet=True)
     with contextlib.closing(sqlite3.connect(building)) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.execute("PRAGMA journal_mode=DELETE")
@@ -105,18 +111,8 @@ def postgres_database(server: str, substances: int) -> str:
         building = f"{name}_building"
         admin.execute(f'DROP DATABASE IF EXISTS "{building}"')
         admin.execute(f'CREATE DATABASE "{building}"')
-    env = django_env(f"{server}/{building}")
     started = time.perf_counter()
-    print(f"building {name} (real data + {substances:,} synthetic substances) ...")
-    manage("migrate", "--no-input", "-v0", env=env)
-    manage("load_registry", "-v0", env=env)
-    if substances:
-        manage(
-            "generate_synthetic",
-            f"--substances={substances}",
-            "--i-know-this-is-not-production",
-            env=env,
-        )
+    fill(f"{server}/{building}", name, substances, quiet=False)  # a million: show progress
     with psycopg.connect(f"{server}/{building}", autocommit=True) as db:
         db.execute("VACUUM ANALYZE")
     with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:

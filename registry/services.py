@@ -195,18 +195,23 @@ def create_substance(*, actor: Actor, uid: str = "", **fields: Any) -> Substance
     return substance
 
 
+def _refuse_if_stale(current: Substance | SubstanceClass, expected_version: int | None) -> None:
+    """Refuse a save made from another version than the one now stored (read under lock)."""
+    if expected_version is not None and current.version != expected_version:
+        raise ValidationError(
+            f"{current.uid} was changed by someone else since you opened it "
+            f"(version {current.version}, yours {expected_version}). Reload and try again.",
+            code="stale",
+        )
+
+
 def update_substance(
     *, substance: Substance, actor: Actor, expected_version: int | None = None, **fields: Any
 ) -> Substance:
     """Amend a substance. With `expected_version`, refuse when someone else saved it meanwhile."""
     with transaction.atomic():
         current = Substance.objects.select_for_update().get(pk=substance.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise ValidationError(
-                f"{substance.uid} was changed by someone else since you opened it "
-                f"(version {current.version}, yours {expected_version}). Reload and try again.",
-                code="stale",
-            )
+        _refuse_if_stale(current, expected_version)
         _apply(substance, fields)
         save_resource(substance, actor=actor)
     return substance
@@ -278,12 +283,7 @@ def update_class(
     """
     with transaction.atomic():
         current = SubstanceClass.objects.select_for_update().get(pk=substance_class.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise ValidationError(
-                f"{current.uid} was changed by someone else since you opened it "
-                f"(version {current.version}, yours {expected_version}). Reload and try again.",
-                code="stale",
-            )
+        _refuse_if_stale(current, expected_version)
         before = represent(current)
         _apply(substance_class, fields)
         substance_class.full_clean()

@@ -12,6 +12,15 @@ from tests.factories import SubstanceClassFactory, SubstanceFactory
 pytestmark = pytest.mark.django_db
 
 
+def _class_form(uid: str, **values) -> dict[str, str]:
+    """A class's admin form as posted, with no rules."""
+    data = dict.fromkeys(
+        ("name_en", "name_zh", "definition_zh", "definition_en", "notes", "reference_smiles"), ""
+    )
+    data |= {"uid": uid, "examples": "[]", "rules-TOTAL_FORMS": "0", "rules-INITIAL_FORMS": "0"}
+    return data | values
+
+
 def _substance_form(substance, **values):
     data = {
         "uid": substance.uid,
@@ -106,19 +115,7 @@ def test_class_edit_lock(curator_client, actor):
     )
     response = curator_client.post(
         reverse("admin:substances_substanceclass_change", args=[substance_class.pk]),
-        {
-            "uid": "class-a",
-            "name_en": "A renamed",
-            "name_zh": "",
-            "definition_zh": "",
-            "definition_en": "",
-            "notes": "",
-            "reference_smiles": "",
-            "examples": "[]",
-            "expected_version": "1",
-            "rules-TOTAL_FORMS": "0",
-            "rules-INITIAL_FORMS": "0",
-        },
+        _class_form("class-a", name_en="A renamed", expected_version="1"),
     )
     assert response.status_code == 200
     [message] = response.context["adminform"].form.non_field_errors()
@@ -142,19 +139,7 @@ def test_a_class_save_that_loses_the_race_after_validation_is_refused_by_the_ser
     url = reverse("admin:substances_substanceclass_change", args=[substance_class.pk])
     response = curator_client.post(
         url,
-        {
-            "uid": "class-race",
-            "name_en": "Race renamed",
-            "name_zh": "",
-            "definition_zh": "",
-            "definition_en": "",
-            "notes": "",
-            "reference_smiles": "",
-            "examples": "[]",
-            "expected_version": "1",
-            "rules-TOTAL_FORMS": "0",
-            "rules-INITIAL_FORMS": "0",
-        },
+        _class_form("class-race", name_en="Race renamed", expected_version="1"),
     )
     assert response.status_code == 302 and response["Location"] == url
     page = curator_client.get(url)
