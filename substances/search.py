@@ -202,15 +202,15 @@ class SearchIndex:
         self._field = bytes(field_codes)
         del keys, field_codes
         self.keys = _Keys(self)
-        self._screen_by_characters()
-        self.by_key = _EntriesByKey(self)
-        self.names = _PreferredNames(self, names)
         # Views of the arrays for ranking thousands of hits at once (no copies), and each
         # substance's place in A-Z order of its English name, the ranking's last criterion.
         self._owners = np.frombuffer(self._owner, dtype=_UINT)
         self._firsts = np.frombuffer(self._first, dtype=_UINT)
         self._starts_np = np.frombuffer(self._starts, dtype=_UINT)
         self._text_lengths = np.frombuffer(text_lengths, dtype=np.uint16)
+        self._screen_by_characters()
+        self.by_key = _EntriesByKey(self)
+        self.names = _PreferredNames(self, names)
         self._alphabetical: dict[bool, np.ndarray] = {False: self.names.alphabetical(False)}
 
     def _entries(self, index: int) -> list[Entry]:
@@ -307,7 +307,7 @@ class SearchIndex:
 
     def _screen_by_characters(self) -> None:
         """Each key's length and the set of its characters (hashed into 64 bits), for `close`."""
-        starts = np.frombuffer(self._starts, dtype=_UINT).astype(np.int64)
+        starts = self._starts_np.astype(np.int64)
         self._lengths = (np.diff(starts) - 1).astype(np.uint32)
         self._by_length = np.argsort(self._lengths, kind="stable").astype(np.uint32)
         longest = int(self._lengths.max(initial=0))

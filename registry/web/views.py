@@ -41,11 +41,8 @@ LINKED_TYPES = {"substance", "schedule", "instrument", "class"}
 
 
 def feed_position() -> str:
-    """The registry's version: the last change's sequence number and time ("0" when empty).
-
-    Everything cached by the site is cached under this token, so a change shows at once. The
-    time is part of it because a database rebuilt from scratch numbers its changes from 1 again.
-    """
+    """The registry's version (see `ChangeQuerySet.version`): every cache of the site is kept
+    under it, so a change shows at once."""
     return Change.objects.version()
 
 
