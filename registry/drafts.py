@@ -165,7 +165,9 @@ def publish(changeset: DraftChangeSet, *, reviewer) -> list[Change]:
             )
         if not changeset.operations.exists():
             raise ValidationError(f"{changeset} has nothing to publish.")
-        head = Change.objects.aggregate(last=Max("seq"))["last"] or 0
+        # The feed's lock before its head: read first, another writer's row committed before
+        # our first one would fall inside this set's range of sequence numbers.
+        head = services.lock_feed()
         _run(changeset, services.Actor.of(reviewer, via=changeset.via))
         written = list(Change.objects.after(head))
         changeset.status = DraftChangeSet.Status.PUBLISHED

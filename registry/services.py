@@ -49,19 +49,27 @@ class Actor:
 # --- the feed -------------------------------------------------------------------------------
 
 
-def _next_seq() -> int:
-    """The next sequence number, reserved until this transaction ends.
+def lock_feed() -> int:
+    """Take the feed's lock until this transaction ends, and return the feed's head then.
 
     On PostgreSQL a transaction-scoped advisory lock serializes writers from here to COMMIT, so
     sequence numbers become visible in commit order and a reader polling "after N" can never
     skip a row that commits late; a rollback releases the lock and its numbers, so there are no
     gaps. SQLite takes its write lock at BEGIN (transaction_mode IMMEDIATE), which does the same.
+    The head is read after the lock is held, so no other writer's row can come after it before
+    this transaction ends: what this transaction writes is exactly what lies after it.
     """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_feed must run inside the transaction of the change")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
-    last = Change.objects.aggregate(last=Max("seq"))["last"] or 0
-    return last + 1
+    return Change.objects.aggregate(last=Max("seq"))["last"] or 0
+
+
+def _next_seq() -> int:
+    """The next sequence number, reserved until this transaction ends (see lock_feed)."""
+    return lock_feed() + 1
 
 
 def record_change(
