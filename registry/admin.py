@@ -689,11 +689,16 @@ class DraftChangeSetAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        own = obj is not None and obj.author_id == request.user.pk
+        is_reviewer = self.has_publish_permission(request)
         extra_context = {
             **(extra_context or {}),
-            "can_publish": self.has_publish_permission(request),
+            "is_reviewer": is_reviewer,
+            "own_draft": own,
+            "can_publish": is_reviewer and not own,
+            "can_discard": is_reviewer or own,
         }
-        obj = self.get_object(request, object_id)
         if obj is not None and obj.is_open:
             extra_context["problems"] = drafts.problems(obj, user=request.user)
         return super().change_view(request, object_id, form_url, extra_context)

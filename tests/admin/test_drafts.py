@@ -158,3 +158,20 @@ def test_class_rules_saved_as_draft_change_nothing_until_published(
     [change] = drafts.publish(changeset, reviewer=reviewer)
     assert change.resource_type == "class" and change.data["rules"][0]["label"] == "core"
     assert change.via == f"draft {changeset.pk}" and change.actor_name == "reviewer"
+
+
+def test_a_reviewer_is_not_offered_to_publish_their_own_draft(client):
+    author = make_user("both", role=roles.REVIEWER)
+    own = drafts.start(title="mine", author=author)
+    client.force_login(author)
+    page = client.get(reverse("admin:registry_draftchangeset_change", args=[own.pk])).content
+    assert 'name="publish"' not in page.decode() and 'name="discard"' in page.decode()
+    assert "You prepared this draft: another reviewer publishes it." in page.decode()
+    response = client.post(
+        reverse("admin:registry_draftchangeset_decide", args=[own.pk]),
+        {"publish": "1"},
+        follow=True,
+    )
+    assert "another reviewer must publish it" in response.content.decode()
+    own.refresh_from_db()
+    assert own.is_open
