@@ -206,6 +206,11 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 
+# Review that holds: a change of legal facts (listings, classes and their rules, instruments)
+# made by a person in the admin or through the API becomes a draft, which a reviewer other
+# than its author publishes (registry.drafts). Off on the embedded default; on in production.
+REGISTRY_REQUIRE_REVIEW = env_bool("REGISTRY_REQUIRE_REVIEW", False)
+
 # How many proxies in front of the app append to X-Forwarded-For (for the login throttle).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 

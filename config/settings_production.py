@@ -35,6 +35,9 @@ if not REDIS_URL:
         "throttle must be shared by every worker."
     )
 
+# Nobody changes the law alone: legal changes are drafts until a second person publishes them.
+REGISTRY_REQUIRE_REVIEW = env_bool("REGISTRY_REQUIRE_REVIEW", True)
+
 # HTTPS end to end: the proxy in front terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

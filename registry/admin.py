@@ -75,6 +75,105 @@ class ServiceAdminMixin:
         formset.save_m2m()
 
 
+class HeldForReviewMixin:
+    """Under review (drafts.review_required), saving or deleting a legal fact here makes a
+    draft for a reviewer instead: nothing of it is written until someone else publishes it.
+
+    The draft is tried first (drafts.propose), so what could not be published now is refused
+    at once. The admin's own log records nothing, since nothing was added, changed or deleted.
+    """
+
+    def _held(self, request) -> DraftChangeSet | None:
+        return getattr(request, "_saved_draft", None)
+
+    def _propose(self, request, title: str, step) -> None:
+        request._saved_draft = drafts.propose(title=title, author=request.user, steps=[step])
+
+    def save_model(self, request, obj, form, change):
+        if not drafts.holds(obj):
+            return super().save_model(request, obj, form, change)
+        name = obj._meta.verbose_name
+        if change:
+            current = type(obj)._default_manager.get(pk=obj.pk)
+            fields = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
+            self._propose(request, f"Amend {name} {current}", drafts.update_step(current, fields))
+        else:
+            fields = {f: v for f, v in form.cleaned_data.items() if f != "uid"}
+            step = drafts.create_step(type(obj), fields, uid=obj.uid)
+            self._propose(request, f"Add {name} {obj}", step)
+
+    def delete_model(self, request, obj):
+        if not drafts.holds(obj):
+            return super().delete_model(request, obj)
+        title = f"Delete {obj._meta.verbose_name} {obj}"
+        self._propose(request, title, drafts.delete_step(obj))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if drafts.holds(self.model):
+            actions.pop("delete_selected", None)  # one deletion at a time, each as a draft
+        return actions
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            if not drafts.holds(self.model):
+                raise
+            # The trial run of the draft failed (the registry changed since the form checked).
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_related(self, request, form, formsets, change):
+        if self._held(request) is None:
+            super().save_related(request, form, formsets, change)
+            return
+        for formset in formsets:
+            formset.save(commit=False)  # fills what the change message reads; writes nothing
+
+    def log_addition(self, request, obj, message):
+        if self._held(request) is None:
+            return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        if self._held(request) is None:
+            return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        if not drafts.holds(self.model):
+            return super().log_deletions(request, queryset)
+
+    def _to_draft(self, request, changeset):
+        self.message_user(
+            request,
+            format_html(
+                "Saved as the draft <a href='{}'>{}</a>: nothing changes until a reviewer other "
+                "than you publishes it.",
+                reverse("admin:registry_draftchangeset_change", args=[changeset.pk]),
+                changeset,
+            ),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:registry_draftchangeset_change", args=[changeset.pk])
+        )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if (changeset := self._held(request)) is not None:
+            return self._to_draft(request, changeset)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if (changeset := self._held(request)) is not None:
+            return self._to_draft(request, changeset)
+        return super().response_change(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if (changeset := self._held(request)) is not None:
+            return self._to_draft(request, changeset)
+        return super().response_delete(request, obj_display, obj_id)
+
+
 class FeedHistoryMixin:
     """The history page shows the change feed of the object, with a revert for each state."""
 
@@ -121,6 +220,19 @@ class FeedHistoryMixin:
         history_url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
         )
+        if request.method == "POST" and drafts.holds(obj):
+            fields = admin_history.fields_from_representation(type(obj), change.data)
+            rules = change.data.get("rules") if isinstance(obj, SubstanceClass) else None
+            try:
+                changeset = drafts.propose(
+                    title=f"Revert {obj} to its state after #{seq}",
+                    author=request.user,
+                    steps=[drafts.update_step(obj, fields, rules=rules)],
+                )
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(history_url)
+            return HeldForReviewMixin._to_draft(self, request, changeset)
         if request.method == "POST":
             try:
                 written = admin_history.revert(obj, change, actor=_actor(request))
@@ -386,11 +498,13 @@ class ClassRuleInline(admin.TabularInline):
 
 
 @admin.register(SubstanceClass)
-class SubstanceClassAdmin(StaleSaveMixin, FeedHistoryMixin, admin.ModelAdmin):
+class SubstanceClassAdmin(
+    StaleSaveMixin, FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     """A class and its rules are one public resource: one change row per save of both.
 
     "Save as draft" keeps an amendment of the text or rules out of the registry until a
-    reviewer publishes it.
+    reviewer publishes it; under review every save is one.
     """
 
     form = SubstanceClassAdminForm
@@ -427,12 +541,15 @@ class SubstanceClassAdmin(StaleSaveMixin, FeedHistoryMixin, admin.ModelAdmin):
             if key in form.cleaned_data:
                 fields[key] = form.cleaned_data[key]
         obj = form.instance
-        if not change:
+        if not change and drafts.holds(obj):
+            step = drafts.create_step(SubstanceClass, fields, uid=obj.uid, rules=rules)
+            self._propose(request, f"Define class {obj}", step)
+        elif not change:
             created = services.define_class(
                 actor=_actor(request), uid=obj.uid, rules=rules, **fields
             )
             obj.pk, obj._state.adding = created.pk, False
-        elif "_save_draft" in request.POST:
+        elif "_save_draft" in request.POST or drafts.holds(obj):
             current = SubstanceClass.objects.get(pk=obj.pk)
             changeset = drafts.start(title=f"Amend class {current}", author=request.user)
             drafts.add_operation(
@@ -454,31 +571,6 @@ class SubstanceClassAdmin(StaleSaveMixin, FeedHistoryMixin, admin.ModelAdmin):
                 expected_version=form.cleaned_data.get("expected_version"),
                 **fields,
             )
-
-    def response_change(self, request, obj):
-        changeset = getattr(request, "_saved_draft", None)
-        if changeset is None:
-            return super().response_change(request, obj)
-        url = reverse("admin:registry_draftchangeset_change", args=[changeset.pk])
-        self.message_user(
-            request,
-            format_html(
-                "Saved as the draft <a href='{}'>{}</a>: the class is unchanged until a "
-                "reviewer publishes it.",
-                url,
-                changeset,
-            ),
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(url)
-
-    def delete_model(self, request, obj):
-        services.delete_resource(obj, actor=_actor(request))
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                services.delete_resource(obj, actor=_actor(request))
 
 
 # --- registry -------------------------------------------------------------------------------
@@ -523,7 +615,7 @@ class ListingsEndedInline(_InstrumentListingInline):
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class InstrumentAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "uid",
         "reference",
@@ -558,7 +650,7 @@ class InstrumentAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Listing)
-class ListingAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class ListingAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "uid",
         "schedule",
@@ -737,8 +829,7 @@ class DraftChangeSetAdmin(admin.ModelAdmin):
 
     def _discard(self, request, changesets):
         for changeset in changesets:
-            allowed = changeset.author_id == request.user.pk or self.has_publish_permission(request)
-            if not allowed:
+            if not drafts.may_discard(changeset, request.user):
                 raise PermissionDenied
             try:
                 drafts.discard(changeset, user=request.user)

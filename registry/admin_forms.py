@@ -163,7 +163,8 @@ NEW_DRAFT = "new"
 class LegalActionForm(forms.Form):
     """What every legal act needs: the instrument that makes it and the day it takes effect.
 
-    And where the result goes: into the registry now, or into a draft for a reviewer.
+    And where the result goes: into a draft for a reviewer (the default), or, unless review
+    is required (drafts.review_required), into the registry now.
     """
 
     instrument = forms.ModelChoiceField(
@@ -176,17 +177,16 @@ class LegalActionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty to use the instrument's own effective date.",
     )
-    save_as = forms.ChoiceField(label="Save", initial=APPLY_NOW)
+    save_as = forms.ChoiceField(label="Save", initial=NEW_DRAFT)
     draft_title = forms.CharField(
         required=False, max_length=300, help_text="Title of a new draft (optional)."
     )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [
-            (APPLY_NOW, "apply now: publish at once"),
-            (NEW_DRAFT, "as a new draft, for a reviewer to publish"),
-        ]
+        choices = [(NEW_DRAFT, "as a new draft, for a reviewer to publish")]
+        if not drafts.review_required():
+            choices.append((APPLY_NOW, "apply now: publish at once"))
         if user is not None:
             open_drafts = DraftChangeSet.objects.filter(
                 author=user, status=DraftChangeSet.Status.DRAFT
@@ -289,9 +289,21 @@ class ImportForm(forms.Form):
     )
     as_draft = forms.BooleanField(
         required=False,
+        initial=True,
         label="Listings as a draft",
         help_text="Enter the substances now, but hold the listings for a reviewer to publish.",
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if drafts.review_required():
+            # Under review the listings always wait for a reviewer; a posted "no" is ignored.
+            self.fields["as_draft"].disabled = True
+            self.fields[
+                "as_draft"
+            ].help_text = (
+                "Review is required: the listings wait in a draft for a reviewer to publish."
+            )
 
     def clean(self):
         cleaned = super().clean()

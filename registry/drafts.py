@@ -9,19 +9,45 @@ draft.
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from registry import services
+from registry.admin_history import fields_from_representation
 from registry.models import Change, DraftChangeSet, DraftOperation, Instrument, Listing, Schedule
+from registry.representations import BY_NAME, resource_type_of
 from substances.models import Substance, SubstanceClass
 
 Service = DraftOperation.Service
+
+# The legal facts: what is controlled, by which act, and how a class is defined. Under review
+# (settings.REGISTRY_REQUIRE_REVIEW) every change of these made by a person, in the admin or
+# through the API, is held as a draft until a reviewer other than its author publishes it.
+LEGAL_TYPES = frozenset({"listing", "class", "instrument"})
+
+# One step of a draft as a face plans it: (service, summary, arguments).
+Step = tuple[str, str, dict[str, Any]]
+
+
+def review_required() -> bool:
+    """Whether changes of legal facts must go through a reviewer (on in production)."""
+    return bool(getattr(settings, "REGISTRY_REQUIRE_REVIEW", False))
+
+
+def holds(model_or_instance) -> bool:
+    """Whether a change of this resource by a person is held as a draft now."""
+    model = model_or_instance if isinstance(model_or_instance, type) else type(model_or_instance)
+    try:
+        type_name = resource_type_of(model()).name
+    except TypeError:
+        return False
+    return review_required() and type_name in LEGAL_TYPES
 
 
 def _get(model, uid: str, what: str):
@@ -87,12 +113,179 @@ def _update_class(args: dict[str, Any], actor: services.Actor) -> None:
     )
 
 
+def _model(type_name: str) -> type[models.Model]:
+    if type_name not in LEGAL_TYPES:
+        raise ValidationError(f"A draft does not hold changes of {type_name} resources.")
+    return BY_NAME[type_name].model
+
+
+def _create(args: dict[str, Any], actor: services.Actor) -> None:
+    model = _model(args["type"])
+    fields = fields_from_representation(model, args.get("fields", {}))
+    uid = args.get("uid", "")
+    if model is Listing:
+        services.list_substance(
+            actor=actor,
+            uid=uid,
+            schedule=fields.pop("schedule"),
+            instrument=fields.pop("listed_by"),
+            effective_from=fields.pop("effective_from"),
+            **fields,
+        )
+    elif model is Instrument:
+        services.record_instrument(actor=actor, uid=uid, **fields)
+    else:
+        services.define_class(actor=actor, uid=uid, rules=args.get("rules") or (), **fields)
+
+
+def _update(args: dict[str, Any], actor: services.Actor) -> None:
+    model = _model(args["type"])
+    if model is SubstanceClass:
+        _update_class({**args, "substance_class": args["uid"]}, actor)
+        return
+    fields = fields_from_representation(model, args.get("fields", {}))
+    with transaction.atomic():
+        # Read again under the row's lock: only the fields the draft names are changed.
+        instance = model.objects.select_for_update().filter(uid=args["uid"]).first()
+        if instance is None:
+            raise ValidationError(f"{args['type']} {args['uid']} no longer exists.")
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        services.save_resource(instance, actor=actor)
+
+
+def _delete(args: dict[str, Any], actor: services.Actor) -> None:
+    model = _model(args["type"])
+    services.delete_resource(_get(model, args["uid"], args["type"].capitalize()), actor=actor)
+
+
 RUNNERS: dict[str, Callable[[dict[str, Any], services.Actor], None]] = {
     Service.LIST_SUBSTANCE: _list_substance,
     Service.DELIST: _delist,
     Service.RESCHEDULE: _reschedule,
     Service.UPDATE_CLASS: _update_class,
+    Service.CREATE: _create,
+    Service.UPDATE: _update,
+    Service.DELETE: _delete,
 }
+
+
+# --- the steps the faces plan ---------------------------------------------------------------
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.uid
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _as_representation(model: type[models.Model], fields: dict[str, Any]) -> dict[str, Any]:
+    """Model field values as the representation names and writes them: references by uid."""
+    out = {}
+    for name, value in fields.items():
+        if name in {"uid", "rules", "version", "expected_version"}:
+            continue
+        key = "class" if name == "substance_class" else name
+        out[key] = _json(value)
+    return out
+
+
+def _rules(rules: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if rules is None:
+        return None
+    keys = ("label", "kind", "smarts", "explanation")
+    return [{key: rule.get(key, "") for key in keys} for rule in rules]
+
+
+def create_step(
+    model: type[models.Model], fields: dict[str, Any], *, uid: str = "", rules=None
+) -> Step:
+    """Create a listing, an instrument or a class (with its rules)."""
+    type_name = resource_type_of(model()).name
+    arguments: dict[str, Any] = {
+        "type": type_name,
+        "uid": uid,
+        "fields": _as_representation(model, fields),
+    }
+    if rules is not None:
+        arguments["rules"] = _rules(rules)
+    return Service.CREATE, f"create {type_name} {uid or '(new)'}", arguments
+
+
+def update_step(
+    instance: models.Model, fields: dict[str, Any], *, rules=None, expected_version=None
+) -> Step:
+    """Change the named fields of a listing, an instrument or a class (and a class's rules)."""
+    type_name = resource_type_of(instance).name
+    arguments: dict[str, Any] = {
+        "type": type_name,
+        "uid": instance.uid,
+        "fields": _as_representation(type(instance), fields),
+    }
+    if rules is not None:
+        arguments["rules"] = _rules(rules)
+    if expected_version is not None:
+        arguments["expected_version"] = expected_version
+    named = ", ".join(arguments["fields"]) + (", rules" if rules is not None else "")
+    return Service.UPDATE, f"amend {type_name} {instance.uid} ({named or 'nothing'})", arguments
+
+
+def delete_step(instance: models.Model) -> Step:
+    """Delete a listing, an instrument or a class entered in error."""
+    type_name = resource_type_of(instance).name
+    return (
+        Service.DELETE,
+        f"delete {type_name} {instance.uid}",
+        {"type": type_name, "uid": instance.uid},
+    )
+
+
+def delist_step(listing: Listing, *, instrument: Instrument, effective_to: datetime.date) -> Step:
+    return (
+        Service.DELIST,
+        f"end {listing.uid} from {effective_to} ({instrument})",
+        {"listing": listing.uid, "instrument": instrument.uid, "effective_to": _json(effective_to)},
+    )
+
+
+def reschedule_step(
+    listing: Listing, *, to_schedule: Schedule, instrument: Instrument, effective_on
+) -> Step:
+    return (
+        Service.RESCHEDULE,
+        f"move {listing.uid} to {to_schedule.code} on {effective_on} ({instrument})",
+        {
+            "listing": listing.uid,
+            "to_schedule": to_schedule.uid,
+            "instrument": instrument.uid,
+            "effective_on": _json(effective_on),
+        },
+    )
+
+
+def propose(*, title: str, author, steps: Iterable[Step]) -> DraftChangeSet:
+    """Open a draft holding these steps, once a trial run of all of them succeeds.
+
+    The trial runs through the services and is rolled back, so a step that could not be
+    published now is refused here with the services' own ValidationError (field names kept),
+    and no draft is left behind.
+    """
+    steps = list(steps)
+    with transaction.atomic():
+        changeset = start(title=title, author=author)
+        for service, summary, arguments in steps:
+            add_operation(changeset, service=service, summary=summary, **arguments)
+        actor = services.Actor.of(author, via=changeset.via)
+        try:
+            with transaction.atomic():
+                for service, _summary, arguments in steps:
+                    RUNNERS[service](arguments, actor)
+                raise _DryRun
+        except _DryRun:
+            pass
+    return changeset
 
 
 def start(*, title: str, author) -> DraftChangeSet:
@@ -153,7 +346,7 @@ def publish(changeset: DraftChangeSet, *, reviewer) -> list[Change]:
     A reviewer publishes someone else's work: the author of a draft cannot publish it.
     Returns the change-feed rows written.
     """
-    if not reviewer.has_perm("registry.publish_draftchangeset"):
+    if not may_publish(reviewer):
         raise ValidationError("Only a reviewer can publish a change set.")
     with transaction.atomic():
         changeset = DraftChangeSet.objects.select_for_update().get(pk=changeset.pk)
@@ -179,8 +372,20 @@ def publish(changeset: DraftChangeSet, *, reviewer) -> list[Change]:
     return written
 
 
+def may_publish(user) -> bool:
+    """Reviewers (and superusers) publish drafts; never their own (see publish)."""
+    return bool(user and user.has_perm("registry.publish_draftchangeset"))
+
+
+def may_discard(changeset: DraftChangeSet, user) -> bool:
+    """A draft's author gives it up, or a reviewer refuses it."""
+    return changeset.author_id == user.pk or may_publish(user)
+
+
 def discard(changeset: DraftChangeSet, *, user) -> None:
     """Give up a draft; it stays on record as discarded, with who did it."""
+    if not may_discard(changeset, user):
+        raise ValidationError("Only the draft's author or a reviewer can discard it.")
     with transaction.atomic():
         changeset = DraftChangeSet.objects.select_for_update().get(pk=changeset.pk)
         if not changeset.is_open:

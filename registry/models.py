@@ -314,9 +314,10 @@ class Change(models.Model):
 class DraftChangeSet(models.Model):
     """Legal changes a curator prepared, held back until a reviewer publishes them.
 
-    Listing, delisting, rescheduling and class-rule amendments can be saved as a draft: its
-    ordered `DraftOperation` rows say which service to call with which arguments (by uid). Until
-    a reviewer publishes the set, none of it exists in the registry: not in the listings, not in
+    Listing, delisting, rescheduling, and creating, amending or deleting a listing, an
+    instrument or a class can be saved as a draft (under review they must be): its ordered
+    `DraftOperation` rows say which service to call with which arguments (by uid). Until a
+    reviewer publishes the set, none of it exists in the registry: not in the listings, not in
     the change feed, not in the API. Publishing runs every operation through the services in one
     transaction, with the reviewer as actor; either all of it becomes law in the registry or none.
     """
@@ -383,6 +384,9 @@ class DraftOperation(models.Model):
         DELIST = "delist", _("delist")
         RESCHEDULE = "reschedule", _("reschedule")
         UPDATE_CLASS = "update_class", _("amend class")
+        CREATE = "create", _("create")
+        UPDATE = "update", _("amend")
+        DELETE = "delete", _("delete")
 
     changeset = models.ForeignKey(
         DraftChangeSet, on_delete=models.CASCADE, related_name="operations"

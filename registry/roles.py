@@ -1,10 +1,24 @@
-"""The curators' roles: who may do what in the admin.
+"""The curators' roles: who may do what in the admin and through the API.
 
 Two groups, created by a data migration: a *Curator* keeps the registry's substances, names,
 classes, instruments, listings and precursor uses, and prepares draft change sets; a *Reviewer*
 may also publish them. Reference lists (jurisdictions, schedules) and the change feed are
 read-only to both; nobody can edit or delete a change row, whatever their role. Staff accounts in
 neither group see nothing in the admin.
+
+Review (settings.REGISTRY_REQUIRE_REVIEW, on in production) decides what happens to a change of
+the legal facts (listings, classes and their rules, instruments; see registry.drafts):
+
+- review on: nobody changes the law alone. Whatever a Curator, a Reviewer or a superuser saves,
+  deletes, reverts, lists, delists, reschedules or imports as a listing, in the admin or through
+  the API, becomes a draft; a Reviewer (or superuser) other than the draft's author publishes it
+  or discards it. The author may discard their own draft, never publish it. Substances, names
+  and precursor uses say what a thing is, not whether it is controlled: they are saved at once.
+  Management commands run by the operator on the server (load_registry) are outside the review
+  and are recorded in the feed as such (via "command").
+- review off (the embedded default): Curators and Reviewers may also apply legal changes at
+  once; the legal actions and the import still offer the draft first. Drafts are published as
+  above, never by their author.
 
 This module holds plain data and one function that takes the models as arguments, so that the
 data migration can use it with the historical models.

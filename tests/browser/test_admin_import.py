@@ -81,6 +81,9 @@ def test_curator_imports_an_announcement(live_server, registry_setup, chromium_p
     page.set_input_files("input[name=sheet]", str(sheet))
     page.select_option("select[name=schedule]", str(schedule.pk))
     page.select_option("select[name=instrument]", str(instrument.pk))
+    # Listings wait in a draft unless the curator unticks the box (review is not required here).
+    assert page.is_checked("input[name=as_draft]")
+    page.uncheck("input[name=as_draft]")
     page.click("input[name=preview]")
 
     rows = page.locator("#import-rows tbody tr")

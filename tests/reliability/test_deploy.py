@@ -89,3 +89,9 @@ def test_production_answers_carry_the_security_headers(tmp_path):
     assert headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+
+
+def test_production_holds_legal_changes_for_review_by_default():
+    code = "from django.conf import settings; print('REVIEW', settings.REGISTRY_REQUIRE_REVIEW)"
+    assert "REVIEW True" in _manage("shell", "-c", code, REGISTRY_REQUIRE_REVIEW=None).stdout
+    assert "REVIEW False" in _manage("shell", "-c", code, REGISTRY_REQUIRE_REVIEW="0").stdout
