@@ -86,20 +86,15 @@ def read_fixtures(directory: Path = FIXTURES_DIR) -> Fixtures:
         if not path.exists():
             fx.problem(f"fixtures/{filename}", "file is missing")
             continue
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for record in reader:
-                where = f"fixtures/{filename}:{reader.line_num}"
-                values = {k: (v or "").strip() for k, v in record.items() if k is not None}
-                for column in REQUIRED[rtype]:
-                    if not values.get(column):
-                        fx.problem(where, f"'{column}' is empty")
-                fx.rows[rtype].append(Row(where, values))
-    path = directory / CLASSES_FILE
-    if path.exists():
-        with path.open(encoding="utf-8") as handle:
-            for index, spec in enumerate(yaml.safe_load(handle) or []):
-                fx.rows["class"].append(Row(f"fixtures/{CLASSES_FILE}[{index}]", spec))
+        for path in _files(directory, filename):
+            _read_csv(fx, rtype, path, directory)
+
+    if (directory / CLASSES_FILE).exists():
+        for path in _files(directory, CLASSES_FILE):
+            name = path.relative_to(directory).as_posix()
+            with path.open(encoding="utf-8") as handle:
+                for index, spec in enumerate(yaml.safe_load(handle) or []):
+                    fx.rows["class"].append(Row(f"fixtures/{name}[{index}]", spec))
     else:
         fx.problem(f"fixtures/{CLASSES_FILE}", "file is missing")
     for row in fx.rows["name"]:
@@ -107,6 +102,25 @@ def read_fixtures(directory: Path = FIXTURES_DIR) -> Fixtures:
         v["uid"] = name_uid(v.get("substance", ""), v.get("language", ""), v.get("name", ""))
     _check(fx)
     return fx
+
+
+def _files(directory: Path, filename: str) -> list[Path]:
+    """A resource type's files: the one at the top, then the same name in each jurisdiction's
+    folder (fixtures/un/ holds the 1961 and 1971 Conventions, fixtures/us/ the US schedules)."""
+    return [directory / filename, *sorted(directory.glob(f"*/{filename}"))]
+
+
+def _read_csv(fx: Fixtures, rtype: str, path: Path, directory: Path) -> None:
+    name = path.relative_to(directory).as_posix()
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for record in reader:
+            where = f"fixtures/{name}:{reader.line_num}"
+            values = {k: (v or "").strip() for k, v in record.items() if k is not None}
+            for column in REQUIRED[rtype]:
+                if not values.get(column):
+                    fx.problem(where, f"'{column}' is empty")
+            fx.rows[rtype].append(Row(where, values))
 
 
 def _check(fx: Fixtures) -> None:

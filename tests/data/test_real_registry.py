@@ -107,6 +107,7 @@ def test_class_controls_take_effect_on_their_dates(real_registry):
 
 
 def _history(uid: str) -> list[tuple[str, str, str | None, str]]:
+    """China's history of a substance (the UN and US lists hold it too)."""
     return [
         (
             li.schedule.uid,
@@ -115,6 +116,7 @@ def _history(uid: str) -> list[tuple[str, str, str | None, str]]:
             li.listed_by.uid,
         )
         for li in Listing.objects.filter(substance__uid=uid)
+        .in_jurisdiction("CN")
         .select_related("schedule", "listed_by")
         .order_by("effective_from", "schedule__uid")
     ]

@@ -1,0 +1,136 @@
+"""The 1961 and 1971 Conventions on the real registry: counts per schedule, spot checks, dates."""
+
+import datetime
+
+import pytest
+
+from registry.check import check_items
+from registry.models import Instrument, Listing
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+TODAY = D(2026, 6, 1)  # after every decision of CND 68 (March 2025) can have taken effect
+
+
+def _in_force(schedule, on=TODAY):
+    return Listing.objects.in_force(on=on).filter(schedule__uid=schedule)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "count"),
+    [
+        ("un-1961-schedule-i", 138),
+        ("un-1961-schedule-ii", 10),
+        ("un-1961-schedule-iii", 8),
+        ("un-1961-schedule-iv", 18),
+        ("un-1971-schedule-i", 33),
+        ("un-1971-schedule-ii", 65),
+        ("un-1971-schedule-iii", 9),
+        ("un-1971-schedule-iv", 69),
+    ],
+)
+def test_counts_per_schedule_after_cnd_68(real_registry, schedule, count):
+    assert _in_force(schedule).count() == count
+
+
+def test_the_1971_entries_before_2015_add_up_to_incbs_116(real_registry):
+    on = D(2014, 12, 31)  # the upper bound given to entries whose listing date is not known
+    counts = [_in_force(f"un-1971-schedule-{s}", on).count() for s in ("i", "ii", "iii", "iv")]
+    assert counts == [28, 18, 9, 61] and sum(counts) == 116
+
+
+def _un(text, on=TODAY):
+    [result] = check_items([text], on=on, jurisdiction="UN")
+    return result
+
+
+def _schedules(result):
+    return sorted(m["schedule"]["code"] for m in result.matches if m["basis"] == "listing")
+
+
+@pytest.mark.parametrize(
+    ("name", "schedules", "year"),
+    [
+        ("Heroin", ["UN-1961-I", "UN-1961-IV"], 1964),
+        ("Codeine", ["UN-1961-II"], 1964),
+        ("Carfentanil", ["UN-1961-I", "UN-1961-IV"], 2018),
+        ("Acetylfentanyl", ["UN-1961-I", "UN-1961-IV"], 2016),
+        ("U-47700", ["UN-1961-I"], 2017),
+        ("Furanylfentanyl", ["UN-1961-I"], 2018),
+        ("Isotonitazene", ["UN-1961-I"], 2021),
+        ("Brorphine", ["UN-1961-I"], 2022),
+        ("Protonitazene", ["UN-1961-I"], 2023),
+        ("Butonitazene", ["UN-1961-I"], 2024),
+        ("N-Desethyl isotonitazene", ["UN-1961-I"], 2025),
+        ("25I-NBOMe", ["UN-1971-I"], 2015),
+        ("DOC", ["UN-1971-I"], 2020),
+        ("5F-MDMB-PINACA", ["UN-1971-II"], 2018),
+        ("alpha-PHP", ["UN-1971-II"], 2020),
+        ("Eutylone", ["UN-1971-II"], 2022),
+        ("N,N-dimethylpentylone", ["UN-1971-II"], 2024),
+        ("Hexahydrocannabinol", ["UN-1971-II"], 2025),
+        ("Etizolam", ["UN-1971-IV"], 2020),
+        ("Carisoprodol", ["UN-1971-IV"], 2025),
+    ],
+)
+def test_spot_checks_of_the_shared_data(real_registry, name, schedules, year):
+    result = _un(name)
+    assert result.status == "controlled", result.reason
+    assert _schedules(result) == schedules
+    assert {int(m["effective_from"][:4]) for m in result.matches} == {year}
+
+
+def test_cannabis_left_schedule_iv_of_1961_on_2_december_2020(real_registry):
+    before, after = _un("Cannabis", D(2020, 12, 1)), _un("Cannabis", D(2020, 12, 2))
+    assert _schedules(before) == ["UN-1961-I", "UN-1961-IV"]
+    assert _schedules(after) == ["UN-1961-I"]
+    [ended] = Listing.objects.filter(substance__uid="cannabis", schedule__code="UN-1961-IV")
+    assert ended.ended_by.reference == "CND decision 63/17"
+
+
+def test_ketamine_and_tramadol_are_not_under_the_conventions(real_registry):
+    assert _un("Ketamine").status == "not_controlled"
+    assert _un("Tramadol").status == "not_controlled"
+    assert _un("Ketamine", D(2026, 1, 1)).status == "not_controlled"
+    [cn] = check_items(["Ketamine"], on=TODAY, jurisdiction="CN")
+    assert cn.status == "controlled"
+
+
+def test_a_1971_decision_takes_effect_no_earlier_than_180_days_after_the_session(real_registry):
+    # CND 63 met on 2-6 March 2020; the communication followed, and art. 2(7) adds 180 days.
+    assert _un("Etizolam", D(2020, 8, 28)).status == "not_controlled"
+    assert _un("Etizolam", D(2020, 8, 29)).status == "controlled"
+    decision = Instrument.objects.get(uid="un-cnd-63-1971-etizolam")
+    assert decision.effective_on == D(2020, 8, 29)
+    assert decision.published_on is None  # the day of adoption within the session is not known
+
+
+def test_a_substance_in_two_schedules_of_one_convention_is_one_record_listed_twice(real_registry):
+    heroin = Listing.objects.filter(substance__uid="heroin", schedule__jurisdiction__code="UN")
+    assert sorted(heroin.values_list("schedule__code", flat=True)) == ["UN-1961-I", "UN-1961-IV"]
+
+
+def test_dextromethorphan_and_dextrorphan_are_recorded_as_excepted(real_registry):
+    racemethorphan = Listing.objects.get(
+        substance__uid="racemethorphan", schedule__uid="un-1961-schedule-i"
+    )
+    racemorphan = Listing.objects.get(
+        substance__uid="racemorphan", schedule__uid="un-1961-schedule-i"
+    )
+    assert "dextromethorphan" in racemethorphan.scope and "excluded" in racemethorphan.scope
+    assert "dextrorphan" in racemorphan.scope and "excluded" in racemorphan.scope
+    assert _un("Dextrorphan").status == "not_controlled"
+
+
+def test_every_un_listing_cites_a_convention_or_a_cnd_decision(real_registry):
+    listings = Listing.objects.filter(schedule__uid__startswith="un-19").exclude(
+        schedule__uid__startswith="un-1988"
+    )
+    assert listings.count() == 353
+    for listing in listings.select_related("listed_by"):
+        assert listing.effective_from == listing.listed_by.effective_on
+        assert listing.listed_by.issuers in {
+            "United Nations Conference",
+            "Commission on Narcotic Drugs",
+        }
