@@ -13,10 +13,15 @@ A compound can be both. The check never raises on bad input: an unreadable struc
 number with a wrong check digit or an oversized input gets the verdict `invalid` with its reason,
 and one bad item does not spoil the batch. Work per batch is bounded: identification and the
 listings are read in a few queries for the whole batch, and each class's rules are compiled once.
+
+Time is bounded too, whatever the input: the class rules have `ITEM_TIME_BUDGET_SECONDS` per item
+and the whole check `REQUEST_TIME_BUDGET_SECONDS`; an item whose rules could not all be applied
+in time is `unknown` (or stays `controlled` by a listing), with the reason.
 """
 
 import datetime
 import re
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +38,11 @@ from substances.normalize import normalize_cas, search_key
 from substances.validators import CAS_RE, cas_check_digit
 
 MAX_ITEMS = 1000
+
+REQUEST_TIME_BUDGET_SECONDS = 10.0
+"""Time one check may spend on its items, reading included: well inside a worker's timeout."""
+ITEM_TIME_BUDGET_SECONDS = 0.5
+"""Time the class rules may take on one structure (real compounds take milliseconds)."""
 
 # One token of the characters SMILES is written with; anything else is read as a name.
 _STRUCTURE_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$:/\\.%*]+$")
@@ -90,6 +100,7 @@ class _Item:
     mol: Any = None  # the standardized parent, when there is a structure
     raw: Any = None  # the structure as given
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
+    examined: bool = True  # False when the check's time ran out before it was read
 
 
 def _schedule_summary(listing: Listing) -> dict[str, Any]:
@@ -166,6 +177,12 @@ def _read(text: Any) -> _Item:
         result.structure = parsed.result.structure
         return _Item(result, mol=parsed.mol, raw=parsed.raw)
     return parsed
+
+
+def _unread(text: Any) -> _Item:
+    """An item the check had no time left to read."""
+    reason = _("not examined: the check's time budget was spent; send fewer items at a time")
+    return _Item(CheckResult(str(text), "empty", UNKNOWN, reason), examined=False)
 
 
 def _parse(result: CheckResult, text: str) -> _Item:
@@ -283,7 +300,7 @@ def _resolve(items: list[_Item]) -> None:
     }
     for item in items:
         r = item.result
-        if r.status == INVALID:
+        if r.status == INVALID or not item.examined:
             continue
         found, how = _find(item, tables)
         if found is not None:
@@ -373,7 +390,8 @@ def check_items(
     on = on or timezone.localdate()
     if len(items) > MAX_ITEMS:
         raise ValueError(f"at most {MAX_ITEMS} items per check")
-    read = [_read(text) for text in items]
+    deadline = time.monotonic() + REQUEST_TIME_BUDGET_SECONDS
+    read = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
     _key_structures(read)
     _resolve(read)
     wanted = {
@@ -387,7 +405,7 @@ def check_items(
     classes = _classes_in_force(class_listings)
     for item in read:
         r = item.result
-        if r.status == INVALID:
+        if r.status == INVALID or not item.examined:
             continue
         subject = r.substance
         if subject is not None:
@@ -403,10 +421,20 @@ def check_items(
                     if pk != subject.pk:
                         basis["via_parent"] = subject.parent.uid
                     r.matches.append(basis)
-        rules_failed = False
+        rules_failed = unfinished = False
         if item.mol is not None and classes:
             try:
-                found = matching.match_classes(item.mol, [c for _, c in classes])
+                found = matching.match_classes(
+                    item.mol,
+                    [c for _, c in classes],
+                    deadline=min(deadline, time.monotonic() + ITEM_TIME_BUDGET_SECONDS),
+                )
+            except chemistry.MatchTimeout as exc:
+                r.reason = _("the class rules could not all be applied in time: %(reason)s") % {
+                    "reason": exc.reason
+                }
+                rules_failed = unfinished = True
+                found = []
             except chemistry.ChemistryError as exc:
                 r.reason = _("class rules could not be applied: %(reason)s") % {
                     "reason": exc.reason
@@ -432,6 +460,8 @@ def check_items(
                     )
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
+        elif unfinished:
+            r.status = UNKNOWN  # no class can be ruled out
         elif subject is not None or item.mol is not None:
             r.status = NOT_CONTROLLED
             if not r.reason and jurisdiction:

@@ -115,17 +115,20 @@ class RuleResult:
     atoms: tuple[int, ...] | None
 
 
-def check_rule(spec: RuleSpec) -> str | None:
+def check_rule(
+    spec: RuleSpec, *, time_limit: float = chemistry.STRESS_TIME_LIMIT_SECONDS
+) -> str | None:
     """Why a rule cannot be used (bad kind, bad or oversized SMARTS), or None if it can.
 
     Meant for curator-facing validation, e.g. a model's ``clean()``: besides the SMARTS itself,
-    the pattern must pass `chemistry.stress_test`, since searches of molecules up to
-    `chemistry.UNGUARDED_MAX_ATOMS` heavy atoms run without a time guard.
+    the pattern must pass `chemistry.stress_test` within ``time_limit`` on every worst-case
+    molecule, since searches of ordinary molecules (`chemistry.is_ordinary`) run without a
+    time guard.
     """
     if spec.kind not in RULE_KINDS:
         return f"unknown rule kind {spec.kind!r}; expected one of {', '.join(RULE_KINDS)}"
     try:
-        chemistry.stress_test(chemistry.compile_smarts(spec.smarts))
+        chemistry.stress_test(chemistry.compile_smarts(spec.smarts), time_limit=time_limit)
     except chemistry.ChemistryError as exc:
         return exc.reason
     return None
@@ -135,7 +138,9 @@ def check_rule(spec: RuleSpec) -> str | None:
 def _compile(uid: str, rules: tuple[RuleSpec, ...]) -> CompiledClass:
     compiled = []
     for spec in rules:
-        problem = check_rule(spec)
+        # Held to the search's own budget rather than the stricter one of a save: a rule that
+        # passed when it was saved must not be dropped because this machine is busy now.
+        problem = check_rule(spec, time_limit=chemistry.MATCH_TIME_LIMIT_SECONDS)
         if problem:
             raise chemistry.ChemistryError(f"class {uid}, rule {spec.label!r}: {problem}")
         compiled.append(CompiledRule(spec=spec, query=chemistry.compile_smarts(spec.smarts)))
@@ -153,24 +158,33 @@ def compile_class(uid: str, rules: Sequence[RuleSpec]) -> CompiledClass:
 
 
 def _first_match(
-    mol: chemistry.Mol, rule: CompiledRule, uid: str, screen: object = None
+    mol: chemistry.Mol,
+    rule: CompiledRule,
+    uid: str,
+    screen: object = None,
+    deadline: float | None = None,
 ) -> tuple[int, ...] | None:
     try:
-        return chemistry.find_match(mol, rule.query, screen=screen)
+        return chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
     except chemistry.MatchTimeout as exc:
         raise chemistry.MatchTimeout(
             f"class {uid}, rule {rule.spec.label!r}: {exc.reason}"
         ) from exc
 
 
-def _membership(mol: chemistry.Mol, cls: CompiledClass, screen: object) -> ClassMatch | None:
+def _membership(
+    mol: chemistry.Mol, cls: CompiledClass, screen: object, deadline: float | None = None
+) -> ClassMatch | None:
+    def first(rule: CompiledRule) -> tuple[int, ...] | None:
+        return _first_match(mol, rule, cls.uid, screen, deadline)
+
     for rule in cls.includes:
-        atoms = _first_match(mol, rule, cls.uid, screen)
+        atoms = first(rule)
         if atoms is None:
             continue
-        if any(_first_match(mol, other, cls.uid, screen) is None for other in cls.requires):
+        if any(first(other) is None for other in cls.requires):
             return None
-        if any(_first_match(mol, other, cls.uid, screen) is not None for other in cls.excludes):
+        if any(first(other) is not None for other in cls.excludes):
             return None
         return ClassMatch(
             class_uid=cls.uid,
@@ -182,20 +196,23 @@ def _membership(mol: chemistry.Mol, cls: CompiledClass, screen: object) -> Class
     return None
 
 
-def match_classes(mol: chemistry.Mol | str, classes: Iterable[CompiledClass]) -> list[ClassMatch]:
+def match_classes(
+    mol: chemistry.Mol | str, classes: Iterable[CompiledClass], *, deadline: float | None = None
+) -> list[ClassMatch]:
     """The classes a structure belongs to, in the order the classes are given.
 
     ``mol`` is a molecule or structure text; it is standardized first (a salt is judged by its
     parent), so reported atoms refer to ``chemistry.standardize(mol)``. Raises
     `chemistry.ChemistryError` for unreadable text and `chemistry.MatchTimeout` (a subclass) if
-    a rule's search exceeds its time budget; the caller turns either into a verdict.
+    a rule's search exceeds its time budget or ``deadline`` (a `time.monotonic` value) passes;
+    the caller turns either into a verdict.
     """
     parent = chemistry.standardize(mol)
     # One screening fingerprint per structure lets most rules be ruled out without a search.
     screen = chemistry.screen_of(parent)
     found = []
     for cls in classes:
-        match = _membership(parent, cls, screen)
+        match = _membership(parent, cls, screen, deadline)
         if match is not None:
             found.append(match)
     return found

@@ -1,0 +1,146 @@
+"""Hostile structures against the check: every search and the whole request have a time budget.
+
+Dense lattices of sulfur (six neighbours an atom) cost seconds in the screening fingerprint and
+make harmless-looking rules explode; a thousand of them in one anonymous request used to take a
+worker past its timeout. Class rules are tried at save on worst-case molecules of every element
+that builds chains and lattices, not on carbon only.
+"""
+
+import itertools
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from rdkit import Chem
+
+from registry import check, services
+from registry.check import check_items
+from substances import chemistry, matching
+from substances.models import ClassRule
+from tests.factories import InstrumentFactory, ListingFactory, ScheduleFactory
+
+# Harmless on carbon, and accepted by the old carbon-only stress test; explosive on sulfur.
+SULFUR_CHAIN_TO_FLUORINE = "[#16]" + "~[#16]" * 40 + "~[#16]~[#9]"
+# Passes the stress test (cheap on every ordinary molecule), explodes on a dense lattice.
+SULFUR_CHAIN_TO_END = "[#16]" + "~[#16]" * 14 + "~[#16;D1]"
+
+
+def cubic_lattice_smiles(element: int, a: int, b: int, c: int) -> str:
+    """A lattice where every inner atom has six neighbours (valid for hypervalent sulfur)."""
+    rw = Chem.RWMol()
+    index = {}
+    for point in itertools.product(range(a), range(b), range(c)):
+        index[point] = rw.AddAtom(Chem.Atom(element))
+    for (x, y, z), i in index.items():
+        for dx, dy, dz in ((1, 0, 0), (0, 1, 0), (0, 0, 1)):
+            j = index.get((x + dx, y + dy, z + dz))
+            if j is not None:
+                rw.AddBond(i, j, Chem.BondType.SINGLE)
+    mol = rw.GetMol()
+    mol.UpdatePropertyCache(strict=False)
+    return Chem.MolToSmiles(mol)
+
+
+SULFUR_LATTICE_100 = cubic_lattice_smiles(16, 5, 5, 4)  # 916 characters, as reported
+SULFUR_LATTICE_60 = cubic_lattice_smiles(16, 3, 4, 5)
+
+
+def test_the_reported_lattice_is_what_it_should_be():
+    assert len(SULFUR_LATTICE_100) == 916
+    mol = chemistry.standardize(chemistry.parse_smiles(SULFUR_LATTICE_60))
+    assert mol.GetNumHeavyAtoms() == 60 and not chemistry.is_ordinary(mol)
+
+
+def test_a_dense_lattice_gets_no_screening_fingerprint():
+    mol = chemistry.standardize(chemistry.parse_smiles(SULFUR_LATTICE_100))
+    started = time.perf_counter()
+    assert chemistry.screen_of(mol) is None
+    assert time.perf_counter() - started < 0.1  # the fingerprint itself takes about a second
+
+
+def test_a_small_dense_lattice_is_searched_under_the_guard():
+    mol = chemistry.standardize(chemistry.parse_smiles(SULFUR_LATTICE_60))
+    query = chemistry.compile_smarts(SULFUR_CHAIN_TO_END)
+    started = time.perf_counter()
+    with pytest.raises(chemistry.MatchTimeout, match="stopped after"):
+        chemistry.find_match(mol, query, time_limit=0.3)
+    assert time.perf_counter() - started < 2
+
+
+def test_a_search_past_its_deadline_does_not_start():
+    mol = chemistry.standardize(chemistry.parse_smiles(SULFUR_LATTICE_60))
+    query = chemistry.compile_smarts(SULFUR_CHAIN_TO_END)
+    with pytest.raises(chemistry.MatchTimeout, match="not started"):
+        chemistry.find_match(mol, query, deadline=time.monotonic() - 1)
+
+
+def test_the_stress_test_tries_every_element_and_ring_system():
+    molecules = chemistry._stress_molecules()
+    elements = {atom.GetSymbol() for mol in molecules for atom in mol.GetAtoms()}
+    assert {"C", "N", "Si", "P", "S"} <= elements
+    assert all(chemistry.is_ordinary(mol) for mol in molecules)
+    assert max(mol.GetRingInfo().NumRings() for mol in molecules) >= 8  # fused and bridged
+
+
+def test_a_rule_that_explodes_on_sulfur_only_is_refused():
+    problem = matching.check_rule(matching.RuleSpec("S", "include", SULFUR_CHAIN_TO_FLUORINE))
+    assert problem is not None and "S first" in problem
+
+
+@pytest.mark.django_db
+def test_a_curator_cannot_save_a_rule_that_explodes_on_sulfur(actor):
+    cls = services.define_class(
+        actor=actor,
+        uid="class-hostile",
+        name_en="Hostile",
+        rules=[{"label": "ok", "kind": "include", "smarts": "c1ccccc1"}],
+    )
+    rule = ClassRule(
+        substance_class=cls, label="sulfur", kind="include", smarts=SULFUR_CHAIN_TO_FLUORINE
+    )
+    with pytest.raises(ValidationError, match="pattern too expensive"):
+        rule.full_clean()
+
+
+@pytest.fixture
+def hostile_class(actor):
+    """A class in force whose (accepted) rule explodes on dense sulfur lattices."""
+    schedule = ScheduleFactory(code="NM")
+    cls = services.define_class(
+        actor=actor,
+        uid="class-sulfur",
+        name_en="Sulfur chains",
+        rules=[{"label": "chain", "kind": "include", "smarts": SULFUR_CHAIN_TO_END}],
+    )
+    ListingFactory(
+        schedule=schedule,
+        substance=None,
+        substance_class=cls,
+        listed_by=InstrumentFactory(jurisdiction=schedule.jurisdiction),
+    )
+    return cls
+
+
+@pytest.mark.django_db
+def test_a_thousand_hostile_items_are_answered_within_the_request_budget(
+    hostile_class, monkeypatch
+):
+    monkeypatch.setattr(check, "REQUEST_TIME_BUDGET_SECONDS", 2.0)
+    monkeypatch.setattr(check, "ITEM_TIME_BUDGET_SECONDS", 0.2)
+    started = time.perf_counter()
+    results = check_items([SULFUR_LATTICE_100] * 1000)
+    elapsed = time.perf_counter() - started
+    print(f"\n1,000 hostile items: {elapsed:.1f} s with a 2 s budget")
+    assert elapsed < 6
+    assert len(results) == 1000
+    # No verdict is claimed for a structure whose rules were not applied.
+    assert {r.status for r in results} == {"unknown"}
+    assert all("time" in r.reason for r in results)
+    assert "could not all be applied in time" in results[0].reason
+    assert "time budget was spent" in results[-1].reason
+
+
+@pytest.mark.django_db
+def test_ordinary_items_are_judged_as_before_beside_hostile_ones(hostile_class):
+    results = check_items(["CCCC", "C1CSSSC1", SULFUR_LATTICE_60])
+    assert [r.status for r in results] == ["not_controlled", "not_controlled", "unknown"]
