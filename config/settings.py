@@ -211,8 +211,10 @@ DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
 # than its author publishes (registry.drafts). Off on the embedded default; on in production.
 REGISTRY_REQUIRE_REVIEW = env_bool("REGISTRY_REQUIRE_REVIEW", False)
 
-# How many proxies in front of the app append to X-Forwarded-For (for the login throttle).
+# How many proxies in front of the app append to X-Forwarded-For: who the client is, for the API
+# throttles and the login throttle alike (registry.security.client_address).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 
 _whitenoise = MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware")
 MIDDLEWARE[_whitenoise + 1 : _whitenoise + 1] = [

@@ -1,10 +1,15 @@
 """Two small defences the framework does not provide: a login throttle and the security headers.
 
 The admin's login form is the one place where someone can guess passwords, so failed attempts are
-counted in the shared cache, per client address and per (address, user name): past the limit the
-form answers 429 for the rest of the window, whatever the password. The counts live in the cache
-so that every worker sees them (with Redis; with the in-process cache each worker counts apart,
-which still slows guessing down by the number of workers at most).
+counted in the shared cache, per (user name, client) pair and per client: past the limit the form
+answers 429 to that pair (or client) for the rest of the window, whatever the password. Nothing is
+counted per account alone, so a stranger's guesses never lock a curator out: from any other
+client the right password still works. User names are compared as Django compares them at login
+and then some (NFKC, then case-folded), so a full-width or differently cased name is the same
+name. The client is who the trusted proxies say it is (`client_address`), the same identity the
+API's throttles use. The counts live in the cache so that every worker sees them (with Redis;
+with the in-process cache each worker counts apart, which still slows guessing down by the
+number of workers at most).
 
 And a JSON parser for the API that refuses text which is not Unicode (see StrictJSONParser).
 
@@ -13,6 +18,9 @@ site has none inline; the API's documentation pages need their inline start-up s
 Permissions-Policy. HSTS, X-Content-Type-Options and Referrer-Policy come from Django's
 SecurityMiddleware, configured in the settings.
 """
+
+import hashlib
+import unicodedata
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,9 +32,9 @@ from rest_framework.parsers import JSONParser
 
 LOGIN_WINDOW_SECONDS = 15 * 60
 LOGIN_FAILURES_PER_USER = 5
-"""Wrong passwords allowed for one user name from one address in a window."""
-LOGIN_FAILURES_PER_ADDRESS = 20
-"""Wrong passwords allowed from one address in a window, whatever the user names."""
+"""Wrong passwords allowed for one user name from one client in a window."""
+LOGIN_FAILURES_PER_ADDRESS = 50
+"""Wrong passwords allowed from one client in a window, whatever the user names (spraying)."""
 
 _POLICY = {
     "default-src": "'self'",
@@ -68,7 +76,13 @@ class SecurityHeadersMiddleware:
 
 
 def client_address(request) -> str:
-    """The client's address; behind N trusted proxies, the Nth from the right they forwarded."""
+    """The client's address; behind N trusted proxies, the Nth from the right they forwarded.
+
+    N is TRUSTED_PROXY_COUNT (0 by default: the peer's own address, whatever the headers say).
+    Each proxy appends the address it received the request from, so only the last N entries of
+    X-Forwarded-For were written by a proxy; anything before them is the client's own say. With
+    fewer entries than proxies the header did not come through them: the peer's address counts.
+    """
     proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if proxies and forwarded:
@@ -89,8 +103,9 @@ class LoginThrottleMiddleware:
         if request.method != "POST" or request.path_info != self.login_path():
             return self.get_response(request)
         address = client_address(request)
-        username = str(request.POST.get("username", ""))[:150].casefold()
-        keys = [f"registry:login:{address}", f"registry:login:{address}:{username}"]
+        username = login_name(request.POST.get("username", ""))
+        digest = hashlib.sha256(username.encode("utf-8", "surrogateescape")).hexdigest()
+        keys = [f"registry:login:{address}", f"registry:login:{address}:{digest}"]
         counts = cache.get_many(keys)
         if (
             counts.get(keys[0], 0) >= LOGIN_FAILURES_PER_ADDRESS
@@ -118,6 +133,11 @@ class LoginThrottleMiddleware:
         if self._login_path is None:
             self._login_path = reverse("admin:login")
         return self._login_path
+
+
+def login_name(value) -> str:
+    """A user name as the login throttle counts it: NFKC-normalised, case-folded, trimmed."""
+    return unicodedata.normalize("NFKC", str(value)).casefold().strip()[:150]
 
 
 class StrictJSONParser(JSONParser):
