@@ -18,7 +18,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -798,7 +798,10 @@ class DraftChangeSetAdmin(admin.ModelAdmin):
     def decide_view(self, request, object_id):
         if request.method != "POST":
             raise PermissionDenied
-        changeset = get_object_or_404(DraftChangeSet, pk=object_id)
+        # The admin's own lookup: an id that is not a number is "no such set" (404), not a 500.
+        changeset = self.get_object(request, object_id)
+        if changeset is None:
+            raise Http404("No such draft change set.")
         if "publish" in request.POST:
             self._publish(request, [changeset])
         elif "discard" in request.POST:

@@ -62,3 +62,19 @@ def grant_roles(group_model, permission_model) -> None:
                 permission_model.objects.get(codename=codename, content_type__app_label=app_label)
             )
         group.permissions.set(permissions)
+
+
+def public_role(user, via: str = "") -> str:
+    """Who made a change, as the public may see it: a role, never an account name."""
+    from django.utils.translation import gettext as _
+
+    if user is None:
+        return _("the registry's own processes") if via == "command" else _("the registry")
+    if user.is_superuser:
+        return _("an administrator")
+    groups = {group.name for group in user.groups.all()}
+    if REVIEWER in groups:
+        return _("a reviewer")
+    if CURATOR in groups:
+        return _("a curator")
+    return _("a member of staff")

@@ -51,14 +51,25 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail=validation_error_detail(exc))
     elif isinstance(exc, DataError):
         # A value the database cannot store as given (out of range, malformed for its type).
+        # The database's own words name its internals; the client hears what to change.
         return Response(
-            {"non_field_errors": [f"The database cannot store this value: {exc}"]},
+            {
+                "non_field_errors": [
+                    "A value is out of range or malformed for its field; check the values sent."
+                ]
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     elif isinstance(exc, IntegrityError):
         # The services validate first; this is the database refusing what slipped through a race.
+        # Never the database's words: they name constraints, tables and row ids.
         return Response(
-            {"non_field_errors": [f"The database refused the write: {exc}"]},
+            {
+                "non_field_errors": [
+                    "This write conflicts with what the registry holds now (another change "
+                    "came first); read the resource again and retry."
+                ]
+            },
             status=status.HTTP_409_CONFLICT,
         )
     return drf_exception_handler(exc, context)

@@ -79,7 +79,8 @@ class KeysetPagination(BasePagination):
             padded = raw + "=" * (-len(raw) % 4)
             payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
             values, reverse, order = payload["v"], bool(payload["r"]), payload["o"]
-        except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
+        except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error, RecursionError):
+            # RecursionError: a cursor nested deeper than the JSON decoder can follow.
             raise invalid from None
         if order != ordering:
             raise serializers.ValidationError(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.models import Change
+from registry.roles import public_role
 from registry.web.templatetags.web import resource_label
 from registry.web.views import change_title, listing_names
 
@@ -30,7 +31,11 @@ class ChangesFeed(Feed):
         return reverse("web:changes")
 
     def items(self):
-        changes = list(Change.objects.order_by("-seq")[:FEED_SIZE])
+        changes = list(
+            Change.objects.select_related("actor")
+            .prefetch_related("actor__groups")
+            .order_by("-seq")[:FEED_SIZE]
+        )
         self.names = listing_names(changes)
         return changes
 
@@ -44,11 +49,12 @@ class ChangesFeed(Feed):
         }
 
     def item_description(self, item: Change) -> str:
+        # The public sees a role, never an account name (a name is half a login).
         return _("Change %(seq)d, %(type)s %(uid)s, by %(actor)s.") % {
             "seq": item.seq,
             "type": item.resource_type,
             "uid": item.uid,
-            "actor": item.actor_name or item.via or "-",
+            "actor": public_role(item.actor, item.via),
         }
 
     def item_link(self, item: Change) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from registry.check import MAX_ITEMS, check_items
+from registry.spreadsheet import safe_cell
 
 OUTPUT_COLUMNS = [
     "record",
@@ -115,7 +116,7 @@ class Command(BaseCommand):
             results = check_items([text for _, _, text in batch], on=on, jurisdiction=jurisdiction)
             for (record, ident, _text), result in zip(batch, results, strict=True):
                 counts[result.status] = counts.get(result.status, 0) + 1
-                writer.writerow(_row(record, ident, result))
+                writer.writerow([safe_cell(cell) for cell in _row(record, ident, result)])
             self._progress(min(start + MAX_ITEMS, total), total)
         if output:
             handle.close()

@@ -83,11 +83,17 @@ def lang_attr(text: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def url_in(context, language: str) -> str:
-    """This page's address in another language (the same page when it has none)."""
+    """This page's address in another language (the same page when it has none).
+
+    Built from the path alone, as a path: `//evil.example/x` would otherwise come back as a
+    link to another site.
+    """
     request = context.get("request")
     if request is None:
         return ""
-    return translate_url(request.get_full_path(), language)
+    path = "/" + request.get_full_path().lstrip("/")
+    translated = translate_url(path, language)
+    return "/" + translated.lstrip("/") if translated.startswith("/") else path
 
 
 def citation(reference: str, title_en: str, title_zh: str) -> str:
