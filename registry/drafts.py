@@ -93,6 +93,7 @@ def _reschedule(args: dict[str, Any], actor: services.Actor) -> None:
         instrument=_get(Instrument, args["instrument"], "Instrument"),
         effective_on=_date(args["effective_on"]),
         actor=actor,
+        **args.get("fields", {}),  # the new listing's item number or scope, as text
     )
 
 
@@ -251,17 +252,20 @@ def delist_step(listing: Listing, *, instrument: Instrument, effective_to: datet
 
 
 def reschedule_step(
-    listing: Listing, *, to_schedule: Schedule, instrument: Instrument, effective_on
+    listing: Listing, *, to_schedule: Schedule, instrument: Instrument, effective_on, **fields
 ) -> Step:
+    arguments: dict[str, Any] = {
+        "listing": listing.uid,
+        "to_schedule": to_schedule.uid,
+        "instrument": instrument.uid,
+        "effective_on": _json(effective_on),
+    }
+    if fields:
+        arguments["fields"] = {name: _json(value) for name, value in fields.items()}
     return (
         Service.RESCHEDULE,
         f"move {listing.uid} to {to_schedule.code} on {effective_on} ({instrument})",
-        {
-            "listing": listing.uid,
-            "to_schedule": to_schedule.uid,
-            "instrument": instrument.uid,
-            "effective_on": _json(effective_on),
-        },
+        arguments,
     )
 
 
@@ -347,14 +351,17 @@ def publish(changeset: DraftChangeSet, *, reviewer) -> list[Change]:
     Returns the change-feed rows written.
     """
     if not may_publish(reviewer):
-        raise ValidationError("Only a reviewer can publish a change set.")
+        raise ValidationError("Only a reviewer can publish a change set.", code="not_reviewer")
     with transaction.atomic():
         changeset = DraftChangeSet.objects.select_for_update().get(pk=changeset.pk)
         if not changeset.is_open:
-            raise ValidationError(f"{changeset} is already {changeset.get_status_display()}.")
+            raise ValidationError(
+                f"{changeset} is already {changeset.get_status_display()}.", code="decided"
+            )
         if changeset.author_id == reviewer.pk:
             raise ValidationError(
-                f"{changeset} was prepared by you; another reviewer must publish it."
+                f"{changeset} was prepared by you; another reviewer must publish it.",
+                code="own_draft",
             )
         if not changeset.operations.exists():
             raise ValidationError(f"{changeset} has nothing to publish.")
@@ -385,11 +392,15 @@ def may_discard(changeset: DraftChangeSet, user) -> bool:
 def discard(changeset: DraftChangeSet, *, user) -> None:
     """Give up a draft; it stays on record as discarded, with who did it."""
     if not may_discard(changeset, user):
-        raise ValidationError("Only the draft's author or a reviewer can discard it.")
+        raise ValidationError(
+            "Only the draft's author or a reviewer can discard it.", code="not_reviewer"
+        )
     with transaction.atomic():
         changeset = DraftChangeSet.objects.select_for_update().get(pk=changeset.pk)
         if not changeset.is_open:
-            raise ValidationError(f"{changeset} is already {changeset.get_status_display()}.")
+            raise ValidationError(
+                f"{changeset} is already {changeset.get_status_display()}.", code="decided"
+            )
         changeset.status = DraftChangeSet.Status.DISCARDED
         changeset.reviewer = user
         changeset.decided_at = timezone.now()

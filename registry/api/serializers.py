@@ -9,8 +9,17 @@ what a curator may set, and hand it to registry.services, which validates and re
 import json
 
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
-from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
+from registry.models import (
+    Change,
+    DraftChangeSet,
+    DraftOperation,
+    Instrument,
+    Jurisdiction,
+    Listing,
+    Schedule,
+)
 from substances.models import ClassRule, Name, PrecursorUse, Substance, SubstanceClass
 from substances.validators import validate_uid
 
@@ -451,6 +460,44 @@ class RescheduleSerializer(serializers.Serializer):
     effective_on = serializers.DateField(help_text="First day on the new schedule.")
     item_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
     scope = serializers.CharField(required=False, allow_blank=True)
+
+
+# --- drafts: legal changes held for review -------------------------------------------------
+
+
+class DraftOperationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DraftOperation
+        fields = ["position", "service", "summary", "arguments"]
+
+
+class DraftChangeSetSerializer(serializers.ModelSerializer):
+    """A draft change set: legal changes that exist nowhere in the registry until a reviewer
+    other than their author publishes them (then `first_seq`..`last_seq` are their feed rows)."""
+
+    url = serializers.SerializerMethodField()
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reviewer = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    operations = DraftOperationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DraftChangeSet
+        fields = [
+            "id",
+            "url",
+            "title",
+            "status",
+            "author",
+            "created_at",
+            "reviewer",
+            "decided_at",
+            "first_seq",
+            "last_seq",
+            "operations",
+        ]
+
+    def get_url(self, obj) -> str:
+        return reverse("api:draft", args=[obj.pk], request=self.context.get("request"))
 
 
 # --- the feed, the export, the statistics, the check ----------------------------------------

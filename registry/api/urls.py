@@ -25,6 +25,10 @@ v1 = [
     path("export/", views.ExportView.as_view(), name="export"),
     path("stats/", views.StatsView.as_view(), name="stats"),
     path("check/", check.CheckView.as_view(), name="check"),
+    path("drafts/", views.DraftListView.as_view(), name="drafts"),
+    path("drafts/<int:pk>/", views.DraftDetailView.as_view(), name="draft"),
+    path("drafts/<int:pk>/publish/", views.DraftPublishView.as_view(), name="draft-publish"),
+    path("drafts/<int:pk>/discard/", views.DraftDiscardView.as_view(), name="draft-discard"),
     *router.urls,
 ]
 

@@ -3,7 +3,10 @@
 Every response says which feed position it reflects (the `Registry-Seq` header): reads run in one
 snapshot transaction (registry.api.snapshot), so the header and the body agree. Reads carry an
 ETag and answer If-None-Match with 304. Writes need a token and the Django model permission, and
-go through registry.services, so each leaves its row in the change feed.
+go through registry.services, so each leaves its row in the change feed. Under review
+(settings.REGISTRY_REQUIRE_REVIEW) a write of a legal fact (listing, class, instrument) is held
+as a draft instead: 202 Accepted, the draft in the body and its URL in `Location`, published
+through /api/v1/drafts/<id>/publish/ by a reviewer other than its author.
 """
 
 import datetime
@@ -11,8 +14,10 @@ import hashlib
 import json
 from contextlib import ExitStack
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
@@ -29,14 +34,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
-from registry import filtersets, services
+from registry import drafts, filtersets, services
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
 from registry.api.pagination import KeysetPagination, url_with
 from registry.api.snapshot import read_snapshot
 from registry.api.throttling import DEFAULT_THROTTLES, ExportThrottle
-from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
-from registry.representations import iter_all
+from registry.models import Change, DraftChangeSet, Instrument, Jurisdiction, Listing, Schedule
+from registry.representations import iter_all, resource_type_of
 from registry.stats import schedule_counts
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
 
@@ -151,6 +156,11 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        if self.held():
+            data = dict(serializer.validated_data)
+            rules = data.pop("rules", None)
+            step = drafts.create_step(self.model, data, uid=data.pop("uid", ""), rules=rules)
+            return self.held_response(request, f"Add {self.model._meta.verbose_name}", [step])
         with transaction.atomic():
             instance = self.perform_service_create(dict(serializer.validated_data))
         return Response(self.represent(instance), status=status.HTTP_201_CREATED)
@@ -162,6 +172,11 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
         data = dict(serializer.validated_data)
         if "uid" in data and data.pop("uid") != instance.uid:
             raise serializers.ValidationError({"uid": ["A uid is permanent; it cannot change."]})
+        if self.held():
+            with transaction.atomic():
+                instance = self.check_if_match(request, instance)
+            title = f"Amend {self.model._meta.verbose_name} {instance.uid}"
+            return self.held_response(request, title, self.plan_update(instance, data))
         with transaction.atomic():
             instance = self.check_if_match(request, instance)
             instance = self.perform_service_update(instance, data)
@@ -170,8 +185,30 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
             instance = self.check_if_match(request, self.get_object())
-            services.delete_resource(instance, actor=actor_of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+            if not self.held():
+                services.delete_resource(instance, actor=actor_of(request))
+                return Response(status=status.HTTP_204_NO_CONTENT)
+        title = f"Delete {self.model._meta.verbose_name} {instance.uid}"
+        return self.held_response(request, title, [drafts.delete_step(instance)])
+
+    # Under review: the write becomes a draft for a reviewer.
+
+    @property
+    def model(self):
+        return self.list_queryset.model
+
+    def held(self) -> bool:
+        """Whether this write is held as a draft (a legal fact, under review)."""
+        return drafts.holds(self.model)
+
+    def plan_update(self, instance, data: dict) -> list[drafts.Step]:
+        """The draft's steps for a PATCH of `instance` with `data`."""
+        return [drafts.update_step(instance, data)]
+
+    def held_response(self, request, title: str, steps: list[drafts.Step]) -> Response:
+        """Open the draft (tried first: a step that would fail now is a 400) and answer 202."""
+        changeset = drafts.propose(title=f"{title} (API)", author=request.user, steps=steps)
+        return held_response(request, changeset)
 
     def check_if_match(self, request, instance):
         """Honour If-Match: write only if the resource is still as the client last read it.
@@ -209,6 +246,22 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
         return instance
 
 
+def held_response(request, changeset: DraftChangeSet) -> Response:
+    body = api.DraftChangeSetSerializer(changeset, context={"request": request}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+HELD = OpenApiResponse(
+    response=api.DraftChangeSetSerializer,
+    description=(
+        "Held for review (when the registry requires review, for listings, classes and "
+        "instruments): nothing has changed yet. The body is the draft that holds the change, "
+        "and `Location` its URL; a reviewer other than you publishes it "
+        "(`POST /api/v1/drafts/{id}/publish/`)."
+    ),
+)
+
+
 def documented(viewset):
     """Tell the schema that writes take the write serializer and answer with the detail one."""
     detail = viewset.detail_serializer_class or viewset.list_serializer_class
@@ -235,21 +288,23 @@ def documented(viewset):
     )
     changed = OpenApiResponse(description=f"The {name} changed since the If-Match tag was read.")
     if getattr(viewset, "write_serializer_class", None):
+        type_name = resource_type_of(viewset.list_queryset.model()).name
+        held = {202: HELD} if type_name in drafts.LEGAL_TYPES else {}
         overrides |= {
             "create": extend_schema(
                 summary=f"Create a {name} (token and model permission needed)",
                 request=viewset.write_serializer_class,
-                responses={201: detail},
+                responses={201: detail, **held},
             ),
             "partial_update": extend_schema(
                 summary=f"Change a {name} (token and model permission needed)",
                 request=viewset.write_serializer_class,
-                responses={200: detail, 412: changed},
+                responses={200: detail, **held, 412: changed},
                 parameters=[uid, if_match],
             ),
             "destroy": extend_schema(
                 summary=f"Delete a {name} entered in error (token and permission needed)",
-                responses={204: None, 412: changed},
+                responses={204: None, **held, 412: changed},
                 parameters=[uid, if_match],
             ),
         }
@@ -370,6 +425,9 @@ class SubstanceClassViewSet(RegistryViewSet):
     def perform_service_update(self, instance, data):
         return services.update_class(substance_class=instance, actor=actor_of(self.request), **data)
 
+    def plan_update(self, instance, data):
+        return [drafts.update_step(instance, data, rules=data.pop("rules", None))]
+
 
 class ListingWritePermission(permissions.DjangoModelPermissions):
     """A rescheduling ends one listing and creates another: it needs both permissions."""
@@ -391,7 +449,7 @@ class ListingWritePermission(permissions.DjangoModelPermissions):
             "The subject and the schedule cannot change: create another listing instead."
         ),
         request=api.ListingUpdateSerializer,
-        responses={200: api.ListingSerializer},
+        responses={200: api.ListingSerializer, 202: HELD},
     )
 )
 class ListingViewSet(RegistryViewSet):
@@ -420,12 +478,14 @@ class ListingViewSet(RegistryViewSet):
             **data,
         )
 
-    def perform_service_update(self, instance, data):
+    @staticmethod
+    def _ending(instance, data) -> tuple | None:
+        """(effective_to, ended_by) when the PATCH ends a listing in force, else None."""
         ends = instance.effective_to is None and (
             data.get("effective_to") is not None or data.get("ended_by") is not None
         )
         if not ends:
-            return super().perform_service_update(instance, data)
+            return None
         effective_to, ended_by = data.pop("effective_to", None), data.pop("ended_by", None)
         if effective_to is None or ended_by is None:
             raise serializers.ValidationError(
@@ -435,6 +495,23 @@ class ListingViewSet(RegistryViewSet):
                     ]
                 }
             )
+        return effective_to, ended_by
+
+    def plan_update(self, instance, data):
+        ending = self._ending(instance, data)
+        steps = [drafts.update_step(instance, data)] if data or ending is None else []
+        if ending is not None:
+            effective_to, ended_by = ending
+            steps.append(
+                drafts.delist_step(instance, instrument=ended_by, effective_to=effective_to)
+            )
+        return steps
+
+    def perform_service_update(self, instance, data):
+        ending = self._ending(instance, data)
+        if ending is None:
+            return super().perform_service_update(instance, data)
+        effective_to, ended_by = ending
         if data:  # corrections sent along with the end are applied first
             instance = super().perform_service_update(instance, data)
         return services.delist(
@@ -452,7 +529,7 @@ class ListingViewSet(RegistryViewSet):
             "permissions on listings. Answers with both listings."
         ),
         request=api.RescheduleSerializer,
-        responses={201: api.ListingSerializer(many=True)},
+        responses={201: api.ListingSerializer(many=True), 202: HELD},
     )
     @action(detail=True, methods=["post"], permission_classes=[ListingWritePermission])
     def reschedule(self, request, uid=None):
@@ -460,6 +537,15 @@ class ListingViewSet(RegistryViewSet):
         serializer = api.RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        if self.held():
+            step = drafts.reschedule_step(
+                listing,
+                to_schedule=data.pop("to_schedule"),
+                instrument=data.pop("instrument"),
+                effective_on=data.pop("effective_on"),
+                **data,
+            )
+            return self.held_response(request, f"Reschedule listing {listing.uid}", [step])
         ended, started = services.reschedule(
             listing=listing,
             to_schedule=data.pop("to_schedule"),
@@ -471,6 +557,110 @@ class ListingViewSet(RegistryViewSet):
         fresh = self.list_queryset.filter(pk__in=[ended.pk, started.pk]).order_by("effective_from")
         body = api.ListingSerializer(fresh, many=True, context=self.get_serializer_context())
         return Response(body.data, status=status.HTTP_201_CREATED)
+
+
+# --- drafts ---------------------------------------------------------------------------------
+
+
+class DraftPermission(permissions.BasePermission):
+    """Drafts are the curators' work in progress: seen by those who may see drafts."""
+
+    message = "Drafts are seen by curators and reviewers only."
+
+    def has_permission(self, request, view):
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and request.user.has_perm("registry.view_draftchangeset")
+        )
+
+
+class DraftAPIView(RegistryAPIView):
+    permission_classes = [DraftPermission]
+
+    def changeset(self, pk: int) -> DraftChangeSet:
+        return get_object_or_404(DraftChangeSet.objects.select_related("author", "reviewer"), pk=pk)
+
+    def answer(self, changeset: DraftChangeSet) -> Response:
+        changeset = self.changeset(changeset.pk)
+        return Response(
+            api.DraftChangeSetSerializer(changeset, context={"request": self.request}).data
+        )
+
+
+@extend_schema(
+    summary="The drafts still waiting for a reviewer, newest first (curators and reviewers)",
+    responses={200: api.DraftChangeSetSerializer(many=True)},
+)
+class DraftListView(DraftAPIView):
+    def get(self, request):
+        open_drafts = (
+            DraftChangeSet.objects.filter(status=DraftChangeSet.Status.DRAFT)
+            .select_related("author", "reviewer")
+            .prefetch_related("operations")[:200]
+        )
+        context = {"request": request}
+        return Response(api.DraftChangeSetSerializer(open_drafts, many=True, context=context).data)
+
+
+@extend_schema(
+    summary="One draft, with its steps (curators and reviewers)",
+    responses={200: api.DraftChangeSetSerializer},
+)
+class DraftDetailView(DraftAPIView):
+    def get(self, request, pk: int):
+        return self.answer(self.changeset(pk))
+
+
+def _refusal(exc: ValidationError) -> Response:
+    """A draft that cannot be decided: who may not (403), already decided (409), or a step
+    that fails now (400); each with the reason."""
+    code = getattr(exc, "code", None)
+    status_code = {
+        "not_reviewer": status.HTTP_403_FORBIDDEN,
+        "own_draft": status.HTTP_403_FORBIDDEN,
+        "decided": status.HTTP_409_CONFLICT,
+    }.get(code, status.HTTP_400_BAD_REQUEST)
+    return Response({"detail": " ".join(exc.messages)}, status=status_code)
+
+
+@extend_schema(
+    summary="Publish a draft: every step at once, or none (a reviewer, not its author)",
+    request=None,
+    responses={
+        200: api.DraftChangeSetSerializer,
+        400: OpenApiResponse(description="A step cannot be applied now; nothing was."),
+        403: OpenApiResponse(description="Not a reviewer, or the draft is your own."),
+        409: OpenApiResponse(description="The draft was already published or discarded."),
+    },
+)
+class DraftPublishView(DraftAPIView):
+    def post(self, request, pk: int):
+        changeset = self.changeset(pk)
+        try:
+            drafts.publish(changeset, reviewer=request.user)
+        except ValidationError as exc:
+            return _refusal(exc)
+        return self.answer(changeset)
+
+
+@extend_schema(
+    summary="Discard a draft (its author, or a reviewer); it stays on record as discarded",
+    request=None,
+    responses={
+        200: api.DraftChangeSetSerializer,
+        403: OpenApiResponse(description="Neither the author nor a reviewer."),
+        409: OpenApiResponse(description="The draft was already published or discarded."),
+    },
+)
+class DraftDiscardView(DraftAPIView):
+    def post(self, request, pk: int):
+        changeset = self.changeset(pk)
+        try:
+            drafts.discard(changeset, user=request.user)
+        except ValidationError as exc:
+            return _refusal(exc)
+        return self.answer(changeset)
 
 
 # --- the feed -------------------------------------------------------------------------------
