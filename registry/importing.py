@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,17 @@ from substances.validators import validate_cas
 
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_COLUMNS = 20
+"""Widest row accepted: an import has six columns, a curator's sheet a few more."""
+MAX_CELL_CHARS = 4000
+"""Longest cell accepted (a structure is at most 2,000 characters)."""
+MAX_XLSX_PART_BYTES = 1_500_000
+"""Largest part of an XLSX file once unzipped (a sheet, its shared strings, its styles).
+
+A zip can expand a thousandfold (a 409 KB file held a 400 MB shared string) and openpyxl parses
+each part whole, at about a megabyte a second; a full 2,000-row import is about 800 KB of sheet.
+Checked on the sizes the zip declares, which the zip reader holds each part to."""
+MAX_XLSX_PARTS = 200
 
 COLUMNS = ("item_number", "name_zh", "name_en", "cas", "smiles", "code_names")
 # Headers as announcements' tables and curators' sheets write them, by their search key.
@@ -39,7 +51,9 @@ _ALIASES = {
     "code_names": ("codenames", "codename", "codes", "code", "synonyms", "aliases", "别名", "代号"),
 }
 _HEADER = {alias: column for column, aliases in _ALIASES.items() for alias in aliases}
-_SPLIT_NAMES = re.compile(r"\s*[;；、|]\s*|\s*,\s+")
+# A separator, or a comma followed by a space; the parts are stripped after. (Written with
+# \s* around the separators, the pattern took quadratic time on a long run of spaces.)
+_SPLIT_NAMES = re.compile(r"[;；、|]|,(?=\s)")
 
 
 class SheetError(ValueError):
@@ -62,8 +76,52 @@ def _column_of(header: str) -> str | None:
     return _HEADER.get(search_key(header).replace("_", ""))
 
 
-def _rows_from_table(table: list[list[Any]]) -> Sheet:
-    table = [["" if c is None else str(c).strip() for c in row] for row in table]
+def _bounded(records) -> list[list[str]]:
+    """The first rows of a sheet as text, refusing what no announcement needs.
+
+    Keeps at most `MAX_ROWS` + 50 rows (blank ones included): a row with text beyond them is
+    refused at once, so a file of a million rows costs no more than one of two thousand. Refuses
+    rows wider than `MAX_COLUMNS` and cells longer than `MAX_CELL_CHARS`, naming the line.
+    """
+    table: list[list[str]] = []
+    for line, record in enumerate(records, start=1):
+        row = ["" if c is None else str(c) for c in record]
+        while row and not row[-1].strip():
+            row.pop()
+        if line > MAX_ROWS + 50:
+            if row:
+                raise SheetError(f"Too many rows: more than {MAX_ROWS} per import.")
+            continue
+        if len(row) > MAX_COLUMNS:
+            raise SheetError(f"Line {line} has {len(row)} columns; at most {MAX_COLUMNS}.")
+        for number, cell in enumerate(row, start=1):
+            if len(cell) > MAX_CELL_CHARS:
+                raise SheetError(
+                    f"Line {line}, column {number}: the cell holds {len(cell)} characters; "
+                    f"at most {MAX_CELL_CHARS}."
+                )
+        table.append([cell.strip() for cell in row])
+    return table
+
+
+def _check_xlsx_parts(content: bytes) -> None:
+    """Refuse an XLSX whose parts would unzip to more than openpyxl can read quickly."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise SheetError(f"This is not a readable XLSX file ({exc}).") from exc
+    if len(parts) > MAX_XLSX_PARTS:
+        raise SheetError(f"The XLSX file has {len(parts)} parts; at most {MAX_XLSX_PARTS}.")
+    for part in parts:
+        if part.file_size > MAX_XLSX_PART_BYTES:
+            raise SheetError(
+                f"The XLSX part {part.filename} unzips to {part.file_size / 1e6:.1f} MB; at most "
+                f"{MAX_XLSX_PART_BYTES / 1e6:.1f} MB. Save the items alone in a new sheet."
+            )
+
+
+def _rows_from_table(table: list[list[str]]) -> Sheet:
     start = next((i for i, row in enumerate(table) if any(row)), None)
     if start is None:
         raise SheetError("The file is empty.")
@@ -101,13 +159,19 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         import openpyxl
 
+        _check_xlsx_parts(content)
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            # The stored dimension may lie (A1:XFD1048576 in a 2 KB file): read what is there,
+            # and no more columns or rows than an import can use.
+            sheet.reset_dimensions()
+            table = _bounded(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1))
+            workbook.close()
+        except SheetError:
+            raise
         except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
             raise SheetError(f"This is not a readable XLSX file ({exc}).") from exc
-        sheet = workbook.worksheets[0]
-        table = [list(row) for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 50)]
-        workbook.close()
         return _rows_from_table(table)
     if filename.lower().endswith((".csv", ".txt")):
         for encoding in ("utf-8-sig", "gb18030"):
@@ -122,7 +186,11 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         except csv.Error:
             dialect = csv.excel
-        return _rows_from_table(list(csv.reader(io.StringIO(text), dialect)))
+        try:
+            table = _bounded(csv.reader(io.StringIO(text), dialect))
+        except csv.Error as exc:  # a field over the csv module's own limit, a stray NUL
+            raise SheetError(f"This CSV file cannot be read: {exc}.") from exc
+        return _rows_from_table(table)
     raise SheetError("Upload a .csv or .xlsx file.")
 
 
