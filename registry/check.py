@@ -39,7 +39,7 @@ from substances.validators import CAS_RE, cas_check_digit
 
 MAX_ITEMS = 1000
 
-REQUEST_TIME_BUDGET_SECONDS = 10.0
+REQUEST_TIME_BUDGET_SECONDS = 8.0
 """Time one check may spend on its items, reading included: well inside a worker's timeout."""
 ITEM_TIME_BUDGET_SECONDS = 0.5
 """Time the class rules may take on one structure (real compounds take milliseconds)."""

@@ -1,0 +1,27 @@
+"""gunicorn's settings for the registry: `gunicorn -c config/gunicorn.py config.wsgi`.
+
+Threaded workers (gthread) so that a slow client costs one thread, not a whole worker: two
+slow-loris connections froze both sync workers of a two-worker server. A thread that waits for a
+request's first bytes gives the connection back to the worker's poller after a few seconds, and
+a kept-alive connection waits in the poller, not in a thread. A client that trickles its headers
+still holds its thread while it does, so in front of the registry a buffering proxy (nginx, see
+docs/deployment.md) reads whole requests before it passes them on; these settings are the
+second line. Everything can be overridden on the command line or with GUNICORN_CMD_ARGS.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# A request is answered in well under this: the check gives itself 8 s (registry.check).
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+# Request line and headers: gunicorn's defaults, written out so that they are seen.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
