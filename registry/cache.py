@@ -11,25 +11,35 @@ Why the token is read *before* the response is computed: a worker that reads tok
 the database can only store under T what was true at T or later. An answer computed from data
 older than a token is therefore never stored under it.
 
+The key holds the query parameters the registry knows (`known_parameters`), never the others:
+junk parameters share the entry of the page without them, so they cannot fill the cache (a
+client sending random ones added 160 KB an answer). That is only safe if the answer did not
+depend on them, so the view is handed a query that records what it reads: an answer is stored
+only if the view read no unknown parameter by name, and did not look at the whole query (for
+links that carry every parameter along) while unknown ones were there. An answer computed for
+a request with junk is then served but not stored, and later ones are served the clean entry.
+The language is keyed as resolved (cookie, Accept-Language or path), not as the header was sent.
+
 The cache must be shared by every worker (Redis): with Django's in-process memory cache one
 worker's bump would not reach the others. `RESPONSE_CACHE_SECONDS` is therefore 0 (off) unless
 REDIS_URL is set (see config/settings.py). Served from the cache, an answer skips the API's
 throttles: it costs the server less than refusing it would.
 """
 
+import functools
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
-from django.utils import timezone
+from django.http import HttpResponse, QueryDict
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 
 TOKEN_KEY = "registry:feed-token"
 CACHED_PREFIXES = ("/api/v1/",)
 UNCACHED_PREFIXES = ("/admin/", "/api/v1/export/", "/health/", "/i18n/", "/static/", "/api/docs/")
-VARYING_HEADERS = ("HTTP_ACCEPT", "HTTP_ACCEPT_LANGUAGE")
+VARYING_HEADERS = ("HTTP_ACCEPT",)
 SEQ_HEADER = "Registry-Seq"  # the API's feed position, kept on a 304 as on a 200
 
 
@@ -73,8 +83,10 @@ class ReadCacheMiddleware:
         stored = cache.get(key)
         if stored is not None:
             return self._rebuild(request, stored)
+        query = TrackedQuery.of(request.GET)
+        request.GET = query
         response = self.get_response(request)
-        if self._cacheable_response(response):
+        if self._cacheable_response(response) and query.answer_is_canonical():
             headers = {k: v for k, v in response.items()}
             cache.set(key, (response.status_code, headers, response.content), seconds())
             response["X-Registry-Cache"] = "miss"
@@ -105,12 +117,15 @@ class ReadCacheMiddleware:
 
     @staticmethod
     def _key(request, token: str) -> str:
+        known = known_parameters()
+        query = sorted((name, values) for name, values in request.GET.lists() if name in known)
         parts = [
             token,
             request.scheme,
             request.get_host(),
-            request.get_full_path(),
-            request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+            request.path,
+            repr(query),
+            translation.get_language_from_request(request, check_path=True),
             timezone.localdate().isoformat(),
             *(request.META.get(name, "") for name in VARYING_HEADERS),
         ]
@@ -131,3 +146,108 @@ class ReadCacheMiddleware:
         if answer is not response and response.has_header(SEQ_HEADER):
             answer[SEQ_HEADER] = response[SEQ_HEADER]
         return answer
+
+
+@functools.cache
+def known_parameters() -> frozenset[str]:
+    """Every query parameter a cached page or API answer reads: its forms' and filters' fields.
+
+    A parameter missing here is not an error: the answers that read it are simply not stored.
+    """
+    from registry import filtersets
+    from registry.api import serializers
+    from registry.web import forms
+
+    names = {"page", "cursor", "page_size", "format"}
+    for form in (forms.OnDateForm, forms.SearchForm, forms.CheckForm):
+        names.update(form.base_fields)
+    for value in vars(filtersets).values():
+        names.update(getattr(value, "base_filters", {}) or {})
+    for name in ("ChangesQuerySerializer", "StatsQuerySerializer"):
+        query = getattr(serializers, name, None)
+        if query is not None:
+            names.update(query().fields)
+    return frozenset(names)
+
+
+class TrackedQuery(QueryDict):
+    """A request's query that records which parameters the view reads (see the module doc)."""
+
+    read_names: set[str]
+    whole = False
+
+    @classmethod
+    def of(cls, source: QueryDict) -> "TrackedQuery":
+        query = cls(mutable=True, encoding=source.encoding)
+        for name, values in source.lists():
+            query.setlist(name, values)
+        query._mutable = False
+        query.read_names = set()
+        return query
+
+    def _read(self, name) -> None:
+        if "read_names" in self.__dict__:
+            self.read_names.add(name)
+
+    def _all(self) -> None:
+        self.whole = True
+
+    def __getitem__(self, key):
+        self._read(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self._read(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self._read(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self._read(key)
+        return super().getlist(key, default)
+
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def __len__(self):
+        self._all()
+        return super().__len__()
+
+    def lists(self):
+        self._all()
+        return super().lists()
+
+    def items(self):
+        self._all()
+        return super().items()
+
+    def keys(self):
+        self._all()
+        return super().keys()
+
+    def values(self):
+        self._all()
+        return super().values()
+
+    def dict(self):
+        self._all()
+        return super().dict()
+
+    def copy(self):
+        self._all()
+        return super().copy()
+
+    def urlencode(self, safe=None):
+        self._all()
+        return super().urlencode(safe)
+
+    def answer_is_canonical(self) -> bool:
+        """True when the answer depended on the known parameters only (see the module doc)."""
+        known = known_parameters()
+        if self.read_names - known:
+            return False
+        present = set(dict.keys(self))
+        return not (self.whole and present - known)
