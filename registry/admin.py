@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from registry import admin_actions, admin_history, drafts, services
@@ -449,23 +449,6 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
             )
         else:
             services.save_resource(obj, actor=_actor(request))
-        self._warn_same_structure(request, obj)
-
-    def _warn_same_structure(self, request, obj):
-        if not obj.parent_key:
-            return
-        twins = Substance.objects.filter(parent_key=obj.parent_key).exclude(pk=obj.pk)
-        if twins.exists():
-            self.message_user(
-                request,
-                format_html(
-                    "{} has the same parent structure as {}: is it a duplicate, or a salt or "
-                    "form that should name its parent?",
-                    obj,
-                    format_html_join(", ", "{}", ((t,) for t in twins[:5])),
-                ),
-                messages.WARNING,
-            )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Name:

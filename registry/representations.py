@@ -143,12 +143,14 @@ class ResourceType:
         represent: Callable[[Any], dict[str, Any]],
         select: tuple[str, ...] = (),
         prefetch: tuple[str, ...] = (),
+        parent_field: str | None = None,
     ) -> None:
         self.name = name
         self.model = model
         self.represent = represent
         self.select = select
         self.prefetch = prefetch
+        self.parent_field = parent_field
 
     def queryset(self) -> models.QuerySet:
         qs = self.model._default_manager.select_related(*self.select)
@@ -156,13 +158,34 @@ class ResourceType:
             qs = qs.prefetch_related(*self.prefetch)
         return qs.order_by("uid")
 
+    def in_dependency_order(self) -> Iterator[models.Model]:
+        """Every resource of the type, each after the one it refers to through `parent_field`.
+
+        Level by level: those without a parent, then those whose parent has none, and so on
+        (parent chains have no cycles, see Substance.check_parent_chain); by uid within a level.
+        """
+        if self.parent_field is None:
+            yield from self.queryset().iterator(chunk_size=2000)
+            return
+        depth = 0
+        while True:
+            above = "__".join([self.parent_field] * (depth + 1))
+            level = self.queryset().filter(**{f"{above}__isnull": True})
+            if depth:
+                level = level.filter(**{f"{above.rsplit('__', 1)[0]}__isnull": False})
+            yield from level.iterator(chunk_size=2000)
+            depth += 1
+            deeper = "__".join([self.parent_field] * depth)
+            if not self.model._default_manager.filter(**{f"{deeper}__isnull": False}).exists():
+                return
+
 
 # In dependency order: a client applying an export line by line meets each referenced uid first.
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType("jurisdiction", Jurisdiction, _jurisdiction),
     ResourceType("schedule", Schedule, _schedule, select=("jurisdiction",)),
     ResourceType("instrument", Instrument, _instrument, select=("jurisdiction",)),
-    ResourceType("substance", Substance, _substance, select=("parent",)),
+    ResourceType("substance", Substance, _substance, select=("parent",), parent_field="parent"),
     ResourceType("name", Name, _name, select=("substance",)),
     ResourceType("precursor_use", PrecursorUse, _precursor_use, select=("precursor", "product")),
     ResourceType("class", SubstanceClass, _class, prefetch=("rules",)),
@@ -190,7 +213,8 @@ def represent(instance: models.Model) -> dict[str, Any]:
 
 
 def iter_all() -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every public resource as (type, uid, representation), in dependency then uid order."""
+    """Every public resource as (type, uid, representation), in dependency then uid order:
+    types in the order above, and within substances parents before their forms."""
     for rt in RESOURCE_TYPES:
-        for obj in rt.queryset().iterator(chunk_size=2000):
+        for obj in rt.in_dependency_order():
             yield rt.name, obj.uid, rt.represent(obj)

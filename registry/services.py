@@ -467,9 +467,14 @@ def bulk_create_resources(
             instance.clean_fields(exclude=references)
             if isinstance(instance, Listing):
                 continue  # its clean() is one overlap query per row: see _check_overlaps
+            if isinstance(instance, Substance):
+                instance.clean(check_twins=False)  # see _check_twins, for the whole batch
+                continue
             instance.clean()
         if model is Listing:
             _check_overlaps(instances)
+        if model is Substance:
+            _check_twins(instances)
         model._default_manager.bulk_create(instances, batch_size=batch_size)
         return _bulk_changes(
             [(type_name, i.uid, represent(i)) for i in instances],
@@ -511,6 +516,42 @@ def _check_overlaps(listings: list[Listing]) -> None:
                     f"{after[2]} overlaps {before[2]}: the same subject is on the same list "
                     "for part of that period.",
                     code="listing_overlap",
+                )
+
+
+def _check_twins(substances: list[Substance]) -> None:
+    """Substance.check_one_record_per_compound for many new substances at once: no two records
+    of one compound (same CAS RN, or same standardized structure unless one is the other's
+    parent), among the new ones or with those already recorded."""
+    seen: dict[tuple[str, str], Substance] = {}
+    for substance in substances:
+        for key in (("cas", substance.cas), ("parent_key", substance.parent_key)):
+            if not key[1]:
+                continue
+            other = seen.get(key)
+            if (
+                other is not None
+                and substance.parent is not other
+                and other.parent is not substance
+            ):
+                raise ValidationError(
+                    f"{substance.uid} and {other.uid} are the same compound ({key[0]} "
+                    f"{key[1]}): the registry keeps one record per compound.",
+                    code="duplicate",
+                )
+            seen.setdefault(key, substance)
+    for field in ("cas", "parent_key"):
+        values = sorted({value for kind, value in seen if kind == field})
+        for start in range(0, len(values), 2000):
+            existing = Substance.objects.filter(**{f"{field}__in": values[start : start + 2000]})
+            for pk, uid, value in existing.values_list("pk", "uid", field):
+                new = seen[(field, value)]
+                if field == "parent_key" and new.parent_id == pk:
+                    continue
+                raise ValidationError(
+                    f"{new.uid} is the same compound as {uid} ({field} {value}): the registry "
+                    "keeps one record per compound.",
+                    code="duplicate",
                 )
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from substances import chemistry, matching
-from substances.normalize import search_key
+from substances.normalize import canonical_cas, search_key
 from substances.querysets import NameQuerySet, SubstanceQuerySet
 from substances.validators import validate_cas, validate_uid
 
@@ -109,6 +109,7 @@ class Substance(models.Model):
         return self.name_en
 
     def save(self, *args, **kwargs) -> None:
+        self.cas = canonical_cas(self.cas)
         self.derive_identifiers()
         self.search_key_en = search_key(self.name_en)
         self.search_key_zh = search_key(self.name_zh)
@@ -117,15 +118,100 @@ class Substance(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("web:substance", kwargs={"uid": self.uid})
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude=None) -> None:
+        # Normalised before it is validated and compared, so that full-width digits or a
+        # leading zero cannot make a second record of one CAS RN.
+        self.cas = canonical_cas(self.cas)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self, *, check_twins: bool = True) -> None:
+        """Structure that parses, no parent cycle, and one record per compound.
+
+        `check_twins=False` leaves out the per-record duplicate queries, for the bulk path,
+        which checks a whole batch at once.
+        """
         super().clean()
         if self.smiles:
             try:
                 chemistry.describe(self.smiles)
             except chemistry.ChemistryError as exc:
                 raise ValidationError({"smiles": exc.reason}) from exc
-        if self.parent_id and self.pk and self.parent_id == self.pk:
+        self.check_parent_chain()
+        if check_twins:
+            self.check_one_record_per_compound()
+
+    def check_parent_chain(self) -> None:
+        """Refuse a parent that is this substance or descends from it (a cycle).
+
+        A cycle would make each of its members undeletable (each protects the next) and send
+        every walk up the parents round forever.
+        """
+        if not self.parent_id:
+            return
+        if self.pk and self.parent_id == self.pk:
             raise ValidationError({"parent": _("A substance cannot be its own parent.")})
+        if not self.pk:
+            return  # a new record has no forms yet, so nothing above it can descend from it
+        seen, current = {self.pk}, self.parent_id
+        while current is not None:
+            if current in seen:
+                raise ValidationError(
+                    {
+                        "parent": _(
+                            "%(parent)s is a form of %(uid)s (directly or through others): "
+                            "a substance cannot descend from itself."
+                        )
+                        % {"parent": self.parent.uid, "uid": self.uid}
+                    },
+                    code="parent_cycle",
+                )
+            seen.add(current)
+            current = (
+                Substance.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+            )
+
+    def twins(self) -> "SubstanceQuerySet":
+        """Other records of the same compound: the same CAS RN, or the same standardized
+        structure (stereo included), unless they are explicitly this one's parent or form."""
+        found = Substance.objects.none()
+        cas = canonical_cas(self.cas)
+        if cas:
+            found = Substance.objects.filter(cas=cas)
+        key = ""
+        if self.smiles:
+            try:
+                key = chemistry.parent_key(chemistry.parse_structure(self.smiles))
+            except chemistry.ChemistryError:
+                key = ""
+        if key:
+            related = Q(parent_id=self.pk) if self.pk else Q(pk__in=[])
+            if self.parent_id:
+                related |= Q(pk=self.parent_id)
+            found = found | Substance.objects.filter(parent_key=key).exclude(related)
+        if self.pk:
+            found = found.exclude(pk=self.pk)
+        return found
+
+    def check_one_record_per_compound(self) -> None:
+        """Refuse a second record of a compound, naming the record that already holds it."""
+        twin = self.twins().order_by("uid").first()
+        if twin is None:
+            return
+        same_cas = bool(self.cas) and canonical_cas(self.cas) == twin.cas
+        field, what = ("cas", "CAS RN") if same_cas else ("smiles", "structure")
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    _(
+                        "%(name)s (%(uid)s) already has this %(what)s: the registry keeps one "
+                        "record per compound. Add a name to %(uid)s instead, or enter this as "
+                        "a form of it."
+                    ),
+                    code="duplicate",
+                    params={"name": twin.name_en, "uid": twin.uid, "what": what},
+                )
+            }
+        )
 
     def derive_identifiers(self) -> None:
         """Fill the derived identifiers from the curated SMILES (blank when there is none)."""

@@ -45,12 +45,41 @@ def search_key(text: str) -> str:
     return _DROP_RE.sub("", folded)
 
 
+def ascii_digits(text: str) -> str:
+    """NFKC, then every decimal digit of any script (full-width, Arabic-Indic, ...) as ASCII."""
+    folded = unicodedata.normalize("NFKC", text or "")
+    return "".join(
+        str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in folded
+    )
+
+
 def normalize_cas(text: str) -> str:
     """A CAS number in its canonical hyphenated form, from any spacing or hyphenation.
 
-    Returns "" when the text is not shaped like a CAS number (2-7 digits, 2 digits, 1 digit).
+    Digits of any script count as digits, and leading zeros are dropped (CAS numbers have
+    none), so 0437-38-7 and ４３７－３８－７ both give 437-38-7. Returns "" when the text is not
+    shaped like a CAS number (2-7 digits, 2 digits, 1 digit).
     """
-    digits = re.sub(r"[\s\-‐‑–—－]", "", unicodedata.normalize("NFKC", text or ""))
-    if not re.fullmatch(r"\d{5,10}", digits):
+    digits = re.sub(r"[\s\-‐‑–—－]", "", ascii_digits(text), flags=re.ASCII)
+    if not re.fullmatch(r"[0-9]{3,}", digits):
         return ""
-    return f"{int(digits[:-3])}-{digits[-3:-1]}-{digits[-1]}"
+    head = digits[:-3].lstrip("0")
+    if not 2 <= len(head) <= 7:
+        return ""
+    return f"{head}-{digits[-3:-1]}-{digits[-1]}"
+
+
+_DASHES_RE = re.compile(r"[‐‑‒–—―−－]")
+_STORED_CAS_RE = re.compile(r"0*([1-9][0-9]*)-([0-9]{2})-([0-9])", re.ASCII)
+
+
+def canonical_cas(text: str) -> str:
+    """A CAS RN as it is stored, validated and compared: NFKC, ASCII digits, no leading zeros.
+
+    Only the writing of the digits is folded (full-width or other-script digits, dash
+    variants, leading zeros); a number of the wrong shape is returned as it is (trimmed),
+    for the validator to refuse with its reason.
+    """
+    folded = _DASHES_RE.sub("-", ascii_digits(text).strip())
+    match = _STORED_CAS_RE.fullmatch(folded)
+    return "-".join(match.groups()) if match else folded

@@ -4,7 +4,8 @@ import re
 
 from django.core.exceptions import ValidationError
 
-CAS_RE = re.compile(r"^(\d{2,7})-(\d{2})-(\d)$")
+# ASCII digits only: a CAS RN is stored in one canonical form (see normalize.canonical_cas).
+CAS_RE = re.compile(r"^([1-9][0-9]{1,6})-([0-9]{2})-([0-9])$")
 
 
 def cas_check_digit(cas: str) -> int:
@@ -21,11 +22,11 @@ def validate_cas(value: str) -> None:
     """Refuse a CAS RN that is malformed or whose check digit is wrong, saying which."""
     if not value:
         return
-    match = CAS_RE.match(value)
+    match = CAS_RE.fullmatch(value)
     if not match:
         raise ValidationError(
             "%(value)s is not a CAS Registry Number: expected the form 50-00-0 "
-            "(2 to 7 digits, 2 digits, 1 check digit).",
+            "(2 to 7 digits without a leading zero, 2 digits, 1 check digit).",
             code="cas_format",
             params={"value": value},
         )

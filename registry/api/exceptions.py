@@ -33,6 +33,46 @@ def _constraint_fields() -> dict[str, str]:
     return fields
 
 
+@cache
+def _constraint_messages() -> dict[str, str]:
+    """Each constraint's message in words of the registry, by how the databases name it.
+
+    PostgreSQL names the constraint; SQLite names the columns of a unique one.
+    """
+    messages: dict[str, str] = {}
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            message = str(constraint.violation_error_message)
+            messages[constraint.name] = message
+            if isinstance(constraint, models.UniqueConstraint) and constraint.fields:
+                columns = ", ".join(
+                    f"{model._meta.db_table}.{model._meta.get_field(f).column}"
+                    for f in constraint.fields
+                )
+                messages[columns] = message
+        for field in model._meta.fields:
+            if field.unique and not field.primary_key:
+                messages[f"{model._meta.db_table}.{field.column}"] = (
+                    f"Another {model._meta.verbose_name} already has this {field.name}."
+                )
+                messages[f"{model._meta.db_table}_{field.column}_key"] = messages[
+                    f"{model._meta.db_table}.{field.column}"
+                ]
+    return messages
+
+
+def integrity_error_message(exc: IntegrityError) -> str:
+    """What the database refused, said as the registry says it rather than by constraint name."""
+    text = str(exc)
+    for name, message in sorted(_constraint_messages().items(), key=lambda i: -len(i[0])):
+        if name in text:
+            return message
+    return (
+        "This write conflicts with what the registry holds now (another change came first); "
+        "read the resource again and retry."
+    )
+
+
 def validation_error_detail(exc: DjangoValidationError) -> dict | list:
     if not hasattr(exc, "error_dict"):
         exc = DjangoValidationError({"__all__": exc.error_list})
@@ -46,9 +86,29 @@ def validation_error_detail(exc: DjangoValidationError) -> dict | list:
     return detail
 
 
+class Conflict(exceptions.APIException):
+    """The write would make a second record of something the registry already holds."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The registry already holds this."
+    default_code = "conflict"
+
+
+def _codes(exc: DjangoValidationError) -> set[str | None]:
+    if hasattr(exc, "error_dict"):
+        return {e.code for errors in exc.error_dict.values() for e in errors}
+    return {e.code for e in exc.error_list}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(detail=validation_error_detail(exc))
+        detail = validation_error_detail(exc)
+        if "duplicate" in _codes(exc):
+            # A second record of one compound: the request is well formed, the registry's
+            # state refuses it, and the message names the record that already holds it.
+            exc = Conflict(detail=detail)
+        else:
+            exc = exceptions.ValidationError(detail=detail)
     elif isinstance(exc, DataError):
         # A value the database cannot store as given (out of range, malformed for its type).
         # The database's own words name its internals; the client hears what to change.
@@ -64,12 +124,7 @@ def exception_handler(exc, context):
         # The services validate first; this is the database refusing what slipped through a race.
         # Never the database's words: they name constraints, tables and row ids.
         return Response(
-            {
-                "non_field_errors": [
-                    "This write conflicts with what the registry holds now (another change "
-                    "came first); read the resource again and retry."
-                ]
-            },
+            {"non_field_errors": [integrity_error_message(exc)]},
             status=status.HTTP_409_CONFLICT,
         )
     return drf_exception_handler(exc, context)

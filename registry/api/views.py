@@ -228,7 +228,8 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
             return locked
         fresh = self.represent(locked)
         body = JSONRenderer().render(fresh, "application/json", {"request": request})
-        wanted = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+        # If-Match uses the strong comparison (RFC 9110, 13.1.1): a weak tag never matches.
+        wanted = {tag.strip() for tag in header.split(",")}
         if etag_of(body) not in wanted:
             raise PreconditionFailed(
                 f"{model._meta.verbose_name} {instance.uid} changed since you read it "

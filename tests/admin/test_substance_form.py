@@ -90,18 +90,25 @@ def test_change_page_shows_derived_identifiers_and_drawing(curator_client):
     assert 'name="inchikey"' not in html and 'name="formula"' not in html
 
 
-def test_saving_a_structure_shared_with_another_substance_warns(curator_client):
-    SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
-    response = curator_client.post(
-        reverse("admin:substances_substance_add"),
-        _form(
-            uid="fentanyl-citrate",
-            name_en="Fentanyl citrate",
-            smiles=f"{FENTANYL}.OC(=O)CC(O)(CC(=O)O)C(=O)O",
-        ),
-        follow=True,
+def test_a_second_record_of_a_structure_is_a_form_error_unless_it_names_its_parent(
+    curator_client,
+):
+    fentanyl = SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
+    citrate = _form(
+        uid="fentanyl-citrate",
+        name_en="Fentanyl citrate",
+        smiles=f"{FENTANYL}.OC(=O)CC(O)(CC(=O)O)C(=O)O",
     )
-    assert "same parent structure as Fentanyl" in response.content.decode()
+    response = curator_client.post(reverse("admin:substances_substance_add"), citrate)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Fentanyl (fentanyl) already has this structure" in str(errors["smiles"])
+    assert not Substance.objects.filter(uid="fentanyl-citrate").exists()
+    # Entered as what it is, a form of fentanyl, it is its own record.
+    citrate.update(kind="form", parent=str(fentanyl.pk))
+    response = curator_client.post(reverse("admin:substances_substance_add"), citrate)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Substance.objects.get(uid="fentanyl-citrate").parent == fentanyl
 
 
 def test_a_name_added_inline_gets_a_uid_and_a_change_row(curator_client):
