@@ -27,7 +27,12 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from registry import admin_actions, admin_history, drafts, services
-from registry.admin_forms import NameInlineForm, SubstanceAdminForm, SubstanceClassAdminForm
+from registry.admin_forms import (
+    NameInlineForm,
+    PermanentUidForm,
+    SubstanceAdminForm,
+    SubstanceClassAdminForm,
+)
 from registry.admin_import import ImportAnnouncementView
 from registry.models import (
     Change,
@@ -51,7 +56,23 @@ def _actor(request) -> services.Actor:
 # --- shared behaviour -----------------------------------------------------------------------
 
 
-class ServiceAdminMixin:
+class PermanentUidAdminMixin:
+    """The uid is chosen on add (prefilled from `uid_prepopulated_from`) and read-only after."""
+
+    form = PermanentUidForm
+    uid_prepopulated_from: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return (*fields, "uid") if obj is not None and "uid" not in fields else fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if obj is None and self.uid_prepopulated_from:
+            return {"uid": self.uid_prepopulated_from}
+        return {}
+
+
+class ServiceAdminMixin(PermanentUidAdminMixin):
     """Saves and deletes through the services, so each leaves its change row."""
 
     def save_model(self, request, obj, form, change):
@@ -370,6 +391,7 @@ class StaleSaveMixin:
 @admin.register(Substance)
 class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = SubstanceAdminForm
+    uid_prepopulated_from = ("name_en",)
     list_display = ("uid", "name_en", "name_zh", "kind", "cas", "formula")
     list_filter = (
         ControlledOnFilter,
@@ -491,6 +513,7 @@ class SubstanceClassAdmin(
     """
 
     form = SubstanceClassAdminForm
+    uid_prepopulated_from = ("name_en",)
     list_display = ("uid", "name_en", "name_zh", "rule_count")
     search_fields = ("uid", "name_en", "name_zh")
     readonly_fields = ("version",)
@@ -561,6 +584,7 @@ class SubstanceClassAdmin(
 
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+    uid_prepopulated_from = ("code",)
     list_display = ("code", "name", "name_zh")
     search_fields = ("code", "name", "name_zh")
 
@@ -599,6 +623,7 @@ class ListingsEndedInline(_InstrumentListingInline):
 
 @admin.register(Instrument)
 class InstrumentAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin):
+    uid_prepopulated_from = ("reference",)
     list_display = (
         "uid",
         "reference",

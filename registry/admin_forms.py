@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
-from registry import drafts
+from registry import drafts, services
 from registry.admin_history import diff, representation_at_version
 from registry.models import DraftChangeSet, Instrument, Schedule
 from registry.representations import represent
@@ -57,7 +57,50 @@ def clean_smiles_text(raw: str) -> str:
     return raw
 
 
-class VersionLockForm(forms.ModelForm):
+class PermanentUidForm(forms.ModelForm):
+    """A public resource's uid: chosen once, on add, and never again.
+
+    On add it is prefilled from the name as typed (the admin's prepopulated field) and may be
+    edited until the first save; left empty, a free slug of the name is made. A uid that any
+    resource of the type has or ever had (deleted ones included) is refused. Once saved, the
+    admin shows it read-only, and the services refuse any change whoever asks.
+    """
+
+    uid_source_fields = ("name_en", "name", "reference", "title_en", "code")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "uid" in self.fields and not self.instance.pk:
+            self.fields["uid"].required = False
+            self.fields["uid"].help_text = (
+                "Permanent public id, made from the name: check it now, it cannot change after "
+                "the first save. Left empty, a free one is made."
+            )
+
+    def clean_uid(self):
+        uid = (self.cleaned_data.get("uid") or "").strip()
+        model = self._meta.model
+        if self.instance.pk:
+            if uid and uid != self.instance.uid:
+                raise ValidationError(
+                    "A uid is permanent: %(old)s cannot become %(new)s.",
+                    code="uid_permanent",
+                    params={"old": self.instance.uid, "new": uid},
+                )
+            return self.instance.uid
+        if not uid:
+            typed = (self.data.get(self.add_prefix(f)) for f in self.uid_source_fields)
+            return services.new_uid(model, next((str(t) for t in typed if t), ""))
+        if services.uid_ever_used(model, uid):
+            raise ValidationError(
+                "The uid %(uid)s was used before and is never reused: choose another.",
+                code="uid_reused",
+                params={"uid": uid},
+            )
+        return uid
+
+
+class VersionLockForm(PermanentUidForm):
     """A model form that refuses a save made from an outdated version of the object."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -257,7 +300,8 @@ class RescheduleForm(LegalActionForm):
 
 
 class NameInlineForm(forms.ModelForm):
-    """A name typed next to its substance; its uid is made on save when left empty."""
+    """A name typed next to its substance; its uid is made on save when left empty, and is
+    read-only once saved."""
 
     class Meta:
         model = Name
@@ -266,7 +310,23 @@ class NameInlineForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["uid"].required = False
-        self.fields["uid"].help_text = "Left empty, a new one is made on save."
+        if self.instance.pk:
+            self.fields["uid"].disabled = True
+            self.fields["uid"].help_text = "Permanent."
+        else:
+            self.fields["uid"].help_text = "Left empty, a new one is made on save."
+
+    def clean_uid(self):
+        uid = (self.cleaned_data.get("uid") or "").strip()
+        if self.instance.pk:
+            return self.instance.uid
+        if uid and services.uid_ever_used(Name, uid):
+            raise ValidationError(
+                "The uid %(uid)s was used before and is never reused: choose another.",
+                code="uid_reused",
+                params={"uid": uid},
+            )
+        return uid
 
 
 class ImportForm(forms.Form):

@@ -124,6 +124,31 @@ def _uid_taken(model, type_name: str, uid: str) -> bool:
     )
 
 
+def uid_ever_used(model: type[models.Model], uid: str) -> bool:
+    """Whether a resource of this type has, or ever had, this uid (deleted ones included)."""
+    return _uid_taken(model, resource_type_of(model()).name, uid)
+
+
+def _refuse_used_uid(instance: models.Model) -> None:
+    """A new resource may not take a uid that any resource of its type has or ever had."""
+    if instance.uid and uid_ever_used(type(instance), instance.uid):
+        raise ValidationError(
+            {"uid": f"The uid {instance.uid} was used before and is never reused."},
+            code="uid_reused",
+        )
+
+
+def _refuse_uid_change(instance: models.Model) -> None:
+    """A uid is permanent: links, synced copies and the feed's history all hang on it."""
+    stored = type(instance)._default_manager.filter(pk=instance.pk).values_list("uid", flat=True)
+    stored = stored.first()
+    if stored is not None and stored != instance.uid:
+        raise ValidationError(
+            {"uid": f"A uid is permanent: {stored} cannot become {instance.uid}."},
+            code="uid_permanent",
+        )
+
+
 def save_resource(instance: models.Model, *, actor: Actor) -> Change | None:
     """Validate and save a public resource, and record its change.
 
@@ -134,15 +159,9 @@ def save_resource(instance: models.Model, *, actor: Actor) -> Change | None:
         creating = instance._state.adding
         before = None
         if creating:
-            type_name = resource_type_of(instance).name
-            if (
-                instance.uid
-                and Change.objects.filter(resource_type=type_name, uid=instance.uid).exists()
-            ):
-                raise ValidationError(
-                    {"uid": f"The uid {instance.uid} was used before and is never reused."}
-                )
+            _refuse_used_uid(instance)
         else:
+            _refuse_uid_change(instance)
             before = represent(type(instance)._default_manager.get(pk=instance.pk))
         instance.full_clean()
         if not creating and represent(instance) == before:
@@ -190,6 +209,11 @@ def _apply(instance: models.Model, fields: Mapping[str, Any]) -> None:
     for field, value in fields.items():
         if not hasattr(instance, field) or field in {"id", "pk", "version"}:
             raise ValidationError({field: "Unknown or read-only field."})
+        if field == "uid" and value != instance.uid:
+            raise ValidationError(
+                {"uid": f"A uid is permanent: {instance.uid} cannot become {value}."},
+                code="uid_permanent",
+            )
         setattr(instance, field, value)
 
 
@@ -269,6 +293,7 @@ def define_class(
     """Define a whole class controlled by structure: its legal text and its machine rules."""
     with transaction.atomic():
         substance_class = SubstanceClass(uid=uid, **fields)
+        _refuse_used_uid(substance_class)
         substance_class.full_clean()
         substance_class.save()
         _replace_rules(substance_class, rules)
@@ -294,6 +319,7 @@ def update_class(
         _refuse_if_stale(current, expected_version)
         before = represent(current)
         _apply(substance_class, fields)
+        _refuse_uid_change(substance_class)
         substance_class.full_clean()
         substance_class.version = models.F("version") + 1
         substance_class.save()

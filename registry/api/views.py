@@ -167,6 +167,9 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
 
     def partial_update(self, request, *args, **kwargs):
         instance = self.get_object()
+        if isinstance(request.data, dict) and request.data.get("uid", instance.uid) != instance.uid:
+            # Whatever the resource's write serializer takes: a uid never changes.
+            raise serializers.ValidationError({"uid": ["A uid is permanent; it cannot change."]})
         serializer = self.get_serializer(instance, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
