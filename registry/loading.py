@@ -4,6 +4,15 @@ The fixtures (CSV and YAML, one file per resource type; see fixtures/README.md) 
 plain specs, checked as a whole (every problem reported with its file and line), then applied:
 each resource is created or updated only when it differs from what the registry holds, so a
 second load changes nothing and appends no change row.
+
+Who owns the data: the fixtures seed an empty registry; from then on the database is the record.
+On a live registry the loader adds what is new in the fixtures and brings a record in line with a
+corrected fixture row only while nobody else has changed that record since the loader last wrote
+it (the change feed says who wrote what). Where a curator, the API, a draft or a revert changed or
+deleted the record since, the record is left alone and the disagreement is reported as a
+`Conflict`. A deliberate correction from the fixtures names the uids to accept
+(`load_registry --accept-fixture UID ...`) and is written through the services like any other
+change, with its change rows.
 """
 
 import csv
@@ -11,7 +20,7 @@ import datetime
 import hashlib
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from registry import services
-from registry.models import Instrument, Jurisdiction, Listing, Schedule
+from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
 from registry.representations import represent
 from substances import chemistry
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
@@ -258,9 +267,33 @@ def _check_listings(fx: Fixtures, ref: Callable, dates: Callable) -> None:
 # --- applying -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A fixture row that disagrees with a record someone changed since the loader wrote it."""
+
+    rtype: str
+    uid: str
+    where: str
+    fields: tuple[str, ...]
+    change: Change | None
+    reason: str = ""
+
+    def describe(self) -> str:
+        what = self.reason or f"fixture differs in {', '.join(self.fields)}"
+        by = ""
+        if self.change is not None:
+            who = self.change.actor_name or "someone"
+            by = (
+                f"; {self.change.action} by {who} via {self.change.via} in change "
+                f"#{self.change.seq} ({self.change.at:%Y-%m-%d})"
+            )
+        return f"{self.rtype} {self.uid} ({self.where}): {what}{by}; the registry's record is kept"
+
+
 @dataclass
 class LoadReport:
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    conflicts: list[Conflict] = field(default_factory=list)
 
     def count(self, rtype: str, outcome: str) -> None:
         self.counts[rtype][outcome] += 1
@@ -268,7 +301,7 @@ class LoadReport:
     def summary_lines(self) -> list[str]:
         return [
             f"{rtype:14} {c['created']:5} created {c['updated']:5} updated "
-            f"{c['unchanged']:5} unchanged"
+            f"{c['unchanged']:5} unchanged {c['conflict']:5} conflicts"
             for rtype, c in self.counts.items()
         ]
 
@@ -279,12 +312,44 @@ Progress = Callable[[str, int, int], None]
 class Loader:
     """Applies checked fixtures through the services, in dependency order, in one transaction."""
 
-    def __init__(self, fx: Fixtures, *, actor: services.Actor, progress: Progress | None = None):
+    def __init__(
+        self,
+        fx: Fixtures,
+        *,
+        actor: services.Actor,
+        progress: Progress | None = None,
+        accept: Iterable[str] = (),
+    ):
         self.fx = fx
         self.actor = actor
         self.progress = progress or (lambda rtype, done, total: None)
         self.report = LoadReport()
         self.by_uid: dict[str, dict[str, Any]] = {}
+        # uids whose fixture rows are a deliberate correction: applied even over others' changes
+        self.accept = set(accept)
+
+    def _others_change(self, rtype: str, uid: str) -> Change | None:
+        """The latest change to a resource by anyone but this loader since the loader last wrote
+        it; None when the loader's own write is the latest (the fixtures still own the record)."""
+        rows = Change.objects.filter(resource_type=rtype, uid=uid)
+        mine = rows.filter(actor_name=self.actor.name, via=self.actor.via)
+        last_mine = mine.order_by("-seq").values_list("seq", flat=True).first() or 0
+        others = rows.filter(seq__gt=last_mine).exclude(
+            actor_name=self.actor.name, via=self.actor.via
+        )
+        return others.order_by("-seq").first()
+
+    def _conflict(self, rtype, uid, where, fields=(), change=None, reason="") -> None:
+        self.report.conflicts.append(Conflict(rtype, uid, where, tuple(fields), change, reason))
+        self.report.count(rtype, "conflict")
+
+    def _gone(self, rtype: str, uid: str, where: str) -> bool:
+        """A fixture row whose record was deleted: uids are never reused, so it stays deleted."""
+        last = Change.objects.filter(resource_type=rtype, uid=uid).order_by("-seq").first()
+        if last is None or last.action != Change.Action.DELETED:
+            return False
+        self._conflict(rtype, uid, where, change=last, reason="the record was deleted")
+        return True
 
     def run(self) -> LoadReport:
         if self.fx.problems:
@@ -320,11 +385,29 @@ class Loader:
             uid = row.values["uid"]
             obj = existing.get(uid)
             before = represent(obj) if obj is not None else None
+            try:
+                fields = fields_of(row.values)
+            except KeyError as missing:
+                # It refers to a record the registry no longer has (deleted since): kept out.
+                self._conflict(
+                    rtype, uid, row.where, reason=f"refers to {missing}, not in the registry"
+                )
+                continue
             if obj is None:
+                if self._gone(rtype, uid, row.where):
+                    continue
                 obj = model(uid=uid)
-            for attr, value in fields_of(row.values).items():
+            for attr, value in fields.items():
                 setattr(obj, attr, value)
-            if before is not None and represent(obj) == before:
+            after = represent(obj)
+            if before is not None and after != before and uid not in self.accept:
+                change = self._others_change(rtype, uid)
+                if change is not None:
+                    differing = [k for k in after if after.get(k) != before.get(k)]
+                    self._conflict(rtype, uid, row.where, differing, change)
+                    obj.refresh_from_db()
+                    continue
+            if before is not None and after == before:
                 outcome = "unchanged"
             else:
                 try:
@@ -338,7 +421,12 @@ class Loader:
                 self.progress(rtype, index, len(rows))
 
     def _get(self, rtype: str, uid: str):
-        return self.by_uid[rtype][uid] if uid else None
+        if not uid:
+            return None
+        try:
+            return self.by_uid[rtype][uid]
+        except KeyError:
+            raise KeyError(f"{rtype} {uid}") from None
 
     def _jurisdiction_fields(self, v):
         return {"code": v["code"], "name": v["name"], "name_zh": v.get("name_zh", "")}
@@ -441,13 +529,21 @@ class Loader:
             obj = existing.get(uid)
             try:
                 if obj is None:
+                    if self._gone("class", uid, row.where):
+                        continue
                     obj = services.define_class(actor=self.actor, uid=uid, rules=rules, **fields)
                     existing[uid] = obj
                     self.report.count("class", "created")
                     continue
-                wanted = {**represent(obj), **fields, "rules": rules}
-                if represent(obj) == wanted:
+                before = represent(obj)
+                wanted = {**before, **fields, "rules": rules}
+                if before == wanted:
                     self.report.count("class", "unchanged")
+                    continue
+                change = None if uid in self.accept else self._others_change("class", uid)
+                if change is not None:
+                    differing = [k for k in wanted if wanted[k] != before.get(k)]
+                    self._conflict("class", uid, row.where, differing, change)
                     continue
                 services.update_class(substance_class=obj, actor=self.actor, rules=rules, **fields)
                 self.report.count("class", "updated")
