@@ -27,9 +27,9 @@ def _refused_by_database(model, **fields):
 
 
 def test_substance_cas_unique_refused_with_message():
-    SubstanceFactory(cas="437-38-7")
+    SubstanceFactory(uid="fentanyl", name_en="Fentanyl", cas="437-38-7")
     dup = Substance(uid="other", name_en="Other", cas="437-38-7")
-    with pytest.raises(ValidationError, match=r"Substance 0 \(substance-0\) already has this CAS"):
+    with pytest.raises(ValidationError, match=r"Fentanyl \(fentanyl\) already has this CAS"):
         dup.full_clean()
     with pytest.raises(ValidationError, match="Another substance already has this CAS RN"):
         dup.validate_constraints()
