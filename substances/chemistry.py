@@ -284,7 +284,10 @@ def parse_smiles(text: str) -> Mol:
     if "[H" not in text and "[2H" not in text and "[3H" not in text:
         return mol  # no hydrogen atoms written out: nothing to remove
     with rdBase.BlockLogs():
-        return Chem.RemoveHs(mol, sanitize=False)
+        mol = Chem.RemoveHs(mol, sanitize=False)
+    # RemoveHs without sanitizing drops the ring information that ring queries (R, x) need.
+    Chem.FastFindRings(mol)
+    return mol
 
 
 def parse_molblock(text: str) -> Mol:
@@ -590,6 +593,7 @@ class Query:
     smarts: str
     pattern: Mol
     screen: object = None  # the pattern's screening fingerprint; see `screen_of`
+    anchor: Mol | None = None  # the pattern without its recursive parts; see `_anchor_of`
 
     @property
     def atom_count(self) -> int:
@@ -627,7 +631,65 @@ def compile_smarts(smarts: str) -> Query:
             query_screen = Chem.PatternFingerprint(pattern, fpSize=_SCREEN_BITS)
         except RuntimeError:  # a query feature the fingerprint cannot describe: never screen
             query_screen = None
-    return Query(smarts=smarts, pattern=pattern, screen=query_screen)
+    return Query(smarts=smarts, pattern=pattern, screen=query_screen, anchor=_anchor_of(pattern))
+
+
+def _top_level(text: str, separator: str) -> list[str]:
+    """``text`` split at ``separator`` where it is outside brackets and parentheses."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:position])
+            start = position + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _relaxed_atom(atom_smarts: str) -> str | None:
+    """An atom query without its recursive parts (``$(...)``), or None if it has none.
+
+    ``;`` is SMARTS's lowest-precedence "and", so dropping a conjunct that holds a recursive
+    part only widens the query; an atom whose recursion is not such a conjunct becomes ``*``.
+    """
+    if "$(" not in atom_smarts:
+        return None
+    inner = atom_smarts[1:-1] if atom_smarts.startswith("[") else atom_smarts
+    kept = [part for part in _top_level(inner, ";") if "$(" not in part]
+    return f"[{';'.join(kept)}]" if kept else "*"
+
+
+def _anchor_of(pattern: Mol) -> Mol | None:
+    """The pattern with every recursive part taken out of its atoms: a cheap necessary test.
+
+    Recursive SMARTS (``$(...)``) are evaluated on every atom of the molecule searched, which
+    makes patterns like the synthetic cannabinoids' ten times dearer than a plain one. Their
+    anchor keeps the ring systems and plain atoms, matches in a few microseconds, and whatever
+    the full pattern matches it matches too (it only asks less), so a molecule the anchor misses
+    needs no full search. None when the pattern has no recursion, or when the anchor would be
+    costlier than its pattern on a worst-case molecule (see `stress_test`).
+    """
+    relaxed = [_relaxed_atom(atom.GetSmarts()) for atom in pattern.GetAtoms()]
+    if not any(relaxed):
+        return None
+    anchor = Chem.RWMol(pattern)
+    for index, atom_smarts in enumerate(relaxed):
+        if atom_smarts is not None:
+            replacement = Chem.AtomFromSmarts(atom_smarts)
+            if replacement is None:
+                return None
+            anchor.ReplaceAtom(index, replacement)
+    anchor = anchor.GetMol()
+    anchor.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(anchor)
+    try:
+        stress_test(Query(smarts="", pattern=anchor))
+    except ChemistryError:
+        return None
+    return anchor
 
 
 _SCREEN_BITS = 2048
@@ -677,6 +739,19 @@ def screen_of(mol: Mol) -> object:
         return Chem.PatternFingerprint(mol, fpSize=_SCREEN_BITS)
 
 
+def _match_parameters() -> Chem.SubstructMatchParameters:
+    params = Chem.SubstructMatchParameters()
+    params.maxMatches = 1
+    params.uniquify = False
+    params.useChirality = False
+    params.maxRecursiveMatches = 1000
+    return params
+
+
+# Made once: building the parameters costs as much as many a search (never modified).
+_UNGUARDED_PARAMS = _match_parameters()
+
+
 def find_match(
     mol: Mol,
     query: Query,
@@ -707,14 +782,12 @@ def find_match(
     now = time.monotonic()
     if deadline is not None and now >= deadline:
         raise MatchTimeout("substructure search not started: the time budget was spent")
-    params = Chem.SubstructMatchParameters()
-    params.maxMatches = 1
-    params.uniquify = False
-    params.useChirality = False
-    params.maxRecursiveMatches = 1000
     if not guarded and is_ordinary(mol):
-        matches = mol.GetSubstructMatches(query.pattern, params)
+        if query.anchor is not None and not mol.HasSubstructMatch(query.anchor):
+            return None
+        matches = mol.GetSubstructMatches(query.pattern, _UNGUARDED_PARAMS)
         return tuple(matches[0]) if matches else None
+    params = _match_parameters()
     stop = now + time_limit if deadline is None else min(now + time_limit, deadline)
     state = {"calls": 0, "expired": False}
 

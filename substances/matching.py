@@ -208,8 +208,10 @@ def match_classes(
     the caller turns either into a verdict.
     """
     parent = chemistry.standardize(mol)
-    # One screening fingerprint per structure lets most rules be ruled out without a search.
-    screen = chemistry.screen_of(parent)
+    # On an ordinary molecule each rule's anchor (see `chemistry.compile_smarts`) rules most
+    # searches out in a few microseconds, where a screening fingerprint would cost more than the
+    # searches it saves; the others, searched under the guard, are screened.
+    screen = None if chemistry.is_ordinary(parent) else chemistry.screen_of(parent)
     found = []
     for cls in classes:
         match = _membership(parent, cls, screen, deadline)

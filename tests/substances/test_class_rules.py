@@ -155,3 +155,28 @@ def test_match_reports_rule_and_atoms_on_the_parent():
     assert match.explanation
     assert all(0 <= atom < parent.GetNumAtoms() for atom in match.atoms)
     assert "<svg" in chemistry.depict_svg(parent, highlight_atoms=match.atoms)
+
+
+def test_rule_anchors_answer_exactly_as_the_full_patterns():
+    """Each recursive rule gets a cheap anchor; with or without it, every answer is the same."""
+    import dataclasses
+
+    rules = [rule for cls in compiled_classes() for rule in cls.rules]
+    anchored = [rule for rule in rules if rule.query.anchor is not None]
+    assert len(anchored) >= len([r for r in rules if "$(" in r.spec.smarts]) - 1
+    molecules = [chemistry.standardize(row["smiles"]) for row in load_labelled() if row["smiles"]]
+    molecules = [mol for mol in molecules if chemistry.is_ordinary(mol)]
+    for rule in anchored:
+        bare = dataclasses.replace(rule.query, anchor=None)
+        for mol in molecules:
+            assert chemistry.find_match(mol, rule.query) == chemistry.find_match(mol, bare)
+
+
+def test_explicit_hydrogens_keep_the_ring_information_rules_need():
+    """[H] written out: the molecule keeps its rings, so an anchored rule can be searched."""
+    cannabinoids = [c for c in compiled_classes() if c.uid == "class-synthetic-cannabinoids"]
+    mol = chemistry.standardize("[H]C([H])([H])CCCCn1nc(C(=O)NC(C(N)=O)C(C)C)c2ccccc21")
+    assert mol.GetRingInfo().NumRings() == 2
+    assert [m.class_uid for m in match_classes(mol, cannabinoids)] == [
+        "class-synthetic-cannabinoids"
+    ]
