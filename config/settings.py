@@ -126,6 +126,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded files and the verdicts of check jobs (registry/jobs.py): a folder on disk by default;
+# every server and worker of a deployment must see the same one (a shared volume), or configure
+# another storage backend in STORAGES["default"].
+MEDIA_ROOT = os.environ.get("MEDIA_ROOT", str(BASE_DIR / "media"))
+MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -246,3 +251,24 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.FormParser",
     "rest_framework.parsers.MultiPartParser",
 ]
+
+# --- check jobs (registry/jobs.py, docs/check-jobs.md) ----------------------------------------
+
+# With a broker, check jobs run on Celery workers (`celery -A config worker`); without one, in a
+# local process pool of the server, so that the embedded default needs nothing else started.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ACKS_LATE = True  # a chunk is acknowledged after its verdicts are committed
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a worker that dies mid-chunk hands the chunk back
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True  # results live in the database and the storage, not in Celery
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A chunk held by a worker that vanished is handed out again after this many seconds.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+CHECK_JOB_CHUNK_SIZE = int(os.environ.get("CHECK_JOB_CHUNK_SIZE", "2000"))
+CHECK_JOB_MAX_RECORDS = int(os.environ.get("CHECK_JOB_MAX_RECORDS", "1000000"))
+CHECK_JOB_KEEP_HOURS = int(os.environ.get("CHECK_JOB_KEEP_HOURS", "168"))
+CHECK_JOB_MAX_ACTIVE = int(os.environ.get("CHECK_JOB_MAX_ACTIVE", "2"))
+CHECK_JOB_DAILY_RECORDS = int(os.environ.get("CHECK_JOB_DAILY_RECORDS", "5000000"))
+CHECK_JOB_LOCAL_WORKERS = int(os.environ.get("CHECK_JOB_LOCAL_WORKERS", "0"))  # 0: every core

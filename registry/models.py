@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry.constraints import DateRange, PostgresExclusionConstraint
@@ -408,3 +409,92 @@ class DraftOperation(models.Model):
 
     def __str__(self) -> str:
         return self.summary or f"{self.service} {self.arguments}"
+
+
+class CheckJob(models.Model):
+    """A screen of a whole file of compounds: the check run on every record, in chunks.
+
+    The file is split into chunks when it arrives (its records are never all in memory); each
+    chunk is checked on a worker and its verdicts committed once, with a `CheckJobChunk` row,
+    so that every record is answered exactly once even when a worker dies and the chunk runs
+    again. The verdicts are kept until `expires_at`, then purged with the job.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    class Format(models.TextChoices):
+        SMILES = "smiles", _("SMILES, one a line, an optional id after white space")
+        SDF = "sdf", _("SD file")
+        CSV = "csv", _("CSV with id and structure columns")
+
+    uid = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_jobs"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    on = models.DateField()
+    jurisdiction = models.CharField(max_length=16, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField(max_length=8, choices=Format.choices)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    chunk_size = models.PositiveIntegerField()
+    chunk_count = models.PositiveIntegerField(default=0)
+    failure = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done__lte=F("total")),
+                name="check_job_done_within_total",
+                violation_error_message=_("A job cannot answer more records than it has."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="check_job_owner_status_idx"),
+            models.Index(fields=["expires_at"], name="check_job_expires_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"check job {self.uid} ({self.status}, {self.done}/{self.total})"
+
+
+class CheckJobChunk(models.Model):
+    """One chunk of a check job, answered: the commit point of its verdicts.
+
+    The row is written once per (job, index), in the same transaction as the job's counters;
+    a second run of the same chunk (a worker died before acknowledging it) finds the row and
+    leaves everything as it is. `result` names the file of its verdicts in the storage.
+    """
+
+    job = models.ForeignKey(CheckJob, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    records = models.PositiveIntegerField()
+    result = models.CharField(max_length=255)
+    counts = models.JSONField(default=dict)
+    errors = models.JSONField(default=list)
+    finished_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["job", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "index"],
+                name="check_job_chunk_once",
+                violation_error_message=_("This chunk of the job is already answered."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of {self.job.uid}"

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import check, views
+from registry.api import check, jobs, views
 from registry.api.schema import SCHEMA_SETTINGS
 
 app_name = "api"
@@ -29,6 +29,21 @@ v1 = [
     path("drafts/<int:pk>/", views.DraftDetailView.as_view(), name="draft"),
     path("drafts/<int:pk>/publish/", views.DraftPublishView.as_view(), name="draft-publish"),
     path("drafts/<int:pk>/discard/", views.DraftDiscardView.as_view(), name="draft-discard"),
+    path("check/jobs/", jobs.CheckJobListView.as_view(), name="check-jobs"),
+    path("check/jobs/<str:uid>/", jobs.CheckJobDetailView.as_view(), name="check-job"),
+    path(
+        "check/jobs/<str:uid>/cancel/", jobs.CheckJobCancelView.as_view(), name="check-job-cancel"
+    ),
+    path(
+        "check/jobs/<str:uid>/results.csv",
+        jobs.CheckJobResultsCSVView.as_view(),
+        name="check-job-results-csv",
+    ),
+    path(
+        "check/jobs/<str:uid>/results.ndjson",
+        jobs.CheckJobResultsNDJSONView.as_view(),
+        name="check-job-results-ndjson",
+    ),
     *router.urls,
 ]
 

@@ -2,69 +2,15 @@
 
 import csv
 import datetime
+import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from registry.check import MAX_ITEMS, check_items
-from registry.spreadsheet import safe_cell
-
-OUTPUT_COLUMNS = [
-    "record",
-    "id",
-    "input",
-    "status",
-    "reason",
-    "substance",
-    "matched_by",
-    "listings",
-    "classes",
-]
-
-
-def _smiles_lines(path: Path) -> Iterator[tuple[str, str, str]]:
-    """A SMILES file: one compound a line, optionally followed by an id after white space."""
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if not text or text.startswith("#"):
-                continue
-            structure, _, ident = text.partition(" ") if " " in text else text.partition("\t")
-            yield str(number), ident.strip(), structure
-
-
-def _sdf_records(path: Path) -> Iterator[tuple[str, str, str]]:
-    """An SD file: records end with "$$$$"; the id is the record's title line."""
-    record: list[str] = []
-    number = 0
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line.strip() == "$$$$":
-                number += 1
-                block = "".join(record)
-                end = block.find("M  END")
-                molblock = block[: end + len("M  END")] + "\n" if end >= 0 else block
-                yield str(number), (record[0].strip() if record else ""), molblock
-                record = []
-            else:
-                record.append(line)
-    if "".join(record).strip():
-        number += 1
-        yield str(number), record[0].strip(), "".join(record)
-
-
-def _csv_rows(path: Path, column: str, id_column: str) -> Iterator[tuple[str, str, str]]:
-    with path.open(encoding="utf-8-sig", newline="", errors="replace") as handle:
-        reader = csv.DictReader(handle)
-        if column not in (reader.fieldnames or []):
-            raise CommandError(
-                f"{path.name} has no column {column!r}; its columns are: "
-                f"{', '.join(reader.fieldnames or [])}. Choose one with --column."
-            )
-        for row in reader:
-            yield str(reader.line_num), (row.get(id_column) or "").strip(), row[column] or ""
+from registry import jobs
+from registry.check import MAX_ITEMS
 
 
 class Command(BaseCommand):
@@ -74,7 +20,8 @@ class Command(BaseCommand):
         "an optional id after white space), an SD file (.sdf/.sd), or a CSV file (--column "
         "names the structure column; names and CAS numbers work there too). Writes one CSV "
         "row per compound with its verdict (controlled, not_controlled, unknown, invalid) and "
-        "the reasons; a progress bar goes to standard error."
+        "the reasons; a progress bar goes to standard error. --workers N checks with N "
+        "processes, with the same verdicts in the same order."
     )
 
     def add_arguments(self, parser):
@@ -93,35 +40,57 @@ class Command(BaseCommand):
             "--id-column", default="id", help="CSV input: the identifier column (default id)"
         )
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="check with this many processes (default 1; 0 for every core)",
+        )
+        parser.add_argument(
             "-o", "--output", type=Path, default=None, help="write the CSV here (default: stdout)"
         )
 
-    def handle(self, *args, file: Path, on, jurisdiction, column, id_column, output, **options):
+    def handle(
+        self, *args, file: Path, on, jurisdiction, column, id_column, workers, output, **options
+    ):
         if not file.exists():
             raise CommandError(f"{file} does not exist")
-        suffix = file.suffix.lower()
-        if suffix in {".sdf", ".sd"}:
-            records = list(_sdf_records(file))
-        elif suffix == ".csv":
-            records = list(_csv_rows(file, column, id_column))
-        else:
-            records = list(_smiles_lines(file))
+        if workers < 0:
+            raise CommandError("--workers must be 0 (every core) or more")
+        workers = workers or os.cpu_count() or 1
+        on = on or timezone.localdate()
+        fmt = jobs.file_format(file.name)
+        total = sum(1 for _ in self._records(file, fmt, column, id_column))
         handle = output.open("w", encoding="utf-8", newline="") if output else self.stdout
         writer = csv.writer(handle)
-        writer.writerow(OUTPUT_COLUMNS)
+        writer.writerow(jobs.CSV_COLUMNS)
         counts: dict[str, int] = {}
-        total = len(records)
-        for start in range(0, total, MAX_ITEMS):
-            batch = records[start : start + MAX_ITEMS]
-            results = check_items([text for _, _, text in batch], on=on, jurisdiction=jurisdiction)
-            for (record, ident, _text), result in zip(batch, results, strict=True):
-                counts[result.status] = counts.get(result.status, 0) + 1
-                writer.writerow([safe_cell(cell) for cell in _row(record, ident, result)])
-            self._progress(min(start + MAX_ITEMS, total), total)
+        records = self._records(file, fmt, column, id_column)
+        if workers == 1:
+            rows = (
+                row for chunk in _chunks(records) for row in jobs.screen(chunk, on, jurisdiction)
+            )
+        else:
+            rows = jobs.screen_in_processes(records, on, jurisdiction, workers=workers)
+        done = 0
+        for row in rows:
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+            writer.writerow(jobs.csv_cells(row))
+            done += 1
+            if done % MAX_ITEMS == 0 or done == total:
+                self._progress(done, total)
         if output:
             handle.close()
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        self.stderr.write(f"\nChecked {total} compounds: {summary or 'none'}.")
+        self.stderr.write(f"\nChecked {done} compounds: {summary or 'none'}.")
+
+    def _records(self, file: Path, fmt: str, column: str, id_column: str):
+        with file.open("rb") as binary:
+            try:
+                yield from jobs.read_records(
+                    jobs.text_stream(binary), fmt, column=column, id_column=id_column
+                )
+            except jobs.JobInputError as exc:
+                raise CommandError(f"{file.name}: {exc}. Choose one with --column.") from exc
 
     def _progress(self, done: int, total: int) -> None:
         width = 30
@@ -130,24 +99,12 @@ class Command(BaseCommand):
         sys.stderr.flush()
 
 
-def _row(record: str, ident: str, result) -> list[str]:
-    listings = [
-        f"{m['schedule']['code']} since {m['effective_from']}"
-        for m in result.matches
-        if m["basis"] == "listing"
-    ]
-    classes = [
-        f"{m['class']['uid']} ({m['rule']})" for m in result.matches if m["basis"] == "class"
-    ]
-    one_line = result.input.splitlines()[0] if result.input.strip() else result.input
-    return [
-        record,
-        ident,
-        one_line[:200],
-        result.status,
-        result.reason,
-        result.substance.uid if result.substance else "",
-        result.matched_by,
-        "; ".join(listings),
-        "; ".join(classes),
-    ]
+def _chunks(records, size: int = MAX_ITEMS):
+    batch = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

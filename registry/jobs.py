@@ -1,0 +1,653 @@
+"""Check jobs: a whole file of compounds screened in chunks, on workers that scale out.
+
+A job's life:
+
+1. `create_job` reads the uploaded file record by record (SMILES lines, SD records or CSV rows,
+   see `read_records`) and writes it to the storage as chunk files of `CHECK_JOB_CHUNK_SIZE`
+   records; no more than one chunk is ever in memory. The job is `queued`.
+2. `dispatch` hands the chunks to the workers: Celery tasks on the broker when
+   `CELERY_BROKER_URL` is set (`registry.tasks`), else the server's own process pool
+   (`LocalPool`), so the embedded default runs jobs with nothing else started.
+3. `run_chunk` checks one chunk and `commit_chunk` commits its verdicts: the verdict file is
+   written under a name of its own, then one transaction inserts the (job, index) row and adds
+   to the job's counters. A chunk run twice (its worker died before acknowledging it) finds the
+   row and changes nothing, so every record is answered exactly once. The last chunk marks the
+   job `done`; its verdicts are kept for `CHECK_JOB_KEEP_HOURS`, then `purge_expired` deletes
+   them (`manage.py purge_check_jobs`).
+
+A bad record (an unreadable structure, an empty cell in a CSV column) gets its verdict
+(`invalid` or `unknown`) with the reason, and its line in the job's errors; it never fails the
+job.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import csv
+import datetime
+import io
+import json
+import logging
+import multiprocessing
+import os
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connections, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from registry.check import MAX_ITEMS, check_items
+from registry.models import CheckJob, CheckJobChunk
+from registry.spreadsheet import safe_cell
+
+log = logging.getLogger(__name__)
+
+STORAGE_DIR = "check-jobs"
+ERRORS_SHOWN = 100  # the job resource lists this many bad records; `error_count` has them all
+
+Record = tuple[str, str, str]  # (line, id, structure text)
+
+# A record the check could not read (invalid) or say anything about (unknown: neither a
+# structure nor a name it knows) is a bad record: listed in the job's errors with its reason.
+BAD_STATUSES = ("invalid", "unknown")
+
+
+class JobInputError(ValueError):
+    """The uploaded file cannot be a job (no records, too many, a missing column)."""
+
+
+class QuotaExceeded(Exception):
+    """The account has too many jobs running or has screened its daily number of records."""
+
+
+# --- reading files ------------------------------------------------------------------------------
+
+
+def file_format(name: str) -> str:
+    """The format of a file, from its name: .sdf/.sd, .csv, anything else SMILES."""
+    suffix = os.path.splitext(name or "")[1].lower()
+    if suffix in {".sdf", ".sd"}:
+        return CheckJob.Format.SDF
+    if suffix == ".csv":
+        return CheckJob.Format.CSV
+    return CheckJob.Format.SMILES
+
+
+def _smiles_lines(handle: IO[str]) -> Iterator[Record]:
+    """One compound a line, optionally followed by an id after white space; # comments."""
+    for number, line in enumerate(handle, start=1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        structure, _, ident = text.partition(" ") if " " in text else text.partition("\t")
+        yield str(number), ident.strip(), structure
+
+
+def _sdf_records(handle: IO[str]) -> Iterator[Record]:
+    """Records end with "$$$$"; the id is the record's title line; numbered from 1."""
+    record: list[str] = []
+    number = 0
+    for line in handle:
+        if line.strip() == "$$$$":
+            number += 1
+            block = "".join(record)
+            end = block.find("M  END")
+            molblock = block[: end + len("M  END")] + "\n" if end >= 0 else block
+            yield str(number), (record[0].strip() if record else ""), molblock
+            record = []
+        else:
+            record.append(line)
+    if "".join(record).strip():
+        number += 1
+        yield str(number), record[0].strip(), "".join(record)
+
+
+STRUCTURE_COLUMNS = ("structure", "smiles")
+
+
+def _csv_rows(handle: IO[str], column: str | None, id_column: str) -> Iterator[Record]:
+    """A row per compound; the structure column is `column`, else "structure" or "smiles"."""
+    reader = csv.DictReader(handle)
+    fields = reader.fieldnames or []
+    chosen = column or next((name for name in STRUCTURE_COLUMNS if name in fields), None)
+    if chosen not in fields:
+        wanted = repr(column) if column else "'structure' or 'smiles'"
+        raise JobInputError(
+            f"the CSV file has no column {wanted}; its columns are: {', '.join(fields) or 'none'}"
+        )
+    for row in reader:
+        yield str(reader.line_num), (row.get(id_column) or "").strip(), row.get(chosen) or ""
+
+
+def read_records(
+    handle: IO[str], fmt: str, *, column: str | None = None, id_column: str = "id"
+) -> Iterator[Record]:
+    """The records of a file, as (line, id, structure text), read as a stream."""
+    if fmt == CheckJob.Format.SDF:
+        return _sdf_records(handle)
+    if fmt == CheckJob.Format.CSV:
+        return _csv_rows(handle, column, id_column)
+    return _smiles_lines(handle)
+
+
+def text_stream(binary: IO[bytes]) -> IO[str]:
+    """A binary upload read as text: UTF-8, a byte-order mark skipped, bad bytes replaced."""
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+
+
+# --- verdicts as rows -------------------------------------------------------------------------
+
+
+def verdict_row(record: Record, result: Any) -> dict[str, Any]:
+    """One record's answer, as stored and as served in NDJSON: its line and id, the verdict."""
+    line, ident, _text = record
+    return {"record": int(line), "id": ident, **result.as_dict()}
+
+
+def screen(records: list[Record], on: datetime.date, jurisdiction: str | None) -> list[dict]:
+    """The verdict rows of some records, in order (the check's batch limit respected)."""
+    rows: list[dict] = []
+    for start in range(0, len(records), MAX_ITEMS):
+        batch = records[start : start + MAX_ITEMS]
+        results = check_items([text for _, _, text in batch], on=on, jurisdiction=jurisdiction)
+        rows.extend(
+            verdict_row(record, result) for record, result in zip(batch, results, strict=True)
+        )
+    return rows
+
+
+CSV_COLUMNS = [
+    "record",
+    "id",
+    "input",
+    "status",
+    "reason",
+    "substance",
+    "matched_by",
+    "listings",
+    "classes",
+]
+
+
+def csv_cells(row: dict[str, Any]) -> list[str]:
+    """A verdict row as the CSV columns: the bases as listings and classes, one cell each."""
+    matches = row.get("matches") or []
+    listings = [
+        f"{m['schedule']['code']} since {m['effective_from']}"
+        for m in matches
+        if m.get("basis") == "listing"
+    ]
+    classes = [f"{m['class']['uid']} ({m['rule']})" for m in matches if m.get("basis") == "class"]
+    text = row.get("input") or ""
+    one_line = text.splitlines()[0] if text.strip() else text
+    substance = row.get("substance") or {}
+    cells = [
+        row.get("record", ""),
+        row.get("id", ""),
+        one_line[:200],
+        row.get("status", ""),
+        row.get("reason", ""),
+        substance.get("uid", ""),
+        substance.get("matched_by", ""),
+        "; ".join(listings),
+        "; ".join(classes),
+    ]
+    return [safe_cell(cell) for cell in cells]
+
+
+# --- creating a job ---------------------------------------------------------------------------
+
+
+def _chunk_name(uid: str, index: int, kind: str) -> str:
+    return f"{STORAGE_DIR}/{uid}/{kind}-{index:06d}.jsonl"
+
+
+def _write_lines(name: str, items: Iterable[Any]) -> str:
+    body = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    return default_storage.save(name, ContentFile(body.encode("utf-8")))
+
+
+def _read_lines(name: str) -> list[Any]:
+    with default_storage.open(name, "rb") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def check_quota(owner) -> None:
+    """Refuse a new job to an account that has too many running or screened enough today."""
+    active = CheckJob.objects.filter(
+        owner=owner, status__in=[CheckJob.Status.QUEUED, CheckJob.Status.RUNNING]
+    ).count()
+    if active >= settings.CHECK_JOB_MAX_ACTIVE:
+        raise QuotaExceeded(
+            f"{active} of your jobs are still queued or running (at most "
+            f"{settings.CHECK_JOB_MAX_ACTIVE}); wait for one to finish or cancel it"
+        )
+
+
+def _screened_today(owner) -> int:
+    since = timezone.now() - datetime.timedelta(days=1)
+    jobs = CheckJob.objects.filter(owner=owner, created_at__gte=since)
+    return jobs.aggregate(n=Sum("total"))["n"] or 0
+
+
+def create_job(
+    *,
+    owner,
+    upload: IO[bytes],
+    file_name: str,
+    on: datetime.date,
+    jurisdiction: str | None,
+    column: str | None = None,
+    id_column: str = "id",
+) -> CheckJob:
+    """Split an uploaded file into chunk files in the storage and record the job, `queued`.
+
+    Raises `QuotaExceeded` (too many jobs running, or the daily number of records passed) and
+    `JobInputError` (no records, more than `CHECK_JOB_MAX_RECORDS`, a CSV without the column).
+    Nothing is left behind when it raises. The caller dispatches the job after the commit.
+    """
+    check_quota(owner)
+    uid = uuid.uuid4().hex
+    fmt = file_format(file_name)
+    size = settings.CHECK_JOB_CHUNK_SIZE
+    limit = settings.CHECK_JOB_MAX_RECORDS
+    allowance = settings.CHECK_JOB_DAILY_RECORDS - _screened_today(owner)
+    total, chunk, written = 0, [], []
+    try:
+        for record in read_records(text_stream(upload), fmt, column=column, id_column=id_column):
+            total += 1
+            if total > limit:
+                raise JobInputError(f"the file has more than {limit} records, the limit per job")
+            if total > allowance:
+                raise QuotaExceeded(
+                    f"this job would pass your daily allowance of "
+                    f"{settings.CHECK_JOB_DAILY_RECORDS} records"
+                )
+            chunk.append(record)
+            if len(chunk) == size:
+                written.append(_write_lines(_chunk_name(uid, len(written), "input"), chunk))
+                chunk = []
+        if chunk:
+            written.append(_write_lines(_chunk_name(uid, len(written), "input"), chunk))
+        if not total:
+            raise JobInputError("the file holds no records")
+        for index, name in enumerate(written):
+            if name != _chunk_name(uid, index, "input"):  # uuid names never clash
+                raise RuntimeError(f"storage renamed {name}")
+        return CheckJob.objects.create(
+            uid=uid,
+            owner=owner,
+            on=on,
+            jurisdiction=jurisdiction or "",
+            file_name=(file_name or "")[:255],
+            file_format=fmt,
+            total=total,
+            chunk_size=size,
+            chunk_count=len(written),
+        )
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+
+
+# --- running chunks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChunkWork:
+    """What a worker needs to check one chunk: everything but the registry itself."""
+
+    uid: str
+    index: int
+    on: datetime.date
+    jurisdiction: str | None
+    records: list[Record]
+
+
+def chunk_work(job: CheckJob, index: int) -> ChunkWork:
+    records = [tuple(item) for item in _read_lines(_chunk_name(job.uid, index, "input"))]
+    return ChunkWork(job.uid, index, job.on, job.jurisdiction or None, records)
+
+
+def is_open(status: str) -> bool:
+    return status in (CheckJob.Status.QUEUED, CheckJob.Status.RUNNING)
+
+
+def commit_chunk(uid: str, index: int, rows: list[dict]) -> bool:
+    """Commit one chunk's verdicts, once. False when it was committed before or the job closed.
+
+    The verdict file goes to the storage under a name of its own; the (job, index) row, the
+    job's counters and, with the last chunk, its `done` status are written in one transaction.
+    A second commit of the same chunk loses the race on the row's unique constraint and
+    deletes its file, so the job's answers are those of exactly one run of each chunk.
+    """
+    job = CheckJob.objects.filter(uid=uid).first()
+    if job is None or not is_open(job.status):
+        return False
+    if CheckJobChunk.objects.filter(job=job, index=index).exists():
+        return False
+    counts: dict[str, int] = {}
+    errors = []
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+        if row["status"] in BAD_STATUSES:
+            errors.append({"record": row["record"], "id": row["id"], "error": row["reason"]})
+    name = _write_lines(_chunk_name(uid, index, "result"), rows)
+    try:
+        with transaction.atomic():
+            CheckJobChunk.objects.create(
+                job=job,
+                index=index,
+                records=len(rows),
+                result=name,
+                counts=counts,
+                errors=errors,
+            )
+            CheckJob.objects.filter(pk=job.pk).update(
+                done=F("done") + len(rows), error_count=F("error_count") + len(errors)
+            )
+            now = timezone.now()
+            CheckJob.objects.filter(
+                pk=job.pk,
+                status__in=[CheckJob.Status.QUEUED, CheckJob.Status.RUNNING],
+                done=F("total"),
+            ).update(
+                status=CheckJob.Status.DONE,
+                finished_at=now,
+                expires_at=now + datetime.timedelta(hours=settings.CHECK_JOB_KEEP_HOURS),
+            )
+    except IntegrityError:
+        default_storage.delete(name)
+        return False
+    return True
+
+
+def mark_running(uid: str) -> None:
+    CheckJob.objects.filter(uid=uid, status=CheckJob.Status.QUEUED).update(
+        status=CheckJob.Status.RUNNING, started_at=timezone.now()
+    )
+
+
+def run_chunk(uid: str, index: int) -> bool:
+    """Check one chunk of a job and commit it (see `commit_chunk`): what a Celery task does."""
+    job = CheckJob.objects.filter(uid=uid).first()
+    if job is None or not is_open(job.status):
+        return False
+    if CheckJobChunk.objects.filter(job=job, index=index).exists():
+        return False
+    mark_running(uid)
+    work = chunk_work(job, index)
+    return commit_chunk(uid, index, screen(work.records, work.on, work.jurisdiction))
+
+
+def fail_job(uid: str, reason: str) -> None:
+    """Close a job that cannot finish (a chunk failed every retry); its chunks stay readable."""
+    now = timezone.now()
+    CheckJob.objects.filter(
+        uid=uid, status__in=[CheckJob.Status.QUEUED, CheckJob.Status.RUNNING]
+    ).update(
+        status=CheckJob.Status.FAILED,
+        failure=reason[:2000],
+        finished_at=now,
+        expires_at=now + datetime.timedelta(hours=settings.CHECK_JOB_KEEP_HOURS),
+    )
+
+
+def cancel_job(job: CheckJob) -> CheckJob:
+    """Stop a queued or running job: chunks not yet committed are never answered."""
+    now = timezone.now()
+    CheckJob.objects.filter(
+        pk=job.pk, status__in=[CheckJob.Status.QUEUED, CheckJob.Status.RUNNING]
+    ).update(
+        status=CheckJob.Status.CANCELLED,
+        finished_at=now,
+        expires_at=now + datetime.timedelta(hours=settings.CHECK_JOB_KEEP_HOURS),
+    )
+    job.refresh_from_db()
+    return job
+
+
+def missing_chunks(job: CheckJob) -> list[int]:
+    committed = set(CheckJobChunk.objects.filter(job=job).values_list("index", flat=True))
+    return [index for index in range(job.chunk_count) if index not in committed]
+
+
+def job_errors(job: CheckJob, limit: int = ERRORS_SHOWN) -> list[dict]:
+    """The first bad records of a job, in file order."""
+    shown: list[dict] = []
+    for errors in (
+        CheckJobChunk.objects.filter(job=job).order_by("index").values_list("errors", flat=True)
+    ):
+        shown.extend(errors[: limit - len(shown)])
+        if len(shown) >= limit:
+            break
+    return shown
+
+
+def iter_results(job: CheckJob) -> Iterator[dict]:
+    """Every verdict row of a job, in file order, read one chunk file at a time."""
+    names = CheckJobChunk.objects.filter(job=job).order_by("index").values_list("result", flat=True)
+    for name in list(names):
+        yield from _read_lines(name)
+
+
+def purge_expired(now: datetime.datetime | None = None) -> int:
+    """Delete the jobs whose keeping time is over, with their files. Returns how many."""
+    now = now or timezone.now()
+    purged = 0
+    for job in CheckJob.objects.filter(expires_at__lte=now):
+        delete_files(job)
+        job.delete()
+        purged += 1
+    return purged
+
+
+def delete_files(job: CheckJob) -> None:
+    folder = f"{STORAGE_DIR}/{job.uid}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+    if hasattr(default_storage, "path"):
+        with contextlib.suppress(OSError):
+            os.rmdir(default_storage.path(folder))
+
+
+# --- where chunks run -------------------------------------------------------------------------
+
+
+def uses_broker() -> bool:
+    return bool(settings.CELERY_BROKER_URL)
+
+
+def dispatch(job: CheckJob) -> None:
+    """Hand a job's unanswered chunks to the workers: Celery with a broker, else `LocalPool`."""
+    if uses_broker():
+        from registry.tasks import run_check_chunk
+
+        for index in missing_chunks(job):
+            run_check_chunk.apply_async((job.uid, index))
+    else:
+        LocalPool.shared().run_job(job.uid)
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child: never use (or close) the parent's database connections.
+
+    Closing them would end the parent's sessions; they are set aside and new ones opened.
+    An in-memory SQLite database exists only through its connection, so it is kept.
+    """
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "sqlite" and conn.is_in_memory_db():
+            continue
+        _INHERITED.append(conn.connection)
+        conn.connection = None
+
+
+_INHERITED: list[Any] = []
+
+
+def _screen_work(work: ChunkWork) -> tuple[int, list[dict]]:
+    return work.index, screen(work.records, work.on, work.jurisdiction)
+
+
+def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """A pool of `workers` processes forked from this one, each with the registry at hand.
+
+    Forked, so that the children start with Django and RDKit already imported and the class
+    rules compiled; each opens its own database connections.
+    """
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_forget_inherited_connections,
+    )
+
+
+def screen_in_processes(
+    records: Iterable[Record],
+    on: datetime.date,
+    jurisdiction: str | None,
+    *,
+    workers: int,
+    chunk_size: int = MAX_ITEMS,
+) -> Iterator[dict]:
+    """Verdict rows of a stream of records, in input order, checked by `workers` processes.
+
+    At most two chunks per process are in flight, so memory stays bounded on any file.
+    """
+
+    def chunks() -> Iterator[ChunkWork]:
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == chunk_size:
+                yield ChunkWork("", 0, on, jurisdiction, batch)
+                batch = []
+        if batch:
+            yield ChunkWork("", 0, on, jurisdiction, batch)
+
+    with process_pool(workers) as pool:
+        pending: list[concurrent.futures.Future] = []
+        for work in chunks():
+            pending.append(pool.submit(_screen_work, work))
+            while len(pending) >= 2 * workers:
+                yield from pending.pop(0).result()[1]
+        for future in pending:
+            yield from future.result()[1]
+
+
+class LocalPool:
+    """The server's own workers, for the embedded default (no broker configured).
+
+    One coordinating thread per job reads the chunk files, has the process pool check them,
+    and commits each chunk (`commit_chunk`), stopping when the job is cancelled. A chunk whose
+    process failed is tried once more, then the job fails.
+    """
+
+    _shared: LocalPool | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or settings.CHECK_JOB_LOCAL_WORKERS or os.cpu_count() or 1
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self.threads: list[threading.Thread] = []
+
+    @classmethod
+    def shared(cls) -> LocalPool:
+        with cls._lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            return cls._shared
+
+    @classmethod
+    def shutdown_shared(cls) -> None:
+        with cls._lock:
+            pool, cls._shared = cls._shared, None
+        if pool is not None:
+            pool.shutdown()
+
+    def pool(self) -> concurrent.futures.ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = process_pool(self.workers)
+            return self._pool
+
+    def _renew_pool(
+        self, broken: concurrent.futures.ProcessPoolExecutor
+    ) -> concurrent.futures.ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is broken:
+                self._pool = None
+        broken.shutdown(wait=False, cancel_futures=True)
+        return self.pool()
+
+    def run_job(self, uid: str) -> threading.Thread:
+        thread = threading.Thread(target=self._coordinate, args=(uid,), daemon=True)
+        self.threads = [t for t in self.threads if t.is_alive()] + [thread]
+        thread.start()
+        return thread
+
+    def wait(self, timeout: float | None = None) -> None:
+        for thread in list(self.threads):
+            thread.join(timeout)
+
+    def shutdown(self) -> None:
+        self.wait()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _coordinate(self, uid: str) -> None:
+        try:
+            self._run(uid)
+        except Exception as exc:  # a broken pool, a lost database: the job says so
+            log.exception("check job %s failed", uid)
+            fail_job(uid, f"{type(exc).__name__}: {exc}")
+        finally:
+            connections.close_all()
+
+    def _run(self, uid: str) -> None:
+        job = CheckJob.objects.get(uid=uid)
+        todo = missing_chunks(job)
+        if todo:
+            mark_running(uid)
+        pool = self.pool()
+        in_flight: dict[concurrent.futures.Future, tuple[int, int]] = {}
+        queue = list(todo)
+        while queue or in_flight:
+            while queue and len(in_flight) < 2 * self.workers:
+                index = queue.pop(0)
+                in_flight[pool.submit(_screen_work, chunk_work(job, index))] = (index, 1)
+            finished, _ = concurrent.futures.wait(
+                in_flight, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                index, attempt = in_flight.pop(future)
+                try:
+                    _, rows = future.result()
+                except Exception as exc:
+                    if attempt >= 2:
+                        raise
+                    if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
+                        pool = self._renew_pool(pool)  # a process died: start afresh
+                    retry = pool.submit(_screen_work, chunk_work(job, index))
+                    in_flight[retry] = (index, attempt + 1)
+                    continue
+                commit_chunk(uid, index, rows)
+            job.refresh_from_db(fields=["status"])
+            if not is_open(job.status):
+                for future in in_flight:
+                    future.cancel()
+                return

@@ -1,0 +1,214 @@
+"""registry.jobs: files split into chunks, each chunk answered once, the local process pool."""
+
+import csv
+import datetime
+import io
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+
+from registry import jobs
+from registry.models import CheckJob, CheckJobChunk
+from tests.registry.conftest import DEXAMFETAMINE, FENTANYL
+
+D = datetime.date
+BUTYRYLFENTANYL = "CCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+PARACETAMOL = "CC(=O)Nc1ccc(O)cc1"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.CHECK_JOB_CHUNK_SIZE = 2
+
+
+@pytest.fixture
+def owner(db):
+    return get_user_model().objects.create_user("screener", "s@example.org", "pw")
+
+
+def smiles_file(lines: list[str]) -> io.BytesIO:
+    return io.BytesIO(("\n".join(lines) + "\n").encode())
+
+
+SEIZED = [
+    f"{FENTANYL} exhibit-1",
+    "# a comment",
+    f"{BUTYRYLFENTANYL} exhibit-2",
+    "C1CC(N exhibit-3",
+    f"{PARACETAMOL} exhibit-4",
+    "[Xx] exhibit-5",
+]
+
+
+def make_job(owner, lines=SEIZED, name="seized.smi", **kwargs) -> CheckJob:
+    return jobs.create_job(
+        owner=owner,
+        upload=smiles_file(lines),
+        file_name=name,
+        on=D(2024, 1, 1),
+        jurisdiction=None,
+        **kwargs,
+    )
+
+
+def results(job) -> list[dict]:
+    return list(jobs.iter_results(job))
+
+
+def test_a_file_is_split_into_chunk_files(owner, registry):
+    job = make_job(owner)
+    assert (job.status, job.total, job.done, job.chunk_count) == ("queued", 5, 0, 3)
+    _dirs, files = default_storage.listdir(f"check-jobs/{job.uid}")
+    assert sorted(files) == [f"input-{n:06d}.jsonl" for n in range(3)]
+    assert jobs.chunk_work(job, 1).records == [
+        ("4", "exhibit-3", "C1CC(N"),
+        ("5", "exhibit-4", PARACETAMOL),
+    ]
+
+
+def test_every_record_is_answered_once_and_bad_ones_are_listed(owner, registry):
+    job = make_job(owner)
+    assert jobs.run_chunk(job.uid, 1)
+    assert not jobs.run_chunk(job.uid, 1)  # a second run of the chunk changes nothing
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("running", 2)
+    for index in (0, 2):
+        assert jobs.run_chunk(job.uid, index)
+    job.refresh_from_db()
+    assert (job.status, job.done, job.error_count) == ("done", 5, 2)
+    assert job.expires_at > job.finished_at
+    rows = results(job)
+    assert [(r["record"], r["id"], r["status"]) for r in rows] == [
+        (1, "exhibit-1", "controlled"),
+        (3, "exhibit-2", "controlled"),
+        (4, "exhibit-3", "unknown"),
+        (5, "exhibit-4", "not_controlled"),
+        (6, "exhibit-5", "unknown"),
+    ]
+    assert jobs.job_errors(job) == [
+        {"record": 4, "id": "exhibit-3", "error": rows[2]["reason"]},
+        {"record": 6, "id": "exhibit-5", "error": rows[4]["reason"]},
+    ]
+    assert "unparseable SMILES" in rows[2]["reason"]
+    assert CheckJobChunk.objects.filter(job=job).count() == 3
+
+
+def test_a_chunk_committed_twice_keeps_the_first_answer(owner, registry):
+    job = make_job(owner)
+    work = jobs.chunk_work(job, 0)
+    rows = jobs.screen(work.records, work.on, work.jurisdiction)
+    assert jobs.commit_chunk(job.uid, 0, rows)
+    assert not jobs.commit_chunk(job.uid, 0, rows)
+    job.refresh_from_db()
+    assert job.done == 2
+    _dirs, files = default_storage.listdir(f"check-jobs/{job.uid}")
+    assert len([f for f in files if f.startswith("result-")]) == 1
+
+
+def test_a_cancelled_job_answers_no_more_chunks(owner, registry):
+    job = make_job(owner)
+    jobs.run_chunk(job.uid, 0)
+    job = jobs.cancel_job(job)
+    assert job.status == "cancelled" and job.expires_at
+    assert not jobs.run_chunk(job.uid, 1)
+    job.refresh_from_db()
+    assert (job.done, job.status) == (2, "cancelled")
+
+
+def test_csv_and_sdf_files(owner, registry):
+    job = jobs.create_job(
+        owner=owner,
+        upload=io.BytesIO(f"id,structure\nA,{DEXAMFETAMINE}\n=B(),fentanyl\nC,\n".encode()),
+        file_name="orders.csv",
+        on=D(2024, 1, 1),
+        jurisdiction="CN",
+    )
+    for index in range(job.chunk_count):
+        jobs.run_chunk(job.uid, index)
+    rows = results(job)
+    assert [(r["record"], r["id"], r["status"]) for r in rows] == [
+        (2, "A", "controlled"),
+        (3, "=B()", "controlled"),
+        (4, "C", "invalid"),
+    ]
+    # A cell a spreadsheet would run as a formula is neutralised.
+    assert jobs.csv_cells(rows[1])[1] == "'=B()"
+    with pytest.raises(jobs.JobInputError, match="no column 'structure' or 'smiles'"):
+        jobs.create_job(
+            owner=owner,
+            upload=io.BytesIO(b"id,name\n1,x\n"),
+            file_name="x.csv",
+            on=D(2024, 1, 1),
+            jurisdiction=None,
+        )
+
+
+def test_limits_and_quota(owner, registry, settings):
+    with pytest.raises(jobs.JobInputError, match="no records"):
+        make_job(owner, lines=["# nothing"])
+    settings.CHECK_JOB_MAX_RECORDS = 4
+    with pytest.raises(jobs.JobInputError, match="more than 4 records"):
+        make_job(owner)
+    assert not os.path.exists(os.path.join(settings.MEDIA_ROOT, "check-jobs")) or not any(
+        files for _root, _dirs, files in os.walk(os.path.join(settings.MEDIA_ROOT, "check-jobs"))
+    )
+    settings.CHECK_JOB_MAX_RECORDS = 100
+    settings.CHECK_JOB_MAX_ACTIVE = 1
+    make_job(owner)
+    with pytest.raises(jobs.QuotaExceeded, match="still queued or running"):
+        make_job(owner)
+    settings.CHECK_JOB_MAX_ACTIVE = 5
+    settings.CHECK_JOB_DAILY_RECORDS = 8
+    with pytest.raises(jobs.QuotaExceeded, match="daily allowance of 8"):
+        make_job(owner)
+
+
+def test_expired_jobs_are_purged_with_their_files(owner, registry):
+    job = make_job(owner)
+    for index in range(job.chunk_count):
+        jobs.run_chunk(job.uid, index)
+    job.refresh_from_db()
+    assert jobs.purge_expired(now=job.expires_at - datetime.timedelta(seconds=1)) == 0
+    out = io.StringIO()
+    call_command("purge_check_jobs", stdout=out)
+    assert CheckJob.objects.filter(pk=job.pk).exists()
+    assert jobs.purge_expired(now=job.expires_at) == 1
+    assert not CheckJob.objects.filter(pk=job.pk).exists()
+    assert not default_storage.exists(f"check-jobs/{job.uid}/input-000000.jsonl")
+
+
+def test_the_local_pool_runs_a_job_in_processes(transactional_db, registry, owner):
+    job = make_job(owner)
+    pool = jobs.LocalPool(workers=2)
+    try:
+        pool.run_job(job.uid)
+        pool.wait(timeout=120)
+    finally:
+        pool.shutdown()
+    job.refresh_from_db()
+    assert (job.status, job.done) == ("done", 5)
+    assert [r["record"] for r in results(job)] == [1, 3, 4, 5, 6]
+
+
+def _screen(path, *args) -> list[list[str]]:
+    out = io.StringIO()
+    call_command(
+        "check_structures", str(path), "--on", "2024-01-01", *args, stdout=out, stderr=io.StringIO()
+    )
+    return list(csv.reader(io.StringIO(out.getvalue())))
+
+
+def test_check_structures_with_workers_writes_the_same_verdicts(
+    transactional_db, registry, tmp_path
+):
+    path = tmp_path / "library.smi"
+    molecules = [FENTANYL, BUTYRYLFENTANYL, PARACETAMOL, DEXAMFETAMINE, "C1CC(N", "[Xx]"]
+    path.write_text("".join(f"{molecules[n % 6]} id-{n}\n" for n in range(2500)))
+    one = _screen(path)
+    three = _screen(path, "--workers", "3")
+    assert len(one) == 2501
+    assert three == one
