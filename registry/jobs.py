@@ -474,10 +474,15 @@ def uses_broker() -> bool:
 def dispatch(job: CheckJob) -> None:
     """Hand a job's unanswered chunks to the workers: Celery with a broker, else `LocalPool`."""
     if uses_broker():
+        import config.celery  # noqa: F401  (the application, configured from the settings)
         from registry.tasks import run_check_chunk
 
-        for index in missing_chunks(job):
-            run_check_chunk.apply_async((job.uid, index))
+        try:
+            for index in missing_chunks(job):
+                run_check_chunk.apply_async((job.uid, index))
+        except Exception as exc:  # the broker did not answer, even after kombu's retries
+            log.exception("check job %s could not be queued", job.uid)
+            fail_job(job.uid, f"the job queue did not answer: {exc}")
     else:
         LocalPool.shared().run_job(job.uid)
 

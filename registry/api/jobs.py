@@ -183,17 +183,19 @@ class CheckJobListView(JobView):
         data = query.validated_data
         upload = data["file"]
         try:
-            with transaction.atomic():
-                job = jobs.create_job(
-                    owner=request.user,
-                    upload=upload.file,
-                    file_name=upload.name,
-                    on=data.get("on") or timezone.localdate(),
-                    jurisdiction=data.get("jurisdiction"),
-                    column=data.get("column"),
-                    id_column=data.get("id_column") or "id",
-                )
-                transaction.on_commit(lambda: jobs.dispatch(job))
+            # Not in a transaction: the split takes seconds on a large file, and on SQLite a
+            # transaction would hold the write lock all along. The job's row is written last.
+            job = jobs.create_job(
+                owner=request.user,
+                upload=upload.file,
+                file_name=upload.name,
+                on=data.get("on") or timezone.localdate(),
+                jurisdiction=data.get("jurisdiction"),
+                column=data.get("column"),
+                id_column=data.get("id_column") or "id",
+            )
+            transaction.on_commit(lambda: jobs.dispatch(job))
+            job.refresh_from_db()
         except jobs.JobInputError as exc:
             raise serializers.ValidationError({"file": [str(exc)]}) from exc
         except jobs.QuotaExceeded as exc:

@@ -212,3 +212,15 @@ def test_check_structures_with_workers_writes_the_same_verdicts(
     three = _screen(path, "--workers", "3")
     assert len(one) == 2501
     assert three == one
+
+
+def test_a_job_the_broker_cannot_take_fails_with_the_reason(owner, registry, settings, monkeypatch):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    from config.celery import app
+
+    monkeypatch.setitem(app.conf, "broker_url", settings.CELERY_BROKER_URL)
+    monkeypatch.setitem(app.conf, "broker_connection_timeout", 1)
+    job = make_job(owner)
+    jobs.dispatch(job)
+    job.refresh_from_db()
+    assert job.status == "failed" and "the job queue did not answer" in job.failure
