@@ -157,7 +157,14 @@ def screen(records: list[Record], on: datetime.date, jurisdiction: str | None) -
     rows: list[dict] = []
     for start in range(0, len(records), MAX_ITEMS):
         batch = records[start : start + MAX_ITEMS]
-        results = check_items([text for _, _, text in batch], on=on, jurisdiction=jurisdiction)
+        # No client waits on a job: the request's time budget would leave records unexamined
+        # on a busy worker. Each item keeps its own budget.
+        results = check_items(
+            [text for _, _, text in batch],
+            on=on,
+            jurisdiction=jurisdiction,
+            time_budget=float("inf"),
+        )
         rows.extend(
             verdict_row(record, result) for record, result in zip(batch, results, strict=True)
         )

@@ -224,3 +224,15 @@ def test_a_job_the_broker_cannot_take_fails_with_the_reason(owner, registry, set
     jobs.dispatch(job)
     job.refresh_from_db()
     assert job.status == "failed" and "the job queue did not answer" in job.failure
+
+
+def test_a_busy_worker_still_examines_every_record(owner, registry, monkeypatch):
+    """The request's time budget is for clients that wait; a job answers every record."""
+    from registry import check
+
+    monkeypatch.setattr(check, "REQUEST_TIME_BUDGET_SECONDS", 0.0)
+    assert check.check_items([FENTANYL], on=D(2024, 1, 1))[0].status == "unknown"
+    job = make_job(owner)
+    for index in range(job.chunk_count):
+        jobs.run_chunk(job.uid, index)
+    assert [r["status"] for r in results(job)][:2] == ["controlled", "controlled"]
