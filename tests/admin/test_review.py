@@ -304,3 +304,21 @@ def test_under_review_a_reviewer_and_a_superuser_draft_too_and_publish_only_othe
         drafts.publish(changeset, reviewer=other)
         listing.refresh_from_db()
         assert listing.notes == f"by {author.username}"
+
+
+@pytest.mark.parametrize("review_on", [True, False])
+def test_deleting_a_class_that_listings_cite_is_refused_and_makes_no_draft(
+    settings, curator_client, review_on
+):
+    settings.REGISTRY_REQUIRE_REVIEW = review_on
+    listing = ListingFactory(substance=None, substance_class=SubstanceClassFactory(uid="class-x"))
+    before = head()
+    response = curator_client.post(
+        reverse("admin:substances_substanceclass_delete", args=[listing.substance_class.pk]),
+        {"post": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "Cannot delete substance class" in response.content.decode()
+    assert SubstanceClass.objects.filter(uid="class-x").exists() and head() == before
+    assert not DraftChangeSet.objects.exists()
