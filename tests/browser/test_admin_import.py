@@ -1,7 +1,6 @@
 """A curator imports a small announcement in a real browser; the feed and the search show it."""
 
 import os
-import shutil
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,16 +17,6 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = shutil.which("chromium")
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ANNOUNCEMENT = (
     "序号,中文名称,英文名称,CAS号,SMILES,别名\n"
     '1,"N-(1-氨基-3,3-二甲基-1-氧代丁-2-基)-1-丁基-1H-吲唑-3-甲酰胺",ADB-BUTINACA,,'
@@ -35,19 +24,6 @@ ANNOUNCEMENT = (
     '2,"甲基-2-(1-(丁-3-烯-1-基)-1H-吲哚-3-甲酰氨基)-3,3-二甲基丁酸酯",MDMB-4en-PINACA,,'
     "C=CCCn1cc(C(=O)NC(C(=O)OC)C(C)(C)C)c2ccccc21,\n"
 )
-
-
-@pytest.fixture
-def chromium_page():
-    if not CHROMIUM:
-        pytest.skip("chromium is not installed at /usr/bin/chromium (scripts/ensure-chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(20_000)
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -65,9 +41,8 @@ def registry_setup(transactional_db):
     cache.clear()
 
 
-def test_curator_imports_an_announcement(live_server, registry_setup, chromium_page, tmp_path):
+def test_curator_imports_an_announcement(live_server, registry_setup, page, tmp_path):
     schedule, instrument = registry_setup
-    page = chromium_page
     sheet = tmp_path / "announcement.csv"
     sheet.write_text(ANNOUNCEMENT, encoding="utf-8")
 

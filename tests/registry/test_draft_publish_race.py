@@ -105,3 +105,39 @@ def test_a_row_committed_while_publishing_stays_outside_the_drafts_range(on_post
         assert changeset.first_seq == other_seq + 1
     seqs = list(Change.objects.values_list("seq", flat=True))
     assert seqs == list(range(1, len(seqs) + 1))
+
+
+def _busy_writer(index: int, stop: threading.Event, errors: list) -> None:
+    actor = services.Actor.system(f"busy writer {index}")
+    n = 0
+    try:
+        while not stop.is_set():
+            services.create_substance(actor=actor, uid=f"busy-{index}-{n}", name_en=f"Busy {n}")
+            n += 1
+    except Exception as exc:  # pragma: no cover - reported by the test
+        errors.append(exc)
+    finally:
+        connections.close_all()
+
+
+def test_drafts_published_among_busy_writers_own_exactly_their_range(on_postgres, setting):
+    """No orchestration: two writers commit as fast as they can while drafts are published."""
+    schedule, instrument, curator, reviewer = setting
+    changesets = [_draft(n, schedule, instrument, curator) for n in range(TRIALS)]
+    stop, errors = threading.Event(), []
+    writers = [threading.Thread(target=_busy_writer, args=(i, stop, errors)) for i in range(2)]
+    for writer in writers:
+        writer.start()
+    try:
+        for changeset in changesets:
+            drafts.publish(changeset, reviewer=reviewer)
+    finally:
+        stop.set()
+        for writer in writers:
+            writer.join(30)
+    assert not errors
+    for changeset in changesets:
+        changeset.refresh_from_db()
+        in_range = Change.objects.filter(seq__gte=changeset.first_seq, seq__lte=changeset.last_seq)
+        assert {c.via for c in in_range} == {changeset.via}
+    assert Change.objects.filter(via="command").count() > TRIALS  # the writers did write
