@@ -14,6 +14,7 @@ curators see on top of Django's admin:
 import datetime
 import secrets
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -657,8 +658,17 @@ class InstrumentAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, a
         return obj.ended_count
 
 
+class ListingForm(forms.ModelForm):
+    """The listing's admin form (the admin supplies the model and fields)."""
+
+    def clean_attributes(self):
+        # An empty box means no attributes (an empty object), not a missing value.
+        return self.cleaned_data.get("attributes") or {}
+
+
 @admin.register(Listing)
 class ListingAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin):
+    form = ListingForm
     list_display = (
         "uid",
         "schedule",

@@ -498,6 +498,7 @@ class Loader:
             "item_number": v.get("item_number", ""),
             "scope": v.get("scope", ""),
             "produced_in_china": v.get("produced_in_china", "") in {"1", "true", "yes", "*"},
+            "attributes": _attributes(v),
             "source": v.get("source", ""),
             "notes": v.get("notes", ""),
         }
@@ -550,6 +551,18 @@ class Loader:
             except ValidationError as exc:
                 raise ValidationError(f"{row.where}: {'; '.join(exc.messages)}") from exc
         self.progress("class", len(self.fx.rows["class"]), len(self.fx.rows["class"]))
+
+
+def _attributes(v: dict[str, str]) -> dict[str, Any]:
+    """A listing's attributes from the columns that carry them (empty cells say nothing)."""
+    attributes: dict[str, Any] = {}
+    if v.get("dea_code"):
+        attributes["dea_code"] = v["dea_code"]
+    if v.get("narcotic"):
+        attributes["narcotic"] = v["narcotic"] in {"1", "true", "yes"}
+    if v.get("cfr_paragraph"):
+        attributes["cfr_paragraph"] = v["cfr_paragraph"]
+    return attributes
 
 
 def _parents_first(rows: list[Row]) -> list[Row]:

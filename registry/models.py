@@ -48,6 +48,9 @@ class Schedule(models.Model):
         PSYCHOTROPIC = "psychotropic", _("psychotropic substances")
         NONMEDICAL = "nonmedical", _("non-medical narcotic and psychotropic substances")
         PRECURSOR = "precursor", _("precursor chemicals")
+        # A list that mixes narcotic and other substances (the US Schedules I-V); whether an
+        # entry is a narcotic is then an attribute of the listing.
+        CONTROLLED = "controlled", _("controlled substances")
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     jurisdiction = models.ForeignKey(
@@ -69,7 +72,9 @@ class Schedule(models.Model):
                 violation_error_message=_("This jurisdiction already has a list with this code."),
             ),
             models.CheckConstraint(
-                condition=Q(regime__in=["narcotic", "psychotropic", "nonmedical", "precursor"]),
+                condition=Q(
+                    regime__in=["narcotic", "psychotropic", "nonmedical", "precursor", "controlled"]
+                ),
                 name="schedule_regime_valid",
                 violation_error_message=_("Unknown regime."),
             ),
@@ -125,6 +130,34 @@ class Instrument(models.Model):
         return reverse("web:instrument", kwargs={"uid": self.uid})
 
 
+# The attributes a listing may carry, by name: what each jurisdiction's list says of an entry
+# besides its place on the list. A value of the wrong type or an unknown name is refused.
+LISTING_ATTRIBUTES = {
+    "dea_code": (str, _("US: the Administration Controlled Substances Code Number, 4 digits")),
+    "narcotic": (bool, _("US: whether the entry is a narcotic (the CSA's NARC flag)")),
+    "cfr_paragraph": (str, _("US: the paragraph of 21 CFR that lists the entry")),
+}
+
+
+def attributes_problem(value) -> str:
+    """Why a listing's attributes are not acceptable, or "" when they are."""
+    if not isinstance(value, dict):
+        return str(_("An object of named attributes."))
+    for name, item in value.items():
+        if name not in LISTING_ATTRIBUTES:
+            return str(
+                _("Unknown attribute %(name)s; known: %(known)s.")
+                % {"name": name, "known": ", ".join(LISTING_ATTRIBUTES)}
+            )
+        kind = LISTING_ATTRIBUTES[name][0]
+        if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
+            return str(_("%(name)s must be a %(kind)s.") % {"name": name, "kind": kind.__name__})
+    code = value.get("dea_code")
+    if code is not None and not (len(code) == 4 and code.isdigit()):
+        return str(_("dea_code is four digits."))
+    return ""
+
+
 class Listing(models.Model):
     """A substance or a whole class on a schedule for the period [effective_from, effective_to).
 
@@ -151,6 +184,15 @@ class Listing(models.Model):
     item_number = models.CharField(max_length=20, blank=True)
     scope = models.TextField(blank=True, help_text=_("What the entry covers or excepts."))
     produced_in_china = models.BooleanField(default=False)
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "What the jurisdiction's list says of this entry besides its place, by name: "
+            "dea_code (US Administration Controlled Substances Code Number), narcotic (US: "
+            "true or false), cfr_paragraph (US), ..."
+        ),
+    )
     source = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -233,6 +275,9 @@ class Listing(models.Model):
     def clean(self) -> None:
         """The overlap rule, checked here on every database (SQLite has no exclusion)."""
         super().clean()
+        problem = attributes_problem(self.attributes)
+        if problem:
+            raise ValidationError({"attributes": problem})
         if not self.schedule_id or not (self.substance_id or self.substance_class_id):
             return
         if self.effective_to and self.effective_from and self.effective_to <= self.effective_from:

@@ -128,6 +128,7 @@ def _listing(obj: Listing) -> dict[str, Any]:
         "item_number": obj.item_number,
         "scope": obj.scope,
         "produced_in_china": obj.produced_in_china,
+        "attributes": obj.attributes,
         "source": obj.source,
         "notes": obj.notes,
     }

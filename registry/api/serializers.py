@@ -97,6 +97,7 @@ class EmbeddedListingSerializer(serializers.ModelSerializer):
             "item_number",
             "scope",
             "produced_in_china",
+            "attributes",
         ]
 
 
@@ -365,6 +366,7 @@ class ListingSerializer(serializers.ModelSerializer):
             "item_number",
             "scope",
             "produced_in_china",
+            "attributes",
             "source",
             "notes",
         ]
@@ -401,6 +403,7 @@ class ListingCreateSerializer(serializers.ModelSerializer):
             "item_number",
             "scope",
             "produced_in_china",
+            "attributes",
             "source",
             "notes",
         ]
@@ -446,6 +449,7 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
             "item_number",
             "scope",
             "produced_in_china",
+            "attributes",
             "source",
             "notes",
         ]

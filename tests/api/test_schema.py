@@ -48,6 +48,7 @@ def test_date_filters_are_typed_as_dates(schema):
     parameters = {p["name"]: p for p in schema["paths"]["/api/v1/listings/"]["get"]["parameters"]}
     assert parameters["in_force_on"]["schema"] == {"type": "string", "format": "date"}
     assert parameters["regime"]["schema"]["enum"] == [
+        "controlled",
         "narcotic",
         "nonmedical",
         "precursor",

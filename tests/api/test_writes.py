@@ -455,3 +455,21 @@ def test_if_match_star_and_a_list_of_tags(curator, registry):
     assert (
         curator.patch(path, {"notes": "c"}, format="json", HTTP_IF_MATCH='"0"').status_code == 412
     )
+
+
+def test_listing_attributes_are_written_and_checked_by_name(curator, registry):
+    before = head()
+    response = curator.patch(
+        "/api/v1/listings/l-mdmb/",
+        {"attributes": {"dea_code": "7042", "narcotic": False}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["attributes"] == {"dea_code": "7042", "narcotic": False}
+    [change] = Change.objects.filter(seq__gt=before)
+    assert change.data["attributes"] == {"dea_code": "7042", "narcotic": False}
+    for bad in ({"code": "7042"}, {"dea_code": "70"}, {"narcotic": "yes"}, ["7042"]):
+        response = curator.patch("/api/v1/listings/l-mdmb/", {"attributes": bad}, format="json")
+        assert response.status_code == 400, bad
+        assert "attributes" in response.json(), response.json()
+    assert Listing.objects.get(uid="l-mdmb").attributes == {"dea_code": "7042", "narcotic": False}
