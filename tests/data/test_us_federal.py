@@ -1,0 +1,133 @@
+"""The US federal schedules on the real registry: counts, spot checks, code numbers, the class."""
+
+import datetime
+
+import pytest
+
+from registry.check import check_items
+from registry.models import Listing
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+COMPILED = D(2026, 12, 3)  # the date the shared US compilation was made
+
+
+def _in_force(schedule, on=COMPILED):
+    return Listing.objects.in_force(on=on).filter(schedule__uid=schedule)
+
+
+@pytest.mark.parametrize(
+    ("schedule", "named", "classes"),
+    [
+        ("us-schedule-i", 249, 1),
+        ("us-schedule-ii", 71, 0),
+        ("us-schedule-iii", 95, 0),
+        ("us-schedule-iv", 80, 0),
+        ("us-schedule-v", 8, 0),
+        ("us-list-i", 32, 0),
+        ("us-list-ii", 11, 0),
+    ],
+)
+def test_counts_per_schedule(real_registry, schedule, named, classes):
+    listings = _in_force(schedule)
+    assert listings.of_substances().count() == named
+    assert listings.of_classes().count() == classes
+
+
+def _us(text, on=COMPILED):
+    [result] = check_items([text], on=on, jurisdiction="US")
+    return result
+
+
+def _listed(result):
+    return [m for m in result.matches if m["basis"] == "listing"]
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule", "code"),
+    [
+        ("Heroin", "US-I", "9200"),
+        ("Lysergide", "US-I", "7315"),
+        ("MDMA", "US-I", "7405"),
+        ("Psilocybine", "US-I", "7437"),
+        ("Mescaline", "US-I", "7381"),
+        ("GHB", "US-I", "2010"),
+        ("Etodesnitazene", "US-I", "9765"),
+        ("Fentanyl", "US-II", "9801"),
+        ("Carfentanil", "US-II", "9743"),
+        ("Cocaine", "US-II", "9041"),
+        ("Morphine", "US-II", "9300"),
+        ("Oxycodone", "US-II", "9143"),
+        ("Methamphetamine", "US-II", "1105"),
+        ("Phencyclidine", "US-II", "7471"),
+        ("Ketamine", "US-III", "7285"),
+        ("Buprenorphine", "US-III", "9064"),
+        ("Alprazolam", "US-IV", "2882"),
+        ("Diazepam", "US-IV", "2765"),
+        ("Zolpidem", "US-IV", "2783"),
+        ("Tramadol", "US-IV", "9752"),
+        ("Marihuana", "US-I", "7360"),
+        ("Pregabalin", "US-V", "2782"),
+    ],
+)
+def test_spot_checks_with_their_dea_code_numbers(real_registry, name, schedule, code):
+    result = _us(name)
+    assert result.status == "controlled", (name, result.reason)
+    [match] = _listed(result)
+    assert match["schedule"]["code"] == schedule
+    listing = Listing.objects.get(uid=match["listing"])
+    assert listing.attributes["dea_code"] == code
+
+
+def test_narcotic_flags_are_listing_attributes(real_registry):
+    heroin = Listing.objects.get(substance__uid="heroin", schedule__uid="us-schedule-i")
+    ketamine = Listing.objects.get(substance__uid="ketamine", schedule__uid="us-schedule-iii")
+    assert heroin.attributes["narcotic"] is True
+    assert ketamine.attributes["narcotic"] is False
+    assert heroin.schedule.regime == "controlled"
+
+
+def test_ketamine_is_controlled_in_china_and_us_schedule_iii_but_not_by_the_un(real_registry):
+    [everywhere] = check_items(["Ketamine"], on=COMPILED)
+    schedules = sorted(
+        m["schedule"]["jurisdiction"] + " " + m["schedule"]["code"] for m in everywhere.matches
+    )
+    assert everywhere.status == "controlled"
+    assert any(s.startswith("CN ") for s in schedules)
+    assert "US US-III" in schedules
+    assert not any(s.startswith("UN ") for s in schedules)
+    [un] = check_items(["Ketamine"], on=COMPILED, jurisdiction="UN")
+    assert un.status == "not_controlled"
+
+
+ORTHO_FLUORO_BUTYRYLFENTANYL = "CCCC(=O)N(c1ccccc1F)C1CCN(CCc2ccccc2)CC1"
+N_METHYL_NORFENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(C)CC1"
+
+
+def test_fentanyl_related_substances_class_from_the_2018_temporary_order(real_registry):
+    assert _us(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2018, 2, 5)).status == "not_controlled"
+    temporary = _us(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2018, 2, 6))
+    assert temporary.status == "controlled"
+    [match] = temporary.matches
+    assert match["class"]["uid"] == "class-us-fentanyl-related-substances"
+    assert match["instrument"]["reference"] == "83 FR 5188"
+    permanent = _us(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2025, 7, 16))
+    assert permanent.matches[0]["instrument"]["reference"] == "Pub. L. 119-26"
+
+
+def test_the_us_class_is_narrower_than_chinas_and_excludes_schedule_ii_fentanyls(real_registry):
+    # China's condition 4 takes any group on N1; the US (A) and (B) keep a phenethyl group.
+    assert _us(N_METHYL_NORFENTANYL).status == "not_controlled"
+    [cn] = check_items([N_METHYL_NORFENTANYL], on=COMPILED, jurisdiction="CN")
+    assert cn.status == "controlled"
+    fentanyl = _us("Fentanyl")
+    assert [m["basis"] for m in fentanyl.matches] == ["listing"]  # Schedule II only, no class
+
+
+def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument(real_registry):
+    listings = Listing.objects.filter(schedule__jurisdiction__code="US").select_related("listed_by")
+    for listing in listings:
+        code = listing.attributes.get("dea_code")
+        assert code is None or (len(code) == 4 and code.isdigit())
+        assert listing.effective_from == listing.listed_by.effective_on
