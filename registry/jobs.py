@@ -44,6 +44,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from registry import jurisdictions as per_jurisdiction
 from registry.check import MAX_ITEMS, check_items
 from registry.models import CheckJob, CheckJobChunk
 from registry.spreadsheet import safe_cell
@@ -146,15 +147,28 @@ def text_stream(binary: IO[bytes]) -> IO[str]:
 # --- verdicts as rows -------------------------------------------------------------------------
 
 
-def verdict_row(record: Record, result: Any) -> dict[str, Any]:
-    """One record's answer, as stored and as served in NDJSON: its line and id, the verdict."""
+def verdict_row(record: Record, result: Any, among=()) -> dict[str, Any]:
+    """One record's answer, as stored and as served in NDJSON: its line and id, the verdict,
+    and the verdict in each jurisdiction of `among`."""
     line, ident, _text = record
-    return {"record": int(line), "id": ident, **result.as_dict()}
+    return {
+        "record": int(line),
+        "id": ident,
+        **result.as_dict(),
+        "jurisdictions": [
+            v.as_dict() for v in per_jurisdiction.verdicts(result.status, result.matches, among)
+        ],
+    }
 
 
 def screen(records: list[Record], on: datetime.date, jurisdiction: str | None) -> list[dict]:
     """The verdict rows of some records, in order (the check's batch limit respected)."""
     rows: list[dict] = []
+    among = [
+        j
+        for j in per_jurisdiction.jurisdictions()
+        if not jurisdiction or j.code.lower() == jurisdiction.lower()
+    ]
     for start in range(0, len(records), MAX_ITEMS):
         batch = records[start : start + MAX_ITEMS]
         # No client waits on a job: the request's time budget would leave records unexamined
@@ -166,7 +180,8 @@ def screen(records: list[Record], on: datetime.date, jurisdiction: str | None) -
             time_budget=float("inf"),
         )
         rows.extend(
-            verdict_row(record, result) for record, result in zip(batch, results, strict=True)
+            verdict_row(record, result, among)
+            for record, result in zip(batch, results, strict=True)
         )
     return rows
 
@@ -181,6 +196,7 @@ CSV_COLUMNS = [
     "matched_by",
     "listings",
     "classes",
+    "jurisdictions",
 ]
 
 
@@ -206,8 +222,16 @@ def csv_cells(row: dict[str, Any]) -> list[str]:
         substance.get("matched_by", ""),
         "; ".join(listings),
         "; ".join(classes),
+        "; ".join(_verdict_cell(v) for v in row.get("jurisdictions") or []),
     ]
     return [safe_cell(cell) for cell in cells]
+
+
+def _verdict_cell(verdict: dict[str, Any]) -> str:
+    """One jurisdiction's verdict: its code, its status, and the lists and classes there."""
+    where = [*verdict.get("schedules", []), *verdict.get("classes", [])]
+    text = f"{verdict['jurisdiction']}: {verdict['status']}"
+    return f"{text} ({', '.join(where)})" if where else text
 
 
 # --- creating a job ---------------------------------------------------------------------------

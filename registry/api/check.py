@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_f
 from rest_framework import permissions, serializers
 from rest_framework.response import Response
 
+from registry import jurisdictions as per_jurisdiction
 from registry.api.snapshot import read_snapshot
 from registry.api.views import RegistryAPIView
 from registry.check import MAX_ITEMS, check_items
@@ -77,6 +78,29 @@ class CheckRequestSerializer(serializers.Serializer):
                 "items": {"type": "object"},
                 "description": "Each basis of control: a named listing or a class rule.",
             },
+            "jurisdictions": {
+                "type": "array",
+                "description": (
+                    "The verdict in each jurisdiction asked about (every jurisdiction the "
+                    "registry holds when none is given): its status there, the codes of the "
+                    "lists and the uids of the classes it falls under, and the earliest start "
+                    "among those listings in force."
+                ),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "jurisdiction": {"type": "string"},
+                        "name": {"type": "string"},
+                        "status": {
+                            "type": "string",
+                            "enum": ["controlled", "not_controlled", "unknown", "invalid"],
+                        },
+                        "schedules": {"type": "array", "items": {"type": "string"}},
+                        "classes": {"type": "array", "items": {"type": "string"}},
+                        "since": {"type": "string", "format": "date", "nullable": True},
+                    },
+                },
+            },
         },
     }
 )
@@ -128,9 +152,23 @@ class CheckView(RegistryAPIView):
         jurisdiction = query.validated_data.get("jurisdiction")
         with read_snapshot():
             results = check_items(query.validated_data["items"], on=on, jurisdiction=jurisdiction)
+            among = [
+                j
+                for j in per_jurisdiction.jurisdictions()
+                if jurisdiction is None or j.code == jurisdiction
+            ]
             body = {
                 "on": on.isoformat(),
                 "jurisdiction": jurisdiction,
-                "results": [result.as_dict() for result in results],
+                "results": [
+                    {
+                        **result.as_dict(),
+                        "jurisdictions": [
+                            v.as_dict()
+                            for v in per_jurisdiction.verdicts(result.status, result.matches, among)
+                        ],
+                    }
+                    for result in results
+                ],
             }
         return Response(body)

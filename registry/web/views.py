@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from registry import check as check_service
+from registry import jurisdictions as per_jurisdiction
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
 from registry.web import charts
@@ -105,6 +106,20 @@ def _listings_today(on: datetime.date) -> Prefetch:
 # --- home -----------------------------------------------------------------------------------
 
 
+def _counts_by_jurisdiction(counts) -> list[dict]:
+    """The counts per list, grouped by jurisdiction (in the lists' order), with subtotals."""
+    groups: dict[int, dict] = {}
+    for c in counts:
+        j = c.schedule.jurisdiction
+        group = groups.setdefault(
+            j.pk, {"jurisdiction": j, "counts": [], "substances": 0, "classes": 0}
+        )
+        group["counts"].append(c)
+        group["substances"] += c.substances
+        group["classes"] += c.classes
+    return list(groups.values())
+
+
 def home(request):
     form, on = _date_form(request)
     today = timezone.localdate()
@@ -117,6 +132,7 @@ def home(request):
         "on": on,
         "today": today,
         "counts": counts,
+        "count_groups": _counts_by_jurisdiction(counts),
         "total_substances": sum(c.substances for c in counts),
         "total_classes": sum(c.classes for c in counts),
         "chart": chart,
@@ -414,8 +430,31 @@ def substance_detail(request, uid: str):
         "isomers": isomers,
         "svg": drawing(substance.smiles, width=360, height=260) if substance.smiles else "",
         "controlled": bool(in_force or parent_in_force or class_matches),
+        "by_jurisdiction": _side_by_side(listings, class_matches, today),
     }
     return render(request, "web/substance.html", context)
+
+
+def _side_by_side(listings, class_matches, today) -> list[dict]:
+    """The substance's status in each jurisdiction: lists in force, classes, past listings."""
+    among = per_jurisdiction.jurisdictions()
+    named = per_jurisdiction.side_by_side(listings, today, among)
+    classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
+    return [
+        {
+            "jurisdiction": n.jurisdiction,
+            "in_force": n.in_force,
+            "past": len(n.history) - len(n.in_force),
+            "classes": [
+                m for m in class_matches if m["schedule"]["jurisdiction"] == c.jurisdiction
+            ],
+            "controlled": n.controlled or c.status == per_jurisdiction.CONTROLLED,
+        }
+        for n, c in zip(named, classes, strict=True)
+    ]
+
+
+NOT_CONTROLLED = per_jurisdiction.NOT_CONTROLLED
 
 
 def _group_names(names: list[Name]) -> list[tuple[str, str, list[Name]]]:
@@ -786,6 +825,7 @@ class CheckView:
     svg: str
     listing_matches: list[dict]
     class_matches: list[dict]
+    by_jurisdiction: list = field(default_factory=list)
 
 
 def _check_drawing(result, compiled_by_uid) -> str:
@@ -833,12 +873,14 @@ def check_page(request):
             except chemistry.ChemistryError:
                 continue
         context["on"] = on
+        among = per_jurisdiction.jurisdictions()
         context["results"] = [
             CheckView(
                 result=r,
                 svg=_check_drawing(r, compiled_by_uid),
                 listing_matches=[m for m in r.matches if m.get("basis") == "listing"],
                 class_matches=[m for m in r.matches if m.get("basis") == "class"],
+                by_jurisdiction=per_jurisdiction.verdicts(r.status, r.matches, among),
             )
             for r in results
         ]

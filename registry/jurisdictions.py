@@ -1,0 +1,106 @@
+"""One question, every jurisdiction: a check's verdict told apart per jurisdiction, and a
+substance's status side by side.
+
+A compound is rarely asked about for one country: a supplier ships abroad, a customs officer
+checks what the sender's country controls. The check without a jurisdiction weighs the lists
+of all of them at once; these functions split what it found by the jurisdiction whose list
+(or class) it is, so that every face (API, site, CLI) says, for each jurisdiction the registry
+holds, whether the compound is controlled there on the date asked, on which lists, and since
+when.
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from registry.models import Jurisdiction, Listing
+
+CONTROLLED = "controlled"
+NOT_CONTROLLED = "not_controlled"
+# Verdicts that do not depend on the jurisdiction: the input could not be read or resolved.
+SHARED = ("unknown", "invalid")
+
+
+@dataclass(frozen=True)
+class JurisdictionVerdict:
+    """A verdict in one jurisdiction.
+
+    `schedules` are the codes of the lists (and `classes` the uids of the whole classes) that
+    the compound falls under there; `since` is the earliest start among those listings in force
+    (the date the present bases began, not necessarily the first control ever).
+    """
+
+    jurisdiction: str
+    name: str
+    status: str
+    schedules: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
+    since: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["schedules"], data["classes"] = list(self.schedules), list(self.classes)
+        return data
+
+
+def jurisdictions() -> list[Jurisdiction]:
+    """Every jurisdiction the registry holds lists of, in a stable order (by code)."""
+    return list(Jurisdiction.objects.order_by("code"))
+
+
+def verdicts(
+    status: str, matches: Iterable[dict[str, Any]], among: Sequence[Jurisdiction]
+) -> list[JurisdictionVerdict]:
+    """Split one check result (its overall status and its matches) by jurisdiction."""
+    by_code: dict[str, list[dict[str, Any]]] = {j.code: [] for j in among}
+    for match in matches:
+        by_code.setdefault(match["schedule"]["jurisdiction"], []).append(match)
+    out = []
+    for j in among:
+        found = by_code[j.code]
+        if status in SHARED:
+            out.append(JurisdictionVerdict(j.code, j.name, status))
+            continue
+        if not found:
+            out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
+            continue
+        schedules = tuple(dict.fromkeys(m["schedule"]["code"] for m in found))
+        classes = tuple(dict.fromkeys(m["class"]["uid"] for m in found if m.get("class")))
+        since = min(m["effective_from"] for m in found)
+        out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, classes, since))
+    return out
+
+
+@dataclass(frozen=True)
+class JurisdictionStatus:
+    """A substance's named listings in one jurisdiction: those in force on a date, and all."""
+
+    jurisdiction: Jurisdiction
+    in_force: tuple[Listing, ...]
+    history: tuple[Listing, ...]
+
+    @property
+    def controlled(self) -> bool:
+        return bool(self.in_force)
+
+
+def side_by_side(
+    listings: Iterable[Listing], on: datetime.date, among: Sequence[Jurisdiction]
+) -> list[JurisdictionStatus]:
+    """A substance's listings (with `schedule__jurisdiction` loaded) per jurisdiction."""
+    history: dict[int, list[Listing]] = {j.pk: [] for j in among}
+    for listing in listings:
+        history.setdefault(listing.schedule.jurisdiction_id, []).append(listing)
+    return [
+        JurisdictionStatus(
+            jurisdiction=j,
+            in_force=tuple(
+                li
+                for li in history[j.pk]
+                if li.effective_from <= on and (li.effective_to is None or li.effective_to > on)
+            ),
+            history=tuple(history[j.pk]),
+        )
+        for j in among
+    ]

@@ -1,0 +1,99 @@
+"""One question, every jurisdiction, on the real registry: the API, the site and the CLI."""
+
+import csv
+import io
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+ON = "2026-12-03"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _by_code(verdicts):
+    return {v["jurisdiction"]: v for v in verdicts}
+
+
+def test_api_check_without_a_jurisdiction_answers_for_each(real_registry, client):
+    response = client.post(
+        "/api/v1/check/",
+        {"items": ["ketamine", "heroin", "dextrorphan"], "on": ON},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    ketamine, heroin, dextrorphan = response.json()["results"]
+    k = _by_code(ketamine["jurisdictions"])
+    assert sorted(k) == ["CN", "UN", "US"]
+    assert k["CN"]["status"] == "controlled"
+    assert k["UN"]["status"] == "not_controlled" and k["UN"]["schedules"] == []
+    assert k["US"]["status"] == "controlled" and k["US"]["schedules"] == ["US-III"]
+    h = _by_code(heroin["jurisdictions"])
+    assert h["UN"]["schedules"] == ["UN-1961-I", "UN-1961-IV"]
+    assert h["UN"]["since"] == "1964-12-13"
+    assert {v["status"] for v in dextrorphan["jurisdictions"]} == {"not_controlled"}
+
+
+def test_api_check_for_one_jurisdiction_answers_for_that_one(real_registry, client):
+    response = client.post(
+        "/api/v1/check/",
+        {"items": ["ketamine"], "on": ON, "jurisdiction": "us"},
+        content_type="application/json",
+    )
+    [result] = response.json()["results"]
+    assert [v["jurisdiction"] for v in result["jurisdictions"]] == ["US"]
+
+
+def test_api_filters_listings_and_substances_by_jurisdiction(real_registry, client):
+    listings = client.get(
+        "/api/v1/listings/", {"jurisdiction": "US", "substance": "ketamine"}
+    ).json()
+    [listing] = listings["results"]
+    assert listing["uid"] == "l-ketamine-us-schedule-iii-20160208"
+    assert listing["attributes"] == {
+        "dea_code": "7285",
+        "narcotic": False,
+        "cfr_paragraph": "1308.13(c)",
+    }
+    schedules = client.get("/api/v1/schedules/", {"jurisdiction": "UN"}).json()["results"]
+    assert len(schedules) == 10  # 1961 I-IV, 1971 I-IV, 1988 Tables I and II
+
+
+def test_site_check_shows_each_jurisdiction(real_registry, client):
+    page = client.get("/check/", {"items": "ketamine", "on": ON}).content.decode()
+    assert "In each jurisdiction" in page
+    assert "US-III" in page
+
+
+def test_substance_page_shows_status_side_by_side(real_registry, client):
+    page = client.get("/substances/ketamine/").content.decode()
+    assert "Side by side, in each jurisdiction" in page
+    table = page.split("Side by side, in each jurisdiction")[1].split("</table>")[0]
+    assert ">CN<" in table and ">UN<" in table and ">US<" in table
+    assert "US-III" in table and "7285" in table
+
+
+def test_home_page_counts_per_jurisdiction(real_registry, client):
+    page = client.get("/", {"on": ON}).content.decode()
+    for code in ("CN", "UN", "US"):
+        assert f"All lists of {code}" in page
+
+
+def test_cli_without_a_jurisdiction_answers_for_each(real_registry, tmp_path):
+    path = tmp_path / "in.smi"
+    path.write_text("O=C1CCCCC1(NC)c1ccccc1Cl ketamine\n")
+    out = io.StringIO()
+    call_command("check_structures", str(path), "--on", ON, stdout=out, stderr=io.StringIO())
+    [row] = list(csv.DictReader(io.StringIO(out.getvalue())))
+    cells = dict(cell.split(": ", 1) for cell in row["jurisdictions"].split("; "))
+    assert cells["CN"].startswith("controlled")
+    assert cells["UN"] == "not_controlled"
+    assert cells["US"] == "controlled (US-III)"
