@@ -293,6 +293,11 @@ class NameFilterSet(filters.FilterSet):
     )
     language = filters.ChoiceFilter(choices=Name.Language.choices, help_text="Language.")
     kind = filters.ChoiceFilter(choices=Name.Kind.choices, help_text="Kind of name.")
+    jurisdiction = JurisdictionFilter(
+        queryset=Jurisdiction.objects.all(),
+        method="filter_jurisdiction",
+        help_text="Code of a jurisdiction, e.g. US: names of substances its lists hold or held.",
+    )
     ordering = _ordering("uid", "name")
 
     class Meta:
@@ -301,6 +306,9 @@ class NameFilterSet(filters.FilterSet):
 
     def filter_q(self, queryset, name, value: str):
         return queryset.matching(value)
+
+    def filter_jurisdiction(self, queryset, name, value):
+        return queryset.filter(substance__in=_listed_in(value))
 
 
 class SubstanceClassFilterSet(ListedSubjectFilterSet):
@@ -424,6 +432,11 @@ ListingFilterSet.base_filters["class"] = UidFilter(
 class PrecursorUseFilterSet(filters.FilterSet):
     precursor = UidFilter(queryset=Substance.objects.all(), help_text="Uid of the precursor.")
     product = UidFilter(queryset=Substance.objects.all(), help_text="Uid of the product.")
+    jurisdiction = JurisdictionFilter(
+        queryset=Jurisdiction.objects.all(),
+        method="filter_jurisdiction",
+        help_text="Code of a jurisdiction, e.g. UN: only precursors its lists hold or held.",
+    )
     q = filters.CharFilter(
         method="filter_q",
         help_text="Text searched in the product's name (normalized), linked or only named.",
@@ -441,3 +454,13 @@ class PrecursorUseFilterSet(filters.FilterSet):
             | Q(product_name__icontains=value)
             | (Q(product_name__icontains=key) if key else Q(pk__in=[]))
         )
+
+    def filter_jurisdiction(self, queryset, name, value):
+        return queryset.filter(precursor__in=_listed_in(value))
+
+
+def _listed_in(jurisdiction):
+    """The substances that a jurisdiction's lists hold or held, as a subquery of their keys."""
+    return Listing.objects.filter(
+        schedule__jurisdiction=jurisdiction, substance__isnull=False
+    ).values("substance_id")

@@ -7,6 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from registry.models import Listing
+
 pytestmark = pytest.mark.django_db
 
 ON = "2026-12-03"
@@ -97,3 +99,21 @@ def test_cli_without_a_jurisdiction_answers_for_each(real_registry, tmp_path):
     assert cells["CN"].startswith("controlled")
     assert cells["UN"] == "not_controlled"
     assert cells["US"] == "controlled (US-III)"
+
+
+def test_api_filters_names_and_precursor_uses_by_jurisdiction(real_registry, client):
+    names = client.get("/api/v1/names/", {"jurisdiction": "US", "q": "Marihuana"}).json()
+    assert {n["substance"] for n in names["results"]} >= {"cannabis"}
+    only_us = client.get("/api/v1/names/", {"jurisdiction": "US", "substance": "dextrorphan"})
+    assert only_us.json()["results"] == []  # dextrorphan is on no US list
+    uses = client.get("/api/v1/precursor-uses/", {"jurisdiction": "US"}).json()["results"]
+    assert uses
+    for use in uses:
+        precursor = (
+            use["precursor"]["uid"] if isinstance(use["precursor"], dict) else use["precursor"]
+        )
+        assert Listing.objects.filter(
+            substance__uid=precursor, schedule__jurisdiction__code="US"
+        ).exists()
+    bad = client.get("/api/v1/names/", {"jurisdiction": "XX"})
+    assert bad.status_code == 400 and "jurisdiction" in bad.json()
