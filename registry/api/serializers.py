@@ -571,3 +571,45 @@ class StatsQuerySerializer(serializers.Serializer):
         if not Jurisdiction.objects.filter(code__iexact=value).exists():
             raise serializers.ValidationError(f"No jurisdiction has the code {value}.")
         return value.upper()
+
+
+# --- lists as published, and what changed between two dates ---------------------------------
+
+
+class ListEntriesQuerySerializer(serializers.Serializer):
+    on = serializers.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="The date, YYYY-MM-DD; today when left out.",
+    )
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Keep the entries whose item number, name, CAS number or scope contains this.",
+    )
+    format = serializers.ChoiceField(
+        choices=["json", "csv"], required=False, help_text="csv: the list as a UTF-8 CSV file."
+    )
+
+
+class ListEntrySerializer(serializers.Serializer):
+    """One entry of a list as published, in the official item order."""
+
+    item_number = serializers.CharField()
+    subject_type = serializers.ChoiceField(choices=["substance", "class"])
+    uid = serializers.CharField(help_text="The substance's or the class's uid.")
+    name_zh = serializers.CharField()
+    name_en = serializers.CharField()
+    cas = serializers.CharField()
+    scope = serializers.CharField()
+    effective_from = serializers.DateField()
+    produced_in_china = serializers.BooleanField()
+    instrument_uid = serializers.CharField(help_text="The instrument that made the listing.")
+    instrument_reference = serializers.CharField()
+
+
+class ListEntriesSerializer(serializers.Serializer):
+    schedule = serializers.CharField()
+    on = serializers.DateField()
+    count = serializers.IntegerField()
+    entries = ListEntrySerializer(many=True)

@@ -32,12 +32,14 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from registry import drafts, filtersets, services
+from registry import drafts, filtersets, lists, services
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
 from registry.api.pagination import KeysetPagination, url_with
+from registry.api.renderers import MAX_CSV_ROWS, CSVRenderer
 from registry.api.snapshot import read_snapshot
 from registry.api.throttling import DEFAULT_THROTTLES, ExportThrottle
 from registry.models import Change, DraftChangeSet, Instrument, Jurisdiction, Listing, Schedule
@@ -111,6 +113,7 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
     lookup_value_regex = "[^/]+"
     pagination_class = KeysetPagination
     http_method_names = ["get", "head", "options"]
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
 
     list_serializer_class: type[serializers.Serializer]
     detail_serializer_class: type[serializers.Serializer] | None = None
@@ -132,11 +135,30 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
+        if getattr(request.accepted_renderer, "format", "") == "csv":
+            return self.csv_response(queryset)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object()).data)
+
+    def csv_response(self, queryset) -> Response:
+        """Every selected row at once, as CSV (see registry.api.renderers)."""
+        rows = list(queryset[: MAX_CSV_ROWS + 1])
+        if len(rows) > MAX_CSV_ROWS:
+            raise serializers.ValidationError(
+                {
+                    "format": [
+                        f"A CSV answer holds at most {MAX_CSV_ROWS} rows: narrow the filters, "
+                        "or read the JSON pages or the export."
+                    ]
+                }
+            )
+        response = Response(self.get_serializer(rows, many=True).data)
+        name = self.get_queryset().model._meta.model_name
+        response["Content-Disposition"] = f'attachment; filename="{name}s.csv"'
+        return response
 
 
 class RegistryViewSet(ReadOnlyRegistryViewSet):
@@ -334,6 +356,44 @@ class ScheduleViewSet(ReadOnlyRegistryViewSet):
     list_queryset = Schedule.objects.select_related("jurisdiction").order_by("uid")
     list_serializer_class = api.ScheduleSerializer
     filterset_class = filtersets.ScheduleFilterSet
+
+    @extend_schema(
+        summary="The list as published on a date: every entry in force, in item order",
+        description=(
+            "Every entry of the list in force on `on`, in the official item order, with its "
+            "item number, Chinese and English names, CAS number, scope and since when. With "
+            "`format=csv` (or `Accept: text/csv`), the same as a UTF-8 CSV file whose header "
+            "row starts with the item number, as the site's download."
+        ),
+        parameters=[api.ListEntriesQuerySerializer],
+        responses={
+            200: api.ListEntriesSerializer,
+            (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR),
+        },
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def entries(self, request, uid=None):
+        schedule = self.get_object()
+        query = api.ListEntriesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("on") or timezone.localdate()
+        found = lists.official_list(schedule, on=on, query=query.validated_data.get("q", ""))
+        if getattr(request.accepted_renderer, "format", "") == "csv":
+            header = [h for _, h in lists.COLUMNS]
+            rows = [dict(zip(header, row, strict=True)) for row in lists.entry_rows(found)]
+            response = Response({"csv_header": header, "rows": rows})
+            name = f"{schedule.uid}-{on.isoformat()}.csv"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        fields = api.ListEntrySerializer().fields
+        return Response(
+            {
+                "schedule": schedule.uid,
+                "on": on.isoformat(),
+                "count": len(found),
+                "entries": [{name: getattr(entry, name) for name in fields} for entry in found],
+            }
+        )
 
 
 @documented

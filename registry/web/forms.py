@@ -48,6 +48,17 @@ class OnDateForm(forms.Form):
         return timezone.localdate()
 
 
+class ListFilterForm(OnDateForm):
+    """A list on a day, optionally narrowed to the entries that contain some text."""
+
+    q = forms.CharField(
+        label=_("Filter"),
+        required=False,
+        max_length=200,
+        help_text=_("Item number, name, CAS number or scope."),
+    )
+
+
 class SearchForm(forms.Form):
     """A search for substances, with optional filters on where and when they are listed."""
 

@@ -16,16 +16,19 @@ import numpy as np
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from registry import check as check_service
 from registry import jurisdictions as per_jurisdiction
+from registry import lists
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
 from registry.web import charts
-from registry.web.forms import CheckForm, OnDateForm, SearchForm
+from registry.web.forms import CheckForm, ListFilterForm, OnDateForm, SearchForm
 from registry.web.templatetags.web import chinese_page, citation, loc
 from substances import chemistry, matching, search
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
@@ -477,25 +480,64 @@ def schedule_list(request):
     return render(request, "web/schedule_list.html", {"form": form, "on": on, "rows": schedules})
 
 
-def schedule_detail(request, uid: str):
+def _schedule_and_entries(request, uid: str):
     schedule = get_object_or_404(Schedule.objects.select_related("jurisdiction"), uid=uid)
-    form, on = _date_form(request)
-    members = (
-        Listing.objects.filter(schedule=schedule)
-        .in_force(on=on)
-        .select_related("substance", "substance_class", "listed_by")
-        .order_by("substance_class__name_en", "substance__name_en", "id")
-    )
-    page = _paginate(request, members)
+    form = ListFilterForm(request.GET or None)
+    on = form.chosen_date()
+    query = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    return schedule, form, on, query, lists.official_list(schedule, on=on, query=query)
+
+
+def schedule_detail(request, uid: str):
+    """A list as the office publishes it: every entry in force on the day, in item order."""
+    schedule, form, on, query, entries = _schedule_and_entries(request, uid)
     totals = Listing.objects.filter(schedule=schedule).aggregate(
         ever=Count("id"),
         first=Min("effective_from"),
     )
+    download = {"on": on.isoformat()}
+    if query:
+        download["q"] = query
     return render(
         request,
         "web/schedule.html",
-        {"schedule": schedule, "form": form, "on": on, "page": page, "totals": totals},
+        {
+            "schedule": schedule,
+            "form": form,
+            "on": on,
+            "query": query,
+            "entries": entries,
+            "totals": totals,
+            "download_query": urlencode(download),
+            "chinese": chinese_page(),
+        },
     )
+
+
+def _download_name(schedule: Schedule, on: datetime.date, extension: str) -> str:
+    return f"{schedule.uid}-{on.isoformat()}.{extension}"
+
+
+def schedule_csv(request, uid: str):
+    """The list on a day as UTF-8 CSV, one row per entry in item order, with a header row."""
+    schedule, _form, on, _query, entries = _schedule_and_entries(request, uid)
+    body = lists.csv_text([h for _, h in lists.COLUMNS], lists.entry_rows(entries))
+    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
+    name = _download_name(schedule, on, "csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def schedule_xlsx(request, uid: str):
+    """The list on a day as an XLSX workbook (same columns as the CSV)."""
+    schedule, _form, on, _query, entries = _schedule_and_entries(request, uid)
+    body = lists.xlsx_bytes(schedule.code, [h for _, h in lists.COLUMNS], lists.entry_rows(entries))
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = _download_name(schedule, on, "xlsx")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- instruments ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django import template
 from django.urls import translate_url
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 register = template.Library()
 
@@ -106,6 +106,32 @@ def citation(reference: str, title_en: str, title_zh: str) -> str:
         return reference
     title = (title_zh or title_en) if chinese_page() else (title_en or title_zh)
     return title or reference
+
+
+@register.simple_tag
+def citation_of(reference: str, title_en: str, title_zh: str) -> str:
+    """An instrument cited from its parts (for rows of plain values; see `citation`)."""
+    return citation(reference, title_en, title_zh)
+
+
+@register.filter
+def scope_text(scope: str) -> str:
+    """A listing's scope in the page's language.
+
+    Scopes are written in English, clauses separated by "; ", from the small vocabulary of the
+    lists' footnotes (registry.web.phrases); the Chinese pages show each clause translated,
+    joined with a full-width semicolon, and a clause without a translation as it is.
+    """
+    if not scope or not chinese_page():
+        return scope or ""
+    return "；".join(gettext(clause.strip()) for clause in scope.split("; ") if clause.strip())
+
+
+@register.filter
+def description(obj) -> str:
+    """An object's description in the page's language, falling back to the other one."""
+    en, zh = _get(obj, "description"), _get(obj, "description_zh")
+    return (zh or en) if chinese_page() else (en or zh)
 
 
 @register.filter
