@@ -613,3 +613,96 @@ class ListEntriesSerializer(serializers.Serializer):
     on = serializers.DateField()
     count = serializers.IntegerField()
     entries = ListEntrySerializer(many=True)
+
+
+class DiffQuerySerializer(serializers.Serializer):
+    jurisdiction = serializers.CharField(help_text="Jurisdiction code, e.g. CN.")
+    schedule = serializers.CharField(
+        required=False, help_text="A list's uid: compare only that list."
+    )
+
+    def validate_jurisdiction(self, value):
+        if not Jurisdiction.objects.filter(code__iexact=value).exists():
+            raise serializers.ValidationError(f"No jurisdiction has the code {value}.")
+        return value.upper()
+
+    def validate_schedule(self, value):
+        if not Schedule.objects.filter(uid=value).exists():
+            raise serializers.ValidationError(f"No schedule has the uid {value}.")
+        return value
+
+    def validate(self, attrs):
+        if attrs["from"] > attrs["to"]:
+            raise serializers.ValidationError({"to": ["Give a date on or after `from`."]})
+        schedule = attrs.get("schedule")
+        if (
+            schedule
+            and not Schedule.objects.filter(
+                uid=schedule, jurisdiction__code__iexact=attrs["jurisdiction"]
+            ).exists()
+        ):
+            raise serializers.ValidationError(
+                {"schedule": ["This list belongs to another jurisdiction."]}
+            )
+        return attrs
+
+
+# "from" is a Python keyword: declared here rather than in the class body.
+DiffQuerySerializer._declared_fields["from"] = serializers.DateField(
+    input_formats=["%Y-%m-%d"], help_text="The earlier date, YYYY-MM-DD."
+)
+DiffQuerySerializer._declared_fields["to"] = serializers.DateField(
+    input_formats=["%Y-%m-%d"], help_text="The later date, YYYY-MM-DD."
+)
+
+
+class DiffSubjectSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["substance", "class"])
+    uid = serializers.CharField()
+    name_en = serializers.CharField()
+    name_zh = serializers.CharField()
+
+
+class DiffScheduleSerializer(serializers.Serializer):
+    uid = serializers.CharField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_zh = serializers.CharField()
+
+
+class DiffInstrumentSerializer(serializers.Serializer):
+    uid = serializers.CharField()
+    reference = serializers.CharField()
+    title_en = serializers.CharField()
+    title_zh = serializers.CharField()
+
+
+class DiffEntrySerializer(serializers.Serializer):
+    """A subject added to, removed from or moved to a list (registry.history.DiffEntry)."""
+
+    subject = DiffSubjectSerializer()
+    schedule = DiffScheduleSerializer(help_text="The list joined (added, moved) or left (removed).")
+    instrument = DiffInstrumentSerializer(
+        allow_null=True,
+        help_text="The instrument that made the listing (added, moved) or ended it (removed).",
+    )
+    effective_on = serializers.DateField(allow_null=True)
+    item_number = serializers.CharField()
+    from_schedules = DiffScheduleSerializer(
+        many=True, help_text="For a move: the lists the subject left."
+    )
+
+
+class DiffSerializer(serializers.Serializer):
+    """What changed on a jurisdiction's lists between two dates (registry.history.ListDiff)."""
+
+    jurisdiction = serializers.CharField()
+    start = serializers.DateField(help_text="The `from` date.")
+    end = serializers.DateField(help_text="The `to` date.")
+    added = DiffEntrySerializer(
+        many=True, help_text="On a list on `to`, on no list of the jurisdiction on `from`."
+    )
+    removed = DiffEntrySerializer(
+        many=True, help_text="On a list on `from`, on no list of the jurisdiction on `to`."
+    )
+    moved = DiffEntrySerializer(many=True, help_text="Left some lists and joined others.")

@@ -44,6 +44,7 @@ v1 = [
         jobs.CheckJobResultsNDJSONView.as_view(),
         name="check-job-results-ndjson",
     ),
+    path("diff/", views.DiffView.as_view(), name="diff"),
     *router.urls,
 ]
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Schedule
+from registry.models import Jurisdiction, Schedule
 
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 LATEST_DATE = datetime.date(2999, 12, 31)
@@ -130,3 +130,68 @@ class CheckForm(forms.Form):
 
     def chosen_date(self) -> datetime.date:
         return self.cleaned_data.get("on") or timezone.localdate()
+
+
+def jurisdiction_choices() -> list[tuple[str, str]]:
+    zh = (get_language() or "").startswith("zh")
+    codes = Jurisdiction.objects.order_by("code").values_list("code", "name", "name_zh")
+    return [
+        (code, f"{code} · {(name_zh or name) if zh else name}") for code, name, name_zh in codes
+    ]
+
+
+def schedule_choices() -> list[tuple[str, str]]:
+    zh = (get_language() or "").startswith("zh")
+    schedules = Schedule.objects.order_by("jurisdiction__code", "sort_order", "code").values_list(
+        "uid", "jurisdiction__code", "name", "name_zh"
+    )
+    return [("", _("All lists"))] + [
+        (uid, f"{code} · {(name_zh or name) if zh else name}")
+        for uid, code, name, name_zh in schedules
+    ]
+
+
+class DiffForm(forms.Form):
+    """Two dates to compare a jurisdiction's lists on (optionally one list)."""
+
+    jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), required=False)
+    start = DateField(label=_("From"), help_text=_("Format YYYY-MM-DD."))
+    end = DateField(label=_("To"), help_text=_("Format YYYY-MM-DD; today when empty."))
+    schedule = forms.ChoiceField(label=_("List"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].choices = jurisdiction_choices()
+        self.fields["schedule"].choices = schedule_choices()
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end") or timezone.localdate()
+        data["end"] = end
+        if start and start > end:
+            self.add_error("end", _("Give a date on or after the first one."))
+        schedule = data.get("schedule")
+        jurisdiction = data.get("jurisdiction")
+        if (
+            schedule
+            and jurisdiction
+            and not Schedule.objects.filter(uid=schedule, jurisdiction__code=jurisdiction).exists()
+        ):
+            self.add_error("schedule", _("This list belongs to another jurisdiction."))
+        return data
+
+
+class WhatsNewForm(forms.Form):
+    """The law's latest changes, for one jurisdiction or list, before a day."""
+
+    jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), required=False)
+    schedule = forms.ChoiceField(label=_("List"), required=False)
+    before = DateField(label=_("Before"), help_text=_("Format YYYY-MM-DD."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].choices = [
+            ("", _("All jurisdictions")),
+            *jurisdiction_choices(),
+        ]
+        self.fields["schedule"].choices = schedule_choices()

@@ -18,6 +18,9 @@ urlpatterns = [
     path("classes/", views.class_list, name="classes"),
     path("classes/<str:uid>/", views.class_detail, name="class"),
     path("check/", views.check_page, name="check"),
+    path("schedules/<str:uid>/feed/", feeds.ScheduleFeed(), name="schedule-feed"),
+    path("diff/", views.diff_page, name="diff"),
+    path("new/", views.whats_new, name="whats-new"),
     path("changes/", views.changes, name="changes"),
     path("changes/feed/", feeds.ChangesFeed(), name="changes-feed"),
 ]

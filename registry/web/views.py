@@ -23,12 +23,19 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from registry import check as check_service
+from registry import history, lists
 from registry import jurisdictions as per_jurisdiction
-from registry import lists
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
 from registry.web import charts
-from registry.web.forms import CheckForm, ListFilterForm, OnDateForm, SearchForm
+from registry.web.forms import (
+    CheckForm,
+    DiffForm,
+    ListFilterForm,
+    OnDateForm,
+    SearchForm,
+    WhatsNewForm,
+)
 from registry.web.templatetags.web import chinese_page, citation, loc
 from substances import chemistry, matching, search
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
@@ -262,6 +269,99 @@ def changes(request):
         request,
         "web/changes.html",
         {"page": page, "changes": _describe_changes(page.object_list)},
+    )
+
+
+# --- the law's changes: between two dates, and day by day ----------------------------------
+
+WHATS_NEW_DAYS = 12
+
+
+def _group_by_schedule(entries: list[history.DiffEntry]) -> list[tuple]:
+    """Entries grouped by their list, in the lists' order: [(schedule, [entries])]."""
+    groups: dict[str, tuple] = {}
+    for entry in entries:
+        groups.setdefault(entry.schedule.uid, (entry.schedule, []))[1].append(entry)
+    return list(groups.values())
+
+
+def diff_page(request):
+    """What a jurisdiction's lists gained, lost and moved between two dates."""
+    today = timezone.localdate()
+    params = request.GET.copy()
+    params.setdefault("jurisdiction", "CN")
+    form = DiffForm(params if request.GET else None)
+    result = None
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("start"):
+        data = form.cleaned_data
+        result = history.diff(
+            jurisdiction=data["jurisdiction"],
+            start=data["start"],
+            end=data["end"],
+            schedule=data.get("schedule") or None,
+        )
+    if not form.is_bound:
+        form = DiffForm(
+            initial={
+                "jurisdiction": "CN",
+                "start": today.replace(year=today.year - 1, day=min(today.day, 28)),
+                "end": today,
+            }
+        )
+    context = {"form": form, "result": result, "chinese": chinese_page()}
+    if result is not None:
+        context.update(
+            {
+                "added_groups": _group_by_schedule(result.added),
+                "removed_groups": _group_by_schedule(result.removed),
+                "moved_groups": _group_by_schedule(result.moved),
+            }
+        )
+    return render(request, "web/diff.html", context)
+
+
+def whats_new(request):
+    """The law's latest changes by effective date (not the registry's edit log)."""
+    form = WhatsNewForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    before = data.get("before")
+    days = history.legal_changes(
+        jurisdiction=data.get("jurisdiction") or None,
+        schedule=data.get("schedule") or None,
+        until=before - datetime.timedelta(days=1) if before else None,
+        days=WHATS_NEW_DAYS + 1,
+    )
+    older = (
+        days[WHATS_NEW_DAYS].day + datetime.timedelta(days=1)
+        if len(days) > WHATS_NEW_DAYS
+        else None
+    )
+    days = days[:WHATS_NEW_DAYS]
+    older_query = ""
+    if older:
+        keep = {k: v for k, v in request.GET.items() if k in ("jurisdiction", "schedule") and v}
+        older_query = urlencode({**keep, "before": older.isoformat()})
+    schedule = None
+    if data.get("schedule"):
+        schedule = Schedule.objects.filter(uid=data["schedule"]).first()
+    return render(
+        request,
+        "web/whats_new.html",
+        {
+            "form": form,
+            "days": [
+                (
+                    day,
+                    _group_by_schedule(day.added),
+                    _group_by_schedule(day.moved),
+                    _group_by_schedule(day.removed),
+                )
+                for day in days
+            ],
+            "older_query": older_query,
+            "schedule": schedule,
+            "chinese": chinese_page(),
+        },
     )
 
 

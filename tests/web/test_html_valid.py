@@ -26,6 +26,9 @@ PAGES = [
     "/check/?items=CCCC(%3DO)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1%0Afentanyl%0A437-38-8&on=2024-01-01",
     "/zh-hans/check/?items=fentanyl",
     "/changes/",
+    "/zh-hans/schedules/cn-nonmedical-2025/?q=fent",
+    "/diff/?jurisdiction=CN&start=2025-07-27&end=2025-07-28",
+    "/zh-hans/new/",
     "/no-such-page/",
 ]
 

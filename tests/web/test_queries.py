@@ -22,6 +22,10 @@ PAGES = [
     "/classes/class-fentanyls/",
     "/changes/",
     "/changes/feed/",
+    "/schedules/cn-nonmedical-2025/csv/",
+    "/schedules/cn-nonmedical-2025/feed/",
+    "/diff/?jurisdiction=CN&start=2025-07-27&end=2025-07-28",
+    "/new/",
     "/zh-hans/search/?q=compound",
 ]
 

@@ -1,0 +1,366 @@
+"""The legal history read as differences: what a jurisdiction's lists gained, lost and moved.
+
+Two questions, both about the law (the listings' periods), not about the registry's edit log:
+
+- `diff(jurisdiction, start, end)`: compare what was in force on `start` with what is in force
+  on `end`. A subject (a named substance or a whole class) that is on a list on `end` and on no
+  list of the jurisdiction on `start` was *added*; one on a list on `start` and on none on `end`
+  was *removed*; one that left some lists and joined others was *moved* (a rescheduling, such as
+  the 2025 reorganisation). A subject that only joined another list while staying on its own is
+  *added* to that list; one that only left one of its lists is *removed* from it.
+- `legal_changes(...)`: the same, day by day: for each effective date on which listings started
+  or ended, what was added, removed and moved that day ("what's new", by the law's dates).
+
+The result is a small dataclass family that the API, the site and the feeds render alike.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from registry.models import Listing
+
+_FIELDS = (
+    "substance_id",
+    "substance_class_id",
+    "schedule_id",
+    "effective_from",
+    "effective_to",
+    "item_number",
+    "substance__uid",
+    "substance__name_en",
+    "substance__name_zh",
+    "substance_class__uid",
+    "substance_class__name_en",
+    "substance_class__name_zh",
+    "schedule__uid",
+    "schedule__code",
+    "schedule__name",
+    "schedule__name_zh",
+    "schedule__sort_order",
+    "listed_by__uid",
+    "listed_by__reference",
+    "listed_by__title_en",
+    "listed_by__title_zh",
+    "ended_by__uid",
+    "ended_by__reference",
+    "ended_by__title_en",
+    "ended_by__title_zh",
+)
+
+
+@dataclass(frozen=True)
+class SubjectRef:
+    """What is listed: a named substance or a whole class."""
+
+    type: str  # "substance" or "class"
+    uid: str
+    name_en: str
+    name_zh: str
+
+
+@dataclass(frozen=True)
+class ScheduleRef:
+    uid: str
+    code: str
+    name: str
+    name_zh: str
+    sort_order: int = 0
+
+
+@dataclass(frozen=True)
+class InstrumentRef:
+    uid: str
+    reference: str
+    title_en: str
+    title_zh: str
+
+
+@dataclass(frozen=True)
+class DiffEntry:
+    """One subject added to, removed from or moved to a list, by an instrument.
+
+    For an addition or a move, `schedule` is the list it joined and `instrument` the one that
+    listed it there; for a removal, `schedule` is the list it left and `instrument` the one that
+    ended the listing. A move also names the lists it left (`from_schedules`). `effective_on`
+    is the day the change took effect.
+    """
+
+    subject: SubjectRef
+    schedule: ScheduleRef
+    instrument: InstrumentRef | None
+    effective_on: datetime.date | None
+    item_number: str = ""
+    from_schedules: tuple[ScheduleRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListDiff:
+    """What changed on a jurisdiction's lists between two dates."""
+
+    jurisdiction: str
+    start: datetime.date
+    end: datetime.date
+    added: list[DiffEntry] = field(default_factory=list)
+    removed: list[DiffEntry] = field(default_factory=list)
+    moved: list[DiffEntry] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.removed or self.moved)
+
+
+@dataclass(frozen=True)
+class DayChanges:
+    """What took effect on one day: the same three kinds as a diff."""
+
+    day: datetime.date
+    added: list[DiffEntry] = field(default_factory=list)
+    removed: list[DiffEntry] = field(default_factory=list)
+    moved: list[DiffEntry] = field(default_factory=list)
+
+    @property
+    def instruments(self) -> list[InstrumentRef]:
+        seen: dict[str, InstrumentRef] = {}
+        for entry in (*self.added, *self.moved, *self.removed):
+            if entry.instrument:
+                seen.setdefault(entry.instrument.uid, entry.instrument)
+        return list(seen.values())
+
+
+# --- reading the rows -----------------------------------------------------------------------
+
+
+def _subject_key(row: dict) -> tuple[str, int]:
+    if row["substance_id"] is not None:
+        return ("s", row["substance_id"])
+    return ("c", row["substance_class_id"])
+
+
+def _subject(row: dict) -> SubjectRef:
+    if row["substance_id"] is not None:
+        return SubjectRef(
+            "substance",
+            row["substance__uid"],
+            row["substance__name_en"] or "",
+            row["substance__name_zh"] or "",
+        )
+    return SubjectRef(
+        "class",
+        row["substance_class__uid"],
+        row["substance_class__name_en"] or "",
+        row["substance_class__name_zh"] or "",
+    )
+
+
+def _schedule(row: dict) -> ScheduleRef:
+    return ScheduleRef(
+        row["schedule__uid"],
+        row["schedule__code"],
+        row["schedule__name"],
+        row["schedule__name_zh"] or "",
+        row["schedule__sort_order"],
+    )
+
+
+def _instrument(row: dict, prefix: str) -> InstrumentRef | None:
+    if not row[f"{prefix}__uid"]:
+        return None
+    return InstrumentRef(
+        row[f"{prefix}__uid"],
+        row[f"{prefix}__reference"] or "",
+        row[f"{prefix}__title_en"] or "",
+        row[f"{prefix}__title_zh"] or "",
+    )
+
+
+def _sorted(entries: list[DiffEntry]) -> list[DiffEntry]:
+    return sorted(
+        entries,
+        key=lambda e: (
+            e.schedule.sort_order,
+            e.schedule.code,
+            e.subject.name_en.lower(),
+            e.subject.uid,
+        ),
+    )
+
+
+def _listings(jurisdiction: str, schedule: str | None):
+    listings = Listing.objects.in_jurisdiction(jurisdiction)
+    if schedule:
+        listings = listings.filter(schedule__uid=schedule)
+    return listings
+
+
+# --- between two dates ----------------------------------------------------------------------
+
+
+def diff(
+    *,
+    jurisdiction: str,
+    start: datetime.date,
+    end: datetime.date,
+    schedule: str | None = None,
+) -> ListDiff:
+    """What was added, removed and moved on `jurisdiction`'s lists from `start` to `end`.
+
+    Compares the listings in force on `start` with those in force on `end` (so a listing that
+    began and ended between the two dates does not show). With `schedule` (a list's uid) only
+    that list is compared: a subject moved onto it from another list shows as added. One query.
+    """
+    if start > end:
+        raise ValueError("start must not be after end")
+    rows = (
+        _listings(jurisdiction, schedule)
+        .filter(
+            Q(effective_from__lte=start, effective_to__isnull=True)
+            | Q(effective_from__lte=start, effective_to__gt=start)
+            | Q(effective_from__lte=end, effective_to__isnull=True)
+            | Q(effective_from__lte=end, effective_to__gt=end)
+        )
+        .order_by()
+        .values(*_FIELDS)
+    )
+    before: dict[tuple, dict[int, dict]] = defaultdict(dict)
+    after: dict[tuple, dict[int, dict]] = defaultdict(dict)
+    for row in rows:
+        key = _subject_key(row)
+        if _in_force(row, start):
+            before[key][row["schedule_id"]] = row
+        if _in_force(row, end):
+            after[key][row["schedule_id"]] = row
+    result = ListDiff(jurisdiction=jurisdiction.upper(), start=start, end=end)
+    for key in before.keys() | after.keys():
+        was, now = before.get(key, {}), after.get(key, {})
+        lost = [was[s] for s in was.keys() - now.keys()]
+        gained = [now[s] for s in now.keys() - was.keys()]
+        _classify(result.added, result.removed, result.moved, lost, gained)
+    result.added[:] = _sorted(result.added)
+    result.removed[:] = _sorted(result.removed)
+    result.moved[:] = _sorted(result.moved)
+    return result
+
+
+def _in_force(row: dict, day: datetime.date) -> bool:
+    return row["effective_from"] <= day and (
+        row["effective_to"] is None or row["effective_to"] > day
+    )
+
+
+def _classify(added, removed, moved, lost: list[dict], gained: list[dict]) -> None:
+    """Sort one subject's lost and gained listings into additions, removals and moves."""
+    lost.sort(key=lambda r: r["schedule__sort_order"])
+    gained.sort(key=lambda r: r["schedule__sort_order"])
+    if lost and gained:
+        previous = tuple(_schedule(r) for r in lost)
+        for row in gained:
+            moved.append(
+                DiffEntry(
+                    subject=_subject(row),
+                    schedule=_schedule(row),
+                    instrument=_instrument(row, "listed_by"),
+                    effective_on=row["effective_from"],
+                    item_number=row["item_number"] or "",
+                    from_schedules=previous,
+                )
+            )
+        return
+    for row in gained:
+        added.append(
+            DiffEntry(
+                subject=_subject(row),
+                schedule=_schedule(row),
+                instrument=_instrument(row, "listed_by"),
+                effective_on=row["effective_from"],
+                item_number=row["item_number"] or "",
+            )
+        )
+    for row in lost:
+        removed.append(
+            DiffEntry(
+                subject=_subject(row),
+                schedule=_schedule(row),
+                instrument=_instrument(row, "ended_by"),
+                effective_on=row["effective_to"],
+                item_number=row["item_number"] or "",
+            )
+        )
+
+
+# --- day by day -----------------------------------------------------------------------------
+
+
+def legal_changes(
+    *,
+    jurisdiction: str | None = None,
+    schedule: str | None = None,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+    days: int | None = None,
+) -> list[DayChanges]:
+    """What took effect on each day, newest day first: the law's "what's new".
+
+    A day's additions, removals and moves are told apart per subject as in `diff`: a subject
+    whose listing ended on a list and another started that same day moved. Only the days from
+    `since` to `until` (both included, either open), and at most the `days` latest of them.
+    Three queries.
+    """
+    listings = Listing.objects.all()
+    if jurisdiction:
+        listings = listings.in_jurisdiction(jurisdiction)
+    if schedule:
+        listings = listings.filter(schedule__uid=schedule)
+    starts = listings.values_list("effective_from", flat=True)
+    ends = listings.exclude(effective_to__isnull=True).values_list("effective_to", flat=True)
+    if since:
+        starts, ends = (
+            starts.filter(effective_from__gte=since),
+            ends.filter(effective_to__gte=since),
+        )
+    if until:
+        starts, ends = (
+            starts.filter(effective_from__lte=until),
+            ends.filter(effective_to__lte=until),
+        )
+    day_set = set(starts.order_by().distinct()) | set(ends.order_by().distinct())
+    chosen = sorted(day_set, reverse=True)
+    if days is not None:
+        chosen = chosen[:days]
+    if not chosen:
+        return []
+    rows = (
+        listings.filter(Q(effective_from__in=chosen) | Q(effective_to__in=chosen))
+        .order_by()
+        .values(*_FIELDS)
+    )
+    started: dict[datetime.date, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
+    ended: dict[datetime.date, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
+    wanted = set(chosen)
+    for row in rows:
+        key = _subject_key(row)
+        if row["effective_from"] in wanted:
+            started[row["effective_from"]][key].append(row)
+        if row["effective_to"] in wanted:
+            ended[row["effective_to"]][key].append(row)
+    result = []
+    for day in chosen:
+        changes = DayChanges(day=day)
+        for key in started[day].keys() | ended[day].keys():
+            gained, lost = started[day].get(key, []), ended[day].get(key, [])
+            gained_ids = {r["schedule_id"] for r in gained}
+            lost_ids = {r["schedule_id"] for r in lost}
+            # A listing ended and restarted on the same list the same day is a correction of
+            # its terms, not a change of the list.
+            gained = [r for r in gained if r["schedule_id"] not in lost_ids]
+            lost = [r for r in lost if r["schedule_id"] not in gained_ids]
+            _classify(changes.added, changes.removed, changes.moved, lost, gained)
+        changes.added[:] = _sorted(changes.added)
+        changes.removed[:] = _sorted(changes.removed)
+        changes.moved[:] = _sorted(changes.moved)
+        if not changes.added and not changes.removed and not changes.moved:
+            continue
+        result.append(changes)
+    return result
