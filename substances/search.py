@@ -13,7 +13,13 @@ Hits are ranked in tiers, best first:
 4. a name whose key equals the query's key;
 5. a name that starts with it;
 6. a name that contains it;
-7. a close spelling (a typing or transliteration slip, measured with difflib).
+7. a name containing another spelling of it (see below);
+8. a close spelling (a typing or transliteration slip, measured with difflib).
+
+What people type is not always a name as listed: a salt ("ketamine hydrochloride", "盐酸氯胺酮")
+is found as its parent, ranked as a name starting with the query; and an English stem is
+also looked for in its INN spelling ("fentanyl" finds alfentanil, sufentanil and remifentanil,
+"amphetamine" finds metamfetamine), after the names that contain it as typed (`related_keys`).
 
 Each substance appears once, at its best tier. The names are read into an in-process index of
 keys (about two thousand on the real data), so a query costs two cheap database reads at most
@@ -98,7 +104,8 @@ class Tier(enum.IntEnum):
     EXACT = 4
     PREFIX = 5
     CONTAINS = 6
-    CLOSE = 7
+    VARIANT = 7
+    CLOSE = 8
 
 
 class Entry(NamedTuple):
@@ -691,6 +698,91 @@ def _identifier_hits(text: str, outcome: SearchOutcome) -> list[Hit]:
     return hits
 
 
+# Salt words as search keys (no spaces): a name followed by one of these, or in Chinese preceded
+# by one, names a salt of the named substance.
+_SALT_SUFFIXES = sorted(
+    (
+        "hydrochloride",
+        "dihydrochloride",
+        "hcl",
+        "hydrobromide",
+        "hbr",
+        "sulfate",
+        "sulphate",
+        "bisulfate",
+        "phosphate",
+        "citrate",
+        "tartrate",
+        "bitartrate",
+        "maleate",
+        "fumarate",
+        "mesylate",
+        "methanesulfonate",
+        "acetate",
+        "oxalate",
+        "succinate",
+        "hydroiodide",
+        "nitrate",
+        "salt",
+        "base",
+        "freebase",
+    ),
+    key=len,
+    reverse=True,
+)
+_SALT_PREFIXES_ZH = sorted(
+    (
+        "盐酸",
+        "硫酸",
+        "磷酸",
+        "枸橼酸",
+        "柠檬酸",
+        "酒石酸",
+        "重酒石酸",
+        "氢溴酸",
+        "马来酸",
+        "富马酸",
+        "甲磺酸",
+        "醋酸",
+        "草酸",
+        "琥珀酸",
+        "硝酸",
+    ),
+    key=len,
+    reverse=True,
+)
+# English stems and their INN spellings, both ways.
+_SPELLINGS = (("fentanyl", "fentanil"), ("amphetamine", "amfetamine"), ("phetamine", "fetamine"))
+
+
+def related_keys(key: str) -> list[tuple[Tier, str, str]]:
+    """Other keys to look up for a query's key: (tier, key, "exact" | "contains").
+
+    A salt's name gives its parent's name, found at the prefix tier (exactly) and the contains
+    tier (as a start); an English stem gives its INN spelling, found inside names (variant tier).
+    """
+    related: list[tuple[Tier, str, str]] = []
+    for suffix in _SALT_SUFFIXES:
+        rest = key.removesuffix(suffix)
+        if rest != key and len(rest) >= MIN_CLOSE_CHARS:
+            related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
+            break
+    for prefix in _SALT_PREFIXES_ZH:
+        rest = key.removeprefix(prefix)
+        if rest != key and len(rest) >= MIN_CONTAINS_CHARS:
+            related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
+            break
+    for english, inn in _SPELLINGS:
+        for one, other in ((english, inn), (inn, english)):
+            if one in key:
+                related.append((Tier.VARIANT, key.replace(one, other), "contains"))
+                break
+        else:
+            continue
+        break
+    return related
+
+
 def search(text: str, *, token: Hashable | None = None) -> SearchOutcome:
     """Find substances for what someone typed; see the module docstring for the ranking."""
     text = (text or "").strip()
@@ -706,6 +798,19 @@ def search(text: str, *, token: Hashable | None = None) -> SearchOutcome:
         by_tier.append((Tier.PREFIX, index.prefixed_positions(key)))
         if len(key) >= MIN_CONTAINS_CHARS:
             by_tier.append((Tier.CONTAINS, index.containing_positions(key)))
+        lookups = {
+            "exact": index.exact_positions,
+            "prefix": index.prefixed_positions,
+            "contains": lambda k: np.concatenate(
+                [
+                    index.exact_positions(k),
+                    index.prefixed_positions(k),
+                    index.containing_positions(k),
+                ]
+            ),
+        }
+        for tier, other, how in related_keys(key):
+            by_tier.append((tier, lookups[how](other)))
         if len(key) >= MIN_CLOSE_CHARS:
             for candidate, ratio in index.close(key, cutoff=CLOSE_CUTOFF):
                 found += [

@@ -596,7 +596,7 @@ class ListEntrySerializer(serializers.Serializer):
     """One entry of a list as published, in the official item order."""
 
     item_number = serializers.CharField()
-    subject_type = serializers.ChoiceField(choices=["substance", "class"])
+    subject_type = serializers.CharField(help_text='"substance" or "class".')
     uid = serializers.CharField(help_text="The substance's or the class's uid.")
     name_zh = serializers.CharField()
     name_en = serializers.CharField()
@@ -657,7 +657,7 @@ DiffQuerySerializer._declared_fields["to"] = serializers.DateField(
 
 
 class DiffSubjectSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["substance", "class"])
+    type = serializers.CharField(help_text='"substance" (a named substance) or "class".')
     uid = serializers.CharField()
     name_en = serializers.CharField()
     name_zh = serializers.CharField()

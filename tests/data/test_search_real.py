@@ -20,6 +20,10 @@ pytestmark = pytest.mark.django_db
 
 QUERIES = [
     "fentanyl",
+    "ketamine hydrochloride",
+    "盐酸氯胺酮",
+    "amphetamine sulfate",
+    "冰毒",
     "Fentanil",
     "carfentanyl",
     "芬太尼",
@@ -81,6 +85,18 @@ def reference_hits(index, key: str) -> list[Hit]:
         else:
             continue
         hits += [Hit(e.substance_id, tier, e.text, e.field) for e in index.by_key[candidate]]
+    # Salts to their parents, English stems to their INN spellings (search.related_keys).
+    for tier, other, how in search.related_keys(key):
+        for candidate in index.keys:
+            matched = {
+                "exact": candidate == other,
+                "prefix": candidate.startswith(other),
+                "contains": other in candidate,
+            }[how]
+            if matched:
+                hits += [
+                    Hit(e.substance_id, tier, e.text, e.field) for e in index.by_key[candidate]
+                ]
     if len(key) >= search.MIN_CLOSE_CHARS:
         for candidate, ratio in close_by_brute_force(index, key, CLOSE_CUTOFF):
             hits += [

@@ -243,3 +243,42 @@ def test_a_common_key_is_scanned_in_order_not_listed_from_the_index(substances, 
     assert querysets._trigram_match(connection.alias, "fentan") is None  # common now: scanned
     assert querysets._trigram_match(connection.alias, "zzqxzz") is not None  # rare: indexed
     assert uids(Substance.objects.search("fentan")) == found
+
+
+# --- what people type besides listed names ------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "query", ["ketamine hydrochloride", "Ketamine HCl", "盐酸氯胺酮", "ketamine base"]
+)
+def test_a_salt_name_finds_its_parent(query):
+    from substances import search as search_module
+    from tests.factories import NameFactory, SubstanceFactory
+
+    ketamine = SubstanceFactory(name_en="Ketamine", name_zh="氯胺酮")
+    NameFactory(substance=ketamine, name="K粉", language="zh", kind="street")
+    outcome = search_module.search(query, token=f"salt-{query}")
+    assert outcome.hits.substance_ids[:1] == [ketamine.pk]
+
+
+@pytest.mark.django_db
+def test_an_english_stem_finds_its_inn_spelling():
+    from substances import search as search_module
+    from tests.factories import SubstanceFactory
+
+    found = {
+        SubstanceFactory(name_en=name).pk: name
+        for name in ("Fentanyl", "Alfentanil", "Sufentanil", "Remifentanil", "Carfentanil")
+    }
+    SubstanceFactory(name_en="Morphine")
+    outcome = search_module.search("fentanyl", token="stem-fentanyl")
+    assert set(outcome.hits.substance_ids) == set(found)
+    assert outcome.hits.substance_ids[0] == next(k for k, v in found.items() if v == "Fentanyl")
+
+
+def test_related_keys_of_plain_names_are_none():
+    from substances.search import related_keys
+
+    assert related_keys("morphine") == []
+    assert related_keys("hcl") == []  # a salt word alone names nothing
