@@ -6,6 +6,7 @@ real SECRET_KEY is given.
 """
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,9 @@ DEBUG = env_bool("DEBUG")
 
 _INSECURE_KEY = "insecure-local-development-key-never-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and os.environ.get("REGISTRY_LOCAL_COMMAND") == "1":
+    # A command-line tool that serves nothing (see manage.py): a throwaway key, never stored.
+    SECRET_KEY = secrets.token_urlsafe(50)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(

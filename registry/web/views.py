@@ -16,6 +16,7 @@ import numpy as np
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
@@ -649,8 +650,9 @@ def instrument_list(request):
     instruments = (
         Instrument.objects.select_related("jurisdiction")
         .annotate(
-            n_made=Subquery(made.annotate(n=Count("id")).values("n")),
-            n_ended=Subquery(ended.annotate(n=Count("id")).values("n")),
+            # An instrument that ended nothing has no row to count: 0, not NULL ("None").
+            n_made=Coalesce(Subquery(made.annotate(n=Count("id")).values("n")), 0),
+            n_ended=Coalesce(Subquery(ended.annotate(n=Count("id")).values("n")), 0),
         )
         .order_by("-effective_on", "uid")
     )

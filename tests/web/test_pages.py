@@ -317,3 +317,9 @@ def test_changes_page_by_page_is_the_whole_feed_newest_first(client, sample):
     # Past the end, the last page, as for every list on the site.
     last = client.get("/changes/", {"page": pages + 5}).context["changes"]
     assert [view.change.seq for view in last] == seqs[(pages - 1) * 50 :]
+
+
+def test_announcements_that_ended_nothing_say_zero_not_none(client, sample):
+    html = page(client, "/instruments/")
+    assert ">None<" not in html
+    assert '<td class="num">0</td>' in html
