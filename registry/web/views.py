@@ -611,6 +611,7 @@ def schedule_detail(request, uid: str):
             "totals": totals,
             "download_query": urlencode(download),
             "chinese": chinese_page(),
+            "any_made_in_china": any(e.produced_in_china for e in entries),
         },
     )
 
