@@ -13,11 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from registry import spreadsheet
 from registry.models import Listing, Schedule
 
 _NUMBER_PARTS = re.compile(r"(\d+)")
-# A spreadsheet reads a cell starting with one of these as a formula (CSV/formula injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -168,13 +167,9 @@ def plain_cell(value) -> str:
 
 
 def safe_cell(value) -> str:
-    """A value as a CSV cell that a spreadsheet can never run as a formula.
-
-    Text starting with =, +, -, @ (or a tab or carriage return) is prefixed with an apostrophe,
-    which spreadsheets read as "this is text".
-    """
-    text = plain_cell(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """A value as a CSV cell that a spreadsheet can never run as a formula (see
+    registry.spreadsheet)."""
+    return spreadsheet.safe_cell(plain_cell(value))
 
 
 def entry_rows(entries: Iterable[ListEntry]) -> Iterable[list]:
