@@ -961,3 +961,23 @@ def depict_svg(
     svg = _RDKIT_NS_RE.sub("", svg)
     svg = _RDKIT_ELEMENT_RE.sub("", svg)
     return svg.strip() + "\n"
+
+
+def molfile(smiles: str, *, title: str = "", properties: dict[str, str] | None = None) -> str:
+    """A structure as an MDL molfile with 2D coordinates; with `properties`, an SD record.
+
+    The title line carries `title`; each property becomes a `> <name>` data item, and the
+    record ends with `$$$$` (an SD file of one compound).
+    """
+    mol = Chem.Mol(parse_smiles(smiles))
+    rdDepictor.Compute2DCoords(mol)
+    mol.SetProp("_Name", (title or "").replace("\n", " ")[:80])
+    block = Chem.MolToMolBlock(mol)
+    if properties is None:
+        return block
+    items = "".join(
+        f"> <{name}>\n{str(value).replace(chr(10), ' ')}\n\n"
+        for name, value in properties.items()
+        if value
+    )
+    return f"{block}{items}$$$$\n"

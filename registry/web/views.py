@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -535,6 +535,9 @@ def substance_detail(request, uid: str):
         "svg": drawing(substance.smiles, width=360, height=260) if substance.smiles else "",
         "controlled": bool(in_force or parent_in_force or class_matches),
         "by_jurisdiction": _side_by_side(listings, class_matches, today),
+        "links_out": links_out(substance),
+        "feed_seq": Change.objects.head(),
+        "page_url": request.build_absolute_uri(substance.get_absolute_url()),
     }
     return render(request, "web/substance.html", context)
 
@@ -559,6 +562,69 @@ def _side_by_side(listings, class_matches, today) -> list[dict]:
 
 
 NOT_CONTROLLED = per_jurisdiction.NOT_CONTROLLED
+
+
+def links_out(substance: Substance) -> list[tuple[str, str]]:
+    """Public records of the same compound elsewhere, found by InChIKey or CAS number."""
+    links = []
+    if substance.inchikey:
+        key = substance.inchikey
+        links += [
+            ("PubChem", f"https://pubchem.ncbi.nlm.nih.gov/#query={key}"),
+            ("ChemSpider", f"https://www.chemspider.com/Search.aspx?q={key}"),
+            ("NIST Chemistry WebBook", f"https://webbook.nist.gov/cgi/cbook.cgi?InChI={key}"),
+            (
+                "Wikidata",
+                f"https://www.wikidata.org/w/index.php?search=haswbstatement%3AP235%3D{key}",
+            ),
+        ]
+    if substance.cas:
+        links.append(
+            (
+                "CAS Common Chemistry",
+                f"https://commonchemistry.cas.org/detail?cas_rn={substance.cas}",
+            )
+        )
+    return links
+
+
+def _structure_download(request, uid: str, *, sdf: bool) -> HttpResponse:
+    substance = get_object_or_404(Substance, uid=uid)
+    if not substance.smiles:
+        raise Http404("This entry has no structure.")
+    try:
+        text = chemistry.molfile(
+            substance.smiles,
+            title=substance.name_en,
+            properties={
+                "uid": substance.uid,
+                "name_en": substance.name_en,
+                "name_zh": substance.name_zh,
+                "cas": substance.cas,
+                "inchikey": substance.inchikey,
+                "url": request.build_absolute_uri(substance.get_absolute_url()),
+            }
+            if sdf
+            else None,
+        )
+    except chemistry.ChemistryError:
+        raise Http404("This entry's structure cannot be written.") from None
+    extension = "sdf" if sdf else "mol"
+    response = HttpResponse(
+        text.encode("utf-8"), content_type="chemical/x-mdl-" + ("sdfile" if sdf else "molfile")
+    )
+    response["Content-Disposition"] = f'attachment; filename="{substance.uid}.{extension}"'
+    return response
+
+
+def substance_mol(request, uid: str):
+    """The substance's structure as an MDL molfile."""
+    return _structure_download(request, uid, sdf=False)
+
+
+def substance_sdf(request, uid: str):
+    """The substance's structure as an SD file, with its names, CAS number and address."""
+    return _structure_download(request, uid, sdf=True)
 
 
 def _group_names(names: list[Name]) -> list[tuple[str, str, list[Name]]]:
