@@ -311,8 +311,16 @@ def diff_page(request):
         )
     context = {"form": form, "result": result, "chinese": chinese_page()}
     if result is not None:
+        api_query = {
+            "jurisdiction": result.jurisdiction,
+            "from": result.start.isoformat(),
+            "to": result.end.isoformat(),
+        }
+        if form.cleaned_data.get("schedule"):
+            api_query["schedule"] = form.cleaned_data["schedule"]
         context.update(
             {
+                "api_query": urlencode(api_query),
                 "added_groups": _group_by_schedule(result.added),
                 "removed_groups": _group_by_schedule(result.removed),
                 "moved_groups": _group_by_schedule(result.moved),

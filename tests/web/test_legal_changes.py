@@ -20,7 +20,9 @@ def test_diff_page_lists_what_moved_with_its_instrument(client, sample):
     assert "Carfentanil" in moved and "Fentanyl-related substances" in moved
     assert "2025年第55号" in moved
     assert 'id="added-heading"' not in html
-    assert "/api/v1/diff/?" in html
+    api = html[html.index('href="/api/v1/diff/?') + 6 :].split('"')[0].replace("&amp;", "&")
+    body = client.get(api).json()
+    assert {e["subject"]["uid"] for e in body["moved"]} >= {"carfentanil", "class-fentanyls"}
 
 
 def test_diff_page_says_a_bad_date_on_the_form(client, sample):
