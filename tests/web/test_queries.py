@@ -35,7 +35,8 @@ def add_compounds(sample, start: int, count: int) -> None:
         substance = SubstanceFactory(
             uid=f"compound-{n}",
             name_en=f"Compound {n}",
-            smiles="CCC(=O)N(c1ccccc1)C1CCN(C" + "C" * (n % 5 + 1) + "c2ccccc2)CC1",
+            # One compound each (the registry keeps one record per structure): a chain of n + 3.
+            smiles="CCC(=O)N(c1ccccc1)C1CCN(C" + "C" * (n + 3) + "c2ccccc2)CC1",
         )
         NameFactory(substance=substance, name=f"Compound alias {n}")
         ListingFactory(
