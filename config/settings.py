@@ -5,6 +5,7 @@ SQLite in the project folder, DEBUG off unless asked for, and no serving with DE
 real SECRET_KEY is given.
 """
 
+import datetime
 import os
 import secrets
 from pathlib import Path
@@ -53,7 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "rest_framework.authtoken",  # only for the migration of its clear-text tokens to knox
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -163,7 +165,7 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.api.authentication.ScopedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -171,6 +173,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "registry.api.exceptions.exception_handler",
+}
+
+# API tokens (django-rest-knox): stored as digests, shown once, with an expiry and a scope.
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # knox's own (swappable); the scope is registry.ApiToken
+API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
+REST_KNOX = {
+    "TOKEN_TTL": datetime.timedelta(days=API_TOKEN_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from registry import admin_actions, admin_history, drafts, services
+from registry import admin_actions, admin_history, drafts, services, tokens
 from registry.admin_forms import (
     NameInlineForm,
     PermanentUidForm,
@@ -866,3 +866,40 @@ class DraftChangeSetAdmin(admin.ModelAdmin):
     @admin.action(description="Discard the selected drafts")
     def discard_selected(self, request, queryset):
         self._discard(request, list(queryset))
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+from knox.models import AuthToken  # noqa: E402
+from rest_framework.authtoken.models import TokenProxy  # noqa: E402
+
+# The clear-text tokens are gone (migrated to digests): their admin page must not come back;
+# knox's own page offers to make tokens without a scope.
+for _model in (TokenProxy, AuthToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are listed and revoked here; one is made, and shown once, by create_api_token."""
+
+    list_display = ("user", "token_key", "scope", "purpose", "created", "expiry")
+    list_select_related = ("user", "registry")
+    search_fields = ("user__username", "registry__name")
+    fields = ("user", "token_key", "created", "expiry")
+    readonly_fields = fields
+
+    @admin.display(description="scope")
+    def scope(self, obj):
+        return tokens.scope_of(obj)
+
+    @admin.display(description="for")
+    def purpose(self, obj):
+        return getattr(getattr(obj, "registry", None), "name", "")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -543,3 +543,31 @@ class CheckJobChunk(models.Model):
 
     def __str__(self) -> str:
         return f"chunk {self.index} of {self.job.uid}"
+
+
+class ApiToken(models.Model):
+    """What the registry adds to an API token: its scope and what it is for.
+
+    The token itself is django-rest-knox's: only a digest is stored, it is shown once when it is
+    made (`registry.tokens.issue`, from `manage.py create_api_token`) and cannot be read back,
+    and it expires (`API_TOKEN_DAYS`, 90 days unless set). A read-only token can read and ask
+    the check whatever its account may do; only a read-write token can change the registry, and
+    then only what its account's permissions allow. A token without this row is read-only.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        WRITE = "write", _("read and write")
+
+    token = models.OneToOneField(
+        "knox.AuthToken", on_delete=models.CASCADE, primary_key=True, related_name="registry"
+    )
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    name = models.CharField(max_length=100, blank=True, help_text=_("What the token is for."))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.token.user} {self.token.token_key}… ({self.get_scope_display()})"

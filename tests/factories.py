@@ -111,3 +111,11 @@ class PrecursorUseFactory(ServiceFactory):
     precursor = factory.SubFactory(SubstanceFactory)
     product = factory.SubFactory(SubstanceFactory)
     role = "precursor"
+
+
+def api_token(user, scope: str = "write") -> str:
+    """A new API token for ``user`` (read-write unless asked), as the client sends it."""
+    from registry import tokens
+
+    _record, text = tokens.issue(user=user, scope=scope)
+    return text

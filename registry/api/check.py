@@ -140,6 +140,7 @@ class CheckView(RegistryAPIView):
     """Anyone may ask (throttled like every read); the check changes nothing."""
 
     permission_classes = [permissions.AllowAny]
+    changes_nothing = True  # a read-only token may ask
 
     def post(self, request):
         if not isinstance(request.data, dict):

@@ -7,7 +7,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from registry import services
@@ -21,6 +20,7 @@ from tests.factories import (
     PrecursorUseFactory,
     ScheduleFactory,
     SubstanceFactory,
+    api_token,
 )
 
 D = datetime.date
@@ -46,9 +46,8 @@ def _token_client(username: str, perms: list[str]):
         user.user_permissions.add(
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
-    token = Token.objects.create(user=user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     client.user = user
     return client
 

@@ -2,7 +2,6 @@
 draft (202, its URL in the body and in Location), published by a reviewer other than its author."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from registry import roles
@@ -10,6 +9,7 @@ from registry.models import Change, DraftChangeSet, Listing
 from substances.models import SubstanceClass
 from tests.admin.conftest import make_user
 from tests.api.conftest import head
+from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +59,7 @@ def review(settings):
 
 def _client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     client.user = user
     return client
 

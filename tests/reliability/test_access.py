@@ -7,11 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from registry.models import Change
 from registry.security import LOGIN_FAILURES_PER_ADDRESS, LOGIN_FAILURES_PER_USER
+from tests.factories import api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def _token_client(*permissions: str) -> APIClient:
     for codename in permissions:
         user.user_permissions.add(Permission.objects.get(codename=codename))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client
 
 

@@ -9,6 +9,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from tests.factories import api_token
+
 pytestmark = pytest.mark.django_db
 
 CORPUS = [
@@ -192,11 +194,10 @@ def test_the_check_endpoint_answers_hostile_bodies_with_a_4xx_or_verdicts(small_
 def test_writes_with_hostile_bodies_are_4xx_even_with_the_permission(
     small_registry, django_user_model
 ):
-    from rest_framework.authtoken.models import Token
 
     user = django_user_model.objects.create_superuser("admin", "a@example.org", "pw-123456789")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     bodies = [
         {"uid": "UPPER CASE", "name_en": "x"},
         {"uid": "ok-uid", "name_en": ""},

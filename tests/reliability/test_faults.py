@@ -59,10 +59,10 @@ _SETUP_SCRIPT = """
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from registry import services
+from registry import tokens
 user = get_user_model().objects.create_superuser("faults", "f@example.org", "pw-faults-123")
-print(Token.objects.create(user=user).key)
+print(tokens.issue(user=user, scope="write")[1])
 actor = services.Actor.system("faults")
 for n in range(200):
     services.create_substance(actor=actor, uid=f"seed-{n}", name_en=f"Seed substance {n}")

@@ -19,10 +19,22 @@ from substances import chemistry, matching
 from substances.models import ClassRule
 from tests.factories import InstrumentFactory, ListingFactory, ScheduleFactory
 
-# Harmless on carbon, and accepted by the old carbon-only stress test; explosive on sulfur.
-SULFUR_CHAIN_TO_FLUORINE = "[#16]" + "~[#16]" * 40 + "~[#16]~[#9]"
-# Passes the stress test (cheap on every ordinary molecule), explodes on a dense lattice.
-SULFUR_CHAIN_TO_END = "[#16]" + "~[#16]" * 14 + "~[#16;D1]"
+
+def _sulfur_tree(depth: int) -> str:
+    if depth == 0:
+        return "[#16]"
+    return "[#16]" + "".join(f"(~{_sulfur_tree(depth - 1)})" for _ in range(3))
+
+
+# A ternary tree of sulfur with one fluorine leaf: harmless on carbon (the first atom never
+# matches), so the old carbon-only stress test accepted it; on a sulfur tree every permutation
+# of the branches is tried before the fluorine is missed.
+_TREE = _sulfur_tree(3)
+SULFUR_TREE_TO_FLUORINE = (
+    _TREE[: _TREE.rindex("[#16]")] + "[#9]" + _TREE[_TREE.rindex("[#16]") + 5 :]
+)
+# Cheap on every ordinary molecule (milliseconds), explosive on a dense lattice.
+SULFUR_CHAIN_TO_END = "[#16]" + "~[#16]" * 8 + "~[#16;D1]"
 
 
 def cubic_lattice_smiles(element: int, a: int, b: int, c: int) -> str:
@@ -83,7 +95,7 @@ def test_the_stress_test_tries_every_element_and_ring_system():
 
 
 def test_a_rule_that_explodes_on_sulfur_only_is_refused():
-    problem = matching.check_rule(matching.RuleSpec("S", "include", SULFUR_CHAIN_TO_FLUORINE))
+    problem = matching.check_rule(matching.RuleSpec("S", "include", SULFUR_TREE_TO_FLUORINE))
     assert problem is not None and "S first" in problem
 
 
@@ -96,7 +108,7 @@ def test_a_curator_cannot_save_a_rule_that_explodes_on_sulfur(actor):
         rules=[{"label": "ok", "kind": "include", "smarts": "c1ccccc1"}],
     )
     rule = ClassRule(
-        substance_class=cls, label="sulfur", kind="include", smarts=SULFUR_CHAIN_TO_FLUORINE
+        substance_class=cls, label="sulfur", kind="include", smarts=SULFUR_TREE_TO_FLUORINE
     )
     with pytest.raises(ValidationError, match="pattern too expensive"):
         rule.full_clean()
@@ -104,14 +116,19 @@ def test_a_curator_cannot_save_a_rule_that_explodes_on_sulfur(actor):
 
 @pytest.fixture
 def hostile_class(actor):
-    """A class in force whose (accepted) rule explodes on dense sulfur lattices."""
+    """A class in force whose stored rule passes the stress test but explodes on dense sulfur.
+
+    Stored without the save-time check (as a rule saved before it was tightened would be), so
+    that a busy machine cannot make this fixture fail.
+    """
     schedule = ScheduleFactory(code="NM")
     cls = services.define_class(
         actor=actor,
         uid="class-sulfur",
         name_en="Sulfur chains",
-        rules=[{"label": "chain", "kind": "include", "smarts": SULFUR_CHAIN_TO_END}],
+        rules=[{"label": "chain", "kind": "include", "smarts": "c1ccccc1"}],
     )
+    ClassRule.objects.filter(substance_class=cls).update(smarts=SULFUR_CHAIN_TO_END)
     ListingFactory(
         schedule=schedule,
         substance=None,
