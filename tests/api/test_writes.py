@@ -379,8 +379,8 @@ def test_a_token_made_by_the_management_command_writes_with_the_permission(regis
     user = get_user_model().objects.create_user("lab", "lab@example.org", "pw")
     user.user_permissions.add(Permission.objects.get(codename="add_name"))
     out = StringIO()
-    call_command("drf_create_token", "lab", stdout=out)
-    key = out.getvalue().split()[2]
+    call_command("create_api_token", "lab", "--scope", "write", stdout=out, stderr=StringIO())
+    key = out.getvalue().strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     before = head()
