@@ -235,9 +235,13 @@ def test_change_rows_are_checked():
 def test_class_rule_too_expensive_to_search_is_refused_with_its_reason():
     from substances.models import ClassRule
 
+    def tree(depth: int) -> str:  # a ternary tree: every permutation of branches is tried
+        return "*" + "".join(f"(~{tree(depth - 1)})" for _ in range(3)) if depth else "*"
+
+    full = tree(3)
+    last = full.rindex("*")
+    explosive = full[:last] + "[#9]" + full[last + 1 :]  # one leaf no worst-case tree has
     cls = SubstanceClassFactory()
-    rule = ClassRule(
-        substance_class=cls, label="ring", kind="include", smarts="*1" + "~*" * 19 + "~*1"
-    )
+    rule = ClassRule(substance_class=cls, label="tree", kind="include", smarts=explosive)
     with pytest.raises(ValidationError, match="pattern too expensive"):
         rule.full_clean()
