@@ -39,7 +39,7 @@ def anon():
     return APIClient()
 
 
-def _token_client(username: str, perms: list[str]):
+def _token_client(username: str, perms: list[str], scope: str = "write"):
     user = get_user_model().objects.create_user(username, f"{username}@example.org", "pw")
     for perm in perms:
         app_label, codename = perm.split(".")
@@ -47,7 +47,7 @@ def _token_client(username: str, perms: list[str]):
             Permission.objects.get(content_type__app_label=app_label, codename=codename)
         )
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user, scope)}")
     client.user = user
     return client
 
@@ -69,8 +69,8 @@ def curator():
 
 @pytest.fixture
 def reader_token():
-    """A valid token without any permission."""
-    return _token_client("reader", [])
+    """A valid read-only token of an account without any permission."""
+    return _token_client("reader", [], scope="read")
 
 
 class Registry:
