@@ -31,7 +31,7 @@ def to_digests(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0008_api_tokens"),
+        ("registry", "0009_api_tokens"),
         ("authtoken", "0004_alter_tokenproxy_options"),
     ]
 
