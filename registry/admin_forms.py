@@ -203,6 +203,23 @@ APPLY_NOW = "apply"
 NEW_DRAFT = "new"
 
 
+def refuse_a_date_the_instrument_does_not_state(form: forms.Form, instrument) -> None:
+    """A legal act takes effect on its instrument's date (or a date the instrument states for
+    single items; the services check which item): any other typed date is a form error."""
+    day = form.cleaned_data.get("effective_on")
+    if not instrument or not day or not instrument.effective_on or day == instrument.effective_on:
+        return
+    stated = {value for value in (instrument.item_dates or {}).values()}
+    if day.isoformat() in stated:
+        return
+    form.add_error(
+        "effective_on",
+        f"{instrument} took effect on {instrument.effective_on}: what it lists, ends or moves "
+        f"takes effect that day, not {day}. Leave the date empty, or choose the instrument "
+        "that made this change.",
+    )
+
+
 class LegalActionForm(forms.Form):
     """What every legal act needs: the instrument that makes it and the day it takes effect.
 
@@ -248,6 +265,7 @@ class LegalActionForm(forms.Form):
                 )
             else:
                 cleaned["effective_on"] = instrument.effective_on
+        refuse_a_date_the_instrument_does_not_state(self, instrument)
         return cleaned
 
     @property
@@ -380,4 +398,5 @@ class ImportForm(forms.Form):
                     "effective_on",
                     f"{instrument} has no effective date on record: give the date here.",
                 )
+        refuse_a_date_the_instrument_does_not_state(self, instrument)
         return cleaned

@@ -170,6 +170,10 @@ def _check(fx: Fixtures) -> None:
     for row in fx.rows["instrument"]:
         ref(row, "jurisdiction", "jurisdiction")
         dates(row, "published_on", "effective_on")
+        try:
+            item_dates(row.values.get("item_dates", ""))
+        except ValueError as exc:
+            fx.problem(row.where, f"item_dates: {exc}")
     for row in fx.rows["substance"]:
         v = row.values
         ref(row, "parent", "substance")
@@ -231,12 +235,49 @@ def _check(fx: Fixtures) -> None:
     _check_listings(fx, ref, dates)
 
 
+def item_dates(text: str) -> dict[str, str]:
+    """An instrument row's dates for single items: `uid=YYYY-MM-DD; uid=YYYY-MM-DD`."""
+    found: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(";"))):
+        uid, sep, day = (x.strip() for x in part.partition("="))
+        if not sep or not UID_RE.match(uid):
+            raise ValueError(f"{part!r} is not uid=YYYY-MM-DD")
+        datetime.date.fromisoformat(day)  # ValueError names the bad date
+        found[uid] = day
+    return found
+
+
+def _instrument_day(instrument: Row | None, subject: str) -> datetime.date | None:
+    """The day an instrument row takes effect for one item (None when not on record)."""
+    if instrument is None:
+        return None
+    try:
+        stated = item_dates(instrument.values.get("item_dates", "")).get(subject)
+        return _date(stated or instrument.values.get("effective_on", ""))
+    except ValueError:
+        return None  # reported with the instrument's own row
+
+
 def _check_listings(fx: Fixtures, ref: Callable, dates: Callable) -> None:
     periods: dict[tuple[str, str], list[tuple[datetime.date, datetime.date | None, str]]] = (
         defaultdict(list)
     )
+    instruments = {row.values.get("uid"): row for row in fx.rows["instrument"]}
     for row in fx.rows["listing"]:
         v = row.values
+        subject = v.get("substance") or v.get("class") or ""
+        for column, instrument in (("effective_from", "listed_by"), ("effective_to", "ended_by")):
+            try:
+                day = _date(v.get(column, ""))
+            except ValueError:
+                continue
+            expected = _instrument_day(instruments.get(v.get(instrument)), subject) if day else None
+            if expected and day != expected:
+                fx.problem(
+                    row.where,
+                    f"{column} {day} is not the day {v[instrument]} takes effect for "
+                    f"{subject} ({expected})",
+                )
         ref(row, "schedule", "schedule")
         ref(row, "substance", "substance")
         ref(row, "class", "class")
@@ -454,6 +495,7 @@ class Loader:
             "source_url": v.get("source_url", ""),
             "confidence": v.get("confidence", ""),
             "notes": v.get("notes", ""),
+            "item_dates": item_dates(v.get("item_dates", "")),
         }
 
     def _substance_fields(self, v):

@@ -5,6 +5,8 @@ what was controlled on a given date) and the edit history (`Change`: what the re
 when, corrections included).
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
@@ -103,6 +105,14 @@ class Instrument(models.Model):
     source_url = models.TextField(blank=True)
     confidence = models.CharField(max_length=16, blank=True)
     notes = models.TextField(blank=True)
+    item_dates = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Items the act dates otherwise than its effective date, as the act states: "
+            '{"<substance or class uid>": "YYYY-MM-DD"}; say in the notes where the act says so.'
+        ),
+    )
 
     class Meta:
         ordering = ["effective_on", "published_on", "uid"]
@@ -128,6 +138,34 @@ class Instrument(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("web:instrument", kwargs={"uid": self.uid})
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.item_dates, dict):
+            raise ValidationError(
+                {"item_dates": _('Give the item dates as {"<uid>": "YYYY-MM-DD", ...}.')}
+            )
+        for uid, value in self.item_dates.items():
+            try:
+                datetime.date.fromisoformat(value)
+            except (TypeError, ValueError):
+                raise ValidationError(
+                    {
+                        "item_dates": _("%(uid)s: %(value)r is not a YYYY-MM-DD date.")
+                        % {"uid": uid, "value": value}
+                    }
+                ) from None
+
+    def date_for(self, subject_uid: str) -> datetime.date | None:
+        """The day this act takes effect for one item: the date it states for that item, else
+        its effective date (None when the act's date is not on record)."""
+        stated = (self.item_dates or {}).get(subject_uid)
+        if stated:
+            try:
+                return datetime.date.fromisoformat(stated)
+            except (TypeError, ValueError):
+                pass
+        return self.effective_on
 
 
 # The attributes a listing may carry, by name: what each jurisdiction's list says of an entry
@@ -273,11 +311,13 @@ class Listing(models.Model):
         return self.substance or self.substance_class
 
     def clean(self) -> None:
-        """The overlap rule, checked here on every database (SQLite has no exclusion)."""
+        """The dates agree with the instruments, and the overlap rule, checked here on every
+        database (SQLite has no exclusion)."""
         super().clean()
         problem = attributes_problem(self.attributes)
         if problem:
             raise ValidationError({"attributes": problem})
+        self.check_dates_agree_with_instruments()
         if not self.schedule_id or not (self.substance_id or self.substance_class_id):
             return
         if self.effective_to and self.effective_from and self.effective_to <= self.effective_from:
@@ -300,6 +340,46 @@ class Listing(models.Model):
                 f"{message} ({clash.uid}: {clash.effective_from} – {end})",
                 code="listing_overlap",
             )
+
+    def check_dates_agree_with_instruments(self) -> None:
+        """A listing starts on the day its instrument takes effect and ends on the day its ending
+        instrument does: the act's effective date, or the date the act states for this item.
+
+        An act whose date is not on record constrains nothing (the curator gives the date).
+        """
+        subject = self.substance if self.substance_id else self.substance_class
+        uid = subject.uid if subject is not None else ""
+        errors = {}
+        for field, instrument_field in (
+            ("effective_from", "listed_by"),
+            ("effective_to", "ended_by"),
+        ):
+            day = getattr(self, field)
+            instrument = (
+                getattr(self, instrument_field) if getattr(self, f"{instrument_field}_id") else None
+            )
+            if day is None or instrument is None:
+                continue
+            expected = instrument.date_for(uid)
+            if expected is not None and day != expected:
+                own = uid in (instrument.item_dates or {})
+                errors[field] = ValidationError(
+                    _(
+                        "%(instrument)s takes effect %(whose)son %(expected)s, so %(field)s must "
+                        "be %(expected)s, not %(day)s (%(instrument_field)s)."
+                    ),
+                    code="date_disagrees",
+                    params={
+                        "instrument": instrument,
+                        "whose": f"for {uid} " if own else "",
+                        "expected": expected,
+                        "field": field,
+                        "day": day,
+                        "instrument_field": instrument_field,
+                    },
+                )
+        if errors:
+            raise ValidationError(errors)
 
 
 class Change(models.Model):

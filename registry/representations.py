@@ -49,6 +49,7 @@ def _instrument(obj: Instrument) -> dict[str, Any]:
         "source_url": obj.source_url,
         "confidence": obj.confidence,
         "notes": obj.notes,
+        "item_dates": dict(sorted((obj.item_dates or {}).items())),
     }
 
 

@@ -492,7 +492,8 @@ def bulk_create_resources(
             _prepare_for_bulk(instance)
             instance.clean_fields(exclude=references)
             if isinstance(instance, Listing):
-                continue  # its clean() is one overlap query per row: see _check_overlaps
+                instance.check_dates_agree_with_instruments()
+                continue  # the rest of its clean() is one overlap query per row: _check_overlaps
             if isinstance(instance, Substance):
                 instance.clean(check_twins=False)  # see _check_twins, for the whole batch
                 continue

@@ -98,8 +98,12 @@ class ListingFactory(ServiceFactory):
     schedule = factory.SubFactory(ScheduleFactory)
     substance = factory.SubFactory(SubstanceFactory)
     effective_from = datetime.date(2019, 5, 1)
+    # A listing starts on the day its instrument takes effect: the instrument made for it does.
     listed_by = factory.SubFactory(
-        InstrumentFactory, jurisdiction=factory.SelfAttribute("..schedule.jurisdiction")
+        InstrumentFactory,
+        jurisdiction=factory.SelfAttribute("..schedule.jurisdiction"),
+        published_on=factory.SelfAttribute("..effective_from"),
+        effective_on=factory.SelfAttribute("..effective_from"),
     )
 
 

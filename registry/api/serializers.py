@@ -163,6 +163,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "source_url",
             "confidence",
             "notes",
+            "item_dates",
         ]
 
 

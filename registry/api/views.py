@@ -597,6 +597,17 @@ class ListingViewSet(RegistryViewSet):
     )
     @action(detail=True, methods=["post"], permission_classes=[ListingWritePermission])
     def reschedule(self, request, uid=None):
+        try:
+            return self._reschedule(request)
+        except ValidationError as exc:
+            # The services speak of the two listings' dates; the request gave one: effective_on.
+            dates = ("effective_from", "effective_to")
+            if hasattr(exc, "error_dict") and set(exc.error_dict) & set(dates):
+                said = [m for key in dates for m in exc.message_dict.get(key, [])]
+                raise serializers.ValidationError({"effective_on": said}) from exc
+            raise
+
+    def _reschedule(self, request):
         listing = self.get_object()
         serializer = api.RescheduleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -182,7 +182,7 @@ class Registry:
             uid="l-un-fentanyl",
             schedule=self.un1,
             substance=self.fentanyl,
-            effective_from=D(1964, 1, 1),
+            effective_from=D(1964, 12, 13),
             listed_by=self.un_instrument,
         )
 

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from registry.models import Change, Instrument, Listing, Schedule
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
 from tests.factories import (
+    InstrumentFactory,
     JurisdictionFactory,
     ListingFactory,
     ScheduleFactory,
@@ -169,6 +170,13 @@ def test_listing_period_well_formed_and_end_needs_instrument():
         Listing.objects.filter(pk=listing.pk).update(effective_to=D(2030, 1, 1))
 
 
+def _instrument_of(listing, day):
+    """An instrument of the listing's jurisdiction that takes effect on `day`."""
+    return InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction, published_on=day, effective_on=day
+    )
+
+
 def _overlapping(listing, start, end=None):
     return Listing(
         uid=f"overlap-{start:%Y%m%d}",
@@ -176,8 +184,8 @@ def _overlapping(listing, start, end=None):
         substance=listing.substance,
         effective_from=start,
         effective_to=end,
-        ended_by=listing.listed_by if end else None,
-        listed_by=listing.listed_by,
+        ended_by=_instrument_of(listing, end) if end else None,
+        listed_by=_instrument_of(listing, start),
     )
 
 
@@ -198,7 +206,7 @@ def test_class_listing_overlap_refused():
         schedule=listing.schedule,
         substance_class=listing.substance_class,
         effective_from=D(2022, 1, 1),
-        listed_by=listing.listed_by,
+        listed_by=_instrument_of(listing, D(2022, 1, 1)),
     )
     with pytest.raises(ValidationError, match="This class is already on this list"):
         other.full_clean()
