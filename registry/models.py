@@ -147,11 +147,14 @@ class Instrument(models.Model):
             )
         for uid, value in self.item_dates.items():
             try:
+                validate_uid(uid)
                 datetime.date.fromisoformat(value)
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, ValidationError):
                 raise ValidationError(
                     {
-                        "item_dates": _("%(uid)s: %(value)r is not a YYYY-MM-DD date.")
+                        "item_dates": _(
+                            "%(uid)r: %(value)r is not a subject's uid with a YYYY-MM-DD date."
+                        )
                         % {"uid": uid, "value": value}
                     }
                 ) from None

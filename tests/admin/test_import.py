@@ -187,7 +187,12 @@ def test_confirm_rechecks_and_writes_nothing_if_the_registry_changed(
     )
     assert _statuses(preview) == [(2, "new"), (3, "existing")]
     # Meanwhile, someone else lists fentanyl on the same list.
-    ListingFactory(schedule=nps_list, substance=existing, listed_by=announcement)
+    ListingFactory(
+        schedule=nps_list,
+        substance=existing,
+        listed_by=announcement,
+        effective_from=announcement.effective_on,
+    )
     before = head()
     response = _confirm(curator_client, preview)
     assert response.status_code == 200

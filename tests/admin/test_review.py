@@ -282,7 +282,11 @@ def test_under_review_a_reviewer_and_a_superuser_draft_too_and_publish_only_othe
     """Nobody changes the law alone: whoever prepares a change, someone else publishes it."""
     reviewer = make_user("rev", role=roles.REVIEWER)
     superuser = make_user("root", superuser=True)
-    listing = ListingFactory(schedule=nps_list, listed_by=announcement)
+    listing = ListingFactory(
+        schedule=nps_list,
+        listed_by=announcement,
+        effective_from=announcement.effective_on,
+    )
     for author, other in [(reviewer, superuser), (superuser, reviewer)]:
         client.force_login(author)
         notes = listing.notes

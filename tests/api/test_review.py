@@ -30,14 +30,14 @@ HELD_WRITES = [
     (
         "patch",
         "/api/v1/listings/l-mdmb/",
-        {"effective_to": "2024-07-01", "ended_by": "cn-2019", "notes": "ended"},
+        {"effective_to": "2024-07-01", "ended_by": "cn-2021", "notes": "ended"},
         ["update", "delist"],
     ),
     ("delete", "/api/v1/listings/l-mdmb/", None, ["delete"]),
     (
         "post",
         "/api/v1/listings/l-apvp-nps/reschedule/",
-        {"to_schedule": "cn-psy1", "instrument": "cn-2019", "effective_on": "2024-07-01"},
+        {"to_schedule": "cn-psy1", "instrument": "cn-2021", "effective_on": "2024-07-01"},
         ["reschedule"],
     ),
     ("post", "/api/v1/instruments/", {"jurisdiction": "cn", "reference": "2099-1"}, ["create"]),

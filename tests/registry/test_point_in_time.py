@@ -29,7 +29,11 @@ def test_listing_in_force_on_and_after_its_first_day_not_before():
 
 def test_listing_not_in_force_on_its_end_date(actor):
     listing = ListingFactory(effective_from=D(2014, 1, 1))
-    inst = InstrumentFactory(jurisdiction=listing.schedule.jurisdiction)
+    inst = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2025, 7, 28),
+        effective_on=D(2025, 7, 28),
+    )
     services.delist(listing=listing, instrument=inst, effective_to=D(2025, 7, 28), actor=actor)
     assert list(Listing.objects.in_force(on=D(2025, 7, 27))) == [listing]
     assert list(Listing.objects.in_force(on=D(2025, 7, 28))) == []
@@ -38,7 +42,11 @@ def test_listing_not_in_force_on_its_end_date(actor):
 def test_rescheduled_substance_is_on_exactly_one_list_each_day(actor):
     listing = ListingFactory(effective_from=D(2014, 1, 1))
     class_two = ScheduleFactory(jurisdiction=listing.schedule.jurisdiction, regime="psychotropic")
-    inst = InstrumentFactory(jurisdiction=listing.schedule.jurisdiction)
+    inst = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2023, 10, 1),
+        effective_on=D(2023, 10, 1),
+    )
     services.reschedule(
         listing=listing,
         to_schedule=class_two,

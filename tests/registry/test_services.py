@@ -145,7 +145,11 @@ def test_record_instrument(actor):
 def test_list_substance_and_delist(actor):
     schedule = ScheduleFactory()
     listed_by = InstrumentFactory(jurisdiction=schedule.jurisdiction)
-    ended_by = InstrumentFactory(jurisdiction=schedule.jurisdiction)
+    ended_by = InstrumentFactory(
+        jurisdiction=schedule.jurisdiction,
+        published_on=D(2025, 7, 28),
+        effective_on=D(2025, 7, 28),
+    )
     s = SubstanceFactory()
     head = _head()
     listing = services.list_substance(
@@ -164,7 +168,11 @@ def test_list_substance_and_delist(actor):
 
 def test_delist_twice_is_refused(actor):
     listing = ListingFactory()
-    inst = InstrumentFactory(jurisdiction=listing.schedule.jurisdiction)
+    inst = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2020, 1, 1),
+        effective_on=D(2020, 1, 1),
+    )
     services.delist(listing=listing, instrument=inst, effective_to=D(2020, 1, 1), actor=actor)
     head = _head()
     with pytest.raises(ValidationError, match="already ended"):
@@ -180,7 +188,7 @@ def test_list_substance_refuses_overlap_and_leaves_nothing(actor):
             schedule=listing.schedule,
             instrument=listing.listed_by,
             substance=listing.substance,
-            effective_from=D(2020, 1, 1),
+            effective_from=D(2019, 5, 1),
             actor=actor,
         )
     assert _head() == head
@@ -204,7 +212,11 @@ def test_list_substance_refuses_instrument_of_another_jurisdiction(actor):
 def test_reschedule_ends_one_listing_and_starts_another(actor):
     listing = ListingFactory(effective_from=D(2014, 1, 1))
     target = ScheduleFactory(jurisdiction=listing.schedule.jurisdiction, regime="psychotropic")
-    inst = InstrumentFactory(jurisdiction=listing.schedule.jurisdiction)
+    inst = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2023, 10, 1),
+        effective_on=D(2023, 10, 1),
+    )
     head = _head()
     ended, started = services.reschedule(
         listing=listing,
@@ -227,7 +239,11 @@ def test_reschedule_ends_one_listing_and_starts_another(actor):
 
 def test_reschedule_rolls_back_whole_when_the_new_listing_is_refused(actor):
     listing = ListingFactory(effective_from=D(2014, 1, 1))
-    inst = InstrumentFactory(jurisdiction=listing.schedule.jurisdiction)
+    inst = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2023, 10, 1),
+        effective_on=D(2023, 10, 1),
+    )
     foreign = ScheduleFactory(jurisdiction=JurisdictionFactory(code="UN", name="UN"))
     head = _head()
     with pytest.raises(ValidationError):

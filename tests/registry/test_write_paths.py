@@ -134,7 +134,7 @@ def test_admin_listing_overlap_is_a_form_error(admin_client_user):
             "uid": "l-dup",
             "schedule": listing.schedule.pk,
             "substance": listing.substance.pk,
-            "effective_from": "2020-01-01",
+            "effective_from": "2019-05-01",
             "listed_by": listing.listed_by.pk,
         },
     )
