@@ -7,6 +7,7 @@ Every run is bounded in time and in requests.
 """
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -72,12 +73,28 @@ def fill(url: str, name: str, substances: int, *, quiet: bool) -> None:
         )
 
 
+def source_fingerprint() -> str:
+    """A short digest of what decides a built database: the migrations, the fixtures, the loader."""
+    digest = hashlib.sha256()
+    files = sorted(
+        [*ROOT.glob("*/migrations/*.py"), *ROOT.glob("fixtures/**/*"), ROOT / "registry/loading.py"]
+    )
+    for file in files:
+        if file.is_file():
+            digest.update(str(file.relative_to(ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def sqlite_database(substances: int) -> Path:
-    """A SQLite file holding the real data plus `substances` synthetic ones, built once."""
-    path = SCRATCH / f"registry-bench-{substances}.sqlite3"
+    """A SQLite file holding the real data plus `substances` synthetic ones, built once.
+
+    The file is named after the migrations and fixtures that built it, so a checkout with other
+    migrations or other data builds its own instead of reusing one it cannot migrate or whose
+    data it does not hold.
+    """
+    path = SCRATCH / f"registry-bench-{substances}-{source_fingerprint()}.sqlite3"
     if path.exists():
-        # Built by an earlier checkout, perhaps: brought up to this one's migrations.
-        manage("migrate", "--no-input", "-v0", env=django_env(f"sqlite:///{path}"))
         return path
     building = path.with_suffix(".building")
     for leftover in SCRATCH.glob(f"{building.name}*"):
