@@ -32,6 +32,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -518,12 +519,27 @@ def dispatch(job: CheckJob) -> None:
         LocalPool.shared().run_job(job.uid)
 
 
-def _forget_inherited_connections() -> None:
+def _exit_with_parent(parent: int) -> None:
+    """In a pool process: exit when the process that started the pool is gone.
+
+    A pool process waits on its queue, which its siblings also hold open, so it would never
+    see the server stop and would linger forever.
+    """
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
+def _forget_inherited_connections(parent: int | None = None) -> None:
     """In a forked child: never use (or close) the parent's database connections.
 
     Closing them would end the parent's sessions; they are set aside and new ones opened.
-    An in-memory SQLite database exists only through its connection, so it is kept.
+    An in-memory SQLite database exists only through its connection, so it is kept. The child
+    exits when ``parent`` does (see `_exit_with_parent`).
     """
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     for conn in connections.all(initialized_only=True):
         if conn.vendor == "sqlite" and conn.is_in_memory_db():
             continue
@@ -548,6 +564,7 @@ def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
         max_workers=workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_forget_inherited_connections,
+        initargs=(os.getpid(),),
     )
 
 

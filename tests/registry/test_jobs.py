@@ -236,3 +236,36 @@ def test_a_busy_worker_still_examines_every_record(owner, registry, monkeypatch)
     for index in range(job.chunk_count):
         jobs.run_chunk(job.uid, index)
     assert [r["status"] for r in results(job)][:2] == ["controlled", "controlled"]
+
+
+_ORPHAN_SCRIPT = """
+import os, django
+django.setup()
+from registry import jobs
+pool = jobs.process_pool(2)
+pids = {pool.submit(os.getpid).result() for _ in range(8)}
+print(" ".join(map(str, pids)), flush=True)
+os._exit(0)  # the server stops without shutting its pool down
+"""
+
+
+def test_pool_processes_exit_when_their_server_stops():
+    import subprocess
+    import sys
+    import time
+
+    done = subprocess.run(
+        [sys.executable, "-c", _ORPHAN_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"},
+    )
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert pids, done.stderr
+    deadline = time.monotonic() + 15
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.5)
+        alive = [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+    assert not alive
