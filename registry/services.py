@@ -158,6 +158,11 @@ def save_resource(instance: models.Model, *, actor: Actor) -> Change | None:
     with transaction.atomic():
         creating = instance._state.adding
         before = None
+        if isinstance(instance, Substance):
+            # The feed's lock before the one-record-per-compound check, so that two writers
+            # entering the same compound at once are checked one after the other: the second
+            # sees the first and is refused, instead of both passing and both committing.
+            lock_feed()
         if creating:
             _refuse_used_uid(instance)
         else:
