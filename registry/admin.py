@@ -31,6 +31,7 @@ from registry import admin_actions, admin_history, drafts, services, tokens
 from registry.admin_forms import (
     NameInlineForm,
     PermanentUidForm,
+    RelationInlineForm,
     SubstanceAdminForm,
     SubstanceClassAdminForm,
 )
@@ -46,7 +47,14 @@ from registry.models import (
 )
 from registry.representations import resource_type_of
 from substances import chemistry
-from substances.models import ClassRule, Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import (
+    ClassRule,
+    Name,
+    PrecursorUse,
+    Relation,
+    Substance,
+    SubstanceClass,
+)
 from substances.normalize import normalize_cas
 
 
@@ -343,6 +351,22 @@ class NameInline(admin.TabularInline):
     fields = ("name", "language", "kind", "source", "uid")
 
 
+class RelationInline(admin.TabularInline):
+    """How this substance stands to others: form of, member of, contains, excepted from."""
+
+    model = Relation
+    form = RelationInlineForm
+    fk_name = "subject"
+    extra = 0
+    autocomplete_fields = ("target",)
+    verbose_name = "relation to another substance"
+    verbose_name_plural = (
+        "relations (form of: covered as far as the listing's coverage says; member of: covered "
+        "by the group's listings; contains: a preparation's active ingredients, whose listings "
+        "do not reach it; excepted from: the target's listings never reach it)"
+    )
+
+
 class ListingInline(admin.TabularInline):
     """A substance's legal history, shown; it changes through the legal actions, not here."""
 
@@ -406,7 +430,7 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         "or an InChIKey."
     )
     fieldsets = (
-        (None, {"fields": ("uid", "name_en", "name_zh", "kind", "parent")}),
+        (None, {"fields": ("uid", "name_en", "name_zh", "kind")}),
         ("Structure and identifiers", {"fields": ("cas", "smiles", "structure_source")}),
         (
             "Derived from the SMILES (read-only)",
@@ -415,8 +439,7 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         (None, {"fields": ("notes", "version", "expected_version")}),
     )
     readonly_fields = (*DERIVED_FROM_SMILES, "version")
-    autocomplete_fields = ("parent",)
-    inlines = [NameInline, ListingInline]
+    inlines = [NameInline, RelationInline, ListingInline]
     actions = [
         admin_actions.list_on_schedule,
         admin_actions.delist_from_schedule,
@@ -479,6 +502,11 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
                 name = name_form.instance
                 if name_form.has_changed() and not name.uid:
                     name.uid = services.new_uid(Name, f"n-{secrets.token_hex(5)}")
+        if formset.model is Relation:
+            for relation_form in formset.forms:
+                relation = relation_form.instance
+                if relation_form.has_changed() and not relation.uid:
+                    relation.uid = services.relation_uid(relation)
         super().save_formset(request, form, formset, change)
 
 
@@ -488,6 +516,14 @@ class NameAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_filter = ("language", "kind")
     search_fields = ("name", "substance__name_en", "substance__uid")
     autocomplete_fields = ("substance",)
+
+
+@admin.register(Relation)
+class RelationAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ("subject", "kind", "form", "target", "source")
+    list_filter = ("kind", "form")
+    search_fields = ("uid", "subject__name_en", "subject__uid", "target__name_en", "target__uid")
+    autocomplete_fields = ("subject", "target")
 
 
 @admin.register(PrecursorUse)

@@ -17,7 +17,7 @@ from registry.admin_history import diff, representation_at_version
 from registry.models import DraftChangeSet, Instrument, Schedule
 from registry.representations import represent
 from substances import chemistry
-from substances.models import Name, Substance, SubstanceClass
+from substances.models import Name, Relation, Substance, SubstanceClass
 from substances.normalize import normalize_cas
 from substances.validators import validate_cas
 
@@ -159,7 +159,6 @@ class SubstanceAdminForm(VersionLockForm):
             "name_en",
             "name_zh",
             "kind",
-            "parent",
             "cas",
             "smiles",
             "structure_source",
@@ -345,6 +344,20 @@ class NameInlineForm(forms.ModelForm):
                 params={"uid": uid},
             )
         return uid
+
+
+class RelationInlineForm(forms.ModelForm):
+    """A relation typed on its subject's page; its uid is made on save when left empty."""
+
+    class Meta:
+        model = Relation
+        fields = ("kind", "form", "target", "source", "notes", "uid")
+        widgets = {"notes": forms.Textarea(attrs={"rows": 1, "cols": 40})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["uid"].required = False
+        self.fields["uid"].help_text = "Left empty, a new one is made on save."
 
 
 class ImportForm(forms.Form):

@@ -27,10 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.coverage import RelationGraph, Route
 from registry.models import Change, Listing
 from substances import chemistry, matching
 from substances.models import Name, Substance, SubstanceClass
@@ -101,6 +102,9 @@ class _Item:
     raw: Any = None  # the structure as given
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
     examined: bool = True  # False when the check's time ran out before it was read
+    # Every record the input matched, with how and what a listing must cover to reach it
+    # (salts for a salt match, stereoisomers for an isomer): all are weighed, none hides another.
+    candidates: list[tuple[Substance, str, frozenset[str]]] = field(default_factory=list)
 
 
 def _schedule_summary(listing: Listing) -> dict[str, Any]:
@@ -129,6 +133,7 @@ def _listing_basis(listing: Listing) -> dict[str, Any]:
         "effective_from": listing.effective_from.isoformat(),
         "effective_to": listing.effective_to.isoformat() if listing.effective_to else None,
         "scope": listing.scope,
+        "coverage": list(listing.covers),
     }
 
 
@@ -256,12 +261,17 @@ def _resolve(items: list[_Item]) -> None:
     parents = {k[1] for k in keys if k[1]}
     skeletons = {k[2] for k in keys if k[2]}
 
-    condition = Q(pk__in=[])
+    condition = textual = Q(pk__in=[])
     if names:
         named = Name.objects.filter(search_key__in=names).values("substance_id")
-        condition |= Q(search_key_en__in=names) | Q(search_key_zh__in=names) | Q(pk__in=named)
+        textual |= Q(search_key_en__in=names) | Q(search_key_zh__in=names) | Q(pk__in=named)
     if cas_numbers:
-        condition |= Q(cas__in=cas_numbers)
+        textual |= Q(cas__in=cas_numbers)
+    if names or cas_numbers:
+        # With the records found by name or number, every record of the same compound (a
+        # duplicate, a salt entered apart): an unlisted one must not hide a listed one.
+        same = Substance.objects.filter(textual).exclude(parent_key="").values("parent_key")
+        condition |= textual | Q(parent_key__in=same)
     if exact:
         condition |= Q(inchikey__in=exact)
     if parents:
@@ -269,43 +279,36 @@ def _resolve(items: list[_Item]) -> None:
     if skeletons:
         condition |= Q(skeleton_key__in=skeletons)
     candidates = list(
-        Substance.objects.filter(condition).select_related("parent").prefetch_related("names")
+        Substance.objects.filter(condition)
+        .annotate(has_listing=Exists(Listing.objects.filter(substance=OuterRef("pk"))))
+        .prefetch_related("names")
     )
 
-    by_name: dict[str, Substance] = {}
-    by_cas: dict[str, Substance] = {}
-    by_exact: dict[str, Substance] = {}
-    by_parent: dict[str, Substance] = {}
-    by_skeleton: dict[str, Substance] = {}
-    # Prefer the entry that is itself the parent (fentanyl over one of its salts entered apart).
-    for s in sorted(candidates, key=lambda s: (s.parent_id is not None, s.pk)):
-        for key in (s.search_key_en, s.search_key_zh, *(n.search_key for n in s.names.all())):
-            if key in names:
-                by_name.setdefault(key, s)
-        if s.cas:
-            by_cas.setdefault(s.cas, s)
-        if s.inchikey:
-            by_exact.setdefault(s.inchikey, s)
-        if s.parent_key:
-            by_parent.setdefault(s.parent_key, s)
-        if s.skeleton_key:
-            by_skeleton.setdefault(s.skeleton_key, s)
-
-    tables = {
-        "name": by_name,
-        "cas": by_cas,
-        "structure": by_exact,
-        "salt": by_parent,
-        "stereoisomer": by_skeleton,
+    tables: dict[str, dict[str, list[Substance]]] = {
+        how: defaultdict(list) for how in ("name", "cas", "structure", "salt", "stereoisomer")
     }
+    for s in sorted(candidates, key=lambda s: s.pk):
+        for key in {s.search_key_en, s.search_key_zh, *(n.search_key for n in s.names.all())}:
+            if key in names:
+                tables["name"][key].append(s)
+        if s.cas:
+            tables["cas"][s.cas].append(s)
+        if s.inchikey:
+            tables["structure"][s.inchikey].append(s)
+        if s.parent_key:
+            tables["salt"][s.parent_key].append(s)
+        if s.skeleton_key:
+            tables["stereoisomer"][s.skeleton_key].append(s)
+
     for item in items:
         r = item.result
         if r.status == INVALID or not item.examined:
             continue
-        found, how = _find(item, tables)
+        item.candidates = _find(item, tables)
+        found = item.candidates[0][0] if item.candidates else None
         if found is not None:
             r.reason = ""  # a known name that merely failed to parse as SMILES
-        r.substance, r.matched_by = found, how if found else ""
+        r.substance, r.matched_by = found, item.candidates[0][1] if found else ""
         if found is not None and item.mol is None and found.smiles:
             # A name or number that resolved to a substance with a structure: test the
             # structure against the classes too.
@@ -316,26 +319,70 @@ def _resolve(items: list[_Item]) -> None:
                 item.mol = None
 
 
-def _find(item: _Item, tables: dict[str, dict[str, Substance]]) -> tuple[Substance | None, str]:
-    """The substance an input stands for, and how it was recognized."""
+def _has_stereo(smiles: str) -> bool:
+    return "@" in smiles or "/" in smiles or "\\" in smiles
+
+
+def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
+    """Every record an input stands for: (record, how it was recognized, coverage needed).
+
+    The best match comes first. A record found by name or number brings the records of the same
+    structure along (as the same compound, or as its salt); a structure brings every record of
+    the same compound, its salts and its stereoisomers. A stereoisomer match needs a listing
+    that covers stereoisomers, unless the input or the record draws no configuration (then the
+    input is read as the compound the entry names).
+    """
     r = item.result
+    out: list[tuple[Substance, str, frozenset[str]]] = []
+    seen: set[int] = set()
+
+    def add(records, how, needs=frozenset()):
+        for s in records:
+            if how in ("salt", "stereoisomer") and s.kind == Substance.Kind.PREPARATION:
+                # A preparation is what it is: a compound sharing its main ingredient's
+                # structure is no salt or isomer of it (and it is none of theirs).
+                continue
+            if s.pk not in seen:
+                seen.add(s.pk)
+                out.append((s, how, frozenset(needs)))
+
     if r.detected_as == "name":
-        found = tables["name"].get(search_key(r.input))
-        if found is not None or item.mol is None:
-            return found, "name"
-        r.detected_as = "smiles"  # an unknown bare word that is also a valid SMILES
+        found = tables["name"].get(search_key(r.input), [])
+        if not found and item.mol is not None:
+            r.detected_as = "smiles"  # an unknown bare word that is also a valid SMILES
+        else:
+            add(found, "name")
+            _add_same_structure(found, tables, add)
+            return out
     if r.detected_as == "cas":
-        return tables["cas"].get(normalize_cas(r.input)), "cas"
+        found = tables["cas"].get(normalize_cas(r.input), [])
+        add(found, "cas")
+        _add_same_structure(found, tables, add)
+        return out
     exact, parent, skeleton = item.keys
     if r.detected_as == "inchikey":
-        found = tables["structure"].get(exact) or tables["salt"].get(exact)
-        if found is not None:
-            return found, "inchikey"
-        return tables["stereoisomer"].get(skeleton), "stereoisomer"
-    for how, key in (("structure", exact), ("salt", parent), ("stereoisomer", skeleton)):
-        if key and key in tables[how]:
-            return tables[how][key], how
-    return None, ""
+        add(tables["structure"].get(exact, []), "inchikey")
+        add(tables["salt"].get(exact, []), "inchikey")
+        for s in tables["stereoisomer"].get(skeleton, []):
+            add([s], "stereoisomer", {"stereoisomers"} if _has_stereo(s.smiles) else ())
+        return out
+    add(tables["structure"].get(exact, []) if exact else [], "structure")
+    add(tables["salt"].get(parent, []) if parent else [], "salt", {"salts"})
+    stereo_input = _has_stereo(r.structure)
+    for s in tables["stereoisomer"].get(skeleton, []) if skeleton else []:
+        needs = {"stereoisomers"} if stereo_input and _has_stereo(s.smiles) else ()
+        add([s], "stereoisomer", needs)
+    return out
+
+
+def _add_same_structure(found, tables, add) -> None:
+    for s in found:
+        if s.kind == Substance.Kind.PREPARATION:
+            continue
+        if s.inchikey:
+            add(tables["structure"].get(s.inchikey, []), "structure")
+        if s.parent_key:
+            add(tables["salt"].get(s.parent_key, []), "salt", {"salts"})
 
 
 def _listings_in_force(
@@ -403,13 +450,9 @@ def check_items(
     read = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
     _key_structures(read)
     _resolve(read)
-    wanted = {
-        pk
-        for item in read
-        if item.result.substance is not None
-        for pk in (item.result.substance.pk, item.result.substance.parent_id)
-        if pk
-    }
+    graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
+    routes = {id(item): graph.routes(item.candidates) for item in read}
+    wanted = {route.record.pk for rs in routes.values() for route in rs}
     substance_listings, class_listings = _listings_in_force(on, jurisdiction, sorted(wanted))
     classes = _classes_in_force(class_listings)
     for item in read:
@@ -417,19 +460,24 @@ def check_items(
         if r.status == INVALID or not item.examined:
             continue
         subject = r.substance
-        if subject is not None:
-            # A salt or isomer entered on its own also falls under its parent's listings.
-            ids = [subject.pk] + ([subject.parent_id] if subject.parent_id else [])
-            for pk in ids:
-                for listing in substance_listings.get(pk, ()):
-                    basis = {
+        seen_listings: set[int] = set()
+        for route in routes[id(item)]:
+            # Every record the input matched, and every relation from it, is weighed: a
+            # listing counts when it covers what the route needs (salts, isomers, ...).
+            for listing in substance_listings.get(route.record.pk, ()):
+                if listing.pk in seen_listings or not route.reaches(listing):
+                    continue
+                seen_listings.add(listing.pk)
+                r.matches.append(
+                    {
                         "basis": "listing",
-                        "matched_by": r.matched_by,
+                        "matched_by": route.matched_by,
+                        "substance": route.record.uid,
+                        "route": route.as_dict(),
+                        "explanation": route.explanation(),
                         **_listing_basis(listing),
                     }
-                    if pk != subject.pk:
-                        basis["via_parent"] = subject.parent.uid
-                    r.matches.append(basis)
+                )
         rules_failed = unfinished = False
         if item.mol is not None and classes:
             try:
@@ -498,3 +546,48 @@ def check_items(
                 }
             r.reason = unknown
     return [item.result for item in read]
+
+
+@dataclass
+class Coverage:
+    """A listing in force that reaches a substance through its relations, and why."""
+
+    listing: Listing
+    route: Route
+
+    @property
+    def explanation(self) -> str:
+        return self.route.explanation()
+
+
+def covered_through(
+    substance: Substance, *, on: datetime.date, jurisdiction: str | None = None
+) -> list[Coverage]:
+    """The listings in force on `on` that reach `substance` through a relation, not directly:
+    as a form of a listed compound, a member of a listed group, a single-ingredient preparation.
+    """
+    graph = RelationGraph.around([substance])
+    routes = [r for r in graph.routes([(substance, "name", frozenset())]) if r.steps]
+    if not routes:
+        return []
+    listings = Listing.objects.in_force(on=on).filter(
+        substance_id__in={r.record.pk for r in routes}
+    )
+    if jurisdiction:
+        listings = listings.in_jurisdiction(jurisdiction)
+    listings = list(
+        listings.select_related("schedule__jurisdiction", "listed_by").order_by(
+            "schedule__sort_order", "effective_from"
+        )
+    )
+    out, seen = [], set()
+    for route in routes:
+        for listing in listings:
+            if (
+                listing.substance_id == route.record.pk
+                and listing.pk not in seen
+                and route.reaches(listing)
+            ):
+                seen.add(listing.pk)
+                out.append(Coverage(listing, route))
+    return out

@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 from substances.normalize import normalize_cas, search_key
 
 # --- fields and filters that speak the API's language (uids, codes, date ranges) -------------
@@ -270,8 +270,11 @@ class SubstanceFilterSet(ListedSubjectFilterSet):
         help_text="Standard InChIKey (27 characters); the first block alone finds all isomers.",
     )
     kind = filters.ChoiceFilter(choices=Substance.Kind.choices, help_text="Kind of substance.")
-    parent = UidFilter(
-        queryset=Substance.objects.all(), help_text="Uid of the parent: its salts and isomers."
+    related_to = UidFilter(
+        field_name="relations__target",
+        queryset=Substance.objects.all(),
+        distinct=True,
+        help_text="Uid of a substance: its forms, members, preparations and exceptions.",
     )
     ordering = _ordering("uid", "name_en", "updated_at")
 
@@ -281,6 +284,18 @@ class SubstanceFilterSet(ListedSubjectFilterSet):
 
     def filter_q(self, queryset, name, value: str):
         return queryset.search(value)
+
+
+class RelationFilterSet(filters.FilterSet):
+    subject = UidFilter(queryset=Substance.objects.all(), help_text="Uid of the subject.")
+    target = UidFilter(queryset=Substance.objects.all(), help_text="Uid of the target.")
+    kind = filters.ChoiceFilter(choices=Relation.Kind.choices, help_text="Kind of relation.")
+    form = filters.ChoiceFilter(choices=Relation.Form.choices, help_text="Kind of form.")
+    ordering = _ordering("uid")
+
+    class Meta:
+        model = Relation
+        fields: list[str] = []
 
 
 class NameFilterSet(filters.FilterSet):

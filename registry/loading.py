@@ -30,10 +30,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from registry import services
-from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
+from registry.models import COVERAGE, Change, Instrument, Jurisdiction, Listing, Schedule
 from registry.representations import represent
 from substances import chemistry
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 from substances.validators import CAS_RE, UID_RE, cas_check_digit
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -43,6 +43,7 @@ CSV_FILES = {
     "schedule": "schedules.csv",
     "instrument": "instruments.csv",
     "substance": "substances.csv",
+    "relation": "relations.csv",
     "name": "names.csv",
     "precursor_use": "precursor_uses.csv",
     "listing": "listings.csv",
@@ -54,6 +55,7 @@ REQUIRED = {
     "schedule": ("uid", "jurisdiction", "code", "name", "regime"),
     "instrument": ("uid", "jurisdiction"),
     "substance": ("uid", "name_en", "kind"),
+    "relation": ("uid", "subject", "kind", "target"),
     "name": ("substance", "name", "language"),
     "precursor_use": ("uid", "precursor"),
     "listing": ("uid", "schedule", "effective_from", "listed_by"),
@@ -85,6 +87,14 @@ def name_uid(substance: str, language: str, name: str) -> str:
 
 def _date(value: str) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
+
+
+def _coverage(value: str) -> list[str] | None:
+    """A coverage cell: words separated by spaces; empty: none given; `none`: covers nothing."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    return [] if value == "none" else value.split()
 
 
 def read_fixtures(directory: Path = FIXTURES_DIR) -> Fixtures:
@@ -152,6 +162,13 @@ def _check(fx: Fixtures) -> None:
         elif required and not value:
             fx.problem(row.where, f"{column} is empty")
 
+    def coverage_words(row: Row) -> None:
+        unknown = [w for w in _coverage(row.values.get("coverage", "")) or [] if w not in COVERAGE]
+        if unknown:
+            fx.problem(
+                row.where, f"coverage {' '.join(unknown)!r} is not among {', '.join(COVERAGE)}"
+            )
+
     def dates(row: Row, *columns: str) -> None:
         for column in columns:
             try:
@@ -161,6 +178,7 @@ def _check(fx: Fixtures) -> None:
 
     for row in fx.rows["schedule"]:
         ref(row, "jurisdiction", "jurisdiction")
+        coverage_words(row)
         if row.values.get("regime") not in Schedule.Regime.values:
             fx.problem(
                 row.where,
@@ -176,7 +194,6 @@ def _check(fx: Fixtures) -> None:
             fx.problem(row.where, f"item_dates: {exc}")
     for row in fx.rows["substance"]:
         v = row.values
-        ref(row, "parent", "substance")
         if v.get("kind") not in Substance.Kind.values:
             fx.problem(row.where, f"kind {v.get('kind')!r} is not one of {Substance.Kind.values}")
         cas = v.get("cas", "")
@@ -193,14 +210,32 @@ def _check(fx: Fixtures) -> None:
                 chemistry.describe(v["smiles"])
             except chemistry.ChemistryError as exc:
                 fx.problem(row.where, f"SMILES does not parse: {exc.reason}")
-    parents = {row.values["uid"]: row.values.get("parent", "") for row in fx.rows["substance"]}
-    for row in fx.rows["substance"]:
-        uid, seen = row.values["uid"], set()
-        while uid and uid not in seen:
-            seen.add(uid)
-            uid = parents.get(uid, "")
-        if uid:
-            fx.problem(row.where, f"parent links go round in a circle through {uid}")
+    chained: dict[str, set[str]] = defaultdict(set)
+    for row in fx.rows["relation"]:
+        v = row.values
+        ref(row, "subject", "substance")
+        ref(row, "target", "substance")
+        if v.get("kind") not in Relation.Kind.values:
+            fx.problem(row.where, f"kind {v.get('kind')!r} is not one of {Relation.Kind.values}")
+        if (v.get("kind") == "form_of") != bool(v.get("form")):
+            fx.problem(row.where, "a form_of relation names its form; no other relation does")
+        elif v.get("form") and v["form"] not in Relation.Form.values:
+            fx.problem(row.where, f"form {v['form']!r} is not one of {Relation.Form.values}")
+        if v.get("subject") and v.get("subject") == v.get("target"):
+            fx.problem(row.where, "a substance is not related to itself")
+        if v.get("kind") in Relation.CHAINED:
+            chained[v.get("subject", "")].add(v.get("target", ""))
+    for row in fx.rows["relation"]:
+        v = row.values
+        if v.get("kind") not in Relation.CHAINED:
+            continue
+        seen, frontier = set(), {v.get("target", "")}
+        while frontier:
+            if v.get("subject") in frontier:
+                fx.problem(row.where, f"relations go round in a circle through {v['subject']}")
+                break
+            seen |= frontier
+            frontier = {t for f in frontier for t in chained.get(f, ())} - seen
     cas_seen: dict[str, str] = {}
     for row in fx.rows["substance"]:
         cas = row.values.get("cas", "")
@@ -232,7 +267,7 @@ def _check(fx: Fixtures) -> None:
                 chemistry.compile_smarts(rule["smarts"])
             except (chemistry.ChemistryError, KeyError, TypeError) as exc:
                 fx.problem(row.where, f"rule {index} ({rule!r:.60}): {exc}")
-    _check_listings(fx, ref, dates)
+    _check_listings(fx, ref, dates, coverage_words)
 
 
 def item_dates(text: str) -> dict[str, str]:
@@ -258,7 +293,7 @@ def _instrument_day(instrument: Row | None, subject: str) -> datetime.date | Non
         return None  # reported with the instrument's own row
 
 
-def _check_listings(fx: Fixtures, ref: Callable, dates: Callable) -> None:
+def _check_listings(fx: Fixtures, ref: Callable, dates: Callable, coverage_words: Callable) -> None:
     periods: dict[tuple[str, str], list[tuple[datetime.date, datetime.date | None, str]]] = (
         defaultdict(list)
     )
@@ -278,6 +313,7 @@ def _check_listings(fx: Fixtures, ref: Callable, dates: Callable) -> None:
                     f"{column} {day} is not the day {v[instrument]} takes effect for "
                     f"{subject} ({expected})",
                 )
+        coverage_words(row)
         ref(row, "schedule", "schedule")
         ref(row, "substance", "substance")
         ref(row, "class", "class")
@@ -399,7 +435,8 @@ class Loader:
             self._load("jurisdiction", Jurisdiction, self._jurisdiction_fields)
             self._load("schedule", Schedule, self._schedule_fields)
             self._load("instrument", Instrument, self._instrument_fields)
-            self._load("substance", Substance, self._substance_fields, select=("parent",))
+            self._load("substance", Substance, self._substance_fields)
+            self._load("relation", Relation, self._relation_fields, select=("subject", "target"))
             self._load("name", Name, self._name_fields, select=("substance",))
             self._load(
                 "precursor_use",
@@ -420,8 +457,6 @@ class Loader:
         existing = {obj.uid: obj for obj in model.objects.select_related(*select)}
         self.by_uid[rtype] = existing
         rows = self.fx.rows[rtype]
-        if rtype == "substance":
-            rows = _parents_first(rows)
         for index, row in enumerate(rows, start=1):
             uid = row.values["uid"]
             obj = existing.get(uid)
@@ -481,6 +516,7 @@ class Loader:
             "regime": v["regime"],
             "sort_order": int(v.get("sort_order") or 0),
             "description": v.get("description", ""),
+            "coverage": _coverage(v.get("coverage", "")) or [],
         }
 
     def _instrument_fields(self, v):
@@ -500,13 +536,22 @@ class Loader:
 
     def _substance_fields(self, v):
         return {
-            "parent": self._get("substance", v.get("parent", "")),
             "name_en": v["name_en"],
             "name_zh": v.get("name_zh", ""),
             "kind": v["kind"],
             "cas": v.get("cas", ""),
             "smiles": v.get("smiles", ""),
             "structure_source": v.get("structure_source", ""),
+            "notes": v.get("notes", ""),
+        }
+
+    def _relation_fields(self, v):
+        return {
+            "subject": self._get("substance", v["subject"]),
+            "kind": v["kind"],
+            "form": v.get("form", ""),
+            "target": self._get("substance", v["target"]),
+            "source": v.get("source", ""),
             "notes": v.get("notes", ""),
         }
 
@@ -539,6 +584,7 @@ class Loader:
             "ended_by": self._get("instrument", v.get("ended_by", "")),
             "item_number": v.get("item_number", ""),
             "scope": v.get("scope", ""),
+            "coverage": _coverage(v.get("coverage", "")),
             "produced_in_china": v.get("produced_in_china", "") in {"1", "true", "yes", "*"},
             "attributes": _attributes(v),
             "source": v.get("source", ""),
@@ -605,27 +651,6 @@ def _attributes(v: dict[str, str]) -> dict[str, Any]:
     if v.get("cfr_paragraph"):
         attributes["cfr_paragraph"] = v["cfr_paragraph"]
     return attributes
-
-
-def _parents_first(rows: list[Row]) -> list[Row]:
-    """Substance rows ordered so that each parent is loaded before its salts and isomers."""
-    by_uid = {row.values["uid"]: row for row in rows}
-    ordered: list[Row] = []
-    placed: set[str] = set()
-
-    def place(row: Row, path: frozenset[str]) -> None:
-        uid = row.values["uid"]
-        if uid in placed:
-            return
-        parent = row.values.get("parent", "")
-        if parent in by_uid and parent not in path:
-            place(by_uid[parent], path | {uid})
-        placed.add(uid)
-        ordered.append(row)
-
-    for row in rows:
-        place(row, frozenset())
-    return ordered
 
 
 def _text(value: Any) -> str:

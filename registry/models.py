@@ -37,6 +37,35 @@ class Jurisdiction(models.Model):
         return self.code
 
 
+# What an entry can cover besides the substance itself, in the words of the lists' footnotes
+# ("items include their possible salts, stereoisomers, esters and ethers, and single-ingredient
+# preparations"). A hydrate is the substance itself with water of crystallisation and needs none.
+COVERAGE = ("salts", "stereoisomers", "esters", "ethers", "preparations")
+# Which coverage reaches which form of a substance (Relation.Form); None: the substance itself.
+COVERAGE_OF_FORM = {
+    "salt": "salts",
+    "stereoisomer": "stereoisomers",
+    "ester": "esters",
+    "ether": "ethers",
+    "hydrate": None,
+}
+
+
+def coverage_problem(value) -> str:
+    """Why a coverage value is not a list of known words, or "" when it is."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return str(_("A list of words: %(words)s.") % {"words": ", ".join(COVERAGE)})
+    unknown = [v for v in value if v not in COVERAGE]
+    if unknown:
+        return str(
+            _("Unknown coverage %(bad)s; known: %(words)s.")
+            % {"bad": ", ".join(unknown), "words": ", ".join(COVERAGE)}
+        )
+    if len(set(value)) != len(value):
+        return str(_("A word is given twice."))
+    return ""
+
+
 class Schedule(models.Model):
     """One list within a jurisdiction, such as China's Class I psychotropic substances.
 
@@ -64,6 +93,15 @@ class Schedule(models.Model):
     regime = models.CharField(max_length=16, choices=Regime.choices)
     sort_order = models.PositiveIntegerField(default=0)
     description = models.TextField(blank=True)
+    coverage = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "What every entry of the list covers besides the substance itself, from the list's "
+            "footnotes: any of salts, stereoisomers, esters, ethers, preparations (single-"
+            "ingredient preparations). A listing may say otherwise."
+        ),
+    )
 
     class Meta:
         ordering = ["jurisdiction__code", "sort_order", "code"]
@@ -87,6 +125,12 @@ class Schedule(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("web:schedule", kwargs={"uid": self.uid})
+
+    def clean(self) -> None:
+        super().clean()
+        problem = coverage_problem(self.coverage)
+        if problem:
+            raise ValidationError({"coverage": problem})
 
 
 class Instrument(models.Model):
@@ -224,6 +268,15 @@ class Listing(models.Model):
     )
     item_number = models.CharField(max_length=20, blank=True)
     scope = models.TextField(blank=True, help_text=_("What the entry covers or excepts."))
+    coverage = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "What this entry covers besides the substance itself, where it differs from its "
+            "list's footnotes (e.g. items 305-396 of the 2025 non-medical list also cover esters "
+            "and ethers); empty: as the list says."
+        ),
+    )
     produced_in_china = models.BooleanField(default=False)
     attributes = models.JSONField(
         default=dict,
@@ -313,6 +366,12 @@ class Listing(models.Model):
     def subject(self) -> Substance | SubstanceClass | None:
         return self.substance or self.substance_class
 
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """What the entry covers besides the substance itself: its own word, else its list's."""
+        value = self.coverage if self.coverage is not None else self.schedule.coverage
+        return tuple(value or ())
+
     def clean(self) -> None:
         """The dates agree with the instruments, and the overlap rule, checked here on every
         database (SQLite has no exclusion)."""
@@ -321,6 +380,10 @@ class Listing(models.Model):
         if problem:
             raise ValidationError({"attributes": problem})
         self.check_dates_agree_with_instruments()
+        if self.coverage is not None:
+            problem = coverage_problem(self.coverage)
+            if problem:
+                raise ValidationError({"coverage": problem})
         if not self.schedule_id or not (self.substance_id or self.substance_class_id):
             return
         if self.effective_to and self.effective_from and self.effective_to <= self.effective_from:

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 
 def _date(value) -> str | None:
@@ -33,6 +33,7 @@ def _schedule(obj: Schedule) -> dict[str, Any]:
         "regime": obj.regime,
         "sort_order": obj.sort_order,
         "description": obj.description,
+        "coverage": obj.coverage,
     }
 
 
@@ -67,7 +68,18 @@ def _substance(obj: Substance) -> dict[str, Any]:
         "inchikey": obj.inchikey,
         "formula": obj.formula,
         "molecular_weight": obj.molecular_weight,
-        "parent": obj.parent.uid if obj.parent_id else None,
+        "notes": obj.notes,
+    }
+
+
+def _relation(obj: Relation) -> dict[str, Any]:
+    return {
+        "uid": obj.uid,
+        "subject": obj.subject.uid,
+        "kind": obj.kind,
+        "form": obj.form,
+        "target": obj.target.uid,
+        "source": obj.source,
         "notes": obj.notes,
     }
 
@@ -128,6 +140,7 @@ def _listing(obj: Listing) -> dict[str, Any]:
         "ended_by": obj.ended_by.uid if obj.ended_by_id else None,
         "item_number": obj.item_number,
         "scope": obj.scope,
+        "coverage": obj.coverage,
         "produced_in_china": obj.produced_in_china,
         "attributes": obj.attributes,
         "source": obj.source,
@@ -164,7 +177,8 @@ class ResourceType:
         """Every resource of the type, each after the one it refers to through `parent_field`.
 
         Level by level: those without a parent, then those whose parent has none, and so on
-        (parent chains have no cycles, see Substance.check_parent_chain); by uid within a level.
+        (such chains must have no cycles); by uid within a level. No type uses it since the
+        typed relations replaced the substances' parent link: relations follow the substances.
         """
         if self.parent_field is None:
             yield from self.queryset().iterator(chunk_size=2000)
@@ -187,7 +201,8 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType("jurisdiction", Jurisdiction, _jurisdiction),
     ResourceType("schedule", Schedule, _schedule, select=("jurisdiction",)),
     ResourceType("instrument", Instrument, _instrument, select=("jurisdiction",)),
-    ResourceType("substance", Substance, _substance, select=("parent",), parent_field="parent"),
+    ResourceType("substance", Substance, _substance),
+    ResourceType("relation", Relation, _relation, select=("subject", "target")),
     ResourceType("name", Name, _name, select=("substance",)),
     ResourceType("precursor_use", PrecursorUse, _precursor_use, select=("precursor", "product")),
     ResourceType("class", SubstanceClass, _class, prefetch=("rules",)),
@@ -216,7 +231,7 @@ def represent(instance: models.Model) -> dict[str, Any]:
 
 def iter_all() -> Iterator[tuple[str, str, dict[str, Any]]]:
     """Every public resource as (type, uid, representation), in dependency then uid order:
-    types in the order above, and within substances parents before their forms."""
+    types in the order above: relations after the substances they relate."""
     for rt in RESOURCE_TYPES:
         for obj in rt.in_dependency_order():
             yield rt.name, obj.uid, rt.represent(obj)

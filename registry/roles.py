@@ -32,6 +32,7 @@ _EDIT = ("add", "change", "delete", "view")
 CURATOR_PERMISSIONS: tuple[tuple[str, str], ...] = (
     *((f"{verb}_substance", "substances") for verb in _EDIT),
     *((f"{verb}_name", "substances") for verb in _EDIT),
+    *((f"{verb}_relation", "substances") for verb in _EDIT),
     *((f"{verb}_substanceclass", "substances") for verb in _EDIT),
     *((f"{verb}_classrule", "substances") for verb in _EDIT),
     *((f"{verb}_precursoruse", "substances") for verb in _EDIT),
@@ -53,13 +54,19 @@ ROLES = {CURATOR: CURATOR_PERMISSIONS, REVIEWER: REVIEWER_PERMISSIONS}
 
 
 def grant_roles(group_model, permission_model) -> None:
-    """Create the groups if needed and give each exactly its permissions."""
+    """Create the groups if needed and give each exactly its permissions.
+
+    A permission of a model that a migration has not created yet is skipped; the migration that
+    creates the model grants it again.
+    """
     for name, wanted in ROLES.items():
         group, _ = group_model.objects.get_or_create(name=name)
         permissions = []
         for codename, app_label in wanted:
-            permissions.append(
-                permission_model.objects.get(codename=codename, content_type__app_label=app_label)
+            permissions.extend(
+                permission_model.objects.filter(
+                    codename=codename, content_type__app_label=app_label
+                )
             )
         group.permissions.set(permissions)
 

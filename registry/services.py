@@ -22,7 +22,7 @@ from django.utils.text import slugify
 from registry import cache as feed_cache
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.representations import represent, resource_type_of
-from substances.models import ClassRule, Name, Substance, SubstanceClass
+from substances.models import ClassRule, Name, Relation, Substance, SubstanceClass
 from substances.normalize import search_key
 
 # Any constant will do; it only has to be the same for every writer of the feed.
@@ -196,6 +196,8 @@ def delete_resource(instance: models.Model, *, actor: Actor) -> Change:
                 delete_resource(name, actor=actor)
             for use in instance.uses.all():
                 delete_resource(use, actor=actor)
+            for relation in instance.relations.all():
+                delete_resource(relation, actor=actor)
         uid = instance.uid
         try:
             instance.delete()
@@ -252,6 +254,23 @@ def update_substance(
         _apply(substance, fields)
         save_resource(substance, actor=actor)
     return substance
+
+
+def relation_uid(relation: Relation) -> str:
+    """The uid of a new relation: r-<subject>-<kind>-<target>, or a fresh one if that was used."""
+    kind = relation.kind.replace("_", "-")
+    return new_uid(Relation, f"r-{relation.subject.uid}-{kind}-{relation.target.uid}")
+
+
+def relate(
+    *, subject: Substance, kind: str, target: Substance, actor: Actor, form: str = "", **fields
+) -> Relation:
+    """Say how one substance stands to another (see substances.models.Relation)."""
+    uid = fields.pop("uid", "")
+    relation = Relation(subject=subject, kind=kind, target=target, form=form, **fields)
+    relation.uid = uid or relation_uid(relation)
+    save_resource(relation, actor=actor)
+    return relation
 
 
 def add_name(*, substance: Substance, name: str, language: str, actor: Actor, **fields) -> Name:
@@ -553,33 +572,33 @@ def _check_overlaps(listings: list[Listing]) -> None:
 
 def _check_twins(substances: list[Substance]) -> None:
     """Substance.check_one_record_per_compound for many new substances at once: no two records
-    of one compound (same CAS RN, or same standardized structure unless one is the other's
-    parent), among the new ones or with those already recorded."""
+    of one compound (same CAS RN, or same standardized structure; for a form or preparation,
+    which shares its parent's standardized structure, the same full structure), among the new
+    ones or with those already recorded. New records have no relations yet."""
     seen: dict[tuple[str, str], Substance] = {}
     for substance in substances:
-        for key in (("cas", substance.cas), ("parent_key", substance.parent_key)):
+        structure = (
+            ("inchikey", substance.inchikey)
+            if substance.kind in (Substance.Kind.FORM, Substance.Kind.PREPARATION)
+            else ("parent_key", substance.parent_key)
+        )
+        for key in (("cas", substance.cas), structure):
             if not key[1]:
                 continue
             other = seen.get(key)
-            if (
-                other is not None
-                and substance.parent is not other
-                and other.parent is not substance
-            ):
+            if other is not None:
                 raise ValidationError(
                     f"{substance.uid} and {other.uid} are the same compound ({key[0]} "
                     f"{key[1]}): the registry keeps one record per compound.",
                     code="duplicate",
                 )
             seen.setdefault(key, substance)
-    for field in ("cas", "parent_key"):
+    for field in ("cas", "parent_key", "inchikey"):
         values = sorted({value for kind, value in seen if kind == field})
         for start in range(0, len(values), 2000):
             existing = Substance.objects.filter(**{f"{field}__in": values[start : start + 2000]})
-            for pk, uid, value in existing.values_list("pk", "uid", field):
+            for uid, value in existing.values_list("uid", field):
                 new = seen[(field, value)]
-                if field == "parent_key" and new.parent_id == pk:
-                    continue
                 raise ValidationError(
                     f"{new.uid} is the same compound as {uid} ({field} {value}): the registry "
                     "keeps one record per compound.",

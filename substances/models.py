@@ -18,11 +18,13 @@ from substances.validators import validate_cas, validate_uid
 class Substance(models.Model):
     """One chemical entity or material that a list can name.
 
-    A compound (fentanyl), a form of one (a salt or stereoisomer entered separately, with its
-    `parent`), a material (opium, coca leaf, khat) or a preparation (codeine-containing compound
-    oral liquids). Its `uid` is public and permanent: the fixtures carry it, so a rebuilt
-    database keeps the same addresses. The curated SMILES is the source of the structure; the
-    canonical SMILES, InChI, InChIKey, formula and weight are derived from it on save.
+    A compound (fentanyl), a form of one (a salt or stereoisomer entered separately), a material
+    (opium, coca leaf, khat), a preparation (codeine-containing compound oral liquids) or a group
+    entry (ephedrine-type substances). How it stands to other substances (form of, member of,
+    contains, excepted from) is said by its `Relation` rows, each with its own legal meaning. Its
+    `uid` is public and permanent: the fixtures carry it, so a rebuilt database keeps the same
+    addresses. The curated SMILES is the source of the structure; the canonical SMILES, InChI,
+    InChIKey, formula and weight are derived from it on save.
     """
 
     class Kind(models.TextChoices):
@@ -30,6 +32,7 @@ class Substance(models.Model):
         FORM = "form", _("salt or stereoisomer form")
         MATERIAL = "material", _("plant or material")
         PREPARATION = "preparation", _("preparation")
+        GROUP = "group", _("group entry")
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     name_en = models.CharField(_("English name"), max_length=500)
@@ -43,14 +46,6 @@ class Substance(models.Model):
         max_length=300,
         blank=True,
         help_text=_("Where the structure comes from, and how it was checked."),
-    )
-    parent = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="forms",
-        help_text=_("The parent compound of a salt, isomer or preparation."),
     )
     notes = models.TextField(blank=True)
 
@@ -97,11 +92,6 @@ class Substance(models.Model):
                 name="substance_has_name",
                 violation_error_message=_("A substance needs an English name."),
             ),
-            models.CheckConstraint(
-                condition=~Q(parent=F("pk")),
-                name="substance_not_own_parent",
-                violation_error_message=_("A substance cannot be its own parent."),
-            ),
         ]
         indexes = [models.Index(fields=["inchikey"], name="substance_inchikey_idx")]
 
@@ -125,7 +115,7 @@ class Substance(models.Model):
         super().clean_fields(exclude=exclude)
 
     def clean(self, *, check_twins: bool = True) -> None:
-        """Structure that parses, no parent cycle, and one record per compound.
+        """Structure that parses, and one record per compound.
 
         `check_twins=False` leaves out the per-record duplicate queries, for the bulk path,
         which checks a whole batch at once.
@@ -136,43 +126,14 @@ class Substance(models.Model):
                 chemistry.describe(self.smiles)
             except chemistry.ChemistryError as exc:
                 raise ValidationError({"smiles": exc.reason}) from exc
-        self.check_parent_chain()
         if check_twins:
             self.check_one_record_per_compound()
 
-    def check_parent_chain(self) -> None:
-        """Refuse a parent that is this substance or descends from it (a cycle).
-
-        A cycle would make each of its members undeletable (each protects the next) and send
-        every walk up the parents round forever.
-        """
-        if not self.parent_id:
-            return
-        if self.pk and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("A substance cannot be its own parent.")})
-        if not self.pk:
-            return  # a new record has no forms yet, so nothing above it can descend from it
-        seen, current = {self.pk}, self.parent_id
-        while current is not None:
-            if current in seen:
-                raise ValidationError(
-                    {
-                        "parent": _(
-                            "%(parent)s is a form of %(uid)s (directly or through others): "
-                            "a substance cannot descend from itself."
-                        )
-                        % {"parent": self.parent.uid, "uid": self.uid}
-                    },
-                    code="parent_cycle",
-                )
-            seen.add(current)
-            current = (
-                Substance.objects.filter(pk=current).values_list("parent_id", flat=True).first()
-            )
-
     def twins(self) -> "SubstanceQuerySet":
         """Other records of the same compound: the same CAS RN, or the same standardized
-        structure (stereo included), unless they are explicitly this one's parent or form."""
+        structure (stereo included), unless one is related to the other (a form, a member, a
+        preparation), or this one is entered as a form or preparation and differs from the other
+        in its full structure (a salt, a solvate, a mixture: its relation follows)."""
         found = Substance.objects.none()
         cas = canonical_cas(self.cas)
         if cas:
@@ -184,10 +145,17 @@ class Substance(models.Model):
             except chemistry.ChemistryError:
                 key = ""
         if key:
-            related = Q(parent_id=self.pk) if self.pk else Q(pk__in=[])
-            if self.parent_id:
-                related |= Q(pk=self.parent_id)
-            found = found | Substance.objects.filter(parent_key=key).exclude(related)
+            related = Q(pk__in=[])
+            if self.pk:
+                related = Q(relations__target_id=self.pk) | Q(inverse_relations__subject_id=self.pk)
+            same = Substance.objects.filter(parent_key=key).exclude(related)
+            if self.kind in (self.Kind.FORM, self.Kind.PREPARATION):
+                try:
+                    own = chemistry.inchikey(chemistry.parse_structure(self.smiles))
+                except chemistry.ChemistryError:
+                    own = ""
+                same = same.filter(inchikey=own)
+            found = found | same
         if self.pk:
             found = found.exclude(pk=self.pk)
         return found
@@ -229,6 +197,116 @@ class Substance(models.Model):
         mol = chemistry.parse_structure(self.smiles)
         self.parent_key = chemistry.parent_key(mol)
         self.skeleton_key = chemistry.skeleton_key(mol)
+
+
+class Relation(models.Model):
+    """How one substance stands to another in law; each kind carries its own legal meaning.
+
+    - *form of* (`form_of`, with `form`: salt, stereoisomer, ester, ether, hydrate): the subject
+      is a form of the target, covered by the target's listings exactly as far as each listing's
+      coverage says (see `Listing.coverage`): a salt where the listing covers salts, and so on.
+    - *member of* (`member_of`): the subject is a member of a group entry (ephedrine, member of
+      the ephedrine-type substances of the precursor annex): covered by the group's listings.
+    - *contains* (`contains`): the subject is a preparation and the target one of its active
+      ingredients. A preparation is covered only by its own listings, never by its ingredients'
+      (codeine compound oral liquids are Class II psychotropics, never narcotics); only a
+      preparation without listings of its own and with a single active ingredient falls under
+      that ingredient's listings that cover single-ingredient preparations.
+    - *excepted from* (`excepted_from`): an instrument or convention excepts the subject from the
+      target's listings (dextromethorphan from racemethorphan's, by the 1961 Convention's
+      Schedule I); no listing of the target reaches the subject as a form or an isomer.
+    """
+
+    class Kind(models.TextChoices):
+        FORM_OF = "form_of", _("form of")
+        MEMBER_OF = "member_of", _("member of")
+        CONTAINS = "contains", _("contains")
+        EXCEPTED_FROM = "excepted_from", _("excepted from")
+
+    class Form(models.TextChoices):
+        SALT = "salt", _("salt")
+        STEREOISOMER = "stereoisomer", _("stereoisomer")
+        ESTER = "ester", _("ester")
+        ETHER = "ether", _("ether")
+        HYDRATE = "hydrate", _("hydrate")
+
+    uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
+    subject = models.ForeignKey(Substance, on_delete=models.CASCADE, related_name="relations")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    form = models.CharField(
+        max_length=16,
+        choices=Form.choices,
+        blank=True,
+        help_text=_("For a form: which kind of form (salt, stereoisomer, ester, ether, hydrate)."),
+    )
+    target = models.ForeignKey(
+        Substance, on_delete=models.PROTECT, related_name="inverse_relations"
+    )
+    source = models.CharField(max_length=500, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["subject_id", "kind", "target_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subject", "kind", "target"],
+                name="relation_unique",
+                violation_error_message=_("These two substances are already related this way."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(subject=F("target")),
+                name="relation_not_to_itself",
+                violation_error_message=_("A substance is not related to itself."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="form_of") & ~Q(form="")) | (~Q(kind="form_of") & Q(form="")),
+                name="relation_form_only_for_forms",
+                violation_error_message=_(
+                    "A form names which form it is (salt, stereoisomer, ...); other relations "
+                    "name none."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["form_of", "member_of", "contains", "excepted_from"]),
+                name="relation_kind_valid",
+                violation_error_message=_("Unknown relation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.get_form_display() if self.form else self.get_kind_display()
+        return f"{self.subject} – {what} – {self.target}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.subject_id and self.target_id):
+            return
+        if self.subject_id == self.target_id:
+            raise ValidationError({"target": _("A substance is not related to itself.")})
+        if self.kind == self.Kind.FORM_OF and not self.form:
+            raise ValidationError({"form": _("Say which form this is.")})
+        if self.kind != self.Kind.FORM_OF and self.form:
+            raise ValidationError({"form": _("Only a form names a form.")})
+        if self.kind in self.CHAINED:
+            # A form of a form, a member of a group that is a form: the chain must end.
+            seen, frontier = set(), {self.target_id}
+            while frontier:
+                if self.subject_id in frontier:
+                    raise ValidationError(
+                        {"target": _("These relations would go round in a circle.")}
+                    )
+                seen |= frontier
+                frontier = (
+                    set(
+                        Relation.objects.filter(subject_id__in=frontier, kind__in=self.CHAINED)
+                        .exclude(pk=self.pk)
+                        .values_list("target_id", flat=True)
+                    )
+                    - seen
+                )
+
+    # The relations along which coverage flows (and which therefore must not form a circle).
+    CHAINED = ("form_of", "member_of")
 
 
 class Name(models.Model):

@@ -6,7 +6,7 @@ import factory
 
 from registry import services
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 TEST_ACTOR = services.Actor.system("tests")
 
@@ -49,6 +49,8 @@ class ScheduleFactory(ServiceFactory):
     uid = factory.LazyAttribute(lambda o: f"cn-list-{o.code.lower()}")
     name = factory.LazyAttribute(lambda o: f"List {o.code}")
     regime = Schedule.Regime.NONMEDICAL
+    # As most of China's lists: an entry covers its salts and stereoisomers.
+    coverage = factory.LazyFunction(lambda: ["salts", "stereoisomers"])
 
 
 class InstrumentFactory(ServiceFactory):
@@ -123,3 +125,14 @@ def api_token(user, scope: str = "write") -> str:
 
     _record, text = tokens.issue(user=user, scope=scope)
     return text
+
+
+class RelationFactory(ServiceFactory):
+    class Meta:
+        model = Relation
+
+    uid = factory.Sequence(lambda n: f"r-test-{n}")
+    subject = factory.SubFactory(SubstanceFactory)
+    kind = Relation.Kind.FORM_OF
+    form = factory.LazyAttribute(lambda o: "salt" if o.kind == Relation.Kind.FORM_OF else "")
+    target = factory.SubFactory(SubstanceFactory)

@@ -43,5 +43,6 @@ SCHEMA_SETTINGS = {
         "SubstanceKindEnum": "substances.models.Substance.Kind",
         "NameKindEnum": "substances.models.Name.Kind",
         "ClassRuleKindEnum": "substances.models.ClassRule.Kind",
+        "RelationKindEnum": "substances.models.Relation.Kind",
     },
 }

@@ -20,7 +20,14 @@ from registry.models import (
     Listing,
     Schedule,
 )
-from substances.models import ClassRule, Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import (
+    ClassRule,
+    Name,
+    PrecursorUse,
+    Relation,
+    Substance,
+    SubstanceClass,
+)
 from substances.validators import validate_uid
 
 
@@ -96,9 +103,30 @@ class EmbeddedListingSerializer(serializers.ModelSerializer):
             "ended_by",
             "item_number",
             "scope",
+            "coverage",
             "produced_in_china",
             "attributes",
         ]
+
+
+class EmbeddedRelationSerializer(serializers.ModelSerializer):
+    """A relation as seen from its subject: what the subject is to the target."""
+
+    target = SubstanceSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Relation
+        fields = ["uid", "kind", "form", "target", "source", "notes"]
+
+
+class EmbeddedInverseRelationSerializer(serializers.ModelSerializer):
+    """A relation as seen from its target: the subject is a form, member, ... of this one."""
+
+    subject = SubstanceSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Relation
+        fields = ["uid", "kind", "form", "subject", "source", "notes"]
 
 
 class EmbeddedPrecursorUseSerializer(serializers.ModelSerializer):
@@ -137,6 +165,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
             "regime",
             "sort_order",
             "description",
+            "coverage",
         ]
 
 
@@ -174,7 +203,6 @@ class SubstanceListSerializer(serializers.ModelSerializer):
     """A lean row: enough to recognise the substance and follow its link."""
 
     url = _url_field("substance")
-    parent = UidRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Substance
@@ -187,17 +215,24 @@ class SubstanceListSerializer(serializers.ModelSerializer):
             "cas",
             "inchikey",
             "formula",
-            "parent",
             "version",
         ]
 
 
 class SubstanceDetailSerializer(serializers.ModelSerializer):
-    """The whole substance: identity, names, legal history, parent and forms, precursor links."""
+    """The whole substance: identity, names, legal history, relations, precursor links."""
 
     url = _url_field("substance")
-    parent = SubstanceSummarySerializer(read_only=True, allow_null=True)
-    forms = SubstanceSummarySerializer(many=True, read_only=True)
+    relations = EmbeddedRelationSerializer(
+        many=True,
+        read_only=True,
+        help_text="What this substance is to others: form of, member of, contains, excepted from.",
+    )
+    inverse_relations = EmbeddedInverseRelationSerializer(
+        many=True,
+        read_only=True,
+        help_text="What others are to this one: its forms, members, preparations, exceptions.",
+    )
     names = EmbeddedNameSerializer(many=True, read_only=True)
     listings = EmbeddedListingSerializer(many=True, read_only=True)
     uses = EmbeddedPrecursorUseSerializer(
@@ -227,8 +262,8 @@ class SubstanceDetailSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
             "updated_at",
-            "parent",
-            "forms",
+            "relations",
+            "inverse_relations",
             "names",
             "listings",
             "uses",
@@ -245,7 +280,6 @@ class SubstanceWriteSerializer(serializers.ModelSerializer):
         max_length=100,
         help_text="Permanent public id; made from the English name when left out.",
     )
-    parent = UidRelatedField(queryset=Substance.objects.all(), required=False, allow_null=True)
 
     class Meta:
         model = Substance
@@ -257,7 +291,6 @@ class SubstanceWriteSerializer(serializers.ModelSerializer):
             "cas",
             "smiles",
             "structure_source",
-            "parent",
             "notes",
         ]
         # Uniqueness and the other invariants are the database's and the services' to check.
@@ -273,6 +306,20 @@ class NameSerializer(serializers.ModelSerializer):
     class Meta:
         model = Name
         fields = ["uid", "url", "substance", "name", "language", "kind", "source"]
+        validators: list = []
+
+
+class RelationSerializer(serializers.ModelSerializer):
+    """How one substance stands to another in law (see the model's documentation)."""
+
+    url = _url_field("relation")
+    subject = UidRelatedField(queryset=Substance.objects.all())
+    target = UidRelatedField(queryset=Substance.objects.all())
+    uid = serializers.CharField(required=False, validators=[validate_uid], max_length=100)
+
+    class Meta:
+        model = Relation
+        fields = ["uid", "url", "subject", "kind", "form", "target", "source", "notes"]
         validators: list = []
 
 
@@ -366,6 +413,7 @@ class ListingSerializer(serializers.ModelSerializer):
             "ended_by",
             "item_number",
             "scope",
+            "coverage",
             "produced_in_china",
             "attributes",
             "source",
@@ -403,6 +451,7 @@ class ListingCreateSerializer(serializers.ModelSerializer):
             "listed_by",
             "item_number",
             "scope",
+            "coverage",
             "produced_in_china",
             "attributes",
             "source",
@@ -449,6 +498,7 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
             "ended_by",
             "item_number",
             "scope",
+            "coverage",
             "produced_in_china",
             "attributes",
             "source",

@@ -12,6 +12,7 @@ app_name = "api"
 router = SimpleRouter()
 router.register("substances", views.SubstanceViewSet, basename="substance")
 router.register("names", views.NameViewSet, basename="name")
+router.register("relations", views.RelationViewSet, basename="relation")
 router.register("classes", views.SubstanceClassViewSet, basename="class")
 router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
 router.register("schedules", views.ScheduleViewSet, basename="schedule")

@@ -45,7 +45,7 @@ from registry.api.throttling import DEFAULT_THROTTLES, ExportThrottle
 from registry.models import Change, DraftChangeSet, Instrument, Jurisdiction, Listing, Schedule
 from registry.representations import iter_all, resource_type_of
 from registry.stats import schedule_counts
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 SEQ_HEADER = "Registry-Seq"
 
@@ -175,8 +175,21 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
 
     # Writes: validated by the write serializer, performed (and recorded) by a service.
 
+    @staticmethod
+    def refuse_unknown_fields(serializer) -> None:
+        """A field the resource does not know is a 400 naming it, never silently dropped (a
+        client still sending a substance's former `parent` learns that it was not stored)."""
+        data = serializer.initial_data
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(serializer.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: this resource has no such field."] for name in unknown}
+                )
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
+        self.refuse_unknown_fields(serializer)
         serializer.is_valid(raise_exception=True)
         if self.held():
             data = dict(serializer.validated_data)
@@ -193,6 +206,7 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
             # Whatever the resource's write serializer takes: a uid never changes.
             raise serializers.ValidationError({"uid": ["A uid is permanent; it cannot change."]})
         serializer = self.get_serializer(instance, data=request.data, partial=True)
+        self.refuse_unknown_fields(serializer)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "uid" in data and data.pop("uid") != instance.uid:
@@ -413,9 +427,10 @@ class InstrumentViewSet(RegistryViewSet):
 class SubstanceViewSet(RegistryViewSet):
     """Substances: identity, names, and (in the detail) their legal history."""
 
-    list_queryset = Substance.objects.select_related("parent").order_by("uid")
-    detail_queryset = Substance.objects.select_related("parent").prefetch_related(
-        "forms",
+    list_queryset = Substance.objects.order_by("uid")
+    detail_queryset = Substance.objects.prefetch_related(
+        "relations__target",
+        "inverse_relations__subject",
         "names",
         "listings__schedule__jurisdiction",
         "listings__listed_by",
@@ -448,6 +463,19 @@ class NameViewSet(RegistryViewSet):
 
     def perform_service_create(self, data):
         return services.add_name(actor=actor_of(self.request), **data)
+
+
+@documented
+class RelationViewSet(RegistryViewSet):
+    """How substances stand to each other: form of, member of, contains, excepted from."""
+
+    list_queryset = Relation.objects.select_related("subject", "target").order_by("uid")
+    list_serializer_class = api.RelationSerializer
+    write_serializer_class = api.RelationSerializer
+    filterset_class = filtersets.RelationFilterSet
+
+    def perform_service_create(self, data):
+        return services.relate(actor=actor_of(self.request), **data)
 
 
 @documented

@@ -39,7 +39,7 @@ from registry.web.forms import (
 )
 from registry.web.templatetags.web import chinese_page, citation, loc
 from substances import chemistry, matching, search
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 PAGE_SIZE = 50
 MAX_IDS_IN_QUERY = 2000
@@ -488,9 +488,15 @@ def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[dict],
 def substance_detail(request, uid: str):
     today = timezone.localdate()
     substance = get_object_or_404(
-        Substance.objects.select_related("parent").prefetch_related(
+        Substance.objects.prefetch_related(
             Prefetch("names", queryset=Name.objects.order_by("language", "kind", "name")),
-            Prefetch("forms", queryset=Substance.objects.order_by("name_en")),
+            Prefetch("relations", queryset=Relation.objects.select_related("target")),
+            Prefetch(
+                "inverse_relations",
+                queryset=Relation.objects.select_related("subject").order_by(
+                    "kind", "subject__name_en"
+                ),
+            ),
             Prefetch(
                 "uses", queryset=PrecursorUse.objects.select_related("product").order_by("id")
             ),
@@ -511,20 +517,18 @@ def substance_detail(request, uid: str):
         for item in listings
         if item.effective_from <= today and (not item.effective_to or item.effective_to > today)
     ]
-    parent_in_force = []
-    if substance.parent_id:
-        parent_in_force = list(
-            Listing.objects.in_force(on=today)
-            .filter(substance_id=substance.parent_id)
-            .select_related("schedule", "listed_by")
-        )
+    # The listings that reach it through its relations (as a form, a member, a single-ingredient
+    # preparation), with the reason, from the same core that answers the check.
+    related = {r.target_id for r in substance.relations.all()} | {
+        r.subject_id for r in substance.inverse_relations.all()
+    }
+    covered_through = check_service.covered_through(substance, on=today)
     isomers = []
     if substance.skeleton_key:
         isomers = list(
             Substance.objects.filter(skeleton_key=substance.skeleton_key)
             .exclude(pk=substance.pk)
-            .exclude(pk=substance.parent_id or 0)
-            .exclude(parent=substance)
+            .exclude(pk__in=related)
             .order_by("name_en")
         )
     class_matches, _structure = _class_matches(substance, today)
@@ -535,13 +539,13 @@ def substance_detail(request, uid: str):
         "names_by_language": _group_names(names),
         "listings": listings,
         "in_force": in_force,
-        "parent_in_force": parent_in_force,
+        "covered_through": covered_through,
         "events": timeline(listings),
         "ever_listed": bool(listings),
         "class_matches": class_matches,
         "isomers": isomers,
         "svg": drawing(substance.smiles, width=360, height=260) if substance.smiles else "",
-        "controlled": bool(in_force or parent_in_force or class_matches),
+        "controlled": bool(in_force or covered_through or class_matches),
         "by_jurisdiction": _side_by_side(listings, class_matches, today),
         "links_out": links_out(substance),
         "feed_seq": Change.objects.head(),

@@ -41,6 +41,8 @@ def test_a_curator_can_edit_a_substance(curator_client):
             "names-INITIAL_FORMS": "0",
             "listings-TOTAL_FORMS": "0",
             "listings-INITIAL_FORMS": "0",
+            "relations-TOTAL_FORMS": "0",
+            "relations-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

@@ -29,6 +29,8 @@ def _form(**values):
         "names-INITIAL_FORMS": "0",
         "listings-TOTAL_FORMS": "0",
         "listings-INITIAL_FORMS": "0",
+        "relations-TOTAL_FORMS": "0",
+        "relations-INITIAL_FORMS": "0",
     }
     data.update(values)
     return data
@@ -90,7 +92,7 @@ def test_change_page_shows_derived_identifiers_and_drawing(curator_client):
     assert 'name="inchikey"' not in html and 'name="formula"' not in html
 
 
-def test_a_second_record_of_a_structure_is_a_form_error_unless_it_names_its_parent(
+def test_a_second_record_of_a_structure_is_a_form_error_unless_it_is_a_form_of_it(
     curator_client,
 ):
     fentanyl = SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
@@ -105,10 +107,19 @@ def test_a_second_record_of_a_structure_is_a_form_error_unless_it_names_its_pare
     assert "Fentanyl (fentanyl) already has this structure" in str(errors["smiles"])
     assert not Substance.objects.filter(uid="fentanyl-citrate").exists()
     # Entered as what it is, a form of fentanyl, it is its own record.
-    citrate.update(kind="form", parent=str(fentanyl.pk))
+    citrate.update(
+        {
+            "kind": "form",
+            "relations-TOTAL_FORMS": "1",
+            "relations-0-kind": "form_of",
+            "relations-0-form": "salt",
+            "relations-0-target": str(fentanyl.pk),
+        }
+    )
     response = curator_client.post(reverse("admin:substances_substance_add"), citrate)
     assert response.status_code == 302, response.context["adminform"].form.errors
-    assert Substance.objects.get(uid="fentanyl-citrate").parent == fentanyl
+    [relation] = Substance.objects.get(uid="fentanyl-citrate").relations.all()
+    assert (relation.kind, relation.target) == ("form_of", fentanyl)
 
 
 def test_a_name_added_inline_gets_a_uid_and_a_change_row(curator_client):

@@ -18,6 +18,7 @@ from tests.factories import (
     ListingFactory,
     NameFactory,
     PrecursorUseFactory,
+    RelationFactory,
     ScheduleFactory,
     SubstanceFactory,
     api_token,
@@ -58,7 +59,7 @@ def curator():
     perms = [
         f"{app}.{verb}_{model}"
         for app, models in {
-            "substances": ["substance", "name", "substanceclass", "precursoruse"],
+            "substances": ["substance", "name", "relation", "substanceclass", "precursoruse"],
             "registry": ["instrument", "listing"],
         }.items()
         for model in models
@@ -121,7 +122,9 @@ class Registry:
             uid="fentanyl-citrate",
             name_en="Fentanyl citrate",
             kind="form",
-            parent=self.fentanyl,
+        )
+        RelationFactory(
+            uid="r-fentanyl-citrate", subject=self.fentanyl_citrate, target=self.fentanyl
         )
         self.apvp = SubstanceFactory(uid="a-pvp", name_en="α-PVP", name_zh="α-吡咯烷苯戊酮")
         self.mdmb = SubstanceFactory(uid="5f-mdmb-pica", name_en="5F-MDMB-PICA")

@@ -112,9 +112,13 @@ def test_a_salt_entered_as_a_form_of_its_parent_is_its_own_record(actor):
         services.create_substance(actor=actor, name_en="Fentanyl citrate", smiles=citrate)
     assert refused.value.error_dict["smiles"][0].code == "duplicate"
     salt = services.create_substance(
-        actor=actor, name_en="Fentanyl citrate", smiles=citrate, kind="form", parent=fentanyl
+        actor=actor, name_en="Fentanyl citrate", smiles=citrate, kind="form"
     )
+    services.relate(subject=salt, kind="form_of", form="salt", target=fentanyl, actor=actor)
     assert salt.parent_key == fentanyl.parent_key
+    # ... a second record of the same salt is still refused ...
+    with pytest.raises(ValidationError, match="already has this structure"):
+        services.create_substance(actor=actor, name_en="Citrate again", smiles=citrate, kind="form")
     # ... and the parent can still be amended with the salt on record.
     services.update_substance(substance=fentanyl, actor=actor, notes="amended")
 
@@ -134,51 +138,61 @@ def test_bulk_creation_refuses_twins_too(actor):
         services.bulk_create_resources(pair, actor=actor)
 
 
-# --- parent cycles ----------------------------------------------------------------------------
+# --- relation cycles --------------------------------------------------------------------------
 
 
-def test_a_parent_cycle_is_refused_by_the_services(actor):
+def test_a_relation_cycle_is_refused_by_the_services(actor):
     a = SubstanceFactory(uid="a", name_en="A")
-    b = SubstanceFactory(uid="b", name_en="B", parent=a)
-    c = SubstanceFactory(uid="c", name_en="C", parent=b)
+    b = SubstanceFactory(uid="b", name_en="B")
+    c = SubstanceFactory(uid="c", name_en="C")
+    services.relate(subject=b, kind="form_of", form="salt", target=a, actor=actor)
+    services.relate(subject=c, kind="member_of", target=b, actor=actor)
     before = head()
-    with pytest.raises(ValidationError, match="c is a form of a"):
-        services.update_substance(substance=a, actor=actor, parent=c)
+    with pytest.raises(ValidationError, match="go round in a circle"):
+        services.relate(subject=a, kind="form_of", form="stereoisomer", target=c, actor=actor)
     assert head() == before
-    a.refresh_from_db()
-    assert a.parent is None
     # Nothing was left undeletable.
     for substance in (c, b, a):
         services.delete_resource(substance, actor=actor)
 
 
-def test_a_parent_cycle_is_a_400_in_the_api(curator, registry):
-    response = curator.patch(
-        "/api/v1/substances/fentanyl/", {"parent": "fentanyl-citrate"}, format="json"
+def test_a_relation_cycle_is_a_400_in_the_api(curator, registry):
+    response = curator.post(
+        "/api/v1/relations/",
+        {"subject": "fentanyl", "kind": "form_of", "form": "salt", "target": "fentanyl-citrate"},
+        format="json",
     )
     assert response.status_code == 400
-    assert "cannot descend from itself" in response.json()["parent"][0]
+    assert "go round in a circle" in response.json()["target"][0]
 
 
-def test_a_parent_cycle_is_a_form_error_in_the_admin(admin_client):
+def test_a_relation_cycle_is_a_form_error_in_the_admin(admin_client, actor):
     a = SubstanceFactory(uid="a", name_en="A")
-    SubstanceFactory(uid="b", name_en="B", parent=a)
+    b = SubstanceFactory(uid="b", name_en="B")
+    services.relate(subject=b, kind="form_of", form="salt", target=a, actor=actor)
+    before = head()
     form = {
         "uid": "a",
         "name_en": "A",
         "kind": "compound",
-        "parent": str(Substance.objects.get(uid="b").pk),
         "expected_version": "1",
         "names-TOTAL_FORMS": "0",
         "names-INITIAL_FORMS": "0",
+        "relations-TOTAL_FORMS": "1",
+        "relations-INITIAL_FORMS": "0",
+        "relations-0-kind": "member_of",
+        "relations-0-form": "",
+        "relations-0-target": str(b.pk),
+        "relations-0-source": "",
+        "relations-0-notes": "",
+        "relations-0-uid": "",
         "listings-TOTAL_FORMS": "0",
         "listings-INITIAL_FORMS": "0",
     }
     response = admin_client.post(f"/admin/substances/substance/{a.pk}/change/", form)
     assert response.status_code == 200
-    assert "cannot descend from itself" in str(response.context["adminform"].form.errors)
-    a.refresh_from_db()
-    assert a.parent is None
+    assert "go round in a circle" in response.content.decode()
+    assert head() == before
 
 
 # --- dependency order -------------------------------------------------------------------------
@@ -189,21 +203,20 @@ def _export_lines(client) -> list[dict]:
     return [json.loads(line) for line in b"".join(response.streaming_content).splitlines()][1:]
 
 
-def test_export_and_feed_list_parents_before_their_forms(anon, actor):
-    # Uids chosen so that uid order puts every form before its parent.
+def test_export_and_feed_list_relations_after_what_they_relate(anon, actor):
+    # Uids chosen so that uid order would put a relation's subject before its target.
     top = SubstanceFactory(uid="zz-top", name_en="Top")
     middle = SubstanceFactory(uid="mm-middle", name_en="Middle")
-    services.update_substance(substance=middle, actor=actor, parent=top)
-    SubstanceFactory(uid="aa-bottom", name_en="Bottom", parent=middle)
-    SubstanceFactory(uid="bb-lone", name_en="Lone")
+    bottom = SubstanceFactory(uid="aa-bottom", name_en="Bottom")
+    services.relate(subject=middle, kind="member_of", target=top, actor=actor)
+    services.relate(subject=bottom, kind="form_of", form="salt", target=middle, actor=actor)
     for rows in (
-        [(line["uid"], line["data"]) for line in _export_lines(anon)],
-        [(c.uid, c.data) for c in Change.objects.order_by("seq") if c.data],
+        [(line["type"], line["uid"], line["data"]) for line in _export_lines(anon)],
+        [(c.resource_type, c.uid, c.data) for c in Change.objects.order_by("seq") if c.data],
     ):
         met: set[str] = set()
-        for uid, data in rows:
-            parent = data.get("parent") if "kind" in data else None
-            assert parent is None or parent in met, f"{uid} comes before its parent {parent}"
-            met.add(uid)
-    exported = [line["uid"] for line in _export_lines(anon) if line["type"] == "substance"]
-    assert exported == ["bb-lone", "zz-top", "mm-middle", "aa-bottom"]
+        for rtype, uid, data in rows:
+            if rtype == "relation":
+                assert {data["subject"], data["target"]} <= met, f"{uid} comes too early"
+            if rtype == "substance":
+                met.add(uid)

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.api.conftest import head
-from tests.factories import ListingFactory, NameFactory, SubstanceFactory
+from tests.factories import ListingFactory, NameFactory, RelationFactory, SubstanceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_substance_list_is_lean(anon, registry):
     assert "inchi" not in row
 
 
-def test_substance_detail_embeds_names_listings_parent_forms_and_precursors(anon, registry):
+def test_substance_detail_embeds_names_listings_relations_and_precursors(anon, registry):
     body = anon.get("/api/v1/substances/fentanyl/").json()
     assert body["inchikey"] == "PJMPHNIQZUBGLI-UHFFFAOYSA-N"
     assert [n["name"] for n in body["names"]] == ["芬太尼"]
@@ -71,11 +71,17 @@ def test_substance_detail_embeds_names_listings_parent_forms_and_precursors(anon
     assert listings["l-fentanyl"]["schedule"]["jurisdiction"] == "CN"
     assert listings["l-fentanyl"]["listed_by"]["reference"] == "2013-230"
     assert listings["l-fentanyl"]["ended_by"] is None
-    assert [f["uid"] for f in body["forms"]] == ["fentanyl-citrate"]
-    assert body["parent"] is None
+    [inverse] = body["inverse_relations"]
+    assert (inverse["kind"], inverse["form"], inverse["subject"]["uid"]) == (
+        "form_of",
+        "salt",
+        "fentanyl-citrate",
+    )
+    assert body["relations"] == []
     assert [u["precursor"]["uid"] for u in body["precursor_uses"]] == ["npp"]
     form = anon.get("/api/v1/substances/fentanyl-citrate/").json()
-    assert form["parent"]["uid"] == "fentanyl"
+    [relation] = form["relations"]
+    assert (relation["kind"], relation["target"]["uid"]) == ("form_of", "fentanyl")
     npp = anon.get("/api/v1/substances/npp/").json()
     assert [u["product"]["uid"] for u in npp["uses"]] == ["fentanyl"]
 
@@ -143,6 +149,7 @@ def test_detail_query_count_does_not_grow_with_embedded_rows(
         anon.get(f"/api/v1/{path}/{uid}/")
     for i in range(5):
         NameFactory(substance=registry.fentanyl, uid=f"n-more-{i}")
-        SubstanceFactory(uid=f"fentanyl-form-{i}", kind="form", parent=registry.fentanyl)
+        form = SubstanceFactory(uid=f"fentanyl-form-{i}", kind="form")
+        RelationFactory(subject=form, target=registry.fentanyl)
     with django_assert_num_queries(len(before)):
         anon.get(f"/api/v1/{path}/{uid}/")

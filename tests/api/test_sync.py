@@ -122,6 +122,7 @@ def test_export_lines_refer_only_to_what_came_before(anon, registry):
         "schedule",
         "instrument",
         "substance",
+        "relation",
         "name",
         "precursor_use",
         "class",

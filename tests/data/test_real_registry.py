@@ -165,10 +165,15 @@ def test_every_identifier_is_valid(real_registry):
     assert Substance.objects.exclude(cas="").count() >= 540
 
 
-def test_salts_and_isomers_are_linked_to_their_parent(real_registry):
+def test_isomers_are_related_to_their_racemate(real_registry):
     dex = Substance.objects.get(uid="dexamfetamine")
-    assert dex.parent.uid == "amfetamine"
-    assert dex.skeleton_key == dex.parent.skeleton_key
+    [relation] = dex.relations.all()
+    assert (relation.kind, relation.form, relation.target.uid) == (
+        "form_of",
+        "stereoisomer",
+        "amfetamine",
+    )
+    assert dex.skeleton_key == relation.target.skeleton_key
 
 
 def test_every_listing_starts_and_ends_with_its_instruments(real_registry):

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from registry.models import Change, Instrument, Listing, Schedule
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 from tests.factories import (
     InstrumentFactory,
     JurisdictionFactory,
     ListingFactory,
+    RelationFactory,
     ScheduleFactory,
     SubstanceClassFactory,
     SubstanceFactory,
@@ -58,13 +59,37 @@ def test_substance_malformed_cas_refused():
         Substance(uid="mescaline", name_en="Mescaline", cas="54-04--6").full_clean()
 
 
-def test_substance_cannot_be_its_own_parent():
+def test_substance_cannot_be_related_to_itself():
     s = SubstanceFactory()
-    s.parent = s
-    with pytest.raises(ValidationError, match="cannot be its own parent"):
-        s.full_clean()
+    relation = Relation(uid="r-self", subject=s, kind="member_of", target=s)
+    with pytest.raises(ValidationError, match="not related to itself"):
+        relation.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Substance.objects.filter(pk=s.pk).update(parent=s)
+        Relation.objects.create(uid="r-self", subject=s, kind="member_of", target=s)
+
+
+def test_relations_refuse_a_circle_and_a_form_without_its_form():
+    a, b, c = SubstanceFactory(), SubstanceFactory(), SubstanceFactory()
+    RelationFactory(subject=a, kind="form_of", form="salt", target=b)
+    RelationFactory(subject=b, kind="member_of", target=c)
+    with pytest.raises(ValidationError, match="go round in a circle"):
+        Relation(uid="r-loop", subject=c, kind="form_of", form="salt", target=a).full_clean()
+    # a preparation containing its own ingredient's salt is no circle of coverage
+    Relation(uid="r-ok", subject=c, kind="contains", target=a).full_clean()
+    with pytest.raises(ValidationError, match="Say which form"):
+        Relation(uid="r-noform", subject=c, kind="form_of", target=a).full_clean()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Relation.objects.create(uid="r-x", subject=c, kind="member_of", form="salt", target=b)
+
+
+def test_coverage_words_are_checked():
+    schedule = ScheduleFactory()
+    schedule.coverage = ["salts", "enantiomers"]
+    with pytest.raises(ValidationError, match="Unknown coverage enantiomers"):
+        schedule.full_clean()
+    schedule.coverage = "salts"
+    with pytest.raises(ValidationError, match="A list of words"):
+        schedule.full_clean()
 
 
 def test_bad_uid_refused():

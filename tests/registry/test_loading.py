@@ -29,10 +29,14 @@ def _small_fixtures(tmp_path: Path) -> Path:
         "cn-2025-55,cn,2025年第55号,,Reorganisation,,2025-07-28,2025-07-28,,medium,\n"
     )
     (folder / "substances.csv").write_text(
-        "uid,name_en,name_zh,kind,cas,smiles,parent,structure_source,notes\n"
-        "fentanyl,Fentanyl,芬太尼,compound,437-38-7,CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1,,t,\n"
+        "uid,name_en,name_zh,kind,cas,smiles,structure_source,notes\n"
+        "fentanyl,Fentanyl,芬太尼,compound,437-38-7,CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1,t,\n"
         "fentanyl-citrate,Fentanyl citrate,,form,990-73-8,"
-        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)CC(O)(CC(=O)O)C(=O)O,fentanyl,t,\n"
+        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)CC(O)(CC(=O)O)C(=O)O,t,\n"
+    )
+    (folder / "relations.csv").write_text(
+        "uid,subject,kind,form,target,source,notes\n"
+        "r-citrate,fentanyl-citrate,form_of,salt,fentanyl,t,\n"
     )
     (folder / "names.csv").write_text(
         "substance,name,language,kind,source\nfentanyl,Sublimaze,en,trade,\n"
@@ -54,7 +58,9 @@ def test_small_fixtures_load_through_the_services_and_again_change_nothing(tmp_p
     call_command("load_registry", "--fixtures", str(folder), stdout=out)
     assert "Registry loaded" in out.getvalue()
     citrate = Substance.objects.get(uid="fentanyl-citrate")
-    assert citrate.parent.uid == "fentanyl" and citrate.parent_key == citrate.parent.parent_key
+    [relation] = citrate.relations.all()
+    assert (relation.kind, relation.form, relation.target.uid) == ("form_of", "salt", "fentanyl")
+    assert citrate.parent_key == relation.target.parent_key
     assert Name.objects.get(name="Sublimaze").substance.uid == "fentanyl"
     assert Listing.objects.count() == 2
     changes = Change.objects.count()
@@ -65,6 +71,7 @@ def test_small_fixtures_load_through_the_services_and_again_change_nothing(tmp_p
         + len(read_fixtures(folder).rows["schedule"])
         + 2
         + 2
+        + 1
         + 1
         + 2
     )
@@ -92,10 +99,14 @@ def test_an_edited_fixture_row_is_one_update(tmp_path):
 def test_check_reports_every_problem_with_file_and_line_and_writes_nothing(tmp_path):
     folder = _small_fixtures(tmp_path)
     with (folder / "substances.csv").open("a") as handle:
-        handle.write("oxycodone,Oxycodone,,compound,76-42-5,C1CC(,,,\n")
-        handle.write("Bad Uid,X,,compound,,,,,\n")
-        handle.write("loop-a,A,,form,,,loop-b,,\n")
-        handle.write("loop-b,B,,form,,,loop-a,,\n")
+        handle.write("oxycodone,Oxycodone,,compound,76-42-5,C1CC(,,\n")
+        handle.write("Bad Uid,X,,compound,,,,\n")
+        handle.write("loop-a,A,,form,,,,\n")
+        handle.write("loop-b,B,,form,,,,\n")
+    with (folder / "relations.csv").open("a") as handle:
+        handle.write("r-loop-a,loop-a,form_of,salt,loop-b,,\n")
+        handle.write("r-loop-b,loop-b,member_of,,loop-a,,\n")
+        handle.write("r-bad,loop-a,member_of,salt,nobody,,\n")
     with (folder / "listings.csv").open("a") as handle:
         handle.write("l-f-3,cn-narcotic-2025,fentanyl,,2026-01-01,,cn-2025-55,,,,,,\n")
         handle.write("l-f-4,cn-narcotic-2025,nobody,,2026-13-01,,cn-9999,,,,,,\n")
@@ -106,7 +117,9 @@ def test_check_reports_every_problem_with_file_and_line_and_writes_nothing(tmp_p
     assert "fixtures/substances.csv:4: CAS 76-42-5 fails its check digit (expected 6)" in report
     assert "fixtures/substances.csv:4: SMILES does not parse" in report
     assert "fixtures/substances.csv:5: uid 'Bad Uid' is not a valid uid" in report
-    assert "parent links go round in a circle" in report
+    assert "fixtures/relations.csv:3: relations go round in a circle through loop-a" in report
+    assert "fixtures/relations.csv:5: target 'nobody' is not a known substance" in report
+    assert "fixtures/relations.csv:5: a form_of relation names its form" in report
     assert "fixtures/listings.csv:4: fentanyl on cn-narcotic-2025 overlaps" in report
     assert "fixtures/listings.csv:5: substance 'nobody' is not a known substance" in report
     assert "fixtures/listings.csv:5: effective_from '2026-13-01' is not a YYYY-MM-DD date" in report

@@ -57,6 +57,8 @@ def test_admin_add_substance_with_inline_name_records_both(admin_client_user):
             "names-0-source": "",
             "listings-TOTAL_FORMS": "0",
             "listings-INITIAL_FORMS": "0",
+            "relations-TOTAL_FORMS": "0",
+            "relations-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -80,6 +82,8 @@ def test_admin_form_shows_cas_check_digit_error(admin_client_user):
             "names-INITIAL_FORMS": "0",
             "listings-TOTAL_FORMS": "0",
             "listings-INITIAL_FORMS": "0",
+            "relations-TOTAL_FORMS": "0",
+            "relations-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200
@@ -101,6 +105,8 @@ def test_admin_change_and_delete_substance_record_changes(admin_client_user):
             "names-INITIAL_FORMS": "0",
             "listings-TOTAL_FORMS": "0",
             "listings-INITIAL_FORMS": "0",
+            "relations-TOTAL_FORMS": "0",
+            "relations-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302

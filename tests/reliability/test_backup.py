@@ -42,9 +42,10 @@ def _wipe() -> None:
 def test_export_wipe_import_reproduces_the_registry_exactly(client, small_registry, tmp_path):
     actor = services.Actor.system("tests")
     fentanyl = Substance.objects.get(uid="fentanyl")
-    services.create_substance(
-        actor=actor, uid="a-fentanyl-hcl", name_en="Fentanyl hydrochloride", parent=fentanyl
+    salt = services.create_substance(
+        actor=actor, uid="a-fentanyl-hcl", name_en="Fentanyl hydrochloride", kind="form"
     )
+    services.relate(subject=salt, kind="form_of", form="salt", target=fentanyl, actor=actor)
     services.define_class(
         actor=actor,
         uid="class-test",

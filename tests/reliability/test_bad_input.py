@@ -69,7 +69,7 @@ API_LISTS = {
         "cas",
         "inchikey",
         "kind",
-        "parent",
+        "related_to",
         "schedule",
         "jurisdiction",
         "regime",

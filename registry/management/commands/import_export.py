@@ -16,7 +16,7 @@ from django.db import transaction
 
 from registry import services
 from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, PrecursorUse, Substance, SubstanceClass
+from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 
 def _date(value):
@@ -72,6 +72,16 @@ class Command(BaseCommand):
             )
         self._substances(by_type.get("substance", []))
         substances = {s.uid: s for s in Substance.objects.all()}
+        for data in by_type.get("relation", []):
+            save(
+                Relation(
+                    **{
+                        **data,
+                        "subject": substances[data["subject"]],
+                        "target": substances[data["target"]],
+                    }
+                )
+            )
         for data in by_type.get("name", []):
             save(Name(**{**data, "substance": substances[data["substance"]]}))
         for data in by_type.get("precursor_use", []):
@@ -105,25 +115,9 @@ class Command(BaseCommand):
             save(Listing(**fields))
 
     def _substances(self, rows: list[dict]) -> None:
-        """Parents before their salts and isomers, whatever the uids' order."""
         derived = {"canonical_smiles", "inchi", "inchikey", "formula", "molecular_weight"}
-        made: dict[str, Substance] = {}
-        pending = list(rows)
-        while pending:
-            waiting = []
-            for data in pending:
-                parent = data["parent"]
-                if parent and parent not in made:
-                    waiting.append(data)
-                    continue
-                fields = {k: v for k, v in data.items() if k not in derived | {"parent"}}
-                substance = Substance(**fields, parent=made[parent] if parent else None)
-                self._save(substance)
-                made[substance.uid] = substance
-            if len(waiting) == len(pending):
-                uids = ", ".join(sorted(d["uid"] for d in waiting)[:5])
-                raise CommandError(f"Substances whose parent is missing: {uids}")
-            pending = waiting
+        for data in rows:
+            self._save(Substance(**{k: v for k, v in data.items() if k not in derived}))
 
     def _save(self, instance) -> None:
         services.save_resource(instance, actor=self.actor)

@@ -1,0 +1,255 @@
+"""Which listings reach a registry record, and why: the typed relations read as the law reads them.
+
+A listing names one substance, and the list's footnotes (its `coverage`, or the listing's own)
+say what else the entry covers: salts, stereoisomers, esters, ethers, single-ingredient
+preparations. A record is reached by a listing along a *route*:
+
+- directly: the record the input stands for is the listed one;
+- as a form: the record is a salt, stereoisomer, ester or ether of the listed one (a `form_of`
+  relation, or the input matched the listed record only as its salt or stereoisomer), and the
+  listing covers that kind of form;
+- as a member: the record is a member of a listed group entry (`member_of`);
+- as a single-ingredient preparation: a preparation with no listing of its own and one active
+  ingredient, whose listing covers single-ingredient preparations.
+
+A preparation is never reached by its ingredients' listings otherwise (`contains` carries no
+coverage), and a record excepted from a listing (`excepted_from`) is never reached by that
+listing or by the listings of the excepted target's other forms (the 1961 Convention excepts
+dextromethorphan from the isomers of racemethorphan, levomethorphan included).
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from registry.models import COVERAGE_OF_FORM, Listing
+from substances.models import Relation, Substance
+
+# How far a chain of forms and memberships is followed (a salt of a member of a group: 2).
+MAX_DEPTH = 4
+
+# How an input matched a record, and what a listing of that record must cover to reach it.
+NEEDS_OF_MATCH = {"salt": "salts", "stereoisomer": "stereoisomers"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One relation followed from a record towards a listed one."""
+
+    kind: str  # form_of, member_of, single_ingredient
+    form: str  # salt, stereoisomer, ... for a form; "" otherwise
+    substance: Substance  # the record reached by this step
+
+    def as_dict(self) -> dict:
+        return {
+            "relation": self.kind,
+            "form": self.form,
+            "substance": self.substance.uid,
+            "name_en": self.substance.name_en,
+            "name_zh": self.substance.name_zh,
+        }
+
+
+@dataclass(frozen=True)
+class Route:
+    """A way from the record an input matched to a record whose listings may reach it."""
+
+    start: Substance
+    matched_by: str
+    steps: tuple[Step, ...]
+    needs: frozenset[str]
+
+    @property
+    def record(self) -> Substance:
+        return self.steps[-1].substance if self.steps else self.start
+
+    def reaches(self, listing: Listing) -> bool:
+        return self.needs <= set(listing.covers)
+
+    def explanation(self) -> str:
+        """Why the listing of `record` reaches the input, in words."""
+        if not self.steps and not self.needs:
+            return ""
+        parts = []
+        if self.matched_by in NEEDS_OF_MATCH:
+            parts.append(
+                _("a %(form)s of %(name)s")
+                % {"form": _(self.matched_by), "name": self.start.name_en}
+            )
+        elif self.steps:
+            parts.append(self.start.name_en)
+        for step in self.steps:
+            if step.kind == Relation.Kind.FORM_OF:
+                parts.append(
+                    _("a %(form)s of %(name)s")
+                    % {"form": _(step.form), "name": step.substance.name_en}
+                )
+            elif step.kind == Relation.Kind.MEMBER_OF:
+                parts.append(_("a member of %(name)s") % {"name": step.substance.name_en})
+            else:
+                parts.append(
+                    _("a single-ingredient preparation of %(name)s")
+                    % {"name": step.substance.name_en}
+                )
+        text = _(", which is ").join(parts) if len(parts) > 1 else parts[0]
+        if self.needs:
+            text += " " + _("(the entry covers %(what)s)") % {"what": ", ".join(sorted(self.needs))}
+        return text
+
+    def as_dict(self) -> dict:
+        return {
+            "matched": self.start.uid,
+            "matched_by": self.matched_by,
+            "steps": [step.as_dict() for step in self.steps],
+            "needs": sorted(self.needs),
+        }
+
+
+@dataclass
+class RelationGraph:
+    """The relations around a set of records, read in one query per level of the chain."""
+
+    by_subject: dict[int, list[Relation]]
+    substances: dict[int, Substance]
+    listed_ids: set[int]  # the records that have a listing of their own, ever
+
+    @classmethod
+    def around(cls, records: Iterable[Substance]) -> "RelationGraph":
+        """The relations of `records` and of what they lead to. A record may carry
+        `has_listing` (annotated by the query that found it), which saves asking again."""
+        records = list(records)
+        substances = {s.pk: s for s in records}
+        listed = {pk for pk, s in substances.items() if getattr(s, "has_listing", False)}
+        unknown_listing = {pk for pk, s in substances.items() if not hasattr(s, "has_listing")}
+        by_subject: dict[int, list[Relation]] = defaultdict(list)
+        read: set[int] = set()
+        frontier, depth = set(substances), 0
+        while frontier and depth <= MAX_DEPTH:
+            # Two levels of the chain per query: the relations of the frontier and those of
+            # their targets (a salt of a member of a group is read at once).
+            next_level = Relation.objects.filter(subject_id__in=frontier).values("target_id")
+            found = list(
+                Relation.objects.filter(
+                    Q(subject_id__in=frontier) | Q(subject_id__in=next_level)
+                ).select_related("target", "subject")
+            )
+            read |= frontier | {r.target_id for r in found if r.subject_id in frontier}
+            for relation in found:
+                if relation not in by_subject[relation.subject_id]:
+                    by_subject[relation.subject_id].append(relation)
+                substances.setdefault(relation.subject_id, relation.subject)
+                substances.setdefault(relation.target_id, relation.target)
+            frontier = {r.target_id for r in found} - read
+            depth += 2
+        targets_excepted = {
+            r.target_id
+            for rels in by_subject.values()
+            for r in rels
+            if r.kind == Relation.Kind.EXCEPTED_FROM
+        }
+        if targets_excepted:
+            for relation in Relation.objects.filter(
+                target_id__in=targets_excepted, kind=Relation.Kind.FORM_OF
+            ).select_related("subject"):
+                substances.setdefault(relation.subject_id, relation.subject)
+                if relation not in by_subject[relation.subject_id]:
+                    by_subject[relation.subject_id].append(relation)
+        # Whether a record has a listing of its own matters for preparations (one without is
+        # covered as a single-ingredient preparation) and isomers (one with is governed by it).
+        unknown_listing |= set(substances) - {s.pk for s in records}
+        ask = [
+            pk
+            for pk in unknown_listing
+            if pk in substances and substances[pk].kind == Substance.Kind.PREPARATION
+        ]
+        if ask:
+            listed |= set(
+                Listing.objects.filter(substance_id__in=ask).values_list("substance_id", flat=True)
+            )
+        return cls(by_subject, substances, listed)
+
+    def excepted(self, records: Iterable[Substance]) -> set[int]:
+        """The records whose listings never reach these: each excepted target and its forms."""
+        out: set[int] = set()
+        for record in records:
+            for relation in self.by_subject.get(record.pk, ()):
+                if relation.kind != Relation.Kind.EXCEPTED_FROM:
+                    continue
+                target = relation.target_id
+                out.add(target)
+                # The target's own forms (its listed isomers) and what the target is a form of.
+                for pk, relations in self.by_subject.items():
+                    if any(
+                        r.kind == Relation.Kind.FORM_OF and r.target_id == target for r in relations
+                    ):
+                        out.add(pk)
+                out.update(
+                    r.target_id
+                    for r in self.by_subject.get(target, ())
+                    if r.kind == Relation.Kind.FORM_OF
+                )
+        out.difference_update(r.pk for r in records)
+        return out
+
+    def routes(self, starts: Iterable[tuple[Substance, str, frozenset[str]]]) -> list[Route]:
+        """Every route from the matched records (record, how matched, coverage needed)."""
+        starts = list(starts)
+        # The records the input is (itself, or a salt of it): their exceptions hold.
+        exact = [s for s, how, needs in starts if how != "stereoisomer"]
+        excepted = self.excepted(exact)
+        # An isomer listed under its own entry is governed by that entry ("unless otherwise
+        # specified"): the entries of its other specific isomers do not reach it as isomers.
+        own_entry = any(s.pk in self.listed_ids for s in exact)
+        routes: list[Route] = []
+        for start, how, needs in starts:
+            if start.pk in excepted:
+                continue
+            if own_entry and how == "stereoisomer" and _draws_configuration(start):
+                continue
+            self._walk(Route(start, how, (), needs), excepted, routes)
+        return routes
+
+    def _walk(self, route: Route, excepted: set[int], out: list[Route]) -> None:
+        out.append(route)
+        if len(route.steps) >= MAX_DEPTH:
+            return
+        record = route.record
+        visited = {route.start.pk, *(step.substance.pk for step in route.steps)}
+        relations = self.by_subject.get(record.pk, ())
+        for relation in relations:
+            target = relation.target
+            if target.pk in excepted or target.pk in visited:
+                continue
+            if relation.kind == Relation.Kind.FORM_OF:
+                need = COVERAGE_OF_FORM.get(relation.form)
+                needs = route.needs | ({need} if need else set())
+                step = Step(relation.kind, relation.form, target)
+                self._walk(
+                    Route(route.start, route.matched_by, (*route.steps, step), needs), excepted, out
+                )
+            elif relation.kind == Relation.Kind.MEMBER_OF:
+                step = Step(relation.kind, "", target)
+                self._walk(
+                    Route(route.start, route.matched_by, (*route.steps, step), route.needs),
+                    excepted,
+                    out,
+                )
+        ingredients = [r.target for r in relations if r.kind == Relation.Kind.CONTAINS]
+        if (
+            record.kind == Substance.Kind.PREPARATION
+            and record.pk not in self.listed_ids
+            and len(ingredients) == 1
+            and ingredients[0].pk not in excepted
+        ):
+            step = Step("single_ingredient", "", ingredients[0])
+            needs = route.needs | {"preparations"}
+            out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
+
+
+def _draws_configuration(substance: Substance) -> bool:
+    """Whether the record is one specific stereoisomer (its structure states a configuration)."""
+    smiles = substance.smiles
+    return "@" in smiles or "/" in smiles or "\\" in smiles

@@ -1,0 +1,134 @@
+"""Typed relations on the real registry: preparations, forms, group members and exceptions."""
+
+import datetime
+
+import pytest
+
+from registry import services
+from registry.check import check_items, covered_through
+from substances.models import Substance
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+DEXTROMETHORPHAN = "COC1=CC=C2C[C@H]3[C@H]4CCCC[C@@]4(CCN3C)C2=C1"
+PSEUDOEPHEDRINE_HCL = "CN[C@@H](C)[C@@H](O)c1ccccc1.Cl"
+
+
+def _one(text, on, jurisdiction="CN"):
+    [result] = check_items([text], on=on, jurisdiction=jurisdiction)
+    return result
+
+
+def _schedules(result):
+    return sorted(m["schedule"]["uid"] for m in result.matches if m["basis"] == "listing")
+
+
+@pytest.mark.parametrize(
+    ("uid", "on", "expected"),
+    [
+        # Class II psychotropics from 2015-05-01, never narcotics through codeine
+        ("codeine-compound-oral-liquids", D(2014, 6, 1), []),
+        ("codeine-compound-oral-liquids", D(2016, 1, 1), ["cn-psychotropic-2-2013"]),
+        # Class II from 2024-07-01 only, never narcotics through diphenoxylate
+        ("diphenoxylate-compound-preparations", D(2020, 1, 1), []),
+        ("diphenoxylate-compound-preparations", D(2024, 8, 1), ["cn-psychotropic-2-2013"]),
+        # its own Class II entry, not buprenorphine's Class I
+        ("buprenorphine-transdermal-patch", D(2020, 1, 1), ["cn-psychotropic-2-2013"]),
+        ("buprenorphine-transdermal-patch", D(2026, 1, 1), ["cn-psychotropic-2-2025"]),
+        # two active ingredients: no precursor control, which covers single-ingredient ones
+        ("ergotamine-caffeine-tablets", D(2020, 1, 1), ["cn-psychotropic-2-2013"]),
+        ("buprenorphine-naloxone-oral-solids", D(2020, 1, 1), ["cn-psychotropic-2-2013"]),
+        ("caffeine-sodium-benzoate", D(2020, 1, 1), ["cn-psychotropic-2-2013"]),
+    ],
+)
+def test_a_preparation_is_covered_only_by_its_own_listings(real_registry, uid, on, expected):
+    name = Substance.objects.get(uid=uid).name_en
+    result = _one(name, on)
+    assert result.substance.uid == uid
+    assert _schedules(result) == expected
+    assert result.status == ("controlled" if expected else "not_controlled")
+
+
+@pytest.mark.parametrize("text", ["dextromethorphan", "右美沙芬", "125-71-3", DEXTROMETHORPHAN])
+def test_dextromethorphan_is_excepted_from_racemethorphan(real_registry, text):
+    assert _one(text, D(2020, 1, 1)).status == "not_controlled"
+    assert _one(text, D(2024, 6, 30)).status == "not_controlled"
+    assert _schedules(_one(text, D(2024, 7, 1))) == ["cn-psychotropic-2-2013"]
+    assert _schedules(_one(text, D(2026, 1, 1))) == ["cn-psychotropic-2-2025"]
+
+
+def test_the_exception_does_not_free_the_listed_isomers(real_registry):
+    levo = _one("levomethorphan", D(2020, 1, 1))
+    assert "cn-narcotic-2013" in _schedules(levo)
+    assert _one("dextrorphan", D(2020, 1, 1)).status == "not_controlled"
+    assert set(_schedules(_one("levorphanol", D(2020, 1, 1)))) == {"cn-narcotic-2013"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ephedrine",
+        "pseudoephedrine",
+        "norephedrine",
+        "N-methylephedrine",
+        "racephedrine",
+        "ephedra extract",
+        "麻黄浸膏粉",
+        PSEUDOEPHEDRINE_HCL,
+    ],
+)
+def test_members_of_the_ephedrine_group_are_category_i_precursors(real_registry, text):
+    result = _one(text, D(2020, 1, 1))
+    assert result.status == "controlled", result.reason
+    [match] = [m for m in result.matches if m["schedule"]["uid"] == "cn-precursor-1"]
+    assert match["substance"] == "ephedrine-type-substances"
+    assert "member of" in match["explanation"]
+    assert [s["relation"] for s in match["route"]["steps"]] == ["member_of"]
+
+
+def test_the_group_member_salt_route_says_why(real_registry):
+    result = _one(PSEUDOEPHEDRINE_HCL, D(2020, 1, 1))
+    [match] = [m for m in result.matches if m["schedule"]["uid"] == "cn-precursor-1"]
+    assert match["route"]["matched_by"] == "salt" and match["route"]["needs"] == ["salts"]
+    assert "salt of Pseudoephedrine" in match["explanation"]
+
+
+def test_an_unlisted_shadow_record_hides_no_listing(real_registry):
+    actor = services.Actor.system("tests")
+    services.create_substance(
+        actor=actor,
+        uid="shadow-ketamine-hcl",
+        name_en="Ketamine hydrochloride (shadow)",
+        kind="form",
+        smiles="CNC1(c2ccccc2Cl)CCCCC1=O.Cl",
+    )
+    result = _one("CNC1(c2ccccc2Cl)CCCCC1=O.Cl", D(2024, 1, 1))
+    assert result.status == "controlled"
+    assert "cn-psychotropic-1-2013" in _schedules(result)
+    by_name = _one("Ketamine hydrochloride (shadow)", D(2024, 1, 1))
+    assert by_name.substance.uid == "shadow-ketamine-hcl"
+    assert by_name.status == "controlled"
+
+
+def test_the_public_page_shows_the_relation_and_why(client, real_registry):
+    page = client.get("/substances/ephedrine/").content.decode()
+    assert "A member of the group entry" in page
+    assert "/substances/ephedrine-type-substances/" in page
+    covered = covered_through(Substance.objects.get(uid="ephedrine"), on=D(2024, 1, 1))
+    assert [c.listing.schedule.uid for c in covered] == ["cn-precursor-1"]
+    page = client.get("/substances/dextromethorphan/").content.decode()
+    assert "Excepted from the listings of" in page
+
+
+def test_the_api_shows_relations_both_ways(client, real_registry):
+    body = client.get("/api/v1/substances/dextromethorphan/").json()
+    kinds = sorted((r["kind"], r["target"]["uid"]) for r in body["relations"])
+    assert kinds == [("excepted_from", "racemethorphan"), ("form_of", "racemethorphan")]
+    group = client.get("/api/v1/substances/ephedrine-type-substances/").json()
+    members = {r["subject"]["uid"] for r in group["inverse_relations"]}
+    assert {"ephedrine", "pseudoephedrine", "methylephedrine", "racephedrine"} <= members
+    listing = client.get(
+        "/api/v1/listings/l-ephedrine-type-substances-cn-precursor-1-20051101/"
+    ).json()
+    assert listing["coverage"] == ["salts", "preparations"]

@@ -1,0 +1,110 @@
+"""What a listing covers is data: the list's coverage, the listing's own, and the relations."""
+
+import datetime
+
+import pytest
+
+from registry.check import check_items
+from tests.factories import (
+    ListingFactory,
+    RelationFactory,
+    ScheduleFactory,
+    SubstanceFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+AMFETAMINE = "CC(N)Cc1ccccc1"
+DEXAMFETAMINE = "C[C@H](N)Cc1ccccc1"
+
+
+def _schedules(text):
+    [result] = check_items([text], on=D(2024, 1, 1))
+    return sorted(m["schedule"]["code"] for m in result.matches if m["basis"] == "listing")
+
+
+@pytest.fixture
+def lists(db):
+    return {
+        "all": ScheduleFactory(code="ALL", coverage=["salts", "stereoisomers", "esters"]),
+        "salts": ScheduleFactory(code="SALTS", coverage=["salts"]),
+        "bare": ScheduleFactory(code="BARE", coverage=[]),
+    }
+
+
+def test_a_salt_is_covered_only_where_the_list_covers_salts(lists):
+    base = SubstanceFactory(name_en="Base", smiles=AMFETAMINE)
+    ListingFactory(substance=base, schedule=lists["salts"])
+    ListingFactory(substance=base, schedule=lists["bare"])
+    assert _schedules(AMFETAMINE) == ["BARE", "SALTS"]
+    assert _schedules(AMFETAMINE + ".Cl") == ["SALTS"]
+
+
+def test_a_listing_may_say_otherwise_than_its_list(lists):
+    base = SubstanceFactory(name_en="Base", smiles=AMFETAMINE)
+    ListingFactory(substance=base, schedule=lists["bare"], coverage=["salts"])
+    assert _schedules(AMFETAMINE + ".Cl") == ["BARE"]
+
+
+def test_an_isomer_needs_a_list_that_covers_isomers(lists):
+    racemate = SubstanceFactory(name_en="Racemate", smiles=AMFETAMINE)
+    ListingFactory(substance=racemate, schedule=lists["all"])
+    ListingFactory(substance=racemate, schedule=lists["salts"])
+    dex = SubstanceFactory(name_en="Dex", smiles=DEXAMFETAMINE, kind="form")
+    RelationFactory(subject=dex, kind="form_of", form="stereoisomer", target=racemate)
+    assert _schedules("Dex") == ["ALL"]
+
+
+def test_an_ester_relation_needs_a_list_that_covers_esters(lists):
+    acid = SubstanceFactory(name_en="Acid")
+    ester = SubstanceFactory(name_en="Ester")
+    RelationFactory(subject=ester, kind="form_of", form="ester", target=acid)
+    ListingFactory(substance=acid, schedule=lists["all"])
+    ListingFactory(substance=acid, schedule=lists["salts"])
+    assert _schedules("Ester") == ["ALL"]
+
+
+def test_a_member_is_covered_by_its_group_and_its_salt_as_far_as_the_list_says(lists):
+    group = SubstanceFactory(name_en="Group", kind="group")
+    member = SubstanceFactory(name_en="Member", smiles=AMFETAMINE)
+    RelationFactory(subject=member, kind="member_of", form="", target=group)
+    ListingFactory(substance=group, schedule=lists["salts"])
+    ListingFactory(substance=group, schedule=lists["bare"])
+    assert _schedules("Member") == ["BARE", "SALTS"]
+    assert _schedules(AMFETAMINE + ".Cl") == ["SALTS"]
+
+
+def test_a_preparation_is_covered_by_its_own_listings_only(lists):
+    drug = SubstanceFactory(name_en="Drug")
+    other = SubstanceFactory(name_en="Other")
+    ListingFactory(substance=drug, schedule=lists["all"])
+    preparation = SubstanceFactory(name_en="Prep", kind="preparation")
+    RelationFactory(subject=preparation, kind="contains", form="", target=drug)
+    single = SubstanceFactory(name_en="Single", kind="preparation")
+    RelationFactory(subject=single, kind="contains", form="", target=drug)
+    compound = SubstanceFactory(name_en="Compound", kind="preparation")
+    RelationFactory(subject=compound, kind="contains", form="", target=drug)
+    RelationFactory(subject=compound, kind="contains", form="", target=other)
+    ListingFactory(substance=preparation, schedule=lists["bare"])
+    assert _schedules("Prep") == ["BARE"]
+    # without a listing of its own: a single-ingredient preparation, where the list covers them
+    assert _schedules("Single") == []
+    ListingFactory(substance=drug, schedule=lists["salts"], coverage=["preparations"])
+    assert _schedules("Single") == ["SALTS"]
+    assert _schedules("Compound") == []
+
+
+def test_an_excepted_isomer_is_not_reached_by_the_racemate_or_its_isomers(lists):
+    racemate = SubstanceFactory(name_en="Racemate", smiles=AMFETAMINE)
+    levo = SubstanceFactory(name_en="Levo", smiles="C[C@@H](N)Cc1ccccc1", kind="form")
+    dextro = SubstanceFactory(name_en="Dextro", smiles=DEXAMFETAMINE, kind="form")
+    for isomer in (levo, dextro):
+        RelationFactory(subject=isomer, kind="form_of", form="stereoisomer", target=racemate)
+    RelationFactory(subject=dextro, kind="excepted_from", form="", target=racemate)
+    ListingFactory(substance=racemate, schedule=lists["all"])
+    ListingFactory(substance=levo, schedule=lists["all"], effective_from=D(2010, 1, 1))
+    assert _schedules("Levo") == ["ALL", "ALL"]  # its own entry, and the racemate's
+    assert _schedules("Dextro") == []
+    assert _schedules(DEXAMFETAMINE) == []
+    assert _schedules(DEXAMFETAMINE + ".Cl") == []
