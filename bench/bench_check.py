@@ -69,7 +69,7 @@ def compiled_classes(on: datetime.date):
     from registry.check import _classes_in_force, _listings_in_force
 
     _, class_listings = _listings_in_force(on, "CN")
-    return [compiled for _, compiled in _classes_in_force(class_listings)]
+    return [compiled for _, compiled in _classes_in_force(class_listings)[0]]
 
 
 def bare_loop(smiles: list[str], classes) -> tuple[float, int]:

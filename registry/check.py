@@ -62,7 +62,10 @@ class CheckResult:
     `matched_by` how it resolved to a registry substance: structure (the same compound), salt
     (same parent after removing counter-ions), stereoisomer (same constitution), name, cas or
     inchikey. `structure` is the standardized parent the class rules were applied to, as SMILES,
-    so that a class match's `atoms` can be highlighted on it.
+    so that a class match's `atoms` can be highlighted on it. `components` lists the parts of a
+    structure of several parts (a salt, a solvate, a mixture): each is judged on its own unless
+    it is a known counter-ion or solvent (reported, not judged), and each match of a component
+    names it (`component`).
     """
 
     input: str
@@ -73,6 +76,7 @@ class CheckResult:
     matched_by: str = ""
     structure: str = ""
     matches: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         substance = None
@@ -92,6 +96,7 @@ class CheckResult:
             "substance": substance,
             "structure": self.structure,
             "matches": self.matches,
+            "components": self.components,
         }
 
 
@@ -102,6 +107,7 @@ class _Item:
     raw: Any = None  # the structure as given
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
     examined: bool = True  # False when the check's time ran out before it was read
+    whole: "_Item | None" = None  # for a component of a structure of several: the input
     # Every record the input matched, with how and what a listing must cover to reach it
     # (salts for a salt match, stereoisomers for an isomer): all are weighed, none hides another.
     candidates: list[tuple[Substance, str, frozenset[str]]] = field(default_factory=list)
@@ -417,8 +423,10 @@ def _listings_in_force(
 
 
 def _classes_in_force(class_listings: dict[int, list[Listing]]):
+    """The classes in force, compiled, and the uids of those whose stored rules do not compile
+    (refused on save, but a stored one must not pass for "not in the class")."""
     classes = SubstanceClass.objects.filter(pk__in=class_listings).prefetch_related("rules")
-    compiled = []
+    compiled, broken = [], []
     for cls in classes.order_by("uid"):
         specs = [
             matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in cls.rules.all()
@@ -426,8 +434,8 @@ def _classes_in_force(class_listings: dict[int, list[Listing]]):
         try:
             compiled.append((cls, matching.compile_class(cls.uid, specs)))
         except chemistry.ChemistryError:
-            continue  # a broken rule is refused on save; a stored one is skipped, not fatal
-    return compiled
+            broken.append(cls.uid)
+    return compiled, broken
 
 
 def check_items(
@@ -447,14 +455,15 @@ def check_items(
         raise ValueError(f"at most {MAX_ITEMS} items per check")
     budget = REQUEST_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     deadline = time.monotonic() + budget
-    read = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
+    inputs = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
+    read = inputs + _components_of(inputs)
     _key_structures(read)
     _resolve(read)
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}
     substance_listings, class_listings = _listings_in_force(on, jurisdiction, sorted(wanted))
-    classes = _classes_in_force(class_listings)
+    classes, broken = _classes_in_force(class_listings)
     for item in read:
         r = item.result
         if r.status == INVALID or not item.examined:
@@ -479,6 +488,12 @@ def check_items(
                     }
                 )
         rules_failed = unfinished = False
+        if item.mol is not None and broken:
+            # A class in force whose stored rules cannot be compiled cannot be ruled out.
+            r.reason = _("the rules of %(classes)s could not be applied") % {
+                "classes": ", ".join(broken)
+            }
+            rules_failed = True
         if item.mol is not None and classes:
             try:
                 found = matching.match_classes(
@@ -517,7 +532,7 @@ def check_items(
                     )
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
-        elif unfinished:
+        elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
         elif subject is not None or item.mol is not None:
             r.status = NOT_CONTROLLED
@@ -545,7 +560,91 @@ def check_items(
                     "reason": r.reason,
                 }
             r.reason = unknown
-    return [item.result for item in read]
+    _merge_components(read)
+    return [item.result for item in inputs]
+
+
+def _components_of(items: list[_Item]) -> list[_Item]:
+    """Items for the components of inputs drawn in several parts, each judged on its own.
+
+    A salt with a known counter-ion is judged by its parent as before (one component); a drug
+    paired with an unknown or larger partner, or a mixture of two drugs, is judged part by part,
+    so that neither part can hide the other. The input itself then keeps only the match of its
+    whole structure (a record of that exact mixture, such as a listed preparation).
+    """
+    parts: list[_Item] = []
+    for item in items:
+        if item.raw is None or item.result.status == INVALID or not item.examined:
+            continue
+        if item.result.detected_as == "smiles" and "." not in item.result.input:
+            continue
+        try:
+            found = chemistry.components(item.raw)
+        except chemistry.ChemistryError:
+            continue
+        judged = [smiles for smiles, counter_ion in found if not counter_ion]
+        if len(found) < 2:
+            continue
+        item.result.components = [
+            {"structure": smiles, "role": "counter_ion_or_solvent" if ion else "judged"}
+            for smiles, ion in found
+        ]
+        if len(judged) < 2:
+            continue  # one drug with its counter-ions: judged as its parent, as always
+        for smiles in judged:
+            part = _parse(CheckResult(smiles, "smiles"), smiles)
+            part.whole = item
+            parts.append(part)
+        try:
+            item.keys = (chemistry.inchikey(item.raw), "", "")
+        except chemistry.ChemistryError:
+            item.keys = ("", "", "")
+        item.mol = None  # the parts meet the class rules, not the whole
+    return parts
+
+
+def _merge_components(read: list[_Item]) -> None:
+    """Each input drawn in parts is controlled when any part is, and says which."""
+    by_whole: dict[int, list[_Item]] = defaultdict(list)
+    for item in read:
+        if item.whole is not None:
+            by_whole[id(item.whole)].append(item)
+    for item in read:
+        parts = by_whole.get(id(item))
+        if not parts:
+            for component in item.result.components:
+                if component["role"] == "judged":
+                    component["status"] = item.result.status
+            continue
+        r = item.result
+        statuses = {}
+        for part in parts:
+            statuses[part.result.structure] = part.result.status
+            for match in part.result.matches:
+                r.matches.append({**match, "component": part.result.structure})
+        for component in r.components:
+            if component["role"] == "judged":
+                component["status"] = statuses.get(component["structure"], UNKNOWN)
+        controlled = [s for s, status in statuses.items() if status == CONTROLLED]
+        if controlled:
+            r.status = CONTROLLED
+            r.reason = _("controlled through its component %(parts)s") % {
+                "parts": ", ".join(controlled)
+            }
+        elif r.matches:
+            r.status, r.reason = CONTROLLED, ""  # the mixture itself is a listed record
+        elif any(status != NOT_CONTROLLED for status in statuses.values()):
+            r.status = UNKNOWN
+            r.reason = _("a component could not be judged: %(parts)s") % {
+                "parts": ", ".join(
+                    f"{p.result.structure} ({p.result.reason})"
+                    for p in parts
+                    if p.result.status != NOT_CONTROLLED
+                )
+            }
+        else:
+            r.status = NOT_CONTROLLED
+            r.reason = parts[0].result.reason
 
 
 @dataclass

@@ -398,6 +398,24 @@ def _is_counter_ion(fragment: Mol) -> bool:
     return _canonical_neutral(fragment) in _COUNTER_IONS
 
 
+def components(mol_or_text: Mol | str) -> list[tuple[str, bool]]:
+    """The parts of a multi-part structure: (canonical SMILES, is a counter-ion or solvent).
+
+    A salt, a solvate or a mixture is drawn as several disconnected fragments. Each one that is
+    not a known counter-ion or solvent (see ``_COUNTER_IONS_SMILES``; inorganic fragments) is a
+    component of its own that the check judges; a single-fragment structure has one component.
+    Identical fragments (a 2:1 salt) are listed once.
+    """
+    mol = _as_mol(mol_or_text)
+    with rdBase.BlockLogs():
+        cleaned = rdMolStandardize.Cleanup(mol)
+        fragments = Chem.GetMolFrags(cleaned, asMols=True, sanitizeFrags=True)
+        out: dict[str, bool] = {}
+        for fragment in fragments:
+            out.setdefault(Chem.MolToSmiles(fragment), _is_counter_ion(fragment))
+    return list(out.items())
+
+
 def _fragment_size(fragment: Mol) -> tuple[int, float, str]:
     return (
         fragment.GetNumHeavyAtoms(),

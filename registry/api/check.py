@@ -76,7 +76,21 @@ class CheckRequestSerializer(serializers.Serializer):
             "matches": {
                 "type": "array",
                 "items": {"type": "object"},
-                "description": "Each basis of control: a named listing or a class rule.",
+                "description": (
+                    "Each basis of control: a named listing (with `route`: how the listing "
+                    "reaches the input, as a salt, stereoisomer, member or form, and "
+                    "`explanation`) or a class rule; for an input of several parts, "
+                    "`component` names the part it is about."
+                ),
+            },
+            "components": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": (
+                    "For a structure drawn in several parts: each part with its `role` "
+                    "(`judged`, or `counter_ion_or_solvent`: reported, not judged) and, when "
+                    "judged, its `status`."
+                ),
             },
             "jurisdictions": {
                 "type": "array",

@@ -140,6 +140,7 @@ def test_as_dict_shape(registry):
         "substance",
         "structure",
         "matches",
+        "components",
     }
     assert d["substance"]["uid"] == "fentanyl"
     assert {"basis", "schedule", "instrument", "effective_from"} <= set(d["matches"][0])

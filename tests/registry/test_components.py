@@ -1,0 +1,60 @@
+"""Every component of an input judged; a rule that cannot be applied gives unknown."""
+
+import datetime
+
+import pytest
+
+from registry.check import check_items
+from substances.models import ClassRule
+from tests.registry.conftest import AMFETAMINE, FENTANYL
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+# A fatty acid larger than fentanyl's parent: judged by the largest fragment, the salt came out
+# "not controlled".
+BEHENIC_ACID = "CCCCCCCCCCCCCCCCCCCCCCCCC(=O)O"
+HEXANE = "CCCCCC"
+
+
+def _one(text):
+    [result] = check_items([text], on=D(2024, 1, 1))
+    return result
+
+
+def test_a_drug_with_a_larger_partner_is_judged_by_the_drug(registry):
+    result = _one(f"{FENTANYL}.{BEHENIC_ACID}")
+    assert result.status == "controlled"
+    assert {m["component"] for m in result.matches} == {FENTANYL}
+    roles = {c["structure"]: (c["role"], c["status"]) for c in result.components}
+    assert roles[FENTANYL] == ("judged", "controlled")
+    assert roles[BEHENIC_ACID] == ("judged", "not_controlled")
+    assert FENTANYL in result.reason
+
+
+def test_each_drug_of_a_mixture_is_judged_and_named(registry):
+    result = _one(f"{HEXANE}.{AMFETAMINE}")
+    assert result.status == "controlled"
+    assert {m["component"] for m in result.matches} == {AMFETAMINE}
+    assert _one(f"{HEXANE}.CCCCCCC").status == "not_controlled"
+
+
+def test_counter_ions_and_solvents_are_reported_not_judged(registry):
+    result = _one(f"{AMFETAMINE}.Cl.CCO")
+    assert result.status == "controlled" and result.matched_by == "salt"
+    roles = {c["structure"]: c["role"] for c in result.components}
+    assert roles == {
+        AMFETAMINE: "judged",
+        "Cl": "counter_ion_or_solvent",
+        "CCO": "counter_ion_or_solvent",
+    }
+    assert all("component" not in m for m in result.matches)
+
+
+def test_a_class_whose_stored_rules_fail_gives_unknown_not_not_controlled(registry):
+    ClassRule.objects.filter(substance_class__uid="class-fentanyls").update(smarts="C(")
+    result = _one("CCCCCCCC(=O)N(c1ccccc1)C1CCCCC1")
+    assert result.status == "unknown"
+    assert "class-fentanyls" in result.reason
+    # a listing still controls what it names
+    assert _one(FENTANYL).status == "controlled"
