@@ -62,7 +62,9 @@ class CheckResult:
     `matched_by` how it resolved to a registry substance: structure (the same compound), salt
     (same parent after removing counter-ions), stereoisomer (same constitution), name, cas or
     inchikey. `structure` is the standardized parent the class rules were applied to, as SMILES,
-    so that a class match's `atoms` can be highlighted on it. `components` lists the parts of a
+    so that a class match's `atoms` can be highlighted on it. `since` gives, per jurisdiction,
+    the first day of the unbroken control that includes the date asked about, whatever the
+    listings that made it up. `components` lists the parts of a
     structure of several parts (a salt, a solvate, a mixture): each is judged on its own unless
     it is a known counter-ion or solvent (reported, not judged), and each match of a component
     names it (`component`).
@@ -77,6 +79,9 @@ class CheckResult:
     structure: str = ""
     matches: list[dict[str, Any]] = field(default_factory=list)
     components: list[dict[str, Any]] = field(default_factory=list)
+    # Per jurisdiction code, the first day of the unbroken control that includes the date asked
+    # about (across reschedulings, the 2025 reorganisation and class controls).
+    since: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         substance = None
@@ -97,6 +102,7 @@ class CheckResult:
             "structure": self.structure,
             "matches": self.matches,
             "components": self.components,
+            "since": self.since,
         }
 
 
@@ -108,6 +114,7 @@ class _Item:
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
     examined: bool = True  # False when the check's time ran out before it was read
     whole: "_Item | None" = None  # for a component of a structure of several: the input
+    reaching: list[Listing] = field(default_factory=list)  # every listing that ever reached it
     # Every record the input matched, with how and what a listing must cover to reach it
     # (salts for a salt match, stereoisomers for an isomer): all are weighed, none hides another.
     candidates: list[tuple[Substance, str, frozenset[str]]] = field(default_factory=list)
@@ -394,8 +401,34 @@ def _add_same_structure(found, tables, add) -> None:
 def _listings_in_force(
     on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
 ) -> tuple[dict[int, list[Listing]], dict[int, list[Listing]]]:
+    """The named listings (of the substances asked about) and the class listings in force."""
+    history = _listings_up_to(on, jurisdiction, substance_ids)
+    return history.in_force(history.by_substance, on), history.in_force(history.by_class, on)
+
+
+@dataclass
+class _History:
+    """Every listing that started on or before the date asked about: the ones in force, and the
+    earlier ones that tell since when a compound has been controlled without a break."""
+
+    by_substance: dict[int, list[Listing]]
+    by_class: dict[int, list[Listing]]
+
+    @staticmethod
+    def in_force(listings: dict[int, list[Listing]], on: datetime.date):
+        out: dict[int, list[Listing]] = defaultdict(list)
+        for key, items in listings.items():
+            for listing in items:
+                if listing.effective_to is None or listing.effective_to > on:
+                    out[key].append(listing)
+        return out
+
+
+def _listings_up_to(
+    on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
+) -> _History:
     listings = (
-        Listing.objects.in_force(on=on)
+        Listing.objects.filter(effective_from__lte=on)
         .select_related("schedule__jurisdiction", "listed_by")
         .order_by("schedule__sort_order", "effective_from")
     )
@@ -419,7 +452,34 @@ def _listings_in_force(
     )
     for listing in class_listings:
         by_class[listing.substance_class_id].append(listing)
-    return by_substance, by_class
+    return _History(by_substance, by_class)
+
+
+def _since(listings: Sequence[Listing], on: datetime.date) -> dict[str, str]:
+    """Per jurisdiction, the first day of the unbroken run of control that contains `on`.
+
+    The periods of every listing that reaches the compound (its own, its forms', its groups',
+    its classes') are joined where one ends the day another starts or they overlap, so a
+    rescheduling, the 2025 reorganisation or a class control that came first does not restart
+    the count.
+    """
+    periods: dict[str, list[tuple[datetime.date, datetime.date | None]]] = defaultdict(list)
+    for listing in listings:
+        periods[listing.schedule.jurisdiction.code].append(
+            (listing.effective_from, listing.effective_to)
+        )
+    out = {}
+    for code, spans in periods.items():
+        spans.sort(key=lambda span: span[0])
+        start, end = None, None
+        for span_start, span_end in spans:
+            if start is None or (end is not None and span_start > end):
+                start, end = span_start, span_end  # a break: a new run starts
+            elif end is not None and (span_end is None or span_end > end):
+                end = span_end
+        if start is not None and start <= on and (end is None or end > on):
+            out[code] = start.isoformat()
+    return out
 
 
 def _classes_in_force(class_listings: dict[int, list[Listing]]):
@@ -462,7 +522,9 @@ def check_items(
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}
-    substance_listings, class_listings = _listings_in_force(on, jurisdiction, sorted(wanted))
+    history = _listings_up_to(on, jurisdiction, sorted(wanted))
+    substance_listings = history.in_force(history.by_substance, on)
+    class_listings = history.in_force(history.by_class, on)
     classes, broken = _classes_in_force(class_listings)
     for item in read:
         r = item.result
@@ -471,6 +533,11 @@ def check_items(
         subject = r.substance
         seen_listings: set[int] = set()
         for route in routes[id(item)]:
+            item.reaching.extend(
+                listing
+                for listing in history.by_substance.get(route.record.pk, ())
+                if route.reaches(listing)
+            )
             # Every record the input matched, and every relation from it, is weighed: a
             # listing counts when it covers what the route needs (salts, isomers, ...).
             for listing in substance_listings.get(route.record.pk, ()):
@@ -515,6 +582,7 @@ def check_items(
             by_uid = {cls.uid: cls for cls, _ in classes}
             for match in found:
                 cls = by_uid[match.class_uid]
+                item.reaching.extend(history.by_class.get(cls.pk, ()))
                 for listing in class_listings[cls.pk]:
                     r.matches.append(
                         {
@@ -532,6 +600,7 @@ def check_items(
                     )
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
+            r.since = _since(item.reaching, on)
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
         elif subject is not None or item.mol is not None:
@@ -560,7 +629,7 @@ def check_items(
                     "reason": r.reason,
                 }
             r.reason = unknown
-    _merge_components(read)
+    _merge_components(read, on)
     return [item.result for item in inputs]
 
 
@@ -603,7 +672,7 @@ def _components_of(items: list[_Item]) -> list[_Item]:
     return parts
 
 
-def _merge_components(read: list[_Item]) -> None:
+def _merge_components(read: list[_Item], on: datetime.date) -> None:
     """Each input drawn in parts is controlled when any part is, and says which."""
     by_whole: dict[int, list[_Item]] = defaultdict(list)
     for item in read:
@@ -633,6 +702,8 @@ def _merge_components(read: list[_Item]) -> None:
             }
         elif r.matches:
             r.status, r.reason = CONTROLLED, ""  # the mixture itself is a listed record
+        if r.status == CONTROLLED:
+            r.since = _since([*item.reaching, *(x for p in parts for x in p.reaching)], on)
         elif any(status != NOT_CONTROLLED for status in statuses.values()):
             r.status = UNKNOWN
             r.reason = _("a component could not be judged: %(parts)s") % {

@@ -83,6 +83,15 @@ class CheckRequestSerializer(serializers.Serializer):
                     "`component` names the part it is about."
                 ),
             },
+            "since": {
+                "type": "object",
+                "additionalProperties": {"type": "string", "format": "date"},
+                "description": (
+                    "Per jurisdiction code: the first day of the unbroken control that "
+                    "includes the date asked about, across reschedulings, reorganisations "
+                    "and class controls (each match keeps its own listing's start)."
+                ),
+            },
             "components": {
                 "type": "array",
                 "items": {"type": "object"},

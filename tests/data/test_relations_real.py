@@ -132,3 +132,22 @@ def test_the_api_shows_relations_both_ways(client, real_registry):
         "/api/v1/listings/l-ephedrine-type-substances-cn-precursor-1-20051101/"
     ).json()
     assert listing["coverage"] == ["salts", "preparations"]
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "since"),
+    [
+        # an unlisted fentanyl analogue: class-controlled without a break since 2019-05-01,
+        # across the 2025 reorganisation that started a new class listing
+        ("CCCC(=O)N(c1ccccc1F)C1CCN(CCc2ccccc2)CC1", D(2026, 1, 1), "2019-05-01"),
+        ("fentanyl", D(2026, 1, 1), "2014-01-01"),
+        ("etizolam", D(2026, 1, 1), "2021-07-01"),  # moved to the medical list in 2025
+        ("dextromethorphan", D(2026, 1, 1), "2024-07-01"),
+        ("codeine-containing compound oral liquid preparations", D(2026, 1, 1), "2015-05-01"),
+        ("ephedrine", D(2026, 1, 1), "2005-11-01"),
+    ],
+)
+def test_since_when_without_a_break(real_registry, text, on, since):
+    result = _one(text, on)
+    assert result.status == "controlled"
+    assert result.since["CN"] == since

@@ -141,6 +141,7 @@ def test_as_dict_shape(registry):
         "structure",
         "matches",
         "components",
+        "since",
     }
     assert d["substance"]["uid"] == "fentanyl"
     assert {"basis", "schedule", "instrument", "effective_from"} <= set(d["matches"][0])

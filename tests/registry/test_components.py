@@ -58,3 +58,44 @@ def test_a_class_whose_stored_rules_fail_gives_unknown_not_not_controlled(regist
     assert "class-fentanyls" in result.reason
     # a listing still controls what it names
     assert _one(FENTANYL).status == "controlled"
+
+
+def test_since_restarts_after_a_break_and_joins_touching_periods(registry, actor):
+    from registry import services
+    from tests.factories import InstrumentFactory, ListingFactory, ScheduleFactory
+
+    hexane = services.create_substance(actor=actor, uid="hexane", name_en="Hexane", smiles=HEXANE)
+    other = ScheduleFactory(jurisdiction=registry.jurisdiction, code="OTHER")
+    first = InstrumentFactory(
+        jurisdiction=registry.jurisdiction, effective_on=D(2010, 1, 1), published_on=D(2010, 1, 1)
+    )
+    end = InstrumentFactory(
+        jurisdiction=registry.jurisdiction, effective_on=D(2012, 1, 1), published_on=D(2012, 1, 1)
+    )
+    again = InstrumentFactory(
+        jurisdiction=registry.jurisdiction, effective_on=D(2015, 1, 1), published_on=D(2015, 1, 1)
+    )
+    moved = InstrumentFactory(
+        jurisdiction=registry.jurisdiction, effective_on=D(2020, 1, 1), published_on=D(2020, 1, 1)
+    )
+    ListingFactory(
+        schedule=registry,
+        substance=hexane,
+        listed_by=first,
+        effective_from=D(2010, 1, 1),
+        ended_by=end,
+        effective_to=D(2012, 1, 1),
+    )
+    ListingFactory(
+        schedule=registry,
+        substance=hexane,
+        listed_by=again,
+        effective_from=D(2015, 1, 1),
+        ended_by=moved,
+        effective_to=D(2020, 1, 1),
+    )
+    ListingFactory(schedule=other, substance=hexane, listed_by=moved, effective_from=D(2020, 1, 1))
+    [result] = check_items([HEXANE], on=D(2024, 1, 1))
+    assert result.since == {registry.jurisdiction.code: "2015-01-01"}
+    [early] = check_items([HEXANE], on=D(2011, 6, 1))
+    assert early.since == {registry.jurisdiction.code: "2010-01-01"}
