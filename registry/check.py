@@ -35,7 +35,7 @@ from registry.coverage import RelationGraph, Route
 from registry.models import Change, Listing
 from substances import chemistry, matching
 from substances.models import Name, Substance, SubstanceClass
-from substances.normalize import normalize_cas, search_key
+from substances.normalize import normalize_cas, salt_free_key, search_key
 from substances.validators import CAS_RE, cas_check_digit
 
 MAX_ITEMS = 1000
@@ -263,6 +263,8 @@ def _registry_gates() -> tuple[frozenset[str], frozenset[str]]:
 def _resolve(items: list[_Item]) -> None:
     """Find the registry substance of each item, in a few queries for the whole batch."""
     names = {search_key(i.result.input) for i in items if i.result.detected_as == "name"}
+    # A salt's name ("ketamine hydrochloride", 盐酸氯胺酮) also finds its parent's record.
+    names |= {salt_free_key(i.result.input) for i in items if i.result.detected_as == "name"}
     names.discard("")
     cas_numbers = {
         normalize_cas(i.result.input)
@@ -361,6 +363,15 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
 
     if r.detected_as == "name":
         found = tables["name"].get(search_key(r.input), [])
+        if not found and salt_free_key(r.input):
+            # Named as a salt of a known substance: covered as far as its listings cover salts.
+            parents = tables["name"].get(salt_free_key(r.input), [])
+            add(parents, "salt", {"salts"})
+            for s in parents:
+                if s.parent_key:
+                    add(tables["salt"].get(s.parent_key, []), "salt", {"salts"})
+            if parents:
+                return out
         if not found and item.mol is not None:
             r.detected_as = "smiles"  # an unknown bare word that is also a valid SMILES
         else:
@@ -532,6 +543,7 @@ def check_items(
             continue
         subject = r.substance
         seen_listings: set[int] = set()
+        missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
         for route in routes[id(item)]:
             item.reaching.extend(
                 listing
@@ -541,7 +553,10 @@ def check_items(
             # Every record the input matched, and every relation from it, is weighed: a
             # listing counts when it covers what the route needs (salts, isomers, ...).
             for listing in substance_listings.get(route.record.pk, ()):
-                if listing.pk in seen_listings or not route.reaches(listing):
+                if not route.reaches(listing):
+                    missed.append((route, listing))
+                    continue
+                if listing.pk in seen_listings:
                     continue
                 seen_listings.add(listing.pk)
                 r.matches.append(
@@ -605,6 +620,16 @@ def check_items(
             r.status = UNKNOWN  # no class can be ruled out
         elif subject is not None or item.mol is not None:
             r.status = NOT_CONTROLLED
+            if missed and not r.reason:
+                r.reason = "; ".join(
+                    _("%(what)s, but %(list)s does not cover %(needs)s")
+                    % {
+                        "what": route.explanation().split(" (")[0],
+                        "list": listing.schedule.name,
+                        "needs": ", ".join(sorted(route.needs - set(listing.covers))),
+                    }
+                    for route, listing in missed[:3]
+                )
             if not r.reason and jurisdiction:
                 r.reason = _("no listing or class in force on %(date)s in %(jurisdiction)s") % {
                     "date": on.isoformat(),

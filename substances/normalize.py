@@ -83,3 +83,38 @@ def canonical_cas(text: str) -> str:
     folded = _DASHES_RE.sub("-", ascii_digits(text).strip())
     match = _STORED_CAS_RE.fullmatch(folded)
     return "-".join(match.groups()) if match else folded
+
+
+# Words that name a salt or solvate form rather than a substance: "ketamine hydrochloride" is a
+# salt of ketamine, 盐酸氯胺酮 likewise. Only used when the whole name is not known itself.
+_SALT_WORDS_EN = (
+    "dihydrochloride|hydrochloride|hcl|hydrobromide|hbr|hydroiodide|bisulfate|hemisulfate|"
+    "sulfate|sulphate|bitartrate|tartrate|citrate|dihydrogen phosphate|phosphate|maleate|"
+    "fumarate|mesylate|mesilate|methanesulfonate|besylate|besilate|tosylate|acetate|succinate|"
+    "oxalate|lactate|nitrate|napadisylate|pamoate|salicylate|benzoate|gluconate|"
+    "monohydrate|dihydrate|sesquihydrate|hemihydrate|hydrate|sodium salt|potassium salt|salt"
+)
+_SALT_SUFFIX_RE = re.compile(r"^(.+?)(?:[\s,]+(?:" + _SALT_WORDS_EN + r"))+\s*$", re.IGNORECASE)
+_SALT_PREFIX_ZH_RE = re.compile(
+    r"^(?:盐酸|硫酸|磷酸|重酒石酸|酒石酸|枸橼酸|柠檬酸|氢溴酸|马来酸|富马酸|甲磺酸|苯磺酸|醋酸|乙酸|草酸)(.+)$"
+)
+_SALT_SUFFIX_ZH_RE = re.compile(
+    r"^(.+?)(?:盐酸盐|硫酸盐|磷酸盐|酒石酸盐|枸橼酸盐|氢溴酸盐|一水合物|水合物|盐)$"
+)
+
+
+def salt_free_key(text: str) -> str:
+    """The search key of a name with its salt or hydrate words taken away, or "" if it has none.
+
+    "Ketamine hydrochloride", "ketamine HCl" and 盐酸氯胺酮 give the key of "ketamine".
+    """
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKC", text).strip()
+    for pattern in (_SALT_SUFFIX_RE, _SALT_PREFIX_ZH_RE, _SALT_SUFFIX_ZH_RE):
+        match = pattern.match(folded)
+        if match and match.group(1).strip():
+            key = search_key(match.group(1))
+            if key and key != search_key(folded):
+                return key
+    return ""

@@ -99,3 +99,37 @@ def test_since_restarts_after_a_break_and_joins_touching_periods(registry, actor
     assert result.since == {registry.jurisdiction.code: "2015-01-01"}
     [early] = check_items([HEXANE], on=D(2011, 6, 1))
     assert early.since == {registry.jurisdiction.code: "2010-01-01"}
+
+
+@pytest.mark.parametrize(
+    "name", ["Fentanyl hydrochloride", "fentanyl HCl", "盐酸芬太尼", "芬太尼枸橼酸盐"]
+)
+def test_a_salt_name_resolves_to_its_parent(registry, name):
+    result = _one(name)
+    assert (result.status, result.substance.uid, result.matched_by) == (
+        "controlled",
+        "fentanyl",
+        "salt",
+    )
+    assert "salt of Fentanyl" in result.matches[0]["explanation"]
+
+
+def test_a_salt_name_is_not_covered_where_the_list_covers_no_salts(registry):
+    registry.coverage = []
+    registry.save()
+    result = _one("Fentanyl hydrochloride")
+    assert result.status == "controlled"  # still a member of the fentanyl class
+    assert {m["basis"] for m in result.matches} == {"class"}
+    hexane_salt = _one("Amfetamine sulfate")
+    assert hexane_salt.status == "not_controlled"
+    assert "does not cover salts" in hexane_salt.reason
+
+
+def test_salt_free_key_leaves_whole_names_alone():
+    from substances.normalize import salt_free_key
+
+    assert salt_free_key("ketamine hydrochloride") == "ketamine"
+    assert salt_free_key("盐酸氯胺酮") == "氯胺酮"
+    assert salt_free_key("盐酸") == ""  # hydrochloric acid is a precursor by that name
+    assert salt_free_key("Hydrochloric acid") == ""
+    assert salt_free_key("methamphetamine") == ""
