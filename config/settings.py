@@ -257,6 +257,7 @@ if any(os.environ.get(name) for name in _rates.values()):
 # that `check --deploy` passes clean.
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "SubstanceKindEnum": "substances.models.Substance.Kind",
+    "RelationKindEnum": "substances.models.Relation.Kind",
     "NameKindEnum": "substances.models.Name.Kind",
     "ClassRuleKindEnum": "substances.models.ClassRule.Kind",
 }
