@@ -227,6 +227,8 @@ def _substance_form(**values):
         "names-INITIAL_FORMS": "0",
         "listings-TOTAL_FORMS": "0",
         "listings-INITIAL_FORMS": "0",
+        "relations-TOTAL_FORMS": "0",
+        "relations-INITIAL_FORMS": "0",
         **values,
     }
 
