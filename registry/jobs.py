@@ -157,7 +157,8 @@ def verdict_row(record: Record, result: Any, among=()) -> dict[str, Any]:
         "id": ident,
         **result.as_dict(),
         "jurisdictions": [
-            v.as_dict() for v in per_jurisdiction.verdicts(result.status, result.matches, among)
+            v.as_dict()
+            for v in per_jurisdiction.verdicts(result.status, result.matches, among, result.since)
         ],
     }
 

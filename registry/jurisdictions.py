@@ -50,9 +50,16 @@ def jurisdictions() -> list[Jurisdiction]:
 
 
 def verdicts(
-    status: str, matches: Iterable[dict[str, Any]], among: Sequence[Jurisdiction]
+    status: str,
+    matches: Iterable[dict[str, Any]],
+    among: Sequence[Jurisdiction],
+    since: dict[str, str] | None = None,
 ) -> list[JurisdictionVerdict]:
-    """Split one check result (its overall status and its matches) by jurisdiction."""
+    """Split one check result (its overall status and its matches) by jurisdiction.
+
+    `since` is the check's own answer per jurisdiction (the first day of the unbroken control,
+    across reschedulings and class controls); without it, the earliest current listing's start.
+    """
     by_code: dict[str, list[dict[str, Any]]] = {j.code: [] for j in among}
     for match in matches:
         by_code.setdefault(match["schedule"]["jurisdiction"], []).append(match)
@@ -67,8 +74,8 @@ def verdicts(
             continue
         schedules = tuple(dict.fromkeys(m["schedule"]["code"] for m in found))
         classes = tuple(dict.fromkeys(m["class"]["uid"] for m in found if m.get("class")))
-        since = min(m["effective_from"] for m in found)
-        out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, classes, since))
+        start = (since or {}).get(j.code) or min(m["effective_from"] for m in found)
+        out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, classes, start))
     return out
 
 

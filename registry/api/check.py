@@ -189,7 +189,9 @@ class CheckView(RegistryAPIView):
                         **result.as_dict(),
                         "jurisdictions": [
                             v.as_dict()
-                            for v in per_jurisdiction.verdicts(result.status, result.matches, among)
+                            for v in per_jurisdiction.verdicts(
+                                result.status, result.matches, among, result.since
+                            )
                         ],
                     }
                     for result in results

@@ -1103,7 +1103,7 @@ def check_page(request):
                 svg=_check_drawing(r, compiled_by_uid),
                 listing_matches=[m for m in r.matches if m.get("basis") == "listing"],
                 class_matches=[m for m in r.matches if m.get("basis") == "class"],
-                by_jurisdiction=per_jurisdiction.verdicts(r.status, r.matches, among),
+                by_jurisdiction=per_jurisdiction.verdicts(r.status, r.matches, among, r.since),
             )
             for r in results
         ]

@@ -323,3 +323,10 @@ def test_announcements_that_ended_nothing_say_zero_not_none(client, sample):
     html = page(client, "/instruments/")
     assert ">None<" not in html
     assert '<td class="num">0</td>' in html
+
+
+def test_check_page_says_since_when_and_names_each_part(client, sample):
+    html = page(client, "/check/", items=f"{ANALOGUE_SMILES}.CCCCCCCCCCCCCCCCCCCCCCCCCCCCC(=O)O")
+    assert "Controlled without a break since:" in html
+    assert "Parts of the structure:" in html
+    assert "controlled through its component" in html
