@@ -37,6 +37,13 @@ SCHEDULE_COVERAGE = {
     "un-1971-schedule-ii": ["salts"],
     "un-1971-schedule-iii": ["salts"],
     "un-1971-schedule-iv": ["salts"],
+    "us-schedule-i": ["salts", "stereoisomers", "esters", "ethers"],
+    "us-schedule-ii": ["salts", "stereoisomers", "esters", "ethers"],
+    "us-schedule-iii": ["salts", "stereoisomers"],
+    "us-schedule-iv": ["salts", "stereoisomers"],
+    "us-schedule-v": ["salts"],
+    "us-list-i": ["salts", "stereoisomers"],
+    "us-list-ii": ["salts"],
 }
 # Pharmaceutical-type precursors (marked * in the 2005 annex): raw material and single-ingredient
 # preparations.
@@ -98,6 +105,7 @@ def _listing_data(o):
         "scope": o.scope,
         "coverage": o.coverage,
         "produced_in_china": o.produced_in_china,
+        "attributes": o.attributes,
         "source": o.source,
         "notes": o.notes,
     }
@@ -191,7 +199,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0007_coverage"),
+        ("registry", "0009_coverage"),
         ("substances", "0004_relations"),
     ]
 
