@@ -490,13 +490,6 @@ def substance_detail(request, uid: str):
     substance = get_object_or_404(
         Substance.objects.prefetch_related(
             Prefetch("names", queryset=Name.objects.order_by("language", "kind", "name")),
-            Prefetch("relations", queryset=Relation.objects.select_related("target")),
-            Prefetch(
-                "inverse_relations",
-                queryset=Relation.objects.select_related("subject").order_by(
-                    "kind", "subject__name_en"
-                ),
-            ),
             Prefetch(
                 "uses", queryset=PrecursorUse.objects.select_related("product").order_by("id")
             ),
@@ -519,10 +512,19 @@ def substance_detail(request, uid: str):
     ]
     # The listings that reach it through its relations (as a form, a member, a single-ingredient
     # preparation), with the reason, from the same core that answers the check.
-    related = {r.target_id for r in substance.relations.all()} | {
-        r.subject_id for r in substance.inverse_relations.all()
-    }
-    covered_through = check_service.covered_through(substance, on=today)
+    both_ways = list(
+        Relation.objects.filter(Q(subject=substance) | Q(target=substance))
+        .select_related("subject", "target")
+        .order_by("kind", "subject__name_en", "target__name_en")
+    )
+    relations = [r for r in both_ways if r.subject_id == substance.pk]
+    inverse_relations = [r for r in both_ways if r.target_id == substance.pk]
+    related = {r.target_id for r in relations} | {r.subject_id for r in inverse_relations}
+    covered_through = (
+        check_service.covered_through(substance, on=today)
+        if any(r.kind in Relation.CHAINED or r.kind == "contains" for r in relations)
+        else []
+    )
     isomers = []
     if substance.skeleton_key:
         isomers = list(
@@ -540,6 +542,8 @@ def substance_detail(request, uid: str):
         "listings": listings,
         "in_force": in_force,
         "covered_through": covered_through,
+        "relations": relations,
+        "inverse_relations": inverse_relations,
         "events": timeline(listings),
         "ever_listed": bool(listings),
         "class_matches": class_matches,
