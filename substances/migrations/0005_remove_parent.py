@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('substances', '0004_relations'),
-        ('registry', '0012_parent_links_to_relations'),
+        ('registry', '0013_parent_links_to_relations'),
     ]
 
     operations = [

@@ -199,7 +199,7 @@ def forwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0011_coverage"),
+        ("registry", "0012_coverage"),
         ("substances", "0004_relations"),
     ]
 

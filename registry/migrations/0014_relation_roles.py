@@ -19,7 +19,7 @@ def grant_again(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registry", "0012_parent_links_to_relations"),
+        ("registry", "0013_parent_links_to_relations"),
         ("substances", "0005_remove_parent"),
     ]
 
