@@ -130,6 +130,9 @@ def test_list_query_count_does_not_grow_with_page_size(
 ):
     _grow(registry, 12)
     sep = "&" if "?" in path else "?"
+    # Once per process and database, the search looks up whether its trigram index exists; a
+    # warm-up request keeps that one-time query out of the counts compared below.
+    anon.get(f"{path}{sep}page_size=1")
     counts = []
     for size in (2, 10):
         with CaptureQueriesContext(connection) as queries:
