@@ -578,11 +578,16 @@ class SubstanceClassAdmin(
         rules = [
             {key: data[key] for key in ("label", "kind", "smarts", "explanation")} for data in rules
         ]
-        editable = ("name_en", "name_zh", "definition_zh", "definition_en", "notes")
+        editable = (
+            "name_en",
+            "name_zh",
+            "definition_zh",
+            "definition_en",
+            "notes",
+            "reference_smiles",
+            "examples",
+        )
         fields = {key: form.cleaned_data[key] for key in editable if key in form.cleaned_data}
-        for key in ("reference_smiles", "examples"):
-            if key in form.cleaned_data:
-                fields[key] = form.cleaned_data[key]
         obj = form.instance
         if not change and drafts.holds(obj):
             step = drafts.create_step(SubstanceClass, fields, uid=obj.uid, rules=rules)
@@ -607,12 +612,13 @@ class SubstanceClassAdmin(
             request._saved_draft = changeset
             obj.refresh_from_db()
         else:
+            # Only what the curator changed is written, on top of the class as it is now.
             services.update_class(
                 substance_class=SubstanceClass.objects.get(pk=obj.pk),
                 actor=_actor(request),
-                rules=rules,
+                rules=rules if rules_formset.has_changed() else None,
                 expected_version=form.cleaned_data.get("expected_version"),
-                **fields,
+                **{key: value for key, value in fields.items() if key in form.changed_data},
             )
 
 

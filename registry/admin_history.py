@@ -124,8 +124,6 @@ def revert(instance: models.Model, change: Change, *, actor: services.Actor) -> 
             substance_class=instance, actor=actor, rules=change.data.get("rules", []), **fields
         )
     else:
-        for name, value in fields.items():
-            setattr(instance, name, value)
-        services.save_resource(instance, actor=actor)
+        services.update_resource(instance, actor=actor, fields=fields)
     newest = Change.objects.for_resource(type_name, instance.uid).last()
     return newest if newest.seq != last.seq else None

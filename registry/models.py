@@ -19,10 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from registry.constraints import DateRange, PostgresExclusionConstraint
 from registry.querysets import ChangeQuerySet, ListingQuerySet
 from substances.models import Substance, SubstanceClass
+from substances.tracking import EditTracking
 from substances.validators import validate_uid
 
 
-class Jurisdiction(models.Model):
+class Jurisdiction(EditTracking, models.Model):
     """A state or treaty body that keeps lists: China (CN), the United Nations (UN)."""
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
@@ -66,7 +67,7 @@ def coverage_problem(value) -> str:
     return ""
 
 
-class Schedule(models.Model):
+class Schedule(EditTracking, models.Model):
     """One list within a jurisdiction, such as China's Class I psychotropic substances.
 
     The regime says what kind of control the list carries: narcotic drugs, psychotropic
@@ -133,7 +134,7 @@ class Schedule(models.Model):
             raise ValidationError({"coverage": problem})
 
 
-class Instrument(models.Model):
+class Instrument(EditTracking, models.Model):
     """A legal act that lists, moves or removes items: an announcement, a notice, a decree."""
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
@@ -243,7 +244,7 @@ def attributes_problem(value) -> str:
     return ""
 
 
-class Listing(models.Model):
+class Listing(EditTracking, models.Model):
     """A substance or a whole class on a schedule for the period [effective_from, effective_to).
 
     Made by one instrument (`listed_by`) and ended by another (`ended_by`). Rescheduling is one

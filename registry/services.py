@@ -9,11 +9,11 @@ functions; nothing writes public resources around them.
 import datetime
 import itertools
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Max, ProtectedError
 from django.utils import timezone
@@ -138,49 +138,78 @@ def _refuse_used_uid(instance: models.Model) -> None:
         )
 
 
-def _refuse_uid_change(instance: models.Model) -> None:
-    """A uid is permanent: links, synced copies and the feed's history all hang on it."""
-    stored = type(instance)._default_manager.filter(pk=instance.pk).values_list("uid", flat=True)
-    stored = stored.first()
-    if stored is not None and stored != instance.uid:
-        raise ValidationError(
-            {"uid": f"A uid is permanent: {stored} cannot become {instance.uid}."},
-            code="uid_permanent",
-        )
-
-
 def save_resource(instance: models.Model, *, actor: Actor) -> Change | None:
     """Validate and save a public resource, and record its change.
 
     Creating refuses a uid that any resource of the type ever had (uids are never reused).
-    Saving without any change to the public representation records nothing.
+    Saving an existing resource applies only the fields edited on this instance since it was
+    read (update_resource), on top of the row as it is now. Saving without any change to the
+    public representation records nothing.
     """
+    if not instance._state.adding:
+        return update_resource(instance, actor=actor, fields=instance.edited_fields())
     with transaction.atomic():
-        creating = instance._state.adding
-        before = None
         if isinstance(instance, Substance):
             # The feed's lock before the one-record-per-compound check, so that two writers
             # entering the same compound at once are checked one after the other: the second
             # sees the first and is refused, instead of both passing and both committing.
             lock_feed()
-        if creating:
-            _refuse_used_uid(instance)
-        else:
-            _refuse_uid_change(instance)
-            before = represent(type(instance)._default_manager.get(pk=instance.pk))
+        _refuse_used_uid(instance)
         instance.full_clean()
-        if not creating and represent(instance) == before:
-            return None
-        if not creating and hasattr(instance, "version"):
-            instance.version = models.F("version") + 1
         instance.save()
-        if not creating and hasattr(instance, "version"):
-            instance.refresh_from_db(fields=["version"])
-        return record_change(
-            action=Change.Action.CREATED if creating else Change.Action.UPDATED,
-            instance=instance,
-            actor=actor,
-        )
+        instance.mark_loaded()
+        return record_change(action=Change.Action.CREATED, instance=instance, actor=actor)
+
+
+def update_resource(
+    instance: models.Model,
+    *,
+    actor: Actor,
+    fields: Mapping[str, Any],
+    expected_version: int | None = None,
+    also: Callable[[models.Model], None] | None = None,
+) -> Change | None:
+    """Amend an existing public resource: set `fields`, and only those, and record the change.
+
+    The row is locked (SELECT ... FOR UPDATE; SQLite's IMMEDIATE transaction locks the whole
+    database) and read again inside the transaction, and the fields are applied to that fresh
+    copy. So two writers of different fields both keep their change, two writers of the same
+    field are serialised (the last one wins, both are in the feed), and the change row is the
+    state actually stored. `instance` may be older than the row: none of its other values are
+    written. With `expected_version`, refuse when someone else saved the resource since that
+    version. `also` runs on the locked copy before the save (e.g. a class's rules). Returns the
+    change row, or None when the public representation did not change (nothing is written).
+    Afterwards `instance` holds the stored state.
+    """
+    model = type(instance)
+    with transaction.atomic():
+        if model is Substance:
+            lock_feed()  # as on creation: the one-record-per-compound check runs alone
+        current = model._default_manager.select_for_update().get(pk=instance.pk)
+        if getattr(instance, "uid", current.uid) != current.uid:
+            _apply(current, {"uid": instance.uid})  # refused: a uid is permanent
+        if expected_version is not None:
+            _refuse_if_stale(current, expected_version)
+        before = represent(current)
+        _apply(current, fields)
+        current.full_clean()
+        if also is not None:
+            also(current)
+        change = None
+        if represent(current) == before:
+            transaction.set_rollback(True)
+        else:
+            if hasattr(current, "version"):
+                current.version = models.F("version") + 1
+            current.save()
+            if hasattr(current, "version"):
+                current.refresh_from_db(fields=["version"])
+            change = record_change(action=Change.Action.UPDATED, instance=current, actor=actor)
+    for field in model._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(current, field.attname))
+    instance._state.fields_cache.clear()
+    instance.mark_loaded()
+    return change
 
 
 def delete_resource(instance: models.Model, *, actor: Actor) -> Change:
@@ -213,15 +242,21 @@ def delete_resource(instance: models.Model, *, actor: Actor) -> Change:
 
 
 def _apply(instance: models.Model, fields: Mapping[str, Any]) -> None:
-    for field, value in fields.items():
-        if not hasattr(instance, field) or field in {"id", "pk", "version"}:
-            raise ValidationError({field: "Unknown or read-only field."})
-        if field == "uid" and value != instance.uid:
+    """Set the named fields; a field the resource does not have, or that is not set by hand
+    (derived identifiers, the version, timestamps), is refused by name, and so is another uid."""
+    for name, value in fields.items():
+        try:
+            field = instance._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not field.concrete or not field.editable or field.primary_key:
+            raise ValidationError({name: "Unknown or read-only field."})
+        if name == "uid" and value != instance.uid:
             raise ValidationError(
                 {"uid": f"A uid is permanent: {instance.uid} cannot become {value}."},
                 code="uid_permanent",
             )
-        setattr(instance, field, value)
+        setattr(instance, name, value)
 
 
 # --- substances and names -------------------------------------------------------------------
@@ -247,12 +282,12 @@ def _refuse_if_stale(current: Substance | SubstanceClass, expected_version: int 
 def update_substance(
     *, substance: Substance, actor: Actor, expected_version: int | None = None, **fields: Any
 ) -> Substance:
-    """Amend a substance. With `expected_version`, refuse when someone else saved it meanwhile."""
-    with transaction.atomic():
-        current = Substance.objects.select_for_update().get(pk=substance.pk)
-        _refuse_if_stale(current, expected_version)
-        _apply(substance, fields)
-        save_resource(substance, actor=actor)
+    """Amend a substance: the fields given, and those edited on `substance` since it was read.
+
+    With `expected_version`, refuse when someone else saved it meanwhile.
+    """
+    named = {**substance.edited_fields(), **fields}
+    update_resource(substance, actor=actor, fields=named, expected_version=expected_version)
     return substance
 
 
@@ -335,25 +370,19 @@ def update_class(
 ) -> SubstanceClass:
     """Amend a class's text or replace its rules; one change row for the class as a whole.
 
-    With `expected_version`, refuse when someone else saved it meanwhile (checked under the
-    row's lock, so two curators' saves cannot both pass).
+    Only the fields given (and those edited on `substance_class` since it was read) are set;
+    the rules are replaced only when given. With `expected_version`, refuse when someone else
+    saved it meanwhile (checked under the row's lock, so two curators' saves cannot both pass).
     """
-    with transaction.atomic():
-        current = SubstanceClass.objects.select_for_update().get(pk=substance_class.pk)
-        _refuse_if_stale(current, expected_version)
-        before = represent(current)
-        _apply(substance_class, fields)
-        _refuse_uid_change(substance_class)
-        substance_class.full_clean()
-        substance_class.version = models.F("version") + 1
-        substance_class.save()
-        substance_class.refresh_from_db()
-        if rules is not None:
-            _replace_rules(substance_class, rules)
-        if represent(substance_class) != before:
-            record_change(action=Change.Action.UPDATED, instance=substance_class, actor=actor)
-        else:
-            transaction.set_rollback(True)
+    named = {**substance_class.edited_fields(), **fields}
+    also = None if rules is None else (lambda current: _replace_rules(current, list(rules)))
+    update_resource(
+        substance_class,
+        actor=actor,
+        fields=named,
+        expected_version=expected_version,
+        also=also,
+    )
     return substance_class
 
 

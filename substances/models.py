@@ -12,10 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from substances import chemistry, matching
 from substances.normalize import canonical_cas, search_key
 from substances.querysets import NameQuerySet, SubstanceQuerySet
+from substances.tracking import EditTracking
 from substances.validators import validate_cas, validate_uid
 
 
-class Substance(models.Model):
+class Substance(EditTracking, models.Model):
     """One chemical entity or material that a list can name.
 
     A compound (fentanyl), a form of one (a salt or stereoisomer entered separately), a material
@@ -199,7 +200,7 @@ class Substance(models.Model):
         self.skeleton_key = chemistry.skeleton_key(mol)
 
 
-class Relation(models.Model):
+class Relation(EditTracking, models.Model):
     """How one substance stands to another in law; each kind carries its own legal meaning.
 
     - *form of* (`form_of`, with `form`: salt, stereoisomer, ester, ether, hydrate): the subject
@@ -309,7 +310,7 @@ class Relation(models.Model):
     CHAINED = ("form_of", "member_of")
 
 
-class Name(models.Model):
+class Name(EditTracking, models.Model):
     """Any name of a substance besides its preferred English and Chinese ones.
 
     Synonyms, INNs, systematic names, code names (5F-ADB), trade and street names, Chinese
@@ -363,7 +364,7 @@ class Name(models.Model):
         super().save(*args, **kwargs)
 
 
-class PrecursorUse(models.Model):
+class PrecursorUse(EditTracking, models.Model):
     """What a precursor chemical is used to make, as the UN tables' roles record it.
 
     P-2-P is a precursor of amphetamine and methamphetamine; NPP and 4-ANPP of fentanyl. The
@@ -403,7 +404,7 @@ class PrecursorUse(models.Model):
         return f"{self.precursor} → {product}"
 
 
-class SubstanceClass(models.Model):
+class SubstanceClass(EditTracking, models.Model):
     """A whole class controlled by a structural definition, not by name.
 
     For example China's fentanyl-related substances (from 2019-05-01) and synthetic
