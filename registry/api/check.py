@@ -6,6 +6,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 
 from registry import jurisdictions as per_jurisdiction
+from registry.api.serializers import StrictInput
 from registry.api.snapshot import read_snapshot
 from registry.api.views import RegistryAPIView
 from registry.check import MAX_ITEMS, check_items
@@ -23,7 +24,7 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class CheckRequestSerializer(serializers.Serializer):
+class CheckRequestSerializer(StrictInput, serializers.Serializer):
     items = serializers.ListField(
         child=StrictCharField(allow_blank=True, trim_whitespace=False),
         max_length=MAX_ITEMS,

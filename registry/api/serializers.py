@@ -7,6 +7,7 @@ what a curator may set, and hand it to registry.services, which validates and re
 """
 
 import json
+from collections.abc import Mapping
 
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -42,6 +43,35 @@ class UidRelatedField(serializers.SlugRelatedField):
         "does_not_exist": "No such resource: {value}.",
         "invalid": "Give the uid as a string.",
     }
+
+    def to_internal_value(self, data):
+        # A detail embeds the resource it refers to ({"uid": ..., ...}): what was read can be
+        # sent back as it is.
+        if isinstance(data, Mapping) and isinstance(data.get("uid"), str):
+            data = data["uid"]
+        return super().to_internal_value(data)
+
+
+class StrictInput:
+    """Input is strict: a key this request does not take is refused with a 400 naming it.
+
+    Silently ignoring a misspelt field (`nmae_en`, `smile`, `date`) answers a client as if its
+    data had been taken when it was not.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            accepted = [name for name, field in self.fields.items() if not field.read_only]
+            unknown = [key for key in data if key not in accepted]
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: [unknown_field_message(key, accepted)] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def unknown_field_message(key: str, accepted) -> str:
+    return f"Unknown field {key!r}: this request takes only {', '.join(accepted)}."
 
 
 def _url_field(view_name: str) -> serializers.HyperlinkedIdentityField:
@@ -482,8 +512,9 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
 
     Setting `effective_to` and `ended_by` on a listing in force ends it (services.delist): the
     legal act of delisting. The other fields are corrections of the record. The subject and the
-    schedule are what the listing is: a different one is a different listing (delete this one,
-    create the other).
+    schedule are what the listing is: moving the subject to another list is a rescheduling
+    (`reschedule/`), and a listing entered for the wrong subject is deleted and the right one
+    created.
     """
 
     listed_by = UidRelatedField(queryset=Instrument.objects.all(), required=False)
@@ -507,7 +538,7 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
         validators: list = []
 
 
-class RescheduleSerializer(serializers.Serializer):
+class RescheduleSerializer(StrictInput, serializers.Serializer):
     """Moving a listed subject to another schedule: this listing ends, a new one starts."""
 
     to_schedule = UidRelatedField(queryset=Schedule.objects.all())

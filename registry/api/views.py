@@ -12,6 +12,7 @@ through /api/v1/drafts/<id>/publish/ by a reviewer other than its author.
 import datetime
 import hashlib
 import json
+from collections.abc import Mapping
 from contextlib import ExitStack
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -118,6 +120,7 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
     list_serializer_class: type[serializers.Serializer]
     detail_serializer_class: type[serializers.Serializer] | None = None
     write_serializer_class: type[serializers.Serializer] | None = None
+    update_serializer_class: type[serializers.Serializer] | None = None  # else the write one
     list_queryset = None
     detail_queryset = None
 
@@ -127,6 +130,8 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
         return self.detail_queryset.all()
 
     def get_serializer_class(self):
+        if self.action == "partial_update" and self.update_serializer_class:
+            return self.update_serializer_class
         if self.action in ("create", "partial_update") and self.write_serializer_class:
             return self.write_serializer_class
         if self.action == "list":
@@ -188,6 +193,7 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
                 )
 
     def create(self, request, *args, **kwargs):
+        self.read_only_fields_sent(request.data, creating=True)
         serializer = self.get_serializer(data=request.data)
         self.refuse_unknown_fields(serializer)
         serializer.is_valid(raise_exception=True)
@@ -201,6 +207,7 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
         return Response(self.represent(instance), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
+        read_only = self.read_only_fields_sent(request.data, creating=False)
         instance = self.get_object()
         if isinstance(request.data, dict) and request.data.get("uid", instance.uid) != instance.uid:
             # Whatever the resource's write serializer takes: a uid never changes.
@@ -213,17 +220,20 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
             raise serializers.ValidationError({"uid": ["A uid is permanent; it cannot change."]})
         if self.held():
             with transaction.atomic():
-                instance = self.check_if_match(request, instance)
+                instance = self.lock_for_write(request, instance)
+                self.refuse_read_only_changes(request.data, read_only, instance)
             title = f"Amend {self.model._meta.verbose_name} {instance.uid}"
             return self.held_response(request, title, self.plan_update(instance, data))
         with transaction.atomic():
-            instance = self.check_if_match(request, instance)
+            # The service applies only the fields sent, to the row as it is once locked.
+            instance = self.lock_for_write(request, instance)
+            self.refuse_read_only_changes(request.data, read_only, instance)
             instance = self.perform_service_update(instance, data)
         return Response(self.represent(instance))
 
     def destroy(self, request, *args, **kwargs):
         with transaction.atomic():
-            instance = self.check_if_match(request, self.get_object())
+            instance = self.lock_for_write(request, self.get_object())
             if not self.held():
                 services.delete_resource(instance, actor=actor_of(request))
                 return Response(status=status.HTTP_204_NO_CONTENT)
@@ -249,21 +259,64 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
         changeset = drafts.propose(title=f"{title} (API)", author=request.user, steps=steps)
         return held_response(request, changeset)
 
-    def check_if_match(self, request, instance):
-        """Honour If-Match: write only if the resource is still as the client last read it.
+    # Input is strict: a field the resource does not take is a 400 naming it, and so is a
+    # read-only field sent with another value than the stored one. The same value is taken
+    # (and ignored), so that a client can send back what it read.
 
-        The tag to send is the ETag of the resource's JSON detail. The row is locked first
-        and read again, so a write committed meanwhile is seen, and refused with 412. Without
-        If-Match the write goes ahead (the last writer wins, as before).
+    def read_only_fields_sent(self, data, *, creating: bool) -> list[str]:
+        """Refuse the keys this write does not know; return the read-only ones sent."""
+        if not isinstance(data, Mapping):
+            return []  # the serializer refuses anything but an object
+        writable = [n for n, f in self.get_serializer().fields.items() if not f.read_only]
+        readable = set(self.list_serializer_class().fields)
+        if self.detail_serializer_class is not None:
+            readable |= set(self.detail_serializer_class().fields)
+        errors, read_only = {}, []
+        for key in data:
+            if key in writable:
+                continue
+            if key not in readable:
+                errors[key] = [api.unknown_field_message(key, writable)]
+            elif creating:
+                errors[key] = [f"{key} is set by the registry, not by a client: leave it out."]
+            else:
+                read_only.append(key)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return read_only
+
+    def refuse_read_only_changes(self, data, keys: list[str], instance) -> None:
+        """A read-only field sent with another value than the one stored: 400, naming it."""
+        if not keys:
+            return
+        stored = json.loads(JSONRenderer().render(self.represent(instance)))
+        errors = {
+            key: [self.read_only_message(key, stored.get(key))]
+            for key in keys
+            if not _same_value(data[key], stored.get(key))
+        }
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    def read_only_message(self, key: str, stored) -> str:
+        shown = json.dumps(stored, ensure_ascii=False)
+        return f"{key} is read-only (it is {shown}): send it unchanged or leave it out."
+
+    def lock_for_write(self, request, instance):
+        """Lock the resource's row, read it again, and honour If-Match on that fresh state.
+
+        The tag to send is the ETag of the resource's JSON detail: the write happens only if
+        the resource is still as the client last read it, else 412. Without If-Match the write
+        goes ahead on the fresh row (the last writer of a field wins; other fields are kept).
         """
-        header = request.headers.get("If-Match")
-        if header is None:
-            return instance
         model = type(instance)
         locked = model.objects.select_for_update().filter(pk=instance.pk).first()
+        header = request.headers.get("If-Match")
+        if locked is None and header is None:
+            raise NotFound(f"{model._meta.verbose_name} {instance.uid} was deleted meanwhile.")
         if locked is None:
             raise PreconditionFailed("The resource no longer exists.")
-        if header.strip() == "*":
+        if header is None or header.strip() == "*":
             return locked
         fresh = self.represent(locked)
         body = JSONRenderer().render(fresh, "application/json", {"request": request})
@@ -280,9 +333,7 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
         raise NotImplementedError
 
     def perform_service_update(self, instance, data: dict):
-        for field, value in data.items():
-            setattr(instance, field, value)
-        services.save_resource(instance, actor=actor_of(self.request))
+        services.update_resource(instance, actor=actor_of(self.request), fields=data)
         return instance
 
 
@@ -300,6 +351,13 @@ HELD = OpenApiResponse(
         "(`POST /api/v1/drafts/{id}/publish/`)."
     ),
 )
+
+
+def _same_value(sent, stored) -> bool:
+    """Whether a value sent equals the stored one (a form sends every value as text)."""
+    if sent == stored:
+        return True
+    return isinstance(sent, str) and not isinstance(stored, dict | list) and sent == str(stored)
 
 
 def documented(viewset):
@@ -338,7 +396,7 @@ def documented(viewset):
             ),
             "partial_update": extend_schema(
                 summary=f"Change a {name} (token and model permission needed)",
-                request=viewset.write_serializer_class,
+                request=viewset.update_serializer_class or viewset.write_serializer_class,
                 responses={200: detail, **held, 412: changed},
                 parameters=[uid, if_match],
             ),
@@ -538,7 +596,8 @@ class ListingWritePermission(permissions.DjangoModelPermissions):
             "Setting `effective_to` (the first day it no longer applies) and `ended_by` (the "
             "instrument) on a listing in force ends it: the delisting is recorded in the feed "
             "as an update of the listing. Other fields correct how the listing was entered. "
-            "The subject and the schedule cannot change: create another listing instead."
+            "The subject and the schedule cannot change: sending another value is a 400; to "
+            "move the subject to another list, POST to the listing's `reschedule/`."
         ),
         request=api.ListingUpdateSerializer,
         responses={200: api.ListingSerializer, 202: HELD},
@@ -552,14 +611,29 @@ class ListingViewSet(RegistryViewSet):
     ).order_by("uid")
     list_serializer_class = api.ListingSerializer
     write_serializer_class = api.ListingCreateSerializer
+    update_serializer_class = api.ListingUpdateSerializer
     filterset_class = filtersets.ListingFilterSet
 
     def get_serializer_class(self):
-        if self.action == "partial_update":
-            return api.ListingUpdateSerializer
         if self.action == "reschedule":
             return api.RescheduleSerializer
         return super().get_serializer_class()
+
+    def read_only_message(self, key, stored):
+        if key == "schedule":
+            return (
+                "A listing's schedule cannot change. To move the subject to another list, "
+                f"POST /api/v1/listings/{self.kwargs[self.lookup_field]}/reschedule/ with "
+                "to_schedule, instrument and effective_on: this listing ends and another "
+                "starts, both citing the instrument."
+            )
+        if key in ("substance", "class"):
+            return (
+                "A listing's subject cannot change. To move the subject to another list, "
+                f"POST /api/v1/listings/{self.kwargs[self.lookup_field]}/reschedule/; a listing "
+                "entered for the wrong subject is deleted and the right one created."
+            )
+        return super().read_only_message(key, stored)
 
     def perform_service_create(self, data):
         return services.list_substance(

@@ -71,3 +71,24 @@ def test_schema_description_shows_the_sync_loop(schema):
     assert "/api/v1/export/" in description
     assert "/api/v1/changes/?after=" in description
     assert "Registry-Seq" in description
+
+
+def test_every_request_body_takes_no_other_keys(schema):
+    bodies = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                name = media["schema"]["$ref"].rsplit("/", 1)[-1]
+                component = schema["components"]["schemas"][name]
+                assert component.get("additionalProperties") is False, f"{method} {path}"
+                bodies += 1
+    assert bodies >= 3 * 14  # every write and the check, in each of the three encodings
+
+
+def test_a_listing_patch_is_documented_with_what_it_takes(schema):
+    patch = schema["paths"]["/api/v1/listings/{uid}/"]["patch"]
+    name = patch["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    properties = schema["components"]["schemas"][name.rsplit("/", 1)[-1]]["properties"]
+    assert "effective_to" in properties
+    assert not {"schedule", "substance", "class"} & set(properties)
+    assert "reschedule/" in patch["description"]

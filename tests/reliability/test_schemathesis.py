@@ -13,11 +13,13 @@ from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
 )
 
+from registry.api import urls
 from tests.reliability.conftest import LONG
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "100" if LONG else "10"))
@@ -83,4 +85,38 @@ def test_no_operation_answers_with_a_server_error(api_schema):
 @pytest.mark.django_db
 def test_every_answer_matches_the_schema(api_schema):
     failures = _failures(api_schema, conformance=True)
+    assert not failures, "\n\n".join(failures)
+
+
+def _check_strict_body(operation, *, token: str, uid: str | None) -> str | None:
+    """Send the operation a body with one key its schema does not have: a 400 must name it."""
+    case = operation.Case(
+        path_parameters={"uid": uid} if uid else None,
+        body={"not_a_field": 1},
+        media_type="application/json",
+    )
+    response = case.call(headers={"Authorization": f"Token {token}"})
+    if response.status_code != 400 or "not_a_field" not in response.json():
+        return f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
+    return None
+
+
+@pytest.mark.django_db
+def test_every_request_body_refuses_a_key_the_schema_does_not_have(api_schema, admin_user):
+    """The schema says `additionalProperties: false` on request bodies; the API holds to it."""
+    token = Token.objects.create(user=admin_user).key
+    models = {f"/api/v1/{prefix}/": vs.list_queryset for prefix, vs, _ in urls.router.registry}
+    failures, checked = [], 0
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        if operation.method.upper() not in ("POST", "PATCH", "PUT"):
+            continue
+        uid = None
+        if "{uid}" in operation.path:
+            existing = models[operation.path.split("{uid}")[0]].first()
+            uid = existing.uid if existing is not None else "missing"
+        if failure := _check_strict_body(operation, token=token, uid=uid):
+            failures.append(failure)
+        checked += 1
+    assert checked >= 13
     assert not failures, "\n\n".join(failures)
