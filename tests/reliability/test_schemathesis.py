@@ -109,8 +109,8 @@ def test_every_request_body_refuses_a_key_the_schema_does_not_have(api_schema, a
     failures, checked = [], 0
     for result in api_schema.get_all_operations():
         operation = result.ok()
-        if operation.method.upper() not in ("POST", "PATCH", "PUT"):
-            continue
+        if "requestBody" not in operation.definition.raw:
+            continue  # takes no body (e.g. a draft's publish)
         uid = None
         if "{uid}" in operation.path:
             existing = models[operation.path.split("{uid}")[0]].first()
