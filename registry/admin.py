@@ -82,10 +82,36 @@ class PermanentUidAdminMixin:
 
 
 class ServiceAdminMixin(PermanentUidAdminMixin):
-    """Saves and deletes through the services, so each leaves its change row."""
+    """Saves and deletes through the services, so each leaves its change row.
+
+    A change form carries, hidden, the value each field had when the curator opened it; the
+    save writes only the fields the curator changed from those, on top of the row as it is
+    when saved (services.update_resource locks it and reads it again). So someone else's save
+    of other fields meanwhile is kept, not overwritten with the values the form was opened on.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            return form
+
+        class ShownValuesForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                for name, field in self.fields.items():
+                    # A post without the value shown (not from this page) is compared with
+                    # the stored value instead, as a plain model form does.
+                    shown = not self.is_bound or self.add_initial_prefix(name) in self.data
+                    field.show_hidden_initial = shown
+
+        ShownValuesForm.__name__ = form.__name__
+        return ShownValuesForm
 
     def save_model(self, request, obj, form, change):
-        services.save_resource(obj, actor=_actor(request))
+        if not change:
+            services.save_resource(obj, actor=_actor(request))
+            return
+        services.update_resource(obj, actor=_actor(request), fields=changed_fields(obj, form))
 
     def delete_model(self, request, obj):
         services.delete_resource(obj, actor=_actor(request))
@@ -202,6 +228,12 @@ class HeldForReviewMixin:
         if (changeset := self._held(request)) is not None:
             return self._to_draft(request, changeset)
         return super().response_delete(request, obj_display, obj_id)
+
+
+def changed_fields(obj, form) -> dict:
+    """The model fields the curator changed in `form`, with the values set on `obj`."""
+    names = {field.name for field in obj._meta.concrete_fields}
+    return {name: getattr(obj, name) for name in form.changed_data if name in names}
 
 
 class FeedHistoryMixin:
@@ -492,6 +524,7 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
                 substance=obj,
                 actor=_actor(request),
                 expected_version=form.cleaned_data.get("expected_version"),
+                **changed_fields(obj, form),
             )
         else:
             services.save_resource(obj, actor=_actor(request))

@@ -282,12 +282,11 @@ def _refuse_if_stale(current: Substance | SubstanceClass, expected_version: int 
 def update_substance(
     *, substance: Substance, actor: Actor, expected_version: int | None = None, **fields: Any
 ) -> Substance:
-    """Amend a substance: the fields given, and those edited on `substance` since it was read.
+    """Amend a substance: the fields given, and only those (see update_resource).
 
     With `expected_version`, refuse when someone else saved it meanwhile.
     """
-    named = {**substance.edited_fields(), **fields}
-    update_resource(substance, actor=actor, fields=named, expected_version=expected_version)
+    update_resource(substance, actor=actor, fields=fields, expected_version=expected_version)
     return substance
 
 
@@ -370,16 +369,15 @@ def update_class(
 ) -> SubstanceClass:
     """Amend a class's text or replace its rules; one change row for the class as a whole.
 
-    Only the fields given (and those edited on `substance_class` since it was read) are set;
-    the rules are replaced only when given. With `expected_version`, refuse when someone else
+    Only the fields given are set (see update_resource); the rules are replaced only when
+    given. With `expected_version`, refuse when someone else
     saved it meanwhile (checked under the row's lock, so two curators' saves cannot both pass).
     """
-    named = {**substance_class.edited_fields(), **fields}
     also = None if rules is None else (lambda current: _replace_rules(current, list(rules)))
     update_resource(
         substance_class,
         actor=actor,
-        fields=named,
+        fields=fields,
         expected_version=expected_version,
         also=also,
     )
