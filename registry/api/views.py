@@ -180,13 +180,16 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
 
     # Writes: validated by the write serializer, performed (and recorded) by a service.
 
-    @staticmethod
-    def refuse_unknown_fields(serializer) -> None:
+    def refuse_unknown_fields(self, serializer) -> None:
         """A field the resource does not know is a 400 naming it, never silently dropped (a
-        client still sending a substance's former `parent` learns that it was not stored)."""
+        client still sending a substance's former `parent` learns that it was not stored).
+        Read-only fields of the representation are read_only_fields_sent's to judge."""
         data = serializer.initial_data
         if isinstance(data, dict):
-            unknown = sorted(set(data) - set(serializer.fields))
+            readable = set(self.list_serializer_class().fields)
+            if self.detail_serializer_class is not None:
+                readable |= set(self.detail_serializer_class().fields)
+            unknown = sorted(set(data) - set(serializer.fields) - readable)
             if unknown:
                 raise serializers.ValidationError(
                     {name: ["Unknown field: this resource has no such field."] for name in unknown}
