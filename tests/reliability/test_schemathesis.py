@@ -13,13 +13,13 @@ from django.core.cache import cache
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
 )
 
 from registry.api import urls
+from tests.factories import api_token
 from tests.reliability.conftest import LONG
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "100" if LONG else "10"))
@@ -106,7 +106,7 @@ def _check_strict_body(operation, *, token: str, uid: str | None) -> str | None:
 @pytest.mark.django_db
 def test_every_request_body_refuses_a_key_the_schema_does_not_have(api_schema, admin_user):
     """The schema says `additionalProperties: false` on request bodies; the API holds to it."""
-    token = Token.objects.create(user=admin_user).key
+    token = api_token(admin_user)
     models = {f"/api/v1/{prefix}/": vs.list_queryset for prefix, vs, _ in urls.router.registry}
     failures, checked = [], 0
     for result in api_schema.get_all_operations():
