@@ -3,6 +3,7 @@ admin is a draft, and nothing of it is public until a reviewer other than its au
 it. Without it, the legal actions and the import still default to a draft."""
 
 import datetime
+import json
 
 import pytest
 from django.urls import reverse
@@ -60,6 +61,7 @@ def _instrument_form(instrument: Instrument, **changes) -> dict:
         "source_url": instrument.source_url,
         "confidence": instrument.confidence,
         "notes": instrument.notes,
+        "item_dates": json.dumps(instrument.item_dates),
         "listings_made-TOTAL_FORMS": "0",
         "listings_made-INITIAL_FORMS": "0",
         "listings_ended-TOTAL_FORMS": "0",

@@ -49,7 +49,9 @@ def test_diff_counts_additions_between_distant_dates(sample):
 
 
 def test_diff_tells_a_removal_with_the_instrument_that_ended_it(sample):
-    ender = InstrumentFactory(jurisdiction=sample.cn, uid="cn-test-end")
+    ender = InstrumentFactory(
+        jurisdiction=sample.cn, uid="cn-test-end", effective_on=datetime.date(2026, 1, 1)
+    )
     listing = sample.adb.listings.get(effective_to__isnull=True)
     services.delist(
         listing=listing,
@@ -69,7 +71,7 @@ def test_joining_a_second_list_is_an_addition_not_a_move(sample):
         schedule=precursor_list,
         substance=sample.pvp,
         effective_from=datetime.date(2026, 1, 1),
-        listed_by=InstrumentFactory(jurisdiction=sample.cn),
+        listed_by=InstrumentFactory(jurisdiction=sample.cn, effective_on=datetime.date(2026, 1, 1)),
     )
     result = history.diff(jurisdiction="CN", start=D2025, end=datetime.date(2026, 1, 1))
     assert uids(result.added) == [sample.pvp.uid] and result.moved == []
