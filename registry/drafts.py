@@ -19,9 +19,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from registry import services
-from registry.admin_history import fields_from_representation
 from registry.models import Change, DraftChangeSet, DraftOperation, Instrument, Listing, Schedule
 from registry.representations import BY_NAME, resource_type_of
+from substances.matching import RULE_FIELDS
 from substances.models import Substance, SubstanceClass
 
 Service = DraftOperation.Service
@@ -122,7 +122,7 @@ def _model(type_name: str) -> type[models.Model]:
 
 def _create(args: dict[str, Any], actor: services.Actor) -> None:
     model = _model(args["type"])
-    fields = fields_from_representation(model, args.get("fields", {}))
+    fields = BY_NAME[args["type"]].fields_from(args.get("fields", {}))
     uid = args.get("uid", "")
     if model is Listing:
         services.list_substance(
@@ -144,7 +144,7 @@ def _update(args: dict[str, Any], actor: services.Actor) -> None:
     if model is SubstanceClass:
         _update_class({**args, "substance_class": args["uid"]}, actor)
         return
-    fields = fields_from_representation(model, args.get("fields", {}))
+    fields = BY_NAME[args["type"]].fields_from(args.get("fields", {}))
     with transaction.atomic():
         # Read again under the row's lock: only the fields the draft names are changed.
         instance = model.objects.select_for_update().filter(uid=args["uid"]).first()
@@ -196,8 +196,7 @@ def _as_representation(model: type[models.Model], fields: dict[str, Any]) -> dic
 def _rules(rules: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     if rules is None:
         return None
-    keys = ("label", "kind", "smarts", "explanation")
-    return [{key: rule.get(key, "") for key in keys} for rule in rules]
+    return [{key: rule.get(key, "") for key in RULE_FIELDS} for rule in rules]
 
 
 def create_step(
@@ -231,6 +230,33 @@ def update_step(
         arguments["expected_version"] = expected_version
     named = ", ".join(arguments["fields"]) + (", rules" if rules is not None else "")
     return Service.UPDATE, f"amend {type_name} {instance.uid} ({named or 'nothing'})", arguments
+
+
+def save_class_amendment(
+    substance_class: SubstanceClass,
+    *,
+    author,
+    fields: dict[str, Any],
+    rules: Iterable[dict[str, Any]],
+) -> DraftChangeSet:
+    """Keep a curator's amendment of a class (its text and all its rules) as a new draft.
+
+    Saved as it is, without a trial run: a draft may be unfinished, and what would stop it is
+    shown on the draft (see `problems`). Published, it applies only if nobody changed the class
+    after the version it was made on.
+    """
+    rules = _rules(rules)
+    changeset = start(title=f"Amend class {substance_class}", author=author)
+    add_operation(
+        changeset,
+        service=Service.UPDATE_CLASS,
+        summary=f"amend class {substance_class.uid} ({len(rules)} rule(s))",
+        substance_class=substance_class.uid,
+        expected_version=substance_class.version,
+        fields=fields,
+        rules=rules,
+    )
+    return changeset
 
 
 def delete_step(instance: models.Model) -> Step:

@@ -6,9 +6,11 @@ equal the registry exactly. Uids never change, so a resource's representation ch
 the resource itself does.
 """
 
+import datetime
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
@@ -148,6 +150,19 @@ def _listing(obj: Listing) -> dict[str, Any]:
     }
 
 
+_NOT_WRITABLE = {"uid", "rules"}
+
+
+def _referenced(field, key: str, uid: str) -> models.Model:
+    related = field.related_model
+    try:
+        return related._default_manager.get(uid=uid)
+    except related.DoesNotExist:
+        raise ValidationError(
+            f"The earlier state refers to {key} {uid}, which no longer exists."
+        ) from None
+
+
 class ResourceType:
     """A public resource: its name in the feed, its model, and how to read it efficiently."""
 
@@ -166,6 +181,32 @@ class ResourceType:
         self.select = select
         self.prefetch = prefetch
         self.parent_field = parent_field
+
+    def fields_from(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Model field values for a representation of this type: the way back from `represent`.
+
+        References by uid become the objects they name (a ValidationError when one no longer
+        exists); ISO dates become dates. Keys that are not editable model fields are left out:
+        the uid, a class's rules, and what the save derives again (InChI, formula, ...).
+        """
+        values = {}
+        for key, value in data.items():
+            if key in _NOT_WRITABLE:
+                continue
+            name = "substance_class" if key == "class" else key
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if not field.editable:
+                continue
+            if field.is_relation:
+                values[name] = None if value is None else _referenced(field, key, value)
+            elif isinstance(field, models.DateField) and value:
+                values[name] = datetime.date.fromisoformat(value)
+            else:
+                values[name] = value
+        return values
 
     def queryset(self) -> models.QuerySet:
         qs = self.model._default_manager.select_related(*self.select)

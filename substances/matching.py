@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from substances import chemistry
 
 __all__ = [
+    "RULE_FIELDS",
     "RULE_KINDS",
     "ClassMatch",
     "CompiledClass",
@@ -60,6 +61,10 @@ class RuleSpec:
     kind: str
     smarts: str
     explanation: str = ""
+
+
+RULE_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RuleSpec))
+"""A rule's fields, in their order: the keys of a rule in a class's representation."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,7 +6,6 @@ Reverting writes the earlier representation back through registry.services: it i
 by the curator who reverted, never an erasure of the ones between.
 """
 
-import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,43 +67,6 @@ def representation_at_version(resource_type: str, uid: str, version: int) -> dic
     return row.data if row else None
 
 
-_NOT_WRITABLE = {"uid", "rules"}
-
-
-def fields_from_representation(model: type[models.Model], data: dict[str, Any]) -> dict:
-    """Model field values for a stored representation: references by uid become objects.
-
-    Derived fields (InChI, formula, ...) are left out: the save derives them again.
-    """
-    values = {}
-    for key, value in data.items():
-        if key in _NOT_WRITABLE:
-            continue
-        name = "substance_class" if key == "class" else key
-        try:
-            field = model._meta.get_field(name)
-        except Exception:
-            continue
-        if not field.editable:
-            continue
-        if field.is_relation:
-            if value is None:
-                values[name] = None
-                continue
-            related = field.related_model
-            try:
-                values[name] = related._default_manager.get(uid=value)
-            except related.DoesNotExist:
-                raise ValidationError(
-                    f"The earlier state refers to {key} {value}, which no longer exists."
-                ) from None
-        elif isinstance(field, models.DateField) and value:
-            values[name] = datetime.date.fromisoformat(value)
-        else:
-            values[name] = value
-    return values
-
-
 def revert(instance: models.Model, change: Change, *, actor: services.Actor) -> Change | None:
     """Bring a resource back to the state recorded in `change`, as a new change.
 
@@ -113,7 +75,7 @@ def revert(instance: models.Model, change: Change, *, actor: services.Actor) -> 
     type_name = resource_type_of(instance).name
     if change.resource_type != type_name or change.uid != instance.uid or change.data is None:
         raise ValidationError(f"Change #{change.seq} is not a state of {instance.uid}.")
-    fields = fields_from_representation(type(instance), change.data)
+    fields = resource_type_of(instance).fields_from(change.data)
     last = Change.objects.for_resource(type_name, instance.uid).last()
     if isinstance(instance, Substance):
         services.update_substance(

@@ -9,33 +9,44 @@ curators see on top of Django's admin:
 - the legal acts (list, delist, reschedule) as actions, and the import of an announcement;
 - each object's history read from the change feed, with a revert that is itself a change;
 - a version lock against lost updates; draft change sets that a reviewer publishes.
+
+This module declares the admin classes; the package holds what they are made of:
+`mixins` (saves through the services, review, feed history), `forms` (validation and the edit
+lock), `filters`, `actions` (list, delist, reschedule), `imports` (the announcement import)
+and `history` (an object's history read from the feed, and revert).
 """
 
-import datetime
 import secrets
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from registry import admin_actions, admin_history, drafts, services, tokens
-from registry.admin_forms import (
+from registry import drafts, services, tokens
+from registry.admin import actions
+from registry.admin.filters import ControlledOnFilter
+from registry.admin.forms import (
+    ListingForm,
     NameInlineForm,
-    PermanentUidForm,
     RelationInlineForm,
     SubstanceAdminForm,
     SubstanceClassAdminForm,
+    class_fields,
+    rules_in_order,
 )
-from registry.admin_import import ImportAnnouncementView
+from registry.admin.imports import ImportAnnouncementView
+from registry.admin.mixins import (
+    FeedHistoryMixin,
+    HeldForReviewMixin,
+    ServiceAdminMixin,
+    StaleSaveMixin,
+    actor_of,
+    changed_fields,
+)
 from registry.models import (
     Change,
     DraftChangeSet,
@@ -45,7 +56,6 @@ from registry.models import (
     Listing,
     Schedule,
 )
-from registry.representations import resource_type_of
 from substances import chemistry
 from substances.models import (
     ClassRule,
@@ -56,322 +66,6 @@ from substances.models import (
     SubstanceClass,
 )
 from substances.normalize import normalize_cas
-
-
-def _actor(request) -> services.Actor:
-    return services.Actor.of(request.user, via="admin")
-
-
-# --- shared behaviour -----------------------------------------------------------------------
-
-
-class PermanentUidAdminMixin:
-    """The uid is chosen on add (prefilled from `uid_prepopulated_from`) and read-only after."""
-
-    form = PermanentUidForm
-    uid_prepopulated_from: tuple[str, ...] = ()
-
-    def get_readonly_fields(self, request, obj=None):
-        fields = tuple(super().get_readonly_fields(request, obj))
-        return (*fields, "uid") if obj is not None and "uid" not in fields else fields
-
-    def get_prepopulated_fields(self, request, obj=None):
-        if obj is None and self.uid_prepopulated_from:
-            return {"uid": self.uid_prepopulated_from}
-        return {}
-
-
-class ServiceAdminMixin(PermanentUidAdminMixin):
-    """Saves and deletes through the services, so each leaves its change row.
-
-    A change form carries, hidden, the value each field had when the curator opened it; the
-    save writes only the fields the curator changed from those, on top of the row as it is
-    when saved (services.update_resource locks it and reads it again). So someone else's save
-    of other fields meanwhile is kept, not overwritten with the values the form was opened on.
-    """
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if obj is None:
-            return form
-
-        class ShownValuesForm(form):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, **kwargs)
-                for name, field in self.fields.items():
-                    # A post without the value shown (not from this page) is compared with
-                    # the stored value instead, as a plain model form does.
-                    shown = not self.is_bound or self.add_initial_prefix(name) in self.data
-                    field.show_hidden_initial = shown
-
-        ShownValuesForm.__name__ = form.__name__
-        return ShownValuesForm
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            services.save_resource(obj, actor=_actor(request))
-            return
-        services.update_resource(obj, actor=_actor(request), fields=changed_fields(obj, form))
-
-    def delete_model(self, request, obj):
-        services.delete_resource(obj, actor=_actor(request))
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                services.delete_resource(obj, actor=_actor(request))
-
-    def save_formset(self, request, form, formset, change):
-        """Inline rows that are public resources are saved through the services as well."""
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            services.delete_resource(obj, actor=_actor(request))
-        for obj in instances:
-            services.save_resource(obj, actor=_actor(request))
-        formset.save_m2m()
-
-
-class HeldForReviewMixin:
-    """Under review (drafts.review_required), saving or deleting a legal fact here makes a
-    draft for a reviewer instead: nothing of it is written until someone else publishes it.
-
-    The draft is tried first (drafts.propose), so what could not be published now is refused
-    at once. The admin's own log records nothing, since nothing was added, changed or deleted.
-    """
-
-    def _held(self, request) -> DraftChangeSet | None:
-        return getattr(request, "_saved_draft", None)
-
-    def _propose(self, request, title: str, step) -> None:
-        request._saved_draft = drafts.propose(title=title, author=request.user, steps=[step])
-
-    def save_model(self, request, obj, form, change):
-        if not drafts.holds(obj):
-            return super().save_model(request, obj, form, change)
-        name = obj._meta.verbose_name
-        if change:
-            current = type(obj)._default_manager.get(pk=obj.pk)
-            fields = {f: form.cleaned_data[f] for f in form.changed_data if f in form.cleaned_data}
-            self._propose(request, f"Amend {name} {current}", drafts.update_step(current, fields))
-        else:
-            fields = {f: v for f, v in form.cleaned_data.items() if f != "uid"}
-            step = drafts.create_step(type(obj), fields, uid=obj.uid)
-            self._propose(request, f"Add {name} {obj}", step)
-
-    def delete_model(self, request, obj):
-        if not drafts.holds(obj):
-            return super().delete_model(request, obj)
-        title = f"Delete {obj._meta.verbose_name} {obj}"
-        self._propose(request, title, drafts.delete_step(obj))
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if drafts.holds(self.model):
-            actions.pop("delete_selected", None)  # one deletion at a time, each as a draft
-        return actions
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            if not drafts.holds(self.model):
-                raise
-            # The trial run of the draft failed (the registry changed since the form checked).
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-    def save_related(self, request, form, formsets, change):
-        if self._held(request) is None:
-            super().save_related(request, form, formsets, change)
-            return
-        for formset in formsets:
-            formset.save(commit=False)  # fills what the change message reads; writes nothing
-
-    def log_addition(self, request, obj, message):
-        if self._held(request) is None:
-            return super().log_addition(request, obj, message)
-
-    def log_change(self, request, obj, message):
-        if self._held(request) is None:
-            return super().log_change(request, obj, message)
-
-    def log_deletions(self, request, queryset):
-        if not drafts.holds(self.model):
-            return super().log_deletions(request, queryset)
-
-    def _to_draft(self, request, changeset):
-        self.message_user(
-            request,
-            format_html(
-                "Saved as the draft <a href='{}'>{}</a>: nothing changes until a reviewer other "
-                "than you publishes it.",
-                reverse("admin:registry_draftchangeset_change", args=[changeset.pk]),
-                changeset,
-            ),
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(
-            reverse("admin:registry_draftchangeset_change", args=[changeset.pk])
-        )
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if (changeset := self._held(request)) is not None:
-            return self._to_draft(request, changeset)
-        return super().response_add(request, obj, post_url_continue)
-
-    def response_change(self, request, obj):
-        if (changeset := self._held(request)) is not None:
-            return self._to_draft(request, changeset)
-        return super().response_change(request, obj)
-
-    def response_delete(self, request, obj_display, obj_id):
-        if (changeset := self._held(request)) is not None:
-            return self._to_draft(request, changeset)
-        return super().response_delete(request, obj_display, obj_id)
-
-
-def changed_fields(obj, form) -> dict:
-    """The model fields the curator changed in `form`, with the values set on `obj`."""
-    names = {field.name for field in obj._meta.concrete_fields}
-    return {name: getattr(obj, name) for name in form.changed_data if name in names}
-
-
-class FeedHistoryMixin:
-    """The history page shows the change feed of the object, with a revert for each state."""
-
-    object_history_template = "admin/registry/object_history.html"
-
-    def get_urls(self):
-        opts = self.model._meta
-        return [
-            path(
-                "<path:object_id>/history/revert/<int:seq>/",
-                self.admin_site.admin_view(self.revert_view),
-                name=f"{opts.app_label}_{opts.model_name}_revert",
-            ),
-            *super().get_urls(),
-        ]
-
-    def history_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"History of {obj}",
-            "subtitle": None,
-            "object": obj,
-            "opts": self.opts,
-            "entries": admin_history.history(resource_type_of(obj).name, obj.uid),
-            "can_revert": self.has_change_permission(request, obj),
-            **(extra_context or {}),
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.object_history_template, context)
-
-    def revert_view(self, request, object_id, seq):
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, obj):
-            raise PermissionDenied
-        type_name = resource_type_of(obj).name
-        change = get_object_or_404(Change, seq=seq, resource_type=type_name, uid=obj.uid)
-        history_url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[obj.pk]
-        )
-        if request.method == "POST" and drafts.holds(obj):
-            fields = admin_history.fields_from_representation(type(obj), change.data)
-            rules = change.data.get("rules") if isinstance(obj, SubstanceClass) else None
-            try:
-                changeset = drafts.propose(
-                    title=f"Revert {obj} to its state after #{seq}",
-                    author=request.user,
-                    steps=[drafts.update_step(obj, fields, rules=rules)],
-                )
-            except ValidationError as exc:
-                self.message_user(request, " ".join(exc.messages), messages.ERROR)
-                return HttpResponseRedirect(history_url)
-            return HeldForReviewMixin._to_draft(self, request, changeset)
-        if request.method == "POST":
-            try:
-                written = admin_history.revert(obj, change, actor=_actor(request))
-            except ValidationError as exc:
-                self.message_user(request, " ".join(exc.messages), messages.ERROR)
-                return HttpResponseRedirect(history_url)
-            if written is None:
-                self.message_user(request, f"{obj} already is as it was after #{seq}.")
-            else:
-                self.message_user(
-                    request,
-                    f"{obj} reverted to its state after #{seq}; recorded as change #{written.seq}.",
-                    messages.SUCCESS,
-                )
-            return HttpResponseRedirect(history_url)
-        current = admin_history.Change.objects.for_resource(type_name, obj.uid).last()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Revert {obj} to its state after #{seq}?",
-            "object": obj,
-            "opts": self.opts,
-            "change": change,
-            "changes": admin_history.diff(current.data if current else None, change.data),
-            "history_url": history_url,
-        }
-        return TemplateResponse(request, "admin/registry/revert_confirm.html", context)
-
-
-class ControlledOnFilter(admin.SimpleListFilter):
-    """Whether a substance is on a list on a given day, by its listings in force that day.
-
-    The date is any YYYY-MM-DD (typed in the filter's box) or one of the days the law changed.
-    """
-
-    title = "status on a date"
-    parameter_name = "controlled_on"
-    template = "admin/registry/controlled_on_filter.html"
-
-    def lookups(self, request, model_admin):
-        today = timezone.localdate()
-        days = (
-            Listing.objects.filter(effective_from__lte=today)
-            .order_by("-effective_from")
-            .values_list("effective_from", flat=True)
-            .distinct()[:8]
-        )
-        return [("today", "controlled today"), ("not-today", "not controlled today")] + [
-            (day.isoformat(), f"controlled on {day}") for day in days
-        ]
-
-    def _day(self) -> tuple[datetime.date, bool] | None:
-        value = (self.value() or "").strip()
-        if not value:
-            return None
-        negate = value.startswith("not-")
-        value = value.removeprefix("not-")
-        if value == "today":
-            return timezone.localdate(), negate
-        try:
-            return datetime.date.fromisoformat(value), negate
-        except ValueError:
-            raise admin.options.IncorrectLookupParameters(
-                f"{value!r} is not a date: use YYYY-MM-DD."
-            ) from None
-
-    def queryset(self, request, queryset):
-        found = self._day()
-        if found is None:
-            return queryset
-        day, negate = found
-        in_force = Listing.objects.in_force(on=day)
-        if queryset.model is Listing:
-            ids = in_force.values("pk")
-        else:
-            ids = in_force.filter(substance__isnull=False).values("substance_id")
-        return queryset.exclude(pk__in=ids) if negate else queryset.filter(pk__in=ids)
-
 
 # --- substances -----------------------------------------------------------------------------
 
@@ -431,20 +125,6 @@ DERIVED_FROM_SMILES = (
 )
 
 
-class StaleSaveMixin:
-    """Someone saved between the form's version check and this save: the service refused it
-    under the row's lock; say so and show the object afresh instead of an error page."""
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as exc:
-            if getattr(exc, "code", None) != "stale" and "stale" not in str(exc):
-                raise
-            self.message_user(request, " ".join(exc.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
-
-
 @admin.register(Substance)
 class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = SubstanceAdminForm
@@ -473,9 +153,9 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
     readonly_fields = (*DERIVED_FROM_SMILES, "version")
     inlines = [NameInline, RelationInline, ListingInline]
     actions = [
-        admin_actions.list_on_schedule,
-        admin_actions.delist_from_schedule,
-        admin_actions.move_to_schedule,
+        actions.list_on_schedule,
+        actions.delist_from_schedule,
+        actions.move_to_schedule,
     ]
     change_list_template = "admin/registry/substance_change_list.html"
 
@@ -522,12 +202,12 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         if change:
             services.update_substance(
                 substance=obj,
-                actor=_actor(request),
+                actor=actor_of(request),
                 expected_version=form.cleaned_data.get("expected_version"),
                 **changed_fields(obj, form),
             )
         else:
-            services.save_resource(obj, actor=_actor(request))
+            services.save_resource(obj, actor=actor_of(request))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Name:
@@ -597,58 +277,33 @@ class SubstanceClassAdmin(
         """Nothing yet: the class and its rules are written together, in save_related."""
 
     def save_related(self, request, form, formsets, change):
+        """Write the class and its rules in one core call, or hold them in a draft."""
         for formset in formsets:
             formset.save(commit=False)  # fills what the change message reads; writes nothing
         rules_formset = next(fs for fs in formsets if fs.model is ClassRule)
-        rules = sorted(
-            (
-                f.cleaned_data
-                for f in rules_formset.forms
-                if f.cleaned_data and not f.cleaned_data.get("DELETE")
-            ),
-            key=lambda data: data.get("sort_order") or 0,
-        )
-        rules = [
-            {key: data[key] for key in ("label", "kind", "smarts", "explanation")} for data in rules
-        ]
-        editable = (
-            "name_en",
-            "name_zh",
-            "definition_zh",
-            "definition_en",
-            "notes",
-            "reference_smiles",
-            "examples",
-        )
-        fields = {key: form.cleaned_data[key] for key in editable if key in form.cleaned_data}
+        rules = rules_in_order(rules_formset)
+        fields = class_fields(form)
         obj = form.instance
         if not change and drafts.holds(obj):
             step = drafts.create_step(SubstanceClass, fields, uid=obj.uid, rules=rules)
             self._propose(request, f"Define class {obj}", step)
         elif not change:
             created = services.define_class(
-                actor=_actor(request), uid=obj.uid, rules=rules, **fields
+                actor=actor_of(request), uid=obj.uid, rules=rules, **fields
             )
             obj.pk, obj._state.adding = created.pk, False
         elif "_save_draft" in request.POST or drafts.holds(obj):
             current = SubstanceClass.objects.get(pk=obj.pk)
-            changeset = drafts.start(title=f"Amend class {current}", author=request.user)
-            drafts.add_operation(
-                changeset,
-                service=DraftOperation.Service.UPDATE_CLASS,
-                summary=f"amend class {current.uid} ({len(rules)} rule(s))",
-                substance_class=current.uid,
-                expected_version=current.version,
-                fields=fields,
-                rules=rules,
+            draft = drafts.save_class_amendment(
+                current, author=request.user, fields=fields, rules=rules
             )
-            request._saved_draft = changeset
+            self._hold(request, draft)
             obj.refresh_from_db()
         else:
             # Only what the curator changed is written, on top of the class as it is now.
             services.update_class(
                 substance_class=SubstanceClass.objects.get(pk=obj.pk),
-                actor=_actor(request),
+                actor=actor_of(request),
                 rules=rules if rules_formset.has_changed() else None,
                 expected_version=form.cleaned_data.get("expected_version"),
                 **{key: value for key, value in fields.items() if key in form.changed_data},
@@ -731,14 +386,6 @@ class InstrumentAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, a
     @admin.display(description="listings ended", ordering="ended_count")
     def ended(self, obj):
         return obj.ended_count
-
-
-class ListingForm(forms.ModelForm):
-    """The listing's admin form (the admin supplies the model and fields)."""
-
-    def clean_attributes(self):
-        # An empty box means no attributes (an empty object), not a missing value.
-        return self.cleaned_data.get("attributes") or {}
 
 
 @admin.register(Listing)

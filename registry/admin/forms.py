@@ -7,16 +7,18 @@ deliberate choice rather than a silent overwrite.
 """
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
 from registry import drafts, services
-from registry.admin_history import diff, representation_at_version
+from registry.admin.history import diff, representation_at_version
 from registry.models import DraftChangeSet, Instrument, Schedule
 from registry.representations import represent
 from substances import chemistry
+from substances.matching import RULE_FIELDS
 from substances.models import Name, Relation, Substance, SubstanceClass
 from substances.normalize import normalize_cas
 from substances.validators import validate_cas
@@ -194,6 +196,39 @@ class SubstanceClassAdminForm(VersionLockForm):
 
     def clean_reference_smiles(self):
         return clean_smiles_text(self.cleaned_data.get("reference_smiles", ""))
+
+
+class ListingForm(forms.ModelForm):
+    """The listing's admin form (the admin supplies the model and fields)."""
+
+    def clean_attributes(self):
+        # An empty box means no attributes (an empty object), not a missing value.
+        return self.cleaned_data.get("attributes") or {}
+
+
+def class_fields(form: SubstanceClassAdminForm) -> dict[str, Any]:
+    """The class's own fields as the curator left them (the uid and the version aside)."""
+    return {
+        name: form.cleaned_data[name]
+        for name in SubstanceClassAdminForm.Meta.fields
+        if name != "uid" and name in form.cleaned_data
+    }
+
+
+def rules_in_order(formset) -> list[dict[str, Any]]:
+    """The rules of a class's inline formset, as the services take them, in the curator's order.
+
+    Rows marked for deletion are left out; the order is the rows' sort order.
+    """
+    kept = sorted(
+        (
+            f.cleaned_data
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ),
+        key=lambda data: data.get("sort_order") or 0,
+    )
+    return [{key: data[key] for key in RULE_FIELDS} for data in kept]
 
 
 # --- legal actions --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 
 from registry import drafts, services
-from registry.admin_forms import DelistForm, LegalActionForm, ListForm, RescheduleForm
+from registry.admin.forms import DelistForm, LegalActionForm, ListForm, RescheduleForm
 from registry.models import DraftOperation, Listing
 
 Service = DraftOperation.Service

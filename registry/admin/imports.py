@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views import View
 
 from registry import importing, services
-from registry.admin_forms import ImportForm
+from registry.admin.forms import ImportForm
 from substances import chemistry
 
 _SESSION_PREFIX = "registry-import-"
