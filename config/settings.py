@@ -90,7 +90,10 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "libraries": {"web": "registry.web.templatetags.web"},
+            "libraries": {
+                "web": "registry.web.templatetags.web",
+                "checks": "registry.web.templatetags.checks",
+            },
         },
     },
 ]

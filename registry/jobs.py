@@ -44,6 +44,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from registry import jurisdictions as per_jurisdiction
 from registry.check import MAX_ITEMS, check_items
@@ -123,7 +124,8 @@ def _csv_rows(handle: IO[str], column: str | None, id_column: str) -> Iterator[R
     if chosen not in fields:
         wanted = repr(column) if column else "'structure' or 'smiles'"
         raise JobInputError(
-            f"the CSV file has no column {wanted}; its columns are: {', '.join(fields) or 'none'}"
+            _("the CSV file has no column %(wanted)s; its columns are: %(columns)s")
+            % {"wanted": wanted, "columns": ", ".join(fields) or _("none")}
         )
     for row in reader:
         yield str(reader.line_num), (row.get(id_column) or "").strip(), row.get(chosen) or ""
@@ -163,8 +165,19 @@ def verdict_row(record: Record, result: Any, among=()) -> dict[str, Any]:
     }
 
 
-def screen(records: list[Record], on: datetime.date, jurisdiction: str | None) -> list[dict]:
-    """The verdict rows of some records, in order (the check's batch limit respected)."""
+def screen(
+    records: list[Record],
+    on: datetime.date,
+    jurisdiction: str | None,
+    *,
+    time_budget: float = float("inf"),
+) -> list[dict]:
+    """The verdict rows of some records, in order (the check's batch limit respected).
+
+    A job or the command line waits as long as the records take; a page that answers at once
+    passes the request's `time_budget`, and the records it leaves unexamined are `unknown`.
+    """
+    started = time.monotonic()
     rows: list[dict] = []
     among = [
         j
@@ -175,17 +188,71 @@ def screen(records: list[Record], on: datetime.date, jurisdiction: str | None) -
         batch = records[start : start + MAX_ITEMS]
         # No client waits on a job: the request's time budget would leave records unexamined
         # on a busy worker. Each item keeps its own budget.
+        left = time_budget - (time.monotonic() - started)
         results = check_items(
             [text for _, _, text in batch],
             on=on,
             jurisdiction=jurisdiction,
-            time_budget=float("inf"),
+            time_budget=max(left, 0.0),
         )
         rows.extend(
             verdict_row(record, result, among)
             for record, result in zip(batch, results, strict=True)
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Summary:
+    """How many records came out which way: the line under a screened file."""
+
+    controlled: int = 0
+    not_controlled: int = 0
+    unknown: int = 0
+    invalid: int = 0
+
+    @classmethod
+    def of(cls, statuses: Iterable[str]) -> Summary:
+        counts: dict[str, int] = {}
+        for status in statuses:
+            counts[status] = counts.get(status, 0) + 1
+        return cls(**{name: counts.get(name, 0) for name in cls.__dataclass_fields__})
+
+    @property
+    def total(self) -> int:
+        return self.controlled + self.not_controlled + self.unknown + self.invalid
+
+
+def read_upload(
+    upload: IO[bytes],
+    file_name: str,
+    *,
+    limit: int,
+    column: str | None = None,
+    id_column: str = "id",
+) -> list[Record]:
+    """The records of a small uploaded file, at most `limit` of them, read into memory.
+
+    Raises `JobInputError` when the file holds no records, more than `limit`, or (CSV) lacks
+    the structure column.
+    """
+    records: list[Record] = []
+    fmt = file_format(file_name)
+    for record in read_records(text_stream(upload), fmt, column=column, id_column=id_column):
+        if len(records) == limit:
+            raise JobInputError(_("the file has more than %(limit)d records") % {"limit": limit})
+        records.append(record)
+    if not records:
+        raise JobInputError(_("the file holds no records"))
+    return records
+
+
+def write_csv(handle: IO[str], rows: Iterable[dict[str, Any]]) -> None:
+    """Verdict rows as CSV: the header `CSV_COLUMNS`, then one line per record."""
+    writer = csv.writer(handle)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(csv_cells(row))
 
 
 CSV_COLUMNS = [

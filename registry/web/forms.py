@@ -195,3 +195,43 @@ class WhatsNewForm(forms.Form):
             *jurisdiction_choices(),
         ]
         self.fields["schedule"].choices = schedule_choices()
+
+
+class CheckUploadForm(forms.Form):
+    """A file of compounds to check at once: SMILES lines (an optional id after the structure),
+    an SD file, or a CSV file with an id column and a structure (or smiles) column.
+
+    The page answers while the visitor waits, so it takes what the API's check takes in one
+    request: `MAX_RECORDS` records (the check's batch limit), in a file of at most `MAX_BYTES`.
+    """
+
+    MAX_BYTES = 5 * 1024 * 1024
+    MAX_RECORDS = 1000
+
+    file = forms.FileField(
+        label=_("File of compounds"),
+        help_text=_(
+            "SMILES (one a line, an optional id after a space), SD file (.sdf) or CSV (.csv) "
+            "with an id column and a structure or smiles column; at most 1000 records, 5 MB."
+        ),
+    )
+    on = DateField(label=_("Check on date"), help_text=_("Today when empty."))
+    column = forms.CharField(
+        label=_("CSV structure column"),
+        required=False,
+        max_length=100,
+        help_text=_("Only if it is not called structure or smiles."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB; send it as a check job."),
+                code="too_large",
+                params={"limit": self.MAX_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+    def chosen_date(self) -> datetime.date:
+        return self.cleaned_data.get("on") or timezone.localdate()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registry.web import feeds, views
+from registry.web import check_upload, feeds, views
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
     path("classes/", views.class_list, name="classes"),
     path("classes/<str:uid>/", views.class_detail, name="class"),
     path("check/", views.check_page, name="check"),
+    path("check/upload/", check_upload.check_upload, name="check-upload"),
+    path("check/upload/<str:key>.csv", check_upload.check_upload_csv, name="check-upload-csv"),
     path("schedules/<str:uid>/feed/", feeds.ScheduleFeed(), name="schedule-feed"),
     path("diff/", views.diff_page, name="diff"),
     path("new/", views.whats_new, name="whats-new"),
