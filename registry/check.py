@@ -232,7 +232,12 @@ def _key_structures(items: list[_Item]) -> None:
             continue
         parent = chemistry.inchikey(item.mol)
         # Most inputs are their own parent; only a salt or a charged form needs a second key.
-        same = item.raw is None or chemistry.canonical_smiles(item.raw) == item.result.structure
+        # (standardize hands back the very molecule it was given when there is nothing to do)
+        same = (
+            item.raw is None
+            or item.raw is item.mol
+            or chemistry.canonical_smiles(item.raw) == item.result.structure
+        )
         exact = parent if same else chemistry.inchikey(item.raw)
         item.keys = (exact, parent, parent.split("-")[0] if parent else "")
 

@@ -714,16 +714,22 @@ _SCREEN_BITS = 2048
 
 
 _SHAPE_PROP = "_registry_shape"
+_CROWDED_ATOM = Chem.MolFromSmarts(f"[D{{{UNGUARDED_MAX_DEGREE + 1}-}}]")
 
 
-def _shape(mol: Mol) -> tuple[int, int, int]:
-    """(heavy atoms, most neighbours of an atom, rings) of a molecule, computed once for it."""
+def _shape(mol: Mol) -> tuple[int, bool, int]:
+    """(heavy atoms, whether an atom has more than `UNGUARDED_MAX_DEGREE` neighbours, rings).
+
+    Computed once per molecule (kept on it as a property). The degree is asked of one atom query
+    run in C++: a Python loop over the atoms cost as much as the anchored searches it gates.
+    """
     if mol.HasProp(_SHAPE_PROP):
-        return tuple(int(part) for part in mol.GetProp(_SHAPE_PROP).split())
-    degree = max((atom.GetDegree() for atom in mol.GetAtoms()), default=0)
+        atoms, crowded, rings = (int(part) for part in mol.GetProp(_SHAPE_PROP).split())
+        return atoms, bool(crowded), rings
+    crowded = mol.HasSubstructMatch(_CROWDED_ATOM)
     rings = mol.GetNumBonds() - mol.GetNumAtoms() + len(Chem.GetMolFrags(mol))
-    shape = (mol.GetNumHeavyAtoms(), degree, rings)
-    mol.SetProp(_SHAPE_PROP, " ".join(map(str, shape)))
+    shape = (mol.GetNumHeavyAtoms(), crowded, rings)
+    mol.SetProp(_SHAPE_PROP, f"{shape[0]} {int(crowded)} {rings}")
     return shape
 
 
@@ -733,12 +739,8 @@ def is_ordinary(mol: Mol) -> bool:
     Within `UNGUARDED_MAX_ATOMS`, `UNGUARDED_MAX_DEGREE` and `UNGUARDED_MAX_RINGS`; such a
     molecule is searched without the guard (see `find_match`).
     """
-    atoms, degree, rings = _shape(mol)
-    return (
-        atoms <= UNGUARDED_MAX_ATOMS
-        and degree <= UNGUARDED_MAX_DEGREE
-        and rings <= UNGUARDED_MAX_RINGS
-    )
+    atoms, crowded, rings = _shape(mol)
+    return atoms <= UNGUARDED_MAX_ATOMS and not crowded and rings <= UNGUARDED_MAX_RINGS
 
 
 def screen_of(mol: Mol) -> object:
@@ -750,8 +752,8 @@ def screen_of(mol: Mol) -> object:
     None (search everything, under the guard) for a molecule whose fingerprint would be costly:
     see `SCREEN_MAX_RINGS`.
     """
-    _atoms, degree, rings = _shape(mol)
-    if degree > UNGUARDED_MAX_DEGREE or rings > SCREEN_MAX_RINGS:
+    _atoms, crowded, rings = _shape(mol)
+    if crowded or rings > SCREEN_MAX_RINGS:
         return None
     with rdBase.BlockLogs():
         return Chem.PatternFingerprint(mol, fpSize=_SCREEN_BITS)
@@ -778,6 +780,7 @@ def find_match(
     screen: object = None,
     guarded: bool = False,
     deadline: float | None = None,
+    ordinary: bool | None = None,
 ) -> tuple[int, ...] | None:
     """The first occurrence of ``query`` in ``mol``, as a tuple of atom indices, or None.
 
@@ -790,6 +793,8 @@ def find_match(
     guard and raises `MatchTimeout` once it has run ``time_limit`` seconds or reached
     ``deadline`` (a `time.monotonic` value: the caller's budget for the whole item or request),
     whichever comes first. A search that would start after ``deadline`` raises at once.
+    ``ordinary``, when the caller already knows `is_ordinary` of the molecule, spares working
+    it out again for every search (it costs as much as an anchored search that fails).
     """
     if (
         screen is not None
@@ -800,7 +805,9 @@ def find_match(
     now = time.monotonic()
     if deadline is not None and now >= deadline:
         raise MatchTimeout("substructure search not started: the time budget was spent")
-    if not guarded and is_ordinary(mol):
+    if ordinary is None:
+        ordinary = is_ordinary(mol)
+    if not guarded and ordinary:
         if query.anchor is not None and not mol.HasSubstructMatch(query.anchor):
             return None
         matches = mol.GetSubstructMatches(query.pattern, _UNGUARDED_PARAMS)

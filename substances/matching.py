@@ -168,9 +168,12 @@ def _first_match(
     uid: str,
     screen: object = None,
     deadline: float | None = None,
+    ordinary: bool | None = None,
 ) -> tuple[int, ...] | None:
     try:
-        return chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
+        return chemistry.find_match(
+            mol, rule.query, screen=screen, deadline=deadline, ordinary=ordinary
+        )
     except chemistry.MatchTimeout as exc:
         raise chemistry.MatchTimeout(
             f"class {uid}, rule {rule.spec.label!r}: {exc.reason}"
@@ -178,10 +181,14 @@ def _first_match(
 
 
 def _membership(
-    mol: chemistry.Mol, cls: CompiledClass, screen: object, deadline: float | None = None
+    mol: chemistry.Mol,
+    cls: CompiledClass,
+    screen: object,
+    deadline: float | None = None,
+    ordinary: bool | None = None,
 ) -> ClassMatch | None:
     def first(rule: CompiledRule) -> tuple[int, ...] | None:
-        return _first_match(mol, rule, cls.uid, screen, deadline)
+        return _first_match(mol, rule, cls.uid, screen, deadline, ordinary)
 
     for rule in cls.includes:
         atoms = first(rule)
@@ -216,10 +223,11 @@ def match_classes(
     # On an ordinary molecule each rule's anchor (see `chemistry.compile_smarts`) rules most
     # searches out in a few microseconds, where a screening fingerprint would cost more than the
     # searches it saves; the others, searched under the guard, are screened.
-    screen = None if chemistry.is_ordinary(parent) else chemistry.screen_of(parent)
+    ordinary = chemistry.is_ordinary(parent)
+    screen = None if ordinary else chemistry.screen_of(parent)
     found = []
     for cls in classes:
-        match = _membership(parent, cls, screen, deadline)
+        match = _membership(parent, cls, screen, deadline, ordinary)
         if match is not None:
             found.append(match)
     return found
