@@ -940,6 +940,129 @@ def stress_test(query: Query, *, time_limit: float = MATCH_TIME_LIMIT_SECONDS) -
 # Depiction
 # --------------------------------------------------------------------------------------------
 
+# --- pattern drawings: query atoms labelled -------------------------------------------------
+
+GENERIC_LABELS = {"aryl": "Ar", "any": "R"}
+"""Labels of query atoms that name no element: an aromatic ring atom or aryl group ("Ar"), and
+any other substituent the rule allows several kinds of ("R")."""
+
+_ELEMENT_PRIMITIVE_RE = re.compile(r"^(?:#(\d+)|(Cl|Br|[BCNOPSFI]|[cnops]))(?=[^a-z]|$)")
+_H_COUNT_RE = re.compile(r"(?<!!)H(\d?)")
+
+
+def _primitives(text: str) -> list[str]:
+    """The conjuncts of an atom primitive list, split at top-level ``&`` and ``;``."""
+    parts = []
+    for part in _top_level(text, ";"):
+        parts.extend(_top_level(part, "&"))
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _alternative_kind(text: str, in_ring: bool = False) -> str:
+    """What one ``,``-alternative of an atom query requires: an element symbol, "aryl" for an
+    aromatic ring atom (``a`` or a recursive part that starts with one), or "any"."""
+    for primitive in _primitives(text):
+        if primitive.startswith("!"):
+            continue
+        if primitive.startswith("$("):
+            # A recursive part: its first atom is the one drawn. One of a single atom says
+            # what that atom is; a longer one requires a group, drawn "R" (or "Ar" for a ring
+            # of aromatic atoms).
+            inner = primitive[2:-1]
+            if inner.startswith("["):
+                first, rest = inner[1:].split("]", 1)
+            else:
+                found = _ELEMENT_PRIMITIVE_RE.match(inner) or re.match(r"[a*A]", inner)
+                first, rest = (inner[: found.end()], inner[found.end() :]) if found else ("", inner)
+            kind = _alternative_kind(first)
+            group = bool(rest.strip("0123456789"))
+            # In a ring of the pattern the atom is the ring's, whatever hangs on it.
+            return kind if kind == "aryl" or in_ring or not group else "any"
+        if primitive == "a":
+            return "aryl"
+        found = _ELEMENT_PRIMITIVE_RE.match(primitive)
+        if found:
+            number, symbol = found.groups()
+            if number:
+                return Chem.GetPeriodicTable().GetElementSymbol(int(number))
+            return symbol.capitalize()
+    return "any"
+
+
+def query_atom_label(atom_smarts: str, *, in_ring: bool = False) -> tuple[str, int | None]:
+    """How a query atom is drawn: an element symbol, "C/N" for a choice of elements, or a
+    generic label (`GENERIC_LABELS`), with the hydrogen count the query fixes (None if it
+    fixes none). RDKit itself draws every such atom as "?"."""
+    inner = atom_smarts[1:-1] if atom_smarts.startswith("[") else atom_smarts
+    alternatives = _top_level(inner, ",")
+    kinds: list[str] = []
+    for alternative in alternatives:
+        kind = _alternative_kind(alternative, in_ring)
+        if kind not in kinds:
+            kinds.append(kind)
+    if "any" in kinds:
+        label = GENERIC_LABELS["any"]
+    elif kinds == ["aryl"]:
+        label = GENERIC_LABELS["aryl"]
+    elif "aryl" in kinds:
+        label = GENERIC_LABELS["any"]
+    else:
+        label = "/".join(kinds[:3]) + ("/…" if len(kinds) > 3 else "")
+    hydrogens = None
+    if len(alternatives) == 1 and label not in GENERIC_LABELS.values():
+        counts = set()
+        for primitive in _primitives(inner):
+            if primitive.startswith("$("):
+                continue
+            element = _ELEMENT_PRIMITIVE_RE.match(primitive)
+            rest = primitive[element.end() :] if element else primitive
+            counts.update(found.group(1) for found in _H_COUNT_RE.finditer(rest))
+        if len(counts) == 1:
+            hydrogens = int(counts.pop() or 1)
+    return label, hydrogens
+
+
+def drawable_pattern(pattern: Mol) -> Mol:
+    """A SMARTS pattern as a molecule that draws legibly: each query atom becomes a plain atom
+    of its element (carbons unlabelled, as in a skeletal formula), or a labelled dummy ("R",
+    "Ar", "C/N") where the rule allows several; atom indices are kept, so highlights still
+    fall on the right atoms."""
+    pattern = Chem.Mol(pattern)
+    Chem.FastFindRings(pattern)
+    rings = pattern.GetRingInfo()
+    drawn = Chem.RWMol()
+    table = Chem.GetPeriodicTable()
+    for atom in pattern.GetAtoms():
+        in_ring = rings.NumAtomRings(atom.GetIdx()) > 0
+        label, hydrogens = query_atom_label(atom.GetSmarts(), in_ring=in_ring)
+        element = label not in GENERIC_LABELS.values() and "/" not in label
+        number = table.GetAtomicNumber(label) if element else 0
+        plain = Chem.Atom(number)
+        plain.SetNoImplicit(True)
+        if number:
+            plain.SetIsAromatic(atom.GetIsAromatic())
+            if hydrogens is not None:
+                plain.SetNumExplicitHs(hydrogens)
+        else:
+            plain.SetProp("atomLabel", label)
+        drawn.AddAtom(plain)
+    for bond in pattern.GetBonds():
+        kind = bond.GetBondType()
+        if kind not in (Chem.BondType.SINGLE, Chem.BondType.DOUBLE, Chem.BondType.TRIPLE):
+            ends = (bond.GetBeginAtom().GetIsAromatic(), bond.GetEndAtom().GetIsAromatic())
+            aromatic = any(ends) and rings.NumBondRings(bond.GetIdx()) > 0
+            kind = Chem.BondType.AROMATIC if aromatic else Chem.BondType.SINGLE
+        drawn.AddBond(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(), kind)
+    mol = drawn.GetMol()
+    mol.UpdatePropertyCache(strict=False)
+    Chem.FastFindRings(mol)
+    return mol
+
+
+def _is_pattern(mol: Mol) -> bool:
+    return any(atom.HasQuery() for atom in mol.GetAtoms())
+
+
 _XML_PROLOG_RE = re.compile(r"^\s*<\?xml[^>]*\?>\s*")
 _RDKIT_NS_RE = re.compile(r"\s+xmlns:rdkit=(['\"])[^'\"]*\1")
 _RDKIT_ELEMENT_RE = re.compile(r"<rdkit:[^>]*/>|<rdkit:(\w+)[^>]*>.*?</rdkit:\1>", re.S)
@@ -955,9 +1078,13 @@ def depict_svg(
 
     ``highlight_atoms`` (atom indices of the molecule given, e.g. a class match's atoms on the
     standardized parent) are highlighted together with the bonds between them. The result starts
-    with ``<svg`` (no XML prolog), has a ``viewBox`` and a transparent background.
+    with ``<svg`` (no XML prolog), has a ``viewBox`` and a transparent background. A SMARTS
+    pattern (a class rule) is drawn with its query atoms labelled (`drawable_pattern`).
     """
     mol = _as_mol(mol_or_smiles)
+    pattern = _is_pattern(mol)
+    if pattern:
+        mol = drawable_pattern(mol)
     if not (16 <= width <= 4000 and 16 <= height <= 4000):
         raise ChemistryError(f"bad drawing size {width}x{height}")
     atoms = sorted({int(index) for index in highlight_atoms})
@@ -977,8 +1104,9 @@ def depict_svg(
         options = drawer.drawOptions()
         options.clearBackground = False
         options.addStereoAnnotation = False
+        # A pattern's aromatic rings may be partial; drawn as they are, not kekulized.
         rdMolDraw2D.PrepareAndDrawMolecule(
-            drawer, drawn, highlightAtoms=atoms, highlightBonds=bonds
+            drawer, drawn, highlightAtoms=atoms, highlightBonds=bonds, kekulize=not pattern
         )
         drawer.FinishDrawing()
     svg = _XML_PROLOG_RE.sub("", drawer.GetDrawingText())

@@ -412,3 +412,43 @@ def test_graph_key_is_shared_by_stereoisomers_isotopologues_and_tautomers_only()
     )
     assert key("Oc1ccccn1") == key("O=c1cccc[nH]1")
     assert key("CC(N)Cc1ccccc1") != key("CNCCc1ccccc1")  # a constitutional isomer differs
+
+
+# --- pattern drawings -------------------------------------------------------------------------
+
+FENTANYL_CLASS_CORE = (
+    "[#7X3;+0;H0;x2;!a]1-[#6;x2;!a]-[#6;x2;!a]-[#6X4;x2](-[#7X3;!R;+0]"
+    "(-[$([a;x2]1[a;x2][a;x2][a;x2][a;x2][a;x2]1),$([a;x2]1[a;x2][a;x2][a;x2][a;x2]1)])"
+    "-[CX3](=O))-[#6;x2;!a]-[#6;x2;!a]-1"
+)
+
+
+@pytest.mark.parametrize(
+    ("smarts", "in_ring", "label"),
+    [
+        ("[#7X3;+0;H0;x2;!a]", True, ("N", 0)),
+        ("[CH2;!R]", False, ("C", 2)),
+        ("[OH1]", False, ("O", 1)),
+        ("[$([a;x2]1[a;x2][a;x2][a;x2][a;x2][a;x2]1)]", False, ("Ar", None)),
+        ("[$([cH1]),$([nX2])]", True, ("C/N", None)),
+        ("[$([nX2]),$([cH1]),$(c-[CH3])]", True, ("N/C", None)),
+        ("[$([#6;R]),$([!#6;!#1;R]),$([#6;!R](~[#6])~[#6])]", False, ("R", None)),
+        ("[#6,#16,#15]", False, ("C/S/P", None)),
+        ("*", False, ("R", None)),
+        ("[Cl,Br]", False, ("Cl/Br", None)),
+    ],
+)
+def test_query_atoms_get_a_label_for_the_drawing(smarts, in_ring, label):
+    assert chemistry.query_atom_label(smarts, in_ring=in_ring) == label
+
+
+def test_a_class_pattern_is_drawn_with_its_atoms_labelled_not_as_question_marks():
+    pattern = chemistry.compile_smarts(FENTANYL_CLASS_CORE).pattern
+    drawable = chemistry.drawable_pattern(pattern)
+    assert drawable.GetNumAtoms() == pattern.GetNumAtoms()  # highlights keep their atoms
+    elements = [atom.GetSymbol() for atom in drawable.GetAtoms()]
+    assert elements.count("N") == 2 and elements.count("O") == 1
+    labels = [a.GetProp("atomLabel") for a in drawable.GetAtoms() if a.HasProp("atomLabel")]
+    assert labels == ["Ar"]
+    svg = chemistry.depict_svg(pattern, [0, 1, 2], width=260)
+    assert svg.startswith("<svg") and "atom-5" in svg
