@@ -17,9 +17,14 @@ listings are read in a few queries for the whole batch, and each class's rules a
 Time is bounded too, whatever the input: the class rules have `ITEM_TIME_BUDGET_SECONDS` per item
 and the whole check `REQUEST_TIME_BUDGET_SECONDS`; an item whose rules could not all be applied
 in time is `unknown` (or stays `controlled` by a listing), with the reason.
+
+A verdict carries what a face needs to show it: the standardized parent and the atoms of its
+first class match (`CheckResult.drawing`), so no face matches the rules again. The same rules
+answer the reverse question, which registry substances a class covers (`class_members`).
 """
 
 import datetime
+import hashlib
 import re
 import time
 from collections import defaultdict
@@ -27,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,6 +88,25 @@ class CheckResult:
     # Per jurisdiction code, the first day of the unbroken control that includes the date asked
     # about (across reschedulings, the 2025 reorganisation and class controls).
     since: dict[str, str] = field(default_factory=dict)
+    # The standardized parent itself (`structure` is its SMILES), and the atoms of it that the
+    # first class match covers: what a drawing of the verdict highlights.
+    parent: Any = field(default=None, repr=False, compare=False)
+    highlight: tuple[int, ...] = ()
+
+    def drawing(self, *, width: int = 340, height: int = 250) -> str:
+        """The checked structure as an SVG drawing, the atoms of its first class match
+        highlighted; "" when there is no structure or it cannot be drawn."""
+        if not self.structure:
+            return ""
+        try:
+            return chemistry.depict_svg(
+                self.parent if self.parent is not None else self.structure,
+                self.highlight if self.parent is not None else (),
+                width=width,
+                height=height,
+            )
+        except chemistry.ChemistryError:
+            return ""
 
     def as_dict(self) -> dict[str, Any]:
         substance = None
@@ -192,7 +217,7 @@ def _read(text: Any) -> _Item:
     if stripped.isalpha():
         # A bare word such as "CBN" is both a name and a valid SMILES: the name is looked up
         # first, and the structure is the fallback.
-        result.structure = parsed.result.structure
+        result.structure, result.parent = parsed.result.structure, parsed.result.parent
         return _Item(result, mol=parsed.mol, raw=parsed.raw)
     return parsed
 
@@ -211,7 +236,7 @@ def _parse(result: CheckResult, text: str) -> _Item:
     except chemistry.ChemistryError as exc:
         result.status, result.reason = INVALID, exc.reason
         return _Item(result)
-    result.structure = structure
+    result.structure, result.parent = structure, mol
     return _Item(result, mol=mol, raw=raw)
 
 
@@ -600,6 +625,8 @@ def check_items(
                 }
                 rules_failed, found = True, []
             by_uid = {cls.uid: cls for cls, _ in classes}
+            if found:
+                r.highlight = tuple(found[0].atoms)
             for match in found:
                 cls = by_uid[match.class_uid]
                 item.reaching.extend(history.by_class.get(cls.pk, ()))
@@ -719,6 +746,9 @@ def _merge_components(read: list[_Item], on: datetime.date) -> None:
         statuses = {}
         for part in parts:
             statuses[part.result.structure] = part.result.status
+            if part.result.structure == r.structure and part.result.highlight and not r.highlight:
+                # The input's parent is this part: its drawing shows the part's class match.
+                r.parent, r.highlight = part.result.parent, part.result.highlight
             for match in part.result.matches:
                 r.matches.append({**match, "component": part.result.structure})
         for component in r.components:
@@ -791,3 +821,48 @@ def covered_through(
                 seen.add(listing.pk)
                 out.append(Coverage(listing, route))
     return out
+
+
+MEMBERSHIP_CACHE_SECONDS = 24 * 3600
+
+
+def class_members(substance_class: SubstanceClass) -> list[int]:
+    """Ids of the registry's substances whose structure falls under the class's rules.
+
+    The class's own rules, as the check applies them, whether or not the class is in force.
+    Whether a structure meets the rules depends on the structure and the rules alone, so the
+    verdicts are cached per structure under the rules' content: after an edit only the
+    structures not judged before are matched (standardizing a structure costs milliseconds).
+    """
+    specs = [
+        matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation)
+        for r in substance_class.rules.all()
+    ]
+    try:
+        compiled = matching.compile_class(substance_class.uid, specs)
+    except chemistry.ChemistryError:
+        return []
+    rules_key = hashlib.sha256(repr(specs).encode()).hexdigest()[:24]
+    # Between two writes the members are read from the cache, without reading any structure.
+    version = Change.objects.version()
+    members_key = f"check:class-members:{substance_class.uid}:{rules_key}:{version}"
+    members = cache.get(members_key)
+    if members is not None:
+        return members
+    key = f"check:class-verdicts:{substance_class.uid}:{rules_key}"
+    verdicts: dict[str, bool] = cache.get(key) or {}
+    rows = list(Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by())
+    fresh = False
+    for _pk, smiles in rows:
+        if smiles in verdicts:
+            continue
+        try:
+            verdicts[smiles] = bool(matching.match_classes(smiles, [compiled]))
+        except chemistry.ChemistryError:
+            verdicts[smiles] = False
+        fresh = True
+    if fresh:
+        cache.set(key, verdicts, MEMBERSHIP_CACHE_SECONDS)
+    members = [pk for pk, smiles in rows if verdicts.get(smiles)]
+    cache.set(members_key, members, MEMBERSHIP_CACHE_SECONDS)
+    return members

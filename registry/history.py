@@ -11,16 +11,24 @@ Two questions, both about the law (the listings' periods), not about the registr
 - `legal_changes(...)`: the same, day by day: for each effective date on which listings started
   or ended, what was added, removed and moved that day ("what's new", by the law's dates).
 
-The result is a small dataclass family that the API, the site and the feeds render alike.
+And two readings of one subject or one act:
+
+- `subject_history(substance=... | substance_class=..., on=...)`: a subject's listings, those in
+  force on a day, and its timeline (listed, moved, removed, by effective date);
+- `instrument_changes(instrument)`: the entries an instrument added, moved and removed.
+
+The results are a small dataclass family that the API, the site and the feeds render alike.
 """
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
 from registry.models import Listing
+from substances.models import Substance, SubstanceClass
 
 _FIELDS = (
     "substance_id",
@@ -363,4 +371,233 @@ def legal_changes(
         if not changes.added and not changes.removed and not changes.moved:
             continue
         result.append(changes)
+    return result
+
+
+# --- one subject's history ------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEvent:
+    """What happened to a subject's listings on one day.
+
+    `kind` is "listed" (only starts), "removed" (only ends) or "moved" (ends and starts on the
+    same day: a rescheduling, such as the 2025 reorganisation's move to the new lists).
+    """
+
+    date: datetime.date
+    ended: list[Listing] = field(default_factory=list)
+    started: list[Listing] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if self.ended and self.started:
+            return "moved"
+        return "listed" if self.started else "removed"
+
+    @property
+    def instruments(self) -> list:
+        seen = {}
+        for listing in self.ended:
+            seen.setdefault(listing.ended_by_id, listing.ended_by)
+        for listing in self.started:
+            seen.setdefault(listing.listed_by_id, listing.listed_by)
+        return list(seen.values())
+
+
+def timeline(listings: Iterable[Listing]) -> list[TimelineEvent]:
+    """The listings of one subject turned into dated events, oldest first."""
+    events: dict[datetime.date, TimelineEvent] = {}
+    for listing in listings:
+        start = events.setdefault(listing.effective_from, TimelineEvent(listing.effective_from))
+        start.started.append(listing)
+        if listing.effective_to:
+            end = events.setdefault(listing.effective_to, TimelineEvent(listing.effective_to))
+            end.ended.append(listing)
+    return [events[day] for day in sorted(events)]
+
+
+@dataclass
+class SubjectHistory:
+    """Every listing of one subject (a substance or a whole class), oldest first, those in
+    force on the day asked about, and the same listings as dated events."""
+
+    on: datetime.date
+    listings: list[Listing]
+    in_force: list[Listing]
+    events: list[TimelineEvent]
+
+
+def subject_history(
+    *,
+    substance: Substance | None = None,
+    substance_class: SubstanceClass | None = None,
+    on: datetime.date,
+) -> SubjectHistory:
+    """The legal history of a substance or of a whole class, read in one query.
+
+    Whether a listing is in force on `on` is the database's answer (`ListingQuerySet.in_force`),
+    given as a flag on each listing.
+    """
+    if substance is not None:
+        subject = Q(substance=substance)
+    else:
+        subject = Q(substance_class=substance_class)
+    listings = list(
+        Listing.objects.filter(subject)
+        .with_in_force(on=on)
+        .select_related("schedule__jurisdiction", "listed_by", "ended_by")
+        .order_by("effective_from", "schedule__sort_order", "id")
+    )
+    return SubjectHistory(
+        on=on,
+        listings=listings,
+        in_force=[listing for listing in listings if listing.is_in_force],
+        events=timeline(listings),
+    )
+
+
+# --- what one instrument did ----------------------------------------------------------------
+
+_LISTING_FIELDS = (
+    "substance_id",
+    "substance_class_id",
+    "effective_from",
+    "effective_to",
+    "item_number",
+    "listed_by_id",
+    "ended_by_id",
+    "schedule__name",
+    "schedule__name_zh",
+    "substance__uid",
+    "substance__name_en",
+    "substance__name_zh",
+    "substance_class__uid",
+    "substance_class__name_en",
+    "substance_class__name_zh",
+    "listed_by__uid",
+    "listed_by__reference",
+    "listed_by__title_en",
+    "listed_by__title_zh",
+    "ended_by__uid",
+    "ended_by__reference",
+    "ended_by__title_en",
+    "ended_by__title_zh",
+)
+
+
+@dataclass(frozen=True)
+class ListingFacts:
+    """One listing as plain values: what an instrument page prints.
+
+    Announcements such as the 2025 reorganisation touch hundreds of entries; plain values read
+    in one query keep such a page fast where model instances and per-row lookups would not.
+    `subject` is ("s", substance id) or ("c", class id).
+    """
+
+    subject: tuple[str, int]
+    subject_uid: str
+    name_en: str
+    name_zh: str
+    schedule_name: str
+    schedule_name_zh: str
+    item_number: str
+    effective_from: datetime.date
+    effective_to: datetime.date | None
+    listed_by_id: int
+    ended_by_id: int | None
+    listed_by: InstrumentRef | None
+    ended_by: InstrumentRef | None
+
+    @property
+    def is_class(self) -> bool:
+        return self.subject[0] == "c"
+
+
+def _facts(listings) -> list[ListingFacts]:
+    rows = []
+    for row in listings.values(*_LISTING_FIELDS):
+        is_class = row["substance_id"] is None
+        prefix = "substance_class" if is_class else "substance"
+        rows.append(
+            ListingFacts(
+                subject=_subject_key(row),
+                subject_uid=row[f"{prefix}__uid"],
+                name_en=row[f"{prefix}__name_en"],
+                name_zh=row[f"{prefix}__name_zh"],
+                schedule_name=row["schedule__name"],
+                schedule_name_zh=row["schedule__name_zh"],
+                item_number=row["item_number"],
+                effective_from=row["effective_from"],
+                effective_to=row["effective_to"],
+                listed_by_id=row["listed_by_id"],
+                ended_by_id=row["ended_by_id"],
+                listed_by=_instrument(row, "listed_by"),
+                ended_by=_instrument(row, "ended_by"),
+            )
+        )
+    return rows
+
+
+@dataclass
+class InstrumentChanges:
+    """What one instrument did to the lists: the entries it added, moved and removed.
+
+    A move is (the listings that ended, the listing that started): the subject left those lists
+    and joined another on the same day, even if the two halves were made by two instruments (as
+    in the 2025 reorganisation, where one announcement ended the old lists and another started
+    the new non-medical list).
+    """
+
+    added: list[ListingFacts] = field(default_factory=list)
+    moves: list[tuple[list[ListingFacts], ListingFacts]] = field(default_factory=list)
+    removed: list[ListingFacts] = field(default_factory=list)
+
+
+def instrument_changes(instrument) -> InstrumentChanges:
+    """What `instrument` added, moved and removed, in the lists' order. Three queries."""
+    order = ("schedule__sort_order", "substance__name_en", "substance_class__name_en", "id")
+    made = _facts(Listing.objects.filter(listed_by=instrument).order_by(*order))
+    ended = _facts(Listing.objects.filter(ended_by=instrument).order_by(*order))
+    ended_days = {row.effective_to for row in ended}
+    made_days = {row.effective_from for row in made}
+
+    def subjects(rows: list[ListingFacts]) -> Q:
+        return Q(substance_id__in=[r.subject[1] for r in rows if not r.is_class]) | Q(
+            substance_class_id__in=[r.subject[1] for r in rows if r.is_class]
+        )
+
+    counterpart = Q(pk__in=[])
+    if ended:
+        counterpart |= Q(effective_from__in=ended_days) & subjects(ended) & ~Q(listed_by=instrument)
+    if made:
+        counterpart |= Q(effective_to__in=made_days) & subjects(made) & ~Q(ended_by=instrument)
+    others = _facts(Listing.objects.filter(counterpart).order_by(*order))
+    started_elsewhere = defaultdict(list)
+    ended_elsewhere = defaultdict(list)
+    for other in others:
+        if other.listed_by_id != instrument.pk and other.effective_from in ended_days:
+            started_elsewhere[other.subject].append(other)
+        if other.ended_by_id != instrument.pk and other.effective_to in made_days:
+            ended_elsewhere[other.subject].append(other)
+    ended_by_subject = defaultdict(list)
+    for row in ended:
+        ended_by_subject[row.subject].append(row)
+    made_subjects = {row.subject for row in made}
+
+    result = InstrumentChanges()
+    for row in made:
+        before = ended_by_subject.get(row.subject) or ended_elsewhere.get(row.subject)
+        if before:
+            result.moves.append((before, row))
+        else:
+            result.added.append(row)
+    for row in ended:
+        if row.subject in made_subjects:
+            continue  # told with its move
+        after = started_elsewhere.get(row.subject)
+        if after:
+            result.moves.extend(([row], later) for later in after)
+        else:
+            result.removed.append(row)
     return result

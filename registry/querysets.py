@@ -3,7 +3,7 @@
 import datetime
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 
 from substances.querysets import _in_force_q
 
@@ -12,6 +12,12 @@ class ListingQuerySet(models.QuerySet):
     def in_force(self, *, on: datetime.date):
         """Listings in force on `on`: effective_from <= on < effective_to (half-open)."""
         return self.filter(_in_force_q(on))
+
+    def with_in_force(self, *, on: datetime.date):
+        """Every listing, each flagged `is_in_force` on `on` (the condition of `in_force`)."""
+        return self.annotate(
+            is_in_force=ExpressionWrapper(_in_force_q(on), output_field=models.BooleanField())
+        )
 
     def in_jurisdiction(self, code: str):
         return self.filter(schedule__jurisdiction__code__iexact=code)

@@ -5,10 +5,14 @@ date or filter is said on the page, never turned into an error. Pages read what 
 fixed, small number of queries (the view tests count them), and what is costly to compute (the
 search index, the chart, class coverage, drawings) is cached under the change feed's position, so
 any change to the registry is seen at once.
+
+A page translates a request into calls of the core and their results into HTML: the legal
+history (registry.history), verdicts, class members and their drawings (registry.check), the
+lists (registry.lists), drawings and files of structures (registry.depictions). No page reads
+a structure itself.
 """
 
 import datetime
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -24,7 +28,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from registry import check as check_service
-from registry import history, lists
+from registry import depictions, history, lists
 from registry import jurisdictions as per_jurisdiction
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
@@ -38,7 +42,7 @@ from registry.web.forms import (
     WhatsNewForm,
 )
 from registry.web.templatetags.web import chinese_page, citation, loc
-from substances import chemistry, matching, search
+from substances import search
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 PAGE_SIZE = 50
@@ -64,34 +68,6 @@ def _cached(key: str, compute):
         value = compute()
         cache.set(key, value, CACHE_SECONDS)
     return value
-
-
-def drawing(structure: str, atoms=(), *, width: int = 300, height: int = 220) -> str:
-    """An SVG drawing of a structure (with atoms highlighted), cached; "" if it cannot be drawn."""
-    if not structure:
-        return ""
-    digest = hashlib.sha256(f"{structure}|{sorted(atoms)}|{width}x{height}".encode()).hexdigest()
-
-    def draw() -> str:
-        try:
-            return chemistry.depict_svg(structure, atoms, width=width, height=height)
-        except chemistry.ChemistryError:
-            return ""
-
-    return _cached(f"web:svg:{digest}", draw)
-
-
-def smarts_drawing(smarts: str) -> str:
-    """A drawing of a class rule's pattern, where RDKit can draw it; "" otherwise."""
-    digest = hashlib.sha256(smarts.encode()).hexdigest()
-
-    def draw() -> str:
-        try:
-            return chemistry.depict_svg(chemistry.compile_smarts(smarts).pattern, width=260)
-        except Exception:  # some query features cannot be drawn: the text is shown instead
-            return ""
-
-    return _cached(f"web:smarts-svg:{digest}", draw)
 
 
 def _paginate(request, items, size: int = PAGE_SIZE):
@@ -429,46 +405,6 @@ def search_page(request):
 # --- substance ------------------------------------------------------------------------------
 
 
-@dataclass
-class TimelineEvent:
-    """What happened to a substance's listings on one day.
-
-    `kind` is "listed" (only starts), "removed" (only ends) or "moved" (ends and starts on the
-    same day: a rescheduling, such as the 2025 reorganisation's move to the new lists).
-    """
-
-    date: datetime.date
-    ended: list[Listing] = field(default_factory=list)
-    started: list[Listing] = field(default_factory=list)
-
-    @property
-    def kind(self) -> str:
-        if self.ended and self.started:
-            return "moved"
-        return "listed" if self.started else "removed"
-
-    @property
-    def instruments(self) -> list[Instrument]:
-        seen = {}
-        for listing in self.ended:
-            seen.setdefault(listing.ended_by_id, listing.ended_by)
-        for listing in self.started:
-            seen.setdefault(listing.listed_by_id, listing.listed_by)
-        return list(seen.values())
-
-
-def timeline(listings: list[Listing]) -> list[TimelineEvent]:
-    """The listings of one subject turned into dated events, oldest first."""
-    events: dict[datetime.date, TimelineEvent] = {}
-    for listing in listings:
-        start = events.setdefault(listing.effective_from, TimelineEvent(listing.effective_from))
-        start.started.append(listing)
-        if listing.effective_to:
-            end = events.setdefault(listing.effective_to, TimelineEvent(listing.effective_to))
-            end.ended.append(listing)
-    return [events[day] for day in sorted(events)]
-
-
 def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[dict], str]:
     """The whole classes in force on `on` whose rules the substance's structure meets.
 
@@ -500,16 +436,8 @@ def substance_detail(request, uid: str):
         ),
         uid=uid,
     )
-    listings = list(
-        Listing.objects.filter(substance=substance)
-        .select_related("schedule__jurisdiction", "listed_by", "ended_by")
-        .order_by("effective_from", "schedule__sort_order")
-    )
-    in_force = [
-        item
-        for item in listings
-        if item.effective_from <= today and (not item.effective_to or item.effective_to > today)
-    ]
+    legal = history.subject_history(substance=substance, on=today)
+    listings, in_force = legal.listings, legal.in_force
     # The listings that reach it through its relations (as a form, a member, a single-ingredient
     # preparation), with the reason, from the same core that answers the check.
     both_ways = list(
@@ -544,14 +472,14 @@ def substance_detail(request, uid: str):
         "covered_through": covered_through,
         "relations": relations,
         "inverse_relations": inverse_relations,
-        "events": timeline(listings),
+        "events": legal.events,
         "ever_listed": bool(listings),
         "class_matches": class_matches,
         "isomers": isomers,
-        "svg": drawing(substance.smiles, width=360, height=260) if substance.smiles else "",
+        "svg": depictions.structure_svg(substance.smiles, width=360, height=260),
         "controlled": bool(in_force or covered_through or class_matches),
         "by_jurisdiction": _side_by_side(listings, class_matches, today),
-        "links_out": links_out(substance),
+        "links_out": depictions.records_elsewhere(substance),
         "feed_seq": Change.objects.head(),
         "page_url": request.build_absolute_uri(substance.get_absolute_url()),
     }
@@ -580,51 +508,14 @@ def _side_by_side(listings, class_matches, today) -> list[dict]:
 NOT_CONTROLLED = per_jurisdiction.NOT_CONTROLLED
 
 
-def links_out(substance: Substance) -> list[tuple[str, str]]:
-    """Public records of the same compound elsewhere, found by InChIKey or CAS number."""
-    links = []
-    if substance.inchikey:
-        key = substance.inchikey
-        links += [
-            ("PubChem", f"https://pubchem.ncbi.nlm.nih.gov/#query={key}"),
-            ("ChemSpider", f"https://www.chemspider.com/Search.aspx?q={key}"),
-            ("NIST Chemistry WebBook", f"https://webbook.nist.gov/cgi/cbook.cgi?InChI={key}"),
-            (
-                "Wikidata",
-                f"https://www.wikidata.org/w/index.php?search=haswbstatement%3AP235%3D{key}",
-            ),
-        ]
-    if substance.cas:
-        links.append(
-            (
-                "CAS Common Chemistry",
-                f"https://commonchemistry.cas.org/detail?cas_rn={substance.cas}",
-            )
-        )
-    return links
-
-
 def _structure_download(request, uid: str, *, sdf: bool) -> HttpResponse:
     substance = get_object_or_404(Substance, uid=uid)
     if not substance.smiles:
         raise Http404("This entry has no structure.")
-    try:
-        text = chemistry.molfile(
-            substance.smiles,
-            title=substance.name_en,
-            properties={
-                "uid": substance.uid,
-                "name_en": substance.name_en,
-                "name_zh": substance.name_zh,
-                "cas": substance.cas,
-                "inchikey": substance.inchikey,
-                "url": request.build_absolute_uri(substance.get_absolute_url()),
-            }
-            if sdf
-            else None,
-        )
-    except chemistry.ChemistryError:
-        raise Http404("This entry's structure cannot be written.") from None
+    url = request.build_absolute_uri(substance.get_absolute_url())
+    text = depictions.structure_file(substance, url=url, sdf=sdf)
+    if text is None:
+        raise Http404("This entry's structure cannot be written.")
     extension = "sdf" if sdf else "mol"
     response = HttpResponse(
         text.encode("utf-8"), content_type="chemical/x-mdl-" + ("sdfile" if sdf else "molfile")
@@ -765,40 +656,15 @@ class ListingRow:
     ended_by: tuple[str, str] | None
 
 
-_ROW_FIELDS = (
-    "substance_id",
-    "substance_class_id",
-    "effective_from",
-    "effective_to",
-    "item_number",
-    "listed_by_id",
-    "ended_by_id",
-    "schedule__name",
-    "schedule__name_zh",
-    "substance__uid",
-    "substance__name_en",
-    "substance__name_zh",
-    "substance_class__uid",
-    "substance_class__name_en",
-    "substance_class__name_zh",
-    "listed_by__uid",
-    "listed_by__reference",
-    "listed_by__title_en",
-    "listed_by__title_zh",
-    "ended_by__uid",
-    "ended_by__reference",
-    "ended_by__title_en",
-    "ended_by__title_zh",
-)
-
-
 def _url_maker(name: str):
     """A fast maker of `web:<name>` addresses: reverse once, then fill in the uid."""
     template = reverse(f"web:{name}", kwargs={"uid": "UID"})
     return lambda uid: template.replace("UID", uid)
 
 
-def _listing_rows(listings) -> list[ListingRow]:
+def _listing_rows(changes: history.InstrumentChanges):
+    """The instrument's added, moved and removed listings as rows in the page's language:
+    (added rows, moves as (rows before, row after), removed rows)."""
     zh = chinese_page()
     substance_url, class_url, instrument_url = (
         _url_maker("substance"),
@@ -810,39 +676,34 @@ def _listing_rows(listings) -> list[ListingRow]:
         first, second = (other or en, en) if zh else (en or other, other)
         return first, second if second != first else ""
 
-    def cite(row: dict, prefix: str) -> tuple[str, str] | None:
-        if not row[f"{prefix}__uid"]:
+    def cite(ref: history.InstrumentRef | None) -> tuple[str, str] | None:
+        if ref is None:
             return None
-        label = citation(
-            row[f"{prefix}__reference"], row[f"{prefix}__title_en"], row[f"{prefix}__title_zh"]
-        )
-        return label, instrument_url(row[f"{prefix}__uid"])
+        return citation(ref.reference, ref.title_en, ref.title_zh), instrument_url(ref.uid)
 
-    rows = []
-    for row in listings.values(*_ROW_FIELDS):
-        is_class = row["substance_id"] is None
-        prefix = "substance_class" if is_class else "substance"
-        name, other = pick(row[f"{prefix}__name_en"], row[f"{prefix}__name_zh"])
-        rows.append(
-            ListingRow(
-                subject=("c", row["substance_class_id"])
-                if is_class
-                else ("s", row["substance_id"]),
-                name=name,
-                other_name=other,
-                url=(class_url if is_class else substance_url)(row[f"{prefix}__uid"]),
-                is_class=is_class,
-                schedule=pick(row["schedule__name"], row["schedule__name_zh"])[0],
-                item_number=row["item_number"],
-                effective_from=row["effective_from"],
-                effective_to=row["effective_to"],
-                listed_by_id=row["listed_by_id"],
-                ended_by_id=row["ended_by_id"],
-                listed_by=cite(row, "listed_by"),
-                ended_by=cite(row, "ended_by"),
-            )
+    def row(facts: history.ListingFacts) -> ListingRow:
+        name, other = pick(facts.name_en, facts.name_zh)
+        return ListingRow(
+            subject=facts.subject,
+            name=name,
+            other_name=other,
+            url=(class_url if facts.is_class else substance_url)(facts.subject_uid),
+            is_class=facts.is_class,
+            schedule=pick(facts.schedule_name, facts.schedule_name_zh)[0],
+            item_number=facts.item_number,
+            effective_from=facts.effective_from,
+            effective_to=facts.effective_to,
+            listed_by_id=facts.listed_by_id,
+            ended_by_id=facts.ended_by_id,
+            listed_by=cite(facts.listed_by),
+            ended_by=cite(facts.ended_by),
         )
-    return rows
+
+    return (
+        [row(f) for f in changes.added],
+        [([row(b) for b in before], row(after)) for before, after in changes.moves],
+        [row(f) for f in changes.removed],
+    )
 
 
 @dataclass
@@ -883,57 +744,10 @@ def _group_moves(moves, instrument: Instrument) -> list[RowGroup]:
 
 
 def instrument_detail(request, uid: str):
-    """What one instrument did: the entries it added, moved and removed.
-
-    A subject moved when one of its listings ends and another starts on the same day, even
-    if the two halves are made by two instruments (as in the 2025 reorganisation, where one
-    announcement ended the old lists and another started the new non-medical list).
-    """
+    """What one instrument did: the entries it added, moved and removed (see
+    `registry.history.instrument_changes`)."""
     instrument = get_object_or_404(Instrument.objects.select_related("jurisdiction"), uid=uid)
-    order = ("schedule__sort_order", "substance__name_en", "substance_class__name_en", "id")
-    made = _listing_rows(Listing.objects.filter(listed_by=instrument).order_by(*order))
-    ended = _listing_rows(Listing.objects.filter(ended_by=instrument).order_by(*order))
-    ended_days = {row.effective_to for row in ended}
-    made_days = {row.effective_from for row in made}
-
-    def subjects(rows: list[ListingRow]) -> Q:
-        return Q(substance_id__in=[r.subject[1] for r in rows if not r.is_class]) | Q(
-            substance_class_id__in=[r.subject[1] for r in rows if r.is_class]
-        )
-
-    counterpart = Q(pk__in=[])
-    if ended:
-        counterpart |= Q(effective_from__in=ended_days) & subjects(ended) & ~Q(listed_by=instrument)
-    if made:
-        counterpart |= Q(effective_to__in=made_days) & subjects(made) & ~Q(ended_by=instrument)
-    others = _listing_rows(Listing.objects.filter(counterpart).order_by(*order))
-    started_elsewhere = defaultdict(list)
-    ended_elsewhere = defaultdict(list)
-    for other in others:
-        if other.listed_by_id != instrument.pk and other.effective_from in ended_days:
-            started_elsewhere[other.subject].append(other)
-        if other.ended_by_id != instrument.pk and other.effective_to in made_days:
-            ended_elsewhere[other.subject].append(other)
-    ended_by_subject = defaultdict(list)
-    for row in ended:
-        ended_by_subject[row.subject].append(row)
-    made_subjects = {row.subject for row in made}
-
-    moves, added, removed = [], [], []
-    for row in made:
-        before = ended_by_subject.get(row.subject) or ended_elsewhere.get(row.subject)
-        if before:
-            moves.append((before, row))
-        else:
-            added.append(row)
-    for row in ended:
-        if row.subject in made_subjects:
-            continue  # shown with its move
-        after = started_elsewhere.get(row.subject)
-        if after:
-            moves.extend(([row], later) for later in after)
-        else:
-            removed.append(row)
+    added, moves, removed = _listing_rows(history.instrument_changes(instrument))
     context = {
         "instrument": instrument,
         "added": added,
@@ -959,36 +773,6 @@ def class_list(request):
     return render(request, "web/class_list.html", {"classes": classes, "today": today})
 
 
-def _class_members(cls: SubstanceClass, specs: list[matching.RuleSpec]) -> list[int]:
-    """Ids of the registry's substances whose structure falls under the class.
-
-    Whether a structure meets a class's rules depends on the structure and the rules alone, so
-    the verdicts are cached per structure under the rules' content: after an edit only the
-    structures not judged before are matched (standardizing a structure costs milliseconds, and
-    the registry has hundreds).
-    """
-    try:
-        compiled = matching.compile_class(cls.uid, specs)
-    except chemistry.ChemistryError:
-        return []
-    rules_key = hashlib.sha256(repr(specs).encode()).hexdigest()[:24]
-    key = f"web:class-verdicts:{cls.uid}:{rules_key}"
-    verdicts: dict[str, bool] = cache.get(key) or {}
-    rows = list(Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by())
-    fresh = False
-    for _pk, smiles in rows:
-        if smiles in verdicts:
-            continue
-        try:
-            verdicts[smiles] = bool(matching.match_classes(smiles, [compiled]))
-        except chemistry.ChemistryError:
-            verdicts[smiles] = False
-        fresh = True
-    if fresh:
-        cache.set(key, verdicts, CACHE_SECONDS)
-    return [pk for pk, smiles in rows if verdicts.get(smiles)]
-
-
 def _examples(examples) -> list[dict]:
     """A class's worked examples as rows of name, SMILES, expected membership and why."""
     rows = []
@@ -1011,12 +795,8 @@ def _examples(examples) -> list[dict]:
 def class_detail(request, uid: str):
     today = timezone.localdate()
     cls = get_object_or_404(SubstanceClass.objects.prefetch_related("rules"), uid=uid)
-    rules = list(cls.rules.all())
-    specs = [matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in rules]
-    listings = list(
-        cls.listings.select_related("schedule", "listed_by", "ended_by").order_by("effective_from")
-    )
-    member_ids = _class_members(cls, specs)
+    legal = history.subject_history(substance_class=cls, on=today)
+    member_ids = check_service.class_members(cls)
     members = _paginate(
         request,
         Substance.objects.filter(pk__in=member_ids)
@@ -1026,16 +806,12 @@ def class_detail(request, uid: str):
     context = {
         "cls": cls,
         "today": today,
-        "rules": [(rule, smarts_drawing(rule.smarts)) for rule in rules],
-        "listings": listings,
-        "events": timeline(listings),
-        "in_force": [
-            item
-            for item in listings
-            if item.effective_from <= today and (not item.effective_to or item.effective_to > today)
-        ],
+        "rules": [(rule, depictions.pattern_svg(rule.smarts)) for rule in cls.rules.all()],
+        "listings": legal.listings,
+        "events": legal.events,
+        "in_force": legal.in_force,
         "members": members,
-        "reference_svg": drawing(cls.reference_smiles) if cls.reference_smiles else "",
+        "reference_svg": depictions.structure_svg(cls.reference_smiles),
         "examples": _examples(cls.examples),
     }
     return render(request, "web/class.html", context)
@@ -1045,40 +821,15 @@ def class_detail(request, uid: str):
 
 
 @dataclass
-class CheckView:
-    """One verdict of the check service, with its drawing."""
+class CheckVerdict:
+    """One verdict of the check, as the page shows it: with its drawing, its matches by basis,
+    and its status in each jurisdiction."""
 
-    result: object
+    result: check_service.CheckResult
     svg: str
     listing_matches: list[dict]
     class_matches: list[dict]
     by_jurisdiction: list = field(default_factory=list)
-
-
-def _check_drawing(result, compiled_by_uid) -> str:
-    """The checked structure, with the atoms of the first class match highlighted.
-
-    The atoms are found again on the structure as drawn (the standardized parent read back
-    from its SMILES), so that the highlight falls on the right atoms whatever order the
-    service's copy of the molecule had.
-    """
-    if not result.structure:
-        return ""
-    atoms: tuple[int, ...] = ()
-    wanted = [m["class"]["uid"] for m in result.matches if m.get("basis") == "class"]
-    try:
-        mol = chemistry.standardize(result.structure)
-        for uid in wanted:
-            compiled = compiled_by_uid.get(uid)
-            if compiled is None:
-                continue
-            found = matching.match_classes(mol, [compiled])
-            if found:
-                atoms = found[0].atoms
-                break
-        return chemistry.depict_svg(mol, atoms, width=340, height=250)
-    except chemistry.ChemistryError:
-        return ""
 
 
 def check_page(request):
@@ -1087,24 +838,12 @@ def check_page(request):
     if form.is_bound and form.is_valid():
         on = form.chosen_date()
         results = check_service.check_items(form.cleaned_data["items"], on=on)
-        class_uids = {
-            m["class"]["uid"] for r in results for m in r.matches if m.get("basis") == "class"
-        }
-        compiled_by_uid = {}
-        for cls in SubstanceClass.objects.filter(uid__in=class_uids).prefetch_related("rules"):
-            specs = [
-                matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in cls.rules.all()
-            ]
-            try:
-                compiled_by_uid[cls.uid] = matching.compile_class(cls.uid, specs)
-            except chemistry.ChemistryError:
-                continue
         context["on"] = on
         among = per_jurisdiction.jurisdictions()
         context["results"] = [
-            CheckView(
+            CheckVerdict(
                 result=r,
-                svg=_check_drawing(r, compiled_by_uid),
+                svg=r.drawing(),
                 listing_matches=[m for m in r.matches if m.get("basis") == "listing"],
                 class_matches=[m for m in r.matches if m.get("basis") == "class"],
                 by_jurisdiction=per_jurisdiction.verdicts(r.status, r.matches, among, r.since),

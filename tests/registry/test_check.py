@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from registry import check
 from registry.check import MAX_ITEMS, check_items
 from tests.registry.conftest import DEXAMFETAMINE, FENTANYL
 
@@ -145,3 +146,15 @@ def test_as_dict_shape(registry):
     }
     assert d["substance"]["uid"] == "fentanyl"
     assert {"basis", "schedule", "instrument", "effective_from"} <= set(d["matches"][0])
+
+
+def test_class_members_and_the_drawing_come_from_the_check(db):
+    from tests.web.sample import CARFENTANIL_SMILES, build_sample
+
+    sample = build_sample()
+    members = check.class_members(sample.fentanyls)
+    assert sample.fentanyl.pk in members and sample.carfentanil.pk in members
+    assert sample.adb.pk not in members
+    (result,) = check.check_items([CARFENTANIL_SMILES])
+    assert result.highlight and result.parent is not None
+    assert result.drawing().startswith("<svg")

@@ -126,3 +126,34 @@ def test_legal_changes_keeps_at_most_the_days_asked(sample):
     assert [d.day for d in history.legal_changes(days=2)] == [D2025, D2019]
     SubstanceFactory()  # an unlisted substance changes nothing
     assert len(history.legal_changes()) == 4
+
+
+def test_subject_history_tells_the_move_and_what_is_in_force(sample):
+    legal = history.subject_history(substance=sample.carfentanil, on=D2025)
+    assert [e.kind for e in legal.events] == ["listed", "moved"]
+    assert [listing.schedule.uid for listing in legal.in_force] == ["cn-nonmedical-2025"]
+    before = history.subject_history(substance=sample.carfentanil, on=D2025 - DAY)
+    assert [listing.schedule.uid for listing in before.in_force] == ["cn-narcotic-2013"]
+
+
+def test_subject_history_of_a_class(sample):
+    legal = history.subject_history(substance_class=sample.fentanyls, on=D2019)
+    assert [e.date for e in legal.events] == [D2019, D2025]
+    assert len(legal.in_force) == 1 and legal.in_force[0].effective_from == D2019
+
+
+def test_instrument_changes_tell_moves_and_additions(sample):
+    moved = history.instrument_changes(sample.reorganisation)
+    assert moved.added == [] and moved.removed == []
+    assert sorted(after.subject_uid for _before, after in moved.moves) == sorted(
+        [
+            sample.fentanyl.uid,
+            sample.carfentanil.uid,
+            sample.adb.uid,
+            sample.pvp.uid,
+            "class-fentanyls",
+        ]
+    )
+    added = history.instrument_changes(sample.fentanyl_class_2019)
+    assert [row.subject_uid for row in added.added] == ["class-fentanyls"]
+    assert added.added[0].listed_by.uid == sample.fentanyl_class_2019.uid

@@ -58,7 +58,7 @@ def alt(obj) -> str:
 
 @register.filter
 def inline_svg(svg: str) -> str:
-    """Mark a drawing made by substances.chemistry safe to inline, after making sure it is.
+    """Mark a drawing of the core (registry.depictions, the check) safe to inline, once checked.
 
     The drawings are made by RDKit from structures, and structure text can carry labels; a
     drawing with anything that could act (script, handler, link) is not shown.

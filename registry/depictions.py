@@ -1,0 +1,101 @@
+"""Structures shown and shared, for the faces: drawings (SVG), MDL molfiles, and the public
+records of the same compound elsewhere (by InChIKey or CAS number).
+
+The public site and the API never read structures themselves: what they show of one comes from
+here or from a verdict of the check (`registry.check.CheckResult.drawing`). A drawing costs
+milliseconds to make and depends on nothing but its input, so drawings are cached by content.
+"""
+
+import hashlib
+from collections.abc import Iterable
+
+from django.core.cache import cache
+
+from substances import chemistry
+from substances.models import Substance
+
+CACHE_SECONDS = 24 * 3600
+
+
+def _cached(key: str, compute):
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+def structure_svg(
+    structure: str, atoms: Iterable[int] = (), *, width: int = 300, height: int = 220
+) -> str:
+    """An SVG drawing of a structure (with atoms highlighted); "" if it cannot be drawn."""
+    if not structure:
+        return ""
+    atoms = sorted(atoms)
+    digest = hashlib.sha256(f"{structure}|{atoms}|{width}x{height}".encode()).hexdigest()
+
+    def draw() -> str:
+        try:
+            return chemistry.depict_svg(structure, atoms, width=width, height=height)
+        except chemistry.ChemistryError:
+            return ""
+
+    return _cached(f"drawing:svg:{digest}", draw)
+
+
+def pattern_svg(smarts: str) -> str:
+    """A drawing of a class rule's pattern, where RDKit can draw it; "" otherwise."""
+    digest = hashlib.sha256(smarts.encode()).hexdigest()
+
+    def draw() -> str:
+        try:
+            return chemistry.depict_svg(chemistry.compile_smarts(smarts).pattern, width=260)
+        except Exception:  # some query features cannot be drawn: the text is shown instead
+            return ""
+
+    return _cached(f"drawing:smarts-svg:{digest}", draw)
+
+
+def structure_file(substance: Substance, *, url: str = "", sdf: bool = False) -> str | None:
+    """The substance's structure as an MDL molfile, or with `sdf` as an SD record carrying its
+    names, CAS number, InChIKey and `url`; None when it has no structure that can be written."""
+    if not substance.smiles:
+        return None
+    properties = None
+    if sdf:
+        properties = {
+            "uid": substance.uid,
+            "name_en": substance.name_en,
+            "name_zh": substance.name_zh,
+            "cas": substance.cas,
+            "inchikey": substance.inchikey,
+            "url": url,
+        }
+    try:
+        return chemistry.molfile(substance.smiles, title=substance.name_en, properties=properties)
+    except chemistry.ChemistryError:
+        return None
+
+
+def records_elsewhere(substance: Substance) -> list[tuple[str, str]]:
+    """Public records of the same compound elsewhere, found by InChIKey or CAS number."""
+    links = []
+    if substance.inchikey:
+        key = substance.inchikey
+        links += [
+            ("PubChem", f"https://pubchem.ncbi.nlm.nih.gov/#query={key}"),
+            ("ChemSpider", f"https://www.chemspider.com/Search.aspx?q={key}"),
+            ("NIST Chemistry WebBook", f"https://webbook.nist.gov/cgi/cbook.cgi?InChI={key}"),
+            (
+                "Wikidata",
+                f"https://www.wikidata.org/w/index.php?search=haswbstatement%3AP235%3D{key}",
+            ),
+        ]
+    if substance.cas:
+        links.append(
+            (
+                "CAS Common Chemistry",
+                f"https://commonchemistry.cas.org/detail?cas_rn={substance.cas}",
+            )
+        )
+    return links
