@@ -22,6 +22,7 @@ A class with no include rule matches nothing. Stereochemistry is ignored, as in 
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
@@ -127,8 +128,8 @@ def check_rule(
 
     Meant for curator-facing validation, e.g. a model's ``clean()``: besides the SMARTS itself,
     the pattern must pass `chemistry.stress_test` within ``time_limit`` on every worst-case
-    molecule, since searches of ordinary molecules (`chemistry.is_ordinary`) run without a
-    time guard.
+    molecule: every search runs under a time guard, but a check on which a rule's search is cut
+    short can only answer "unknown".
     """
     if spec.kind not in RULE_KINDS:
         return f"unknown rule kind {spec.kind!r}; expected one of {', '.join(RULE_KINDS)}"
@@ -168,12 +169,9 @@ def _first_match(
     uid: str,
     screen: object = None,
     deadline: float | None = None,
-    ordinary: bool | None = None,
 ) -> tuple[int, ...] | None:
     try:
-        return chemistry.find_match(
-            mol, rule.query, screen=screen, deadline=deadline, ordinary=ordinary
-        )
+        return chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
     except chemistry.MatchTimeout as exc:
         raise chemistry.MatchTimeout(
             f"class {uid}, rule {rule.spec.label!r}: {exc.reason}"
@@ -185,10 +183,9 @@ def _membership(
     cls: CompiledClass,
     screen: object,
     deadline: float | None = None,
-    ordinary: bool | None = None,
 ) -> ClassMatch | None:
     def first(rule: CompiledRule) -> tuple[int, ...] | None:
-        return _first_match(mol, rule, cls.uid, screen, deadline, ordinary)
+        return _first_match(mol, rule, cls.uid, screen, deadline)
 
     for rule in cls.includes:
         atoms = first(rule)
@@ -222,14 +219,17 @@ def match_classes(
     parent = chemistry.standardize(mol)
     # On an ordinary molecule each rule's anchor (see `chemistry.compile_smarts`) rules most
     # searches out in a few microseconds, where a screening fingerprint would cost more than the
-    # searches it saves; the others, searched under the guard, are screened.
-    ordinary = chemistry.is_ordinary(parent)
-    screen = None if ordinary else chemistry.screen_of(parent)
+    # searches it saves; the others are screened.
+    screen = None if chemistry.is_ordinary(parent) else chemistry.screen_of(parent)
+    if deadline is None:
+        deadline = time.monotonic() + chemistry.MATCH_TIME_LIMIT_SECONDS
     found = []
-    for cls in classes:
-        match = _membership(parent, cls, screen, deadline, ordinary)
-        if match is not None:
-            found.append(match)
+    # One deadline for all the molecule's searches, registered with the guard once.
+    with chemistry.search_budget(deadline):
+        for cls in classes:
+            match = _membership(parent, cls, screen, deadline)
+            if match is not None:
+                found.append(match)
     return found
 
 
