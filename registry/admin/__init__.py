@@ -27,7 +27,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from registry import drafts, services, tokens
-from registry.admin import actions
+from registry.admin import actions, pickers
 from registry.admin.filters import ControlledOnFilter
 from registry.admin.forms import (
     ListingForm,
@@ -128,6 +128,10 @@ DERIVED_FROM_SMILES = (
 @admin.register(Substance)
 class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     form = SubstanceAdminForm
+
+    class Media:
+        css = {"all": ("registry/admin.css",)}
+
     uid_prepopulated_from = ("name_en",)
     list_display = ("uid", "name_en", "name_zh", "kind", "cas", "formula")
     list_filter = (
@@ -369,6 +373,22 @@ class InstrumentAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, a
     date_hierarchy = "effective_on"
     inlines = [ListingsMadeInline, ListingsEndedInline]
 
+    def get_urls(self):
+        # The announcement pickers' search (registry.admin.pickers), labelled in full.
+        view = self.admin_site.admin_view(
+            pickers.InstrumentAutocompleteView.as_view(admin_site=self.admin_site)
+        )
+        return [
+            path("autocomplete/", view, name=pickers.AUTOCOMPLETE_URL_NAME),
+            *super().get_urls(),
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """By reference, title or uid; and by date, typed as 2025, 2025-07 or 2025-07-28."""
+        found, distinct = super().get_search_results(request, queryset, search_term)
+        by_date = pickers.search_by_date(queryset, search_term)
+        return (found | by_date) if by_date.exists() else found, distinct
+
     def get_queryset(self, request):
         return (
             super()
@@ -402,9 +422,20 @@ class ListingAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admi
     )
     list_filter = (ControlledOnFilter, "schedule__jurisdiction", "schedule__regime", "schedule")
     search_fields = ("uid", "substance__name_en", "substance__name_zh", "substance__cas")
-    autocomplete_fields = ("schedule", "substance", "substance_class", "listed_by", "ended_by")
+    autocomplete_fields = ("schedule", "substance", "substance_class")
     date_hierarchy = "effective_from"
     list_select_related = ("schedule__jurisdiction", "substance", "substance_class", "listed_by")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("listed_by", "ended_by"):
+            return pickers.InstrumentChoiceField(
+                queryset=Instrument.objects.order_by("-effective_on"),
+                required=not db_field.blank,
+                label=db_field.verbose_name.capitalize(),
+                help_text="Type its date, reference or title.",
+                widget=pickers.InstrumentSelect(db_field, self.admin_site),
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Change)

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from registry import drafts, services
 from registry.admin.history import diff, representation_at_version
+from registry.admin.pickers import InstrumentChoiceField
 from registry.models import DraftChangeSet, Instrument, Schedule
 from registry.representations import represent
 from substances import chemistry
@@ -261,9 +262,10 @@ class LegalActionForm(forms.Form):
     is required (drafts.review_required), into the registry now.
     """
 
-    instrument = forms.ModelChoiceField(
+    instrument = InstrumentChoiceField(
         queryset=Instrument.objects.select_related("jurisdiction").order_by("-effective_on"),
-        help_text="The announcement or notice that makes this change.",
+        help_text="The announcement or notice that makes this change: type its date, "
+        "reference or title.",
     )
     effective_on = forms.DateField(
         label="Effective date",
@@ -404,8 +406,9 @@ class ImportForm(forms.Form):
         "code_names, item_number (Chinese headers are understood too).",
     )
     schedule = forms.ModelChoiceField(queryset=_schedules(), label="List")
-    instrument = forms.ModelChoiceField(
-        queryset=Instrument.objects.select_related("jurisdiction").order_by("-effective_on")
+    instrument = InstrumentChoiceField(
+        queryset=Instrument.objects.select_related("jurisdiction").order_by("-effective_on"),
+        help_text="Type its date, reference or title.",
     )
     effective_on = forms.DateField(
         label="Effective date",

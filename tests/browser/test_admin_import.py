@@ -55,7 +55,11 @@ def test_curator_imports_an_announcement(live_server, registry_setup, page, tmp_
 
     page.set_input_files("input[name=sheet]", str(sheet))
     page.select_option("select[name=schedule]", str(schedule.pk))
-    page.select_option("select[name=instrument]", str(instrument.pk))
+    # The announcement picker is a search box: type part of the reference, pick the answer.
+    page.locator("select[name=instrument] + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").fill("2021年")
+    page.locator(".select2-results__option", has_text="2021年第2号").click()
+    assert page.locator("select[name=instrument]").input_value() == str(instrument.pk)
     # Listings wait in a draft unless the curator unticks the box (review is not required here).
     assert page.is_checked("input[name=as_draft]")
     page.uncheck("input[name=as_draft]")
