@@ -36,11 +36,12 @@ from django.http import HttpResponse, QueryDict
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 
+from registry.api import SEQ_HEADER
+
 TOKEN_KEY = "registry:feed-token"
 CACHED_PREFIXES = ("/api/v1/",)
 UNCACHED_PREFIXES = ("/admin/", "/api/v1/export/", "/health/", "/i18n/", "/static/", "/api/docs/")
 VARYING_HEADERS = ("HTTP_ACCEPT",)
-SEQ_HEADER = "Registry-Seq"  # the API's feed position, kept on a 304 as on a 200
 
 
 def bump() -> None:

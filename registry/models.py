@@ -67,6 +67,18 @@ def coverage_problem(value) -> str:
     return ""
 
 
+class Regime(models.TextChoices):
+    """What kind of control a list carries (`Schedule.Regime`)."""
+
+    NARCOTIC = "narcotic", _("narcotic drugs")
+    PSYCHOTROPIC = "psychotropic", _("psychotropic substances")
+    NONMEDICAL = "nonmedical", _("non-medical narcotic and psychotropic substances")
+    PRECURSOR = "precursor", _("precursor chemicals")
+    # A list that mixes narcotic and other substances (the US Schedules I-V); whether an
+    # entry is a narcotic is then an attribute of the listing.
+    CONTROLLED = "controlled", _("controlled substances")
+
+
 class Schedule(EditTracking, models.Model):
     """One list within a jurisdiction, such as China's Class I psychotropic substances.
 
@@ -75,14 +87,8 @@ class Schedule(EditTracking, models.Model):
     or precursor chemicals.
     """
 
-    class Regime(models.TextChoices):
-        NARCOTIC = "narcotic", _("narcotic drugs")
-        PSYCHOTROPIC = "psychotropic", _("psychotropic substances")
-        NONMEDICAL = "nonmedical", _("non-medical narcotic and psychotropic substances")
-        PRECURSOR = "precursor", _("precursor chemicals")
-        # A list that mixes narcotic and other substances (the US Schedules I-V); whether an
-        # entry is a narcotic is then an attribute of the listing.
-        CONTROLLED = "controlled", _("controlled substances")
+    # Defined at module level so that Meta.constraints can name its values.
+    Regime = Regime
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     jurisdiction = models.ForeignKey(
@@ -113,9 +119,7 @@ class Schedule(EditTracking, models.Model):
                 violation_error_message=_("This jurisdiction already has a list with this code."),
             ),
             models.CheckConstraint(
-                condition=Q(
-                    regime__in=["narcotic", "psychotropic", "nonmedical", "precursor", "controlled"]
-                ),
+                condition=Q(regime__in=Regime.values),
                 name="schedule_regime_valid",
                 violation_error_message=_("Unknown regime."),
             ),

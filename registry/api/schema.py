@@ -35,9 +35,6 @@ The sequence numbers are gap-free and handed out in commit order, so a client th
 `last_seq` with its copy never misses a change and never applies one twice, even after a crash.
 """
 
-# Used by the schema view (and `manage.py spectacular --custom-settings
-# registry.api.schema.SCHEMA_SETTINGS`): three different kinds of "kind" need their own names.
-
 
 def closed_request_bodies(result, generator, request, public):
     """Say in the schema that request bodies take no other keys: the API answers 400 to any.
@@ -58,16 +55,12 @@ def closed_request_bodies(result, generator, request, public):
     return result
 
 
+# The schema view's settings (and `manage.py spectacular --custom-settings
+# registry.api.schema.SCHEMA_SETTINGS`), on top of settings.SPECTACULAR_SETTINGS.
 SCHEMA_SETTINGS = {
     "DESCRIPTION": API_DESCRIPTION,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "registry.api.schema.closed_request_bodies",
     ],
-    "ENUM_NAME_OVERRIDES": {
-        "SubstanceKindEnum": "substances.models.Substance.Kind",
-        "NameKindEnum": "substances.models.Name.Kind",
-        "ClassRuleKindEnum": "substances.models.ClassRule.Kind",
-        "RelationKindEnum": "substances.models.Relation.Kind",
-    },
 }

@@ -38,6 +38,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from registry import drafts, filtersets, history, lists, services
+from registry.api import SEQ_HEADER
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
 from registry.api.pagination import KeysetPagination, url_with
@@ -48,8 +49,6 @@ from registry.models import Change, DraftChangeSet, Instrument, Jurisdiction, Li
 from registry.representations import iter_all, resource_type_of
 from registry.stats import schedule_counts
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
-
-SEQ_HEADER = "Registry-Seq"
 
 
 def actor_of(request) -> services.Actor:

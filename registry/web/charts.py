@@ -19,7 +19,7 @@ from registry.models import Instrument, Listing, Schedule
 START = datetime.date(2014, 1, 1)
 WIDTH, HEIGHT = 760, 300
 LEFT, RIGHT, TOP, BOTTOM = 52, 18, 14, 44
-REGIMES = [value for value, _label in Schedule.Regime.choices]
+REGIMES = Schedule.Regime.values
 
 
 @dataclass
