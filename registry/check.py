@@ -529,9 +529,7 @@ def _classes_in_force(class_listings: dict[int, list[Listing]]):
     classes = SubstanceClass.objects.filter(pk__in=class_listings).prefetch_related("rules")
     compiled, broken = [], []
     for cls in classes.order_by("uid"):
-        specs = [
-            matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation) for r in cls.rules.all()
-        ]
+        specs = [rule.spec for rule in cls.rules.all()]
         try:
             compiled.append((cls, matching.compile_class(cls.uid, specs)))
         except chemistry.ChemistryError:
@@ -834,10 +832,7 @@ def class_members(substance_class: SubstanceClass) -> list[int]:
     verdicts are cached per structure under the rules' content: after an edit only the
     structures not judged before are matched (standardizing a structure costs milliseconds).
     """
-    specs = [
-        matching.RuleSpec(r.label, r.kind, r.smarts, r.explanation)
-        for r in substance_class.rules.all()
-    ]
+    specs = [rule.spec for rule in substance_class.rules.all()]
     try:
         compiled = matching.compile_class(substance_class.uid, specs)
     except chemistry.ChemistryError:

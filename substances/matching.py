@@ -46,7 +46,8 @@ INCLUDE = "include"
 REQUIRE = "require"
 EXCLUDE = "exclude"
 RULE_KINDS = (INCLUDE, REQUIRE, EXCLUDE)
-"""The rule kinds, see the module docstring for their meaning."""
+"""The rule kinds, see the module docstring for their meaning (stored as ClassRule.Kind, which
+the database holds to these)."""
 
 
 @dataclass(frozen=True)

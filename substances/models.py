@@ -451,6 +451,14 @@ class SubstanceClass(EditTracking, models.Model):
                 raise ValidationError({"reference_smiles": exc.reason}) from exc
 
 
+class RuleKind(models.TextChoices):
+    """How a class rule counts (`ClassRule.Kind`): the matcher's kinds, see substances.matching."""
+
+    INCLUDE = matching.INCLUDE, _("include")
+    REQUIRE = matching.REQUIRE, _("require")
+    EXCLUDE = matching.EXCLUDE, _("exclude")
+
+
 class ClassRule(models.Model):
     """One machine rule of a class definition: a SMARTS pattern that includes, requires or excludes.
 
@@ -458,10 +466,8 @@ class ClassRule(models.Model):
     matches and no exclude rule does (see substances.matching).
     """
 
-    class Kind(models.TextChoices):
-        INCLUDE = "include", _("include")
-        REQUIRE = "require", _("require")
-        EXCLUDE = "exclude", _("exclude")
+    # Defined at module level so that Meta.constraints can name its values.
+    Kind = RuleKind
 
     substance_class = models.ForeignKey(
         SubstanceClass, on_delete=models.CASCADE, related_name="rules"
@@ -480,15 +486,25 @@ class ClassRule(models.Model):
                 name="class_rule_label_unique",
                 violation_error_message=_("This class already has a rule with this label."),
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RuleKind.values),
+                name="class_rule_kind_valid",
+                violation_error_message=_(
+                    "A rule's kind is include, require or exclude (see the class's definition)."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.substance_class.uid}: {self.label}"
 
+    @property
+    def spec(self) -> matching.RuleSpec:
+        """The rule as plain data, as the matcher takes it."""
+        return matching.RuleSpec(self.label, self.kind, self.smarts, self.explanation)
+
     def clean(self) -> None:
         super().clean()
-        problem = matching.check_rule(
-            matching.RuleSpec(self.label, self.kind, self.smarts, self.explanation)
-        )
+        problem = matching.check_rule(self.spec)
         if problem:
             raise ValidationError({"smarts": problem})

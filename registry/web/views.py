@@ -56,7 +56,7 @@ LINKED_TYPES = {"substance", "schedule", "instrument", "class"}
 # --- shared helpers -------------------------------------------------------------------------
 
 
-def feed_position() -> str:
+def registry_version() -> str:
     """The registry's version (see `ChangeQuerySet.version`): every cache of the site is kept
     under it, so a change shows at once."""
     return Change.objects.version()
@@ -110,7 +110,7 @@ def _counts_by_jurisdiction(counts) -> list[dict]:
 def home(request):
     form, on = _date_form(request)
     today = timezone.localdate()
-    token = feed_position()
+    token = registry_version()
     chart_end = max(on, today)
     chart = _cached(f"web:chart:{token}:{chart_end}", lambda: charts.build_chart(end=chart_end))
     counts = schedule_counts(on=on)
@@ -136,7 +136,7 @@ def home(request):
 
 
 @dataclass
-class ChangeView:
+class DescribedChange:
     """A change of the feed, as the site shows it."""
 
     change: Change
@@ -210,10 +210,10 @@ def listing_names(changes) -> dict[tuple[str, str], object]:
     return found
 
 
-def _describe_changes(changes) -> list[ChangeView]:
+def _describe_changes(changes) -> list[DescribedChange]:
     changes = list(changes)
     names = listing_names(changes)
-    return [ChangeView(c, *change_title(c, names)) for c in changes]
+    return [DescribedChange(c, *change_title(c, names)) for c in changes]
 
 
 class _FeedNewestFirst:
@@ -364,7 +364,7 @@ def search_page(request):
     context["query"] = query
     if not query:
         return render(request, "web/search.html", context)
-    token = feed_position()
+    token = registry_version()
     outcome = search.search(query, token=token)
     ids = outcome.hits.substance_ids
     if data.get("schedule") or data.get("regime") or data.get("on"):
@@ -418,7 +418,7 @@ def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[dict],
         result = check_service.check_items([substance.smiles], on=on)[0]
         return [m for m in result.matches if m.get("basis") == "class"], result.structure
 
-    return _cached(f"web:classes-of:{feed_position()}:{substance.pk}:{on}", compute)
+    return _cached(f"web:classes-of:{registry_version()}:{substance.pk}:{on}", compute)
 
 
 def substance_detail(request, uid: str):
