@@ -54,7 +54,6 @@ __all__ = [
     "find_match",
     "formula",
     "graph_key",
-    "heavy_atom_count",
     "inchikey",
     "is_inchikey",
     "is_molblock",
@@ -593,11 +592,6 @@ def skeleton_key(mol_or_text: Mol | str) -> str:
     return parent_key(mol_or_text).split("-", 1)[0]
 
 
-def heavy_atom_count(mol_or_text: Mol | str) -> int:
-    """Number of non-hydrogen atoms, all fragments together."""
-    return _as_mol(mol_or_text).GetNumHeavyAtoms()
-
-
 def formula(mol_or_text: Mol | str) -> str:
     """Hill molecular formula, all fragments together (e.g. ``C22H28N2O`` for fentanyl)."""
     return rdMolDescriptors.CalcMolFormula(_as_mol(mol_or_text))
@@ -616,11 +610,6 @@ class Query:
     pattern: Mol
     screen: object = None  # the pattern's screening fingerprint; see `screen_of`
     anchor: Mol | None = None  # the pattern without its recursive parts; see `_anchor_of`
-
-    @property
-    def atom_count(self) -> int:
-        """Number of query atoms in the top-level pattern."""
-        return self.pattern.GetNumAtoms()
 
 
 def compile_smarts(smarts: str) -> Query:

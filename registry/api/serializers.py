@@ -83,12 +83,6 @@ def _url_field(view_name: str) -> serializers.HyperlinkedIdentityField:
 # --- embedded summaries ---------------------------------------------------------------------
 
 
-class JurisdictionSummarySerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Jurisdiction
-        fields = ["uid", "code", "name", "name_zh"]
-
-
 class ScheduleSummarySerializer(serializers.ModelSerializer):
     jurisdiction = serializers.CharField(source="jurisdiction.code", read_only=True)
 
