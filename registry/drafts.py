@@ -277,6 +277,20 @@ def delist_step(listing: Listing, *, instrument: Instrument, effective_to: datet
     )
 
 
+def amend_listing_steps(listing: Listing, fields: dict[str, Any]) -> list[Step]:
+    """The draft's steps for an amendment of a listing: a correction, a delisting, or both (see
+    `services.read_listing_amendment`, which tells them apart)."""
+    amendment = services.read_listing_amendment(listing, fields)
+    steps = []
+    if amendment.corrections or not amendment.ends:
+        steps.append(update_step(listing, amendment.corrections))
+    if amendment.ends:
+        steps.append(
+            delist_step(listing, instrument=amendment.ended_by, effective_to=amendment.effective_to)
+        )
+    return steps
+
+
 def reschedule_step(
     listing: Listing, *, to_schedule: Schedule, instrument: Instrument, effective_on, **fields
 ) -> Step:

@@ -22,7 +22,14 @@ from django.utils.text import slugify
 from registry import cache as feed_cache
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.representations import represent, resource_type_of
-from substances.models import ClassRule, Name, Relation, Substance, SubstanceClass
+from substances.models import (
+    ClassRule,
+    Name,
+    PrecursorUse,
+    Relation,
+    Substance,
+    SubstanceClass,
+)
 from substances.normalize import search_key
 
 # Any constant will do; it only has to be the same for every writer of the feed.
@@ -320,6 +327,18 @@ def add_name(*, substance: Substance, name: str, language: str, actor: Actor, **
     return obj
 
 
+def add_precursor_use(
+    *, precursor: Substance, actor: Actor, uid: str = "", **fields: Any
+) -> PrecursorUse:
+    """Record what a precursor chemical is used to make (a registry substance as `product`, or
+    only its `product_name`), with its role and source."""
+    use = PrecursorUse(
+        uid=uid or new_uid(PrecursorUse, f"pu-{precursor.uid}"), precursor=precursor, **fields
+    )
+    save_resource(use, actor=actor)
+    return use
+
+
 # --- instruments ----------------------------------------------------------------------------
 
 
@@ -437,6 +456,55 @@ def delist(
         listing.ended_by = instrument
         save_resource(listing, actor=actor)
     return listing
+
+
+@dataclass(frozen=True)
+class ListingAmendment:
+    """What an amendment of a listing means in law: corrections of how it was entered, and
+    (when it ends a listing in force) the end: `effective_to`, the first day it no longer
+    applies, and `ended_by`, the instrument that ended it."""
+
+    corrections: dict[str, Any]
+    effective_to: datetime.date | None = None
+    ended_by: Instrument | None = None
+
+    @property
+    def ends(self) -> bool:
+        return self.ended_by is not None
+
+
+def read_listing_amendment(listing: Listing, fields: Mapping[str, Any]) -> ListingAmendment:
+    """Tell a delisting from a correction: setting `effective_to` or `ended_by` on a listing in
+    force ends it, and then needs both; on a listing already ended, they correct it."""
+    corrections = dict(fields)
+    ends = listing.effective_to is None and (
+        corrections.get("effective_to") is not None or corrections.get("ended_by") is not None
+    )
+    if not ends:
+        return ListingAmendment(corrections)
+    effective_to = corrections.pop("effective_to", None)
+    ended_by = corrections.pop("ended_by", None)
+    if effective_to is None or ended_by is None:
+        missing = "effective_to" if effective_to is None else "ended_by"
+        raise ValidationError({missing: "Ending a listing needs both effective_to and ended_by."})
+    return ListingAmendment(corrections, effective_to=effective_to, ended_by=ended_by)
+
+
+def amend_listing(*, listing: Listing, actor: Actor, **fields: Any) -> Listing:
+    """Amend a listing: end it (a delisting, see `delist`) when the amendment ends a listing
+    in force, else correct the fields given. Corrections sent with an end are applied first."""
+    amendment = read_listing_amendment(listing, fields)
+    with transaction.atomic():
+        if amendment.corrections or not amendment.ends:
+            update_resource(listing, actor=actor, fields=amendment.corrections)
+        if not amendment.ends:
+            return listing
+        return delist(
+            listing=listing,
+            instrument=amendment.ended_by,
+            effective_to=amendment.effective_to,
+            actor=actor,
+        )
 
 
 def reschedule(

@@ -548,11 +548,7 @@ class PrecursorUseViewSet(RegistryViewSet):
     filterset_class = filtersets.PrecursorUseFilterSet
 
     def perform_service_create(self, data):
-        if not data.get("uid"):
-            data["uid"] = services.new_uid(PrecursorUse, f"pu-{data['precursor'].uid}")
-        use = PrecursorUse(**data)
-        services.save_resource(use, actor=actor_of(self.request))
-        return use
+        return services.add_precursor_use(actor=actor_of(self.request), **data)
 
 
 @documented
@@ -646,48 +642,11 @@ class ListingViewSet(RegistryViewSet):
             **data,
         )
 
-    @staticmethod
-    def _ending(instance, data) -> tuple | None:
-        """(effective_to, ended_by) when the PATCH ends a listing in force, else None."""
-        ends = instance.effective_to is None and (
-            data.get("effective_to") is not None or data.get("ended_by") is not None
-        )
-        if not ends:
-            return None
-        effective_to, ended_by = data.pop("effective_to", None), data.pop("ended_by", None)
-        if effective_to is None or ended_by is None:
-            raise serializers.ValidationError(
-                {
-                    "effective_to" if effective_to is None else "ended_by": [
-                        "Ending a listing needs both effective_to and ended_by."
-                    ]
-                }
-            )
-        return effective_to, ended_by
-
     def plan_update(self, instance, data):
-        ending = self._ending(instance, data)
-        steps = [drafts.update_step(instance, data)] if data or ending is None else []
-        if ending is not None:
-            effective_to, ended_by = ending
-            steps.append(
-                drafts.delist_step(instance, instrument=ended_by, effective_to=effective_to)
-            )
-        return steps
+        return drafts.amend_listing_steps(instance, data)
 
     def perform_service_update(self, instance, data):
-        ending = self._ending(instance, data)
-        if ending is None:
-            return super().perform_service_update(instance, data)
-        effective_to, ended_by = ending
-        if data:  # corrections sent along with the end are applied first
-            instance = super().perform_service_update(instance, data)
-        return services.delist(
-            listing=instance,
-            instrument=ended_by,
-            effective_to=effective_to,
-            actor=actor_of(self.request),
-        )
+        return services.amend_listing(listing=instance, actor=actor_of(self.request), **data)
 
     @extend_schema(
         summary="Move the listed subject to another schedule (token and permissions needed)",

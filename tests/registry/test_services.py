@@ -180,6 +180,69 @@ def test_delist_twice_is_refused(actor):
     assert _head() == head
 
 
+def test_amend_listing_in_force_with_an_end_is_a_delisting(actor):
+    listing = ListingFactory(effective_from=D(2019, 5, 1), item_number="7")
+    ender = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2025, 7, 28),
+        effective_on=D(2025, 7, 28),
+    )
+    head = _head()
+    services.amend_listing(
+        listing=listing, actor=actor, item_number="8", effective_to=D(2025, 7, 28), ended_by=ender
+    )
+    corrected, ended = _new_changes(head)
+    assert (corrected.action, corrected.data["item_number"]) == ("updated", "8")
+    assert corrected.data["effective_to"] is None
+    assert (ended.data["effective_to"], ended.data["ended_by"]) == ("2025-07-28", ender.uid)
+
+
+def test_amend_listing_refuses_an_end_without_its_instrument(actor):
+    listing = ListingFactory(effective_from=D(2019, 5, 1))
+    head = _head()
+    with pytest.raises(ValidationError, match="needs both effective_to and ended_by"):
+        services.amend_listing(listing=listing, actor=actor, effective_to=D(2025, 7, 28))
+    assert _head() == head
+
+
+def test_amend_listing_corrects_an_ended_listing(actor):
+    listing = ListingFactory(effective_from=D(2019, 5, 1))
+    inst = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2020, 1, 1),
+        effective_on=D(2020, 1, 1),
+    )
+    listing = services.delist(
+        listing=listing, instrument=inst, effective_to=D(2020, 1, 1), actor=actor
+    )
+    other = InstrumentFactory(
+        jurisdiction=listing.schedule.jurisdiction,
+        published_on=D(2020, 2, 1),
+        effective_on=D(2020, 2, 1),
+    )
+    head = _head()
+    services.amend_listing(listing=listing, actor=actor, effective_to=D(2020, 2, 1), ended_by=other)
+    (change,) = _new_changes(head)
+    assert (change.action, change.data["effective_to"]) == ("updated", "2020-02-01")
+    assert change.data["ended_by"] == other.uid
+
+
+def test_add_precursor_use_records_it(actor):
+    precursor, product = SubstanceFactory(), SubstanceFactory()
+    head = _head()
+    use = services.add_precursor_use(
+        precursor=precursor, product=product, role="precursor", actor=actor
+    )
+    assert use.uid.startswith(f"pu-{precursor.uid}")
+    (change,) = _new_changes(head)
+    assert (change.action, change.resource_type, change.uid) == (
+        "created",
+        "precursor_use",
+        use.uid,
+    )
+    assert (change.data["precursor"], change.data["product"]) == (precursor.uid, product.uid)
+
+
 def test_list_substance_refuses_overlap_and_leaves_nothing(actor):
     listing = ListingFactory(effective_from=D(2019, 5, 1))
     head = _head()
