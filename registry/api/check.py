@@ -6,9 +6,9 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 
 from registry import jurisdictions as per_jurisdiction
+from registry.api.base import RegistryAPIView
 from registry.api.serializers import StrictInput
 from registry.api.snapshot import read_snapshot
-from registry.api.views import RegistryAPIView
 from registry.check import MAX_ITEMS, check_items
 from registry.models import Jurisdiction
 

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from registry import jobs
-from registry.api.views import RegistryAPIView
+from registry.api.base import RegistryAPIView
 from registry.models import CheckJob, Jurisdiction
 
 

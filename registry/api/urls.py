@@ -4,32 +4,32 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from registry.api import check, jobs, views
+from registry.api import check, drafts, feed, jobs, reports, resources
 from registry.api.schema import SCHEMA_SETTINGS
 
 app_name = "api"
 
 router = SimpleRouter()
-router.register("substances", views.SubstanceViewSet, basename="substance")
-router.register("names", views.NameViewSet, basename="name")
-router.register("relations", views.RelationViewSet, basename="relation")
-router.register("classes", views.SubstanceClassViewSet, basename="class")
-router.register("jurisdictions", views.JurisdictionViewSet, basename="jurisdiction")
-router.register("schedules", views.ScheduleViewSet, basename="schedule")
-router.register("instruments", views.InstrumentViewSet, basename="instrument")
-router.register("listings", views.ListingViewSet, basename="listing")
-router.register("precursor-uses", views.PrecursorUseViewSet, basename="precursor-use")
+router.register("substances", resources.SubstanceViewSet, basename="substance")
+router.register("names", resources.NameViewSet, basename="name")
+router.register("relations", resources.RelationViewSet, basename="relation")
+router.register("classes", resources.SubstanceClassViewSet, basename="class")
+router.register("jurisdictions", resources.JurisdictionViewSet, basename="jurisdiction")
+router.register("schedules", resources.ScheduleViewSet, basename="schedule")
+router.register("instruments", resources.InstrumentViewSet, basename="instrument")
+router.register("listings", resources.ListingViewSet, basename="listing")
+router.register("precursor-uses", resources.PrecursorUseViewSet, basename="precursor-use")
 
 v1 = [
-    path("", views.RootView.as_view(), name="root"),
-    path("changes/", views.ChangesView.as_view(), name="changes"),
-    path("export/", views.ExportView.as_view(), name="export"),
-    path("stats/", views.StatsView.as_view(), name="stats"),
+    path("", resources.RootView.as_view(), name="root"),
+    path("changes/", feed.ChangesView.as_view(), name="changes"),
+    path("export/", feed.ExportView.as_view(), name="export"),
+    path("stats/", reports.StatsView.as_view(), name="stats"),
     path("check/", check.CheckView.as_view(), name="check"),
-    path("drafts/", views.DraftListView.as_view(), name="drafts"),
-    path("drafts/<int:pk>/", views.DraftDetailView.as_view(), name="draft"),
-    path("drafts/<int:pk>/publish/", views.DraftPublishView.as_view(), name="draft-publish"),
-    path("drafts/<int:pk>/discard/", views.DraftDiscardView.as_view(), name="draft-discard"),
+    path("drafts/", drafts.DraftListView.as_view(), name="drafts"),
+    path("drafts/<int:pk>/", drafts.DraftDetailView.as_view(), name="draft"),
+    path("drafts/<int:pk>/publish/", drafts.DraftPublishView.as_view(), name="draft-publish"),
+    path("drafts/<int:pk>/discard/", drafts.DraftDiscardView.as_view(), name="draft-discard"),
     path("check/jobs/", jobs.CheckJobListView.as_view(), name="check-jobs"),
     path("check/jobs/<str:uid>/", jobs.CheckJobDetailView.as_view(), name="check-job"),
     path(
@@ -45,7 +45,7 @@ v1 = [
         jobs.CheckJobResultsNDJSONView.as_view(),
         name="check-job-results-ndjson",
     ),
-    path("diff/", views.DiffView.as_view(), name="diff"),
+    path("diff/", reports.DiffView.as_view(), name="diff"),
     *router.urls,
 ]
 

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from examples.sync_client import LocalCopy, SyncClient
 from registry import services
-from registry.api.views import _ExportStream
+from registry.api.feed import _ExportStream
 from registry.models import Change, Listing
 from substances.models import Name, Substance
 from tests.api.conftest import DjangoSession, Registry, head, registry_now
