@@ -32,7 +32,7 @@ from django.db import transaction
 from registry import services
 from registry.models import COVERAGE, Change, Instrument, Jurisdiction, Listing, Schedule
 from registry.representations import represent
-from substances import chemistry
+from substances import chemistry, matching
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 from substances.validators import CAS_RE, UID_RE, cas_check_digit
 
@@ -264,9 +264,14 @@ def _check(fx: Fixtures) -> None:
                 fx.problem(row.where, f"'{key}' is empty")
         for index, rule in enumerate(row.values.get("rules") or []):
             try:
-                chemistry.compile_smarts(rule["smarts"])
-            except (chemistry.ChemistryError, KeyError, TypeError) as exc:
-                fx.problem(row.where, f"rule {index} ({rule!r:.60}): {exc}")
+                spec = matching.RuleSpec(
+                    rule.get("label", ""), rule.get("kind", "include"), rule["smarts"]
+                )
+                problem = matching.check_rule(spec, stress=False)
+            except (KeyError, TypeError, AttributeError) as exc:
+                problem = str(exc)
+            if problem:
+                fx.problem(row.where, f"rule {index} ({rule!r:.60}): {problem}")
     _check_listings(fx, ref, dates, coverage_words)
 
 

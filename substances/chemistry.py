@@ -43,6 +43,7 @@ __all__ = [
     "MAX_QUERY_ATOMS",
     "MAX_SMARTS_CHARS",
     "ChemistryError",
+    "Group",
     "Identity",
     "MatchTimeout",
     "Mol",
@@ -52,17 +53,21 @@ __all__ = [
     "depict_svg",
     "describe",
     "find_match",
+    "find_matches",
     "formula",
     "graph_key",
+    "group_at",
     "inchikey",
     "is_inchikey",
     "is_molblock",
     "is_ordinary",
     "looks_like_smiles",
+    "molecular_mass",
     "parent_key",
     "parse_molblock",
     "parse_smiles",
     "parse_structure",
+    "query_atom_maps",
     "screen_of",
     "search_budget",
     "skeleton_key",
@@ -616,11 +621,14 @@ def compile_smarts(smarts: str) -> Query:
     """Compile a SMARTS pattern, refusing bad or oversized ones with a `ChemistryError`.
 
     Limits: `MAX_SMARTS_CHARS` characters, `MAX_QUERY_ATOMS` top-level query atoms. The reason of
-    a syntax error carries the position RDKit reports.
+    a syntax error carries the position RDKit reports. Only the first line of the text is read:
+    a class rule's group conditions follow on the next lines (see `substances.matching`).
     """
     if not isinstance(smarts, str):
         raise ChemistryError("not a SMARTS string")
-    smarts = smarts.strip()
+    # A class rule's text may go on, after its pattern, with lines of conditions on the groups
+    # the pattern matched (see substances.matching); the pattern is the first line.
+    smarts = smarts.strip().split("\n", 1)[0].strip()
     if not smarts:
         raise ChemistryError("empty SMARTS")
     if len(smarts) > MAX_SMARTS_CHARS:
@@ -1035,6 +1043,174 @@ def find_match(
         return _guarded_search(mol, query, stop, now)
     with search_budget(stop) as budget:
         return _interruptible(mol, query, budget.deadline, now)
+
+
+MAX_MATCHES = 256
+"""Most occurrences of a pattern that `find_matches` returns (different embeddings of a
+symmetric pattern label its groups differently; a rule's group conditions try each)."""
+
+_ALL_PARAMS = _match_parameters()
+_ALL_PARAMS.maxMatches = MAX_MATCHES
+
+
+def find_matches(
+    mol: Mol, query: Query, *, time_limit: float = MATCH_TIME_LIMIT_SECONDS
+) -> tuple[tuple[int, ...], ...]:
+    """Up to `MAX_MATCHES` occurrences of ``query`` in ``mol`` (atom indices in query order).
+
+    Under the same time guard as `find_match` (inside a `search_budget` block, its deadline).
+    """
+    now = time.monotonic()
+    outer = getattr(_BUDGET, "deadline", None)
+    if outer is not None and now >= outer:
+        raise MatchTimeout("substructure search not started: the time budget was spent")
+    stop = now + time_limit if outer is None else outer
+    with search_budget(stop) as budget:
+        watch = _INTERRUPTER
+        while True:
+            fired = watch.fired
+            if fired != watch.flushed:
+                watch.flush(fired)
+            found = mol.GetSubstructMatches(query.pattern, _ALL_PARAMS)
+            if watch.fired == fired:
+                return tuple(tuple(match) for match in found)
+            if time.monotonic() >= budget.deadline:
+                raise MatchTimeout(
+                    f"substructure search stopped after {time.monotonic() - now:.2g} s: "
+                    "pattern too expensive for this structure"
+                )
+
+
+def query_atom_maps(query: Query) -> dict[int, int]:
+    """The atom map numbers of a pattern's query atoms (``[C:1]``), as {map number: position}."""
+    return {
+        atom.GetAtomMapNum(): atom.GetIdx()
+        for atom in query.pattern.GetAtoms()
+        if atom.GetAtomMapNum()
+    }
+
+
+@dataclass(frozen=True)
+class Group:
+    """What hangs on a pattern's labelled atom: the atoms reached from the atom it matched
+    without passing through another atom of the match, and facts about them.
+
+    ``carbons``: the carbon skeleton, i.e. the carbon atoms joined by carbon-carbon bonds to the
+    group's first carbon (the labelled atom, or its carbon neighbours in the group when it is a
+    heteroatom such as the O of an ester); carbons beyond a heteroatom belong to a substituent
+    and are not counted. ``ring_carbons``: the carbons of the ring system (fused, bridged and
+    spiro rings together) the group is attached through, None when it is attached through an
+    acyclic atom; substituents on the ring are not counted. ``heterocycle``: a ring of the
+    group holds an atom other than carbon. ``mass``: the group's mass with its hydrogens.
+    ``linker``: how many acyclic atoms lie between the labelled atom (counted) and the group's
+    nearest ring atom: 0 when attached through a ring, None when the group has no ring.
+    ``saturated``: only single bonds within the group.
+    """
+
+    atoms: frozenset[int]
+    carbons: int
+    ring_carbons: int | None
+    aromatic: bool
+    has_ring: bool
+    heterocycle: bool
+    elements: frozenset[str]
+    heteroatoms: int
+    mass: float
+    linker: int | None = None
+    saturated: bool = True
+
+
+def _ring_system(mol: Mol, start: int) -> set[int]:
+    rings = [set(ring) for ring in mol.GetRingInfo().AtomRings()]
+    system = {start}
+    grown = True
+    while grown:
+        grown = False
+        for ring in rings:
+            if ring & system and not ring <= system:
+                system |= ring
+                grown = True
+    return system if len(system) > 1 else set()
+
+
+def group_at(mol: Mol, start: int, match: Iterable[int]) -> Group:
+    """The `Group` hanging on atom ``start`` of ``mol``, given the atoms of the whole match."""
+    fence = set(match) - {start}
+    atoms, todo = {start}, [start]
+    while todo:
+        for neighbour in mol.GetAtomWithIdx(todo.pop()).GetNeighbors():
+            index = neighbour.GetIdx()
+            if index not in atoms and index not in fence:
+                atoms.add(index)
+                todo.append(index)
+    first = mol.GetAtomWithIdx(start)
+    if first.GetAtomicNum() == 6:
+        seeds = [start]
+    else:
+        seeds = [n.GetIdx() for n in first.GetNeighbors() if n.GetIdx() in atoms]
+        seeds = [i for i in seeds if mol.GetAtomWithIdx(i).GetAtomicNum() == 6]
+    skeleton, todo = set(seeds), list(seeds)
+    while todo:
+        for neighbour in mol.GetAtomWithIdx(todo.pop()).GetNeighbors():
+            index = neighbour.GetIdx()
+            if index in atoms and index not in skeleton and neighbour.GetAtomicNum() == 6:
+                skeleton.add(index)
+                todo.append(index)
+    attach = seeds[0] if seeds and not first.IsInRing() else start
+    ring_carbons = None
+    if mol.GetAtomWithIdx(attach).IsInRing():
+        system = _ring_system(mol, attach) & atoms
+        ring_carbons = sum(1 for i in system if mol.GetAtomWithIdx(i).GetAtomicNum() == 6)
+    ring_info = mol.GetRingInfo()
+    group_rings = [ring for ring in ring_info.AtomRings() if set(ring) <= atoms]
+    table = Chem.GetPeriodicTable()
+    mass = 0.0
+    elements = set()
+    for index in atoms:
+        atom = mol.GetAtomWithIdx(index)
+        elements.add(atom.GetSymbol())
+        mass += atom.GetMass() + atom.GetTotalNumHs() * table.GetAtomicWeight(1)
+        if atom.GetTotalNumHs():
+            elements.add("H")
+    linker, layer, seen = None, [start], {start}
+    for depth in range(len(atoms)):
+        if any(mol.GetAtomWithIdx(i).IsInRing() for i in layer):
+            linker = depth
+            break
+        layer = [
+            n.GetIdx()
+            for i in layer
+            for n in mol.GetAtomWithIdx(i).GetNeighbors()
+            if n.GetIdx() in atoms and n.GetIdx() not in seen
+        ]
+        seen.update(layer)
+        if not layer:
+            break
+    saturated = not any(
+        bond.GetBondType() != Chem.BondType.SINGLE
+        for bond in mol.GetBonds()
+        if bond.GetBeginAtomIdx() in atoms and bond.GetEndAtomIdx() in atoms
+    )
+    return Group(
+        saturated=saturated,
+        linker=linker,
+        atoms=frozenset(atoms),
+        carbons=len(skeleton),
+        ring_carbons=ring_carbons,
+        aromatic=mol.GetAtomWithIdx(attach).GetIsAromatic(),
+        has_ring=bool(group_rings),
+        heterocycle=any(
+            mol.GetAtomWithIdx(i).GetAtomicNum() != 6 for ring in group_rings for i in ring
+        ),
+        elements=frozenset(elements),
+        heteroatoms=sum(1 for i in atoms if mol.GetAtomWithIdx(i).GetAtomicNum() not in (1, 6)),
+        mass=round(mass, 3),
+    )
+
+
+def molecular_mass(mol: Mol) -> float:
+    """The molecule's average molecular mass (g/mol, hydrogens included)."""
+    return round(Descriptors.MolWt(mol), 3)
 
 
 def _graph(element: int, size: int, edges: Iterable[tuple[int, int]]) -> Mol:

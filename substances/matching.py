@@ -22,6 +22,7 @@ A class with no include rule matches nothing. Stereochemistry is ignored, as in 
 from __future__ import annotations
 
 import functools
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -71,10 +72,13 @@ RULE_FIELDS: tuple[str, ...] = tuple(field.name for field in fields(RuleSpec))
 
 @dataclass(frozen=True, eq=False)
 class CompiledRule:
-    """A `RuleSpec` with its SMARTS compiled."""
+    """A `RuleSpec` with its SMARTS compiled and its condition lines parsed (``maps``: the
+    position in the pattern of each query atom with a map number)."""
 
     spec: RuleSpec
     query: chemistry.Query
+    conditions: tuple[GroupRule, ...] = ()
+    maps: dict[int, int] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,22 +127,198 @@ class RuleResult:
 
 
 def check_rule(
-    spec: RuleSpec, *, time_limit: float = chemistry.STRESS_TIME_LIMIT_SECONDS
+    spec: RuleSpec, *, time_limit: float = chemistry.STRESS_TIME_LIMIT_SECONDS, stress: bool = True
 ) -> str | None:
     """Why a rule cannot be used (bad kind, bad or oversized SMARTS), or None if it can.
 
     Meant for curator-facing validation, e.g. a model's ``clean()``: besides the SMARTS itself,
     the pattern must pass `chemistry.stress_test` within ``time_limit`` on every worst-case
     molecule: every search runs under a time guard, but a check on which a rule's search is cut
-    short can only answer "unknown".
+    short can only answer "unknown". Without ``stress``, the text alone is checked (pattern and
+    group conditions), e.g. when fixtures are read.
     """
     if spec.kind not in RULE_KINDS:
         return f"unknown rule kind {spec.kind!r}; expected one of {', '.join(RULE_KINDS)}"
     try:
-        chemistry.stress_test(chemistry.compile_smarts(spec.smarts), time_limit=time_limit)
+        query = chemistry.compile_smarts(spec.smarts)
+        conditions = parse_conditions(spec.smarts)
+    except chemistry.ChemistryError as exc:
+        return exc.reason
+    except ValueError as exc:
+        return f"group conditions: {exc}"
+    maps = chemistry.query_atom_maps(query)
+    for line in conditions:
+        if line.group is not None and line.group not in maps:
+            return f"group conditions: no query atom is labelled :{line.group} in the pattern"
+    if not stress:
+        return None
+    try:
+        chemistry.stress_test(query, time_limit=time_limit)
     except chemistry.ChemistryError as exc:
         return exc.reason
     return None
+
+
+# --------------------------------------------------------------------------------------------
+# Group conditions: what the parts of a pattern matched must be like
+# --------------------------------------------------------------------------------------------
+
+_LINE_RE = re.compile(r"^(?:group\s+(\d+)(?:\s*\(([^)]{1,40})\))?|(molecule))\s*:\s*(.+)$")
+_RANGE_RE = re.compile(r"^(\d+)?\s*(-)?\s*(\d+)?$")
+_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_FLAGS = ("chain", "ring", "aromatic", "saturated", "heterocycle", "no heterocycle")
+_SYMBOL_RE = re.compile(r"^[A-Z][a-z]?$")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition on a group (or the molecule): ``what`` is one of ``carbons``,
+    ``ring carbons``, ``heteroatoms``, ``linker``, ``mass`` (a range, bounds inclusive, None if
+    open), ``elements`` (the allowed element symbols) or a flag of `_FLAGS`."""
+
+    what: str
+    low: float | None = None
+    high: float | None = None
+    symbols: frozenset[str] = frozenset()
+
+    def holds(self, group: chemistry.Group | None, mass: float) -> bool:
+        if self.what == "mass":
+            value = group.mass if group is not None else mass
+            return _within(value, self.low, self.high)
+        if group is None:
+            return False
+        if self.what == "carbons":
+            return _within(group.carbons, self.low, self.high)
+        if self.what == "ring carbons":
+            return group.ring_carbons is not None and _within(
+                group.ring_carbons, self.low, self.high
+            )
+        if self.what == "heteroatoms":
+            return _within(group.heteroatoms, self.low, self.high)
+        if self.what == "linker":
+            return group.linker is not None and _within(group.linker, self.low, self.high)
+        if self.what == "elements":
+            return group.elements <= self.symbols | {"H"}
+        return {
+            "chain": group.ring_carbons is None,
+            "ring": group.ring_carbons is not None,
+            "aromatic": group.aromatic,
+            "saturated": group.saturated,
+            "heterocycle": group.heterocycle,
+            "no heterocycle": not group.heterocycle,
+        }[self.what]
+
+
+def _within(value: float, low: float | None, high: float | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    """One condition line of a rule: on the group hanging on the query atom with map number
+    ``group`` (None: on the whole molecule), called ``name`` in explanations; it holds when every
+    condition of one of the ``alternatives`` holds."""
+
+    group: int | None
+    name: str
+    alternatives: tuple[tuple[Condition, ...], ...]
+    text: str
+
+
+def _condition(text: str) -> Condition:
+    text = " ".join(text.split())
+    if text in _FLAGS:
+        return Condition(text)
+    for what in ("ring carbons", "carbons", "heteroatoms", "linker", "mass", "elements"):
+        if text.startswith(what + " ") or text.startswith(what + "<"):
+            rest = text[len(what) :].strip()
+            break
+    else:
+        raise ValueError(f"unknown condition {text!r}")
+    if what == "elements":
+        symbols = frozenset(part.strip() for part in re.split(r"[,\s]+", rest) if part.strip())
+        if not symbols or not all(_SYMBOL_RE.match(symbol) for symbol in symbols):
+            raise ValueError(f"elements: expected element symbols, got {rest!r}")
+        return Condition(what, symbols=symbols)
+    if rest.startswith("<="):
+        number = rest[2:].strip()
+        if not _NUMBER_RE.match(number):
+            raise ValueError(f"{what}: expected a number after <=, got {number!r}")
+        return Condition(what, high=float(number))
+    found = _RANGE_RE.match(rest)
+    if not found or not (found.group(1) or found.group(3)):
+        raise ValueError(f"{what}: expected a range such as 3-8, 3- or 8, got {rest!r}")
+    low, dash, high = found.groups()
+    low_value = float(low) if low else None
+    high_value = float(high) if high else (None if dash else low_value)
+    if low_value is not None and high_value is not None and low_value > high_value:
+        raise ValueError(f"{what}: empty range {rest!r}")
+    return Condition(what, low=low_value, high=high_value)
+
+
+def parse_conditions(text: str) -> tuple[GroupRule, ...]:
+    """The condition lines of a rule's text (every line after the pattern), parsed.
+
+    Raises ValueError naming the line that cannot be read. See the module docstring and
+    docs/class-rules.md for the language.
+    """
+    rules = []
+    for number, line in enumerate(text.strip().splitlines()[1:], start=2):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        found = _LINE_RE.match(line)
+        if not found:
+            raise ValueError(
+                f"line {number}: expected 'group N: ...' or 'molecule: ...', got {line!r}"
+            )
+        group, name, _molecule, body = found.groups()
+        try:
+            alternatives = tuple(
+                tuple(_condition(part) for part in alternative.split(";") if part.strip())
+                for alternative in body.split("|")
+            )
+        except ValueError as exc:
+            raise ValueError(f"line {number}: {exc}") from exc
+        if not all(alternatives):
+            raise ValueError(f"line {number}: an empty alternative")
+        rules.append(
+            GroupRule(
+                group=int(group) if group else None,
+                name=(name or (f"group {group}" if group else "molecule")).strip(),
+                alternatives=alternatives,
+                text=line,
+            )
+        )
+    return tuple(rules)
+
+
+def _describe(group: chemistry.Group | None, mass: float) -> str:
+    if group is None:
+        return f"{mass:g} g/mol"
+    parts = [f"{group.carbons} C in its carbon skeleton"]
+    if group.ring_carbons is not None:
+        parts.append(f"attached through a ring system of {group.ring_carbons} C")
+    if group.heterocycle:
+        parts.append("a heterocycle")
+    return ", ".join(parts)
+
+
+def _satisfied(
+    mol: chemistry.Mol, rule: CompiledRule, match: tuple[int, ...], mass: float
+) -> str | None:
+    """None when some condition line fails on this match; else what the groups were."""
+    notes = []
+    for line in rule.conditions:
+        group = None
+        if line.group is not None:
+            group = chemistry.group_at(mol, match[rule.maps[line.group]], match)
+        if not any(all(c.holds(group, mass) for c in alt) for alt in line.alternatives):
+            return None
+        notes.append(
+            f"{line.name}: {_describe(group, mass)} ({line.text.split(':', 1)[1].strip()})"
+        )
+    return "; ".join(notes)
 
 
 @functools.lru_cache(maxsize=512)
@@ -150,7 +330,15 @@ def _compile(uid: str, rules: tuple[RuleSpec, ...]) -> CompiledClass:
         problem = check_rule(spec, time_limit=chemistry.MATCH_TIME_LIMIT_SECONDS)
         if problem:
             raise chemistry.ChemistryError(f"class {uid}, rule {spec.label!r}: {problem}")
-        compiled.append(CompiledRule(spec=spec, query=chemistry.compile_smarts(spec.smarts)))
+        query = chemistry.compile_smarts(spec.smarts)
+        compiled.append(
+            CompiledRule(
+                spec=spec,
+                query=query,
+                conditions=parse_conditions(spec.smarts),
+                maps=chemistry.query_atom_maps(query),
+            )
+        )
     return CompiledClass(uid=uid, rules=tuple(compiled))
 
 
@@ -172,7 +360,17 @@ def _first_match(
     deadline: float | None = None,
 ) -> tuple[int, ...] | None:
     try:
-        return chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
+        if not rule.conditions:
+            return chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
+        if chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline) is None:
+            return None
+        # Each occurrence labels the groups its own way: the first whose groups meet the
+        # conditions is the match.
+        mass = chemistry.molecular_mass(mol)
+        for match in chemistry.find_matches(mol, rule.query):
+            if _satisfied(mol, rule, match, mass) is not None:
+                return match
+        return None
     except chemistry.MatchTimeout as exc:
         raise chemistry.MatchTimeout(
             f"class {uid}, rule {rule.spec.label!r}: {exc.reason}"
@@ -196,12 +394,16 @@ def _membership(
             return None
         if any(first(other) is not None for other in cls.excludes):
             return None
+        explanation = rule.spec.explanation
+        if rule.conditions:
+            notes = _satisfied(mol, rule, atoms, chemistry.molecular_mass(mol))
+            explanation = f"{explanation.rstrip()} Groups matched: {notes}.".strip()
         return ClassMatch(
             class_uid=cls.uid,
             rule_label=rule.spec.label,
             kind=rule.spec.kind,
             atoms=atoms,
-            explanation=rule.spec.explanation,
+            explanation=explanation,
         )
     return None
 
