@@ -17,6 +17,14 @@ Rule semantics. A structure is a member of a class when, on its standardized par
 - no ``exclude`` rule matches (a carve-out, e.g. "not a quaternary ammonium").
 
 A class with no include rule matches nothing. Stereochemistry is ignored, as in the legal texts.
+
+Group conditions. A rule's text is its SMARTS pattern, then optionally condition lines on the
+groups hanging on labelled query atoms (``[...:1]``) or on the whole molecule, e.g.
+``group 1 (R1): carbons 3-8 | heterocycle; linker 0-2`` or ``molecule: mass <= 500``: carbon
+ranges (on the carbon skeleton or the ring system), ring or chain, linker length, saturation,
+allowed elements, heteroatoms, mass. A rule with conditions matches when some occurrence of its
+pattern meets them all; the groups found are added to the explanation. The language is
+documented with examples in docs/class-rules.md.
 """
 
 from __future__ import annotations
