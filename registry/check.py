@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from registry.coverage import RelationGraph, Route
 from registry.models import Change, Listing
 from substances import chemistry, matching
-from substances.models import Name, Substance, SubstanceClass
+from substances.models import Substance, SubstanceClass
 from substances.normalize import normalize_cas, salt_free_key, search_key
 from substances.validators import CAS_RE, cas_check_digit
 
@@ -308,8 +308,7 @@ def _resolve(items: list[_Item]) -> None:
 
     condition = textual = Q(pk__in=[])
     if names:
-        named = Name.objects.filter(search_key__in=names).values("substance_id")
-        textual |= Q(search_key_en__in=names) | Q(search_key_zh__in=names) | Q(pk__in=named)
+        textual |= Q(pk__in=Substance.objects.named(names).values("pk"))
     if cas_numbers:
         textual |= Q(cas__in=cas_numbers)
     if names or cas_numbers:

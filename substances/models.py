@@ -6,6 +6,7 @@ Nothing here says whether a thing is controlled; that is the registry's business
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -94,7 +95,12 @@ class Substance(EditTracking, models.Model):
                 violation_error_message=_("A substance needs an English name."),
             ),
         ]
-        indexes = [models.Index(fields=["inchikey"], name="substance_inchikey_idx")]
+        indexes = [
+            models.Index(fields=["inchikey"], name="substance_inchikey_idx"),
+            # Close spellings of a short query are looked for among keys of a similar length.
+            models.Index(Length("search_key_en"), name="substance_key_en_length"),
+            models.Index(Length("search_key_zh"), name="substance_key_zh_length"),
+        ]
 
     def __str__(self) -> str:
         return self.name_en
@@ -343,6 +349,7 @@ class Name(EditTracking, models.Model):
 
     class Meta:
         ordering = ["substance_id", "language", "name", "id"]
+        indexes = [models.Index(Length("search_key"), name="name_key_length")]
         constraints = [
             models.UniqueConstraint(
                 fields=["substance", "language", "name"],

@@ -65,7 +65,6 @@ from substances.models import (
     Substance,
     SubstanceClass,
 )
-from substances.normalize import normalize_cas
 
 # --- substances -----------------------------------------------------------------------------
 
@@ -187,20 +186,12 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         return request.user.has_perms(["registry.add_listing", "registry.change_listing"])
 
     def get_search_results(self, request, queryset, search_term):
-        """Django's word search, widened to normalized names, any-hyphen CAS and InChIKeys."""
+        """Django's word search, widened to the registry's search (substances/search.py)."""
         found, _ = super().get_search_results(request, queryset, search_term)
-        term = search_term.strip()
-        if not term:
+        if not search_term.strip():
             return found, False
-        condition = Q(pk__in=found.values("pk")) | Q(
-            pk__in=Substance.objects.search(term).values("pk")
-        )
-        if cas := normalize_cas(term):
-            condition |= Q(cas=cas)
-        if chemistry.is_inchikey(term):
-            key = term.upper()
-            condition |= Q(inchikey=key) | Q(parent_key=key)
-        return queryset.filter(condition), False
+        ranked = Substance.objects.search(search_term).values("pk")
+        return queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=ranked)), False
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -3,7 +3,7 @@
 Every page answers for a day: today unless the visitor picks another (`?on=YYYY-MM-DD`). A bad
 date or filter is said on the page, never turned into an error. Pages read what they show in a
 fixed, small number of queries (the view tests count them), and what is costly to compute (the
-search index, the chart, class coverage, drawings) is cached under the change feed's position, so
+chart, class coverage, drawings) is cached under the change feed's position, so
 any change to the registry is seen at once.
 
 A page translates a request into calls of the core and their results into HTML: the legal
@@ -16,7 +16,6 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-import numpy as np
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
@@ -364,8 +363,7 @@ def search_page(request):
     context["query"] = query
     if not query:
         return render(request, "web/search.html", context)
-    token = registry_version()
-    outcome = search.search(query, token=token)
+    outcome = Substance.objects.ranked_search(query)
     ids = outcome.hits.substance_ids
     if data.get("schedule") or data.get("regime") or data.get("on"):
         listings = Listing.objects.filter(substance__isnull=False)
@@ -380,9 +378,7 @@ def search_page(request):
         kept = set(listings.values_list("substance_id", flat=True).order_by())
         ids = [pk for pk in ids if pk in kept]
     if data.get("sort") == "name":
-        index = search.get_index(token)
-        places = index.places(np.array(ids, dtype=np.int64), chinese=chinese_page())
-        ids = [ids[i] for i in np.argsort(places, kind="stable")]
+        ids = search.by_name(ids, chinese=chinese_page())
     page = _paginate(request, ids)
     found = Substance.objects.filter(pk__in=list(page.object_list)).prefetch_related(
         _listings_today(today)

@@ -1,18 +1,20 @@
 """The ranked search on the real registry gives exactly what a plain, slow search would.
 
-The search ranks on arrays and screens close spellings by their characters before comparing
-strings (substances/search.py); these tests hold it to a straightforward reference written from
-the ranking's definition: every key compared one by one, every close spelling measured with
-difflib, every hit sorted.
+The search finds names in the database through its indexes, ranks them by a CASE and takes the
+candidates of close spellings from the trigram index (substances/search.py); these tests hold it
+to a straightforward reference written from the ranking's definition: every name read, every key
+compared one by one, every close spelling measured with difflib, every hit sorted.
 """
 
 import difflib
+from collections import defaultdict
+from typing import NamedTuple
 
-import numpy as np
 import pytest
 from django.core.management import call_command
 
 from substances import search
+from substances.models import Name, Substance
 from substances.normalize import search_key
 from substances.search import CLOSE_CUTOFF, MAX_CLOSE, SUGGESTION_CUTOFF, Hit, Tier
 
@@ -60,7 +62,42 @@ def registry_with_synthetic(real_registry, django_db_blocker):
             i_know_this_is_not_production=True,
             verbosity=0,
         )
-    return search.build_index()
+    return Reference()
+
+
+class Entry(NamedTuple):
+    key: str
+    text: str
+    substance_id: int
+    field: str
+
+
+class Reference:
+    """Every searchable name, read one by one: `keys` in order, `by_key`, and `names` (each
+    substance's English and Chinese names)."""
+
+    def __init__(self) -> None:
+        rows = []
+        for pk, name_en, key_en, name_zh, key_zh in Substance.objects.values_list(
+            "pk", "name_en", "search_key_en", "name_zh", "search_key_zh"
+        ):
+            if key_en:
+                rows.append((key_en, 0, pk, pk, Entry(key_en, name_en, pk, "name_en")))
+            if name_zh and key_zh:
+                rows.append((key_zh, 1, pk, pk, Entry(key_zh, name_zh, pk, "name_zh")))
+        for pk, name, key, owner, language in Name.objects.values_list(
+            "pk", "name", "search_key", "substance_id", "language"
+        ):
+            if key:
+                rows.append((key, 2, owner, pk, Entry(key, name, owner, language)))
+        self.by_key = defaultdict(list)
+        for row in sorted(rows, key=lambda row: row[:4]):
+            self.by_key[row[0]].append(row[4])
+        self.keys = sorted(self.by_key)
+        self.names = dict(
+            (pk, (name_en, name_zh))
+            for pk, name_en, name_zh in Substance.objects.values_list("pk", "name_en", "name_zh")
+        )
 
 
 def close_by_brute_force(index, key: str, cutoff: float) -> list[tuple[str, float]]:
@@ -129,7 +166,7 @@ def test_ranked_hits_are_those_of_the_reference(registry_with_synthetic, query):
 def test_screened_close_spellings_are_those_of_brute_force(registry_with_synthetic, query, cutoff):
     index = registry_with_synthetic
     key = search_key(query)
-    assert index.close(key, cutoff=cutoff) == close_by_brute_force(index, key, cutoff)
+    assert search.close_spellings(key, cutoff=cutoff) == close_by_brute_force(index, key, cutoff)
 
 
 def test_a_page_of_hits_is_read_without_ranking_objects(registry_with_synthetic):
@@ -149,34 +186,10 @@ def test_sorting_by_name_follows_the_names(registry_with_synthetic):
     index = registry_with_synthetic
     ids = search.search("fentanyl").hits.substance_ids
     for chinese in (False, True):
-        places = index.places(np.array(ids), chinese=chinese)
-        by_place = [ids[i] for i in np.argsort(places, kind="stable")]
+        by_place = search.by_name(ids, chinese=chinese)
 
         def name(pk, chinese=chinese):
             english, chinese_name = index.names[pk]
             return ((chinese_name or english) if chinese else english).casefold()
 
         assert by_place == sorted(ids, key=lambda pk: (name(pk), pk))
-
-
-def test_an_index_of_unsorted_entries_is_the_same(registry_with_synthetic):
-    import random
-
-    index = registry_with_synthetic
-    entries = [
-        (key, entry.text, entry.substance_id, entry.field)
-        for key in index.keys
-        for entry in index.by_key[key]
-    ]
-    shuffled = entries[:]
-    random.Random(7).shuffle(shuffled)
-    names = {
-        pk: index.names[pk] for pk in range(len(index._alphabetical[False])) if pk in index.names
-    }
-    again = search.SearchIndex(shuffled, names)
-    assert list(again.keys) == list(index.keys)
-    assert len(again.keys) > 2000
-    for key in list(index.keys)[::97]:
-        assert sorted(again.by_key[key]) == sorted(index.by_key[key])
-    with pytest.raises(ValueError, match="not sorted"):
-        search.SearchIndex(shuffled, names, presorted=True)
