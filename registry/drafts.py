@@ -21,8 +21,7 @@ from django.utils import timezone
 from registry import services
 from registry.models import Change, DraftChangeSet, DraftOperation, Instrument, Listing, Schedule
 from registry.representations import BY_NAME, resource_type_of
-from substances.matching import RULE_FIELDS
-from substances.models import Substance, SubstanceClass
+from substances.models import RULE_KEYS, Substance, SubstanceClass
 
 Service = DraftOperation.Service
 
@@ -196,7 +195,7 @@ def _as_representation(model: type[models.Model], fields: dict[str, Any]) -> dic
 def _rules(rules: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     if rules is None:
         return None
-    return [{key: rule.get(key, "") for key in RULE_FIELDS} for rule in rules]
+    return [{key: rule.get(key, "") for key in RULE_KEYS} for rule in rules]
 
 
 def create_step(

@@ -521,6 +521,7 @@ class Loader:
             "regime": v["regime"],
             "sort_order": int(v.get("sort_order") or 0),
             "description": v.get("description", ""),
+            "description_zh": v.get("description_zh", ""),
             "coverage": _coverage(v.get("coverage", "")) or [],
         }
 
@@ -608,6 +609,7 @@ class Loader:
                     "kind": rule.get("kind", "include"),
                     "smarts": rule["smarts"],
                     "explanation": rule.get("explanation", ""),
+                    "explanation_zh": rule.get("explanation_zh", ""),
                 }
                 for rule in spec.pop("rules", None) or []
             ]
@@ -617,6 +619,7 @@ class Loader:
                 "definition_zh": spec.get("definition_zh", ""),
                 "definition_en": spec.get("definition_en", ""),
                 "notes": _text(spec.get("notes", "")),
+                "notes_zh": _text(spec.get("notes_zh", "")),
                 "reference_smiles": spec.get("reference_smiles", ""),
                 "examples": spec.get("examples") or [],
             }

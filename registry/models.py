@@ -100,6 +100,9 @@ class Schedule(EditTracking, models.Model):
     regime = models.CharField(max_length=16, choices=Regime.choices)
     sort_order = models.PositiveIntegerField(default=0)
     description = models.TextField(blank=True)
+    description_zh = models.TextField(
+        blank=True, help_text=_("The description in Chinese, for the Chinese pages.")
+    )
     coverage = models.JSONField(
         default=list,
         blank=True,

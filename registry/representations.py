@@ -35,6 +35,7 @@ def _schedule(obj: Schedule) -> dict[str, Any]:
         "regime": obj.regime,
         "sort_order": obj.sort_order,
         "description": obj.description,
+        "description_zh": obj.description_zh,
         "coverage": obj.coverage,
     }
 
@@ -116,6 +117,7 @@ def _class(obj: SubstanceClass) -> dict[str, Any]:
         "definition_zh": obj.definition_zh,
         "definition_en": obj.definition_en,
         "notes": obj.notes,
+        "notes_zh": obj.notes_zh,
         "reference_smiles": obj.reference_smiles,
         "examples": obj.examples,
         "rules": [
@@ -124,6 +126,7 @@ def _class(obj: SubstanceClass) -> dict[str, Any]:
                 "kind": rule.kind,
                 "smarts": rule.smarts,
                 "explanation": rule.explanation,
+                "explanation_zh": rule.explanation_zh,
             }
             for rule in obj.rules.all()
         ],

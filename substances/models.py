@@ -426,6 +426,9 @@ class SubstanceClass(EditTracking, models.Model):
     definition_zh = models.TextField(blank=True)
     definition_en = models.TextField(blank=True)
     notes = models.TextField(blank=True)
+    notes_zh = models.TextField(
+        blank=True, help_text=_("The notes in Chinese, for the Chinese pages.")
+    )
     reference_smiles = models.TextField(blank=True)
     examples = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -466,6 +469,11 @@ class RuleKind(models.TextChoices):
     EXCLUDE = matching.EXCLUDE, _("exclude")
 
 
+RULE_KEYS: tuple[str, ...] = (*matching.RULE_FIELDS, "explanation_zh")
+"""A rule's keys in a class's representation: what matching reads, and the Chinese explanation
+the Chinese pages show."""
+
+
 class ClassRule(models.Model):
     """One machine rule of a class definition: a SMARTS pattern that includes, requires or excludes.
 
@@ -483,6 +491,9 @@ class ClassRule(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INCLUDE)
     smarts = models.TextField(_("SMARTS"))
     explanation = models.TextField(blank=True)
+    explanation_zh = models.TextField(
+        blank=True, help_text=_("The explanation in Chinese, for the Chinese pages.")
+    )
     sort_order = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -19,8 +19,7 @@ from registry.admin.pickers import InstrumentChoiceField
 from registry.models import DraftChangeSet, Instrument, Schedule
 from registry.representations import represent
 from substances import chemistry
-from substances.matching import RULE_FIELDS
-from substances.models import Name, Relation, Substance, SubstanceClass
+from substances.models import RULE_KEYS, Name, Relation, Substance, SubstanceClass
 from substances.normalize import normalize_cas
 from substances.validators import validate_cas
 
@@ -191,6 +190,7 @@ class SubstanceClassAdminForm(VersionLockForm):
             "definition_zh",
             "definition_en",
             "notes",
+            "notes_zh",
             "reference_smiles",
             "examples",
         )
@@ -229,7 +229,7 @@ def rules_in_order(formset) -> list[dict[str, Any]]:
         ),
         key=lambda data: data.get("sort_order") or 0,
     )
-    return [{key: data[key] for key in RULE_FIELDS} for data in kept]
+    return [{key: data.get(key, "") for key in RULE_KEYS} for data in kept]
 
 
 # --- legal actions --------------------------------------------------------------------------

@@ -189,6 +189,7 @@ class ScheduleSerializer(serializers.ModelSerializer):
             "regime",
             "sort_order",
             "description",
+            "description_zh",
             "coverage",
         ]
 
@@ -365,7 +366,7 @@ class PrecursorUseSerializer(serializers.ModelSerializer):
 class ClassRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClassRule
-        fields = ["label", "kind", "smarts", "explanation"]
+        fields = ["label", "kind", "smarts", "explanation", "explanation_zh"]
 
 
 class SubstanceClassSerializer(serializers.ModelSerializer):
@@ -386,6 +387,7 @@ class SubstanceClassSerializer(serializers.ModelSerializer):
             "definition_zh",
             "definition_en",
             "notes",
+            "notes_zh",
             "reference_smiles",
             "examples",
             "rules",

@@ -38,4 +38,104 @@ SCOPE_CLAUSES = [
     gettext_noop(
         "midazolam single-ingredient preparations other than the active substance and injections"
     ),
+    # The UN and US lists' clauses, and Chinese entries' own wording, as the data has them.
+    gettext_noop(
+        "the salts, isomers and salts of isomers (for 1308.11(d) "
+        "hallucinogens: optical, positional and geometric isomers), "
+        "and for opiates (1308.11(b)) also esters and ethers, "
+        "whenever their existence is possible"
+    ),
+    gettext_noop("the salts of the substances, whenever their existence is possible"),
+    gettext_noop("the salts, isomers and salts of isomers as the paragraph says"),
+    gettext_noop(
+        "the isomers (unless specifically excepted), esters and "
+        "ethers (unless in another Schedule), and the salts of all of "
+        "these, whenever their existence is possible"
+    ),
+    gettext_noop("dextromethorphan and dextrorphan are specifically excluded from the Schedule"),
+    gettext_noop(
+        "the salts, isomers, esters and ethers as the paragraph says "
+        "(for coca and cocaine: optical and geometric isomers)"
+    ),
+    gettext_noop("stereoisomers as the Schedule specifies"),
+    gettext_noop("the salts, optical isomers and salts of optical isomers (21 CFR 1310.02(a))"),
+    gettext_noop(
+        "a Schedule IV drug is also in Schedule I and subject to the special measures of art. 2(5)"
+    ),
+    gettext_noop("the salts (21 CFR 1310.02(b))"),
+    gettext_noop(
+        "the isomers (unless specifically excepted) and their salts, "
+        "whenever their existence is possible"
+    ),
+    gettext_noop("the preparations as described (limits per dosage unit or concentration)"),
+    gettext_noop("the salts as the paragraph says"),
+    gettext_noop("preparations within the stated limits"),
+    gettext_noop(
+        "compound oral solids with more than 5 mg oxycodone base per "
+        "dosage unit and no other narcotic, psychotropic or "
+        "pharmaceutical precursor ingredient"
+    ),
+    gettext_noop(
+        "compound oral solids with at most 5 mg oxycodone base per "
+        "dosage unit and no other narcotic, psychotropic or "
+        "pharmaceutical precursor ingredient"
+    ),
+    gettext_noop(
+        "compound oral solids with more than 5 mg hydrocodone base "
+        "per dosage unit and no other narcotic, psychotropic or "
+        "pharmaceutical precursor ingredient"
+    ),
+    gettext_noop(
+        "compound oral solids with at most 5 mg hydrocodone base per "
+        "dosage unit and no other narcotic, psychotropic or "
+        "pharmaceutical precursor ingredient"
+    ),
+    gettext_noop("dextrorphan, the other isomer, is specifically excluded from Schedule I"),
+    gettext_noop("dextromethorphan, the other isomer, is specifically excluded from Schedule I"),
+    gettext_noop(
+        "dextromethorphan ((+)-3-methoxy-N-methylmorphinan) is "
+        "specifically excluded from Schedule I and is not covered by "
+        "this entry"
+    ),
+    gettext_noop(
+        "dextrorphan ((+)-3-hydroxy-N-methylmorphinan) is "
+        "specifically excluded from Schedule I and is not covered by "
+        "this entry"
+    ),
+    gettext_noop("open-ended: '等' (etc.) covers other ephedrine-type substances"),
+    gettext_noop('entry reads "布托啡诺及其注射剂" (substance and its injection)'),
+    gettext_noop('entry reads "地佐辛及其注射剂" (substance and its injection)'),
+    gettext_noop('entry reads "纳布啡及其注射剂" (substance and its injection)'),
+    gettext_noop("substances not otherwise controlled in any schedule"),
+    gettext_noop("their isomers, esters, ethers, salts and salts of isomers, esters and ethers"),
+    gettext_noop(
+        "acid and its methyl ester from 2019 (the methyl ester is also a separate entry here)"
+    ),
+    gettext_noop("other esters see pmk-glycidic-acid-esters"),
+    gettext_noop(
+        "在中国境内批准上市的含依托咪酯的药品制剂除外 (etomidate medicines approved for "
+        "marketing in China excepted)"
+    ),
+    gettext_noop(
+        "acid and its methyl, ethyl, propyl, isopropyl, butyl, "
+        "isobutyl, sec-butyl and tert-butyl esters, optical isomers "
+        "included"
+    ),
+    gettext_noop(
+        "methyl, ethyl, propyl, isopropyl, butyl, isobutyl, sec-butyl "
+        "and tert-butyl esters and their optical isomers"
+    ),
+    gettext_noop("unless specifically exempted or listed in another schedule"),
+    gettext_noop("salts, isomers and salts of isomers"),
+    gettext_noop(
+        "entry reads 芽子碱，及其易转化为芽子碱和可卡因的衍生物 (and its derivatives "
+        "convertible to ecgonine and cocaine)"
+    ),
+    gettext_noop(
+        "entry reads 吗啡甲溴化物，及其他五价氮吗啡衍生物"
+        "(特别是吗啡-N-氧化物的衍生物，例如可待因-N-氧化物) "
+        "(and other pentavalent-nitrogen morphine derivatives, in "
+        "particular the morphine-N-oxide derivatives, e.g. "
+        "codeine-N-oxide)"
+    ),
 ]

@@ -781,10 +781,13 @@ def _examples(examples) -> list[dict]:
                     "smiles": str(example.get("smiles", "")),
                     "expected": expected if isinstance(expected, bool) else None,
                     "why": str(example.get("why", "")),
+                    "why_zh": str(example.get("why_zh", "")),
                 }
             )
         elif example:
-            rows.append({"name": str(example), "smiles": "", "expected": None, "why": ""})
+            rows.append(
+                {"name": str(example), "smiles": "", "expected": None, "why": "", "why_zh": ""}
+            )
     return rows
 
 

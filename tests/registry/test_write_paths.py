@@ -175,7 +175,13 @@ def test_admin_class_save_records_one_change_with_its_rules(admin_client_user):
     [change] = Change.objects.after(head)
     assert change.resource_type == "class"
     assert change.data["rules"] == [
-        {"label": "core", "kind": "include", "smarts": "c1ccccc1", "explanation": "a benzene ring"}
+        {
+            "label": "core",
+            "kind": "include",
+            "smarts": "c1ccccc1",
+            "explanation": "a benzene ring",
+            "explanation_zh": "",
+        }
     ]
     assert SubstanceClass.objects.get(uid="class-x").rules.count() == 1
 
