@@ -68,8 +68,9 @@ def test_every_scope_clause_has_a_chinese_translation():
     assert missing == []
 
 
-def test_the_real_classes_are_written_in_both_languages():
-    for spec in yaml.safe_load((ROOT / "fixtures" / "classes.yaml").read_text("utf-8")):
+@pytest.mark.parametrize("path", ["classes.yaml", "us/classes.yaml"])
+def test_the_real_classes_are_written_in_both_languages(path):
+    for spec in yaml.safe_load((ROOT / "fixtures" / path).read_text("utf-8")):
         assert len(spec.get("notes_zh") or []) == len(spec.get("notes") or []), spec["uid"]
         assert all(rule.get("explanation_zh") for rule in spec["rules"]), spec["uid"]
         assert all(example.get("why_zh") for example in spec["examples"]), spec["uid"]
