@@ -40,7 +40,7 @@ class SubstanceQuerySet(models.QuerySet):
             Exists(self._listings_in_force(on=on, jurisdiction=jurisdiction, field="substance"))
         )
 
-    def ranked_search(self, text: str):
+    def ranked_search(self, text: str, *, suggest: bool = True):
         """What `text` finds, ranked: a `substances.search.SearchOutcome` (see that module).
 
         The one search of the registry: the public site, the API's `?q=`, the admin and the
@@ -48,7 +48,7 @@ class SubstanceQuerySet(models.QuerySet):
         """
         from substances import search  # the search reads the models this module serves
 
-        return search.search(text, using=self.db)
+        return search.search(text, using=self.db, suggest=suggest)
 
     def named(self, keys):
         """Substances with a name (preferred or other) whose search key is one of `keys`: the
@@ -63,7 +63,7 @@ class SubstanceQuerySet(models.QuerySet):
 
     def search(self, text: str):
         """The substances `text` finds (`ranked_search`), as a queryset of this one."""
-        ids = self.ranked_search(text).hits.substance_ids
+        ids = self.ranked_search(text, suggest=False).hits.substance_ids
         if len(ids) > MAX_IDS_AS_PARAMETERS:
             # More than a statement may carry as parameters: handed over as one JSON array.
             vendor = connections[self.db].vendor

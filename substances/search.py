@@ -521,9 +521,10 @@ def _name_hits(key: str, close: dict[str, float], using: str | None) -> list[tup
         (Tier.CONTAINS, [("contains", key)] if len(key) >= MIN_CONTAINS_CHARS else []),
         (Tier.VARIANT, []),
     ]
-    lookups: list[tuple[str, object]] = [("exact", [key, *close]), ("prefix", key)]
-    if len(key) >= MIN_CONTAINS_CHARS:
-        lookups.append(("contains", key))
+    # Names containing the key include those starting with it: a prefix look-up only for a
+    # key too short to be looked for inside names.
+    lookups: list[tuple[str, object]] = [("exact", [key, *close])]
+    lookups.append(("contains", key) if len(key) >= MIN_CONTAINS_CHARS else ("prefix", key))
     for tier, other, how in related_keys(key):
         # "contains" in a related key means anywhere, its start included.
         tiers[tier - Tier.EXACT][1].append((how, other))
@@ -572,8 +573,12 @@ def _suggestions(key: str, using: str | None) -> list[str]:
     return offered
 
 
-def search(text: str, *, using: str | None = None) -> SearchOutcome:
-    """Find substances for what someone typed; see the module docstring for the ranking."""
+def search(text: str, *, using: str | None = None, suggest: bool = True) -> SearchOutcome:
+    """Find substances for what someone typed; see the module docstring for the ranking.
+
+    With `suggest`, a query that finds nothing is given close spellings to offer (a second,
+    looser look at the names; a caller that shows no suggestions saves it).
+    """
     text = (text or "").strip()
     key = search_key(text)
     outcome = SearchOutcome(query=text, key=key)
@@ -586,7 +591,7 @@ def search(text: str, *, using: str | None = None) -> SearchOutcome:
             close = dict(close_spellings(key, cutoff=CLOSE_CUTOFF, using=using))
         found += _name_hits(key, close, using)
     outcome.hits = _ranked(found)
-    if not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
+    if suggest and not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
         outcome.suggestions = _suggestions(key, using)
     return outcome
 
