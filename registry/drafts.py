@@ -181,17 +181,6 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _as_representation(model: type[models.Model], fields: dict[str, Any]) -> dict[str, Any]:
-    """Model field values as the representation names and writes them: references by uid."""
-    out = {}
-    for name, value in fields.items():
-        if name in {"uid", "rules", "version", "expected_version"}:
-            continue
-        key = "class" if name == "substance_class" else name
-        out[key] = _json(value)
-    return out
-
-
 def _rules(rules: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
     if rules is None:
         return None
@@ -206,7 +195,7 @@ def create_step(
     arguments: dict[str, Any] = {
         "type": type_name,
         "uid": uid,
-        "fields": _as_representation(model, fields),
+        "fields": BY_NAME[type_name].data_from(fields),
     }
     if rules is not None:
         arguments["rules"] = _rules(rules)
@@ -221,7 +210,7 @@ def update_step(
     arguments: dict[str, Any] = {
         "type": type_name,
         "uid": instance.uid,
-        "fields": _as_representation(type(instance), fields),
+        "fields": BY_NAME[type_name].data_from(fields),
     }
     if rules is not None:
         arguments["rules"] = _rules(rules)

@@ -1,7 +1,8 @@
 """Reading the curated fixtures into the registry, through the services.
 
 The fixtures (CSV and YAML, one file per resource type; see fixtures/README.md) are read into
-plain specs, checked as a whole (every problem reported with its file and line), then applied:
+plain specs, checked as a whole (every problem reported with its file and line), then applied
+(each row read as its resource's representation, see registry.representations):
 each resource is created or updated only when it differs from what the registry holds, so a
 second load changes nothing and appends no change row.
 
@@ -26,14 +27,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models, transaction
 
 from registry import services
-from registry.models import COVERAGE, Change, Instrument, Jurisdiction, Listing, Schedule
-from registry.representations import represent
+from registry.models import COVERAGE, Change, Schedule
+from registry.representations import (
+    BY_MODEL,
+    FIELD_OF_KEY,
+    RESOURCE_TYPES,
+    ResourceType,
+    represent,
+)
 from substances import chemistry, matching
-from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
+from substances.models import RULE_KEYS, Name, Relation, RuleKind, Substance, SubstanceClass
 from substances.validators import CAS_RE, UID_RE, cas_check_digit
 
 FIXTURES_DIR = Path(__file__).resolve().parent.parent / "fixtures"
@@ -437,29 +444,16 @@ class Loader:
         if self.fx.problems:
             raise ValidationError(self.fx.problems)
         with transaction.atomic():
-            self._load("jurisdiction", Jurisdiction, self._jurisdiction_fields)
-            self._load("schedule", Schedule, self._schedule_fields)
-            self._load("instrument", Instrument, self._instrument_fields)
-            self._load("substance", Substance, self._substance_fields)
-            self._load("relation", Relation, self._relation_fields, select=("subject", "target"))
-            self._load("name", Name, self._name_fields, select=("substance",))
-            self._load(
-                "precursor_use",
-                PrecursorUse,
-                self._precursor_use_fields,
-                select=("precursor", "product"),
-            )
-            self._load_classes()
-            self._load(
-                "listing",
-                Listing,
-                self._listing_fields,
-                select=("schedule", "substance", "substance_class", "listed_by", "ended_by"),
-            )
+            for rt in RESOURCE_TYPES:
+                if rt.model is SubstanceClass:
+                    self._load_classes(rt)
+                else:
+                    self._load(rt)
         return self.report
 
-    def _load(self, rtype, model, fields_of, *, select=()) -> None:
-        existing = {obj.uid: obj for obj in model.objects.select_related(*select)}
+    def _load(self, rt: ResourceType) -> None:
+        rtype, model = rt.name, rt.model
+        existing = {obj.uid: obj for obj in model.objects.select_related(*rt.select)}
         self.by_uid[rtype] = existing
         rows = self.fx.rows[rtype]
         for index, row in enumerate(rows, start=1):
@@ -467,7 +461,7 @@ class Loader:
             obj = existing.get(uid)
             before = represent(obj) if obj is not None else None
             try:
-                fields = fields_of(row.values)
+                fields = rt.fields_from(_representation(rt, row.values), resolve=self._resolve)
             except KeyError as missing:
                 # It refers to a record the registry no longer has (deleted since): kept out.
                 self._conflict(
@@ -509,95 +503,10 @@ class Loader:
         except KeyError:
             raise KeyError(f"{rtype} {uid}") from None
 
-    def _jurisdiction_fields(self, v):
-        return {"code": v["code"], "name": v["name"], "name_zh": v.get("name_zh", "")}
+    def _resolve(self, model, uid: str):
+        return self._get(BY_MODEL[model].name, uid)
 
-    def _schedule_fields(self, v):
-        return {
-            "jurisdiction": self._get("jurisdiction", v["jurisdiction"]),
-            "code": v["code"],
-            "name": v["name"],
-            "name_zh": v.get("name_zh", ""),
-            "regime": v["regime"],
-            "sort_order": int(v.get("sort_order") or 0),
-            "description": v.get("description", ""),
-            "description_zh": v.get("description_zh", ""),
-            "coverage": _coverage(v.get("coverage", "")) or [],
-        }
-
-    def _instrument_fields(self, v):
-        return {
-            "jurisdiction": self._get("jurisdiction", v["jurisdiction"]),
-            "reference": v.get("reference", ""),
-            "title_zh": v.get("title_zh", ""),
-            "title_en": v.get("title_en", ""),
-            "issuers": v.get("issuers", ""),
-            "published_on": _date(v.get("published_on", "")),
-            "effective_on": _date(v.get("effective_on", "")),
-            "source_url": v.get("source_url", ""),
-            "confidence": v.get("confidence", ""),
-            "notes": v.get("notes", ""),
-            "item_dates": item_dates(v.get("item_dates", "")),
-        }
-
-    def _substance_fields(self, v):
-        return {
-            "name_en": v["name_en"],
-            "name_zh": v.get("name_zh", ""),
-            "kind": v["kind"],
-            "cas": v.get("cas", ""),
-            "smiles": v.get("smiles", ""),
-            "structure_source": v.get("structure_source", ""),
-            "notes": v.get("notes", ""),
-        }
-
-    def _relation_fields(self, v):
-        return {
-            "subject": self._get("substance", v["subject"]),
-            "kind": v["kind"],
-            "form": v.get("form", ""),
-            "target": self._get("substance", v["target"]),
-            "source": v.get("source", ""),
-            "notes": v.get("notes", ""),
-        }
-
-    def _name_fields(self, v):
-        return {
-            "substance": self._get("substance", v["substance"]),
-            "name": v["name"],
-            "language": v["language"],
-            "kind": v.get("kind") or Name.Kind.SYNONYM,
-            "source": v.get("source", ""),
-        }
-
-    def _precursor_use_fields(self, v):
-        return {
-            "precursor": self._get("substance", v["precursor"]),
-            "product": self._get("substance", v.get("product", "")),
-            "product_name": v.get("product_name", ""),
-            "role": v.get("role", ""),
-            "source": v.get("source", ""),
-        }
-
-    def _listing_fields(self, v):
-        return {
-            "schedule": self._get("schedule", v["schedule"]),
-            "substance": self._get("substance", v.get("substance", "")),
-            "substance_class": self._get("class", v.get("class", "")),
-            "effective_from": _date(v["effective_from"]),
-            "effective_to": _date(v.get("effective_to", "")),
-            "listed_by": self._get("instrument", v["listed_by"]),
-            "ended_by": self._get("instrument", v.get("ended_by", "")),
-            "item_number": v.get("item_number", ""),
-            "scope": v.get("scope", ""),
-            "coverage": _coverage(v.get("coverage", "")),
-            "produced_in_china": v.get("produced_in_china", "") in {"1", "true", "yes", "*"},
-            "attributes": _attributes(v),
-            "source": v.get("source", ""),
-            "notes": v.get("notes", ""),
-        }
-
-    def _load_classes(self) -> None:
+    def _load_classes(self, rt: ResourceType) -> None:
         existing = {c.uid: c for c in SubstanceClass.objects.prefetch_related("rules")}
         self.by_uid["class"] = existing
         for row in self.fx.rows["class"]:
@@ -605,24 +514,18 @@ class Loader:
             uid = spec.pop("uid")
             rules = [
                 {
+                    **{key: rule.get(key, "") for key in RULE_KEYS},
                     "label": str(rule["label"]),
-                    "kind": rule.get("kind", "include"),
+                    "kind": rule.get("kind", RuleKind.INCLUDE),
                     "smarts": rule["smarts"],
-                    "explanation": rule.get("explanation", ""),
-                    "explanation_zh": rule.get("explanation_zh", ""),
                 }
                 for rule in spec.pop("rules", None) or []
             ]
-            fields = {
-                "name_en": spec.get("name_en", ""),
-                "name_zh": spec.get("name_zh", ""),
-                "definition_zh": spec.get("definition_zh", ""),
-                "definition_en": spec.get("definition_en", ""),
-                "notes": _text(spec.get("notes", "")),
-                "notes_zh": _text(spec.get("notes_zh", "")),
-                "reference_smiles": spec.get("reference_smiles", ""),
-                "examples": spec.get("examples") or [],
-            }
+            values = {key: spec.get(key, "") for key in rt.keys if key != "uid"}
+            for key in ("notes", "notes_zh"):
+                values[key] = _text(values[key])  # YAML may give a list of bullets
+            values["examples"] = spec.get("examples") or []
+            fields = rt.fields_from(values)
             obj = existing.get(uid)
             try:
                 if obj is None:
@@ -647,6 +550,52 @@ class Loader:
             except ValidationError as exc:
                 raise ValidationError(f"{row.where}: {'; '.join(exc.messages)}") from exc
         self.progress("class", len(self.fx.rows["class"]), len(self.fx.rows["class"]))
+
+
+TRUE_CELLS = {"1", "true", "yes", "*"}
+
+# Cells that are not one value of their field: read from their own text (or other columns).
+_CELL_READERS: dict[str, Callable[[dict[str, str], Any], Any]] = {
+    "coverage": lambda v, model_field: _coverage_cell(v, model_field),
+    "item_dates": lambda v, model_field: item_dates(v.get("item_dates", "")),
+    "attributes": lambda v, model_field: _attributes(v),
+}
+
+
+def _coverage_cell(v: dict[str, str], model_field) -> list[str] | None:
+    """An empty coverage cell: a listing says nothing (None); a list covers nothing more ([])."""
+    value = _coverage(v.get("coverage", ""))
+    return [] if value is None and not model_field.null else value
+
+
+def _representation(rt: ResourceType, v: dict[str, str]) -> dict[str, Any]:
+    """A fixture row as the representation of its resource, each cell read as its field's type.
+
+    An empty or missing cell is the field's default (empty text, no reference, no date); the
+    resource type then reads the representation back into model fields, as it does for the
+    feed and the export, so a field added to a resource needs no code here.
+    """
+    data: dict[str, Any] = {}
+    for key in (*rt.keys, *rt.computed):
+        name = FIELD_OF_KEY.get(key, key)
+        try:
+            model_field = rt.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue  # a computed value that is no field (a class's rules)
+        cell = v.get(key, "")
+        if key in _CELL_READERS:
+            data[key] = _CELL_READERS[key](v, model_field)
+        elif model_field.is_relation or isinstance(model_field, models.DateField):
+            data[key] = cell or None
+        elif isinstance(model_field, models.BooleanField):
+            data[key] = cell in TRUE_CELLS
+        elif isinstance(model_field, models.IntegerField):
+            data[key] = int(cell or model_field.get_default() or 0)
+        elif cell == "" and model_field.has_default():
+            data[key] = model_field.get_default()
+        else:
+            data[key] = cell
+    return data
 
 
 def _attributes(v: dict[str, str]) -> dict[str, Any]:

@@ -1,12 +1,17 @@
-"""The sync representation of every public resource, defined once.
+"""The sync representation of every public resource, defined once and read both ways.
 
-Plain JSON, references by uid. The change feed stores exactly what these functions return, and
-the export serves the same, so a client's copy built from an export and the feed after it can
-equal the registry exactly. Uids never change, so a resource's representation changes only when
-the resource itself does.
+Plain JSON, references by uid. The change feed stores exactly what `represent` returns, and the
+export serves the same, so a client's copy built from an export and the feed after it can equal
+the registry exactly. Uids never change, so a resource's representation changes only when the
+resource itself does.
+
+Each `ResourceType` names its keys; from them it writes a representation (`represent`) and reads
+one back into model fields (`fields_from`): the admin's revert, drafts, `import_export` and the
+fixture loader all use that, so none keeps a copy of a resource's fields.
 """
 
 import datetime
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,146 +19,23 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
+from substances.models import RULE_KEYS, Name, PrecursorUse, Relation, Substance, SubstanceClass
 
+# The representation names a listing's class "class"; the model field is substance_class.
+FIELD_OF_KEY = {"class": "substance_class"}
+KEY_OF_FIELD = {field: key for key, field in FIELD_OF_KEY.items()}
 
-def _date(value) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _jurisdiction(obj: Jurisdiction) -> dict[str, Any]:
-    return {"uid": obj.uid, "code": obj.code, "name": obj.name, "name_zh": obj.name_zh}
-
-
-def _schedule(obj: Schedule) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "jurisdiction": obj.jurisdiction.uid,
-        "code": obj.code,
-        "name": obj.name,
-        "name_zh": obj.name_zh,
-        "regime": obj.regime,
-        "sort_order": obj.sort_order,
-        "description": obj.description,
-        "description_zh": obj.description_zh,
-        "coverage": obj.coverage,
-    }
-
-
-def _instrument(obj: Instrument) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "jurisdiction": obj.jurisdiction.uid,
-        "reference": obj.reference,
-        "title_zh": obj.title_zh,
-        "title_en": obj.title_en,
-        "issuers": obj.issuers,
-        "published_on": _date(obj.published_on),
-        "effective_on": _date(obj.effective_on),
-        "source_url": obj.source_url,
-        "confidence": obj.confidence,
-        "notes": obj.notes,
-        "item_dates": dict(sorted((obj.item_dates or {}).items())),
-    }
-
-
-def _substance(obj: Substance) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "name_en": obj.name_en,
-        "name_zh": obj.name_zh,
-        "kind": obj.kind,
-        "cas": obj.cas,
-        "smiles": obj.smiles,
-        "structure_source": obj.structure_source,
-        "canonical_smiles": obj.canonical_smiles,
-        "inchi": obj.inchi,
-        "inchikey": obj.inchikey,
-        "formula": obj.formula,
-        "molecular_weight": obj.molecular_weight,
-        "notes": obj.notes,
-    }
-
-
-def _relation(obj: Relation) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "subject": obj.subject.uid,
-        "kind": obj.kind,
-        "form": obj.form,
-        "target": obj.target.uid,
-        "source": obj.source,
-        "notes": obj.notes,
-    }
-
-
-def _name(obj: Name) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "substance": obj.substance.uid,
-        "name": obj.name,
-        "language": obj.language,
-        "kind": obj.kind,
-        "source": obj.source,
-    }
-
-
-def _precursor_use(obj: PrecursorUse) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "precursor": obj.precursor.uid,
-        "product": obj.product.uid if obj.product_id else None,
-        "product_name": obj.product_name,
-        "role": obj.role,
-        "source": obj.source,
-    }
-
-
-def _class(obj: SubstanceClass) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "name_en": obj.name_en,
-        "name_zh": obj.name_zh,
-        "definition_zh": obj.definition_zh,
-        "definition_en": obj.definition_en,
-        "notes": obj.notes,
-        "notes_zh": obj.notes_zh,
-        "reference_smiles": obj.reference_smiles,
-        "examples": obj.examples,
-        "rules": [
-            {
-                "label": rule.label,
-                "kind": rule.kind,
-                "smarts": rule.smarts,
-                "explanation": rule.explanation,
-                "explanation_zh": rule.explanation_zh,
-            }
-            for rule in obj.rules.all()
-        ],
-    }
-
-
-def _listing(obj: Listing) -> dict[str, Any]:
-    return {
-        "uid": obj.uid,
-        "schedule": obj.schedule.uid,
-        "substance": obj.substance.uid if obj.substance_id else None,
-        "class": obj.substance_class.uid if obj.substance_class_id else None,
-        "effective_from": _date(obj.effective_from),
-        "effective_to": _date(obj.effective_to),
-        "listed_by": obj.listed_by.uid,
-        "ended_by": obj.ended_by.uid if obj.ended_by_id else None,
-        "item_number": obj.item_number,
-        "scope": obj.scope,
-        "coverage": obj.coverage,
-        "produced_in_china": obj.produced_in_china,
-        "attributes": obj.attributes,
-        "source": obj.source,
-        "notes": obj.notes,
-    }
-
-
+# Keys of a representation that are no model field to write: the uid is chosen once, and a
+# class's rules are written with the class (services.define_class / update_class).
 _NOT_WRITABLE = {"uid", "rules"}
+
+
+def _rules(obj: SubstanceClass) -> list[dict[str, Any]]:
+    return [{key: getattr(rule, key) for key in RULE_KEYS} for rule in obj.rules.all()]
+
+
+def _sorted_item_dates(obj: Instrument) -> dict[str, str]:
+    return dict(sorted((obj.item_dates or {}).items()))
 
 
 def _referenced(field, key: str, uid: str) -> models.Model:
@@ -166,37 +48,93 @@ def _referenced(field, key: str, uid: str) -> models.Model:
         ) from None
 
 
+Resolve = Callable[[type[models.Model], str], models.Model]
+"""Finds the record a reference names: (model, uid) -> the object (see ResourceType.fields_from)."""
+
+
+class UidResolver:
+    """Finds referenced records by uid for a bulk read: each model's records read once.
+
+    A uid not seen is looked for again in the database (it may have been written since); a
+    uid that is nowhere raises the model's DoesNotExist.
+    """
+
+    def __init__(self) -> None:
+        self._by_model: dict[type[models.Model], dict[str, models.Model]] = {}
+
+    def __call__(self, model: type[models.Model], uid: str) -> models.Model:
+        known = self._by_model.get(model)
+        if known is None or uid not in known:
+            known = self._by_model[model] = {o.uid: o for o in model._default_manager.all()}
+        try:
+            return known[uid]
+        except KeyError:
+            raise model.DoesNotExist(f"{model._meta.verbose_name} {uid}") from None
+
+
 class ResourceType:
-    """A public resource: its name in the feed, its model, and how to read it efficiently."""
+    """A public resource: its name in the feed, its model, its representation, read both ways.
+
+    The representation is the `keys` in their order, each a model field (a listing's "class" is
+    its substance_class): references as uids, dates as ISO text, other values as stored; then
+    the `computed` keys (a class's rules, an instrument's item dates in order). `represent`
+    writes it and `fields_from` reads it back into model fields, so a field added to a model
+    and named in `keys` is exported, recorded in the feed, reverted, imported and loaded alike.
+    """
 
     def __init__(
         self,
         name: str,
         model: type[models.Model],
-        represent: Callable[[Any], dict[str, Any]],
+        keys: tuple[str, ...],
+        *,
+        computed: dict[str, Callable[[Any], Any]] | None = None,
         select: tuple[str, ...] = (),
         prefetch: tuple[str, ...] = (),
         parent_field: str | None = None,
     ) -> None:
         self.name = name
         self.model = model
-        self.represent = represent
+        self.keys = keys
+        self.computed = computed or {}
         self.select = select
         self.prefetch = prefetch
         self.parent_field = parent_field
 
-    def fields_from(self, data: dict[str, Any]) -> dict[str, Any]:
+    @functools.cached_property
+    def fields(self) -> tuple[tuple[str, models.Field], ...]:
+        """(key, model field) for every key of the representation but the computed ones."""
+        return tuple(
+            (key, self.model._meta.get_field(FIELD_OF_KEY.get(key, key))) for key in self.keys
+        )
+
+    def represent(self, obj: models.Model) -> dict[str, Any]:
+        """The sync representation of `obj`."""
+        data: dict[str, Any] = {}
+        for key, field in self.fields:
+            value = getattr(obj, field.attname)
+            if field.is_relation:
+                value = None if value is None else getattr(obj, field.name).uid
+            elif isinstance(field, models.DateField):
+                value = value.isoformat() if value else None
+            data[key] = value
+        for key, compute in self.computed.items():
+            data[key] = compute(obj)
+        return data
+
+    def fields_from(self, data: dict[str, Any], *, resolve: Resolve | None = None) -> dict:
         """Model field values for a representation of this type: the way back from `represent`.
 
-        References by uid become the objects they name (a ValidationError when one no longer
-        exists); ISO dates become dates. Keys that are not editable model fields are left out:
-        the uid, a class's rules, and what the save derives again (InChI, formula, ...).
+        References by uid become the objects they name, through `resolve` (by default read
+        from the database, a ValidationError when one no longer exists); ISO dates become
+        dates. Keys that are not editable model fields are left out: the uid, a class's rules,
+        and what the save derives again (InChI, formula, ...).
         """
         values = {}
         for key, value in data.items():
             if key in _NOT_WRITABLE:
                 continue
-            name = "substance_class" if key == "class" else key
+            name = FIELD_OF_KEY.get(key, key)
             try:
                 field = self.model._meta.get_field(name)
             except FieldDoesNotExist:
@@ -204,12 +142,30 @@ class ResourceType:
             if not field.editable:
                 continue
             if field.is_relation:
-                values[name] = None if value is None else _referenced(field, key, value)
+                if value is None:
+                    values[name] = None
+                elif resolve is not None:
+                    values[name] = resolve(field.related_model, value)
+                else:
+                    values[name] = _referenced(field, key, value)
             elif isinstance(field, models.DateField) and value:
                 values[name] = datetime.date.fromisoformat(value)
             else:
                 values[name] = value
         return values
+
+    def data_from(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Some model field values as the representation writes them (what a draft stores)."""
+        data = {}
+        for name, value in fields.items():
+            if name in _NOT_WRITABLE or name in {"version", "expected_version"}:
+                continue
+            if isinstance(value, models.Model):
+                value = value.uid
+            elif isinstance(value, datetime.date):
+                value = value.isoformat()
+            data[KEY_OF_FIELD.get(name, name)] = value
+        return data
 
     def queryset(self) -> models.QuerySet:
         qs = self.model._default_manager.select_related(*self.select)
@@ -242,28 +198,127 @@ class ResourceType:
 
 # In dependency order: a client applying an export line by line meets each referenced uid first.
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
-    ResourceType("jurisdiction", Jurisdiction, _jurisdiction),
-    ResourceType("schedule", Schedule, _schedule, select=("jurisdiction",)),
-    ResourceType("instrument", Instrument, _instrument, select=("jurisdiction",)),
-    ResourceType("substance", Substance, _substance),
-    ResourceType("relation", Relation, _relation, select=("subject", "target")),
-    ResourceType("name", Name, _name, select=("substance",)),
-    ResourceType("precursor_use", PrecursorUse, _precursor_use, select=("precursor", "product")),
-    ResourceType("class", SubstanceClass, _class, prefetch=("rules",)),
+    ResourceType("jurisdiction", Jurisdiction, ("uid", "code", "name", "name_zh")),
+    ResourceType(
+        "schedule",
+        Schedule,
+        (
+            "uid",
+            "jurisdiction",
+            "code",
+            "name",
+            "name_zh",
+            "regime",
+            "sort_order",
+            "description",
+            "description_zh",
+            "coverage",
+        ),
+        select=("jurisdiction",),
+    ),
+    ResourceType(
+        "instrument",
+        Instrument,
+        (
+            "uid",
+            "jurisdiction",
+            "reference",
+            "title_zh",
+            "title_en",
+            "issuers",
+            "published_on",
+            "effective_on",
+            "source_url",
+            "confidence",
+            "notes",
+        ),
+        computed={"item_dates": _sorted_item_dates},
+        select=("jurisdiction",),
+    ),
+    ResourceType(
+        "substance",
+        Substance,
+        (
+            "uid",
+            "name_en",
+            "name_zh",
+            "kind",
+            "cas",
+            "smiles",
+            "structure_source",
+            "canonical_smiles",
+            "inchi",
+            "inchikey",
+            "formula",
+            "molecular_weight",
+            "notes",
+        ),
+    ),
+    ResourceType(
+        "relation",
+        Relation,
+        ("uid", "subject", "kind", "form", "target", "source", "notes"),
+        select=("subject", "target"),
+    ),
+    ResourceType(
+        "name",
+        Name,
+        ("uid", "substance", "name", "language", "kind", "source"),
+        select=("substance",),
+    ),
+    ResourceType(
+        "precursor_use",
+        PrecursorUse,
+        ("uid", "precursor", "product", "product_name", "role", "source"),
+        select=("precursor", "product"),
+    ),
+    ResourceType(
+        "class",
+        SubstanceClass,
+        (
+            "uid",
+            "name_en",
+            "name_zh",
+            "definition_zh",
+            "definition_en",
+            "notes",
+            "notes_zh",
+            "reference_smiles",
+            "examples",
+        ),
+        computed={"rules": _rules},
+        prefetch=("rules",),
+    ),
     ResourceType(
         "listing",
         Listing,
-        _listing,
+        (
+            "uid",
+            "schedule",
+            "substance",
+            "class",
+            "effective_from",
+            "effective_to",
+            "listed_by",
+            "ended_by",
+            "item_number",
+            "scope",
+            "coverage",
+            "produced_in_china",
+            "attributes",
+            "source",
+            "notes",
+        ),
         select=("schedule", "substance", "substance_class", "listed_by", "ended_by"),
     ),
 )
-_BY_MODEL = {rt.model: rt for rt in RESOURCE_TYPES}
+BY_MODEL = {rt.model: rt for rt in RESOURCE_TYPES}
 BY_NAME = {rt.name: rt for rt in RESOURCE_TYPES}
 
 
 def resource_type_of(instance: models.Model) -> ResourceType:
     try:
-        return _BY_MODEL[type(instance)]
+        return BY_MODEL[type(instance)]
     except KeyError:
         raise TypeError(f"{type(instance).__name__} is not a public resource") from None
 

@@ -21,6 +21,7 @@ from registry.models import (
     Listing,
     Schedule,
 )
+from registry.representations import BY_NAME
 from substances.models import (
     ClassRule,
     Name,
@@ -415,6 +416,11 @@ class SubstanceClassDetailSerializer(SubstanceClassSerializer):
 # --- listings -------------------------------------------------------------------------------
 
 
+# A listing's fields in the API are those of its sync representation (registry.representations),
+# in the same order: a field added there is served, created and corrected here too.
+_LISTING_KEYS = BY_NAME["listing"].keys
+
+
 class ListingSerializer(serializers.ModelSerializer):
     """A substance or a class on a schedule for [effective_from, effective_to)."""
 
@@ -427,24 +433,8 @@ class ListingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Listing
-        fields = [
-            "uid",
-            "url",
-            "schedule",
-            "substance",
-            "class",
-            "effective_from",
-            "effective_to",
-            "listed_by",
-            "ended_by",
-            "item_number",
-            "scope",
-            "coverage",
-            "produced_in_china",
-            "attributes",
-            "source",
-            "notes",
-        ]
+        # The listing's representation, with its address after its uid.
+        fields = ["uid", "url", *_LISTING_KEYS[1:]]
 
     def build_field(self, field_name, info, model_class, nested_depth):
         if field_name == "class":  # named like the sync representation; a Python keyword
@@ -468,21 +458,8 @@ class ListingCreateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Listing
-        fields = [
-            "uid",
-            "schedule",
-            "substance",
-            "class",
-            "effective_from",
-            "listed_by",
-            "item_number",
-            "scope",
-            "coverage",
-            "produced_in_china",
-            "attributes",
-            "source",
-            "notes",
-        ]
+        # What a listing is born with: never already ended (ending it is services.delist).
+        fields = [key for key in _LISTING_KEYS if key not in {"effective_to", "ended_by"}]
         validators: list = []
 
     def build_field(self, field_name, info, model_class, nested_depth):
@@ -518,18 +495,9 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Listing
+        # What a listing is (its uid, list and subject) is not changed; the rest may be.
         fields = [
-            "effective_from",
-            "effective_to",
-            "listed_by",
-            "ended_by",
-            "item_number",
-            "scope",
-            "coverage",
-            "produced_in_china",
-            "attributes",
-            "source",
-            "notes",
+            key for key in _LISTING_KEYS if key not in {"uid", "schedule", "substance", "class"}
         ]
         validators: list = []
 

@@ -7,7 +7,6 @@ change feed of the rebuilt registry records each one; the edit history before th
 in it (that is in the database backups).
 """
 
-import datetime
 import json
 from pathlib import Path
 
@@ -15,12 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from registry import services
-from registry.models import Change, Instrument, Jurisdiction, Listing, Schedule
-from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
-
-
-def _date(value):
-    return datetime.date.fromisoformat(value) if value else None
+from registry.models import Change
+from registry.representations import RESOURCE_TYPES, UidResolver
+from substances.models import SubstanceClass
 
 
 class Command(BaseCommand):
@@ -53,71 +49,14 @@ class Command(BaseCommand):
         )
 
     def _load(self, by_type: dict[str, list[dict]]) -> None:
-        save = self._save
-        for data in by_type.get("jurisdiction", []):
-            save(Jurisdiction(**data))
-        jurisdictions = {j.uid: j for j in Jurisdiction.objects.all()}
-        for data in by_type.get("schedule", []):
-            save(Schedule(**{**data, "jurisdiction": jurisdictions[data["jurisdiction"]]}))
-        for data in by_type.get("instrument", []):
-            save(
-                Instrument(
-                    **{
-                        **data,
-                        "jurisdiction": jurisdictions[data["jurisdiction"]],
-                        "published_on": _date(data["published_on"]),
-                        "effective_on": _date(data["effective_on"]),
-                    }
-                )
-            )
-        self._substances(by_type.get("substance", []))
-        substances = {s.uid: s for s in Substance.objects.all()}
-        for data in by_type.get("relation", []):
-            save(
-                Relation(
-                    **{
-                        **data,
-                        "subject": substances[data["subject"]],
-                        "target": substances[data["target"]],
-                    }
-                )
-            )
-        for data in by_type.get("name", []):
-            save(Name(**{**data, "substance": substances[data["substance"]]}))
-        for data in by_type.get("precursor_use", []):
-            product = data["product"]
-            save(
-                PrecursorUse(
-                    **{
-                        **data,
-                        "precursor": substances[data["precursor"]],
-                        "product": substances[product] if product else None,
-                    }
-                )
-            )
-        for data in by_type.get("class", []):
-            fields = {k: v for k, v in data.items() if k != "rules"}
-            services.define_class(actor=self.actor, rules=data["rules"], **fields)
-        classes = {c.uid: c for c in SubstanceClass.objects.all()}
-        schedules = {s.uid: s for s in Schedule.objects.all()}
-        instruments = {i.uid: i for i in Instrument.objects.all()}
-        for data in by_type.get("listing", []):
-            fields = {k: v for k, v in data.items() if k != "class"}
-            fields.update(
-                schedule=schedules[data["schedule"]],
-                substance=substances[data["substance"]] if data["substance"] else None,
-                substance_class=classes[data["class"]] if data["class"] else None,
-                listed_by=instruments[data["listed_by"]],
-                ended_by=instruments[data["ended_by"]] if data["ended_by"] else None,
-                effective_from=_date(data["effective_from"]),
-                effective_to=_date(data["effective_to"]),
-            )
-            save(Listing(**fields))
-
-    def _substances(self, rows: list[dict]) -> None:
-        derived = {"canonical_smiles", "inchi", "inchikey", "formula", "molecular_weight"}
-        for data in rows:
-            self._save(Substance(**{k: v for k, v in data.items() if k not in derived}))
-
-    def _save(self, instance) -> None:
-        services.save_resource(instance, actor=self.actor)
+        """Each type in dependency order, each representation read back by its resource type."""
+        resolve = UidResolver()
+        for rt in RESOURCE_TYPES:
+            for data in by_type.get(rt.name, []):
+                fields = rt.fields_from(data, resolve=resolve)
+                if rt.model is SubstanceClass:
+                    services.define_class(
+                        actor=self.actor, uid=data["uid"], rules=data["rules"], **fields
+                    )
+                else:
+                    services.save_resource(rt.model(uid=data["uid"], **fields), actor=self.actor)
