@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.coverage import RelationGraph, Route
-from registry.models import Change, Listing
+from registry.models import Change, Instrument, Listing
 from substances import chemistry, matching
 from substances.models import Substance, SubstanceClass
 from substances.normalize import normalize_cas, salt_free_key, search_key
@@ -58,6 +58,10 @@ CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
 UNKNOWN = "unknown"
 INVALID = "invalid"
+UNCERTAIN = "uncertain"
+"""A listing reaches the compound, but the date asked about falls in the window in which the act
+that started or ended it took effect, and the day is not known (only the year or month, or a
+not-before or not-after bound): the reason says which act and what is known of its date."""
 
 
 @dataclass
@@ -175,6 +179,32 @@ def _listing_basis(listing: Listing) -> dict[str, Any]:
     }
 
 
+def _date_doubt(listing: Listing, on: datetime.date) -> str:
+    """Why it is not known whether `listing` was in force on `on` ("" when it is known): the
+    day falls in the window of an act whose date of entry into force is imprecise."""
+    doubts = []
+    for instrument, day in (
+        (listing.listed_by, listing.effective_from),
+        (listing.ended_by, listing.effective_to),
+    ):
+        if instrument is None or day is None or day != instrument.effective_on:
+            continue  # an item date the act states, or no act: the day is the listing's own
+        if instrument.uncertain_on(on):
+            doubts.append(
+                _("%(act)s took effect %(when)s")
+                % {
+                    "act": instrument.uid,
+                    "when": instrument.precision_text(),
+                }
+            )
+    if not doubts:
+        return ""
+    ended = listing.effective_to is not None and listing.effective_to <= on
+    if ended and not (listing.ended_by and listing.ended_by.uncertain_on(on)):
+        return ""
+    return "; ".join(doubts)
+
+
 def _read(text: Any) -> _Item:
     """Decide what the input is and, for structures, parse and key it. Never raises."""
     if not isinstance(text, str):
@@ -290,8 +320,15 @@ def _registry_gates() -> tuple[frozenset[str], frozenset[str]]:
     return _GATES[version]
 
 
-def _resolve(items: list[_Item]) -> None:
-    """Find the registry substance of each item, in a few queries for the whole batch."""
+def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
+    """Find the registry substance of each item, in a few queries for the whole batch.
+
+    A CAS number finds the record that has it as its own or as another number (a racemate's,
+    a stereoisomer's, a group member's: names of kind `cas`). A name whose meaning changed is
+    resolved by its meaning on `on`: while a dated name is valid, it means only the records
+    whose dated names are valid that day.
+    """
+    on = on or timezone.localdate()
     names = {search_key(i.result.input) for i in items if i.result.detected_as == "name"}
     # A salt's name ("ketamine hydrochloride", 盐酸氯胺酮) also finds its parent's record.
     names |= {salt_free_key(i.result.input) for i in items if i.result.detected_as == "name"}
@@ -310,7 +347,8 @@ def _resolve(items: list[_Item]) -> None:
     if names:
         textual |= Q(pk__in=Substance.objects.named(names).values("pk"))
     if cas_numbers:
-        textual |= Q(cas__in=cas_numbers)
+        other = Name.objects.filter(kind=Name.Kind.CAS, name__in=cas_numbers).values("substance_id")
+        textual |= Q(cas__in=cas_numbers) | Q(pk__in=other)
     if names or cas_numbers:
         # With the records found by name or number, every record of the same compound (a
         # duplicate, a salt entered apart): an unlisted one must not hide a listed one.
@@ -331,12 +369,25 @@ def _resolve(items: list[_Item]) -> None:
     tables: dict[str, dict[str, list[Substance]]] = {
         how: defaultdict(list) for how in ("name", "cas", "structure", "salt", "stereoisomer")
     }
+    dated: dict[str, set[int]] = defaultdict(set)  # key -> records whose dated name is valid
     for s in sorted(candidates, key=lambda s: s.pk):
-        for key in {s.search_key_en, s.search_key_zh, *(n.search_key for n in s.names.all())}:
+        keys = {s.search_key_en, s.search_key_zh}
+        for n in s.names.all():
+            if n.kind == Name.Kind.CAS:
+                tables["cas"][n.name].append(s)
+            if n.valid_from is None and n.valid_to is None:
+                keys.add(n.search_key)
+            elif n.valid_on(on):
+                keys.add(n.search_key)
+                dated[n.search_key].add(s.pk)
+        for key in keys:
             if key in names:
                 tables["name"][key].append(s)
         if s.cas:
             tables["cas"][s.cas].append(s)
+    for key, pks in dated.items():
+        if key in tables["name"]:
+            tables["name"][key] = [s for s in tables["name"][key] if s.pk in pks]
         if s.inchikey:
             tables["structure"][s.inchikey].append(s)
         if s.parent_key:
@@ -456,20 +507,48 @@ class _History:
 
     @staticmethod
     def in_force(listings: dict[int, list[Listing]], on: datetime.date):
+        """The listings certainly in force on `on` (the date is outside any imprecise window)."""
         out: dict[int, list[Listing]] = defaultdict(list)
         for key, items in listings.items():
             for listing in items:
-                if listing.effective_to is None or listing.effective_to > on:
+                if (
+                    listing.effective_from <= on
+                    and (listing.effective_to is None or listing.effective_to > on)
+                    and not _date_doubt(listing, on)
+                ):
                     out[key].append(listing)
+        return out
+
+    @staticmethod
+    def in_doubt(listings: dict[int, list[Listing]], on: datetime.date):
+        """The listings that may or may not have been in force on `on`, with the reason."""
+        out: dict[int, list[tuple[Listing, str]]] = defaultdict(list)
+        for key, items in listings.items():
+            for listing in items:
+                doubt = _date_doubt(listing, on)
+                if doubt:
+                    out[key].append((listing, doubt))
         return out
 
 
 def _listings_up_to(
     on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
 ) -> _History:
+    # Besides the listings started by then, those whose act took effect "by a date at the
+    # latest" that is still to come: on `on` they may already have been in force.
+    unsure = [
+        i.pk
+        for i in Instrument.objects.filter(
+            effective_precision=Instrument.Precision.NOT_AFTER, effective_on__gt=on
+        )
+        if i.uncertain_on(on)
+    ]
+    started = Q(effective_from__lte=on)
+    if unsure:
+        started |= Q(listed_by_id__in=unsure)
     listings = (
-        Listing.objects.filter(effective_from__lte=on)
-        .select_related("schedule__jurisdiction", "listed_by")
+        Listing.objects.filter(started)
+        .select_related("schedule__jurisdiction", "listed_by", "ended_by")
         .order_by("schedule__sort_order", "effective_from")
     )
     if jurisdiction:
@@ -556,20 +635,23 @@ def check_items(
     inputs = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
     read = inputs + _components_of(inputs)
     _key_structures(read)
-    _resolve(read)
+    _resolve(read, on)
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}
     history = _listings_up_to(on, jurisdiction, sorted(wanted))
     substance_listings = history.in_force(history.by_substance, on)
     class_listings = history.in_force(history.by_class, on)
-    classes, broken = _classes_in_force(class_listings)
+    substance_doubts = history.in_doubt(history.by_substance, on)
+    class_doubts = history.in_doubt(history.by_class, on)
+    classes, broken = _classes_in_force({**class_doubts, **class_listings})
     for item in read:
         r = item.result
         if r.status == INVALID or not item.examined:
             continue
         subject = r.substance
         seen_listings: set[int] = set()
+        doubtful: list[dict[str, Any]] = []  # listings that may have been in force, or not
         missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
         for route in routes[id(item)]:
             item.reaching.extend(
@@ -596,6 +678,20 @@ def check_items(
                         **_listing_basis(listing),
                     }
                 )
+            for listing, doubt in substance_doubts.get(route.record.pk, ()):
+                if route.reaches(listing) and listing.pk not in seen_listings:
+                    seen_listings.add(listing.pk)
+                    doubtful.append(
+                        {
+                            "basis": "listing",
+                            "matched_by": route.matched_by,
+                            "substance": route.record.uid,
+                            "route": route.as_dict(),
+                            "explanation": route.explanation(),
+                            "date_uncertain": doubt,
+                            **_listing_basis(listing),
+                        }
+                    )
         rules_failed = unfinished = False
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
@@ -627,24 +723,37 @@ def check_items(
             for match in found:
                 cls = by_uid[match.class_uid]
                 item.reaching.extend(history.by_class.get(cls.pk, ()))
-                for listing in class_listings[cls.pk]:
-                    r.matches.append(
-                        {
-                            "basis": "class",
-                            "class": {
-                                "uid": cls.uid,
-                                "name_en": cls.name_en,
-                                "name_zh": cls.name_zh,
-                            },
-                            "rule": match.rule_label,
-                            "explanation": match.explanation,
-                            "atoms": list(match.atoms),
-                            **_listing_basis(listing),
-                        }
-                    )
+                certain = [(li, "") for li in class_listings.get(cls.pk, ())]
+                for listing, doubt in certain + class_doubts.get(cls.pk, []):
+                    basis = {
+                        "basis": "class",
+                        "class": {
+                            "uid": cls.uid,
+                            "name_en": cls.name_en,
+                            "name_zh": cls.name_zh,
+                        },
+                        "rule": match.rule_label,
+                        "explanation": match.explanation,
+                        "atoms": list(match.atoms),
+                        **_listing_basis(listing),
+                    }
+                    if doubt:
+                        doubtful.append({**basis, "date_uncertain": doubt})
+                    else:
+                        r.matches.append(basis)
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
+            r.matches.extend(doubtful)  # told apart by their date_uncertain
+        elif doubtful:
+            r.status = UNCERTAIN
+            r.matches = doubtful
+            r.reason = _(
+                "controlled or not on %(date)s: the date is not known precisely: %(why)s"
+            ) % {
+                "date": on.isoformat(),
+                "why": "; ".join(dict.fromkeys(m["date_uncertain"] for m in doubtful)),
+            }
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
         elif subject is not None or item.mol is not None:
@@ -757,8 +866,16 @@ def _merge_components(read: list[_Item], on: datetime.date) -> None:
             r.reason = _("controlled through its component %(parts)s") % {
                 "parts": ", ".join(controlled)
             }
-        elif r.matches:
+        elif any(not m.get("date_uncertain") for m in r.matches):
             r.status, r.reason = CONTROLLED, ""  # the mixture itself is a listed record
+        elif UNCERTAIN in statuses.values() or r.matches:
+            r.status = UNCERTAIN
+            r.reason = (
+                "; ".join(
+                    dict.fromkeys(p.result.reason for p in parts if p.result.status == UNCERTAIN)
+                )
+                or item.result.reason
+            )
         if r.status == CONTROLLED:
             r.since = _since([*item.reaching, *(x for p in parts for x in p.reaching)], on)
         elif any(status != NOT_CONTROLLED for status in statuses.values()):

@@ -18,6 +18,7 @@ from registry.models import Jurisdiction, Listing
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
+UNCERTAIN = "uncertain"  # only listings whose act's date is imprecise around the date asked
 # Verdicts that do not depend on the jurisdiction: the input could not be read or resolved.
 SHARED = ("unknown", "invalid")
 
@@ -72,6 +73,12 @@ def verdicts(
         if not found:
             out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
             continue
+        certain = [m for m in found if not m.get("date_uncertain")]
+        if not certain:
+            schedules = tuple(dict.fromkeys(m["schedule"]["code"] for m in found))
+            out.append(JurisdictionVerdict(j.code, j.name, UNCERTAIN, schedules))
+            continue
+        found = certain
         schedules = tuple(dict.fromkeys(m["schedule"]["code"] for m in found))
         classes = tuple(dict.fromkeys(m["class"]["uid"] for m in found if m.get("class")))
         start = (since or {}).get(j.code) or min(m["effective_from"] for m in found)

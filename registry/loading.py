@@ -31,7 +31,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 
 from registry import services
-from registry.models import COVERAGE, Change, Schedule
+from registry.models import COVERAGE, Change, Instrument, Schedule
 from registry.representations import (
     BY_MODEL,
     FIELD_OF_KEY,
@@ -194,7 +194,14 @@ def _check(fx: Fixtures) -> None:
             )
     for row in fx.rows["instrument"]:
         ref(row, "jurisdiction", "jurisdiction")
-        dates(row, "published_on", "effective_on")
+        dates(row, "published_on", "effective_on", "effective_bound")
+        precision = row.values.get("effective_precision", "")
+        if precision and precision not in Instrument.Precision.values:
+            fx.problem(
+                row.where,
+                f"effective_precision {precision!r} is not one of "
+                f"{', '.join(Instrument.Precision.values)}",
+            )
         try:
             item_dates(row.values.get("item_dates", ""))
         except ValueError as exc:
@@ -251,6 +258,13 @@ def _check(fx: Fixtures) -> None:
         cas_seen.setdefault(cas, row.where)
     for row in fx.rows["name"]:
         ref(row, "substance", "substance")
+        dates(row, "valid_from", "valid_to")
+        if row.values.get("kind") == Name.Kind.CAS:
+            cas = row.values.get("name", "")
+            if not CAS_RE.match(cas) or cas_check_digit(cas) != int(cas[-1]):
+                fx.problem(row.where, f"other CAS number {cas!r} is not a valid CAS number")
+            elif cas in cas_seen:
+                fx.problem(row.where, f"other CAS number {cas} is the CAS of {cas_seen[cas]}")
         if row.values.get("language") not in Name.Language.values:
             fx.problem(
                 row.where,

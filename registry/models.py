@@ -157,6 +157,35 @@ class Instrument(EditTracking, models.Model):
     source_url = models.TextField(blank=True)
     confidence = models.CharField(max_length=16, blank=True)
     notes = models.TextField(blank=True)
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("the day is known")
+        MONTH = "month", _("only the month is known (effective_on is its first day)")
+        YEAR = "year", _("only the year is known (effective_on is 1 January)")
+        NOT_BEFORE = (
+            "not-before",
+            _("took effect on effective_on at the earliest (by effective_bound at the latest)"),
+        )
+        NOT_AFTER = (
+            "not-after",
+            _("took effect by effective_on at the latest (from effective_bound at the earliest)"),
+        )
+
+    effective_precision = models.CharField(
+        max_length=16,
+        choices=Precision.choices,
+        default=Precision.DAY,
+        help_text=_("How precisely the date of entry into force is known."),
+    )
+    effective_bound = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "The other end of the window in which the act took effect: for 'not-before', the "
+            "first day by which it had certainly taken effect; for 'not-after', the earliest "
+            "day it can have taken effect. Empty: the window is open on that side."
+        ),
+    )
     item_dates = models.JSONField(
         default=dict,
         blank=True,
@@ -210,6 +239,54 @@ class Instrument(EditTracking, models.Model):
                         % {"uid": uid, "value": value}
                     }
                 ) from None
+
+    def uncertain_window(self) -> tuple[datetime.date | None, datetime.date | None] | None:
+        """The days on which it is not known whether the act had taken effect, half-open
+        [first, end) (None on a side that is open), or None when the day is known."""
+        on, precision = self.effective_on, self.effective_precision
+        if on is None or precision in ("", self.Precision.DAY):
+            return None
+        if precision == self.Precision.MONTH:
+            first = on.replace(day=1)
+            return first, (first + datetime.timedelta(days=32)).replace(day=1)
+        if precision == self.Precision.YEAR:
+            return on.replace(month=1, day=1), datetime.date(on.year + 1, 1, 1)
+        if precision == self.Precision.NOT_BEFORE:
+            return on, self.effective_bound
+        return self.effective_bound, on  # not-after: certain from effective_on
+
+    def uncertain_on(self, day: datetime.date) -> bool:
+        window = self.uncertain_window()
+        if window is None:
+            return False
+        first, end = window
+        return (first is None or first <= day) and (end is None or day < end)
+
+    def precision_text(self) -> str:
+        """The date of entry into force as precisely as it is known, in words."""
+        on, bound = self.effective_on, self.effective_bound
+        if on is None:
+            return ""
+        precision = self.effective_precision
+        if precision == self.Precision.MONTH:
+            return _("in %(month)s (day not known)") % {"month": on.strftime("%Y-%m")}
+        if precision == self.Precision.YEAR:
+            return _("in %(year)s (day not known)") % {"year": on.year}
+        if precision == self.Precision.NOT_BEFORE:
+            if bound:
+                return _("between %(on)s and %(bound)s (day not known)") % {
+                    "on": on.isoformat(),
+                    "bound": (bound - datetime.timedelta(days=1)).isoformat(),
+                }
+            return _("on %(on)s or later (day not known)") % {"on": on.isoformat()}
+        if precision == self.Precision.NOT_AFTER:
+            if bound:
+                return _("between %(bound)s and %(on)s (day not known)") % {
+                    "on": on.isoformat(),
+                    "bound": bound.isoformat(),
+                }
+            return _("on %(on)s at the latest (earlier day not known)") % {"on": on.isoformat()}
+        return on.isoformat()
 
     def date_for(self, subject_uid: str) -> datetime.date | None:
         """The day this act takes effect for one item: the date it states for that item, else

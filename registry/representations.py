@@ -231,6 +231,8 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
             "source_url",
             "confidence",
             "notes",
+            "effective_precision",
+            "effective_bound",
         ),
         computed={"item_dates": _sorted_item_dates},
         select=("jurisdiction",),
@@ -263,7 +265,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
     ResourceType(
         "name",
         Name,
-        ("uid", "substance", "name", "language", "kind", "source"),
+        ("uid", "substance", "name", "language", "kind", "source", "valid_from", "valid_to"),
         select=("substance",),
     ),
     ResourceType(

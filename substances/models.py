@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from substances import chemistry, matching
-from substances.normalize import canonical_cas, search_key
+from substances.normalize import canonical_cas, normalize_cas, search_key
 from substances.querysets import NameQuerySet, SubstanceQuerySet
 from substances.tracking import EditTracking
 from substances.validators import validate_cas, validate_uid
@@ -336,6 +336,7 @@ class Name(EditTracking, models.Model):
         TRADE = "trade", _("trade name")
         STREET = "street", _("street name")
         ABBREVIATION = "abbreviation", _("abbreviation")
+        CAS = "cas", _("other CAS number (racemate, stereoisomer, salt, group member)")
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     substance = models.ForeignKey(Substance, on_delete=models.CASCADE, related_name="names")
@@ -343,6 +344,20 @@ class Name(EditTracking, models.Model):
     language = models.CharField(max_length=3, choices=Language.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SYNONYM)
     source = models.CharField(max_length=500, blank=True)
+    valid_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("First day the name meant this substance, where its meaning changed."),
+    )
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "First day the name no longer meant this substance (another list gave it to "
+            "another substance). While a dated name is valid, the check resolves the name to "
+            "the substances whose dated names are valid that day only."
+        ),
+    )
     search_key = models.CharField(max_length=1000, editable=False, db_index=True)
 
     objects = NameQuerySet.as_manager()
@@ -367,8 +382,15 @@ class Name(EditTracking, models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
+        if self.kind == self.Kind.CAS:
+            self.name = normalize_cas(self.name) or self.name
         self.search_key = search_key(self.name)
         super().save(*args, **kwargs)
+
+    def valid_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_to is None or day < self.valid_to
+        )
 
 
 class PrecursorUse(EditTracking, models.Model):

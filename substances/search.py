@@ -150,7 +150,7 @@ def _identifier_hits(text: str, outcome: SearchOutcome) -> list[tuple[Hit, str]]
     cas = normalize_cas(stripped)
     if cas:
         outcome.detected = "cas"
-        for pk, name_en in Substance.objects.filter(cas=cas).values_list("id", "name_en"):
+        for pk, name_en in Substance.objects.with_cas(cas).values_list("id", "name_en"):
             hits.append((Hit(pk, Tier.IDENTIFIER, cas, "cas"), name_en))
         return hits
     if chemistry.is_inchikey(stripped):

@@ -65,7 +65,7 @@ class CheckRequestSerializer(StrictInput, serializers.Serializer):
             },
             "status": {
                 "type": "string",
-                "enum": ["controlled", "not_controlled", "unknown", "invalid"],
+                "enum": ["controlled", "not_controlled", "uncertain", "unknown", "invalid"],
             },
             "reason": {"type": "string"},
             "substance": {
@@ -81,7 +81,10 @@ class CheckRequestSerializer(StrictInput, serializers.Serializer):
                     "Each basis of control: a named listing (with `route`: how the listing "
                     "reaches the input, as a salt, stereoisomer, member or form, and "
                     "`explanation`) or a class rule; for an input of several parts, "
-                    "`component` names the part it is about."
+                    "`component` names the part it is about; `date_uncertain`, on a basis "
+                    "whose act took effect on a day not known precisely (only the year or "
+                    "month, or a not-before or not-after bound), says what is known: with no "
+                    "other basis the status is `uncertain`."
                 ),
             },
             "since": {
@@ -117,7 +120,13 @@ class CheckRequestSerializer(StrictInput, serializers.Serializer):
                         "name": {"type": "string"},
                         "status": {
                             "type": "string",
-                            "enum": ["controlled", "not_controlled", "unknown", "invalid"],
+                            "enum": [
+                                "controlled",
+                                "not_controlled",
+                                "uncertain",
+                                "unknown",
+                                "invalid",
+                            ],
                         },
                         "schedules": {"type": "array", "items": {"type": "string"}},
                         "classes": {"type": "array", "items": {"type": "string"}},

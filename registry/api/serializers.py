@@ -219,6 +219,8 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "confidence",
             "notes",
             "item_dates",
+            "effective_precision",
+            "effective_bound",
         ]
 
 

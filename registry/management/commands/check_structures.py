@@ -19,9 +19,9 @@ class Command(BaseCommand):
         "whole-class controls in force on a date. FILE is a SMILES file (one compound a line, "
         "an optional id after white space), an SD file (.sdf/.sd), or a CSV file (--column "
         "names the structure column; names and CAS numbers work there too). Writes one CSV "
-        "row per compound with its verdict (controlled, not_controlled, unknown, invalid) and "
-        "the reasons; a progress bar goes to standard error. --workers N checks with N "
-        "processes, with the same verdicts in the same order."
+        "row per compound with its verdict (controlled, not_controlled, uncertain, unknown, "
+        "invalid) and the reasons; a progress bar goes to standard error. --workers N checks "
+        "with N processes, with the same verdicts in the same order."
     )
 
     def add_arguments(self, parser):

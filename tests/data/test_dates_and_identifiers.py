@@ -1,0 +1,174 @@
+"""Dates known only to the year, month or a bound, and identifiers that resolve, on the real data.
+
+An act whose day of entry into force is not known gives the verdict `uncertain` (with the act
+and what is known of its date) for a day inside its window, never a confident answer; a CAS
+number the lists give for a racemate, a stereoisomer or a group member finds its record in the
+check and in search; a name whose meaning changed resolves by its meaning on the day asked.
+"""
+
+import csv
+import datetime
+from pathlib import Path
+
+import pytest
+
+from registry.check import check_items
+from registry.models import Instrument
+from substances.models import Name, Substance
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def _one(text, on, jurisdiction=None):
+    [result] = check_items([text], on=on, jurisdiction=jurisdiction)
+    return result
+
+
+# --- dates and their precision ---------------------------------------------------------------
+
+
+def test_no_instrument_is_a_placeholder_that_claims_a_day(real_registry):
+    """Every act whose note calls its date a placeholder says how precise the date is."""
+    for instrument in Instrument.objects.filter(notes__icontains="placeholder"):
+        assert instrument.effective_precision != Instrument.Precision.DAY, instrument.uid
+
+
+def test_no_un_table_addition_answers_controlled_before_the_vote(real_registry):
+    """The 1988 Table I additions of 2019-2024 start no earlier than 180 days after the session."""
+    sessions = {
+        "un-cnd-2019": D(2019, 3, 14),
+        "un-cnd-2020": D(2020, 3, 2),
+        "un-cnd-2022": D(2022, 3, 14),
+        "un-cnd-2024": D(2024, 3, 19),
+    }
+    for uid, first_day in sessions.items():
+        act = Instrument.objects.get(uid=uid)
+        assert act.effective_on == first_day + datetime.timedelta(days=180), uid
+        assert act.effective_precision == Instrument.Precision.NOT_BEFORE
+
+
+@pytest.mark.parametrize(
+    ("on", "status"),
+    [
+        (D(2019, 10, 1), "not_controlled"),  # the 2019 session did not add it
+        (D(2020, 3, 1), "not_controlled"),  # before the 63rd session voted
+        (D(2020, 10, 1), "uncertain"),  # between the earliest and the latest day it took effect
+        (D(2021, 6, 1), "controlled"),
+    ],
+)
+def test_mapa_dates_from_the_2020_session(real_registry, on, status):
+    result = _one("MAPA", on, "UN")
+    assert result.status == status, result.reason
+    if status == "uncertain":
+        assert "un-cnd-2020" in result.reason and result.matches
+        assert all(m["date_uncertain"] for m in result.matches)
+
+
+@pytest.mark.parametrize(
+    ("on", "status"),
+    [
+        (D(2011, 12, 31), "not_controlled"),
+        (D(2012, 6, 1), "uncertain"),
+        (D(2013, 1, 1), "controlled"),
+    ],
+)
+def test_a_precursor_known_to_the_year(real_registry, on, status):
+    result = _one("2-chlorophenyl cyclopentyl ketone", on, "CN")
+    assert result.status == status, result.reason
+    if status == "uncertain":
+        assert "in 2012 (day not known)" in result.reason
+
+
+def test_us_entries_dated_by_the_2016_code_list_are_uncertain_before_it(real_registry):
+    assert _one("heroin", D(2010, 1, 1), "US").status == "uncertain"
+    assert _one("heroin", D(2016, 2, 8), "US").status == "controlled"
+    assert Instrument.objects.get(uid="us-dea-code-list-2016").effective_bound == D(1971, 5, 1)
+
+
+def test_a_certain_basis_outweighs_an_uncertain_one(real_registry):
+    """Heroin in 2010: the UN listing is certain, the US one is not; without a jurisdiction it is
+    controlled, and the US part of the answer says uncertain."""
+    from registry import jurisdictions
+
+    result = _one("heroin", D(2010, 1, 1))
+    assert result.status == "controlled"
+    by_code = {
+        v.jurisdiction: v.status
+        for v in jurisdictions.verdicts(
+            result.status, result.matches, jurisdictions.jurisdictions(), result.since
+        )
+    }
+    assert by_code["US"] == "uncertain" and by_code["UN"] == "controlled"
+
+
+def test_the_api_renders_uncertain(client, real_registry):
+    response = client.post(
+        "/api/v1/check/",
+        {"items": ["MAPA"], "on": "2020-10-01", "jurisdiction": "UN"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    [item] = response.json()["results"]
+    assert item["status"] == "uncertain" and "un-cnd-2020" in item["reason"]
+
+
+# --- the UN conventions' exceptions ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["dextromethorphan", "125-71-3", "dextrorphan"])
+def test_the_1961_exceptions_are_not_controlled_under_the_un_conventions(real_registry, text):
+    result = _one(text, D(2026, 1, 1), "UN")
+    assert result.status == "not_controlled", result.matches
+    # while their racemates and the other isomers are
+    assert _one("racemethorphan", D(2026, 1, 1), "UN").status == "controlled"
+    assert _one("levorphanol", D(2026, 1, 1), "UN").status == "controlled"
+
+
+# --- identifiers -----------------------------------------------------------------------------
+
+
+def _other_cas_numbers():
+    with open(FIXTURES / "names.csv", encoding="utf-8") as f:
+        return [(r["substance"], r["name"]) for r in csv.DictReader(f) if r["kind"] == "cas"]
+
+
+def test_other_cas_numbers_are_loaded_and_none_is_a_records_own(real_registry):
+    rows = _other_cas_numbers()
+    assert len(rows) == 22
+    own = set(Substance.objects.exclude(cas="").values_list("cas", flat=True))
+    assert not own & {cas for _, cas in rows}
+    assert Name.objects.filter(kind=Name.Kind.CAS).count() == 22
+
+
+@pytest.mark.parametrize(("uid", "cas"), _other_cas_numbers())
+def test_every_other_cas_number_resolves_in_the_check_and_in_search(real_registry, uid, cas):
+    result = _one(cas, D(2026, 1, 1))
+    assert result.substance is not None and result.substance.uid == uid
+    assert result.matched_by == "cas"
+    assert uid in set(Substance.objects.search(cas).values_list("uid", flat=True))
+
+
+def test_search_by_a_secondary_cas_finds_the_record(client, real_registry):
+    """The site's search and the API's `q` filter, whatever engine answers them."""
+    page = client.get("/search/", {"q": "36418-34-5"})  # the UN lists' number for benzylmorphine
+    assert page.status_code == 200
+    assert "/substances/benzylmorphine/" in page.content.decode()
+    body = client.get("/api/v1/substances/", {"q": "36418-34-5"}).json()
+    assert [row["uid"] for row in body["results"]] == ["benzylmorphine"]
+
+
+@pytest.mark.parametrize(
+    ("on", "uids"),
+    [
+        (D(2020, 1, 1), {"parahexyl"}),  # the 2013 list's name of parahexyl
+        (D(2025, 7, 10), {"parahexyl", "hhc"}),  # both lists in force: the name meant both
+        (D(2026, 1, 1), {"hhc"}),  # the 2025 lists' name of HHC
+    ],
+)
+def test_a_name_resolves_by_its_meaning_on_the_day(real_registry, on, uids):
+    result = _one("六氢大麻酚", on, "CN")
+    assert result.status == "controlled"
+    assert {m["substance"] for m in result.matches if m["basis"] == "listing"} == uids
