@@ -385,15 +385,15 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
                 tables["name"][key].append(s)
         if s.cas:
             tables["cas"][s.cas].append(s)
-    for key, pks in dated.items():
-        if key in tables["name"]:
-            tables["name"][key] = [s for s in tables["name"][key] if s.pk in pks]
         if s.inchikey:
             tables["structure"][s.inchikey].append(s)
         if s.parent_key:
             tables["salt"][s.parent_key].append(s)
         if s.skeleton_key:
             tables["stereoisomer"][s.skeleton_key].append(s)
+    for key, pks in dated.items():
+        if key in tables["name"]:
+            tables["name"][key] = [s for s in tables["name"][key] if s.pk in pks]
 
     for item in items:
         r = item.result
