@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('substances', '0006_rebuild_search_triggers'),
+        ('substances', '0007_class_rule_kind_valid'),
     ]
 
     operations = [
