@@ -208,6 +208,7 @@ class Summary:
 
     controlled: int = 0
     not_controlled: int = 0
+    uncertain: int = 0  # a listing reaches it, but its act's date is known only imprecisely
     unknown: int = 0
     invalid: int = 0
 
@@ -220,7 +221,7 @@ class Summary:
 
     @property
     def total(self) -> int:
-        return self.controlled + self.not_controlled + self.unknown + self.invalid
+        return self.controlled + self.not_controlled + self.uncertain + self.unknown + self.invalid
 
 
 def read_upload(
