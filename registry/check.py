@@ -535,17 +535,15 @@ def _listings_up_to(
     on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
 ) -> _History:
     # Besides the listings started by then, those whose act took effect "by a date at the
-    # latest" that is still to come: on `on` they may already have been in force.
-    unsure = [
-        i.pk
-        for i in Instrument.objects.filter(
-            effective_precision=Instrument.Precision.NOT_AFTER, effective_on__gt=on
+    # latest" that is still to come: on `on` they may already have been in force. (Read in the
+    # same query: the act is joined for its reference anyway.)
+    started = Q(effective_from__lte=on) | (
+        Q(
+            listed_by__effective_precision=Instrument.Precision.NOT_AFTER,
+            listed_by__effective_on__gt=on,
         )
-        if i.uncertain_on(on)
-    ]
-    started = Q(effective_from__lte=on)
-    if unsure:
-        started |= Q(listed_by_id__in=unsure)
+        & (Q(listed_by__effective_bound__isnull=True) | Q(listed_by__effective_bound__lte=on))
+    )
     listings = (
         Listing.objects.filter(started)
         .select_related("schedule__jurisdiction", "listed_by", "ended_by")
