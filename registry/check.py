@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from registry.coverage import RelationGraph, Route
 from registry.models import Change, Instrument, Listing
 from substances import chemistry, matching
-from substances.models import Substance, SubstanceClass
+from substances.models import Name, Substance, SubstanceClass
 from substances.normalize import normalize_cas, salt_free_key, search_key
 from substances.validators import CAS_RE, cas_check_digit
 
@@ -347,8 +347,7 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
     if names:
         textual |= Q(pk__in=Substance.objects.named(names).values("pk"))
     if cas_numbers:
-        other = Name.objects.filter(kind=Name.Kind.CAS, name__in=cas_numbers).values("substance_id")
-        textual |= Q(cas__in=cas_numbers) | Q(pk__in=other)
+        textual |= Q(pk__in=Substance.objects.with_cas(*cas_numbers).values("pk"))
     if names or cas_numbers:
         # With the records found by name or number, every record of the same compound (a
         # duplicate, a salt entered apart): an unlisted one must not hide a listed one.

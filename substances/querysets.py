@@ -40,12 +40,13 @@ class SubstanceQuerySet(models.QuerySet):
             Exists(self._listings_in_force(on=on, jurisdiction=jurisdiction, field="substance"))
         )
 
-    def with_cas(self, cas: str):
-        """Substances that have `cas` (normalized) as their CAS number or as another of their
-        numbers (a racemate's, a stereoisomer's, a group member's: names of kind `cas`)."""
+    def with_cas(self, *numbers: str):
+        """Substances that have one of `numbers` (normalized CAS numbers) as their CAS number or
+        as another of their numbers (a racemate's, a stereoisomer's, a group member's: names of
+        kind `cas`)."""
         name_model = apps.get_model("substances", "Name")
-        others = name_model.objects.filter(kind="cas", name=cas).values("substance_id")
-        return self.filter(Q(cas=cas) | Q(pk__in=others))
+        others = name_model.objects.filter(kind="cas", name__in=numbers).values("substance_id")
+        return self.filter(Q(cas__in=numbers) | Q(pk__in=others))
 
     def ranked_search(self, text: str, *, suggest: bool = True):
         """What `text` finds, ranked: a `substances.search.SearchOutcome` (see that module).

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('substances', '0007_class_rule_kind_valid'),
+        ('substances', '0008_search_key_length_indexes'),
     ]
 
     operations = [
