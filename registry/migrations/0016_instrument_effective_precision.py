@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0014_relation_roles'),
+        ('registry', '0015_schedule_description_zh'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('substances', '0008_search_key_length_indexes'),
+        ('substances', '0009_classrule_explanation_zh_substanceclass_notes_zh'),
     ]
 
     operations = [
