@@ -62,6 +62,10 @@ def _instrument_form(instrument: Instrument, **changes) -> dict:
         "confidence": instrument.confidence,
         "notes": instrument.notes,
         "item_dates": json.dumps(instrument.item_dates),
+        "effective_precision": instrument.effective_precision,
+        "effective_bound": instrument.effective_bound.isoformat()
+        if instrument.effective_bound
+        else "",
         "listings_made-TOTAL_FORMS": "0",
         "listings_made-INITIAL_FORMS": "0",
         "listings_ended-TOTAL_FORMS": "0",
