@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from registry import check as check_service
-from registry import depictions, history, lists
+from registry import depictions, filtersets, history, lists
 from registry import jurisdictions as per_jurisdiction
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
@@ -369,12 +369,14 @@ def search_page(request):
         listings = Listing.objects.filter(substance__isnull=False)
         if len(ids) <= MAX_IDS_IN_QUERY:
             listings = listings.filter(substance_id__in=ids)
-        if data.get("schedule"):
-            listings = listings.filter(schedule=data["schedule"])
-        if data.get("regime"):
-            listings = listings.filter(schedule__regime=data["regime"])
-        if data.get("on"):
-            listings = listings.in_force(on=data["on"])
+        listings = filtersets.select_listings(
+            listings,
+            {
+                "schedule": data.get("schedule"),
+                "regime": data.get("regime"),
+                "in_force_on": data.get("on"),
+            },
+        )
         kept = set(listings.values_list("substance_id", flat=True).order_by())
         ids = [pk for pk in ids if pk in kept]
     if data.get("sort") == "name":
