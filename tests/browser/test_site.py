@@ -73,7 +73,7 @@ def test_check_page_draws_the_matched_atoms(site, page, screenshot):
     page.get_by_label("SMILES, names, CAS numbers or InChIKeys, one per line").fill(
         ANALOGUE_SMILES + "\nnot-a-compound"
     )
-    page.get_by_role("button", name="Check").click()
+    page.get_by_role("button", name="Check", exact=True).click()
     page.wait_for_url(lambda url: "/check/?items=" in url)
     verdicts = page.locator("article.verdict")
     assert verdicts.count() == 2
