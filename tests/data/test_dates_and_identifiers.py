@@ -115,6 +115,24 @@ def test_the_api_renders_uncertain(client, real_registry):
     assert item["status"] == "uncertain" and "un-cnd-2020" in item["reason"]
 
 
+@pytest.mark.parametrize(
+    ("prefix", "doubt", "why"),
+    [
+        ("", "in doubt on this date:", "between 2020-08-29 and "),
+        ("/zh-hans", "该日期存疑：", "于 2020-08-29 至 "),
+    ],
+)
+def test_the_check_page_says_why_a_named_listing_is_in_doubt(
+    client, real_registry, prefix, doubt, why
+):
+    """A named listing whose act took effect on a day not known is marked in doubt, with what
+    is known of the act's date, on the English and the Chinese page."""
+    page = client.get(f"{prefix}/check/", {"items": "MAPA", "on": "2020-10-01"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert doubt in html and "un-cnd-2020" in html and why in html
+
+
 # --- the UN conventions' exceptions ----------------------------------------------------------
 
 
