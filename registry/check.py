@@ -34,7 +34,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.coverage import RelationGraph, Route
@@ -612,6 +612,35 @@ def _classes_in_force(class_listings: dict[int, list[Listing]]):
     return compiled, broken
 
 
+def _group_in_chinese(group: matching.GroupFound) -> str:
+    if group.carbons is None:
+        found = _("%(mass)s g/mol") % {"mass": f"{group.mass:g}"}
+    else:
+        found = _("%(n)s C in its carbon skeleton") % {"n": group.carbons}
+        if group.ring_carbons is not None:
+            found += _(", attached through a ring system of %(n)s C") % {"n": group.ring_carbons}
+        if group.heterocycle:
+            found += _(", a heterocycle")
+    return _("%(group)s: %(found)s (condition: %(condition)s)") % {
+        "group": group.name,
+        "found": found,
+        "condition": group.condition,
+    }
+
+
+def _in_chinese(cls: SubstanceClass, match: matching.ClassMatch) -> dict[str, str]:
+    """The matched rule's Chinese label and explanation (`rule_zh`, `explanation_zh`), with the
+    groups the rule's conditions found said in Chinese; empty where the class has no Chinese
+    text for the rule (a face then shows the English)."""
+    rule = next((r for r in cls.rules.all() if r.label == match.rule_label), None)
+    label, explanation = (rule.label_zh, rule.explanation_zh) if rule else ("", "")
+    if explanation and match.groups:
+        with translation.override("zh-hans"):
+            notes = _("; ").join(_group_in_chinese(g) for g in match.groups)
+            explanation = explanation.rstrip() + _(" Groups matched: %(notes)s.") % {"notes": notes}
+    return {"rule_zh": label, "explanation_zh": explanation.strip()}
+
+
 def check_items(
     items: Sequence[Any],
     *,
@@ -731,6 +760,7 @@ def check_items(
                         },
                         "rule": match.rule_label,
                         "explanation": match.explanation,
+                        **_in_chinese(cls, match),
                         "atoms": list(match.atoms),
                         **_listing_basis(listing),
                     }

@@ -43,6 +43,7 @@ __all__ = [
     "ClassMatch",
     "CompiledClass",
     "CompiledRule",
+    "GroupFound",
     "RuleResult",
     "RuleSpec",
     "check_rule",
@@ -123,6 +124,32 @@ class ClassMatch:
     kind: str
     atoms: tuple[int, ...]
     explanation: str
+    groups: tuple[GroupFound, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupFound:
+    """What one condition line of the matched rule found: the group hanging on its labelled atom
+    (``carbons``, ``ring_carbons``, ``heterocycle``; all None/False for a line on the whole
+    molecule, whose ``mass`` is given), and the line's ``condition`` as written. The English
+    explanation says the same in words; a face writing another language reads these."""
+
+    name: str
+    condition: str
+    carbons: int | None = None
+    ring_carbons: int | None = None
+    heterocycle: bool = False
+    mass: float | None = None
+
+    def describe(self) -> str:
+        if self.carbons is None:
+            return f"{self.mass:g} g/mol"
+        parts = [f"{self.carbons} C in its carbon skeleton"]
+        if self.ring_carbons is not None:
+            parts.append(f"attached through a ring system of {self.ring_carbons} C")
+        if self.heterocycle:
+            parts.append("a heterocycle")
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -301,32 +328,27 @@ def parse_conditions(text: str) -> tuple[GroupRule, ...]:
     return tuple(rules)
 
 
-def _describe(group: chemistry.Group | None, mass: float) -> str:
-    if group is None:
-        return f"{mass:g} g/mol"
-    parts = [f"{group.carbons} C in its carbon skeleton"]
-    if group.ring_carbons is not None:
-        parts.append(f"attached through a ring system of {group.ring_carbons} C")
-    if group.heterocycle:
-        parts.append("a heterocycle")
-    return ", ".join(parts)
-
-
 def _satisfied(
     mol: chemistry.Mol, rule: CompiledRule, match: tuple[int, ...], mass: float
-) -> str | None:
+) -> tuple[GroupFound, ...] | None:
     """None when some condition line fails on this match; else what the groups were."""
-    notes = []
+    found = []
     for line in rule.conditions:
         group = None
         if line.group is not None:
             group = chemistry.group_at(mol, match[rule.maps[line.group]], match)
         if not any(all(c.holds(group, mass) for c in alt) for alt in line.alternatives):
             return None
-        notes.append(
-            f"{line.name}: {_describe(group, mass)} ({line.text.split(':', 1)[1].strip()})"
-        )
-    return "; ".join(notes)
+        condition = line.text.split(":", 1)[1].strip()
+        if group is None:
+            found.append(GroupFound(line.name, condition, mass=mass))
+        else:
+            found.append(
+                GroupFound(
+                    line.name, condition, group.carbons, group.ring_carbons, group.heterocycle
+                )
+            )
+    return tuple(found)
 
 
 @functools.lru_cache(maxsize=512)
@@ -402,9 +424,10 @@ def _membership(
             return None
         if any(first(other) is not None for other in cls.excludes):
             return None
-        explanation = rule.spec.explanation
+        explanation, groups = rule.spec.explanation, ()
         if rule.conditions:
-            notes = _satisfied(mol, rule, atoms, chemistry.molecular_mass(mol))
+            groups = _satisfied(mol, rule, atoms, chemistry.molecular_mass(mol)) or ()
+            notes = "; ".join(f"{g.name}: {g.describe()} ({g.condition})" for g in groups)
             explanation = f"{explanation.rstrip()} Groups matched: {notes}.".strip()
         return ClassMatch(
             class_uid=cls.uid,
@@ -412,6 +435,7 @@ def _membership(
             kind=rule.spec.kind,
             atoms=atoms,
             explanation=explanation,
+            groups=groups,
         )
     return None
 

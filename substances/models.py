@@ -491,9 +491,9 @@ class RuleKind(models.TextChoices):
     EXCLUDE = matching.EXCLUDE, _("exclude")
 
 
-RULE_KEYS: tuple[str, ...] = (*matching.RULE_FIELDS, "explanation_zh")
-"""A rule's keys in a class's representation: what matching reads, and the Chinese explanation
-the Chinese pages show."""
+RULE_KEYS: tuple[str, ...] = (*matching.RULE_FIELDS, "label_zh", "explanation_zh")
+"""A rule's keys in a class's representation: what matching reads, and the Chinese label and
+explanation the Chinese pages show."""
 
 
 class ClassRule(models.Model):
@@ -510,6 +510,9 @@ class ClassRule(models.Model):
         SubstanceClass, on_delete=models.CASCADE, related_name="rules"
     )
     label = models.CharField(max_length=100)
+    label_zh = models.CharField(
+        max_length=100, blank=True, help_text=_("The label in Chinese, for the Chinese pages.")
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INCLUDE)
     smarts = models.TextField(_("SMARTS"))
     explanation = models.TextField(blank=True)

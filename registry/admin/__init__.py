@@ -244,7 +244,15 @@ class PrecursorUseAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
 class ClassRuleInline(admin.TabularInline):
     model = ClassRule
     extra = 0
-    fields = ("sort_order", "label", "kind", "smarts", "explanation", "explanation_zh")
+    fields = (
+        "sort_order",
+        "label",
+        "label_zh",
+        "kind",
+        "smarts",
+        "explanation",
+        "explanation_zh",
+    )
 
 
 @admin.register(SubstanceClass)

@@ -80,7 +80,10 @@ class CheckRequestSerializer(StrictInput, serializers.Serializer):
                 "description": (
                     "Each basis of control: a named listing (with `route`: how the listing "
                     "reaches the input, as a salt, stereoisomer, member or form, and "
-                    "`explanation`) or a class rule; for an input of several parts, "
+                    "`explanation`) or a class rule (with `rule`, its label, and "
+                    "`explanation`, and the same in Chinese as `rule_zh` and "
+                    "`explanation_zh`, empty where the class has no Chinese text for the "
+                    "rule); for an input of several parts, "
                     "`component` names the part it is about; `date_uncertain`, on a basis "
                     "whose act took effect on a day not known precisely (only the year or "
                     "month, or a not-before or not-after bound), says what is known: with no "

@@ -369,7 +369,7 @@ class PrecursorUseSerializer(serializers.ModelSerializer):
 class ClassRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = ClassRule
-        fields = ["label", "kind", "smarts", "explanation", "explanation_zh"]
+        fields = ["label", "label_zh", "kind", "smarts", "explanation", "explanation_zh"]
 
 
 class SubstanceClassSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from tests.web.sample import ANALOGUE_SMILES, FENTANYL_SMILES, build_sample
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SMILES_FILE = f"{FENTANYL_SMILES} F-1\n{ANALOGUE_SMILES} F-2\nCCO ethanol\n"
-SUMMARY = {"": "2 controlled, 1 not, 0 unknown.", "/zh-hans": "2 项管制, 1 项不受管制, 0 项未知."}
+SUMMARY = {"": "2 controlled, 1 not, 0 unknown.", "/zh-hans": "2 项管制，1 项不受管制，0 项未知。"}
 BUTTONS = {
     "": ("Check the file", "Check and download CSV", "Download the verdicts (CSV)"),
     "/zh-hans": ("核查该文件", "核查并下载 CSV", "下载核查结果（CSV）"),

@@ -180,6 +180,7 @@ def test_admin_class_save_records_one_change_with_its_rules(admin_client_user):
             "kind": "include",
             "smarts": "c1ccccc1",
             "explanation": "a benzene ring",
+            "label_zh": "",
             "explanation_zh": "",
         }
     ]

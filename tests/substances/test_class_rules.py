@@ -26,8 +26,8 @@ CLASS_UIDS = ("class-fentanyls", "class-synthetic-cannabinoids", "class-nitazene
 
 
 def _matched(rule: dict) -> dict:
-    """What the matcher reads of a rule (its Chinese explanation is for the pages)."""
-    return {key: value for key, value in rule.items() if key != "explanation_zh"}
+    """What the matcher reads of a rule (its Chinese label and explanation are for the pages)."""
+    return {key: value for key, value in rule.items() if not key.endswith("_zh")}
 
 
 def load_classes() -> list[dict]:
@@ -71,7 +71,14 @@ def test_classes_file_has_the_three_chinese_classes_then_the_ester_groups():
         assert required <= set(item), item["uid"]
         assert item["notes"] and item["rules"] and item["examples"]
         for rule in item["rules"]:
-            assert set(rule) == {"label", "kind", "smarts", "explanation", "explanation_zh"}
+            assert set(rule) == {
+                "label",
+                "label_zh",
+                "kind",
+                "smarts",
+                "explanation",
+                "explanation_zh",
+            }
             assert rule["kind"] in ("include", "require", "exclude")
 
 
@@ -160,6 +167,9 @@ def test_match_reports_rule_and_atoms_on_the_parent():
     assert match.rule_label.startswith("sc-1")
     assert match.kind == "include"
     assert match.explanation
+    # What the rule's conditions found, as data beside the English words (for other languages).
+    assert [(g.name, g.carbons) for g in match.groups] == [("R1", 5), ("R3", 10)]
+    assert "R1: 5 C in its carbon skeleton" in match.explanation
     assert all(0 <= atom < parent.GetNumAtoms() for atom in match.atoms)
     assert "<svg" in chemistry.depict_svg(parent, highlight_atoms=match.atoms)
 

@@ -1,8 +1,9 @@
-"""Template helpers of the check page: the summary line of a set of verdicts."""
+"""Template helpers of the check page: the summary line of a set of verdicts, class names."""
 
 from django import template
 
 from registry import jobs
+from registry.web.templatetags.web import loc
 
 register = template.Library()
 
@@ -18,3 +19,11 @@ def verdict_summary(results) -> jobs.Summary:
             result = getattr(item, "result", item)
             statuses.append(result.status)
     return jobs.Summary.of(statuses)
+
+
+@register.filter
+def class_names(uids, matches) -> list[str]:
+    """The names, in the page's language, of the classes `uids` among a verdict's matches (the
+    per-jurisdiction rows name classes by uid)."""
+    names = {m["class"]["uid"]: loc(m["class"]) for m in matches or () if m.get("class")}
+    return [names.get(uid, uid) for uid in uids or ()]

@@ -127,6 +127,34 @@ def scope_text(scope: str) -> str:
     return "；".join(gettext(clause.strip()) for clause in scope.split("; ") if clause.strip())
 
 
+_CHINESE_PUNCTUATION = {
+    ", ": "，",
+    "; ": "；",
+    ": ": "：",
+    ".": "。",
+    " (": "（",
+    "(": "（",
+    ")": "）",
+    " ": "",
+}
+
+
+@register.simple_tag
+def punct(mark: str) -> str:
+    """A punctuation mark of running text (", ", "; ", ": ", ".", " (", "(", ")" or a space
+    between words) as the page's language writes it: full width, without the space, on the
+    Chinese pages."""
+    return _CHINESE_PUNCTUATION.get(mark, mark) if chinese_page() else mark
+
+
+@register.filter
+def in_language(obj, field: str) -> str:
+    """A text field (`field`, and its Chinese `field_zh`) of an object or a dict in the page's
+    language, falling back to the other one."""
+    en, zh = _get(obj, field), _get(obj, f"{field}_zh")
+    return (zh or en) if chinese_page() else (en or zh)
+
+
 @register.filter
 def description(obj) -> str:
     """An object's description in the page's language, falling back to the other one."""
