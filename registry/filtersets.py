@@ -259,7 +259,8 @@ class SubstanceFilterSet(ListedSubjectFilterSet):
         method="filter_q",
         help_text=(
             "Text searched in every name (English, Chinese, code names, synonyms) after "
-            "normalization (case, width, punctuation, Greek letters), and as a CAS RN."
+            "normalization (case, width, punctuation, Greek letters), a salt's name for its "
+            "parent, and as a CAS RN, InChIKey or SMILES. Close spellings are not guessed."
         ),
     )
     cas = CasFilter(

@@ -1,20 +1,12 @@
 """Read questions about substances, asked as querysets."""
 
 import datetime
-import json
 
 from django.apps import apps
-from django.db import connections, models
+from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
 
 from substances.normalize import search_key
-
-MAX_IDS_AS_PARAMETERS = 900
-_JSON_IDS = {
-    "sqlite": "SELECT value FROM json_each(%s)",
-    "postgresql": "SELECT value::bigint FROM json_array_elements_text(%s::json)",
-}
 
 
 def _in_force_q(on: datetime.date, prefix: str = "") -> Q:
@@ -69,16 +61,13 @@ class SubstanceQuerySet(models.QuerySet):
             | Q(pk__in=names.values("substance_id"))
         )
 
-    def search(self, text: str):
-        """The substances `text` finds (`ranked_search`), as a queryset of this one."""
-        ids = self.ranked_search(text, suggest=False).hits.substance_ids
-        if len(ids) > MAX_IDS_AS_PARAMETERS:
-            # More than a statement may carry as parameters: handed over as one JSON array.
-            vendor = connections[self.db].vendor
-            sql = _JSON_IDS.get(vendor)
-            if sql:
-                return self.filter(pk__in=RawSQL(sql, [json.dumps(ids)]))
-        return self.filter(pk__in=ids)
+    def search(self, text: str, *, close: bool = False):
+        """The substances `text` finds (`ranked_search`), unranked: a condition the database
+        applies as it reads, for a filter or a page in any order. Close spellings only with
+        `close` (see `substances.search.matching`)."""
+        from substances import search  # the search reads the models this module serves
+
+        return self.filter(search.matching(text, close=close, using=self.db))
 
 
 class NameQuerySet(models.QuerySet):

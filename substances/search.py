@@ -47,14 +47,15 @@ import math
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz, process
 
 from substances import chemistry
-from substances.models import Substance
+from substances.models import Name, Substance
 from substances.normalize import normalize_cas, search_key
 
-__all__ = ["Hit", "RankedHits", "SearchOutcome", "Tier", "close_spellings", "search"]
+__all__ = ["Hit", "RankedHits", "SearchOutcome", "Tier", "close_spellings", "matching", "search"]
 
 MIN_CONTAINS_CHARS = 2
 """Shortest key searched inside names: a single letter would match nearly every name."""
@@ -81,6 +82,11 @@ TRIGRAM_INDEXES = (
     "substances_name_key_trgm",
 )
 """The pg_trgm GIN indexes of migration 0003 (PostgreSQL)."""
+
+COMMON_KEY_ROWS = 1000
+"""A key held by this many names or more is common: a scan in the page's order finds a page of
+them after a few thousand rows, sooner than the trigram index can list them all (80,000 names
+hold "methyl" at 100,000 substances)."""
 
 TRIGRAM_CLOSE_MIN = 6
 """Shortest key whose close spellings are looked for among the keys sharing a trigram with it."""
@@ -436,6 +442,58 @@ class _Names:
             cursor.execute(sql, case_params + branch_params)
             return cursor.fetchall()
 
+    def condition(self, how: str, key) -> Q:
+        """The substances with a name meeting one look-up (`rows`), as a condition."""
+        names = Name.objects.all()
+        if how == "exact":
+            return (
+                Q(search_key_en__in=key)
+                | Q(search_key_zh__in=key)
+                | Q(pk__in=names.filter(search_key__in=key).values("substance_id"))
+            )
+        if how == "contains" and self.trigrams and len(key) >= 3:
+            sql, params = self.trigram_ids(key)
+            if not self.common(sql, params):
+                return Q(pk__in=RawSQL(sql, params))
+        if how == "contains":
+            # A key held by many names (or no trigram index): tested on each row, in the order
+            # the page is read in, so that a page of hits is found after a few rows.
+            return (
+                Q(search_key_en__contains=key)
+                | Q(search_key_zh__contains=key)
+                | Exists(names.filter(substance=OuterRef("pk"), search_key__contains=key))
+            )
+        parts, params = [], []
+        for column, table, nonempty in _KEY_COLUMNS:
+            sql, more = self.prefix_lookup(column, key)
+            owner = "s.id" if table.endswith(" s") else "m.substance_id"
+            parts.append(f"SELECT {owner} FROM {table} WHERE {nonempty} AND {sql}")
+            params += more
+        return Q(pk__in=RawSQL(" UNION ".join(parts), params))
+
+    def trigram_ids(self, key: str) -> tuple[str, list]:
+        """SQL for the substances with a key containing `key`, answered by the trigram index."""
+        if self.sqlite:
+            return (
+                f"SELECT substance_id FROM {TRIGRAM_TABLE} WHERE key GLOB %s",
+                [f"*{_glob_literal(key)}*"],
+            )
+        like = "%" + self.connection.ops.prep_for_like_query(key) + "%"
+        parts = [
+            f"SELECT {'m.substance_id' if table.endswith(' m') else 's.id'} FROM {table}"
+            f" WHERE {column} LIKE %s ESCAPE '\\'"
+            for column, table, _nonempty in _KEY_COLUMNS
+        ]
+        return " UNION ALL ".join(parts), [like] * len(parts)
+
+    def common(self, sql: str, params: list) -> bool:
+        """Whether at least `COMMON_KEY_ROWS` keys answer `sql` (counted no further)."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM ({sql} LIMIT %s) AS probe", [*params, COMMON_KEY_ROWS]
+            )
+            return cursor.fetchone()[0] >= COMMON_KEY_ROWS
+
     def close_candidates(self, key: str, shortest: int, longest: int) -> list[str]:
         """The keys of a length in [shortest, longest] that may be spelled like `key`.
 
@@ -513,8 +571,11 @@ def close_spellings(
     return scored[:limit]
 
 
-def _name_hits(key: str, close: dict[str, float], using: str | None) -> list[tuple[Hit, str]]:
-    """Hits on names: the key as typed, its related keys, and its close spellings."""
+def _name_lookups(key: str, close) -> tuple[list, list]:
+    """What to look up for a query's key: (tiers, lookups), see `_Names.rows`.
+
+    The key as typed, its related keys, and the `close` spellings (exactly).
+    """
     tiers: list[tuple[Tier, list[tuple[str, str]]]] = [
         (Tier.EXACT, [("exact", key)]),
         (Tier.PREFIX, [("prefix", key)]),
@@ -529,6 +590,12 @@ def _name_hits(key: str, close: dict[str, float], using: str | None) -> list[tup
         # "contains" in a related key means anywhere, its start included.
         tiers[tier - Tier.EXACT][1].append((how, other))
         lookups.append(("exact", [other]) if how == "exact" else (how, other))
+    return tiers, lookups
+
+
+def _name_hits(key: str, close: dict[str, float], using: str | None) -> list[tuple[Hit, str]]:
+    """Hits on names: the key as typed, its related keys, and its close spellings."""
+    tiers, lookups = _name_lookups(key, close)
     rows = _Names(_connection(using)).rows(tiers, lookups)
     # Equals in rank keep the order of the keys, then preferred English, preferred Chinese and
     # other names, then substance and row: the order a reader of the names would meet them in.
@@ -594,6 +661,32 @@ def search(text: str, *, using: str | None = None, suggest: bool = True) -> Sear
     if suggest and not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
         outcome.suggestions = _suggestions(key, using)
     return outcome
+
+
+def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
+    """What `text` finds, as a condition on substances: the substances `search` finds by
+    identifier and by name, unranked, for a filter to combine with others and to page through.
+
+    Close spellings are guesses, for a reader who sees them ranked below what was typed: a
+    filter leaves them out unless asked (`close`). Nothing is read for the condition beyond
+    the identifiers' few rows and a bounded count of a key's trigram hits; the rest is SQL
+    the database runs as it reads the page.
+    """
+    text = (text or "").strip()
+    outcome = SearchOutcome(query=text, key=search_key(text))
+    condition = Q(pk__in=[])
+    if not text:
+        return condition
+    if found := _identifier_hits(text, outcome):
+        condition |= Q(pk__in=sorted({hit.substance_id for hit, _name in found}))
+    if key := outcome.key:
+        spelled = {}
+        if close and len(key) >= MIN_CLOSE_CHARS:
+            spelled = dict(close_spellings(key, cutoff=CLOSE_CUTOFF, using=using))
+        names = _Names(_connection(using))
+        for how, looked_up in _name_lookups(key, spelled)[1]:
+            condition |= names.condition(how, looked_up)
+    return condition
 
 
 def by_name(substance_ids: list[int], *, chinese: bool = False) -> list[int]:

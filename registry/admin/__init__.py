@@ -190,7 +190,7 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         found, _ = super().get_search_results(request, queryset, search_term)
         if not search_term.strip():
             return found, False
-        ranked = Substance.objects.search(search_term).values("pk")
+        ranked = Substance.objects.search(search_term, close=True).values("pk")
         return queryset.filter(Q(pk__in=found.values("pk")) | Q(pk__in=ranked)), False
 
     def save_model(self, request, obj, form, change):

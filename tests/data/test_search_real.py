@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from substances import search
 from substances.models import Name, Substance
@@ -193,3 +194,36 @@ def test_sorting_by_name_follows_the_names(registry_with_synthetic):
             return ((chinese_name or english) if chinese else english).casefold()
 
         assert by_place == sorted(ids, key=lambda pk: (name(pk), pk))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_filter_finds_the_ranked_hits_without_ranking_them(registry_with_synthetic, query):
+    """`Substance.objects.search` (the API's `?q=`, the admin) finds what the ranked search
+    finds: without close spellings by default, every hit with `close=True`."""
+    index = registry_with_synthetic
+    expected = reference_hits(index, search_key(query))
+    written = {hit.substance_id for hit in expected if hit.tier != Tier.CLOSE}
+    assert set(Substance.objects.search(query).values_list("pk", flat=True)) == written
+    everything = {hit.substance_id for hit in expected}
+    assert set(Substance.objects.search(query, close=True).values_list("pk", flat=True)) == (
+        everything
+    )
+
+
+def test_the_filter_reads_a_common_key_row_by_row(registry_with_synthetic, monkeypatch):
+    """A key held by many names is tested on each row as the page is read, not listed whole
+    through the trigram index; the rows found are the same either way."""
+    listed = set(Substance.objects.search("fentanyl").values_list("pk", flat=True))
+    verdicts = []
+    common = search._Names.common
+    monkeypatch.setattr(search, "COMMON_KEY_ROWS", 5)
+
+    def spy(self, *args):
+        verdicts.append(common(self, *args))
+        return verdicts[-1]
+
+    monkeypatch.setattr(search._Names, "common", spy)
+    scanned = set(Substance.objects.search("fentanyl").values_list("pk", flat=True))
+    if search._has_trigram_index(connection):
+        assert verdicts[0] is True
+    assert scanned == listed
