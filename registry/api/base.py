@@ -36,7 +36,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from registry import drafts, services
-from registry.api import SEQ_HEADER
+from registry.api import SEQ_HEADER, detail_cache
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
 from registry.api.pagination import KeysetPagination
@@ -141,7 +141,13 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.get_object()).data)
+        # Built once per registry version (and base URL, language, day); see detail_cache.
+        key = detail_cache.details.key(request, type(self).__name__)
+        return Response(
+            detail_cache.details.get_or_build(
+                key, lambda: self.get_serializer(self.get_object()).data
+            )
+        )
 
     def csv_response(self, queryset) -> Response:
         """Every selected row at once, as CSV (see registry.api.renderers)."""

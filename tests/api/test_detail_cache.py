@@ -1,0 +1,75 @@
+"""A resource's detail is built once per registry version, and never served after a write."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from registry.api import detail_cache
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    detail_cache.details.clear()
+    yield
+    detail_cache.details.clear()
+
+
+def test_a_second_read_of_an_unchanged_detail_reads_no_rows_of_it(anon, registry):
+    first = anon.get("/api/v1/substances/fentanyl/")
+    with CaptureQueriesContext(connection) as queries:
+        second = anon.get("/api/v1/substances/fentanyl/")
+    assert second.status_code == 200
+    assert second.json() == first.json()
+    assert second["ETag"] == first["ETag"]
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "substances_name" not in read
+    assert "registry_listing" not in read
+
+
+@pytest.mark.parametrize(
+    ("path", "write", "body", "seen"),
+    [
+        ("/api/v1/substances/fentanyl/", "/api/v1/substances/fentanyl/", {"notes": "x1"}, "x1"),
+        (
+            # A write to another row that the detail shows (one of its names).
+            "/api/v1/substances/fentanyl/",
+            "/api/v1/names/",
+            {"substance": "fentanyl", "name": "Sublimaze", "language": "en"},
+            "Sublimaze",
+        ),
+        (
+            "/api/v1/listings/l-fentanyl/",
+            "/api/v1/listings/l-fentanyl/",
+            {"scope": "salts"},
+            "salts",
+        ),
+    ],
+)
+def test_a_write_is_seen_by_the_next_read(anon, curator, registry, path, write, body, seen):
+    before = anon.get(path)
+    assert seen not in before.content.decode()
+    method = curator.post if write.endswith("s/") else curator.patch
+    headers = {} if write.endswith("s/") else {"HTTP_IF_MATCH": anon.get(write)["ETag"]}
+    assert method(write, body, format="json", **headers).status_code in (200, 201)
+    after = anon.get(path)
+    assert seen in after.content.decode()
+    assert after["ETag"] != before["ETag"]
+
+
+def test_the_links_follow_the_host_asked(anon, registry):
+    one = anon.get("/api/v1/substances/fentanyl/", HTTP_HOST="localhost").json()
+    other = anon.get("/api/v1/substances/fentanyl/", HTTP_HOST="127.0.0.1").json()
+    assert one["url"].startswith("http://localhost/")
+    assert other["url"].startswith("http://127.0.0.1/")
+
+
+def test_the_cache_is_bounded():
+    cache = detail_cache.DetailCache(entries=3)
+    for number in range(10):
+        cache.get_or_build(("k", number), lambda number=number: {"n": number})
+    assert len(cache._kept) == 3
+    built = []
+    assert cache.get_or_build(("k", 9), lambda: built.append(1)) == {"n": 9}
+    assert built == []
