@@ -413,6 +413,19 @@ def test_graph_key_is_shared_by_stereoisomers_isotopologues_and_tautomers_only()
     assert key("CC(N)Cc1ccccc1") != key("CNCCc1ccccc1")  # a constitutional isomer differs
 
 
+def test_graph_size_is_shared_wherever_the_graph_key_is():
+    size = chemistry.graph_size
+    assert (
+        size("C[C@H](N)Cc1ccccc1")
+        == size("CC(N)Cc1ccccc1")
+        == size("[2H]C([2H])([2H])C(N)Cc1ccccc1")
+        == size("CC(N)C[13c]1ccccc1")
+    )
+    assert size("Oc1ccccn1") == size("O=c1cccc[nH]1")
+    # Positional isomers share the formula but not the size: the gate tells them apart.
+    assert len({size("Cc1ccccc1C"), size("Cc1cccc(C)c1"), size("Cc1ccc(C)cc1")}) == 3
+
+
 # --- pattern drawings -------------------------------------------------------------------------
 
 FENTANYL_CLASS_CORE = (
