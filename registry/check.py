@@ -273,19 +273,28 @@ def _parse(result: CheckResult, text: str) -> _Item:
 def _key_structures(items: list[_Item]) -> None:
     """InChIKeys for the structures that could be a registry substance.
 
-    InChI is the costliest step of a check, and only a structure whose parent has the formula
-    and the graph key of some registry substance's parent can be that substance, a salt, a
-    stereoisomer or a tautomer of it; the others (most compounds screened) need no key.
+    InChI is the costliest step of a check, and only a structure whose parent has the formula,
+    the graph size and the graph key of some registry substance's parent can be that substance,
+    a salt, a stereoisomer or a tautomer of it; the others (most compounds screened) need no
+    key. Each gate is cheaper than the next, and a parent that is exactly a registry
+    substance's (the same canonical SMILES) has that substance's key without InChI.
     """
-    formulas, graphs = _registry_gates()
+    gates = _registry_gates()
     for item in items:
         if item.mol is None or item.keys != ("", "", "") or item.result.status == INVALID:
             continue
-        if chemistry.formula(item.mol) not in formulas:
-            continue
-        if chemistry.graph_key(item.mol) not in graphs:
-            continue
-        parent = chemistry.inchikey(item.mol)
+        # Read from a molfile, a molecule keeps its coordinates, which InChI reads for its
+        # stereo: only a molecule without them is known by its SMILES alone.
+        known = None if item.mol.GetNumConformers() else gates.keys.get(item.result.structure)
+        if known is None:
+            formula = chemistry.formula(item.mol)
+            if formula not in gates.formulas:
+                continue
+            if (formula, chemistry.graph_size(item.mol)) not in gates.sizes:
+                continue
+            if chemistry.graph_key(item.mol) not in gates.graphs:
+                continue
+        parent = known or chemistry.inchikey(item.mol)
         # Most inputs are their own parent; only a salt or a charged form needs a second key.
         # (standardize hands back the very molecule it was given when there is nothing to do)
         same = (
@@ -297,26 +306,46 @@ def _key_structures(items: list[_Item]) -> None:
         item.keys = (exact, parent, parent.split("-")[0] if parent else "")
 
 
-_GATES: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+@dataclass(frozen=True)
+class _Gates:
+    """What the registry substances' parents are, for telling quickly which structures may be
+    one of them: their formulas, their formulas with their graph sizes, their graph keys, and
+    the InChIKey of each parent that is a substance's own structure, by its canonical SMILES."""
+
+    formulas: frozenset[str]
+    sizes: frozenset[tuple[str, int]]
+    graphs: frozenset[str]
+    keys: dict[str, str]
 
 
-def _registry_gates() -> tuple[frozenset[str], frozenset[str]]:
-    """The formulas and graph keys of the registry substances' parents.
+_GATES: dict[str, _Gates] = {}
 
-    Recomputed when the registry changes (the feed's head moves).
-    """
+
+def _registry_gates() -> _Gates:
+    """The gates of the registry as it is now, recomputed when it changes (the feed's head
+    moves)."""
     version = Change.objects.version()
     if version not in _GATES:
-        formulas, graphs = set(), set()
-        for smiles in Substance.objects.exclude(smiles="").values_list("smiles", flat=True):
+        formulas, sizes, graphs, keys = set(), set(), set(), {}
+        rows = Substance.objects.exclude(smiles="").values_list(
+            "smiles", "canonical_smiles", "inchikey", "parent_key"
+        )
+        for smiles, canonical, own_key, parent_key in rows:
             try:
-                parent = chemistry.standardize(smiles)
+                raw = chemistry.parse_structure(smiles)
+                parent = chemistry.standardize(raw)
             except chemistry.ChemistryError:
                 continue
-            formulas.add(chemistry.formula(parent))
+            formula = chemistry.formula(parent)
+            formulas.add(formula)
+            sizes.add((formula, chemistry.graph_size(parent)))
             graphs.add(chemistry.graph_key(parent))
+            if parent is raw and canonical and own_key and own_key == parent_key:
+                # Its own parent (nothing to standardize): the structure's stored key is the
+                # parent's, and its canonical SMILES the parent's.
+                keys[canonical] = parent_key
         _GATES.clear()
-        _GATES[version] = (frozenset(formulas), frozenset(graphs))
+        _GATES[version] = _Gates(frozenset(formulas), frozenset(sizes), frozenset(graphs), keys)
     return _GATES[version]
 
 
@@ -359,11 +388,13 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
         condition |= Q(parent_key__in=parents)
     if skeletons:
         condition |= Q(skeleton_key__in=skeletons)
-    candidates = list(
-        Substance.objects.filter(condition)
-        .annotate(has_listing=Exists(Listing.objects.filter(substance=OuterRef("pk"))))
-        .prefetch_related("names")
+    candidates = Substance.objects.filter(condition).annotate(
+        has_listing=Exists(Listing.objects.filter(substance=OuterRef("pk")))
     )
+    # The other names (CAS numbers, dated names) serve only the names and numbers asked about:
+    # a batch of structures does without them.
+    textual_inputs = bool(names or cas_numbers)
+    candidates = list(candidates.prefetch_related("names") if textual_inputs else candidates)
 
     tables: dict[str, dict[str, list[Substance]]] = {
         how: defaultdict(list) for how in ("name", "cas", "structure", "salt", "stereoisomer")
@@ -371,7 +402,7 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
     dated: dict[str, set[int]] = defaultdict(set)  # key -> records whose dated name is valid
     for s in sorted(candidates, key=lambda s: s.pk):
         keys = {s.search_key_en, s.search_key_zh}
-        for n in s.names.all():
+        for n in s.names.all() if textual_inputs else ():
             if n.kind == Name.Kind.CAS:
                 tables["cas"][n.name].append(s)
             if n.valid_from is None and n.valid_to is None:

@@ -108,3 +108,13 @@ def test_everyday_medicines_are_not_controlled(real_registry, name, smiles):
 def test_the_analogues_above_are_not_listed_by_name(real_registry):
     for smiles in (ORTHO_FLUORO_BUTYRYLFENTANYL, CUMYL_CH_MEGACLONE_LIKE, ETHYLENE_NITAZENE):
         assert _one(smiles, D(2026, 1, 1)).substance is None
+
+
+def test_every_registry_key_known_by_smiles_is_the_inchikey_of_that_smiles(real_registry):
+    from registry.check import _registry_gates
+    from substances import chemistry
+
+    keys = _registry_gates().keys
+    assert len(keys) > 400
+    for smiles, key in keys.items():
+        assert chemistry.inchikey(chemistry.parse_structure(smiles)) == key, smiles

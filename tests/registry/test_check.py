@@ -42,6 +42,46 @@ def test_listed_compound_by_structure_name_cas_and_inchikey(registry):
         assert listing[0]["schedule"]["code"] == "NM"
 
 
+def test_a_registry_structure_is_known_by_its_canonical_smiles_without_inchi(registry, monkeypatch):
+    from substances import chemistry
+
+    computed = []
+    inchikey = chemistry.inchikey
+    monkeypatch.setattr(chemistry, "inchikey", lambda mol: computed.append(mol) or inchikey(mol))
+    # Fentanyl written another way: its canonical SMILES is the registry's.
+    r = _one("O=C(CC)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1")
+    assert (r.status, r.substance.uid, r.matched_by) == ("controlled", "fentanyl", "structure")
+    assert computed == []
+    # Its citrate: the parent is known the same way, the salt itself by InChI.
+    r = _one(FENTANYL + ".OC(=O)CC(O)(CC(=O)O)C(=O)O")
+    assert (r.status, r.substance.uid, r.matched_by) == ("controlled", "fentanyl", "salt")
+    assert len(computed) == 1
+    # A stereoisomer shares the formula, the graph size and the graph key, not the SMILES.
+    r = _one(DEXAMFETAMINE)
+    assert (r.substance.uid, r.matched_by) == ("amfetamine", "stereoisomer")
+    assert len(computed) == 2
+
+
+def test_the_gates_let_through_only_what_may_be_a_registry_substance(registry):
+    from substances import chemistry
+
+    gates = check._registry_gates()
+    for smiles, passes in [
+        (FENTANYL, True),
+        (DEXAMFETAMINE, True),
+        ("Cc1ccccc1CC(C)N", False),  # a homologue of amfetamine: another formula
+        ("CC(N)Cc1ccc(C)cc1", False),  # positional isomers of that homologue
+        ("CC(N)Cc1ccccc1C", False),
+        ("NCCCc1ccccc1", False),  # amfetamine's formula, another graph size
+    ]:
+        mol = chemistry.standardize(smiles)
+        formula = chemistry.formula(mol)
+        sized = (formula, chemistry.graph_size(mol)) in gates.sizes
+        assert sized == passes, smiles
+        assert sized >= (chemistry.graph_key(mol) in gates.graphs), smiles
+        assert sized <= (formula in gates.formulas), smiles
+
+
 def test_a_salt_resolves_to_its_parent(registry):
     r = _one(FENTANYL + ".OC(=O)CC(O)(CC(=O)O)C(=O)O")  # fentanyl citrate
     assert (r.status, r.substance.uid, r.matched_by) == ("controlled", "fentanyl", "salt")
