@@ -389,17 +389,32 @@ def _first_match(
     screen: object = None,
     deadline: float | None = None,
 ) -> tuple[int, ...] | None:
+    found = _first_occurrence(mol, rule, uid, screen, deadline)
+    return None if found is None else found[0]
+
+
+def _first_occurrence(
+    mol: chemistry.Mol,
+    rule: CompiledRule,
+    uid: str,
+    screen: object = None,
+    deadline: float | None = None,
+) -> tuple[tuple[int, ...], tuple[GroupFound, ...]] | None:
+    """The rule's first match whose groups meet its conditions, with what the groups were (none
+    for a rule without conditions), or None."""
     try:
-        if not rule.conditions:
-            return chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
-        if chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline) is None:
+        atoms = chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
+        if atoms is None:
             return None
+        if not rule.conditions:
+            return atoms, ()
         # Each occurrence labels the groups its own way: the first whose groups meet the
         # conditions is the match.
         mass = chemistry.molecular_mass(mol)
         for match in chemistry.find_matches(mol, rule.query):
-            if _satisfied(mol, rule, match, mass) is not None:
-                return match
+            groups = _satisfied(mol, rule, match, mass)
+            if groups is not None:
+                return match, groups
         return None
     except chemistry.MatchTimeout as exc:
         raise chemistry.MatchTimeout(
@@ -417,16 +432,17 @@ def _membership(
         return _first_match(mol, rule, cls.uid, screen, deadline)
 
     for rule in cls.includes:
-        atoms = first(rule)
-        if atoms is None:
+        found = _first_occurrence(mol, rule, cls.uid, screen, deadline)
+        if found is None:
             continue
         if any(first(other) is None for other in cls.requires):
             return None
         if any(first(other) is not None for other in cls.excludes):
             return None
-        explanation, groups = rule.spec.explanation, ()
+        atoms, groups = found
+        explanation = rule.spec.explanation
         if rule.conditions:
-            groups = _satisfied(mol, rule, atoms, chemistry.molecular_mass(mol)) or ()
+            # The groups as found when the match was tested.
             notes = "; ".join(f"{g.name}: {g.describe()} ({g.condition})" for g in groups)
             explanation = f"{explanation.rstrip()} Groups matched: {notes}.".strip()
         return ClassMatch(
