@@ -154,16 +154,30 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# "representations": the API's details, kept under the registry's version (registry.api.
+# detail_cache); its own store, so that filling it never evicts a throttle's counts.
+REPRESENTATION_CACHE_SECONDS = int(os.environ.get("REPRESENTATION_CACHE_SECONDS", "3600"))
 if REDIS_URL:
     CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": prefix,
             "OPTIONS": {"IGNORE_EXCEPTIONS": True},
         }
+        for alias, prefix in (("default", ""), ("representations", "repr"))
     }
+    CACHES["representations"]["TIMEOUT"] = REPRESENTATION_CACHE_SECONDS
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "representations": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "representations",
+            "TIMEOUT": REPRESENTATION_CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        },
+    }
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

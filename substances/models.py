@@ -364,7 +364,12 @@ class Name(EditTracking, models.Model):
 
     class Meta:
         ordering = ["substance_id", "language", "name", "id"]
-        indexes = [models.Index(Length("search_key"), name="name_key_length")]
+        indexes = [
+            models.Index(Length("search_key"), name="name_key_length"),
+            # The search's row-by-row test of a common key reads a substance's name keys from
+            # the index alone (substances/search.py).
+            models.Index(fields=["substance", "search_key"], name="name_substance_key"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["substance", "language", "name"],

@@ -453,7 +453,7 @@ class _Names:
             )
         if how == "contains" and self.trigrams and len(key) >= 3:
             sql, params = self.trigram_ids(key)
-            if not self.common(sql, params):
+            if not self.common(key):
                 return Q(pk__in=RawSQL(sql, params))
         if how == "contains":
             # A key held by many names (or no trigram index): tested on each row, in the order
@@ -486,8 +486,18 @@ class _Names:
         ]
         return " UNION ALL ".join(parts), [like] * len(parts)
 
-    def common(self, sql: str, params: list) -> bool:
-        """Whether at least `COMMON_KEY_ROWS` keys answer `sql` (counted no further)."""
+    def common(self, key: str) -> bool:
+        """Whether at least `COMMON_KEY_ROWS` keys may contain `key` (counted no further).
+
+        On SQLite, the keys holding every trigram of `key`: the index alone answers that, no
+        key is read (a few may hold them apart, which only makes a key look commoner).
+        """
+        if self.sqlite:
+            grams = sorted({key[i : i + 3] for i in range(len(key) - 2)})
+            match = " AND ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
+            sql, params = f"SELECT 1 FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH %s", [match]
+        else:
+            sql, params = self.trigram_ids(key)
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM ({sql} LIMIT %s) AS probe", [*params, COMMON_KEY_ROWS]

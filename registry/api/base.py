@@ -142,10 +142,9 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         # Built once per registry version (and base URL, language, day); see detail_cache.
-        key = detail_cache.details.key(request, type(self).__name__)
         return Response(
-            detail_cache.details.get_or_build(
-                key, lambda: self.get_serializer(self.get_object()).data
+            detail_cache.get_or_build(
+                request, type(self).__name__, lambda: self.get_serializer(self.get_object()).data
             )
         )
 

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    detail_cache.details.clear()
+    detail_cache.clear()
     yield
-    detail_cache.details.clear()
+    detail_cache.clear()
 
 
 def test_a_second_read_of_an_unchanged_detail_reads_no_rows_of_it(anon, registry):
@@ -65,11 +65,11 @@ def test_the_links_follow_the_host_asked(anon, registry):
     assert other["url"].startswith("http://127.0.0.1/")
 
 
-def test_the_cache_is_bounded():
-    cache = detail_cache.DetailCache(entries=3)
-    for number in range(10):
-        cache.get_or_build(("k", number), lambda number=number: {"n": number})
-    assert len(cache._kept) == 3
-    built = []
-    assert cache.get_or_build(("k", 9), lambda: built.append(1)) == {"n": 9}
-    assert built == []
+def test_query_strings_share_one_entry(anon, registry):
+    """Junk parameters cannot fill the store: the detail depends on none of them."""
+    anon.get("/api/v1/substances/fentanyl/")
+    for number in range(5):
+        with CaptureQueriesContext(connection) as queries:
+            response = anon.get(f"/api/v1/substances/fentanyl/?junk={number}")
+        assert response.status_code == 200
+        assert "substances_name" not in " ".join(q["sql"] for q in queries.captured_queries)
