@@ -28,7 +28,7 @@ import hashlib
 import re
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -561,21 +561,24 @@ class _History:
         return out
 
 
-def _listings_up_to(
-    on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
-) -> _History:
+def _started_by(on: datetime.date) -> Q:
     # Besides the listings started by then, those whose act took effect "by a date at the
     # latest" that is still to come: on `on` they may already have been in force. (Read in the
     # same query: the act is joined for its reference anyway.)
-    started = Q(effective_from__lte=on) | (
+    return Q(effective_from__lte=on) | (
         Q(
             listed_by__effective_precision=Instrument.Precision.NOT_AFTER,
             listed_by__effective_on__gt=on,
         )
         & (Q(listed_by__effective_bound__isnull=True) | Q(listed_by__effective_bound__lte=on))
     )
+
+
+def _listings_up_to(
+    on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
+) -> _History:
     listings = (
-        Listing.objects.filter(started)
+        Listing.objects.filter(_started_by(on))
         .select_related("schedule__jurisdiction", "listed_by", "ended_by")
         .order_by("schedule__sort_order", "effective_from")
     )
@@ -610,11 +613,21 @@ def _since(listings: Sequence[Listing], on: datetime.date) -> dict[str, str]:
     rescheduling, the 2025 reorganisation or a class control that came first does not restart
     the count.
     """
+    return _since_periods(
+        ((li.schedule.jurisdiction.code, li.effective_from, li.effective_to) for li in listings),
+        on,
+    )
+
+
+Period = tuple[str, datetime.date, datetime.date | None]
+"""A listing's period as `_since` reads it: (jurisdiction code, effective_from, effective_to)."""
+
+
+def _since_periods(listed: Iterable[Period], on: datetime.date) -> dict[str, str]:
+    """`_since` on bare periods (for many substances at once, without building listings)."""
     periods: dict[str, list[tuple[datetime.date, datetime.date | None]]] = defaultdict(list)
-    for listing in listings:
-        periods[listing.schedule.jurisdiction.code].append(
-            (listing.effective_from, listing.effective_to)
-        )
+    for code, start, end in listed:
+        periods[code].append((start, end))
     out = {}
     for code, spans in periods.items():
         spans.sort(key=lambda span: span[0])
@@ -1035,3 +1048,148 @@ def class_members(substance_class: SubstanceClass) -> list[int]:
     members = [pk for pk, smiles in rows if verdicts.get(smiles)]
     cache.set(members_key, members, MEMBERSHIP_CACHE_SECONDS)
     return members
+
+
+# --- whole classes as lists of results show them ---------------------------------------------
+
+
+@dataclass
+class ClassControl:
+    """A whole class and its control on a day: its listings in force then, and per jurisdiction
+    the first day of the unbroken control that includes the day (the check's `since`, across
+    the class's reschedulings such as the 2025 reorganisation)."""
+
+    substance_class: SubstanceClass
+    in_force: list[Listing]
+    since: dict[str, str]
+
+
+@dataclass
+class Standing:
+    """A registry substance's control on a day beyond its own named listings, as a list of
+    search results shows it: the classes in force whose rules its structure meets, and per
+    jurisdiction since when it has been controlled without a break, counted as the check counts
+    (its named listings and those classes together: a compound named after its class was
+    already controlled from the class's start; one controlled only as a class member, from the
+    class's)."""
+
+    classes: list[ClassControl] = field(default_factory=list)
+    since: dict[str, str] = field(default_factory=dict)
+
+
+def _class_state(on: datetime.date) -> tuple[dict[int, list[Listing]], dict[int, tuple]]:
+    """Every class listing started by `on`, and each listed class with its rules as plain
+    specs: read once per registry version and day (a handful of rows), then from the cache."""
+    key = f"check:class-state:{Change.objects.version()}:{on.isoformat()}"
+    state = cache.get(key)
+    if state is None:
+        by_class = dict(_listings_up_to(on, None, substance_ids=()).by_class)
+        classes = SubstanceClass.objects.filter(pk__in=list(by_class)).prefetch_related("rules")
+        specs = {cls.pk: (cls, tuple(r.spec for r in cls.rules.all())) for cls in classes}
+        state = (by_class, specs)
+        cache.set(key, state, MEMBERSHIP_CACHE_SECONDS)
+    return state
+
+
+def _control(cls: SubstanceClass, listings: list[Listing], on: datetime.date) -> ClassControl:
+    in_force = _History.in_force({cls.pk: listings}, on).get(cls.pk, [])
+    return ClassControl(cls, in_force, _since(listings, on))
+
+
+def class_controls(classes, *, on: datetime.date | None = None) -> list[ClassControl]:
+    """The given classes (e.g. `SubstanceClass.objects.matching(text)`), each with its lists in
+    force on `on` (today by default) and since when it has been controlled without a break;
+    a class never listed by then has neither. Ordered by English name."""
+    on = on or timezone.localdate()
+    classes = sorted(classes, key=lambda c: (c.name_en, c.pk))
+    if not classes:
+        return []
+    # The listings of these classes alone, as `_listings_up_to` reads every class's.
+    by_class: dict[int, list[Listing]] = defaultdict(list)
+    for listing in (
+        Listing.objects.filter(substance_class__in=[c.pk for c in classes])
+        .filter(_started_by(on))
+        .select_related("schedule__jurisdiction", "listed_by", "ended_by")
+        .order_by("schedule__sort_order", "effective_from")
+    ):
+        by_class[listing.substance_class_id].append(listing)
+    return [_control(cls, by_class.get(cls.pk, []), on) for cls in classes]
+
+
+def _memberships(smiles: set[str], classes: list[tuple[tuple, matching.CompiledClass]]):
+    """Per structure, the uids of the classes whose rules it meets. Each verdict is cached
+    under the structure and the rules (a page of results is judged once, then read back); a
+    structure that cannot be read or judged in time counts as in no class here (the check
+    itself says why). `classes` pairs each class's (uid, rule specs) with its compiled form."""
+    rules_key = hashlib.sha256(repr([spec for spec, _ in classes]).encode()).hexdigest()
+    keys = {
+        s: f"check:memberships:{rules_key[:24]}:{hashlib.sha256(s.encode()).hexdigest()[:32]}"
+        for s in smiles
+    }
+    cached = cache.get_many(list(keys.values()))
+    found: dict[str, tuple[str, ...]] = {}
+    fresh = {}
+    for text, key in keys.items():
+        if key in cached:
+            found[text] = cached[key]
+            continue
+        try:
+            matches = matching.match_classes(
+                text,
+                [c for _, c in classes],
+                deadline=time.monotonic() + ITEM_TIME_BUDGET_SECONDS,
+            )
+        except chemistry.ChemistryError:
+            found[text] = ()
+            continue
+        found[text] = fresh[key] = tuple(m.class_uid for m in matches)
+    if fresh:
+        cache.set_many(fresh, MEMBERSHIP_CACHE_SECONDS)
+    return found
+
+
+def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int, Standing]:
+    """Per substance (by id), the classes in force on `on` that cover it and since when it has
+    been controlled without a break (see `Standing`). For a page of results: two queries (the
+    registry's version and the substances' own listings), whatever the number of classes."""
+    by_class, specs = _class_state(on)
+    in_force = _History.in_force(by_class, on)
+    compiled = []
+    for pk in sorted(in_force):
+        cls, rules = specs[pk]
+        try:
+            compiled.append((cls, rules, matching.compile_class(cls.uid, list(rules))))
+        except chemistry.ChemistryError:
+            continue  # a stored rule that no longer compiles: the check says so
+    members = _memberships(
+        {s.smiles for s in substances if s.smiles},
+        [((cls.uid, rules), done) for cls, rules, done in compiled],
+    )
+    named: dict[int, list[Period]] = defaultdict(list)
+    ids = [s.pk for s in substances]
+    if ids:
+        rows = (
+            Listing.objects.filter(substance_id__in=ids, effective_from__lte=on)
+            .values_list(
+                "substance_id", "schedule__jurisdiction__code", "effective_from", "effective_to"
+            )
+            .order_by()
+        )
+        for pk, *period in rows:
+            named[pk].append(tuple(period))
+    controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules, _done in compiled}
+    out = {}
+    for substance in substances:
+        uids = set(members.get(substance.smiles, ())) if substance.smiles else set()
+        covering = [cls for cls, _rules, _done in compiled if cls.uid in uids]
+        reaching = list(named.get(substance.pk, []))
+        for cls in covering:
+            reaching.extend(
+                (li.schedule.jurisdiction.code, li.effective_from, li.effective_to)
+                for li in by_class[cls.pk]
+            )
+        out[substance.pk] = Standing(
+            classes=[controls[cls.pk] for cls in covering],
+            since=_since_periods(reaching, on),
+        )
+    return out

@@ -331,7 +331,12 @@ class SubstanceClassFilterSet(ListedSubjectFilterSet):
     subject_field = "substance_class"
 
     q = filters.CharFilter(
-        method="filter_q", help_text="Text contained in the English or Chinese name."
+        method="filter_q",
+        help_text=(
+            "Text contained in the English or Chinese name, compared as the search compares "
+            "names (case, width, spacing, hyphens, Greek letters; a final plural s aside), "
+            "as the public search finds classes."
+        ),
     )
     ordering = _ordering("uid", "name_en")
 
@@ -340,7 +345,7 @@ class SubstanceClassFilterSet(ListedSubjectFilterSet):
         fields: list[str] = []
 
     def filter_q(self, queryset, name, value: str):
-        return queryset.filter(Q(name_en__icontains=value) | Q(name_zh__icontains=value))
+        return queryset.matching(value)
 
 
 class JurisdictionFilterSet(filters.FilterSet):

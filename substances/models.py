@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from substances import chemistry, matching
 from substances.normalize import canonical_cas, normalize_cas, search_key
-from substances.querysets import NameQuerySet, SubstanceQuerySet
+from substances.querysets import NameQuerySet, SubstanceClassQuerySet, SubstanceQuerySet
 from substances.tracking import EditTracking
 from substances.validators import validate_cas, validate_uid
 
@@ -461,6 +461,8 @@ class SubstanceClass(EditTracking, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SubstanceClassQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_en", "id"]

@@ -75,3 +75,22 @@ class NameQuerySet(models.QuerySet):
         """Names whose normalized key contains the normalized `text`."""
         key = search_key(text)
         return self.filter(search_key__contains=key) if key else self.none()
+
+
+class SubstanceClassQuerySet(models.QuerySet):
+    def matching(self, text: str):
+        """Classes whose English or Chinese name contains `text`, both compared as the search
+        compares names (`search_key`: case, width, spacing, hyphens, Greek letters), a final
+        plural "s" of the text aside: "fentanyl", "芬太尼", "synthetic cannabinoid" and
+        "nitazenes" find their classes. Too short a text (one Chinese character, two Latin
+        letters) finds none. The classes are few: their names are compared here, not in SQL."""
+        key = search_key(text)
+        if len(key) < (3 if key.isascii() else 2):
+            return self.none()
+        keys = {key, key[:-1]} if key.endswith("s") and len(key) > 3 else {key}
+        ids = [
+            pk
+            for pk, name_en, name_zh in self.values_list("pk", "name_en", "name_zh").order_by()
+            if any(k in search_key(name_en) or k in search_key(name_zh) for k in keys)
+        ]
+        return self.filter(pk__in=ids)

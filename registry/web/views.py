@@ -364,6 +364,10 @@ def search_page(request):
     if not query:
         return render(request, "web/search.html", context)
     outcome = Substance.objects.ranked_search(query)
+    if not outcome.detected:  # read as a name: the whole classes it names, with their lists
+        context["classes"] = check_service.class_controls(
+            SubstanceClass.objects.matching(query), on=today
+        )
     ids = outcome.hits.substance_ids
     if data.get("schedule") or data.get("regime") or data.get("on"):
         listings = Listing.objects.filter(substance__isnull=False)
@@ -387,7 +391,13 @@ def search_page(request):
     )
     by_id = {s.pk: s for s in found}
     hits = outcome.hits.for_substances(page.object_list)
-    results = [(by_id[pk], hits[pk]) for pk in page.object_list if pk in by_id]
+    shown = [by_id[pk] for pk in page.object_list if pk in by_id]
+    # The classes that cover each result, and since when it has been controlled without a
+    # break (from its class's start when a class came first), as the check counts.
+    standings = check_service.standings(shown, on=today)
+    for substance in shown:  # beside its listings in force today (`listings_on`)
+        substance.standing = standings[substance.pk]
+    results = [(s, hits[s.pk]) for s in shown]
     context.update(
         {
             "outcome": outcome,

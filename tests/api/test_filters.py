@@ -55,6 +55,9 @@ FILTER_CASES = [
     ("/api/v1/names/?kind=code&language=und", None),  # the code name, whatever its uid
     # classes
     ("/api/v1/classes/?q=fentanyl", {"fentanyl-related"}),
+    ("/api/v1/classes/?q=FENTANYL%20related", {"fentanyl-related"}),
+    ("/api/v1/classes/?q=fentanyls", {"fentanyl-related"}),
+    ("/api/v1/classes/?q=fe", set()),
     ("/api/v1/classes/?in_force_on=2019-05-01", {"fentanyl-related"}),
     ("/api/v1/classes/?in_force_on=2019-04-30", set()),
     ("/api/v1/classes/?schedule=cn-nps&jurisdiction=CN&regime=nonmedical", {"fentanyl-related"}),
