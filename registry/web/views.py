@@ -13,6 +13,7 @@ a structure itself.
 """
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -363,7 +364,13 @@ def search_page(request):
     context["query"] = query
     if not query:
         return render(request, "web/search.html", context)
-    outcome = Substance.objects.ranked_search(query)
+    # A query's ranking changes only with the registry: kept under its version, a question
+    # many people ask is ranked once (at 100,000 substances a common name takes a few hundred
+    # milliseconds to rank), and a write is seen by the next search.
+    outcome = _cached(
+        f"web:search:{registry_version()}:{hashlib.sha256(query.encode()).hexdigest()}",
+        lambda: Substance.objects.ranked_search(query),
+    )
     if not outcome.detected:  # read as a name: the whole classes it names, with their lists
         context["classes"] = check_service.class_controls(
             SubstanceClass.objects.matching(query), on=today

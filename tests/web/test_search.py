@@ -103,6 +103,14 @@ def test_a_new_name_is_found_by_the_next_search(sample):
     assert uids(search.search("newname")) == ["fentanyl"]
 
 
+def test_the_search_page_shows_a_new_name_at_once(client, sample):
+    """The page keeps a query's ranking under the registry's version: a write is seen by the
+    next search, however often the question was asked before."""
+    assert "/substances/fentanyl/" not in client.get("/search/", {"q": "Newname"}).content.decode()
+    NameFactory(substance=sample.fentanyl, name="Newname")
+    assert "/substances/fentanyl/" in client.get("/search/", {"q": "Newname"}).content.decode()
+
+
 def test_bad_structure_text_is_reported_not_raised(sample):
     outcome = search.search("C1CC[N+](C)(C)(C)(C)C1")
     assert outcome.hits == [] or outcome.structure_error == ""
