@@ -52,6 +52,7 @@ __all__ = [
     "compile_smarts",
     "depict_svg",
     "describe",
+    "element_counts",
     "find_match",
     "find_matches",
     "formula",
@@ -650,6 +651,7 @@ class Query:
     pattern: Mol
     screen: object = None  # the pattern's screening fingerprint; see `screen_of`
     anchor: Mol | None = None  # the pattern without its recursive parts; see `_anchor_of`
+    elements: tuple[tuple[str, int], ...] = ()  # atoms a match needs; see `_needed_elements`
 
 
 def compile_smarts(smarts: str) -> Query:
@@ -685,7 +687,65 @@ def compile_smarts(smarts: str) -> Query:
             query_screen = Chem.PatternFingerprint(pattern, fpSize=_SCREEN_BITS)
         except RuntimeError:  # a query feature the fingerprint cannot describe: never screen
             query_screen = None
-    return Query(smarts=smarts, pattern=pattern, screen=query_screen, anchor=_anchor_of(pattern))
+    return Query(
+        smarts=smarts,
+        pattern=pattern,
+        screen=query_screen,
+        anchor=_anchor_of(pattern),
+        elements=_needed_elements(pattern),
+    )
+
+
+def _pinned_element(atom: Chem.Atom) -> int | None:
+    """The element a query atom requires as a condition of the whole query, or None.
+
+    Read from RDKit's description of the query, a tree indented two spaces a level: an atomic
+    number (``AtomAtomicNum 7 = val``) or an atom type (``AtomType 1007 = val``, aromatic
+    nitrogen: 1000 + the atomic number) that only "and"s lead to. Under an "or", a negation or
+    anything else, the atom may be of another element.
+    """
+    lines = atom.DescribeQuery().splitlines()
+    parsed = [((len(line) - len(line.lstrip(" "))) // 2, line.strip()) for line in lines]
+    for index, (depth, text) in enumerate(parsed):
+        found = _PINNED_RE.match(text)
+        if not found:
+            continue
+        ancestors, level = [], depth
+        for above_depth, above in reversed(parsed[:index]):
+            if above_depth < level:
+                ancestors.append(above)
+                level = above_depth
+        if all(above == "AtomAnd" for above in ancestors):
+            return int(found.group(1)) % 1000
+    return None
+
+
+_PINNED_RE = re.compile(r"^(?:AtomAtomicNum|AtomType) (\d+) = val$")
+
+
+def _needed_elements(pattern: Mol) -> tuple[tuple[str, int], ...]:
+    """How many atoms of each element any match of the pattern takes: a molecule with fewer
+    cannot match it, which its formula tells (`element_counts`) before any search."""
+    table = Chem.GetPeriodicTable()
+    needed: dict[str, int] = {}
+    for atom in pattern.GetAtoms():
+        number = _pinned_element(atom)
+        if number:
+            symbol = table.GetElementSymbol(number)
+            needed[symbol] = needed.get(symbol, 0) + 1
+    return tuple(sorted(needed.items()))
+
+
+_FORMULA_PART_RE = re.compile(r"([A-Z][a-z]?)(\d*)")
+
+
+def element_counts(mol: Mol) -> dict[str, int]:
+    """How many atoms of each element the molecule has, implicit hydrogens included (from its
+    formula: a few microseconds). See `find_match`'s ``elements``."""
+    counts: dict[str, int] = {}
+    for symbol, number in _FORMULA_PART_RE.findall(rdMolDescriptors.CalcMolFormula(mol)):
+        counts[symbol] = counts.get(symbol, 0) + (int(number) if number else 1)
+    return counts
 
 
 def _top_level(text: str, separator: str) -> list[str]:
@@ -1044,6 +1104,7 @@ def find_match(
     screen: object = None,
     guarded: bool = False,
     deadline: float | None = None,
+    elements: dict[str, int] | None = None,
 ) -> tuple[int, ...] | None:
     """The first occurrence of ``query`` in ``mol``, as a tuple of atom indices, or None.
 
@@ -1057,7 +1118,9 @@ def find_match(
     `time.monotonic` value: the caller's budget for the whole item or request), whichever comes
     first; inside a `search_budget` block, the block's deadline applies instead of
     ``time_limit``. A search that would start after its deadline raises at once. ``guarded``
-    forces the per-atom-pair callback guard (slower; see `_guarded_search`).
+    forces the per-atom-pair callback guard (slower; see `_guarded_search`). With ``elements``
+    (`element_counts` of the molecule), a query that needs more atoms of some element than the
+    molecule has is answered None without a search.
     """
     if (
         screen is not None
@@ -1069,6 +1132,8 @@ def find_match(
     outer = getattr(_BUDGET, "deadline", None)
     if (deadline is not None and now >= deadline) or (outer is not None and now >= outer):
         raise MatchTimeout("substructure search not started: the time budget was spent")
+    if elements is not None and any(elements.get(e, 0) < n for e, n in query.elements):
+        return None
     if outer is not None and not guarded and (deadline is None or outer <= deadline):
         return _interruptible(mol, query, outer, now)
     stop = now + time_limit if deadline is None else min(now + time_limit, deadline)

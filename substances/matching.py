@@ -388,8 +388,9 @@ def _first_match(
     uid: str,
     screen: object = None,
     deadline: float | None = None,
+    elements: dict[str, int] | None = None,
 ) -> tuple[int, ...] | None:
-    found = _first_occurrence(mol, rule, uid, screen, deadline)
+    found = _first_occurrence(mol, rule, uid, screen, deadline, elements)
     return None if found is None else found[0]
 
 
@@ -399,11 +400,14 @@ def _first_occurrence(
     uid: str,
     screen: object = None,
     deadline: float | None = None,
+    elements: dict[str, int] | None = None,
 ) -> tuple[tuple[int, ...], tuple[GroupFound, ...]] | None:
     """The rule's first match whose groups meet its conditions, with what the groups were (none
     for a rule without conditions), or None."""
     try:
-        atoms = chemistry.find_match(mol, rule.query, screen=screen, deadline=deadline)
+        atoms = chemistry.find_match(
+            mol, rule.query, screen=screen, deadline=deadline, elements=elements
+        )
         if atoms is None:
             return None
         if not rule.conditions:
@@ -427,12 +431,13 @@ def _membership(
     cls: CompiledClass,
     screen: object,
     deadline: float | None = None,
+    elements: dict[str, int] | None = None,
 ) -> ClassMatch | None:
     def first(rule: CompiledRule) -> tuple[int, ...] | None:
-        return _first_match(mol, rule, cls.uid, screen, deadline)
+        return _first_match(mol, rule, cls.uid, screen, deadline, elements)
 
     for rule in cls.includes:
-        found = _first_occurrence(mol, rule, cls.uid, screen, deadline)
+        found = _first_occurrence(mol, rule, cls.uid, screen, deadline, elements)
         if found is None:
             continue
         if any(first(other) is None for other in cls.requires):
@@ -472,13 +477,16 @@ def match_classes(
     # searches out in a few microseconds, where a screening fingerprint would cost more than the
     # searches it saves; the others are screened.
     screen = None if chemistry.is_ordinary(parent) else chemistry.screen_of(parent)
+    # A rule needing more atoms of an element than the molecule has is ruled out by the
+    # formula, without a search (most rules, on most molecules).
+    elements = chemistry.element_counts(parent)
     if deadline is None:
         deadline = time.monotonic() + chemistry.MATCH_TIME_LIMIT_SECONDS
     found = []
     # One deadline for all the molecule's searches, registered with the guard once.
     with chemistry.search_budget(deadline):
         for cls in classes:
-            match = _membership(parent, cls, screen, deadline)
+            match = _membership(parent, cls, screen, deadline, elements)
             if match is not None:
                 found.append(match)
     return found

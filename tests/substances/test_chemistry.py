@@ -413,6 +413,26 @@ def test_graph_key_is_shared_by_stereoisomers_isotopologues_and_tautomers_only()
     assert key("CC(N)Cc1ccccc1") != key("CNCCc1ccccc1")  # a constitutional isomer differs
 
 
+def test_a_pattern_needs_the_elements_its_atoms_require_as_a_whole():
+    def needs(smarts):
+        return dict(chemistry.compile_smarts(smarts).elements)
+
+    assert needs("[#7X3;+0]1CC[CH2]CC1") == {"C": 5, "N": 1}
+    assert needs("[C,N]c1ccccn1") == {"C": 5, "N": 1}  # a choice requires neither
+    assert needs("[!#6]O[$(C=O)]") == {"O": 1}  # nor does a negation or a recursive part
+    assert needs("[!C;N]") == {"N": 1}
+    assert chemistry.element_counts(chemistry.parse_structure("CCN.Cl")) == {
+        "C": 2,
+        "H": 8,
+        "N": 1,
+        "Cl": 1,
+    }
+    mol = chemistry.parse_structure("CCCCO")
+    assert chemistry.find_match(mol, chemistry.compile_smarts("CCO")) is not None
+    no_nitrogen = chemistry.element_counts(mol)
+    assert chemistry.find_match(mol, chemistry.compile_smarts("CCN"), elements=no_nitrogen) is None
+
+
 def test_graph_size_is_shared_wherever_the_graph_key_is():
     size = chemistry.graph_size
     assert (

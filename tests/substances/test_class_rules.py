@@ -189,6 +189,22 @@ def test_rule_anchors_answer_exactly_as_the_full_patterns():
             assert chemistry.find_match(mol, rule.query) == chemistry.find_match(mol, bare)
 
 
+def test_the_element_screen_answers_exactly_as_the_searches():
+    """A rule needing more atoms of an element than a molecule has is answered without a
+    search; with or without that screen, every answer is the same, and it rules out most."""
+    rules = [rule for cls in compiled_classes() for rule in cls.rules]
+    assert all(rule.query.elements for rule in rules)
+    molecules = [chemistry.standardize(row["smiles"]) for row in load_labelled() if row["smiles"]]
+    screened = 0
+    for mol in molecules:
+        elements = chemistry.element_counts(mol)
+        for rule in rules:
+            found = chemistry.find_match(mol, rule.query)
+            assert chemistry.find_match(mol, rule.query, elements=elements) == found
+            screened += any(elements.get(e, 0) < n for e, n in rule.query.elements)
+    assert screened > len(molecules) * len(rules) // 4
+
+
 def test_explicit_hydrogens_keep_the_ring_information_rules_need():
     """[H] written out: the molecule keeps its rings, so an anchored rule can be searched."""
     cannabinoids = [c for c in compiled_classes() if c.uid == "class-synthetic-cannabinoids"]
