@@ -23,6 +23,7 @@ first class match (`CheckResult.drawing`), so no face matches the rules again. T
 answer the reverse question, which registry substances a class covers (`class_members`).
 """
 
+import dataclasses
 import datetime
 import hashlib
 import re
@@ -39,6 +40,18 @@ from django.utils.translation import gettext as _
 
 from registry.coverage import RelationGraph, Route
 from registry.models import Change, Instrument, Listing
+from registry.verdicts import (
+    Basis,
+    ClassBasis,
+    ClassRef,
+    Component,
+    ListingBasis,
+    ListingRef,
+    RouteRef,
+    SubstanceRef,
+    described,
+    to_json,
+)
 from substances import chemistry, matching
 from substances.models import Name, Substance, SubstanceClass
 from substances.normalize import normalize_cas, salt_free_key, search_key
@@ -64,38 +77,76 @@ that started or ended it took effect, and the day is not known (only the year or
 not-before or not-after bound): the reason says which act and what is known of its date."""
 
 
+def _substance_ref(result: "CheckResult") -> SubstanceRef | None:
+    if result.substance is None:
+        return None
+    return SubstanceRef.of(result.substance, result.matched_by)
+
+
+STATUSES = (CONTROLLED, NOT_CONTROLLED, UNCERTAIN, UNKNOWN, INVALID)
+
+
 @dataclass
 class CheckResult:
-    """The verdict on one input.
+    """The verdict on one input: whether it is controlled on the date asked about, and on what
+    bases (`matches`: one typed value per basis, see `registry.verdicts`).
 
-    `detected_as` says how the input was read (name, cas, inchikey, smiles, molfile, empty);
-    `matched_by` how it resolved to a registry substance: structure (the same compound), salt
-    (same parent after removing counter-ions), stereoisomer (same constitution), name, cas or
-    inchikey. `structure` is the standardized parent the class rules were applied to, as SMILES,
-    so that a class match's `atoms` can be highlighted on it. `since` gives, per jurisdiction,
-    the first day of the unbroken control that includes the date asked about, whatever the
-    listings that made it up. `components` lists the parts of a
+    `structure` is the standardized parent the class rules were applied to, as SMILES, so that
+    a class match's `atoms` can be highlighted on it. `components` lists the parts of a
     structure of several parts (a salt, a solvate, a mixture): each is judged on its own unless
     it is a known counter-ion or solvent (reported, not judged), and each match of a component
-    names it (`component`).
+    names it (`component`). Serialized by `registry.verdicts.to_json`, which every face uses.
     """
 
-    input: str
-    detected_as: str
-    status: str = UNKNOWN
-    reason: str = ""
-    substance: Substance | None = None
-    matched_by: str = ""
-    structure: str = ""
-    matches: list[dict[str, Any]] = field(default_factory=list)
-    components: list[dict[str, Any]] = field(default_factory=list)
-    # Per jurisdiction code, the first day of the unbroken control that includes the date asked
-    # about (across reschedulings, the 2025 reorganisation and class controls).
-    since: dict[str, str] = field(default_factory=dict)
+    input: str = described("The input as given.")
+    detected_as: str = described(
+        "How the input was read.",
+        enum=("name", "cas", "inchikey", "smiles", "molfile", "empty"),
+    )
+    status: str = described(
+        "The verdict. `uncertain`: a listing reaches the compound but the date asked about falls "
+        "in the window of an act whose day is not known; `unknown`: the input could not be "
+        "judged (not found and no structure, or rules that could not be applied in time); "
+        "`invalid`: the input could not be read.",
+        default=UNKNOWN,
+        enum=STATUSES,
+    )
+    reason: str = described(
+        "Why, when the status needs a reason (empty for a plain verdict).", default=""
+    )
+    substance: Substance | None = described(
+        "The registry substance the input resolved to, and how (null when none).",
+        default=None,
+        schema=SubstanceRef | None,
+        convert=_substance_ref,
+    )
+    # How the input resolved to `substance`: structure (the same compound), salt (same parent
+    # after removing counter-ions), stereoisomer (same constitution), name, cas or inchikey.
+    matched_by: str = described("(in `substance`)", default="", serialize=False)
+    structure: str = described(
+        "The standardized parent the class rules were applied to, as SMILES (empty without a "
+        "structure).",
+        default="",
+    )
+    matches: list[Basis] = described(
+        "Every basis of control: a named listing or a whole-class listing, each with its "
+        "listing; a basis whose act's day is not known carries `date_uncertain`.",
+        default_factory=list,
+    )
+    components: list[Component] = described(
+        "For a structure drawn in several parts: each part, its role and its verdict.",
+        default_factory=list,
+    )
+    since: dict[str, str] = described(
+        "Per jurisdiction code: the first day (YYYY-MM-DD) of the unbroken control that "
+        "includes the date asked about, across reschedulings, reorganisations and class "
+        "controls (each basis keeps its own listing's start).",
+        default_factory=dict,
+    )
     # The standardized parent itself (`structure` is its SMILES), and the atoms of it that the
     # first class match covers: what a drawing of the verdict highlights.
-    parent: Any = field(default=None, repr=False, compare=False)
-    highlight: tuple[int, ...] = ()
+    parent: Any = described("", default=None, repr=False, compare=False, serialize=False)
+    highlight: tuple[int, ...] = described("", default=(), serialize=False)
 
     def drawing(self, *, width: int = 340, height: int = 250) -> str:
         """The checked structure as an SVG drawing, the atoms of its first class match
@@ -113,26 +164,8 @@ class CheckResult:
             return ""
 
     def as_dict(self) -> dict[str, Any]:
-        substance = None
-        if self.substance is not None:
-            substance = {
-                "uid": self.substance.uid,
-                "name_en": self.substance.name_en,
-                "name_zh": self.substance.name_zh,
-                "cas": self.substance.cas,
-                "matched_by": self.matched_by,
-            }
-        return {
-            "input": self.input,
-            "detected_as": self.detected_as,
-            "status": self.status,
-            "reason": self.reason,
-            "substance": substance,
-            "structure": self.structure,
-            "matches": self.matches,
-            "components": self.components,
-            "since": self.since,
-        }
+        """The verdict as JSON (`registry.verdicts.to_json`)."""
+        return to_json(self)
 
 
 @dataclass
@@ -149,34 +182,15 @@ class _Item:
     candidates: list[tuple[Substance, str, frozenset[str]]] = field(default_factory=list)
 
 
-def _schedule_summary(listing: Listing) -> dict[str, Any]:
-    schedule = listing.schedule
-    return {
-        "uid": schedule.uid,
-        "code": schedule.code,
-        "name": schedule.name,
-        "name_zh": schedule.name_zh,
-        "regime": schedule.regime,
-        "jurisdiction": schedule.jurisdiction.code,
-    }
-
-
-def _listing_basis(listing: Listing) -> dict[str, Any]:
-    instrument = listing.listed_by
-    return {
-        "listing": listing.uid,
-        "schedule": _schedule_summary(listing),
-        "instrument": {
-            "uid": instrument.uid,
-            "reference": instrument.reference,
-            "title_en": instrument.title_en,
-            "title_zh": instrument.title_zh,
-        },
-        "effective_from": listing.effective_from.isoformat(),
-        "effective_to": listing.effective_to.isoformat() if listing.effective_to else None,
-        "scope": listing.scope,
-        "coverage": list(listing.covers),
-    }
+def _named_basis(route: Route, listing: Listing, doubt: str = "") -> ListingBasis:
+    return ListingBasis(
+        matched_by=route.matched_by,
+        substance=route.record.uid,
+        route=RouteRef.of(route),
+        explanation=route.explanation(),
+        listed=ListingRef.of(listing),
+        date_uncertain=doubt,
+    )
 
 
 def _date_doubt(listing: Listing, on: datetime.date) -> str:
@@ -721,7 +735,7 @@ def check_items(
             continue
         subject = r.substance
         seen_listings: set[int] = set()
-        doubtful: list[dict[str, Any]] = []  # listings that may have been in force, or not
+        doubtful: list[Basis] = []  # listings that may have been in force, or not
         missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
         for route in routes[id(item)]:
             item.reaching.extend(
@@ -738,30 +752,11 @@ def check_items(
                 if listing.pk in seen_listings:
                     continue
                 seen_listings.add(listing.pk)
-                r.matches.append(
-                    {
-                        "basis": "listing",
-                        "matched_by": route.matched_by,
-                        "substance": route.record.uid,
-                        "route": route.as_dict(),
-                        "explanation": route.explanation(),
-                        **_listing_basis(listing),
-                    }
-                )
+                r.matches.append(_named_basis(route, listing))
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
                 if route.reaches(listing) and listing.pk not in seen_listings:
                     seen_listings.add(listing.pk)
-                    doubtful.append(
-                        {
-                            "basis": "listing",
-                            "matched_by": route.matched_by,
-                            "substance": route.record.uid,
-                            "route": route.as_dict(),
-                            "explanation": route.explanation(),
-                            "date_uncertain": doubt,
-                            **_listing_basis(listing),
-                        }
-                    )
+                    doubtful.append(_named_basis(route, listing, doubt))
         rules_failed = unfinished = False
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
@@ -795,23 +790,16 @@ def check_items(
                 item.reaching.extend(history.by_class.get(cls.pk, ()))
                 certain = [(li, "") for li in class_listings.get(cls.pk, ())]
                 for listing, doubt in certain + class_doubts.get(cls.pk, []):
-                    basis = {
-                        "basis": "class",
-                        "class": {
-                            "uid": cls.uid,
-                            "name_en": cls.name_en,
-                            "name_zh": cls.name_zh,
-                        },
-                        "rule": match.rule_label,
-                        "explanation": match.explanation,
+                    basis = ClassBasis(
+                        substance_class=ClassRef(cls.uid, cls.name_en, cls.name_zh),
+                        rule=match.rule_label,
+                        explanation=match.explanation,
                         **_in_chinese(cls, match),
-                        "atoms": list(match.atoms),
-                        **_listing_basis(listing),
-                    }
-                    if doubt:
-                        doubtful.append({**basis, "date_uncertain": doubt})
-                    else:
-                        r.matches.append(basis)
+                        atoms=tuple(match.atoms),
+                        listed=ListingRef.of(listing),
+                        date_uncertain=doubt,
+                    )
+                    (doubtful if doubt else r.matches).append(basis)
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
@@ -823,7 +811,7 @@ def check_items(
                 "controlled or not on %(date)s: the date is not known precisely: %(why)s"
             ) % {
                 "date": on.isoformat(),
-                "why": "; ".join(dict.fromkeys(m["date_uncertain"] for m in doubtful)),
+                "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
             }
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
@@ -889,7 +877,7 @@ def _components_of(items: list[_Item]) -> list[_Item]:
         if len(found) < 2:
             continue
         item.result.components = [
-            {"structure": smiles, "role": "counter_ion_or_solvent" if ion else "judged"}
+            Component(smiles, "counter_ion_or_solvent" if ion else "judged")
             for smiles, ion in found
         ]
         if len(judged) < 2:
@@ -916,8 +904,8 @@ def _merge_components(read: list[_Item], on: datetime.date) -> None:
         parts = by_whole.get(id(item))
         if not parts:
             for component in item.result.components:
-                if component["role"] == "judged":
-                    component["status"] = item.result.status
+                if component.role == "judged":
+                    component.status = item.result.status
             continue
         r = item.result
         statuses = {}
@@ -927,17 +915,17 @@ def _merge_components(read: list[_Item], on: datetime.date) -> None:
                 # The input's parent is this part: its drawing shows the part's class match.
                 r.parent, r.highlight = part.result.parent, part.result.highlight
             for match in part.result.matches:
-                r.matches.append({**match, "component": part.result.structure})
+                r.matches.append(dataclasses.replace(match, component=part.result.structure))
         for component in r.components:
-            if component["role"] == "judged":
-                component["status"] = statuses.get(component["structure"], UNKNOWN)
+            if component.role == "judged":
+                component.status = statuses.get(component.structure, UNKNOWN)
         controlled = [s for s, status in statuses.items() if status == CONTROLLED]
         if controlled:
             r.status = CONTROLLED
             r.reason = _("controlled through its component %(parts)s") % {
                 "parts": ", ".join(controlled)
             }
-        elif any(not m.get("date_uncertain") for m in r.matches):
+        elif any(not m.date_uncertain for m in r.matches):
             r.status, r.reason = CONTROLLED, ""  # the mixture itself is a listed record
         elif UNCERTAIN in statuses.values() or r.matches:
             r.status = UNCERTAIN

@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import jurisdictions as per_jurisdiction
+from registry import verdicts
 from registry.check import MAX_ITEMS, check_items
 from registry.models import CheckJob, CheckJobChunk
 from registry.spreadsheet import safe_cell
@@ -154,15 +155,7 @@ def verdict_row(record: Record, result: Any, among=()) -> dict[str, Any]:
     """One record's answer, as stored and as served in NDJSON: its line and id, the verdict,
     and the verdict in each jurisdiction of `among`."""
     line, ident, _text = record
-    return {
-        "record": int(line),
-        "id": ident,
-        **result.as_dict(),
-        "jurisdictions": [
-            v.as_dict()
-            for v in per_jurisdiction.verdicts(result.status, result.matches, among, result.since)
-        ],
-    }
+    return {"record": int(line), "id": ident, **verdicts.verdict_json(result, among)}
 
 
 def screen(

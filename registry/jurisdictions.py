@@ -11,10 +11,11 @@ when.
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from registry.models import Jurisdiction, Listing
+from registry.verdicts import ClassBasis, described, to_json
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
@@ -32,17 +33,27 @@ class JurisdictionVerdict:
     (the date the present bases began, not necessarily the first control ever).
     """
 
-    jurisdiction: str
-    name: str
-    status: str
-    schedules: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
-    since: str | None = None
+    jurisdiction: str = described("The jurisdiction's code.")
+    name: str = described("Its name.")
+    status: str = described(
+        "The verdict there.",
+        enum=(CONTROLLED, NOT_CONTROLLED, UNCERTAIN, *SHARED),
+    )
+    schedules: tuple[str, ...] = described(
+        "The codes of the lists it falls under there (for `uncertain`: those in doubt).",
+        default=(),
+    )
+    classes: tuple[str, ...] = described(
+        "The uids of the whole classes it falls under there.", default=()
+    )
+    since: str | None = described(
+        "The first day (YYYY-MM-DD) of the unbroken control there that includes the date "
+        "asked about (null unless controlled).",
+        default=None,
+    )
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["schedules"], data["classes"] = list(self.schedules), list(self.classes)
-        return data
+        return to_json(self)
 
 
 def jurisdictions() -> list[Jurisdiction]:
@@ -56,14 +67,14 @@ def verdicts(
     among: Sequence[Jurisdiction],
     since: dict[str, str] | None = None,
 ) -> list[JurisdictionVerdict]:
-    """Split one check result (its overall status and its matches) by jurisdiction.
+    """Split one check result (its overall status and its typed bases) by jurisdiction.
 
     `since` is the check's own answer per jurisdiction (the first day of the unbroken control,
     across reschedulings and class controls); without it, the earliest current listing's start.
     """
-    by_code: dict[str, list[dict[str, Any]]] = {j.code: [] for j in among}
+    by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
-        by_code.setdefault(match["schedule"]["jurisdiction"], []).append(match)
+        by_code.setdefault(match.listed.schedule.jurisdiction, []).append(match)
     out = []
     for j in among:
         found = by_code[j.code]
@@ -73,15 +84,17 @@ def verdicts(
         if not found:
             out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
             continue
-        certain = [m for m in found if not m.get("date_uncertain")]
+        certain = [m for m in found if not m.date_uncertain]
         if not certain:
-            schedules = tuple(dict.fromkeys(m["schedule"]["code"] for m in found))
+            schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
             out.append(JurisdictionVerdict(j.code, j.name, UNCERTAIN, schedules))
             continue
         found = certain
-        schedules = tuple(dict.fromkeys(m["schedule"]["code"] for m in found))
-        classes = tuple(dict.fromkeys(m["class"]["uid"] for m in found if m.get("class")))
-        start = (since or {}).get(j.code) or min(m["effective_from"] for m in found)
+        schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
+        classes = tuple(
+            dict.fromkeys(m.substance_class.uid for m in found if isinstance(m, ClassBasis))
+        )
+        start = (since or {}).get(j.code) or min(m.listed.effective_from for m in found).isoformat()
         out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, classes, start))
     return out
 

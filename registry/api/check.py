@@ -6,6 +6,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 
 from registry import jurisdictions as per_jurisdiction
+from registry import verdicts
 from registry.api.base import RegistryAPIView
 from registry.api.serializers import StrictInput
 from registry.api.snapshot import read_snapshot
@@ -54,94 +55,10 @@ class CheckRequestSerializer(StrictInput, serializers.Serializer):
         return match.code
 
 
-@extend_schema_field(
-    {
-        "type": "object",
-        "properties": {
-            "input": {"type": "string"},
-            "detected_as": {
-                "type": "string",
-                "description": "How the input was read: name, cas, inchikey, smiles, molfile.",
-            },
-            "status": {
-                "type": "string",
-                "enum": ["controlled", "not_controlled", "uncertain", "unknown", "invalid"],
-            },
-            "reason": {"type": "string"},
-            "substance": {
-                "type": "object",
-                "nullable": True,
-                "description": "The registry substance the input resolved to, and how.",
-            },
-            "structure": {"type": "string"},
-            "matches": {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": (
-                    "Each basis of control: a named listing (with `route`: how the listing "
-                    "reaches the input, as a salt, stereoisomer, member or form, and "
-                    "`explanation`) or a class rule (with `rule`, its label, and "
-                    "`explanation`, and the same in Chinese as `rule_zh` and "
-                    "`explanation_zh`, empty where the class has no Chinese text for the "
-                    "rule); for an input of several parts, "
-                    "`component` names the part it is about; `date_uncertain`, on a basis "
-                    "whose act took effect on a day not known precisely (only the year or "
-                    "month, or a not-before or not-after bound), says what is known: with no "
-                    "other basis the status is `uncertain`."
-                ),
-            },
-            "since": {
-                "type": "object",
-                "additionalProperties": {"type": "string", "format": "date"},
-                "description": (
-                    "Per jurisdiction code: the first day of the unbroken control that "
-                    "includes the date asked about, across reschedulings, reorganisations "
-                    "and class controls (each match keeps its own listing's start)."
-                ),
-            },
-            "components": {
-                "type": "array",
-                "items": {"type": "object"},
-                "description": (
-                    "For a structure drawn in several parts: each part with its `role` "
-                    "(`judged`, or `counter_ion_or_solvent`: reported, not judged) and, when "
-                    "judged, its `status`."
-                ),
-            },
-            "jurisdictions": {
-                "type": "array",
-                "description": (
-                    "The verdict in each jurisdiction asked about (every jurisdiction the "
-                    "registry holds when none is given): its status there, the codes of the "
-                    "lists and the uids of the classes it falls under, and the earliest start "
-                    "among those listings in force."
-                ),
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "jurisdiction": {"type": "string"},
-                        "name": {"type": "string"},
-                        "status": {
-                            "type": "string",
-                            "enum": [
-                                "controlled",
-                                "not_controlled",
-                                "uncertain",
-                                "unknown",
-                                "invalid",
-                            ],
-                        },
-                        "schedules": {"type": "array", "items": {"type": "string"}},
-                        "classes": {"type": "array", "items": {"type": "string"}},
-                        "since": {"type": "string", "format": "date", "nullable": True},
-                    },
-                },
-            },
-        },
-    }
-)
+@extend_schema_field(verdicts.verdict_schema())
 class CheckResultField(serializers.JSONField):
-    pass
+    """One verdict: `registry.verdicts.verdict_json`, described field by field from the same
+    declarations."""
 
 
 class CheckResponseSerializer(serializers.Serializer):
@@ -197,17 +114,6 @@ class CheckView(RegistryAPIView):
             body = {
                 "on": on.isoformat(),
                 "jurisdiction": jurisdiction,
-                "results": [
-                    {
-                        **result.as_dict(),
-                        "jurisdictions": [
-                            v.as_dict()
-                            for v in per_jurisdiction.verdicts(
-                                result.status, result.matches, among, result.since
-                            )
-                        ],
-                    }
-                    for result in results
-                ],
+                "results": [verdicts.verdict_json(result, among) for result in results],
             }
         return Response(body)

@@ -32,6 +32,7 @@ from registry import depictions, filtersets, history, lists
 from registry import jurisdictions as per_jurisdiction
 from registry.models import Change, Instrument, Listing, Schedule
 from registry.stats import schedule_counts
+from registry.verdicts import ClassBasis, ListingBasis
 from registry.web import charts
 from registry.web.forms import (
     CheckForm,
@@ -420,7 +421,7 @@ def search_page(request):
 # --- substance ------------------------------------------------------------------------------
 
 
-def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[dict], str]:
+def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[ClassBasis], str]:
     """The whole classes in force on `on` whose rules the substance's structure meets.
 
     Asks the check service, as a visitor checking the structure would. Cached per registry
@@ -431,9 +432,10 @@ def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[dict],
 
     def compute():
         result = check_service.check_items([substance.smiles], on=on)[0]
-        return [m for m in result.matches if m.get("basis") == "class"], result.structure
+        return [m for m in result.matches if isinstance(m, ClassBasis)], result.structure
 
-    return _cached(f"web:classes-of:{registry_version()}:{substance.pk}:{on}", compute)
+    # (typed bases since "t1": a value cached before holds dicts)
+    return _cached(f"web:classes-of:t1:{registry_version()}:{substance.pk}:{on}", compute)
 
 
 def substance_detail(request, uid: str):
@@ -512,7 +514,7 @@ def _side_by_side(listings, class_matches, today) -> list[dict]:
             "in_force": n.in_force,
             "past": len(n.history) - len(n.in_force),
             "classes": [
-                m for m in class_matches if m["schedule"]["jurisdiction"] == c.jurisdiction
+                m for m in class_matches if m.listed.schedule.jurisdiction == c.jurisdiction
             ],
             "controlled": n.controlled or c.status == per_jurisdiction.CONTROLLED,
         }
@@ -845,8 +847,8 @@ class CheckVerdict:
 
     result: check_service.CheckResult
     svg: str
-    listing_matches: list[dict]
-    class_matches: list[dict]
+    listing_matches: list[ListingBasis]
+    class_matches: list[ClassBasis]
     by_jurisdiction: list = field(default_factory=list)
 
 
@@ -862,8 +864,8 @@ def check_page(request):
             CheckVerdict(
                 result=r,
                 svg=r.drawing(),
-                listing_matches=[m for m in r.matches if m.get("basis") == "listing"],
-                class_matches=[m for m in r.matches if m.get("basis") == "class"],
+                listing_matches=[m for m in r.matches if isinstance(m, ListingBasis)],
+                class_matches=[m for m in r.matches if isinstance(m, ClassBasis)],
                 by_jurisdiction=per_jurisdiction.verdicts(r.status, r.matches, among, r.since),
             )
             for r in results

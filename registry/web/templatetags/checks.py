@@ -3,6 +3,7 @@
 from django import template
 
 from registry import jobs
+from registry.verdicts import ClassBasis
 from registry.web.templatetags.web import loc
 
 register = template.Library()
@@ -25,5 +26,9 @@ def verdict_summary(results) -> jobs.Summary:
 def class_names(uids, matches) -> list[str]:
     """The names, in the page's language, of the classes `uids` among a verdict's matches (the
     per-jurisdiction rows name classes by uid)."""
-    names = {m["class"]["uid"]: loc(m["class"]) for m in matches or () if m.get("class")}
+    names = {
+        m.substance_class.uid: loc(m.substance_class)
+        for m in matches or ()
+        if isinstance(m, ClassBasis)
+    }
     return [names.get(uid, uid) for uid in uids or ()]

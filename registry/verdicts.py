@@ -1,0 +1,504 @@
+"""The check's verdict as typed values, and the one serializer every face renders them with.
+
+`registry.check` answers with a `CheckResult` whose bases of control are one dataclass per kind
+of basis the check gives:
+
+- `ListingBasis`: a named listing in force that reaches the input, directly or along a route of
+  typed relations (a form of the listed compound, a member of a listed group, a
+  single-ingredient preparation), with the words that say why;
+- `ClassBasis`: a whole-class listing in force whose rules the structure meets, with the rule
+  and the atoms it matched.
+
+Both carry the listing itself (`ListingRef`: the list, the act, the dates, what the entry
+covers), and, when the date asked about falls in the window of an act whose day is not known,
+`date_uncertain` with what is known of it. An input of several parts lists them as `Component`.
+
+`to_json` turns any of these values into the JSON the API, the jobs' NDJSON (and, from it, their
+CSV and the command line's) carry, and `schema_of` describes the same values in the OpenAPI
+schema from the same declarations: every field's meaning is written once, beside the field
+(`described`), so the schema cannot leave a field out or describe one the JSON does not have.
+The site renders the typed values themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import types
+import typing
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, ClassVar
+
+from registry.coverage import Route
+
+_JSON = "json"  # metadata key of every described field
+
+
+def described(
+    doc: str,
+    *,
+    default: Any = dataclasses.MISSING,
+    default_factory: Any = dataclasses.MISSING,
+    name: str | None = None,
+    omit_empty: bool = False,
+    flatten: bool = False,
+    enum: tuple[str, ...] = (),
+    schema: Any = None,
+    convert: Any = None,
+    serialize: bool = True,
+    repr: bool = True,
+    compare: bool = True,
+) -> Any:
+    """A dataclass field with its meaning, as the schema gives it.
+
+    `name`: its key in JSON (when the attribute's name cannot be, as `class`); `omit_empty`: left
+    out of the JSON when empty (an optional key); `flatten`: a nested value whose keys are the
+    object's own; `enum`: the values it takes; `schema`/`convert`: the type the JSON shows and the
+    function that makes it from the attribute (a model record shown as a reference);
+    `serialize=False`: kept for the faces that hold the value, not part of the JSON.
+    """
+    meta = {
+        _JSON: {
+            "doc": doc,
+            "name": name,
+            "omit_empty": omit_empty,
+            "flatten": flatten,
+            "enum": enum,
+            "schema": schema,
+            "convert": convert,
+            "serialize": serialize,
+        }
+    }
+    return dataclasses.field(
+        default=default,
+        default_factory=default_factory,
+        metadata=meta,
+        repr=repr,
+        compare=compare,
+    )
+
+
+class Serialized(Mapping):
+    """A typed value that reads, by key, as its JSON: `basis["schedule"]["code"]` is what the API
+    gives under that key. The faces use the attributes; the keys serve readers of the JSON."""
+
+    def _json(self) -> dict[str, Any]:
+        cached = self.__dict__.get("_json_cache")
+        if cached is None:
+            cached = to_json(self)
+            object.__setattr__(self, "_json_cache", cached)
+        return cached
+
+    def __getitem__(self, key: str) -> Any:
+        return self._json()[key]
+
+    def __iter__(self):
+        return iter(self._json())
+
+    def __len__(self) -> int:
+        return len(self._json())
+
+
+# --- references to registry records ----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SubstanceRef(Serialized):
+    """The registry substance the input resolved to, and how."""
+
+    uid: str = described("The substance's permanent uid.")
+    name_en: str = described("Its English name.")
+    name_zh: str = described("Its Chinese name.")
+    cas: str = described("Its CAS number (empty when it has none).")
+    matched_by: str = described(
+        "How the input resolved to it.",
+        enum=("structure", "salt", "stereoisomer", "name", "cas", "inchikey"),
+    )
+
+    @classmethod
+    def of(cls, substance, matched_by: str) -> SubstanceRef:
+        return cls(substance.uid, substance.name_en, substance.name_zh, substance.cas, matched_by)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleRef(Serialized):
+    """The list an entry is on."""
+
+    uid: str = described("The list's permanent uid.")
+    code: str = described("Its short code, as the jurisdiction writes it.")
+    name: str = described("Its name in English.")
+    name_zh: str = described("Its name in Chinese.")
+    regime: str = described("The control regime: narcotic, psychotropic, precursor, ...")
+    jurisdiction: str = described("The code of the jurisdiction whose list it is.")
+
+
+@dataclasses.dataclass(frozen=True)
+class InstrumentRef(Serialized):
+    """The act (announcement, decision, regulation) that put the entry on the list."""
+
+    uid: str = described("The act's permanent uid.")
+    reference: str = described("Its official reference.")
+    title_en: str = described("Its title in English.")
+    title_zh: str = described("Its title in Chinese.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassRef(Serialized):
+    """A whole class of substances defined by structural rules."""
+
+    uid: str = described("The class's permanent uid.")
+    name_en: str = described("Its English name.")
+    name_zh: str = described("Its Chinese name.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ListingRef(Serialized):
+    """A listing: an entry on a list, from the act that made it, for a period."""
+
+    listing: str = described("The listing's permanent uid.")
+    schedule: ScheduleRef = described("The list the entry is on.")
+    instrument: InstrumentRef = described("The act that listed it.")
+    effective_from: datetime.date = described("The first day the listing is in force.")
+    effective_to: datetime.date | None = described(
+        "The day it ceased to be in force (null while it is)."
+    )
+    scope: str = described("What the entry covers, in the list's own words.")
+    coverage: tuple[str, ...] = described(
+        "What the entry covers besides the compound named (salts, stereoisomers, esters, "
+        "ethers, single_ingredient_preparations), from the list's footnotes or the entry."
+    )
+
+    @classmethod
+    def of(cls, listing) -> ListingRef:
+        schedule, instrument = listing.schedule, listing.listed_by
+        return cls(
+            listing=listing.uid,
+            schedule=ScheduleRef(
+                schedule.uid,
+                schedule.code,
+                schedule.name,
+                schedule.name_zh,
+                schedule.regime,
+                schedule.jurisdiction.code,
+            ),
+            instrument=InstrumentRef(
+                instrument.uid, instrument.reference, instrument.title_en, instrument.title_zh
+            ),
+            effective_from=listing.effective_from,
+            effective_to=listing.effective_to,
+            scope=listing.scope,
+            coverage=tuple(listing.covers),
+        )
+
+
+# --- the route a named listing reaches the input by ------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteStep(Serialized):
+    """One typed relation followed from a record towards the listed one."""
+
+    relation: str = described(
+        "The relation followed.", enum=("form_of", "member_of", "single_ingredient")
+    )
+    form: str = described(
+        "For a form: which (salt, stereoisomer, ester, ether, hydrate); empty otherwise."
+    )
+    substance: str = described("The uid of the record the step reaches.")
+    name_en: str = described("Its English name.")
+    name_zh: str = described("Its Chinese name.")
+
+
+@dataclasses.dataclass(frozen=True)
+class RouteRef(Serialized):
+    """How a named listing reaches the input: the record the input matched, and the relations
+    followed from it to the listed record (none when the input is the listed record)."""
+
+    matched: str = described("The uid of the record the input matched.")
+    matched_by: str = described(
+        "How the input matched it.",
+        enum=("structure", "salt", "stereoisomer", "name", "cas", "inchikey"),
+    )
+    steps: tuple[RouteStep, ...] = described("The relations followed, in order.")
+    needs: tuple[str, ...] = described(
+        "What the listing must cover to reach the input (salts for a salt, stereoisomers for "
+        "an isomer, ...)."
+    )
+
+    @classmethod
+    def of(cls, route: Route) -> RouteRef:
+        return cls(
+            matched=route.start.uid,
+            matched_by=route.matched_by,
+            steps=tuple(
+                RouteStep(
+                    step.kind,
+                    step.form,
+                    step.substance.uid,
+                    step.substance.name_en,
+                    step.substance.name_zh,
+                )
+                for step in route.steps
+            ),
+            needs=tuple(sorted(route.needs)),
+        )
+
+
+# --- the bases of control --------------------------------------------------------------------
+
+_DATE_UNCERTAIN = (
+    "Present when the date asked about falls in the window of an act whose day of entry into "
+    "force is not known (only the year or month, or a not-before or not-after bound): what is "
+    "known of it. With no other basis the status is `uncertain`."
+)
+_COMPONENT = (
+    "For an input of several parts: the part (its SMILES) this basis is about; absent otherwise."
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ListingBasis(Serialized):
+    """Controlled by a named listing in force that reaches the input, directly or along a route
+    of typed relations (a form of the listed compound, a member of a listed group, a
+    single-ingredient preparation)."""
+
+    BASIS: ClassVar[str] = "listing"
+
+    matched_by: str = described(
+        "How the input matched the record the route starts from.",
+        enum=("structure", "salt", "stereoisomer", "name", "cas", "inchikey"),
+    )
+    substance: str = described("The uid of the listed record.")
+    route: RouteRef = described("How the listing reaches the input.")
+    explanation: str = described(
+        "Why the listing reaches the input, in words (empty when the input is the listed "
+        "record itself)."
+    )
+    listed: ListingRef = described("The listing.", flatten=True)
+    date_uncertain: str = described(_DATE_UNCERTAIN, default="", omit_empty=True)
+    component: str = described(_COMPONENT, default="", omit_empty=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassBasis(Serialized):
+    """Controlled by a whole-class listing in force whose rules the structure meets."""
+
+    BASIS: ClassVar[str] = "class"
+
+    substance_class: ClassRef = described("The class.", name="class")
+    rule: str = described("The label of the rule that matched.")
+    explanation: str = described("What the rule requires and how the structure meets it.")
+    rule_zh: str = described(
+        "The rule's label in Chinese (empty where the class has no Chinese text for the rule)."
+    )
+    explanation_zh: str = described(
+        "The explanation in Chinese, the groups the rule's conditions found said in Chinese "
+        "(empty where the class has no Chinese text for the rule)."
+    )
+    atoms: tuple[int, ...] = described(
+        "The indices of the atoms the rule matched, in `structure` (the standardized parent)."
+    )
+    listed: ListingRef = described("The class's listing.", flatten=True)
+    date_uncertain: str = described(_DATE_UNCERTAIN, default="", omit_empty=True)
+    component: str = described(_COMPONENT, default="", omit_empty=True)
+
+
+Basis = ListingBasis | ClassBasis
+"""A basis of control: one class per kind the check gives, told apart in JSON by `basis`."""
+
+BASES: tuple[type, ...] = (ListingBasis, ClassBasis)
+
+
+@dataclasses.dataclass
+class Component(Serialized):
+    """One part of a structure drawn in several parts (a salt, a solvate, a mixture)."""
+
+    structure: str = described("The part, as SMILES.")
+    role: str = described(
+        "`judged`, or `counter_ion_or_solvent`: a known counter-ion or solvent, reported and "
+        "not judged.",
+        enum=("judged", "counter_ion_or_solvent"),
+    )
+    status: str = described(
+        "For a judged part: its own verdict; absent for a counter-ion or solvent.",
+        default="",
+        omit_empty=True,
+        enum=("controlled", "not_controlled", "uncertain", "unknown", "invalid"),
+    )
+
+    def __setattr__(self, name, value):
+        self.__dict__.pop("_json_cache", None)  # a part's status is set after it is made
+        super().__setattr__(name, value)
+
+
+# --- the serializer --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Plan:
+    attr: str
+    key: str
+    omit_empty: bool
+    flatten: bool
+    convert: Any
+
+
+@cache
+def _plan(cls: type) -> tuple[_Plan, ...]:
+    plans = []
+    for f in dataclasses.fields(cls):
+        meta = f.metadata.get(_JSON)
+        if meta is None or not meta["serialize"]:
+            continue
+        plans.append(
+            _Plan(
+                f.name, meta["name"] or f.name, meta["omit_empty"], meta["flatten"], meta["convert"]
+            )
+        )
+    return tuple(plans)
+
+
+def to_json(value: Any) -> Any:
+    """A verdict, a basis or any part of them as JSON values (dates as YYYY-MM-DD)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out: dict[str, Any] = {}
+        tag = getattr(type(value), "BASIS", None)
+        if tag is not None:
+            out["basis"] = tag
+        for plan in _plan(type(value)):
+            item = getattr(value, plan.attr)
+            if plan.convert is not None:
+                item = plan.convert(value)
+            if plan.omit_empty and not item:
+                continue
+            if plan.flatten:
+                out.update(to_json(item))
+            else:
+                out[plan.key] = to_json(item)
+        return out
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: to_json(item) for key, item in value.items()}
+    return value
+
+
+# --- the same declarations, as the OpenAPI schema --------------------------------------------
+
+
+def _type_schema(hint: Any) -> dict[str, Any]:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Basis or (origin in (typing.Union, types.UnionType) and set(args) == set(BASES)):
+        return {
+            "oneOf": [schema_of(cls) for cls in BASES],
+            "discriminator": {"propertyName": "basis"},
+        }
+    if origin in (typing.Union, types.UnionType):
+        present = [a for a in args if a is not type(None)]
+        if len(present) == 1:
+            return {**_type_schema(present[0]), "nullable": True}
+    if origin in (tuple, list):
+        return {"type": "array", "items": _type_schema(args[0])}
+    if origin is dict:
+        return {"type": "object", "additionalProperties": _type_schema(args[1])}
+    if dataclasses.is_dataclass(hint):
+        return schema_of(hint)
+    if hint is datetime.date:
+        return {"type": "string", "format": "date"}
+    if hint is str:
+        return {"type": "string"}
+    if hint is int:
+        return {"type": "integer"}
+    if hint is bool:
+        return {"type": "boolean"}
+    raise TypeError(f"no schema for {hint!r}")
+
+
+def _doc(cls: type) -> str:
+    return " ".join((cls.__doc__ or "").split())
+
+
+@cache
+def _schema(cls: type) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    tag = getattr(cls, "BASIS", None)
+    if tag is not None:
+        properties["basis"] = {
+            "type": "string",
+            "enum": [tag],
+            "description": "The kind of basis.",
+        }
+        required.append("basis")
+    for f in dataclasses.fields(cls):
+        meta = f.metadata.get(_JSON)
+        if meta is None or not meta["serialize"]:
+            continue
+        hint = meta["schema"] if meta["schema"] is not None else hints[f.name]
+        if meta["flatten"]:
+            inner = _schema(hint)
+            properties.update(inner["properties"])
+            required.extend(inner["required"])
+            continue
+        key = meta["name"] or f.name
+        prop = _type_schema(hint)
+        if meta["enum"]:
+            prop["enum"] = list(meta["enum"])
+        if "$ref" not in prop:
+            prop["description"] = meta["doc"]
+        properties[key] = prop
+        if not meta["omit_empty"]:
+            required.append(key)
+    return {
+        "type": "object",
+        "description": _doc(cls),
+        "properties": properties,
+        "required": required,
+    }
+
+
+def schema_of(cls: type) -> dict[str, Any]:
+    """The OpenAPI (3.0) schema of a typed value's JSON, every field described."""
+    import copy
+
+    return copy.deepcopy(_schema(cls))
+
+
+# --- a verdict with its answer in each jurisdiction: what the API and the jobs carry ----------
+
+
+def verdict_json(result: Any, among: Any) -> dict[str, Any]:
+    """A check result as JSON with its verdict in each jurisdiction of `among`: one item of the
+    API's `results`, and (after the record and its id) one line of a job's NDJSON."""
+    from registry import jurisdictions
+
+    return {
+        **to_json(result),
+        "jurisdictions": [
+            to_json(v)
+            for v in jurisdictions.verdicts(result.status, result.matches, among, result.since)
+        ],
+    }
+
+
+def verdict_schema() -> dict[str, Any]:
+    """The schema of `verdict_json`, every field described."""
+    from registry.check import CheckResult
+    from registry.jurisdictions import JurisdictionVerdict
+
+    schema = schema_of(CheckResult)
+    schema["properties"]["jurisdictions"] = {
+        "type": "array",
+        "items": schema_of(JurisdictionVerdict),
+        "description": (
+            "The verdict in each jurisdiction asked about (every jurisdiction the registry "
+            "holds when none is given)."
+        ),
+    }
+    schema["required"].append("jurisdictions")
+    return schema
