@@ -87,6 +87,42 @@ def test_members_of_the_ephedrine_group_are_category_i_precursors(real_registry,
     assert [s["relation"] for s in match["route"]["steps"]] == ["member_of"]
 
 
+THC_ISOMERS = {
+    # The six the 2025 Non-medical List's item 282 names, drawn from its systematic names.
+    "thc-delta-6a10a": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1=C2CC(C)CC1",
+    "thc-delta-6a7": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1=CCC(C)CC12",
+    "thc-delta-7": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1C=CC(C)CC21",
+    "thc-delta-8": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1CC=C(C)CC21",
+    "thc-delta-10": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1CCC(C)C=C21",
+    "exo-thc": "C=C1CCC2C(C1)c1c(O)cc(CCCCC)cc1OC2(C)C",
+}
+
+
+@pytest.mark.parametrize(("uid", "smiles"), THC_ISOMERS.items())
+def test_the_thc_isomers_are_members_of_their_group_entry(real_registry, uid, smiles):
+    """Drawn, named or numbered, each isomer is covered by the group's listings: the 2013
+    Class I psychotropic list from 2014, the 2025 Non-medical List, 1971 Schedule I."""
+    record = Substance.objects.get(uid=uid)
+    for text in (smiles, record.cas, record.name_zh):
+        result = _one(text, D(2024, 1, 1))
+        assert result.status == "controlled", (text, result.reason)
+        [match] = result.matches
+        assert match["substance"] == "tetrahydrocannabinol-isomers"
+        assert [s["relation"] for s in match["route"]["steps"]] == ["member_of"]
+        assert match["schedule"]["uid"] == "cn-psychotropic-1-2013"
+    assert _schedules(_one(smiles, D(2026, 1, 1))) == ["cn-nonmedical-2025"]
+    assert _schedules(_one(smiles, D(2026, 1, 1), "UN")) == ["un-1971-schedule-i"]
+    # a stereoisomer drawn with its configuration is the same entry
+    if uid == "thc-delta-8":
+        drawn = "CCCCCc1cc(O)c2c(c1)OC(C)(C)[C@@H]1CC=C(C)C[C@H]21"
+        assert _schedules(_one(drawn, D(2026, 1, 1))) == ["cn-nonmedical-2025"]
+
+
+def test_dronabinol_is_no_member_of_the_isomers_entry(real_registry):
+    result = _one("dronabinol", D(2026, 1, 1))
+    assert {m["substance"] for m in result.matches if m["basis"] == "listing"} == {"dronabinol"}
+
+
 def test_the_group_member_salt_route_says_why(real_registry):
     result = _one(PSEUDOEPHEDRINE_HCL, D(2020, 1, 1))
     [match] = [m for m in result.matches if m["schedule"]["uid"] == "cn-precursor-1"]
