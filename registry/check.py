@@ -25,6 +25,7 @@ answer the reverse question, which registry substances a class covers (`class_me
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import re
 import time
@@ -575,24 +576,21 @@ class _History:
         return out
 
 
-def _started_by(on: datetime.date) -> Q:
+def _listings_up_to(
+    on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
+) -> _History:
     # Besides the listings started by then, those whose act took effect "by a date at the
     # latest" that is still to come: on `on` they may already have been in force. (Read in the
     # same query: the act is joined for its reference anyway.)
-    return Q(effective_from__lte=on) | (
+    started = Q(effective_from__lte=on) | (
         Q(
             listed_by__effective_precision=Instrument.Precision.NOT_AFTER,
             listed_by__effective_on__gt=on,
         )
         & (Q(listed_by__effective_bound__isnull=True) | Q(listed_by__effective_bound__lte=on))
     )
-
-
-def _listings_up_to(
-    on: datetime.date, jurisdiction: str | None, substance_ids: Sequence[int] | None = None
-) -> _History:
     listings = (
-        Listing.objects.filter(_started_by(on))
+        Listing.objects.filter(started)
         .select_related("schedule__jurisdiction", "listed_by", "ended_by")
         .order_by("schedule__sort_order", "effective_from")
     )
@@ -1051,6 +1049,12 @@ class ClassControl:
     in_force: list[Listing]
     since: dict[str, str]
 
+    @functools.cached_property
+    def url(self) -> str:
+        """The class's page (in the language active when first asked): a page of results
+        links to it from every result it covers, resolved once."""
+        return self.substance_class.get_absolute_url()
+
 
 @dataclass
 class Standing:
@@ -1069,14 +1073,27 @@ def _class_state(on: datetime.date) -> tuple[dict[int, list[Listing]], dict[int,
     """Every class listing started by `on`, and each listed class with its rules as plain
     specs: read once per registry version and day (a handful of rows), then from the cache."""
     key = f"check:class-state:{Change.objects.version()}:{on.isoformat()}"
-    state = cache.get(key)
+    # This process's last answer first: unpickling the listings costs more than the rest of a
+    # page's class work. Safe, as the key changes with every write to the registry.
+    state = _STATE_MEMO.get(key)
+    if state is None:
+        state = cache.get(key)
     if state is None:
         by_class = dict(_listings_up_to(on, None, substance_ids=()).by_class)
         classes = SubstanceClass.objects.filter(pk__in=list(by_class)).prefetch_related("rules")
         specs = {cls.pk: (cls, tuple(r.spec for r in cls.rules.all())) for cls in classes}
         state = (by_class, specs)
         cache.set(key, state, MEMBERSHIP_CACHE_SECONDS)
+    if key not in _STATE_MEMO:
+        _STATE_MEMO.clear()
+        _STATE_MEMO[key] = state
     return state
+
+
+_STATE_MEMO: dict[str, tuple] = {}
+_MEMBERSHIP_MEMO: dict[str, tuple[str, ...]] = {}
+MEMBERSHIP_MEMO_SIZE = 20_000
+"""Structures whose class verdicts a process keeps at hand (beside the shared cache)."""
 
 
 def _control(cls: SubstanceClass, listings: list[Listing], on: datetime.date) -> ClassControl:
@@ -1092,15 +1109,7 @@ def class_controls(classes, *, on: datetime.date | None = None) -> list[ClassCon
     classes = sorted(classes, key=lambda c: (c.name_en, c.pk))
     if not classes:
         return []
-    # The listings of these classes alone, as `_listings_up_to` reads every class's.
-    by_class: dict[int, list[Listing]] = defaultdict(list)
-    for listing in (
-        Listing.objects.filter(substance_class__in=[c.pk for c in classes])
-        .filter(_started_by(on))
-        .select_related("schedule__jurisdiction", "listed_by", "ended_by")
-        .order_by("schedule__sort_order", "effective_from")
-    ):
-        by_class[listing.substance_class_id].append(listing)
+    by_class, _specs = _class_state(on)
     return [_control(cls, by_class.get(cls.pk, []), on) for cls in classes]
 
 
@@ -1114,7 +1123,13 @@ def _memberships(smiles: set[str], classes: list[tuple[tuple, matching.CompiledC
         s: f"check:memberships:{rules_key[:24]}:{hashlib.sha256(s.encode()).hexdigest()[:32]}"
         for s in smiles
     }
-    cached = cache.get_many(list(keys.values()))
+    missing = [key for key in keys.values() if key not in _MEMBERSHIP_MEMO]
+    cached = {key: _MEMBERSHIP_MEMO[key] for key in keys.values() if key in _MEMBERSHIP_MEMO}
+    if missing:
+        cached.update(cache.get_many(missing))
+    if len(_MEMBERSHIP_MEMO) > MEMBERSHIP_MEMO_SIZE:
+        _MEMBERSHIP_MEMO.clear()
+    _MEMBERSHIP_MEMO.update(cached)
     found: dict[str, tuple[str, ...]] = {}
     fresh = {}
     for text, key in keys.items():
@@ -1133,6 +1148,7 @@ def _memberships(smiles: set[str], classes: list[tuple[tuple, matching.CompiledC
         found[text] = fresh[key] = tuple(m.class_uid for m in matches)
     if fresh:
         cache.set_many(fresh, MEMBERSHIP_CACHE_SECONDS)
+        _MEMBERSHIP_MEMO.update(fresh)
     return found
 
 

@@ -4,7 +4,7 @@ import re
 
 from django import template
 from django.urls import translate_url
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, pgettext_lazy
 
@@ -145,6 +145,32 @@ def punct(mark: str) -> str:
     between words) as the page's language writes it: full width, without the space, on the
     Chinese pages."""
     return _CHINESE_PUNCTUATION.get(mark, mark) if chinese_page() else mark
+
+
+@register.filter
+def since_line(since: dict) -> str:
+    """Per jurisdiction, since when a subject has been controlled without a break, as one line
+    in the page's language ("" when it is not controlled): written here, not looped over in
+    the template, because a page of results shows it fifty times."""
+    if not since:
+        return ""
+    days = punct("; ").join(f"{code} {day}" for code, day in since.items())
+    return gettext("Controlled without a break since:") + punct(" ") + days
+
+
+@register.filter
+def class_tags(controls) -> str:
+    """The whole classes covering a result (`registry.check.ClassControl`), as the items of
+    its list of tags, each linking to the class's page (see `since_line` for why here)."""
+    note = punct("(") + gettext("whole class") + punct(")")
+    return format_html_join(
+        "",
+        '<li><a href="{}"{}>{}</a> <span class="small">{}</span></li>',
+        (
+            (c.url, lang_attr(loc(c.substance_class)), loc(c.substance_class), note)
+            for c in controls
+        ),
+    )
 
 
 @register.filter
