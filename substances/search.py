@@ -119,6 +119,19 @@ class Hit:
 class RankedHits(list):
     """The hits of one query, one per substance (its best), in rank order."""
 
+    def __reduce__(self):
+        # Pickled by columns (a cache keeps whole rankings): one object per hit would take
+        # longer to unpickle than the ranking takes to compute.
+        columns = ([], [], [], [], [])
+        for hit in self:
+            for column, value in zip(
+                columns,
+                (hit.substance_id, int(hit.tier), hit.matched, hit.field, hit.score),
+                strict=True,
+            ):
+                column.append(value)
+        return (_hits_from_columns, columns)
+
     @property
     def substance_ids(self) -> list[int]:
         """Every substance found, in rank order."""
@@ -128,6 +141,14 @@ class RankedHits(list):
         """The hit of each of these substances that was found."""
         wanted = set(substance_ids)
         return {hit.substance_id: hit for hit in self if hit.substance_id in wanted}
+
+
+def _hits_from_columns(ids, tiers, matched, fields, scores) -> RankedHits:
+    tier_of = {int(tier): tier for tier in Tier}
+    return RankedHits(
+        Hit(pk, tier_of[tier], text, name, score)
+        for pk, tier, text, name, score in zip(ids, tiers, matched, fields, scores, strict=True)
+    )
 
 
 @dataclass

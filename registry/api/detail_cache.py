@@ -13,9 +13,11 @@ every worker; in memory, per process, on the embedded default.
 """
 
 import hashlib
+import json
 
 from django.core.cache import caches
 from django.utils import timezone, translation
+from rest_framework.renderers import JSONRenderer
 
 from registry.models import Change
 
@@ -40,7 +42,9 @@ def get_or_build(request, resource: str, build):
     name = key(request, resource)
     data = store.get(name)
     if data is None:
-        data = build()
+        # Kept as the JSON types it is written as: no model instance or lazy text rides along
+        # (unpickling those costs more than building some details).
+        data = json.loads(JSONRenderer().render(build()))
         store.set(name, data)
     return data
 

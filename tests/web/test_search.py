@@ -159,3 +159,14 @@ def test_results_can_be_sorted_by_name(client, sample):
     assert names == sorted(names)
     assert {s.uid for s, _ in by_rank} == {s.uid for s, _ in by_name}
     assert by_rank[0][0].uid == "fentanyl"
+
+
+def test_a_ranking_survives_the_cache(sample):
+    """Rankings are kept in a cache: pickled and read back, a ranking is the same."""
+    import pickle
+
+    outcome = search.search("fentanyl")
+    assert len(outcome.hits) > 1
+    again = pickle.loads(pickle.dumps(outcome))
+    assert again == outcome
+    assert [type(hit.tier) for hit in again.hits] == [Tier] * len(again.hits)
