@@ -26,7 +26,7 @@ import dataclasses
 import datetime
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, ClassVar
 
@@ -335,48 +335,78 @@ class Component(Serialized):
 # --- the serializer --------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _Plan:
-    attr: str
-    key: str
-    omit_empty: bool
-    flatten: bool
-    convert: Any
+def _converter(hint: Any) -> Callable[[Any], Any] | None:
+    """What turns a value of this type into JSON; None when the value is JSON as it is."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        present = [a for a in args if a is not type(None)]
+        if len(present) > 1:  # one of several typed values (a basis): told apart by its class
+            return lambda value: _serializer(type(value))(value)
+        inner = _converter(present[0])
+        if inner is None:
+            return None
+        return lambda value: None if value is None else inner(value)
+    if origin in (tuple, list):
+        inner = _converter(args[0])
+        if inner is None:
+            return list
+        return lambda value: [inner(item) for item in value]
+    if origin is dict:
+        inner = _converter(args[1])
+        if inner is None:
+            return dict
+        return lambda value: {key: inner(item) for key, item in value.items()}
+    if dataclasses.is_dataclass(hint):
+        return _serializer(hint)
+    if hint is datetime.date:
+        return datetime.date.isoformat
+    return None
 
 
 @cache
-def _plan(cls: type) -> tuple[_Plan, ...]:
-    plans = []
+def _serializer(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """The function that makes the JSON of one class of typed value, made once from its
+    declarations (a verdict row has dozens of values: read field by field, not inspected)."""
+    hints = typing.get_type_hints(cls)
+    steps = []
     for f in dataclasses.fields(cls):
         meta = f.metadata.get(_JSON)
         if meta is None or not meta["serialize"]:
             continue
-        plans.append(
-            _Plan(
-                f.name, meta["name"] or f.name, meta["omit_empty"], meta["flatten"], meta["convert"]
+        hint = meta["schema"] if meta["schema"] is not None else hints[f.name]
+        steps.append(
+            (
+                f.name,
+                meta["name"] or f.name,
+                meta["omit_empty"],
+                meta["flatten"],
+                meta["convert"],
+                _converter(hint),
             )
         )
-    return tuple(plans)
+    tag = getattr(cls, "BASIS", None)
+
+    def serialize(value: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {} if tag is None else {"basis": tag}
+        for attr, key, omit_empty, flatten, convert, converter in steps:
+            item = getattr(value, attr) if convert is None else convert(value)
+            if omit_empty and not item:
+                continue
+            if converter is not None:
+                item = converter(item)
+            if flatten:
+                out.update(item)
+            else:
+                out[key] = item
+        return out
+
+    return serialize
 
 
 def to_json(value: Any) -> Any:
     """A verdict, a basis or any part of them as JSON values (dates as YYYY-MM-DD)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out: dict[str, Any] = {}
-        tag = getattr(type(value), "BASIS", None)
-        if tag is not None:
-            out["basis"] = tag
-        for plan in _plan(type(value)):
-            item = getattr(value, plan.attr)
-            if plan.convert is not None:
-                item = plan.convert(value)
-            if plan.omit_empty and not item:
-                continue
-            if plan.flatten:
-                out.update(to_json(item))
-            else:
-                out[plan.key] = to_json(item)
-        return out
+        return _serializer(type(value))(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
