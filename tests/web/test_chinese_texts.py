@@ -38,6 +38,7 @@ def bilingual_class(db):
         rules=[
             {
                 "label": "ring",
+                "label_zh": "苯环规则",
                 "kind": "include",
                 "smarts": "c1ccccc1",
                 "explanation": "A benzene ring.",
@@ -49,12 +50,14 @@ def bilingual_class(db):
 
 def test_a_class_page_speaks_the_reader_s_language(client, bilingual_class):
     chinese = client.get("/zh-hans/classes/class-demo/").content.decode()
-    for text in ("环保持原样。", "一个苯环。", "环本身。"):
+    for text in ("环保持原样。", "一个苯环。", "环本身。", "苯环规则"):
         assert text in chinese
+    assert "<strong>ring</strong>" not in chinese
     for text in ("The ring stays as drawn.", "A benzene ring.", "The ring itself."):
         assert text not in chinese
     english = client.get("/classes/class-demo/").content.decode()
     assert "A benzene ring." in english and "一个苯环。" not in english
+    assert "<strong>ring</strong>" in english and "苯环规则" not in english
 
 
 def test_a_list_page_shows_its_description_in_chinese(client, db):
