@@ -727,6 +727,7 @@ def check_items(
     substance_doubts = history.in_doubt(history.by_substance, on)
     class_doubts = history.in_doubt(history.by_class, on)
     classes, broken = _classes_in_force({**class_doubts, **class_listings})
+    chinese: dict[tuple[Any, ...], dict[str, str]] = {}
     for item in read:
         r = item.result
         if r.status == INVALID or not item.examined:
@@ -785,6 +786,10 @@ def check_items(
                 r.highlight = tuple(found[0].atoms)
             for match in found:
                 cls = by_uid[match.class_uid]
+                # The Chinese words of a rule and of the groups it found, once per batch.
+                said = (cls.pk, match.rule_label, match.groups)
+                if said not in chinese:
+                    chinese[said] = _in_chinese(cls, match)
                 item.reaching.extend(history.by_class.get(cls.pk, ()))
                 certain = [(li, "") for li in class_listings.get(cls.pk, ())]
                 for listing, doubt in certain + class_doubts.get(cls.pk, []):
@@ -792,7 +797,7 @@ def check_items(
                         substance_class=ClassRef(cls.uid, cls.name_en, cls.name_zh),
                         rule=match.rule_label,
                         explanation=match.explanation,
-                        **_in_chinese(cls, match),
+                        **chinese[said],
                         atoms=tuple(match.atoms),
                         listed=ListingRef.of(listing),
                         date_uncertain=doubt,
