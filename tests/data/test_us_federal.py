@@ -131,3 +131,53 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         code = listing.attributes.get("dea_code")
         assert code is None or (len(code) == 4 and code.isdigit())
         assert listing.effective_from == listing.listed_by.effective_on
+
+
+@pytest.mark.parametrize(
+    ("name", "before", "after", "reference"),
+    [
+        # Dates read in the rules' DATES lines (fixtures/README.md, "US dates verified").
+        ("Lasmiditan", D(2020, 1, 30), D(2020, 1, 31), "85 FR 5557"),
+        ("Brexanolone", D(2019, 6, 16), D(2019, 6, 17), "84 FR 27938"),
+        ("4-Piperidone", D(2023, 5, 11), D(2023, 5, 12), "88 FR 21902"),
+        ("Benzylfentanyl", D(2020, 5, 14), D(2020, 5, 15), "85 FR 20822"),
+        ("N-Ethylhexedrone", D(2019, 7, 17), D(2019, 7, 18), "84 FR 34291"),
+    ],
+)
+def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
+    real_registry, name, before, after, reference
+):
+    assert _us(name, before).status == "not_controlled"
+    result = _us(name, after)
+    assert result.status == "controlled"
+    assert [m["instrument"]["reference"] for m in _listed(result)] == [reference]
+
+
+def test_a_carbamate_of_4_ap_is_listed_from_4_aps_designation_not_its_own(real_registry):
+    """1-boc-4-AP was a List I chemical from 2020-05-15 as a carbamate of 4-AP (85 FR 20822); its
+    specific listing of 2022-11-09 (87 FR 67550) changed nothing in its control."""
+    listing = Listing.objects.get(substance__uid="1-boc-4-ap", schedule__uid="us-list-i")
+    assert listing.effective_from == D(2020, 5, 15)
+    assert listing.listed_by.reference == "85 FR 20822"
+
+
+def test_temporary_order_without_a_read_effective_day_is_uncertain_until_the_permanent_rule(
+    real_registry,
+):
+    """82 FR 17119 was published on 2017-04-10; its DATES line was not read, so 5F-ADB is in doubt
+    from then until 85 FR 4211 (effective 2020-01-24, read) continued its control."""
+    assert _us("5F-ADB", D(2017, 4, 9)).status == "not_controlled"
+    assert _us("5F-ADB", D(2018, 6, 1)).status == "uncertain"
+    assert _us("5F-ADB", D(2020, 1, 24)).status == "controlled"
+
+
+def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before_its_own_rule(
+    real_registry,
+):
+    # Fentanyl carbamate: named in Schedule I by 86 FR 23602 (2021-05-04), a member of the class
+    # from the temporary order of 2018-02-06 (83 FR 5188) before that.
+    before = _us("CCOC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", D(2021, 5, 3))
+    assert before.status == "controlled"
+    assert [m["basis"] for m in before.matches] == ["class"]
+    after = _us("CCOC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", D(2021, 5, 4))
+    assert "86 FR 23602" in [m["instrument"]["reference"] for m in _listed(after)]
