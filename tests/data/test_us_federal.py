@@ -142,6 +142,9 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("4-Piperidone", D(2023, 5, 11), D(2023, 5, 12), "88 FR 21902"),
         ("Benzylfentanyl", D(2020, 5, 14), D(2020, 5, 15), "85 FR 20822"),
         ("N-Ethylhexedrone", D(2019, 7, 17), D(2019, 7, 18), "84 FR 34291"),
+        ("Solriamfetol", D(2019, 6, 16), D(2019, 6, 17), "84 FR 27943"),
+        ("Cenobamate", D(2020, 3, 9), D(2020, 3, 10), "85 FR 13741"),
+        ("Daridorexant", D(2022, 4, 6), D(2022, 4, 7), "87 FR 20313"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
