@@ -871,6 +871,17 @@ _PARAMS = _match_parameters()
 _SIG_DFL, _SIG_IGN = 0, 1
 
 
+def _quiet_handler() -> int:
+    """A C function that can stand as a signal handler and does nothing (`abs`: no state)."""
+    try:
+        return ctypes.cast(ctypes.CDLL(None).abs, ctypes.c_void_p).value or _SIG_IGN
+    except (OSError, AttributeError):
+        return _SIG_IGN
+
+
+_QUIET = _quiet_handler()
+
+
 class _Interrupter:
     """Stops substructure searches that run past their deadline, at no cost per search.
 
@@ -895,6 +906,13 @@ class _Interrupter:
     the default action (which would end the process). A SIGINT from outside during a check (a
     Ctrl-C at the terminal) may end a search early; only the check in progress at a shutdown can
     be affected, and then only toward "unknown" if it hits the deadline.
+
+    The watchdog's own signal goes to its own thread, which blocks SIGINT except for that
+    moment, so a program that wants the user's Ctrl-C (`check_structures`) can block it in its
+    other threads and wait for it in one (`signal.sigwait`): a signal sent to the whole process
+    then reaches neither a search nor the watchdog. "Ignore" is a handler that does nothing
+    (`_QUIET`), not SIG_IGN: every search puts back on its way out the disposition it found,
+    and setting SIG_IGN would discard such a signal while it waits to be taken.
     """
 
     POLL_SECONDS = 0.01  # how often the watchdog signals while a search is past its deadline
@@ -942,7 +960,7 @@ class _Interrupter:
 
     def _ignore_sigint(self) -> None:  # with the lock held
         if self._saved is None:
-            self._saved = self._set_disposition(_SIG_IGN)
+            self._saved = self._set_disposition(_QUIET)
 
     def arm(self, deadline: float) -> int:
         # Dictionary updates are atomic under the GIL; the lock is taken only to start.
@@ -969,19 +987,23 @@ class _Interrupter:
         self.flushed = fired
 
     def _fire(self) -> None:  # with the lock held
-        current = self._set_disposition(_SIG_IGN)
+        current = self._set_disposition(_QUIET)
         if current in (_SIG_DFL, self._python_handler):
             # Given back by someone else (another library's search ending): keep it ignored
             # (as it now is), and signal on the next round.
             if self._saved is None:
                 self._saved = current
             return
-        if current != _SIG_IGN:
+        if current != _QUIET:
             self._set_disposition(current)  # RDKit's handler, in place while a search runs
         self.fired += 1
         signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        # Blocked in this thread but now: the signal just sent is handled here, and only it.
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
     def _watch(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         while True:
             self._wake.wait()
             idle_since = None
