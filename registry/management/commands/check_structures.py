@@ -1,9 +1,13 @@
 """manage.py check_structures FILE: screen many compounds at once and write CSV verdicts."""
 
+import _thread
+import contextlib
 import csv
 import datetime
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -65,21 +69,31 @@ class Command(BaseCommand):
         writer.writerow(jobs.CSV_COLUMNS)
         counts: dict[str, int] = {}
         records = self._records(file, fmt, column, id_column)
-        if workers == 1:
-            rows = (
-                row for chunk in _chunks(records) for row in jobs.screen(chunk, on, jurisdiction)
-            )
-        else:
-            rows = jobs.screen_in_processes(records, on, jurisdiction, workers=workers)
         done = 0
-        for row in rows:
-            counts[row["status"]] = counts.get(row["status"], 0) + 1
-            writer.writerow(jobs.csv_cells(row))
-            done += 1
-            if done % MAX_ITEMS == 0 or done == total:
-                self._progress(done, total)
-        if output:
-            handle.close()
+        try:
+            with ctrl_c_stops_the_command():
+                if workers == 1:
+                    rows = (
+                        row
+                        for chunk in _chunks(records)
+                        for row in jobs.screen(chunk, on, jurisdiction)
+                    )
+                else:
+                    rows = jobs.screen_in_processes(records, on, jurisdiction, workers=workers)
+                for row in rows:
+                    counts[row["status"]] = counts.get(row["status"], 0) + 1
+                    writer.writerow(jobs.csv_cells(row))
+                    done += 1
+                    if done % MAX_ITEMS == 0 or done == total:
+                        self._progress(done, total)
+        except KeyboardInterrupt:
+            raise CommandError(
+                f"stopped by Ctrl-C after {done} of {total} compounds: the output is incomplete",
+                returncode=130,  # as a shell reports a command ended by SIGINT
+            ) from None
+        finally:
+            if output:
+                handle.close()
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         self.stderr.write(f"\nChecked {done} compounds: {summary or 'none'}.")
 
@@ -97,6 +111,46 @@ class Command(BaseCommand):
         filled = int(width * done / total) if total else width
         self.stderr.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {done}/{total}", ending="")
         sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def ctrl_c_stops_the_command():
+    """A user's Ctrl-C stops the command (KeyboardInterrupt in the main thread), promptly.
+
+    The check's time guard stops a search by sending SIGINT to its own watchdog thread
+    (`substances.chemistry._Interrupter`), and while checks run SIGINT is not Python's: a Ctrl-C
+    at the terminal would only end the search in progress early. Here SIGINT is blocked in the
+    main thread (and so in the threads it starts) and one thread waits for it: a SIGINT sent to
+    the process reaches that thread only, never a search, and the main thread is interrupted
+    as by Python's own handler, at the latest when the search in progress ends (each has its
+    item's time budget). manage.py blocks SIGINT for this command before any library starts a
+    thread of its own, so that no other thread takes it. Left as it is where Python does not
+    handle SIGINT (a background job), outside the main thread, or where signals cannot be
+    waited for.
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "sigtimedwait")
+        or not callable(signal.getsignal(signal.SIGINT))
+    ):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    finished = threading.Event()
+
+    def wait_for_ctrl_c() -> None:
+        while not finished.is_set():
+            if signal.sigtimedwait({signal.SIGINT}, 0.1) is not None:
+                _thread.interrupt_main(signal.SIGINT)
+
+    waiter = threading.Thread(target=wait_for_ctrl_c, name="ctrl-c", daemon=True)
+    waiter.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        waiter.join()
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _chunks(records, size: int = MAX_ITEMS):
