@@ -668,6 +668,32 @@ def _classes_in_force(class_listings: dict[int, list[Listing]]):
     return compiled, broken
 
 
+def _class_entry_claims(
+    cls: SubstanceClass, listing: Listing, own_lists: set[str], records: set[str]
+) -> tuple[bool, str]:
+    """Whether a class entry claims a compound whose structure meets the class's rules, and if
+    not, why (empty when nothing need be said), as the entry's attributes record the act:
+
+    - `named_listings_prevail`: the lists whose named entries keep a compound under its own
+      listing (China, 2019: fentanyls already on the narcotic or psychotropic catalogues or the
+      Supplementary List "依原有目录予以管制"); while such a listing names it, the class entry
+      does not also claim it;
+    - `excepted`: the members taken out of the entry (China: a member found to have a
+      legitimate use is adjusted under article 3, paragraph 2 of the Measures for Listing).
+    """
+    attributes = listing.attributes or {}
+    if own_lists & set(attributes.get("named_listings_prevail") or ()):
+        return False, ""
+    taken_out = records & set(attributes.get("excepted") or ())
+    if taken_out:
+        return False, _("taken out of %(class)s (%(listing)s): %(note)s") % {
+            "class": cls.name_en,
+            "listing": listing.uid,
+            "note": attributes.get("exceptions_note_en", ""),
+        }
+    return True, ""
+
+
 def _group_in_chinese(group: matching.GroupFound) -> str:
     if group.carbons is None:
         found = _("%(mass)s g/mol") % {"mass": f"{group.mass:g}"}
@@ -736,6 +762,8 @@ def check_items(
         seen_listings: set[int] = set()
         doubtful: list[Basis] = []  # listings that may have been in force, or not
         missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
+        own_lists: set[str] = set()  # the lists that name the compound (certainly in force)
+        records = {route.start.uid for route in routes[id(item)]}
         for route in routes[id(item)]:
             item.reaching.extend(
                 listing
@@ -751,6 +779,7 @@ def check_items(
                 if listing.pk in seen_listings:
                     continue
                 seen_listings.add(listing.pk)
+                own_lists.add(listing.schedule.uid)
                 r.matches.append(_named_basis(route, listing))
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
                 if route.reaches(listing) and listing.pk not in seen_listings:
@@ -793,11 +822,21 @@ def check_items(
                 item.reaching.extend(history.by_class.get(cls.pk, ()))
                 certain = [(li, "") for li in class_listings.get(cls.pk, ())]
                 for listing, doubt in certain + class_doubts.get(cls.pk, []):
+                    claimed, why = _class_entry_claims(cls, listing, own_lists, records)
+                    if not claimed:
+                        if why and not r.reason:
+                            r.reason = why
+                        continue
+                    words = dict(chinese[said])  # the batch's copy stays as it is
+                    note = listing.attributes.get("exceptions_note_en", "")
+                    note_zh = listing.attributes.get("exceptions_note_zh", "")
+                    if note_zh and words["explanation_zh"]:
+                        words["explanation_zh"] += " " + note_zh
                     basis = ClassBasis(
                         substance_class=ClassRef(cls.uid, cls.name_en, cls.name_zh),
                         rule=match.rule_label,
-                        explanation=match.explanation,
-                        **chinese[said],
+                        explanation=f"{match.explanation} {note}".strip(),
+                        **words,
                         atoms=tuple(match.atoms),
                         listed=ListingRef.of(listing),
                         date_uncertain=doubt,

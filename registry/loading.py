@@ -20,6 +20,7 @@ import csv
 import datetime
 import hashlib
 import itertools
+import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models, transaction
 
 from registry import services
-from registry.models import COVERAGE, Change, Instrument, Schedule
+from registry.models import COVERAGE, Change, Instrument, Schedule, attributes_problem
 from registry.representations import (
     BY_MODEL,
     FIELD_OF_KEY,
@@ -340,6 +341,13 @@ def _check_listings(fx: Fixtures, ref: Callable, dates: Callable, coverage_words
                     f"{subject} ({expected})",
                 )
         coverage_words(row)
+        if v.get("attributes"):
+            try:
+                problem = attributes_problem(_attributes(v))
+            except ValueError as exc:  # json.JSONDecodeError included
+                problem = f"attributes: {exc}"
+            if problem:
+                fx.problem(row.where, problem)
         ref(row, "schedule", "schedule")
         ref(row, "substance", "substance")
         ref(row, "class", "class")
@@ -621,6 +629,12 @@ def _attributes(v: dict[str, str]) -> dict[str, Any]:
         attributes["narcotic"] = v["narcotic"] in {"1", "true", "yes"}
     if v.get("cfr_paragraph"):
         attributes["cfr_paragraph"] = v["cfr_paragraph"]
+    if v.get("attributes"):
+        # Any other attribute by name, as a JSON object (an act's wording for a class entry).
+        extra = json.loads(v["attributes"])
+        if not isinstance(extra, dict):
+            raise ValueError("the attributes cell holds a JSON object")
+        attributes.update(extra)
     return attributes
 
 

@@ -306,6 +306,25 @@ LISTING_ATTRIBUTES = {
     "dea_code": (str, _("US: the Administration Controlled Substances Code Number, 4 digits")),
     "narcotic": (bool, _("US: whether the entry is a narcotic (the CSA's NARC flag)")),
     "cfr_paragraph": (str, _("US: the paragraph of 21 CFR that lists the entry")),
+    "legal_text_zh": (str, _("The act's own wording for this entry, in Chinese")),
+    "legal_text_en": (str, _("An English rendering of legal_text_zh")),
+    "legal_text_source": (str, _("Where the wording was read (addresses of public copies)")),
+    "named_listings_prevail": (
+        list,
+        _(
+            "Class entry: the lists (schedule uids) whose named entries keep a compound under "
+            "its own listing; while such a listing is in force the class entry does not claim it"
+        ),
+    ),
+    "excepted": (
+        list,
+        _("Class entry: the substances (uids) taken out of it, e.g. for a legitimate use"),
+    ),
+    "exceptions_note_en": (
+        str,
+        _("Class entry: what its exception clause says and which exceptions are known"),
+    ),
+    "exceptions_note_zh": (str, _("exceptions_note_en in Chinese")),
 }
 
 
@@ -322,6 +341,8 @@ def attributes_problem(value) -> str:
         kind = LISTING_ATTRIBUTES[name][0]
         if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
             return str(_("%(name)s must be a %(kind)s.") % {"name": name, "kind": kind.__name__})
+        if kind is list and not all(isinstance(uid, str) and uid for uid in item):
+            return str(_("%(name)s is a list of uids.") % {"name": name})
     code = value.get("dea_code")
     if code is not None and not (len(code) == 4 and code.isdigit()):
         return str(_("dea_code is four digits."))

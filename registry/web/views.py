@@ -833,6 +833,10 @@ def class_detail(request, uid: str):
         "members": members,
         "reference_svg": depictions.structure_svg(cls.reference_smiles),
         "examples": _examples(cls.examples),
+        # The acts' own wording, where a class entry records it (China, 2019: the fentanyls).
+        "wordings": [
+            listing for listing in legal.listings if listing.attributes.get("legal_text_zh")
+        ],
     }
     return render(request, "web/class.html", context)
 

@@ -55,66 +55,113 @@ def test_nitazene_class_from_2025_07_01_and_on_the_2025_list_after_the_reorganis
     assert after.matches[0]["schedule"]["uid"] == "cn-nonmedical-2025"
 
 
-def test_listed_fentanyl_is_controlled_by_name_and_by_class(real_registry):
+def test_listed_fentanyl_stays_under_its_own_listing_not_the_class(real_registry):
+    # 2019 announcement: fentanyls already on the narcotic or psychotropic catalogues or the
+    # Supplementary List "依原有目录予以管制"; the class entry does not also claim them.
     r = _one("芬太尼", D(2024, 1, 1))
-    assert r.substance.uid == "fentanyl" and _bases(r) == ["class", "listing"]
-    [listing] = [m for m in r.matches if m["basis"] == "listing"]
+    assert r.substance.uid == "fentanyl" and _bases(r) == ["listing"]
+    [listing] = r.matches
     assert listing["schedule"]["uid"] == "cn-narcotic-2013"
+    assert r.since["CN"] == "2014-01-01"
+    # After the reorganisation the 2025 entry says the same of the narcotic list.
+    assert _bases(_one("芬太尼", D(2026, 1, 1))) == ["listing"]
 
 
-def test_salt_and_stereoisomer_resolve_to_the_listed_parent(real_registry):
-    citrate = _one(
-        "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1.OC(=O)CC(O)(CC(=O)O)C(=O)O", D(2024, 1, 1)
+def test_fentanyl_named_on_the_supplementary_list_stays_under_that_entry(real_registry):
+    r = _one("acetylfentanyl", D(2020, 1, 1))
+    assert r.substance.uid == "acetylfentanyl" and _bases(r) == ["listing"]
+    assert [m["schedule"]["uid"] for m in r.matches] == ["cn-nonmedical-2015"]
+    # Its structure alone (no record asked by name) is still found as the same record.
+    by_structure = _one("CC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", D(2020, 1, 1))
+    assert _bases(by_structure) == ["listing"]
+
+
+def test_class_verdict_says_no_member_is_known_taken_out_for_a_legitimate_use(real_registry):
+    r = _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2024, 1, 1))
+    [match] = r.matches
+    assert match["listing"] == "l-class-fentanyls-cn-nonmedical-2015-20190501"
+    assert "legitimate use" in match["explanation"]
+    assert "No member is known" in match["explanation"]
+    assert "合法用途" in match["explanation_zh"]
+    assert r.since["CN"] == "2019-05-01"
+
+
+def test_a_member_recorded_as_taken_out_is_not_claimed_by_the_class(real_registry):
+    from registry import services
+    from registry.models import Listing
+
+    actor = services.Actor.system("test")
+    analogue = services.create_substance(
+        actor=actor,
+        uid="test-ortho-fluorobutyrylfentanyl",
+        name_en="ortho-Fluorobutyrylfentanyl (test record)",
+        smiles=ORTHO_FLUORO_BUTYRYLFENTANYL,
     )
-    assert (citrate.substance.uid, citrate.matched_by) == ("fentanyl", "salt")
-    hydrochloride = _one("CNC(C)Cc1ccccc1.Cl", D(2024, 1, 1))
-    assert (hydrochloride.substance.uid, hydrochloride.status) == ("methamphetamine", "controlled")
-    s_ketamine = _one("CN[C@@]1(c2ccccc2Cl)CCCCC1=O", D(2024, 1, 1))
-    assert s_ketamine.status == "controlled" and s_ketamine.substance.skeleton_key == (
-        _one("ketamine", D(2024, 1, 1)).substance.skeleton_key
+    entry = Listing.objects.get(uid="l-class-fentanyls-cn-nonmedical-2015-20190501")
+    before = dict(entry.attributes)
+    services.amend_listing(
+        listing=entry, actor=actor, attributes={**before, "excepted": [analogue.uid]}
     )
-    assert s_ketamine.matched_by in {"structure", "stereoisomer"}
+    try:
+        r = _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2024, 1, 1))
+        assert r.substance.uid == analogue.uid
+        assert r.status == "not_controlled" and r.matches == []
+        assert "taken out of Fentanyl-related substances" in r.reason
+        # Before the reorganisation only: the 2025 entry records no exception.
+        assert _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2026, 1, 1)).status == "controlled"
+    finally:
+        services.amend_listing(
+            listing=Listing.objects.get(pk=entry.pk), actor=actor, attributes=before
+        )
 
 
-def test_caffeine_is_a_class_ii_psychotropic_in_china(real_registry):
-    r = _one("Cn1cnc2c1c(=O)n(C)c(=O)n2C", D(2026, 11, 28))
-    assert r.status == "controlled" and r.substance.uid == "caffeine"
-    assert r.matches[0]["schedule"]["uid"] == "cn-psychotropic-2-2025"
+def test_the_2019_wording_is_recorded_and_its_four_conditions_are_the_encoded_ones(real_registry):
+    import re
+
+    from registry.models import Listing
+    from substances.models import SubstanceClass
+
+    entry = Listing.objects.get(uid="l-class-fentanyls-cn-nonmedical-2015-20190501")
+    wording = entry.attributes["legal_text_zh"]
+    assert "依原有目录予以管制" in wording and "第三条第二款" in wording
+    assert "2019年5月1日" in wording and entry.attributes["legal_text_en"]
+    assert "shanghaiinvest.com" in entry.attributes["legal_text_source"]
+    assert entry.attributes["excepted"] == []  # no member known to be taken out
+    assert set(entry.attributes["named_listings_prevail"]) == {
+        "cn-narcotic-2013",
+        "cn-psychotropic-1-2013",
+        "cn-psychotropic-2-2013",
+        "cn-nonmedical-2015",
+    }
+    # The class rules were written from the definition the class holds; its four conditions
+    # are word for word those of 2019 (numbered "一、" there, "（一）" here).
+    definition = SubstanceClass.objects.get(uid="class-fentanyls").definition_zh
+    conditions = re.findall(r"（[一二三四]）(.+?)；?$", definition, flags=re.M)
+    assert len(conditions) == 4
+    for n, condition in zip("一二三四", conditions, strict=True):
+        assert f"{n}、{condition.rstrip('；。')}" in wording
 
 
-def test_listed_by_cas_and_inchikey(real_registry):
-    assert _one("59708-52-0", D(2024, 1, 1)).substance.uid == "carfentanil"
-    key = _one("carfentanil", D(2024, 1, 1)).substance.inchikey
-    assert _one(key, D(2024, 1, 1)).substance.uid == "carfentanil"
-
-
+# One structure per condition of the 2019 definition, named on no Chinese list: controlled in
+# 2020 through the class alone, not the day before the announcement took effect.
 @pytest.mark.parametrize(
-    ("name", "smiles"),
+    ("condition", "smiles"),
     [
-        ("paracetamol", "CC(=O)Nc1ccc(O)cc1"),
-        ("ibuprofen", "CC(C)Cc1ccc(C(C)C(=O)O)cc1"),
-        ("aspirin", "CC(=O)Oc1ccccc1C(=O)O"),
-        ("loratadine", "CCOC(=O)N1CCC(=C2c3ccc(Cl)cc3CCc3cccnc32)CC1"),
-        ("haloperidol", "OC1(CCN(CCCC(=O)c2ccc(F)cc2)CC1)c1ccc(Cl)cc1"),
-        ("ondansetron", "Cc1nccn1CC1CCc2c(C1=O)c1ccccc1n2C"),
-        ("omeprazole", "COc1ccc2[nH]c(S(=O)Cc3ncc(C)c(OC)c3C)nc2c1"),
+        ("1: hexanoyl for propionyl", "CCCCCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"),
+        ("2: thiophen-2-yl on the amide N", "CCC(=O)N(c1cccs1)C1CCN(CCc2ccccc2)CC1"),
+        ("3: 2-methyl on the piperidine", "CCC(=O)N(c1ccccc1)C1CC(C)N(CCc2ccccc2)CC1"),
+        ("4: 2-cyclohexylethyl for phenethyl", "CCC(=O)N(c1ccccc1)C1CCN(CCC2CCCCC2)CC1"),
     ],
 )
-def test_everyday_medicines_are_not_controlled(real_registry, name, smiles):
-    r = _one(smiles, D(2026, 11, 28))
-    assert r.status == "not_controlled", (name, r.matches)
+def test_each_2019_condition_on_a_compound_no_list_names(real_registry, condition, smiles):
+    assert _one(smiles, D(2019, 4, 30)).status == "not_controlled"
+    r = _one(smiles, D(2020, 1, 1))
+    assert r.status == "controlled" and _bases(r) == ["class"], condition
+    assert r.matches[0]["schedule"]["uid"] == "cn-nonmedical-2015"
+    assert r.since["CN"] == "2019-05-01"
 
 
-def test_the_analogues_above_are_not_listed_by_name(real_registry):
-    for smiles in (ORTHO_FLUORO_BUTYRYLFENTANYL, CUMYL_CH_MEGACLONE_LIKE, ETHYLENE_NITAZENE):
-        assert _one(smiles, D(2026, 1, 1)).substance is None
-
-
-def test_every_registry_key_known_by_smiles_is_the_inchikey_of_that_smiles(real_registry):
-    from registry.check import _registry_gates
-    from substances import chemistry
-
-    keys = _registry_gates().keys
-    assert len(keys) > 400
-    for smiles, key in keys.items():
-        assert chemistry.inchikey(chemistry.parse_structure(smiles)) == key, smiles
+def test_norfentanyl_is_outside_the_2019_class(real_registry):
+    # Condition 4 replaces the phenethyl group by "any other group except hydrogen".
+    r = _one("CCC(=O)N(c1ccccc1)C1CCNCC1", D(2020, 1, 1))
+    assert r.status == "not_controlled"

@@ -147,3 +147,32 @@ def test_help_says_what_the_command_does():
     )
     assert result.returncode == 0, result.stderr
     assert "Idempotent" in result.stdout and "--check" in result.stdout
+
+
+def test_a_listings_attributes_cell_is_a_json_object_of_known_attributes(tmp_path):
+    folder = _small_fixtures(tmp_path)
+    path = folder / "listings.csv"
+    lines = path.read_text().splitlines()
+    wording = '"{""legal_text_zh"": ""依原有目录予以管制"", ""excepted"": []}"'
+    path.write_text(
+        "\n".join([lines[0] + ",attributes", lines[1] + "," + wording, lines[2] + ","]) + "\n"
+    )
+    call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    assert Listing.objects.get(uid="l-f-1").attributes == {
+        "legal_text_zh": "依原有目录予以管制",
+        "excepted": [],
+    }
+    assert Listing.objects.get(uid="l-f-2").attributes == {}
+    with path.open("a") as handle:
+        handle.write('l-f-3,cn-narcotic-2025,fentanyl,,2030-01-01,,cn-2025-55,,,,,,,"{""x"": 1}"\n')
+        handle.write("l-f-4,cn-narcotic-2025,fentanyl,,2031-01-01,,cn-2025-55,,,,,,,{oops\n")
+        handle.write(
+            'l-f-5,cn-narcotic-2025,fentanyl,,2032-01-01,,cn-2025-55,,,,,,,"{""excepted"": [1]}"\n'
+        )
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="problem"):
+        call_command("load_registry", "--check", "--fixtures", str(folder), stderr=err)
+    report = err.getvalue()
+    assert "fixtures/listings.csv:4: Unknown attribute x" in report
+    assert "fixtures/listings.csv:5: attributes:" in report
+    assert "fixtures/listings.csv:6: excepted is a list of uids." in report

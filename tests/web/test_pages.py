@@ -140,6 +140,25 @@ def test_class_page_shows_text_rules_and_members(client, sample):
     assert "5F-ADB" not in members
 
 
+def test_class_page_shows_an_acts_own_wording_in_both_languages(client, sample):
+    sample.class_2019.refresh_from_db()
+    sample.class_2019.attributes = {
+        "legal_text_zh": "已列入……的芬太尼类物质依原有目录予以管制。",
+        "legal_text_en": "Fentanyl-related substances already listed remain under their lists.",
+        "legal_text_source": "http://shanghaiinvest.com/cn/viewfile.php?id=13701",
+        "exceptions_note_en": "No member is known to have been taken out of the class.",
+        "exceptions_note_zh": "登记库未知有任何成员据此被调出类别。",
+    }
+    sample.class_2019.save()
+    html = page(client, "/classes/class-fentanyls/")
+    wording = html[html.index('class="wording"') :]
+    assert "依原有目录予以管制" in wording and "remain under their lists" in wording
+    assert "No member is known" in wording and "shanghaiinvest.com" in wording
+    assert "2019-05-01" in wording
+    zh = page(client, "/zh-hans/classes/class-fentanyls/")
+    assert "登记库未知有任何成员" in zh[zh.index('class="wording"') :]
+
+
 def test_index_pages(client, sample):
     assert "Supplementary List" in page(client, "/schedules/")
     assert "2025年第55号" in page(client, "/instruments/")
