@@ -653,14 +653,55 @@ def screen_in_processes(
         if batch:
             yield ChunkWork("", 0, on, jurisdiction, batch)
 
-    with process_pool(workers) as pool:
+    pool = process_pool(workers)
+    finished = False
+    try:
         pending: list[concurrent.futures.Future] = []
         for work in chunks():
             pending.append(pool.submit(_screen_work, work))
             while len(pending) >= 2 * workers:
-                yield from pending.pop(0).result()[1]
+                yield from _result(pending.pop(0))[1]
         for future in pending:
-            yield from future.result()[1]
+            yield from _result(future)[1]
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown()
+        else:  # a Ctrl-C, an error, or a reader that stopped reading: no chunk is worth waiting for
+            stop_pool(pool)
+
+
+def _result(future: concurrent.futures.Future, poll: float = 0.2):
+    """The future's result, waited for in short slices.
+
+    A wait without a timeout is not woken by a KeyboardInterrupt raised from another thread
+    (`check_structures` takes the user's Ctrl-C in a thread of its own), so the main thread
+    would sit out the chunk in flight; between slices it notices the interrupt.
+    """
+    while True:
+        try:
+            return future.result(timeout=poll)
+        except concurrent.futures.TimeoutError:
+            continue
+
+
+def stop_pool(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop a process pool now: queued work is cancelled and the worker processes are ended
+    (their chunks in flight are dropped, not waited for)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14 and later
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 class LocalPool:

@@ -72,11 +72,11 @@ def announced(deadline):
 
 announced.done = False
 chemistry._INTERRUPTER.arm = announced
-execute_from_command_line(["manage.py", "check_structures", sys.argv[1]])
+execute_from_command_line(["manage.py", "check_structures", sys.argv[1], "--workers", sys.argv[3]])
 """
 
 
-def _start(tmp_path: Path, lines: int) -> subprocess.Popen:
+def _start(tmp_path: Path, lines: int, workers: int) -> subprocess.Popen:
     structures = tmp_path / "lattices.smi"
     structures.write_text(f"{SULFUR_LATTICE_60}\n" * lines, encoding="utf-8")
     env = dict(
@@ -86,7 +86,7 @@ def _start(tmp_path: Path, lines: int) -> subprocess.Popen:
         REGISTRY_LOCAL_COMMAND="1",
     )
     return subprocess.Popen(
-        [sys.executable, "-c", SCRIPT, str(structures), SULFUR_CHAIN_TO_END],
+        [sys.executable, "-c", SCRIPT, str(structures), SULFUR_CHAIN_TO_END, str(workers)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -102,11 +102,26 @@ def _wait_until_searching(process: subprocess.Popen) -> None:
     pytest.fail(f"the command ended before searching: {process.wait()}")
 
 
+def _processes_reading(path: Path) -> list[int]:
+    """The processes whose command line names `path` (the command and its forked workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(path).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:  # ended meanwhile, or not ours to read
+                continue
+    return found
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="needs POSIX signals")
-def test_ctrl_c_stops_the_command_while_searches_are_being_stopped(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2], ids=["in-process", "two-worker-processes"])
+def test_ctrl_c_stops_the_command_while_searches_are_being_stopped(tmp_path, workers):
     # 400 structures at an item budget each: minutes of work, so the command can only end
-    # within the limit below if the Ctrl-C stops it.
-    process = _start(tmp_path, lines=400)
+    # within the limit below if the Ctrl-C stops it. With worker processes, it must not wait
+    # for the chunk they have in hand either.
+    process = _start(tmp_path, lines=400, workers=workers)
     try:
         _wait_until_searching(process)
         time.sleep(1.5)  # the guard has stopped a search or two meanwhile
@@ -125,3 +140,8 @@ def test_ctrl_c_stops_the_command_while_searches_are_being_stopped(tmp_path):
     assert process.returncode == 130, err
     assert "stopped by Ctrl-C after 0 of 400 compounds: the output is incomplete" in err
     assert "Traceback" not in err
+    if Path("/proc/self/cmdline").exists():  # and no worker process is left checking
+        deadline = time.monotonic() + 10
+        while _processes_reading(tmp_path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_reading(tmp_path) == []
