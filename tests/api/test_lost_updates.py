@@ -50,6 +50,10 @@ def shared_database(tmp_path):
     connection.ensure_connection()
     with contextlib.closing(sqlite3.connect(path)) as target:
         connection.connection.backup(target)
+        # In WAL mode before any writer opens it, as `migrate` leaves the registry's file. Two
+        # connections switching a fresh file to WAL at once can deadlock on the switch, and
+        # SQLite then fails one at once ("database is locked") rather than wait.
+        target.execute("PRAGMA journal_mode=WAL")
     original_settings = connections.settings["default"]
     original = connections["default"]
     settings_dict = {**original_settings, "NAME": str(path)}
