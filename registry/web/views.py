@@ -372,23 +372,26 @@ def search_page(request):
         f"web:search:{registry_version()}:{hashlib.sha256(query.encode()).hexdigest()}",
         lambda: Substance.objects.ranked_search(query),
     )
+    filtered = bool(data.get("schedule") or data.get("regime") or data.get("on"))
+    listing_filters = {
+        "schedule": data.get("schedule"),
+        "regime": data.get("regime"),
+        "in_force_on": data.get("on"),
+    }
     if not outcome.detected:  # read as a name: the whole classes it names, with their lists
-        context["classes"] = check_service.class_controls(
-            SubstanceClass.objects.matching(query), on=today
-        )
+        classes = SubstanceClass.objects.matching(query)
+        if filtered:  # as the substances below: only classes on the list, regime and day asked
+            listed = filtersets.select_listings(
+                Listing.objects.filter(substance_class__isnull=False), listing_filters
+            )
+            classes = classes.filter(pk__in=listed.values("substance_class_id"))
+        context["classes"] = check_service.class_controls(classes, on=today)
     ids = outcome.hits.substance_ids
-    if data.get("schedule") or data.get("regime") or data.get("on"):
+    if filtered:
         listings = Listing.objects.filter(substance__isnull=False)
         if len(ids) <= MAX_IDS_IN_QUERY:
             listings = listings.filter(substance_id__in=ids)
-        listings = filtersets.select_listings(
-            listings,
-            {
-                "schedule": data.get("schedule"),
-                "regime": data.get("regime"),
-                "in_force_on": data.get("on"),
-            },
-        )
+        listings = filtersets.select_listings(listings, listing_filters)
         kept = set(listings.values_list("substance_id", flat=True).order_by())
         ids = [pk for pk in ids if pk in kept]
     if data.get("sort") == "name":

@@ -106,3 +106,18 @@ def test_a_compound_named_after_its_class_counts_from_the_class_s_start(sample):
     assert standing[sample.adb.pk].classes == []
     assert standing[sample.adb.pk].since == {"CN": sample.adb_2015.effective_from.isoformat()}
     assert D2019 < D2025
+
+
+@pytest.mark.parametrize(
+    ("filters", "shown"),
+    [
+        ({"schedule": "cn-nonmedical-2025"}, True),
+        ({"schedule": "cn-narcotic-2025"}, False),  # fentanyl itself is there, not the class
+        ({"on": "2019-05-01"}, True),
+        ({"on": "2019-04-30"}, False),  # before the class was listed
+        ({"regime": "nonmedical"}, True),
+    ],
+)
+def test_the_class_block_keeps_to_the_search_filters(client, sample, filters, shown):
+    html = client.get("/search/", {"q": "fentanyl", **filters}).content.decode()
+    assert ("class-results" in html) is shown
