@@ -1111,6 +1111,9 @@ class Standing:
 
     classes: list[ClassControl] = field(default_factory=list)
     since: dict[str, str] = field(default_factory=dict)
+    # The listings in force on the day that reach it through a relation (a salt of a listed
+    # compound, a member of a listed group), as `covered_through` gives them.
+    through: list[Coverage] = field(default_factory=list)
 
 
 def _class_state(on: datetime.date) -> tuple[dict[int, list[Listing]], dict[int, tuple]]:
@@ -1197,9 +1200,11 @@ def _memberships(smiles: set[str], classes: list[tuple[tuple, matching.CompiledC
 
 
 def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int, Standing]:
-    """Per substance (by id), the classes in force on `on` that cover it and since when it has
-    been controlled without a break (see `Standing`). For a page of results: two queries (the
-    registry's version and the substances' own listings), whatever the number of classes."""
+    """Per substance (by id), the classes in force on `on` that cover it, the listings that
+    reach it through its relations, and since when it has been controlled without a break
+    (see `Standing`). For a page of results: a few queries (the registry's version, the
+    relations around the page, the listings of the page and of what it relates to), whatever
+    the number of classes."""
     by_class, specs = _class_state(on)
     in_force = _History.in_force(by_class, on)
     compiled = []
@@ -1214,17 +1219,40 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
         [((cls.uid, rules), done) for cls, rules, done in compiled],
     )
     named: dict[int, list[Period]] = defaultdict(list)
+    own_lists: dict[int, set[int]] = defaultdict(set)  # the lists it is on by name, that day
     ids = [s.pk for s in substances]
+    # The routes by which a listing of another record reaches each substance, as the check
+    # follows them (form of, member of, single-ingredient preparation; exceptions hold).
+    graph = RelationGraph.around(substances) if ids else None
+    routes = {
+        s.pk: [r for r in graph.routes([(s, "name", frozenset())]) if r.steps]
+        for s in substances
+        if graph is not None
+    }
+    related: dict[int, list[Listing]] = defaultdict(list)
+    if wanted := {r.record.pk for rs in routes.values() for r in rs}:
+        for listing in (
+            Listing.objects.filter(substance_id__in=wanted, effective_from__lte=on)
+            .select_related("schedule__jurisdiction", "substance", "listed_by")
+            .order_by("schedule__sort_order", "effective_from")
+        ):
+            related[listing.substance_id].append(listing)
     if ids:
         rows = (
             Listing.objects.filter(substance_id__in=ids, effective_from__lte=on)
             .values_list(
-                "substance_id", "schedule__jurisdiction__code", "effective_from", "effective_to"
+                "substance_id",
+                "schedule__jurisdiction__code",
+                "effective_from",
+                "effective_to",
+                "schedule_id",
             )
             .order_by()
         )
-        for pk, *period in rows:
-            named[pk].append(tuple(period))
+        for pk, code, start, end, schedule_id in rows:
+            named[pk].append((code, start, end))
+            if end is None or end > on:
+                own_lists[pk].add(schedule_id)
     controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules, _done in compiled}
     out = {}
     for substance in substances:
@@ -1236,8 +1264,21 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
                 (li.schedule.jurisdiction.code, li.effective_from, li.effective_to)
                 for li in by_class[cls.pk]
             )
+        through, seen = [], set()
+        for route in routes.get(substance.pk, ()):
+            for li in related.get(route.record.pk, ()):
+                if li.pk in seen or not route.reaches(li):
+                    continue
+                seen.add(li.pk)
+                reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))
+                # Shown unless it is on that list by name too (its own entry says it).
+                if li.schedule_id not in own_lists[substance.pk] and _History.in_force(
+                    {0: [li]}, on
+                ):
+                    through.append(Coverage(li, route))
         out[substance.pk] = Standing(
             classes=[controls[cls.pk] for cls in covering],
             since=_since_periods(reaching, on),
+            through=through,
         )
     return out

@@ -1,10 +1,11 @@
 """Typed relations on the real registry: preparations, forms, group members and exceptions."""
 
 import datetime
+import re
 
 import pytest
 
-from registry import services
+from registry import check, services
 from registry.check import check_items, covered_through
 from substances.models import Substance
 
@@ -187,3 +188,43 @@ def test_since_when_without_a_break(real_registry, text, on, since):
     result = _one(text, on)
     assert result.status == "controlled"
     assert result.since["CN"] == since
+
+
+def test_search_results_count_since_through_relations_as_the_check_does(real_registry):
+    # Every record that is a form, member or preparation of another: the search's "since"
+    # (check.standings) follows its relations as the check does, and so does its status.
+    on = D(2026, 1, 1)
+    related = Substance.objects.filter(relations__isnull=False).distinct().order_by("uid")
+    assert related.count() >= 20
+    standings = check.standings(list(related), on=on)
+    compared = 0
+    for substance in related:
+        result = _one(substance.name_en, on, jurisdiction=None)
+        if result.substance is None or result.substance.uid != substance.uid:
+            continue  # the name finds another record first: not this record's verdict
+        compared += 1
+        standing = standings[substance.pk]
+        assert standing.since == result.since, substance.uid
+        if standing.through:
+            assert result.status == "controlled", substance.uid
+    assert compared >= 20
+    levo = Substance.objects.get(uid="levomethamphetamine")
+    through = standings[levo.pk].through
+    assert through and {c.listing.substance.uid for c in through} == {"methamphetamine"}
+
+
+def test_a_search_result_shows_the_listing_that_reaches_it_through_a_relation(
+    real_registry, client
+):
+    html = client.get("/search/", {"q": "levomethamphetamine"}).content.decode()
+    results = html.split('<ol class="results"')[1].split("</ol>")[0]
+    text = " ".join(re.sub(r"<[^>]+>", " ", results).split())
+    text = text.split("Controlled without a break since")[0]  # the first result
+    assert "Levomethamphetamine" in text
+    # Its own non-medical listing, and methamphetamine's listings, which cover its isomers.
+    assert "Not on a list by name" not in text
+    assert "which is a stereoisomer of Methamphetamine" in text
+    # On the US list only through methamphetamine; on China's non-medical list by name as well,
+    # which is shown once.
+    assert "Schedule II (21 CFR 1308.12) (Levomethamphetamine, which is a stereoisomer" in text
+    assert text.count("Catalogue of Non-medical Narcotic Drugs and Psychotropic Substances") == 1
