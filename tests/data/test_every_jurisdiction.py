@@ -7,7 +7,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from registry.models import Listing
+from registry.models import Instrument, Listing
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,14 @@ def test_api_filters_names_and_precursor_uses_by_jurisdiction(real_registry, cli
         ).exists()
     bad = client.get("/api/v1/names/", {"jurisdiction": "XX"})
     assert bad.status_code == 400 and "jurisdiction" in bad.json()
+
+
+def test_every_un_instrument_has_a_chinese_title_shown_on_the_chinese_page(real_registry, client):
+    untitled = Instrument.objects.filter(jurisdiction__code="UN", title_zh="")
+    assert list(untitled.values_list("uid", flat=True)) == []
+    decision = Instrument.objects.get(uid="un-cnd-61-1961-carfentanil")
+    assert decision.title_zh == (
+        "麻醉药品委员会决定：将卡芬太尼列入《1961年麻醉品单一公约》附表一和附表四"
+    )
+    html = client.get(f"/zh-hans/instruments/{decision.uid}/").content.decode()
+    assert decision.title_zh in html
