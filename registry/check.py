@@ -1219,7 +1219,7 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
         [((cls.uid, rules), done) for cls, rules, done in compiled],
     )
     named: dict[int, list[Period]] = defaultdict(list)
-    own_lists: dict[int, set[int]] = defaultdict(set)  # the lists it is on by name, that day
+    own_lists: dict[int, set[str]] = defaultdict(set)  # the lists it is on by name, that day
     ids = [s.pk for s in substances]
     # The routes by which a listing of another record reaches each substance, as the check
     # follows them (form of, member of, single-ingredient preparation; exceptions hold).
@@ -1245,14 +1245,14 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
                 "schedule__jurisdiction__code",
                 "effective_from",
                 "effective_to",
-                "schedule_id",
+                "schedule__uid",
             )
             .order_by()
         )
-        for pk, code, start, end, schedule_id in rows:
+        for pk, code, start, end, schedule in rows:
             named[pk].append((code, start, end))
             if end is None or end > on:
-                own_lists[pk].add(schedule_id)
+                own_lists[pk].add(schedule)
     controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules, _done in compiled}
     out = {}
     for substance in substances:
@@ -1272,12 +1272,23 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
                 seen.add(li.pk)
                 reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))
                 # Shown unless it is on that list by name too (its own entry says it).
-                if li.schedule_id not in own_lists[substance.pk] and _History.in_force(
+                if li.schedule.uid not in own_lists[substance.pk] and _History.in_force(
                     {0: [li]}, on
                 ):
                     through.append(Coverage(li, route))
+        # A class shown as covering it is one whose entry claims it, as the check weighs it
+        # (a compound named on a list the entry defers to stays under that list's entry).
+        named_on = own_lists[substance.pk] | {c.listing.schedule.uid for c in through}
+        claimed = [
+            cls
+            for cls in covering
+            if any(
+                _class_entry_claims(cls, li, named_on, {substance.uid})[0]
+                for li in in_force.get(cls.pk, ())
+            )
+        ]
         out[substance.pk] = Standing(
-            classes=[controls[cls.pk] for cls in covering],
+            classes=[controls[cls.pk] for cls in claimed],
             since=_since_periods(reaching, on),
             through=through,
         )

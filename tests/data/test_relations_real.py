@@ -7,6 +7,7 @@ import pytest
 
 from registry import check, services
 from registry.check import check_items, covered_through
+from registry.verdicts import ClassBasis
 from substances.models import Substance
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,30 @@ def test_a_search_result_shows_the_listing_that_reaches_it_through_a_relation(
     # which is shown once.
     assert "Schedule II (21 CFR 1308.12) (Levomethamphetamine, which is a stereoisomer" in text
     assert text.count("Catalogue of Non-medical Narcotic Drugs and Psychotropic Substances") == 1
+
+
+def test_search_results_show_the_classes_whose_entry_claims_them_as_the_check_does(
+    real_registry,
+):
+    # China's 2025 fentanyl entry defers to the narcotic list ("依原有目录予以管制"): fentanyl
+    # itself is not claimed by it, carfentanil (named on the non-medical list) is.
+    on = D(2026, 1, 1)
+    substances = list(Substance.objects.exclude(smiles="").order_by("uid"))
+    standings = check.standings(substances, on=on)
+    results = check_items([s.uid for s in substances], on=on)
+    compared = 0
+    for substance, result in zip(substances, results, strict=True):
+        if result.substance is None or result.substance.uid != substance.uid:
+            continue
+        compared += 1
+        shown = {c.substance_class.uid for c in standings[substance.pk].classes}
+        weighed = {
+            m.substance_class.uid
+            for m in result.matches
+            if isinstance(m, ClassBasis) and not m.date_uncertain
+        }
+        assert shown == weighed, substance.uid
+    assert compared >= 500
+    by_uid = {s.uid: standings[s.pk] for s in substances}
+    assert "class-fentanyls" not in {c.substance_class.uid for c in by_uid["fentanyl"].classes}
+    assert "class-fentanyls" in {c.substance_class.uid for c in by_uid["carfentanil"].classes}
