@@ -184,3 +184,45 @@ def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before
     assert [m["basis"] for m in before.matches] == ["class"]
     after = _us("CCOC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1", D(2021, 5, 4))
     assert "86 FR 23602" in [m["instrument"]["reference"] for m in _listed(after)]
+
+
+def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
+    """The Controlled Substances Act's own schedules (sec. 202(c), 84 Stat. 1250 and 1252 read) date
+    45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
+    us = Listing.objects.filter(schedule__jurisdiction__code="US")
+    acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 76, 45]
+    dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
+    assert set(dates) == {D(1971, 5, 1)}
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule"),
+    [
+        ("Fentanyl", "US-II"),  # schedule II (b)(6) of the Act
+        ("Methadone", "US-II"),
+        ("Coca leaves", "US-II"),
+        ("Phenobarbital", "US-IV"),  # schedule IV (11)
+        ("Meprobamate", "US-IV"),
+    ],
+)
+def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, name, schedule):
+    assert _us(name, D(1971, 5, 1)).status == "controlled"
+    result = _us(name, D(1975, 1, 1))
+    assert result.status == "controlled", result.reason
+    [match] = _listed(result)
+    assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
+    assert match["instrument"]["reference"].startswith("Pub. L. 91-513")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Heroin",  # schedule I of the Act: those pages were not read
+        "Methamphetamine",  # schedule II now; the Act's pages naming it were not read
+        "Alprazolam",  # not in the Act
+    ],
+)
+def test_entries_the_act_does_not_date_stay_in_doubt(real_registry, name):
+    assert _us(name, D(1975, 1, 1)).status == "uncertain"
+    assert _us(name, D(2016, 2, 8)).status == "controlled"
