@@ -145,6 +145,10 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("Solriamfetol", D(2019, 6, 16), D(2019, 6, 17), "84 FR 27943"),
         ("Cenobamate", D(2020, 3, 9), D(2020, 3, 10), "85 FR 13741"),
         ("Daridorexant", D(2022, 4, 6), D(2022, 4, 7), "87 FR 20313"),
+        ("Remimazolam", D(2020, 10, 5), D(2020, 10, 6), "85 FR 63014"),
+        ("Serdexmethylphenidate", D(2021, 5, 6), D(2021, 5, 7), "86 FR 24487"),
+        ("Zuranolone", D(2023, 10, 30), D(2023, 10, 31), "88 FR 74347"),
+        ("Isotonitazene", D(2020, 8, 19), D(2020, 8, 20), "85 FR 51342"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -191,7 +195,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 76, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 72, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
