@@ -694,6 +694,21 @@ def _class_entry_claims(
     return True, ""
 
 
+def why_not_claimed(
+    cls: SubstanceClass, in_force: Sequence[Listing], substance: Substance, own_lists: set[str]
+) -> str:
+    """Why none of a class's entries in force claims a registry substance whose structure
+    meets its rules, as the check weighs them (`_class_entry_claims`): "own-list" when it is
+    named on a list an entry defers to, "excepted" when it is taken out of the entry; "" when
+    an entry claims it, or when no entry is in force (nothing to say)."""
+    if not in_force or any(
+        _class_entry_claims(cls, listing, own_lists, {substance.uid})[0] for listing in in_force
+    ):
+        return ""
+    excepted = {uid for li in in_force for uid in li.attributes.get("excepted") or ()}
+    return "excepted" if substance.uid in excepted else "own-list"
+
+
 def _group_in_chinese(group: matching.GroupFound) -> str:
     if group.carbons is None:
         found = _("%(mass)s g/mol") % {"mass": f"{group.mass:g}"}

@@ -826,6 +826,10 @@ def class_detail(request, uid: str):
         .prefetch_related(_listings_today(today))
         .order_by("name_en"),
     )
+    for member in members.object_list:  # whether the class's entries in force claim it
+        member.not_claimed = check_service.why_not_claimed(
+            cls, legal.in_force, member, {li.schedule.uid for li in member.listings_on}
+        )
     context = {
         "cls": cls,
         "today": today,

@@ -256,3 +256,18 @@ def test_search_results_show_the_classes_whose_entry_claims_them_as_the_check_do
     by_uid = {s.uid: standings[s.pk] for s in substances}
     assert "class-fentanyls" not in {c.substance_class.uid for c in by_uid["fentanyl"].classes}
     assert "class-fentanyls" in {c.substance_class.uid for c in by_uid["carfentanil"].classes}
+
+
+def test_the_class_page_says_which_members_stay_under_their_own_list(real_registry, client):
+    flags, page_of = {}, {}
+    for page in range(1, 30):
+        response = client.get("/classes/class-fentanyls/", {"page": page})
+        assert response.status_code == 200
+        for member in response.context["members"].object_list:
+            flags[member.uid], page_of[member.uid] = member.not_claimed, page
+        if not response.context["members"].has_next():
+            break
+    assert flags["fentanyl"] == "own-list"  # on the narcotic list, which the entry defers to
+    assert flags["carfentanil"] == ""  # named on the non-medical list: the entry claims it too
+    html = client.get("/zh-hans/classes/class-fentanyls/", {"page": page_of["fentanyl"]})
+    assert "依原有目录管制：不属于整类列管条目" in html.content.decode()
