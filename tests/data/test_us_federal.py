@@ -149,6 +149,8 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("Serdexmethylphenidate", D(2021, 5, 6), D(2021, 5, 7), "86 FR 24487"),
         ("Zuranolone", D(2023, 10, 30), D(2023, 10, 31), "88 FR 74347"),
         ("Isotonitazene", D(2020, 8, 19), D(2020, 8, 20), "85 FR 51342"),
+        ("Brivaracetam", D(2016, 5, 11), D(2016, 5, 12), "81 FR 29487"),
+        ("Butyryl fentanyl", D(2016, 5, 11), D(2016, 5, 12), "81 FR 29492"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -178,6 +180,16 @@ def test_temporary_order_without_a_read_effective_day_is_uncertain_until_the_per
     assert _us("5F-ADB", D(2020, 1, 24)).status == "controlled"
 
 
+def test_an_interim_final_rule_without_a_read_effective_day_is_uncertain_until_its_final_rule(
+    real_registry,
+):
+    """81 FR 58834 (thiafentanil) was published on 2016-08-26, its DATES line not read; the final
+    rule 84 FR 28212 (effective 2019-06-18, read) adopted it without change."""
+    assert _us("Thiafentanil", D(2016, 8, 25)).status == "not_controlled"
+    assert _us("Thiafentanil", D(2017, 6, 1)).status == "uncertain"
+    assert _us("Thiafentanil", D(2019, 6, 18)).status == "controlled"
+
+
 def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before_its_own_rule(
     real_registry,
 ):
@@ -195,7 +207,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 72, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 68, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
