@@ -151,6 +151,8 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("Isotonitazene", D(2020, 8, 19), D(2020, 8, 20), "85 FR 51342"),
         ("Brivaracetam", D(2016, 5, 11), D(2016, 5, 12), "81 FR 29487"),
         ("Butyryl fentanyl", D(2016, 5, 11), D(2016, 5, 12), "81 FR 29492"),
+        ("AH-7921", D(2016, 5, 15), D(2016, 5, 16), "81 FR 22023"),
+        ("MT-45", D(2018, 1, 11), D(2018, 1, 12), "82 FR 58557"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -207,7 +209,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 68, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 65, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -242,3 +244,16 @@ def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, nam
 def test_entries_the_act_does_not_date_stay_in_doubt(real_registry, name):
     assert _us(name, D(1975, 1, 1)).status == "uncertain"
     assert _us(name, D(2016, 2, 8)).status == "controlled"
+
+
+def test_norfentanyl_is_in_schedule_ii_from_its_rule(real_registry):
+    """85 FR 21320 (effective 2020-05-18, read) placed norfentanyl in Schedule II as an immediate
+    precursor of fentanyl."""
+    listing = Listing.objects.get(substance__uid="norfentanyl", schedule__uid="us-schedule-ii")
+    assert listing.effective_from == D(2020, 5, 18)
+    assert listing.listed_by.reference == "85 FR 21320"
+    schedules = [m["schedule"]["code"] for m in _listed(_us("Norfentanyl", D(2020, 5, 18)))]
+    assert "US-II" in schedules
+    assert "US-II" not in [
+        m["schedule"]["code"] for m in _listed(_us("Norfentanyl", D(2020, 5, 17)))
+    ]
