@@ -153,6 +153,8 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("Butyryl fentanyl", D(2016, 5, 11), D(2016, 5, 12), "81 FR 29492"),
         ("AH-7921", D(2016, 5, 15), D(2016, 5, 16), "81 FR 22023"),
         ("MT-45", D(2018, 1, 11), D(2018, 1, 12), "82 FR 58557"),
+        ("5F-MDMB-PICA", D(2019, 4, 15), D(2019, 4, 16), "84 FR 15505"),
+        ("FUB-144", D(2019, 4, 15), D(2019, 4, 16), "84 FR 15505"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -209,7 +211,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 65, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 59, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -257,3 +259,15 @@ def test_norfentanyl_is_in_schedule_ii_from_its_rule(real_registry):
     assert "US-II" not in [
         m["schedule"]["code"] for m in _listed(_us("Norfentanyl", D(2020, 5, 17)))
     ]
+
+
+def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_registry):
+    """88 FR 21101 (2023) gave eutylone its own listing and says it has been controlled since
+    2014-03-07 as a positional isomer of pentylone; the listing starts then, as 1-boc-4-AP's
+    does."""
+    listing = Listing.objects.get(substance__uid="eutylone", schedule__uid="us-schedule-i")
+    assert listing.effective_from == D(2014, 3, 7)
+    assert "88 FR 21101" in listing.listed_by.reference
+    result = _us("Eutylone", D(2015, 1, 1))
+    assert result.status == "controlled"
+    assert listing.uid in [m["listing"] for m in _listed(result)]
