@@ -194,6 +194,16 @@ def test_an_interim_final_rule_without_a_read_effective_day_is_uncertain_until_i
     assert _us("Thiafentanil", D(2019, 6, 18)).status == "controlled"
 
 
+def test_fub_amb_is_in_doubt_from_its_cited_order_until_its_extension_says_it_is_in_force(
+    real_registry,
+):
+    """82 FR 51154 is known only as cited ('November 3, 2017') by its extension 84 FR 58045,
+    published 2019-10-30, which says the control is then in effect."""
+    assert _us("AMB-FUBINACA", D(2017, 11, 2)).status == "not_controlled"
+    assert _us("AMB-FUBINACA", D(2018, 6, 1)).status == "uncertain"
+    assert _us("AMB-FUBINACA", D(2019, 10, 30)).status == "controlled"
+
+
 def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before_its_own_rule(
     real_registry,
 ):
@@ -211,7 +221,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 59, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 58, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
