@@ -30,7 +30,7 @@ from substances.models import (
     Substance,
     SubstanceClass,
 )
-from substances.validators import validate_uid
+from substances.validators import UID_RE, validate_uid
 
 
 class UidRelatedField(serializers.SlugRelatedField):
@@ -75,10 +75,33 @@ def unknown_field_message(key: str, accepted) -> str:
     return f"Unknown field {key!r}: this request takes only {', '.join(accepted)}."
 
 
+class DetailURLField(serializers.HyperlinkedIdentityField):
+    """A record's detail URL, reversed once per response rather than once per record.
+
+    A list of 50 spent an eighth of its time in `reverse`. The URL of a placeholder uid is
+    reversed for the first record, then each record's uid takes the placeholder's place:
+    uids are lowercase letters, digits and hyphens (`validate_uid`), which a URL carries as
+    they are, so the result is the one `reverse` gives. One field instance serves one
+    response (DRF copies the fields of each serializer it makes).
+    """
+
+    PLACEHOLDER = "0-uid-placeholder-0"
+
+    def get_url(self, obj, view_name, request, format):
+        uid = getattr(obj, "uid", None)
+        if not uid or not UID_RE.match(uid):  # nothing to link, or not a plain uid: as DRF
+            return super().get_url(obj, view_name, request, format)
+        key = (view_name, format, id(request))
+        if getattr(self, "_template_key", None) != key:
+            self._template = self.reverse(
+                view_name, kwargs={"uid": self.PLACEHOLDER}, request=request, format=format
+            )
+            self._template_key = key
+        return self._template.replace(self.PLACEHOLDER, uid, 1)
+
+
 def _url_field(view_name: str) -> serializers.HyperlinkedIdentityField:
-    return serializers.HyperlinkedIdentityField(
-        view_name=f"api:{view_name}-detail", lookup_field="uid"
-    )
+    return DetailURLField(view_name=f"api:{view_name}-detail", lookup_field="uid")
 
 
 # --- embedded summaries ---------------------------------------------------------------------
