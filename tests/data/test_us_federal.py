@@ -155,6 +155,7 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("MT-45", D(2018, 1, 11), D(2018, 1, 12), "82 FR 58557"),
         ("5F-MDMB-PICA", D(2019, 4, 15), D(2019, 4, 16), "84 FR 15505"),
         ("FUB-144", D(2019, 4, 15), D(2019, 4, 16), "84 FR 15505"),
+        ("Eluxadoline", D(2015, 12, 16), D(2015, 12, 17), "80 FR 69861"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -221,7 +222,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [368, 58, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [367, 58, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
