@@ -325,6 +325,11 @@ def _check_listings(fx: Fixtures, ref: Callable, dates: Callable, coverage_words
         defaultdict(list)
     )
     instruments = {row.values.get("uid"): row for row in fx.rows["instrument"]}
+    codes = {row.values.get("uid"): row.values.get("code") for row in fx.rows["jurisdiction"]}
+    jurisdiction_of = {
+        row.values.get("uid"): codes.get(row.values.get("jurisdiction"))
+        for row in fx.rows["schedule"]
+    }
     for row in fx.rows["listing"]:
         v = row.values
         subject = v.get("substance") or v.get("class") or ""
@@ -341,13 +346,12 @@ def _check_listings(fx: Fixtures, ref: Callable, dates: Callable, coverage_words
                     f"{subject} ({expected})",
                 )
         coverage_words(row)
-        if v.get("attributes"):
-            try:
-                problem = attributes_problem(_attributes(v))
-            except ValueError as exc:  # json.JSONDecodeError included
-                problem = f"attributes: {exc}"
-            if problem:
-                fx.problem(row.where, problem)
+        try:
+            problem = attributes_problem(_attributes(v), jurisdiction_of.get(v.get("schedule")))
+        except ValueError as exc:  # json.JSONDecodeError included
+            problem = f"attributes: {exc}"
+        if problem:
+            fx.problem(row.where, problem)
         ref(row, "schedule", "schedule")
         ref(row, "substance", "substance")
         ref(row, "class", "class")
@@ -621,8 +625,11 @@ def _representation(rt: ResourceType, v: dict[str, str]) -> dict[str, Any]:
 
 
 def _attributes(v: dict[str, str]) -> dict[str, Any]:
-    """A listing's attributes from the columns that carry them (empty cells say nothing)."""
+    """A listing's attributes from the columns that carry them (empty cells say nothing):
+    China's `produced_in_china` mark, the US columns, and any other in `attributes`."""
     attributes: dict[str, Any] = {}
+    if v.get("produced_in_china") in TRUE_CELLS:
+        attributes["produced_in_china"] = True
     if v.get("dea_code"):
         attributes["dea_code"] = v["dea_code"]
     if v.get("narcotic"):

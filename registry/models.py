@@ -6,6 +6,7 @@ when, corrections included).
 """
 
 import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
@@ -300,36 +301,68 @@ class Instrument(EditTracking, models.Model):
         return self.effective_on
 
 
+class ListingAttribute(NamedTuple):
+    """What a listing attribute holds, what it means, and whose lists say it."""
+
+    kind: type
+    meaning: str
+    # The codes of the jurisdictions whose lists say this of an entry; None: any list may.
+    jurisdictions: tuple[str, ...] | None = None
+
+
 # The attributes a listing may carry, by name: what each jurisdiction's list says of an entry
-# besides its place on the list. A value of the wrong type or an unknown name is refused.
+# besides its place on the list. A value of the wrong type, an unknown name, or an attribute of
+# another jurisdiction's lists (a DEA code on a Chinese listing) is refused.
 LISTING_ATTRIBUTES = {
-    "dea_code": (str, _("US: the Administration Controlled Substances Code Number, 4 digits")),
-    "narcotic": (bool, _("US: whether the entry is a narcotic (the CSA's NARC flag)")),
-    "cfr_paragraph": (str, _("US: the paragraph of 21 CFR that lists the entry")),
-    "legal_text_zh": (str, _("The act's own wording for this entry, in Chinese")),
-    "legal_text_en": (str, _("An English rendering of legal_text_zh")),
-    "legal_text_source": (str, _("Where the wording was read (addresses of public copies)")),
-    "named_listings_prevail": (
+    "produced_in_china": ListingAttribute(
+        bool,
+        _("CN: the list marks the entry with * (produced and used in China); absent: not marked"),
+        ("CN",),
+    ),
+    "dea_code": ListingAttribute(
+        str, _("US: the Administration Controlled Substances Code Number, 4 digits"), ("US",)
+    ),
+    "narcotic": ListingAttribute(
+        bool, _("US: whether the entry is a narcotic (the CSA's NARC flag)"), ("US",)
+    ),
+    "cfr_paragraph": ListingAttribute(
+        str, _("US: the paragraph of 21 CFR that lists the entry"), ("US",)
+    ),
+    "legal_text_zh": ListingAttribute(str, _("The act's own wording for this entry, in Chinese")),
+    "legal_text_en": ListingAttribute(str, _("An English rendering of legal_text_zh")),
+    "legal_text_source": ListingAttribute(
+        str, _("Where the wording was read (addresses of public copies)")
+    ),
+    "named_listings_prevail": ListingAttribute(
         list,
         _(
             "Class entry: the lists (schedule uids) whose named entries keep a compound under "
             "its own listing; while such a listing is in force the class entry does not claim it"
         ),
     ),
-    "excepted": (
+    "excepted": ListingAttribute(
         list,
         _("Class entry: the substances (uids) taken out of it, e.g. for a legitimate use"),
     ),
-    "exceptions_note_en": (
+    "exceptions_note_en": ListingAttribute(
         str,
         _("Class entry: what its exception clause says and which exceptions are known"),
     ),
-    "exceptions_note_zh": (str, _("exceptions_note_en in Chinese")),
+    "exceptions_note_zh": ListingAttribute(str, _("exceptions_note_en in Chinese")),
 }
 
+# Attributes that the listing's representation publishes as keys of their own, beside
+# `attributes`, with their value when the listing does not carry them: they were columns before
+# they were attributes, and clients read them there (see registry.representations).
+ATTRIBUTES_APART = {"produced_in_china": False}
 
-def attributes_problem(value) -> str:
-    """Why a listing's attributes are not acceptable, or "" when they are."""
+
+def attributes_problem(value, jurisdiction: str | None = None) -> str:
+    """Why a listing's attributes are not acceptable, or "" when they are.
+
+    `jurisdiction` is the code of the listing's jurisdiction (CN, UN, US): an attribute that
+    belongs to other jurisdictions' lists is refused. None: not checked (not known yet).
+    """
     if not isinstance(value, dict):
         return str(_("An object of named attributes."))
     for name, item in value.items():
@@ -338,7 +371,15 @@ def attributes_problem(value) -> str:
                 _("Unknown attribute %(name)s; known: %(known)s.")
                 % {"name": name, "known": ", ".join(LISTING_ATTRIBUTES)}
             )
-        kind = LISTING_ATTRIBUTES[name][0]
+        kind, _meaning, jurisdictions = LISTING_ATTRIBUTES[name]
+        if jurisdiction and jurisdictions is not None and jurisdiction not in jurisdictions:
+            return str(
+                _(
+                    "%(name)s is an attribute of %(theirs)s listings only; this listing is on "
+                    "a %(code)s list."
+                )
+                % {"name": name, "theirs": ", ".join(jurisdictions), "code": jurisdiction}
+            )
         if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
             return str(_("%(name)s must be a %(kind)s.") % {"name": name, "kind": kind.__name__})
         if kind is list and not all(isinstance(uid, str) and uid for uid in item):
@@ -383,14 +424,14 @@ class Listing(EditTracking, models.Model):
             "and ethers); empty: as the list says."
         ),
     )
-    produced_in_china = models.BooleanField(default=False)
     attributes = models.JSONField(
         default=dict,
         blank=True,
         help_text=_(
             "What the jurisdiction's list says of this entry besides its place, by name: "
-            "dea_code (US Administration Controlled Substances Code Number), narcotic (US: "
-            "true or false), cfr_paragraph (US), ..."
+            "produced_in_china (CN: true where the list marks the entry *), dea_code (US "
+            "Administration Controlled Substances Code Number), narcotic (US: true or false), "
+            "cfr_paragraph (US), ..."
         ),
     )
     source = models.TextField(blank=True)
@@ -473,18 +514,55 @@ class Listing(EditTracking, models.Model):
         return self.substance or self.substance_class
 
     @property
+    def produced_in_china(self) -> bool:
+        """China's mark: the list marks the entry * (produced and used in China)."""
+        return self.produced_in_china_of(self.attributes)
+
+    @staticmethod
+    def produced_in_china_of(attributes) -> bool:
+        """China's mark, read from a listing's stored attributes (e.g. a values() row)."""
+        return isinstance(attributes, dict) and attributes.get("produced_in_china") is True
+
+    @produced_in_china.setter
+    def produced_in_china(self, value: bool) -> None:
+        # A new object, so that the edit is seen (EditTracking compares with the loaded one).
+        attributes = {k: v for k, v in (self.attributes or {}).items() if k != "produced_in_china"}
+        if value:
+            attributes["produced_in_china"] = True
+        self.attributes = attributes
+
+    @property
+    def published_attributes(self) -> dict:
+        """The attributes as the representation's `attributes` holds them: all but those it
+        publishes as keys of their own (ATTRIBUTES_APART)."""
+        attributes = self.attributes if isinstance(self.attributes, dict) else {}
+        return {k: v for k, v in attributes.items() if k not in ATTRIBUTES_APART}
+
+    @property
+    def jurisdiction_code(self) -> str | None:
+        """The code of the jurisdiction whose list this is (None while no list is chosen)."""
+        if not self.schedule_id:
+            return None
+        return self.schedule.jurisdiction.code
+
+    def check_attributes(self) -> None:
+        """The attributes are known, of their kind, and said by this jurisdiction's lists."""
+        problem = attributes_problem(self.attributes, self.jurisdiction_code)
+        if problem:
+            raise ValidationError({"attributes": problem}, code="listing_attributes")
+
+    @property
     def covers(self) -> tuple[str, ...]:
         """What the entry covers besides the substance itself: its own word, else its list's."""
         value = self.coverage if self.coverage is not None else self.schedule.coverage
         return tuple(value or ())
 
     def clean(self) -> None:
-        """The dates agree with the instruments, and the overlap rule, checked here on every
-        database (SQLite has no exclusion)."""
+        """The attributes belong to the listing's jurisdiction, the dates agree with the
+        instruments, and the overlap rule, checked here on every database (SQLite has no
+        exclusion)."""
         super().clean()
-        problem = attributes_problem(self.attributes)
-        if problem:
-            raise ValidationError({"attributes": problem})
+        self.check_attributes()
         self.check_dates_agree_with_instruments()
         if self.coverage is not None:
             problem = coverage_problem(self.coverage)

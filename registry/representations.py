@@ -18,7 +18,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 
-from registry.models import Instrument, Jurisdiction, Listing, Schedule
+from registry.models import ATTRIBUTES_APART, Instrument, Jurisdiction, Listing, Schedule
 from substances.models import RULE_KEYS, Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 # The representation names a listing's class "class"; the model field is substance_class.
@@ -36,6 +36,32 @@ def _rules(obj: SubstanceClass) -> list[dict[str, Any]]:
 
 def _sorted_item_dates(obj: Instrument) -> dict[str, str]:
     return dict(sorted((obj.item_dates or {}).items()))
+
+
+def _attribute_apart(name: str) -> Callable[[Listing], Any]:
+    return lambda obj: (obj.attributes or {}).get(name, ATTRIBUTES_APART[name])
+
+
+def _listing_attributes(obj: Listing) -> dict[str, Any]:
+    return obj.published_attributes
+
+
+def _fold_attributes_apart(values: dict[str, Any], apart: dict[str, Any]) -> None:
+    """A listing's attributes published as keys of their own (China's `produced_in_china`),
+    read back: into the `attributes` read with them, or, when the representation is partial
+    (a draft's fields) and has none, as the values the listing's own setters take (applied
+    after any attributes, on the record as it is then)."""
+    if "attributes" not in values:
+        values.update(apart)
+        return
+    if not isinstance(values["attributes"], dict):
+        return  # refused by the listing's own check, naming `attributes`
+    attributes = dict(values["attributes"])
+    for name, value in apart.items():
+        attributes.pop(name, None)
+        if value != ATTRIBUTES_APART[name]:
+            attributes[name] = value
+    values["attributes"] = attributes
 
 
 def _referenced(field, key: str, uid: str) -> models.Model:
@@ -76,10 +102,16 @@ class ResourceType:
     """A public resource: its name in the feed, its model, its representation, read both ways.
 
     The representation is the `keys` in their order, each a model field (a listing's "class" is
-    its substance_class): references as uids, dates as ISO text, other values as stored; then
-    the `computed` keys (a class's rules, an instrument's item dates in order). `represent`
-    writes it and `fields_from` reads it back into model fields, so a field added to a model
-    and named in `keys` is exported, recorded in the feed, reverted, imported and loaded alike.
+    its substance_class): references as uids, dates as ISO text, other values as stored; a key
+    also named in `computed` is computed there instead (a listing's `attributes` and the
+    attributes published apart from them); then the other `computed` keys (a class's rules, an
+    instrument's item dates in order). `represent` writes it and `fields_from` reads it back
+    into model fields, so a field added to a model and named in `keys` is exported, recorded in
+    the feed, reverted, imported and loaded alike.
+
+    `attributes_apart` names keys that are no model field but listing attributes published on
+    their own (see registry.models.ATTRIBUTES_APART): `fields_from` reads them back into the
+    listing's attributes.
     """
 
     def __init__(
@@ -92,6 +124,7 @@ class ResourceType:
         select: tuple[str, ...] = (),
         prefetch: tuple[str, ...] = (),
         parent_field: str | None = None,
+        attributes_apart: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.model = model
@@ -100,18 +133,26 @@ class ResourceType:
         self.select = select
         self.prefetch = prefetch
         self.parent_field = parent_field
+        self.attributes_apart = attributes_apart
 
     @functools.cached_property
     def fields(self) -> tuple[tuple[str, models.Field], ...]:
         """(key, model field) for every key of the representation but the computed ones."""
         return tuple(
-            (key, self.model._meta.get_field(FIELD_OF_KEY.get(key, key))) for key in self.keys
+            (key, self.model._meta.get_field(FIELD_OF_KEY.get(key, key)))
+            for key in self.keys
+            if key not in self.computed
         )
 
     def represent(self, obj: models.Model) -> dict[str, Any]:
         """The sync representation of `obj`."""
         data: dict[str, Any] = {}
-        for key, field in self.fields:
+        fields = dict(self.fields)
+        for key in self.keys:
+            if key in self.computed:
+                data[key] = self.computed[key](obj)
+                continue
+            field = fields[key]
             value = getattr(obj, field.attname)
             if field.is_relation:
                 value = None if value is None else getattr(obj, field.name).uid
@@ -119,7 +160,8 @@ class ResourceType:
                 value = value.isoformat() if value else None
             data[key] = value
         for key, compute in self.computed.items():
-            data[key] = compute(obj)
+            if key not in data:
+                data[key] = compute(obj)
         return data
 
     def fields_from(self, data: dict[str, Any], *, resolve: Resolve | None = None) -> dict:
@@ -131,8 +173,12 @@ class ResourceType:
         and what the save derives again (InChI, formula, ...).
         """
         values = {}
+        apart = {}
         for key, value in data.items():
             if key in _NOT_WRITABLE:
+                continue
+            if key in self.attributes_apart:
+                apart[key] = value
                 continue
             name = FIELD_OF_KEY.get(key, key)
             try:
@@ -152,6 +198,8 @@ class ResourceType:
                 values[name] = datetime.date.fromisoformat(value)
             else:
                 values[name] = value
+        if apart:
+            _fold_attributes_apart(values, apart)
         return values
 
     def data_from(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -311,7 +359,14 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
             "source",
             "notes",
         ),
+        # China's mark is a listing attribute, published as its own key (as when it was a
+        # column) and left out of `attributes`, so the representation kept its shape.
+        computed={
+            **{name: _attribute_apart(name) for name in ATTRIBUTES_APART},
+            "attributes": _listing_attributes,
+        },
         select=("schedule", "substance", "substance_class", "listed_by", "ended_by"),
+        attributes_apart=tuple(ATTRIBUTES_APART),
     ),
 )
 BY_MODEL = {rt.model: rt for rt in RESOURCE_TYPES}

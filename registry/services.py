@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from registry import cache as feed_cache
-from registry.models import Change, Instrument, Listing, Schedule
+from registry.models import ATTRIBUTES_APART, Change, Instrument, Listing, Schedule
 from registry.representations import represent, resource_type_of
 from substances.models import (
     ClassRule,
@@ -250,8 +250,16 @@ def delete_resource(instance: models.Model, *, actor: Actor) -> Change:
 
 def _apply(instance: models.Model, fields: Mapping[str, Any]) -> None:
     """Set the named fields; a field the resource does not have, or that is not set by hand
-    (derived identifiers, the version, timestamps), is refused by name, and so is another uid."""
+    (derived identifiers, the version, timestamps), is refused by name, and so is another uid.
+
+    A listing's attributes published as keys of their own (`produced_in_china`) are set too,
+    after its `attributes`, so that the two together say what the representation says.
+    """
+    apart = {}
     for name, value in fields.items():
+        if isinstance(instance, Listing) and name in ATTRIBUTES_APART:
+            apart[name] = value
+            continue
         try:
             field = instance._meta.get_field(name)
         except FieldDoesNotExist:
@@ -263,6 +271,8 @@ def _apply(instance: models.Model, fields: Mapping[str, Any]) -> None:
                 {"uid": f"A uid is permanent: {instance.uid} cannot become {value}."},
                 code="uid_permanent",
             )
+        setattr(instance, name, value)
+    for name, value in apart.items():
         setattr(instance, name, value)
 
 
@@ -611,6 +621,7 @@ def bulk_create_resources(
             _prepare_for_bulk(instance)
             instance.clean_fields(exclude=references)
             if isinstance(instance, Listing):
+                instance.check_attributes()
                 instance.check_dates_agree_with_instruments()
                 continue  # the rest of its clean() is one overlap query per row: _check_overlaps
             if isinstance(instance, Substance):

@@ -13,6 +13,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from registry.models import (
+    ATTRIBUTES_APART,
     Change,
     DraftChangeSet,
     DraftOperation,
@@ -20,6 +21,7 @@ from registry.models import (
     Jurisdiction,
     Listing,
     Schedule,
+    attributes_problem,
 )
 from registry.representations import BY_NAME
 from substances.models import (
@@ -139,6 +141,8 @@ class EmbeddedListingSerializer(serializers.ModelSerializer):
     schedule = ScheduleSummarySerializer(read_only=True)
     listed_by = InstrumentSummarySerializer(read_only=True)
     ended_by = InstrumentSummarySerializer(read_only=True, allow_null=True)
+    produced_in_china = serializers.BooleanField(read_only=True)
+    attributes = serializers.JSONField(source="published_attributes", read_only=True)
 
     class Meta:
         model = Listing
@@ -445,6 +449,28 @@ class SubstanceClassDetailSerializer(SubstanceClassSerializer):
 # in the same order: a field added there is served, created and corrected here too.
 _LISTING_KEYS = BY_NAME["listing"].keys
 
+# China's mark is a listing attribute that the representation publishes as its own key and
+# leaves out of `attributes` (registry.models.ATTRIBUTES_APART): read so, and written so.
+_PUBLISHED_ATTRIBUTES_HELP = (
+    "What the jurisdiction's list says of the entry besides its place, by name (dea_code, "
+    "narcotic and cfr_paragraph: US; legal_text_*: any; ...); China's mark is produced_in_china."
+)
+_MARK_HELP = "CN: the list marks the entry * (produced and used in China)."
+
+
+def _attributes_apart_problems(attrs: dict, schedule: Schedule | None) -> dict:
+    """The attributes sent as keys of their own, checked as the listing will check them, each
+    reported under its own key. Their value when absent (false) is taken on any list, so that
+    a client can send back what it read."""
+    code = schedule.jurisdiction.code if schedule is not None else None
+    problems = {}
+    for name, absent in ATTRIBUTES_APART.items():
+        if name in attrs and attrs[name] != absent:
+            problem = attributes_problem({name: attrs[name]}, code)
+            if problem:
+                problems[name] = [problem]
+    return problems
+
 
 class ListingSerializer(serializers.ModelSerializer):
     """A substance or a class on a schedule for [effective_from, effective_to)."""
@@ -455,6 +481,10 @@ class ListingSerializer(serializers.ModelSerializer):
     substance = UidRelatedField(read_only=True, allow_null=True)
     listed_by = UidRelatedField(read_only=True)
     ended_by = UidRelatedField(read_only=True, allow_null=True)
+    produced_in_china = serializers.BooleanField(read_only=True, help_text=_MARK_HELP)
+    attributes = serializers.JSONField(
+        source="published_attributes", read_only=True, help_text=_PUBLISHED_ATTRIBUTES_HELP
+    )
 
     class Meta:
         model = Listing
@@ -480,6 +510,7 @@ class ListingCreateSerializer(serializers.ModelSerializer):
     listed_by = UidRelatedField(
         queryset=Instrument.objects.all(), help_text="The instrument that makes the listing."
     )
+    produced_in_china = serializers.BooleanField(required=False, help_text=_MARK_HELP)
 
     class Meta:
         model = Listing
@@ -502,6 +533,9 @@ class ListingCreateSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(
                 {"substance": ["Name exactly one subject: a substance or a class."]}
             )
+        problems = _attributes_apart_problems(attrs, attrs.get("schedule"))
+        if problems:
+            raise serializers.ValidationError(problems)
         return attrs
 
 
@@ -517,6 +551,7 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
 
     listed_by = UidRelatedField(queryset=Instrument.objects.all(), required=False)
     ended_by = UidRelatedField(queryset=Instrument.objects.all(), required=False, allow_null=True)
+    produced_in_china = serializers.BooleanField(required=False, help_text=_MARK_HELP)
 
     class Meta:
         model = Listing
@@ -525,6 +560,17 @@ class ListingUpdateSerializer(serializers.ModelSerializer):
             key for key in _LISTING_KEYS if key not in {"uid", "schedule", "substance", "class"}
         ]
         validators: list = []
+
+    def validate(self, attrs):
+        problems = _attributes_apart_problems(attrs, self.instance.schedule)
+        if problems:
+            raise serializers.ValidationError(problems)
+        if "attributes" in attrs and isinstance(attrs["attributes"], dict):
+            # `attributes` as read leaves China's mark out: sent without it, the mark stays.
+            for name in ATTRIBUTES_APART:
+                if name not in attrs and name not in attrs["attributes"]:
+                    attrs[name] = getattr(self.instance, name)
+        return attrs
 
 
 class RescheduleSerializer(StrictInput, serializers.Serializer):

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from registry.models import Change, Listing
 from substances.models import Name, Substance, SubstanceClass
 from tests.api.conftest import _token_client, head
+from tests.factories import JurisdictionFactory, ListingFactory, ScheduleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -463,10 +464,17 @@ def test_if_match_star_and_a_list_of_tags(curator, registry):
     )
 
 
+def _us_listing(registry) -> Listing:
+    us = JurisdictionFactory(code="US", name="United States")
+    schedule = ScheduleFactory(jurisdiction=us, code="I", uid="us-i", regime="narcotic")
+    return ListingFactory(uid="l-us-mdmb", schedule=schedule, substance=registry.mdmb)
+
+
 def test_listing_attributes_are_written_and_checked_by_name(curator, registry):
+    _us_listing(registry)
     before = head()
     response = curator.patch(
-        "/api/v1/listings/l-mdmb/",
+        "/api/v1/listings/l-us-mdmb/",
         {"attributes": {"dea_code": "7042", "narcotic": False}},
         format="json",
     )
@@ -475,7 +483,74 @@ def test_listing_attributes_are_written_and_checked_by_name(curator, registry):
     [change] = Change.objects.filter(seq__gt=before)
     assert change.data["attributes"] == {"dea_code": "7042", "narcotic": False}
     for bad in ({"code": "7042"}, {"dea_code": "70"}, {"narcotic": "yes"}, ["7042"]):
-        response = curator.patch("/api/v1/listings/l-mdmb/", {"attributes": bad}, format="json")
+        response = curator.patch("/api/v1/listings/l-us-mdmb/", {"attributes": bad}, format="json")
         assert response.status_code == 400, bad
         assert "attributes" in response.json(), response.json()
-    assert Listing.objects.get(uid="l-mdmb").attributes == {"dea_code": "7042", "narcotic": False}
+    stored = Listing.objects.get(uid="l-us-mdmb").attributes
+    assert stored == {"dea_code": "7042", "narcotic": False}
+
+
+def test_an_attribute_of_another_jurisdictions_lists_is_refused_naming_it(curator, registry):
+    before = head()
+    response = curator.patch(
+        "/api/v1/listings/l-mdmb/", {"attributes": {"dea_code": "7042"}}, format="json"
+    )
+    assert response.status_code == 400
+    [message] = response.json()["attributes"]
+    assert "dea_code" in message and "US" in message and "CN" in message
+    # China's mark on a UN listing, sent as its own key: refused under that key.
+    response = curator.patch(
+        "/api/v1/listings/l-un-fentanyl/", {"produced_in_china": True}, format="json"
+    )
+    assert response.status_code == 400
+    assert "produced_in_china" in response.json()["produced_in_china"][0]
+    response = curator.patch(
+        "/api/v1/listings/l-un-fentanyl/",
+        {"attributes": {"produced_in_china": True}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "produced_in_china" in response.json()["attributes"][0]
+    assert head() == before
+    # What every listing reads (false) can be sent back on any list.
+    response = curator.patch(
+        "/api/v1/listings/l-un-fentanyl/", {"produced_in_china": False}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert head() == before  # nothing changed
+
+
+def test_chinas_mark_is_an_attribute_published_as_its_own_key(curator, registry):
+    before = head()
+    path = "/api/v1/listings/l-mdmb/"
+    response = curator.patch(path, {"produced_in_china": True}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["produced_in_china"] is True
+    assert response.json()["attributes"] == {}
+    assert Listing.objects.get(uid="l-mdmb").attributes == {"produced_in_china": True}
+    [change] = Change.objects.filter(seq__gt=before)
+    assert (change.data["produced_in_china"], change.data["attributes"]) == (True, {})
+    # `attributes` as read leaves the mark out: sent without it, the mark stays.
+    wording = {"legal_text_zh": "依原有目录予以管制"}
+    response = curator.patch(path, {"attributes": wording}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["produced_in_china"], response.json()["attributes"]) == (True, wording)
+    assert Listing.objects.get(uid="l-mdmb").attributes == {**wording, "produced_in_china": True}
+    response = curator.patch(path, {"produced_in_china": False}, format="json")
+    assert response.status_code == 200, response.content
+    assert Listing.objects.get(uid="l-mdmb").attributes == wording
+    created = curator.post(
+        "/api/v1/listings/",
+        {
+            "schedule": "cn-psy1",
+            "substance": "5f-mdmb-pica",
+            "effective_from": "2019-05-01",
+            "listed_by": registry.a2019.uid,
+            "produced_in_china": True,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    assert (created.json()["produced_in_china"], created.json()["attributes"]) == (True, {})
+    listing = Listing.objects.get(uid=created.json()["uid"])
+    assert listing.attributes == {"produced_in_china": True}

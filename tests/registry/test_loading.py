@@ -158,11 +158,13 @@ def test_a_listings_attributes_cell_is_a_json_object_of_known_attributes(tmp_pat
         "\n".join([lines[0] + ",attributes", lines[1] + "," + wording, lines[2] + ","]) + "\n"
     )
     call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    # The produced_in_china column is China's mark, an attribute like the others.
     assert Listing.objects.get(uid="l-f-1").attributes == {
         "legal_text_zh": "依原有目录予以管制",
         "excepted": [],
+        "produced_in_china": True,
     }
-    assert Listing.objects.get(uid="l-f-2").attributes == {}
+    assert Listing.objects.get(uid="l-f-2").attributes == {"produced_in_china": True}
     with path.open("a") as handle:
         handle.write('l-f-3,cn-narcotic-2025,fentanyl,,2030-01-01,,cn-2025-55,,,,,,,"{""x"": 1}"\n')
         handle.write("l-f-4,cn-narcotic-2025,fentanyl,,2031-01-01,,cn-2025-55,,,,,,,{oops\n")
