@@ -185,3 +185,23 @@ def test_the_schema_documents_the_held_answer(anon):
         assert held["content"]["application/json"]["schema"]["$ref"].endswith("DraftChangeSet")
     assert "202" not in paths["/api/v1/substances/{uid}/"]["patch"]["responses"]
     assert {"403", "409"} <= set(paths["/api/v1/drafts/{id}/publish/"]["post"]["responses"])
+
+
+def test_under_review_chinas_mark_is_held_and_published_as_an_attribute(
+    review, registry, curator_token, reviewer_token
+):
+    path = "/api/v1/listings/l-mdmb/"
+    refused = curator_token.patch(path, {"attributes": {"dea_code": "7042"}}, format="json")
+    assert refused.status_code == 400 and "dea_code" in refused.json()["attributes"][0]
+    assert not DraftChangeSet.objects.exists()
+    held = curator_token.patch(path, {"produced_in_china": True}, format="json")
+    assert held.status_code == 202, held.content
+    assert reviewer_token.post(held.json()["url"] + "publish/").status_code == 200
+    assert Listing.objects.get(uid="l-mdmb").attributes == {"produced_in_china": True}
+    wording = {"legal_text_zh": "依原有目录予以管制"}
+    held = curator_token.patch(path, {"attributes": wording}, format="json")
+    assert held.status_code == 202, held.content
+    assert reviewer_token.post(held.json()["url"] + "publish/").status_code == 200
+    listing = Listing.objects.get(uid="l-mdmb")
+    assert listing.attributes == {**wording, "produced_in_china": True}
+    assert Change.objects.last().data["attributes"] == wording
