@@ -525,8 +525,10 @@ class Listing(EditTracking, models.Model):
 
     @produced_in_china.setter
     def produced_in_china(self, value: bool) -> None:
+        if not isinstance(self.attributes, dict):
+            return  # not attributes at all: check_attributes refuses them
         # A new object, so that the edit is seen (EditTracking compares with the loaded one).
-        attributes = {k: v for k, v in (self.attributes or {}).items() if k != "produced_in_china"}
+        attributes = {k: v for k, v in self.attributes.items() if k != "produced_in_china"}
         if value:
             attributes["produced_in_china"] = True
         self.attributes = attributes
