@@ -156,6 +156,13 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("5F-MDMB-PICA", D(2019, 4, 15), D(2019, 4, 16), "84 FR 15505"),
         ("FUB-144", D(2019, 4, 15), D(2019, 4, 16), "84 FR 15505"),
         ("Eluxadoline", D(2015, 12, 16), D(2015, 12, 17), "80 FR 69861"),
+        ("Cyclopropylfentanyl", D(2018, 1, 3), D(2018, 1, 4), "83 FR 469"),
+        ("Metonitazepyne", D(2025, 8, 14), D(2025, 8, 15), "90 FR 39314"),
+        ("Protonitazepyne", D(2025, 8, 14), D(2025, 8, 15), "90 FR 39314"),
+        ("4-CMC", D(2025, 12, 16), D(2025, 12, 17), "90 FR 51102"),
+        # Effective on publication by a secondary source only (confidence medium).
+        ("Acrylfentanyl", D(2017, 7, 13), D(2017, 7, 14), "82 FR 32453"),
+        ("U-47700", D(2016, 11, 13), D(2016, 11, 14), "81 FR 79389"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -217,12 +224,23 @@ def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before
     assert "86 FR 23602" in [m["instrument"]["reference"] for m in _listed(after)]
 
 
+def test_crotonyl_fentanyl_is_a_class_member_until_its_final_order_names_it(real_registry):
+    """85 FR 62215 (effective 2020-10-02, read) 'maintains' crotonyl fentanyl in Schedule I: the
+    class order of 2018-02-06 covered it before."""
+    before = _us("Crotonylfentanyl", D(2020, 10, 1))
+    assert before.status == "controlled"
+    assert [m["basis"] for m in before.matches] == ["class"]
+    after = _us("Crotonylfentanyl", D(2020, 10, 2))
+    assert [m["instrument"]["reference"] for m in _listed(after)] == ["85 FR 62215"]
+    assert _us("Crotonylfentanyl", D(2018, 2, 5)).status == "not_controlled"
+
+
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c), 84 Stat. 1250 and 1252 read) date
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [367, 58, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [367, 51, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
