@@ -212,6 +212,23 @@ def test_fub_amb_is_in_doubt_from_its_cited_order_until_its_extension_says_it_is
     assert _us("AMB-FUBINACA", D(2019, 10, 30)).status == "controlled"
 
 
+@pytest.mark.parametrize(
+    ("name", "published"),
+    [("Furanylfentanyl", D(2016, 11, 29)), ("4-FIBF", D(2017, 5, 3))],
+)
+def test_temporary_orders_read_without_their_dates_are_in_doubt_until_the_class_order(
+    real_registry, name, published
+):
+    """81 FR 85873 and 82 FR 20544 were read without their DATES lines: in doubt from publication
+    (not-before) until the class order of 2018-02-06 (83 FR 5188) covers them with certainty; the
+    final order 83 FR 61320 of 2018-11-29 'maintains' their placement."""
+    assert _us(name, published - datetime.timedelta(days=1)).status == "not_controlled"
+    assert _us(name, published).status == "uncertain"
+    assert _us(name, D(2018, 2, 5)).status == "uncertain"
+    assert _us(name, D(2018, 2, 6)).status == "controlled"
+    assert _us(name, D(2018, 11, 29)).status == "controlled"
+
+
 def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before_its_own_rule(
     real_registry,
 ):
@@ -240,7 +257,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [367, 51, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [367, 49, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
