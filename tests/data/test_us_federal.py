@@ -163,6 +163,13 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         # Effective on publication by a secondary source only (confidence medium).
         ("Acrylfentanyl", D(2017, 7, 13), D(2017, 7, 14), "82 FR 32453"),
         ("U-47700", D(2016, 11, 13), D(2016, 11, 14), "81 FR 79389"),
+        ("Suvorexant", D(2014, 9, 28), D(2014, 9, 29), "79 FR 51243"),
+        (
+            "Tramadol",
+            D(2014, 8, 17),
+            D(2014, 8, 18),
+            "Placement of tramadol into Schedule IV (final rule published 2014-07-02)",
+        ),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -229,6 +236,13 @@ def test_temporary_orders_read_without_their_dates_are_in_doubt_until_the_class_
     assert _us(name, D(2018, 11, 29)).status == "controlled"
 
 
+def test_carisoprodol_is_in_doubt_on_the_day_the_secondary_sources_disagree_on(real_registry):
+    """76 FR 77330: effective 'January 11' or 'January 12, 2012' by secondary sources."""
+    assert _us("Carisoprodol", D(2012, 1, 10)).status == "not_controlled"
+    assert _us("Carisoprodol", D(2012, 1, 11)).status == "uncertain"
+    assert _us("Carisoprodol", D(2012, 1, 12)).status == "controlled"
+
+
 def test_a_named_fentanyl_related_substance_stays_controlled_by_the_class_before_its_own_rule(
     real_registry,
 ):
@@ -257,7 +271,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [367, 49, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [364, 49, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
