@@ -308,6 +308,10 @@ class ListingAttribute(NamedTuple):
     meaning: str
     # The codes of the jurisdictions whose lists say this of an entry; None: any list may.
     jurisdictions: tuple[str, ...] | None = None
+    # True: said of a whole-class entry only (what it defers to, what it takes out).
+    class_entry: bool = False
+    # What the uids of a list value name: "schedule" or "substance" (each must exist).
+    names: str = ""
 
 
 # The attributes a listing may carry, by name: what each jurisdiction's list says of an entry
@@ -339,16 +343,23 @@ LISTING_ATTRIBUTES = {
             "Class entry: the lists (schedule uids) whose named entries keep a compound under "
             "its own listing; while such a listing is in force the class entry does not claim it"
         ),
+        class_entry=True,
+        names="schedule",
     ),
     "excepted": ListingAttribute(
         list,
         _("Class entry: the substances (uids) taken out of it, e.g. for a legitimate use"),
+        class_entry=True,
+        names="substance",
     ),
     "exceptions_note_en": ListingAttribute(
         str,
         _("Class entry: what its exception clause says and which exceptions are known"),
+        class_entry=True,
     ),
-    "exceptions_note_zh": ListingAttribute(str, _("exceptions_note_en in Chinese")),
+    "exceptions_note_zh": ListingAttribute(
+        str, _("exceptions_note_en in Chinese"), class_entry=True
+    ),
 }
 
 # Attributes that the listing's representation publishes as keys of their own, beside
@@ -371,7 +382,7 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
                 _("Unknown attribute %(name)s; known: %(known)s.")
                 % {"name": name, "known": ", ".join(LISTING_ATTRIBUTES)}
             )
-        kind, _meaning, jurisdictions = LISTING_ATTRIBUTES[name]
+        kind, _meaning, jurisdictions, *_rest = LISTING_ATTRIBUTES[name]
         if jurisdiction and jurisdictions is not None and jurisdiction not in jurisdictions:
             return str(
                 _(
@@ -548,10 +559,38 @@ class Listing(EditTracking, models.Model):
         return self.schedule.jurisdiction.code
 
     def check_attributes(self) -> None:
-        """The attributes are known, of their kind, and said by this jurisdiction's lists."""
+        """The attributes are known, of their kind, and said by this jurisdiction's lists; a
+        class entry's own (what it defers to, what it takes out) are on a class entry, and the
+        lists and substances they name exist: a mistyped uid would silently do nothing."""
         problem = attributes_problem(self.attributes, self.jurisdiction_code)
         if problem:
             raise ValidationError({"attributes": problem}, code="listing_attributes")
+        for name, value in self.attributes.items():
+            spec = LISTING_ATTRIBUTES[name]
+            if spec.class_entry and value and not self.substance_class_id:  # empty says nothing
+                raise ValidationError(
+                    {
+                        "attributes": _("%(name)s is said of a whole-class entry only.")
+                        % {"name": name}
+                    },
+                    code="listing_attributes",
+                )
+            if spec.names:
+                model = Schedule if spec.names == "schedule" else Substance
+                known = set(model.objects.filter(uid__in=value).values_list("uid", flat=True))
+                unknown = [uid for uid in value if uid not in known]
+                if unknown:
+                    raise ValidationError(
+                        {
+                            "attributes": _("%(name)s names no %(what)s %(uids)s.")
+                            % {
+                                "name": name,
+                                "what": _("list") if spec.names == "schedule" else _("substance"),
+                                "uids": ", ".join(unknown),
+                            }
+                        },
+                        code="listing_attributes",
+                    )
 
     @property
     def covers(self) -> tuple[str, ...]:

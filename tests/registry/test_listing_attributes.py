@@ -1,6 +1,7 @@
 """A listing's attributes are per-jurisdiction data: China's mark among them, beside the US ones."""
 
 import datetime
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -200,3 +201,28 @@ def test_the_migration_moves_the_mark_into_the_attributes_and_back():
     }
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message"),
+    [
+        ({"excepted": ["fentanyl"]}, "excepted is said of a whole-class entry only"),
+        ({"named_listings_prevail": ["cn-n"]}, "named_listings_prevail is said of a whole-class"),
+    ],
+)
+def test_a_class_entrys_attributes_on_a_substance_listing_are_refused(
+    admin_client, cn_listing, attributes, message
+):
+    form = {
+        "uid": "l-cn-3",
+        "schedule": cn_listing.schedule.pk,
+        "substance": SubstanceFactory().pk,
+        "effective_from": "2019-05-01",
+        "listed_by": cn_listing.listed_by.pk,
+        "attributes": json.dumps(attributes),
+    }
+    response = admin_client.post("/admin/registry/listing/add/", form)
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["attributes"]
+    assert message in error
+    assert not Listing.objects.filter(uid="l-cn-3").exists()
