@@ -1,0 +1,36 @@
+"""The filter backend builds a resource's FilterSet from the filters a request names only."""
+
+from registry.api.filtering import named_filters, narrowed
+from registry.filtersets import ListingFilterSet, SubstanceFilterSet
+
+
+def test_only_the_named_filters_are_built():
+    names = named_filters(SubstanceFilterSet, {"q": "x", "cursor": "c", "page_size": "5"})
+    assert names == {"q"}
+    assert set(narrowed(SubstanceFilterSet, names).base_filters) == {"q"}
+    assert narrowed(SubstanceFilterSet, names) is narrowed(SubstanceFilterSet, names)
+    everything = frozenset(SubstanceFilterSet.base_filters)
+    assert narrowed(SubstanceFilterSet, everything) is SubstanceFilterSet
+
+
+def test_a_narrowed_filterset_still_refuses_a_bad_value_by_name(anon, registry):
+    response = anon.get("/api/v1/substances/", {"q": "fentanyl", "cas": "not-a-cas"})
+    assert response.status_code == 400
+    assert "cas" in response.json()
+    assert anon.get("/api/v1/listings/", {"in_force_on": "05/01/2019"}).status_code == 400
+
+
+def test_the_listing_filters_still_meet_in_one_listing():
+    # schedule and in_force_on are applied together by ListedSubjectFilterSet.filter_queryset,
+    # which reads both from the narrowed form.
+    names = named_filters(SubstanceFilterSet, {"schedule": "s", "in_force_on": "2020-01-01"})
+    assert names == {"schedule", "in_force_on"}
+    assert {"in_force_on"} <= named_filters(ListingFilterSet, {"in_force_on": "2020-01-01"})
+
+
+def test_the_browsable_api_shows_every_filter(anon, registry):
+    page = anon.get("/api/v1/substances/?q=fentanyl", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    html = page.content.decode()
+    for name in ("inchikey", "related_to", "in_force_on", "listed_between"):
+        assert f'name="{name}"' in html
