@@ -142,11 +142,10 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         # Built once per registry version (and base URL, language, day); see detail_cache.
-        return Response(
-            detail_cache.get_or_build(
-                request, type(self).__name__, lambda: self.get_serializer(self.get_object()).data
-            )
+        data, seq = detail_cache.get_or_build(
+            request, type(self).__name__, lambda: self.get_serializer(self.get_object()).data
         )
+        return Response(data, headers={SEQ_HEADER: str(seq)})
 
     def csv_response(self, queryset) -> Response:
         """Every selected row at once, as CSV (see registry.api.renderers)."""

@@ -24,29 +24,31 @@ from registry.models import Change
 ALIAS = "representations"
 
 
-def key(request, resource: str) -> str:
+def key(request, resource: str, version: str) -> str:
     parts = (
         resource,
         request.path,
         request.build_absolute_uri("/"),
         translation.get_language() or "",
         timezone.localdate().isoformat(),
-        Change.objects.version(),
+        version,
     )
     return "detail:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def get_or_build(request, resource: str, build):
-    """The detail for this request, from the store if built under the same key, else `build()`."""
+def get_or_build(request, resource: str, build) -> tuple[dict, int]:
+    """The detail for this request, from the store if built under the same key, else `build()`,
+    and the feed position it reflects (read with the version, in the request's snapshot)."""
     store = caches[ALIAS]
-    name = key(request, resource)
+    seq, version = Change.objects.position()
+    name = key(request, resource, version)
     data = store.get(name)
     if data is None:
         # Kept as the JSON types it is written as: no model instance or lazy text rides along
         # (unpickling those costs more than building some details).
         data = json.loads(JSONRenderer().render(build()))
         store.set(name, data)
-    return data
+    return data, seq
 
 
 def clear() -> None:
