@@ -106,6 +106,45 @@ def _url_field(view_name: str) -> serializers.HyperlinkedIdentityField:
     return DetailURLField(view_name=f"api:{view_name}-detail", lookup_field="uid")
 
 
+class PlainFieldsFast:
+    """A read serializer whose plain fields (text, numbers, booleans, choices read from one
+    attribute) are copied as they are stored, the rest represented by their field as usual.
+
+    For lists of many rows: DRF's generic path (a field lookup, a source walk and a conversion
+    per value) cost a 50-row substance page 3 ms. What comes out is the same; a test compares
+    both on every real row.
+    """
+
+    PLAIN = (
+        serializers.CharField,
+        serializers.IntegerField,
+        serializers.BooleanField,
+        serializers.ChoiceField,
+    )
+
+    def to_representation(self, instance):
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self._plan = [
+                (
+                    field.field_name,
+                    field.source_attrs[0]
+                    if type(field) in self.PLAIN and len(field.source_attrs) == 1
+                    else None,
+                    field,
+                )
+                for field in self._readable_fields
+            ]
+        row = {}
+        for name, attribute, field in plan:
+            if attribute is not None:
+                row[name] = getattr(instance, attribute)
+            else:
+                value = field.get_attribute(instance)
+                row[name] = None if value is None else field.to_representation(value)
+        return row
+
+
 # --- embedded summaries ---------------------------------------------------------------------
 
 
@@ -254,7 +293,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
 # --- substances and names -------------------------------------------------------------------
 
 
-class SubstanceListSerializer(serializers.ModelSerializer):
+class SubstanceListSerializer(PlainFieldsFast, serializers.ModelSerializer):
     """A lean row: enough to recognise the substance and follow its link."""
 
     url = _url_field("substance")
