@@ -205,6 +205,9 @@ def server(args: list[str], *, env: dict[str, str], probe: str, port: int):
 def gunicorn_registry(env: dict[str, str], *, workers: int, port: int):
     args = [
         str(VENV_BIN / "gunicorn"),
+        # As deployed (config/gunicorn.py: threaded workers, connections kept alive), with the
+        # worker count and the address of the run.
+        "--config=config/gunicorn.py",
         "config.wsgi",
         f"--workers={workers}",
         f"--bind=127.0.0.1:{port}",

@@ -5,7 +5,8 @@
 
 Builds (once, in the temp folder) a SQLite database with the real data and N synthetic
 substances, then serves that one file twice on loopback, each with gunicorn and the same
-number of workers: the registry (config.wsgi, sync workers) and Datasette (uvicorn workers).
+number of workers: the registry as deployed (config/gunicorn.py: threaded workers) and
+Datasette (uvicorn workers).
 It loads each with the same load generator (wrk if installed, else a bounded Python client)
 and prints requests/s and p50/p95/p99 latency for:
 
