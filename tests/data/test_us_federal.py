@@ -21,8 +21,8 @@ def _in_force(schedule, on=COMPILED):
     ("schedule", "named", "classes"),
     [
         ("us-schedule-i", 249, 1),
-        ("us-schedule-ii", 71, 0),
-        ("us-schedule-iii", 95, 0),
+        ("us-schedule-ii", 72, 0),
+        ("us-schedule-iii", 94, 0),
         ("us-schedule-iv", 80, 0),
         ("us-schedule-v", 8, 0),
         ("us-list-i", 32, 0),
@@ -271,7 +271,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [364, 49, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [364, 48, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -319,6 +319,21 @@ def test_norfentanyl_is_in_schedule_ii_from_its_rule(real_registry):
     assert "US-II" not in [
         m["schedule"]["code"] for m in _listed(_us("Norfentanyl", D(2020, 5, 17)))
     ]
+
+
+def test_oral_dronabinol_solutions_are_in_schedule_ii_from_their_rule(real_registry):
+    """82 FR 14815 (interim final rule, effective 2017-03-23, read; made final by 82 FR 55504)
+    placed FDA-approved oral solutions of dronabinol in Schedule II; the compilation had them in
+    Schedule III. The capsules in sesame oil stay in Schedule III."""
+    uid = "dronabinol-in-an-oral-solution-in-an-fda-approved-drug-product"
+    (listing,) = Listing.objects.filter(substance__uid=uid)
+    assert listing.schedule.uid == "us-schedule-ii"
+    assert listing.effective_from == D(2017, 3, 23)
+    assert listing.listed_by.reference == "82 FR 14815"
+    capsules = Listing.objects.get(
+        substance__uid="dronabinol-in-sesame-oil-in-soft-gelatin-capsule"
+    )
+    assert capsules.schedule.uid == "us-schedule-iii"
 
 
 def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_registry):
