@@ -15,6 +15,12 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# At most this many connections per worker at once (those in a thread, kept alive or waiting for
+# a first request); the rest wait in the listen queue for a worker with room. gunicorn's default
+# (1,000) let the first worker to wake take every kept-alive connection of a client that holds
+# a few open (a proxy's pool, a load generator): that worker did all the work on one core while
+# the other idled. Twice the threads leaves each thread one connection kept alive beside it.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(2 * threads)))
 # A request is answered in well under this: the check gives itself 8 s (registry.check).
 timeout = 30
 graceful_timeout = 30
