@@ -16,10 +16,12 @@ through the network on every request. Elsewhere (the embedded default's in-proce
 way is kept.
 """
 
+import logging
 import uuid
 
 from django.utils.connection import ConnectionProxy
 from django_redis.cache import RedisCache
+from redis.exceptions import RedisError
 from rest_framework.settings import api_settings
 from rest_framework.throttling import (
     AnonRateThrottle,
@@ -31,6 +33,8 @@ from rest_framework.throttling import (
 from registry.security import client_address
 
 # Generous for people and for a client following the feed; the export is needed once per copy.
+logger = logging.getLogger(__name__)
+
 DEFAULT_RATES = {"anon": "600/minute", "user": "3000/minute", "export": "30/hour"}
 
 
@@ -64,18 +68,26 @@ class _SlidingLog(SimpleRateThrottle):
         key = self.cache.make_key(f"log:{self.key}")
         self.now = self.timer()
         member = f"{self.now!r}:{uuid.uuid4().hex}"
-        with redis.pipeline(transaction=True) as pipe:
-            pipe.zremrangebyscore(key, "-inf", self.now - self.duration)
-            pipe.zadd(key, {member: self.now})
-            pipe.zcard(key)
-            pipe.zrange(key, 0, 0, withscores=True)
-            pipe.expire(key, self.duration)
-            _removed, _added, count, oldest, _expiry = pipe.execute()
-        if count <= self.num_requests:
+        try:
+            with redis.pipeline(transaction=True) as pipe:
+                pipe.zremrangebyscore(key, "-inf", self.now - self.duration)
+                pipe.zadd(key, {member: self.now})
+                pipe.zcard(key)
+                pipe.zrange(key, 0, 0, withscores=True)
+                pipe.expire(key, self.duration)
+                _removed, _added, count, oldest, _expiry = pipe.execute()
+            if count <= self.num_requests:
+                return True
+            # Refused: not counted, as DRF does not count it (a client that keeps knocking
+            # while refused is let in again when its window has room).
+            redis.zrem(key, member)
+        except RedisError:
+            # Redis does not answer: as for every other use of the cache (IGNORE_EXCEPTIONS in
+            # the settings), the registry goes on without it, here unthrottled, and says so.
+            if not getattr(self.cache, "_ignore_exceptions", False):
+                raise
+            logger.warning("throttle %s: Redis did not answer; request let through", self.scope)
             return True
-        # Refused: not counted, as DRF does not count it (a client that keeps knocking while
-        # refused is let in again when its window has room).
-        redis.zrem(key, member)
         self.history = [oldest[0][1]] * self.num_requests if oldest else []
         return False
 

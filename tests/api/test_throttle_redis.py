@@ -146,3 +146,21 @@ def test_concurrent_readers_are_counted_exactly(on_redis, transactional_db):
             thread.join()
     assert sorted(set(statuses)) == [200, 429]
     assert statuses.count(200) == 25
+
+
+def test_reads_go_on_unthrottled_when_redis_does_not_answer(tmp_path, anon, registry, caplog):
+    # As deployed, the cache ignores Redis errors (IGNORE_EXCEPTIONS): a Redis outage must not
+    # turn every API read into a 500.
+    caches = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"unix://{tmp_path / 'nobody-listens.sock'}",
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True},
+        },
+    }
+    with override_settings(CACHES=caches), _rates(anon="1/minute", user="1/minute"):
+        assert throttling._redis_of(cache) is not None
+        assert anon.get("/api/v1/substances/").status_code == 200
+        assert anon.get("/api/v1/substances/").status_code == 200
+    assert "Redis did not answer" in caplog.text
