@@ -271,7 +271,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [364, 48, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [364, 47, 45]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -334,6 +334,16 @@ def test_oral_dronabinol_solutions_are_in_schedule_ii_from_their_rule(real_regis
         substance__uid="dronabinol-in-sesame-oil-in-soft-gelatin-capsule"
     )
     assert capsules.schedule.uid == "us-schedule-iii"
+
+
+def test_gbl_is_a_list_i_chemical_from_its_act_with_the_days_between_in_doubt(real_registry):
+    """Public Law 106-172 (signed 2000-02-18) made GBL a List I chemical; 65 FR 21645 (effective
+    2000-04-24, read) amended the regulation. The Act's own effective date was not read."""
+    assert _us("gamma-Butyrolactone", D(2000, 2, 17)).status == "not_controlled"
+    assert _us("gamma-Butyrolactone", D(2000, 3, 1)).status == "uncertain"
+    assert _us("gamma-Butyrolactone", D(2000, 4, 24)).status == "controlled"
+    listed = _listed(_us("gamma-Butyrolactone", D(2000, 4, 24)))
+    assert [m["instrument"]["reference"] for m in listed] == ["65 FR 21645"]
 
 
 def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_registry):
