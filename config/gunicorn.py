@@ -15,12 +15,6 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
-# At most this many connections per worker at once (those in a thread, kept alive or waiting for
-# a first request); the rest wait in the listen queue for a worker with room. gunicorn's default
-# (1,000) let the first worker to wake take every kept-alive connection of a client that holds
-# a few open (a proxy's pool, a load generator): that worker did all the work on one core while
-# the other idled. Twice the threads leaves each thread one connection kept alive beside it.
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", str(2 * threads)))
 # A request is answered in well under this: the check gives itself 8 s (registry.check).
 timeout = 30
 graceful_timeout = 30
@@ -31,3 +25,23 @@ max_requests_jitter = 200
 limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+GUNICORN_DEFAULT_WORKER_CONNECTIONS = 1000
+
+
+def on_starting(server):
+    """At most twice the threads' connections per worker at once (those in a thread, kept alive
+    or waiting for a first request); the rest wait in the listen queue for a worker with room.
+
+    gunicorn's default (1,000) let the first worker to wake take every kept-alive connection of
+    a client that holds a few open (a proxy's pool, a load generator): that worker did all the
+    work on one core while the others idled. Set here, once the thread count is final (this
+    file, GUNICORN_THREADS, --threads or GUNICORN_CMD_ARGS), so that each thread keeps one
+    connection alive beside it. GUNICORN_WORKER_CONNECTIONS or --worker-connections (any value
+    but gunicorn's default) says otherwise.
+    """
+    cfg = server.cfg
+    if "GUNICORN_WORKER_CONNECTIONS" in os.environ:
+        cfg.set("worker_connections", int(os.environ["GUNICORN_WORKER_CONNECTIONS"]))
+    elif cfg.worker_connections == GUNICORN_DEFAULT_WORKER_CONNECTIONS:
+        cfg.set("worker_connections", 2 * cfg.threads)
