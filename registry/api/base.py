@@ -39,6 +39,7 @@ from registry import drafts, services
 from registry.api import SEQ_HEADER, detail_cache
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
+from registry.api.filtering import named_filters
 from registry.api.pagination import KeysetPagination
 from registry.api.renderers import MAX_CSV_ROWS, CSVRenderer
 from registry.api.snapshot import read_snapshot
@@ -141,10 +142,17 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
+        def build():
+            return self.get_serializer(self.get_object()).data
+
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class and named_filters(filterset_class, request.query_params):
+            # A detail obeys the list's filters too (get_object reads the filtered queryset:
+            # a bad value is a 400, a record the filters leave out a 404). The kept details
+            # are keyed without them, so such a request is answered afresh.
+            return Response(build())
         # Built once per registry version (and base URL, language, day); see detail_cache.
-        data, seq = detail_cache.get_or_build(
-            request, type(self).__name__, lambda: self.get_serializer(self.get_object()).data
-        )
+        data, seq = detail_cache.get_or_build(request, type(self).__name__, build)
         return Response(data, headers={SEQ_HEADER: str(seq)})
 
     def csv_response(self, queryset) -> Response:

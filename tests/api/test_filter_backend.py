@@ -34,3 +34,16 @@ def test_the_browsable_api_shows_every_filter(anon, registry):
     html = page.content.decode()
     for name in ("inchikey", "related_to", "in_force_on", "listed_between"):
         assert f'name="{name}"' in html
+
+
+def test_a_kept_detail_still_obeys_the_filters_named_with_it(anon, registry):
+    # A detail reads the filtered queryset (a bad value is a 400, a record the filters leave
+    # out a 404), whether or not its representation was kept by an earlier read.
+    url = f"/api/v1/substances/{registry.fentanyl.uid}/"
+    assert anon.get(url).status_code == 200  # built and kept
+    assert anon.get(url).status_code == 200  # read back
+    refused = anon.get(url, {"kind": "bogus"})
+    assert refused.status_code == 400 and "kind" in refused.json()
+    assert anon.get(url, {"q": "zzzzqq"}).status_code == 404
+    assert anon.get(url, {"in_force_on": "2020-13-01"}).status_code == 400
+    assert anon.get(url, {"junk": "1"}).status_code == 200
