@@ -26,8 +26,6 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 
-GUNICORN_DEFAULT_WORKER_CONNECTIONS = 1000
-
 
 def on_starting(server):
     """At most twice the threads' connections per worker at once (those in a thread, kept alive
@@ -43,5 +41,5 @@ def on_starting(server):
     cfg = server.cfg
     if "GUNICORN_WORKER_CONNECTIONS" in os.environ:
         cfg.set("worker_connections", int(os.environ["GUNICORN_WORKER_CONNECTIONS"]))
-    elif cfg.worker_connections == GUNICORN_DEFAULT_WORKER_CONNECTIONS:
+    elif cfg.worker_connections == cfg.settings["worker_connections"].default:
         cfg.set("worker_connections", 2 * cfg.threads)

@@ -32,9 +32,9 @@ from rest_framework.throttling import (
 
 from registry.security import client_address
 
-# Generous for people and for a client following the feed; the export is needed once per copy.
 logger = logging.getLogger(__name__)
 
+# Generous for people and for a client following the feed; the export is needed once per copy.
 DEFAULT_RATES = {"anon": "600/minute", "user": "3000/minute", "export": "30/hour"}
 
 

@@ -18,6 +18,12 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from registry.api import throttling
+from tests.api.test_http import (
+    test_the_export_has_its_own_stricter_rate as export_rate,
+)
+from tests.api.test_http import (
+    test_token_clients_are_counted_per_account as counted_per_account,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None, reason="redis-server is not installed"
@@ -105,22 +111,11 @@ def test_an_anonymous_reader_is_counted_once_not_also_as_an_account(on_redis, an
 
 
 def test_accounts_are_counted_per_account(db, on_redis, curator, reader_token, registry):
-    with _rates(anon="1/minute", user="2/minute"):
-        assert curator.get("/api/v1/listings/").status_code == 200
-        assert curator.get("/api/v1/listings/").status_code == 200
-        assert curator.get("/api/v1/listings/").status_code == 429
-        assert reader_token.get("/api/v1/listings/").status_code == 200
+    counted_per_account(curator, reader_token, registry)
 
 
 def test_the_export_keeps_its_own_scope_and_rate(on_redis, anon, registry):
-    with _rates(anon="100/minute", user="100/minute", export="1/hour"):
-        first = anon.get("/api/v1/export/")
-        b"".join(first.streaming_content)
-        assert first.status_code == 200
-        second = anon.get("/api/v1/export/")
-        assert second.status_code == 429
-        assert int(second["Retry-After"]) > 60
-        assert anon.get("/api/v1/changes/").status_code == 200
+    export_rate(anon, registry)
 
 
 def test_concurrent_readers_are_counted_exactly(on_redis, transactional_db):
