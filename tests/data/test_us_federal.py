@@ -267,11 +267,12 @@ def test_crotonyl_fentanyl_is_a_class_member_until_its_final_order_names_it(real
 
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
-    """The Controlled Substances Act's own schedules (sec. 202(c), 84 Stat. 1250 and 1252 read) date
-    45 listings to 1971-05-01; the rest of the undated ones keep their evidence acts."""
+    """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
+    rest as 21 U.S.C. 812(c) prints them) date 140 listings to 1971-05-01; the rest of the undated
+    ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [364, 47, 45]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [269, 47, 140]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -284,6 +285,11 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
         ("Coca leaves", "US-II"),
         ("Phenobarbital", "US-IV"),  # schedule IV (11)
         ("Meprobamate", "US-IV"),
+        ("Heroin", "US-I"),  # schedule I (b)(10)
+        ("Lysergide (LSD)", "US-I"),  # schedule I (c)(9)
+        ("Proheptazine", "US-I"),  # schedule I (a)(39), misprinted "Propheptazine"
+        ("Phenazocine", "US-II"),  # schedule II (b)(18)
+        ("Nalorphine", "US-III"),  # schedule III (c)
     ],
 )
 def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, name, schedule):
@@ -298,7 +304,7 @@ def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, nam
 @pytest.mark.parametrize(
     "name",
     [
-        "Heroin",  # schedule I of the Act: those pages were not read
+        "Methyldihydromorphine",  # the Act's "Methylhydromorphine" is not read as this name
         "Methamphetamine",  # schedule II now; the Act's pages naming it were not read
         "Alprazolam",  # not in the Act
     ],
