@@ -10,6 +10,7 @@ from registry.models import Listing
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
+timedelta = datetime.timedelta
 COMPILED = D(2026, 12, 3)  # the date the shared US compilation was made
 
 
@@ -272,7 +273,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [269, 47, 140]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [260, 44, 140]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -362,3 +363,22 @@ def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_regi
     result = _us("Eutylone", D(2015, 1, 1))
     assert result.status == "controlled"
     assert listing.uid in [m["listing"] for m in _listed(result)]
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule", "effective", "reference"),
+    [
+        ("Ketamine", "US-III", D(1999, 8, 12), "64 FR 37673"),
+        ("Zolpidem", "US-IV", D(1993, 2, 5), "58 FR 7186"),
+        ("Lacosamide", "US-V", D(2009, 6, 22), "74 FR 23789"),
+        ("5-MeO-DMT", "US-I", D(2011, 1, 19), "75 FR 79296"),
+        ("Red phosphorus", "US-LIST-I", D(2001, 11, 16), "66 FR 52670"),
+    ],
+)
+def test_entries_dated_by_their_rule(real_registry, name, schedule, effective, reference):
+    """Rules whose DATES line was read date entries that were only known to be on the 2016 code
+    list or the compilation: controlled from the day the rule took effect, not the day before."""
+    [match] = _listed(_us(name, effective))
+    assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
+    assert match["instrument"]["reference"] == reference
+    assert _us(name, effective - timedelta(days=1)).status == "not_controlled"
