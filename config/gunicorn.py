@@ -19,8 +19,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 30
 graceful_timeout = 30
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests, a guard against slow growth. Not sooner: a new
+# worker spends about a second of CPU importing Django and RDKit before it answers, and at 2,000 a
+# busy worker was replaced every few seconds (API details: 400 against 540 req/s without it, two
+# workers, bench/README.md). Its memory levels off after the first requests (bench/README.md).
+max_requests = 20000
+max_requests_jitter = 2000
 # Request line and headers: gunicorn's defaults, written out so that they are seen.
 limit_request_line = 4094
 limit_request_fields = 100
