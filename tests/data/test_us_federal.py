@@ -273,7 +273,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [233, 44, 140]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [207, 44, 140]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -377,6 +377,10 @@ def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_regi
         ("UR-144", "US-I", D(2013, 5, 16), "78 FR 28735"),
         ("alpha-PVP", "US-I", D(2014, 3, 7), "79 FR 12938"),
         ("Methylone", "US-I", D(2011, 10, 21), "76 FR 65371"),
+        ("MDPV", "US-I", D(2011, 10, 21), "76 FR 65371"),  # then the Act of 2012
+        # named by the Synthetic Drug Abuse Prevention Act of 2012
+        ("2C-E", "US-I", D(2012, 7, 9), "Pub. L. 112-144, title XI, subtitle D, sec. 1152"),
+        ("2C-N", "US-I", D(2012, 7, 9), "Pub. L. 112-144, title XI, subtitle D, sec. 1152"),
     ],
 )
 def test_entries_dated_by_their_rule(real_registry, name, schedule, effective, reference):
@@ -386,3 +390,12 @@ def test_entries_dated_by_their_rule(real_registry, name, schedule, effective, r
     assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
     assert match["instrument"]["reference"] == reference
     assert _us(name, effective - timedelta(days=1)).status == "not_controlled"
+
+
+def test_cannabinoids_of_the_2011_order_are_in_doubt_until_the_act(real_registry):
+    """JWH-018's temporary order was published on 2011-03-01 but its effective day was not read,
+    and its extension's end was not read either: uncertain until the Act of 2012-07-09."""
+    assert _us("JWH-018", D(2011, 2, 28)).status == "not_controlled"
+    assert _us("JWH-018", D(2011, 6, 1)).status == "uncertain"
+    [match] = _listed(_us("JWH-018", D(2012, 7, 9)))
+    assert match["instrument"]["reference"] == "76 FR 11075" and not match.get("date_uncertain")
