@@ -273,7 +273,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [207, 44, 140]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [151, 44, 140]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -399,3 +399,17 @@ def test_cannabinoids_of_the_2011_order_are_in_doubt_until_the_act(real_registry
     assert _us("JWH-018", D(2011, 6, 1)).status == "uncertain"
     [match] = _listed(_us("JWH-018", D(2012, 7, 9)))
     assert match["instrument"]["reference"] == "76 FR 11075" and not match.get("date_uncertain")
+
+
+def test_anabolic_steroids_from_the_acts_of_1990_and_2004(real_registry):
+    """The category entered Schedule III on 1991-02-27 (Pub. L. 101-647, effective 90 days after
+    1990-11-29); testosterone is on the 2004 Act's list (in force 2005-01-20), and whether the
+    1990 list named it was not read: uncertain in between, not controlled before the category."""
+    [category] = _listed(_us("Anabolic steroids", D(1991, 2, 27)))
+    assert category["schedule"]["code"] == "US-III" and not category.get("date_uncertain")
+    assert _us("Anabolic steroids", D(1991, 2, 26)).status == "not_controlled"
+    assert _us("Testosterone", D(1991, 2, 26)).status == "not_controlled"
+    assert _us("Testosterone", D(2000, 1, 1)).status == "uncertain"
+    listed = _listed(_us("Testosterone", D(2005, 1, 20)))
+    assert [m["instrument"]["reference"] for m in listed] == ["Pub. L. 108-358"]
+    assert not listed[0].get("date_uncertain")
