@@ -269,11 +269,11 @@ def test_crotonyl_fentanyl_is_a_class_member_until_its_final_order_names_it(real
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
-    rest as 21 U.S.C. 812(c) prints them) date 140 listings to 1971-05-01; the rest of the undated
+    rest as 21 U.S.C. 812(c) prints them) date 141 listings to 1971-05-01; the rest of the undated
     ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [151, 44, 140]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [150, 44, 141]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
