@@ -21,8 +21,8 @@ graceful_timeout = 30
 keepalive = 5
 # A worker is replaced after this many requests, a guard against slow growth. Not sooner: a new
 # worker spends about a second of CPU importing Django and RDKit before it answers, and at 2,000 a
-# busy worker was replaced every few seconds (API details: 400 against 540 req/s without it, two
-# workers, bench/README.md). Its memory levels off after the first requests (bench/README.md).
+# busy worker was replaced every few seconds (API details, two workers: 308-562 req/s against
+# 564-915 at 20,000). Its memory levels off after the first requests (both in bench/README.md).
 max_requests = 20000
 max_requests_jitter = 2000
 # Request line and headers: gunicorn's defaults, written out so that they are seen.

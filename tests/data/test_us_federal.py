@@ -373,7 +373,7 @@ def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_regi
         ("Lacosamide", "US-V", D(2009, 6, 22), "74 FR 23789"),
         ("5-MeO-DMT", "US-I", D(2011, 1, 19), "75 FR 79296"),
         ("Red phosphorus", "US-LIST-I", D(2001, 11, 16), "66 FR 52670"),
-        # temporary orders whose extensions and permanent rules continued them without a gap
+        # temporary orders continued by extensions and permanent rules (see each instrument)
         ("UR-144", "US-I", D(2013, 5, 16), "78 FR 28735"),
         ("alpha-PVP", "US-I", D(2014, 3, 7), "79 FR 12938"),
         ("Methylone", "US-I", D(2011, 10, 21), "76 FR 65371"),
@@ -384,8 +384,8 @@ def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_regi
     ],
 )
 def test_entries_dated_by_their_rule(real_registry, name, schedule, effective, reference):
-    """Rules whose DATES line was read date entries that were only known to be on the 2016 code
-    list or the compilation: controlled from the day the rule took effect, not the day before."""
+    """Rules, orders and statutes whose effective day was read date entries that were only known
+    to be on the 2016 code list or the compilation: controlled from that day, not the day before."""
     [match] = _listed(_us(name, effective))
     assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
     assert match["instrument"]["reference"] == reference
