@@ -40,7 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.coverage import RelationGraph, Route
-from registry.models import Change, Instrument, Listing
+from registry.models import Change, Instrument, Jurisdiction, Listing
 from registry.verdicts import (
     Basis,
     ClassBasis,
@@ -143,6 +143,13 @@ class CheckResult:
         "includes the date asked about, across reschedulings, reorganisations and class "
         "controls (each basis keeps its own listing's start).",
         default_factory=dict,
+    )
+    unrecorded: tuple[str, ...] = described(
+        "The codes of the jurisdictions asked about whose lists the registry holds only from a "
+        "day after the date asked about (their `records_from`), and in which no listing it holds "
+        "answers: the verdict there is `unknown`, since the earlier law is not recorded.",
+        default=(),
+        omit_empty=True,
     )
     # The standardized parent itself (`structure` is its SMILES), and the atoms of it that the
     # first class match covers: what a drawing of the verdict highlights.
@@ -768,6 +775,7 @@ def check_items(
     substance_doubts = history.in_doubt(history.by_substance, on)
     class_doubts = history.in_doubt(history.by_class, on)
     classes, broken = _classes_in_force({**class_doubts, **class_listings})
+    unrecorded = _unrecorded(on, jurisdiction)
     chinese: dict[tuple[Any, ...], dict[str, str]] = {}
     for item in read:
         r = item.result
@@ -857,6 +865,8 @@ def check_items(
                         date_uncertain=doubt,
                     )
                     (doubtful if doubt else r.matches).append(basis)
+        if not (unfinished or rules_failed) and (subject is not None or item.mol is not None):
+            r.unrecorded = _unanswered(unrecorded, r.matches)
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
@@ -872,6 +882,9 @@ def check_items(
             }
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
+        elif r.unrecorded:
+            r.status = UNKNOWN
+            r.reason = _not_recorded(on, unrecorded)
         elif subject is not None or item.mol is not None:
             r.status = NOT_CONTROLLED
             if missed and not r.reason:
@@ -908,8 +921,35 @@ def check_items(
                     "reason": r.reason,
                 }
             r.reason = unknown
-    _merge_components(read, on)
+    _merge_components(read, on, unrecorded)
     return [item.result for item in inputs]
+
+
+def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdiction]:
+    """The jurisdictions asked about whose lists the registry does not hold in full on `on`."""
+    held = Jurisdiction.objects.filter(records_from__gt=on)
+    if jurisdiction:
+        held = held.filter(code__iexact=jurisdiction)
+    return list(held.order_by("code"))
+
+
+def _unanswered(unrecorded: Sequence[Jurisdiction], matches: Sequence[Basis]) -> tuple[str, ...]:
+    """The codes of `unrecorded` in which no basis controls the compound for certain."""
+    answered = {m.listed.schedule.jurisdiction for m in matches if not m.date_uncertain}
+    return tuple(j.code for j in unrecorded if j.code not in answered)
+
+
+def _not_recorded(on: datetime.date, unrecorded: Sequence[Jurisdiction]) -> str:
+    return _(
+        "no listing or class the registry holds is in force on %(date)s, but its record of "
+        "%(held)s starts later: what was controlled there before is not recorded"
+    ) % {
+        "date": on.isoformat(),
+        "held": ", ".join(
+            _("%(code)s on %(day)s") % {"code": j.code, "day": j.records_from.isoformat()}
+            for j in unrecorded
+        ),
+    }
 
 
 def _components_of(items: list[_Item]) -> list[_Item]:
@@ -951,7 +991,9 @@ def _components_of(items: list[_Item]) -> list[_Item]:
     return parts
 
 
-def _merge_components(read: list[_Item], on: datetime.date) -> None:
+def _merge_components(
+    read: list[_Item], on: datetime.date, unrecorded: Sequence[Jurisdiction]
+) -> None:
     """Each input drawn in parts is controlled when any part is, and says which."""
     by_whole: dict[int, list[_Item]] = defaultdict(list)
     for item in read:
@@ -976,6 +1018,11 @@ def _merge_components(read: list[_Item], on: datetime.date) -> None:
         for component in r.components:
             if component.role == "judged":
                 component.status = statuses.get(component.structure, UNKNOWN)
+        if any(p.result.unrecorded for p in parts):
+            r.unrecorded = _unanswered(
+                [j for j in unrecorded if any(j.code in p.result.unrecorded for p in parts)],
+                r.matches,
+            )
         controlled = [s for s, status in statuses.items() if status == CONTROLLED]
         if controlled:
             r.status = CONTROLLED

@@ -66,11 +66,15 @@ def verdicts(
     matches: Iterable[dict[str, Any]],
     among: Sequence[Jurisdiction],
     since: dict[str, str] | None = None,
+    unrecorded: Sequence[str] = (),
 ) -> list[JurisdictionVerdict]:
     """Split one check result (its overall status and its typed bases) by jurisdiction.
 
     `since` is the check's own answer per jurisdiction (the first day of the unbroken control,
     across reschedulings and class controls); without it, the earliest current listing's start.
+    `unrecorded`: the codes of the jurisdictions whose lists the registry does not hold on the
+    date asked and in which nothing it holds answers (the check's own `unrecorded`): `unknown`
+    there, whatever the others say.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -78,7 +82,10 @@ def verdicts(
     out = []
     for j in among:
         found = by_code[j.code]
-        if status in SHARED:
+        if j.code in unrecorded and not found:
+            out.append(JurisdictionVerdict(j.code, j.name, "unknown"))
+            continue
+        if status in SHARED and not unrecorded:
             out.append(JurisdictionVerdict(j.code, j.name, status))
             continue
         if not found:

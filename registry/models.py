@@ -31,12 +31,25 @@ class Jurisdiction(EditTracking, models.Model):
     code = models.CharField(max_length=8, unique=True)
     name = models.CharField(max_length=200)
     name_zh = models.CharField(max_length=200, blank=True)
+    records_from = models.DateField(
+        null=True,
+        blank=True,
+        help_text=(
+            "The first day from which the registry holds this jurisdiction's lists in full. "
+            "Before it, a compound that no held listing or class reaches is `unknown` there, "
+            "not `not_controlled`: the earlier law is not recorded. Empty: held from the start."
+        ),
+    )
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.code
+
+    def records_reach(self, on: datetime.date) -> bool:
+        """Whether the registry holds this jurisdiction's lists in full on `on`."""
+        return self.records_from is None or on >= self.records_from
 
 
 # What an entry can cover besides the substance itself, in the words of the lists' footnotes

@@ -246,7 +246,7 @@ class ResourceType:
 
 # In dependency order: a client applying an export line by line meets each referenced uid first.
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
-    ResourceType("jurisdiction", Jurisdiction, ("uid", "code", "name", "name_zh")),
+    ResourceType("jurisdiction", Jurisdiction, ("uid", "code", "name", "name_zh", "records_from")),
     ResourceType(
         "schedule",
         Schedule,

@@ -511,7 +511,9 @@ def verdict_json(result: Any, among: Any) -> dict[str, Any]:
         **to_json(result),
         "jurisdictions": [
             to_json(v)
-            for v in jurisdictions.verdicts(result.status, result.matches, among, result.since)
+            for v in jurisdictions.verdicts(
+                result.status, result.matches, among, result.since, result.unrecorded
+            )
         ],
     }
 

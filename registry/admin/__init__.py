@@ -319,7 +319,7 @@ class SubstanceClassAdmin(
 @admin.register(Jurisdiction)
 class JurisdictionAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
     uid_prepopulated_from = ("code",)
-    list_display = ("code", "name", "name_zh")
+    list_display = ("code", "name", "name_zh", "records_from")
     search_fields = ("code", "name", "name_zh")
 
 

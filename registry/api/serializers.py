@@ -237,7 +237,7 @@ class JurisdictionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Jurisdiction
-        fields = ["uid", "url", "code", "name", "name_zh"]
+        fields = ["uid", "url", "code", "name", "name_zh", "records_from"]
 
 
 class ScheduleSerializer(serializers.ModelSerializer):

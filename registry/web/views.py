@@ -605,6 +605,7 @@ def schedule_detail(request, uid: str):
             "download_query": urlencode(download),
             "chinese": chinese_page(),
             "any_made_in_china": any(e.produced_in_china for e in entries),
+            "unrecorded": not schedule.jurisdiction.records_reach(on),
         },
     )
 
@@ -877,7 +878,9 @@ def check_page(request):
                 svg=r.drawing(),
                 listing_matches=[m for m in r.matches if isinstance(m, ListingBasis)],
                 class_matches=[m for m in r.matches if isinstance(m, ClassBasis)],
-                by_jurisdiction=per_jurisdiction.verdicts(r.status, r.matches, among, r.since),
+                by_jurisdiction=per_jurisdiction.verdicts(
+                    r.status, r.matches, among, r.since, r.unrecorded
+                ),
             )
             for r in results
         ]

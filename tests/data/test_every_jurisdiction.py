@@ -131,3 +131,72 @@ def test_every_instrument_has_a_chinese_title_shown_on_the_chinese_page(real_reg
     )
     html = client.get(f"/zh-hans/instruments/{decision.uid}/").content.decode()
     assert decision.title_zh in html
+
+
+# --- before the registry's record of a jurisdiction starts --------------------------------
+
+ASPIRIN = "CC(=O)Oc1ccccc1C(=O)O"  # on no list, anywhere
+
+
+def test_each_jurisdiction_says_from_when_its_lists_are_held(real_registry, client):
+    held = {
+        j["code"]: j["records_from"] for j in client.get("/api/v1/jurisdictions/").json()["results"]
+    }
+    # China: the 2013 catalogues (in force 2014-01-01); the UN: the 1961 Convention in force;
+    # the US: the Controlled Substances Act in force.
+    assert held == {"CN": "2014-01-01", "UN": "1964-12-13", "US": "1971-05-01"}
+
+
+def test_before_the_record_starts_a_compound_is_unknown_there_not_uncontrolled(
+    real_registry, client
+):
+    # Heroin was controlled in China in 2000 by catalogues the registry does not hold: what it
+    # holds cannot say "not controlled" then. The UN and the US lists of 2000 are held.
+    response = client.post(
+        "/api/v1/check/",
+        {"items": ["heroin", ASPIRIN], "on": "2000-01-01"},
+        content_type="application/json",
+    )
+    heroin, aspirin = response.json()["results"]
+    assert heroin["status"] == "controlled"
+    assert heroin["unrecorded"] == ["CN"]
+    h = _by_code(heroin["jurisdictions"])
+    assert h["CN"]["status"] == "unknown"
+    assert h["UN"]["status"] == h["US"]["status"] == "controlled"
+    assert aspirin["status"] == "unknown"
+    assert "CN on 2014-01-01" in aspirin["reason"]
+    a = _by_code(aspirin["jurisdictions"])
+    assert (a["CN"]["status"], a["UN"]["status"], a["US"]["status"]) == (
+        "unknown",
+        "not_controlled",
+        "not_controlled",
+    )
+
+
+def test_one_jurisdiction_before_its_record_starts(real_registry, client):
+    def verdict(item, on, jurisdiction):
+        response = client.post(
+            "/api/v1/check/",
+            {"items": [item], "on": on, "jurisdiction": jurisdiction},
+            content_type="application/json",
+        )
+        [result] = response.json()["results"]
+        return result["status"], result.get("unrecorded", [])
+
+    assert verdict("heroin", "1960-01-01", "US") == ("unknown", ["US"])  # the Harrison Act era
+    assert verdict("heroin", "1971-05-01", "US") == ("controlled", [])
+    assert verdict("heroin", "1964-12-12", "UN") == ("unknown", ["UN"])  # the 1931 Convention's
+    assert verdict("heroin", "1964-12-13", "UN") == ("controlled", [])
+    assert verdict("heroin", "2013-12-31", "CN") == ("unknown", ["CN"])
+    assert verdict("heroin", "2014-01-01", "CN") == ("controlled", [])
+    # Held from the start: a compound no list names is not controlled there.
+    assert verdict(ASPIRIN, "1980-01-01", "US") == ("not_controlled", [])
+
+
+def test_site_says_a_list_before_its_record_starts_is_not_recorded(real_registry, client):
+    page = client.get("/schedules/cn-narcotic-2013/", {"on": "2010-01-01"}).content.decode()
+    assert "lists starts on 2014-01-01: what they held before" in page
+    page = client.get("/schedules/cn-narcotic-2013/", {"on": "2015-01-01"}).content.decode()
+    assert "record of this jurisdiction" not in page
+    check = client.get("/check/", {"items": ASPIRIN, "on": "2000-01-01"}).content.decode()
+    assert "Unknown (not recorded then)" in check
