@@ -269,11 +269,12 @@ def test_crotonyl_fentanyl_is_a_class_member_until_its_final_order_names_it(real
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
-    rest as 21 U.S.C. 812(c) prints them) date 141 listings to 1971-05-01; the rest of the undated
-    ones keep their evidence acts."""
+    rest as 21 U.S.C. 812(c) prints them) date 166 listings to 1971-05-01 (with the opiates its
+    schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1)); the rest of the
+    undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [150, 44, 141]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [12, 41, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -306,8 +307,8 @@ def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, nam
     "name",
     [
         "Methyldihydromorphine",  # the Act's "Methylhydromorphine" is not read as this name
-        "Methamphetamine",  # schedule II now; the Act's pages naming it were not read
-        "Alprazolam",  # not in the Act
+        "Nabilone",  # in the compiled history from 1988, without a day
+        "Zopiclone",  # 70 FR 16935 (2005): its DATES line was not read
     ],
 )
 def test_entries_the_act_does_not_date_stay_in_doubt(real_registry, name):
@@ -331,14 +332,19 @@ def test_norfentanyl_is_in_schedule_ii_from_its_rule(real_registry):
 def test_oral_dronabinol_solutions_are_in_schedule_ii_from_their_rule(real_registry):
     """82 FR 14815 (interim final rule, effective 2017-03-23, read; made final by 82 FR 55504)
     placed FDA-approved oral solutions of dronabinol in Schedule II; the compilation had them in
-    Schedule III. The capsules in sesame oil stay in Schedule III."""
+    Schedule III. The capsules in sesame oil stay in Schedule III. Before, both were synthetic
+    tetrahydrocannabinol in a preparation: Schedule I from the Act."""
     uid = "dronabinol-in-an-oral-solution-in-an-fda-approved-drug-product"
-    (listing,) = Listing.objects.filter(substance__uid=uid)
+    (listing,) = Listing.objects.filter(substance__uid=uid, effective_to__isnull=True)
     assert listing.schedule.uid == "us-schedule-ii"
     assert listing.effective_from == D(2017, 3, 23)
     assert listing.listed_by.reference == "82 FR 14815"
+    [before] = _listed(
+        _us("Dronabinol in an oral solution in an FDA-approved drug product", D(2017, 3, 22))
+    )
+    assert before["schedule"]["code"] == "US-I"
     capsules = Listing.objects.get(
-        substance__uid="dronabinol-in-sesame-oil-in-soft-gelatin-capsule"
+        substance__uid="dronabinol-in-sesame-oil-in-soft-gelatin-capsule", effective_to__isnull=True
     )
     assert capsules.schedule.uid == "us-schedule-iii"
 
@@ -381,6 +387,16 @@ def test_eutylone_is_listed_from_its_control_as_an_isomer_of_pentylone(real_regi
         # named by the Synthetic Drug Abuse Prevention Act of 2012
         ("2C-E", "US-I", D(2012, 7, 9), "Pub. L. 112-144, title XI, subtitle D, sec. 1152"),
         ("2C-N", "US-I", D(2012, 7, 9), "Pub. L. 112-144, title XI, subtitle D, sec. 1152"),
+        ("GHB", "US-I", D(2000, 3, 13), "65 FR 13235"),
+        ("Butorphanol", "US-IV", D(1997, 10, 31), "62 FR 51370"),
+        ("Alfaxalone", "US-IV", D(2014, 3, 31), "79 FR 10985"),
+        ("Fospropofol", "US-IV", D(2009, 11, 5), "74 FR 51234"),
+        ("Perampanel", "US-III", D(2014, 1, 2), "78 FR 72013"),
+        ("Embutramide", "US-III", D(2006, 9, 28), "71 FR 51115"),
+        ("Boldione", "US-III", D(2010, 1, 4), "74 FR 63603"),
+        ("Methasterone", "US-III", D(2012, 8, 29), "77 FR 44456"),
+        ("Remifentanil", "US-II", D(1996, 11, 5), "61 FR 56893"),
+        ("PB-22", "US-I", D(2014, 2, 10), "79 FR 7577"),
     ],
 )
 def test_entries_dated_by_their_rule(real_registry, name, schedule, effective, reference):
@@ -413,3 +429,84 @@ def test_anabolic_steroids_from_the_acts_of_1990_and_2004(real_registry):
     listed = _listed(_us("Testosterone", D(2005, 1, 20)))
     assert [m["instrument"]["reference"] for m in listed] == ["Pub. L. 108-358"]
     assert not listed[0].get("date_uncertain")
+
+
+HISTORY = "DEA scheduling action in force on {} (FR citation not identified)"
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule", "effective"),
+    [
+        ("Diazepam", "US-IV", D(1975, 7, 2)),
+        ("Alprazolam", "US-IV", D(1981, 11, 12)),
+        ("Flunitrazepam", "US-IV", D(1984, 11, 5)),
+        ("Pentazocine", "US-IV", D(1979, 2, 9)),
+        ("Phentermine", "US-IV", D(1973, 7, 6)),
+        ("Benzphetamine", "US-III", D(1973, 6, 15)),
+        ("Pemoline", "US-IV", D(1975, 1, 28)),
+        ("3-Methylfentanyl", "US-I", D(1985, 4, 25)),
+        ("MPPP", "US-I", D(1985, 8, 12)),
+        ("Tenocyclidine", "US-I", D(1975, 7, 8)),
+        ("Carfentanil", "US-II", D(1988, 10, 28)),
+        ("Pyrovalerone", "US-V", D(1988, 5, 4)),
+    ],
+)
+def test_entries_dated_by_the_compiled_history_of_the_regulation(
+    real_registry, name, schedule, effective
+):
+    """A compiled history of 21 CFR 1308 (the annual editions, each entry annotated with the day
+    its amendment took effect) dates entries whose rule was not read: `medium`, and controlled
+    from that day, not the day before."""
+    [match] = _listed(_us(name, effective))
+    assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
+    assert match["instrument"]["reference"] == HISTORY.format(effective.isoformat())
+    listing = Listing.objects.get(uid=match["listing"])
+    assert listing.listed_by.confidence == "medium"
+    assert _us(name, effective - timedelta(days=1)).status == "not_controlled"
+
+
+@pytest.mark.parametrize(
+    ("name", "steps"),
+    [
+        # the Act's schedule III (a)(1), then schedule II
+        ("Amphetamine", [(D(1971, 5, 1), "US-III"), (D(1971, 7, 7), "US-II")]),
+        ("Methylphenidate", [(D(1971, 5, 1), "US-III"), (D(1971, 10, 28), "US-II")]),
+        # the Act's "derivative of barbituric acid", then schedule II
+        ("Pentobarbital", [(D(1971, 5, 1), "US-III"), (D(1973, 11, 13), "US-II")]),
+        ("Phencyclidine", [(D(1971, 5, 1), "US-III"), (D(1978, 2, 24), "US-II")]),
+        ("Glutethimide", [(D(1971, 5, 1), "US-III"), (D(1991, 3, 21), "US-II")]),
+        ("Methaqualone", [(D(1973, 10, 4), "US-II"), (D(1984, 8, 27), "US-I")]),
+        ("Sufentanil", [(D(1980, 12, 1), "US-I"), (D(1984, 5, 25), "US-II")]),
+        ("Alfentanil", [(D(1984, 8, 24), "US-I"), (D(1987, 1, 23), "US-II")]),
+        ("Mazindol", [(D(1973, 6, 15), "US-III"), (D(1981, 11, 27), "US-IV")]),
+        # a thebaine derivative in schedule II, as 67 FR 62354 says; V in 1985; III (read)
+        (
+            "Buprenorphine",
+            [(D(1971, 5, 1), "US-II"), (D(1985, 4, 1), "US-V"), (D(2002, 10, 7), "US-III")],
+        ),
+    ],
+)
+def test_transfers_between_schedules_keep_the_control_unbroken(real_registry, name, steps):
+    """Each step is in its schedule from its day and not the day before, and the control runs
+    unbroken from the first step."""
+    for day, schedule in steps:
+        codes = [m["schedule"]["code"] for m in _listed(_us(name, day))]
+        assert codes == [schedule], (day, codes)
+        assert schedule not in [
+            m["schedule"]["code"] for m in _listed(_us(name, day - timedelta(days=1)))
+        ]
+    first = steps[0][0]
+    assert _us(name, steps[-1][0]).since["US"] == first.isoformat()
+    if first > D(1971, 5, 1):
+        assert _us(name, first - timedelta(days=1)).status == "not_controlled"
+
+
+def test_entries_named_later_that_were_controlled_before_are_in_doubt(real_registry):
+    """Oripavine's rule (72 FR 54208, 2007) says it was controlled before as a thebaine
+    derivative, without saying since when: uncertain back to the Act, certain from the rule.
+    Iodine was a List II chemical from 1996-10-03 and moved to List I on 2007-08-01."""
+    assert _us("Oripavine", D(1990, 1, 1)).status == "uncertain"
+    assert _us("Oripavine", D(2007, 9, 24)).status == "controlled"
+    assert _us("Iodine", D(1996, 10, 2)).status == "not_controlled"
+    assert [m["schedule"]["code"] for m in _listed(_us("Iodine", D(1996, 10, 3)))] == ["US-LIST-II"]
+    assert [m["schedule"]["code"] for m in _listed(_us("Iodine", D(2007, 8, 1)))] == ["US-LIST-I"]
