@@ -51,6 +51,7 @@ from registry.verdicts import (
     RouteRef,
     SubstanceRef,
     described,
+    handed_over,
     to_json,
 )
 from substances import chemistry, matching
@@ -871,6 +872,17 @@ def check_items(
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
             r.matches.extend(doubtful)  # told apart by their date_uncertain
+        elif doubtful and handed_over(doubtful):
+            r.status = CONTROLLED
+            r.matches = doubtful
+            r.since = _since(item.reaching, on)
+            r.reason = _(
+                "controlled on %(date)s, but on which list is not known: it was moved between "
+                "lists by an act whose day is not known precisely: %(why)s"
+            ) % {
+                "date": on.isoformat(),
+                "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
+            }
         elif doubtful:
             r.status = UNCERTAIN
             r.matches = doubtful

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.models import Jurisdiction, Listing
-from registry.verdicts import ClassBasis, described, to_json
+from registry.verdicts import ClassBasis, described, handed_over, to_json
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
@@ -92,6 +92,12 @@ def verdicts(
             out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
             continue
         certain = [m for m in found if not m.date_uncertain]
+        if not certain and handed_over(found):
+            # moved between lists on a day not known precisely: controlled, on one of them
+            schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
+            start = (since or {}).get(j.code)
+            out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, (), start))
+            continue
         if not certain:
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
             out.append(JurisdictionVerdict(j.code, j.name, UNCERTAIN, schedules))

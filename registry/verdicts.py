@@ -26,7 +26,7 @@ import dataclasses
 import datetime
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any, ClassVar
 
@@ -534,3 +534,12 @@ def verdict_schema() -> dict[str, Any]:
     }
     schema["required"].append("jurisdictions")
     return schema
+
+
+def handed_over(bases: Iterable[Any]) -> bool:
+    """Whether bases in doubt include a transfer: a record's listing that ends on the day another
+    listing of the same record begins. Whichever day the act moving it took effect, one of the
+    two was in force: the compound was controlled, only the list is in doubt."""
+    named = [b for b in bases if isinstance(b, ListingBasis) and b.date_uncertain]
+    ends = {(b.substance, b.listed.effective_to) for b in named if b.listed.effective_to}
+    return any((b.substance, b.listed.effective_from) in ends for b in named)

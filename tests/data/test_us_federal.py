@@ -510,3 +510,21 @@ def test_entries_named_later_that_were_controlled_before_are_in_doubt(real_regis
     assert _us("Iodine", D(1996, 10, 2)).status == "not_controlled"
     assert [m["schedule"]["code"] for m in _listed(_us("Iodine", D(1996, 10, 3)))] == ["US-LIST-II"]
     assert [m["schedule"]["code"] for m in _listed(_us("Iodine", D(2007, 8, 1)))] == ["US-LIST-I"]
+
+
+def test_a_transfer_whose_day_is_in_doubt_leaves_the_compound_controlled(real_registry):
+    """The compiled history gives LAAM's move from Schedule I to II two days (1993-08-08 and
+    -18): in between, which schedule is in doubt, not whether it was controlled."""
+    result = _us("LAAM", D(1993, 8, 10))
+    assert result.status == "controlled"
+    assert "on which list is not known" in result.reason
+    assert sorted(m["schedule"]["code"] for m in _listed(result)) == ["US-I", "US-II"]
+    assert all(m["date_uncertain"] for m in _listed(result))
+    assert result.since == {"US": "1971-05-01"}
+    from registry import jurisdictions
+
+    [us] = jurisdictions.verdicts(
+        result.status, result.matches, jurisdictions.jurisdictions(), result.since
+    )[2:]
+    assert (us.status, us.schedules, us.since) == ("controlled", ("US-I", "US-II"), "1971-05-01")
+    assert _us("LAAM", D(1993, 8, 7)).status == "controlled"
