@@ -274,7 +274,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [12, 41, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [12, 11, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -528,3 +528,25 @@ def test_a_transfer_whose_day_is_in_doubt_leaves_the_compound_controlled(real_re
     )[2:]
     assert (us.status, us.schedules, us.since) == ("controlled", ("US-I", "US-II"), "1971-05-01")
     assert _us("LAAM", D(1993, 8, 7)).status == "controlled"
+
+
+@pytest.mark.parametrize(
+    ("name", "schedule", "effective"),
+    [
+        ("Ephedrine", "US-LIST-I", D(1989, 3, 18)),  # the Act of 1988, 802(34)(C)
+        ("Acetone", "US-LIST-II", D(1989, 3, 18)),  # 802(35)(B)
+        ("Safrole", "US-LIST-I", D(1990, 11, 29)),  # the Act of 1990, sec. 2301
+        ("Benzaldehyde", "US-LIST-I", D(1994, 4, 16)),  # the Act of 1993
+    ],
+)
+def test_listed_chemicals_from_the_acts_that_listed_them(real_registry, name, schedule, effective):
+    [match] = _listed(_us(name, effective))
+    assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
+    assert _us(name, effective - timedelta(days=1)).status == "not_controlled"
+
+
+def test_hydriodic_acid_moved_from_list_ii_to_list_i_in_1990(real_registry):
+    codes = [m["schedule"]["code"] for m in _listed(_us("Hydriodic acid", D(1990, 11, 28)))]
+    assert codes == ["US-LIST-II"]
+    codes = [m["schedule"]["code"] for m in _listed(_us("Hydriodic acid", D(1990, 11, 29)))]
+    assert codes == ["US-LIST-I"]
