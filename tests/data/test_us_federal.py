@@ -274,7 +274,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [6, 11, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [5, 11, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -406,6 +406,15 @@ def test_entries_dated_by_their_rule(real_registry, name, schedule, effective, r
     assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
     assert match["instrument"]["reference"] == reference
     assert _us(name, effective - timedelta(days=1)).status == "not_controlled"
+
+
+def test_acetyl_fentanyl_is_in_doubt_until_its_final_order(real_registry):
+    """80 FR 42381 was published on 2015-07-17 (its DATES line not read); 82 FR 26349 (effective
+    2017-06-07, read) maintained the placement."""
+    assert _us("Acetyl fentanyl", D(2015, 7, 16)).status == "not_controlled"
+    assert _us("Acetyl fentanyl", D(2016, 1, 1)).status == "uncertain"
+    [match] = _listed(_us("Acetyl fentanyl", D(2017, 6, 7)))
+    assert match["instrument"]["reference"] == "80 FR 42381" and not match.get("date_uncertain")
 
 
 def test_cannabinoids_of_the_2011_order_are_in_doubt_until_the_act(real_registry):
