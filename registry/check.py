@@ -867,7 +867,7 @@ def check_items(
                     )
                     (doubtful if doubt else r.matches).append(basis)
         if not (unfinished or rules_failed) and (subject is not None or item.mol is not None):
-            r.unrecorded = _unanswered(unrecorded, r.matches)
+            r.unrecorded = _unanswered(unrecorded, [*r.matches, *doubtful])
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
@@ -946,19 +946,21 @@ def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdictio
 
 
 def _unanswered(unrecorded: Sequence[Jurisdiction], matches: Sequence[Basis]) -> tuple[str, ...]:
-    """The codes of `unrecorded` in which no basis controls the compound for certain."""
-    answered = {m.listed.schedule.jurisdiction for m in matches if not m.date_uncertain}
+    """The codes of `unrecorded` in which no basis reaches the compound, certain or in doubt
+    (a basis in doubt answers `uncertain` there, which says more than `unknown`)."""
+    answered = {m.listed.schedule.jurisdiction for m in matches}
     return tuple(j.code for j in unrecorded if j.code not in answered)
 
 
 def _not_recorded(on: datetime.date, unrecorded: Sequence[Jurisdiction]) -> str:
     return _(
-        "no listing or class the registry holds is in force on %(date)s, but its record of "
-        "%(held)s starts later: what was controlled there before is not recorded"
+        "no listing or class the registry holds is in force on %(date)s, but the registry "
+        "holds the lists of %(held)s only from a later day: what was controlled there before "
+        "is not recorded"
     ) % {
         "date": on.isoformat(),
         "held": ", ".join(
-            _("%(code)s on %(day)s") % {"code": j.code, "day": j.records_from.isoformat()}
+            _("%(code)s (from %(day)s)") % {"code": j.code, "day": j.records_from.isoformat()}
             for j in unrecorded
         ),
     }

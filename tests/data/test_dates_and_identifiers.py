@@ -82,8 +82,9 @@ def test_a_precursor_known_to_the_year(real_registry, on, status):
     assert result.status == status, result.reason
     if status == "uncertain":
         assert "in 2012 (day not known)" in result.reason
+        assert result.unrecorded == ()  # a basis in doubt answers there: uncertain, not unknown
     if status == "unknown":
-        assert "CN on 2014-01-01" in result.reason and result.unrecorded == ("CN",)
+        assert "CN (from 2014-01-01)" in result.reason and result.unrecorded == ("CN",)
 
 
 def test_us_entries_dated_by_the_2016_code_list_are_uncertain_before_it(real_registry):

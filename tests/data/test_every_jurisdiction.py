@@ -164,7 +164,7 @@ def test_before_the_record_starts_a_compound_is_unknown_there_not_uncontrolled(
     assert h["CN"]["status"] == "unknown"
     assert h["UN"]["status"] == h["US"]["status"] == "controlled"
     assert aspirin["status"] == "unknown"
-    assert "CN on 2014-01-01" in aspirin["reason"]
+    assert "CN (from 2014-01-01)" in aspirin["reason"]
     a = _by_code(aspirin["jurisdictions"])
     assert (a["CN"]["status"], a["UN"]["status"], a["US"]["status"]) == (
         "unknown",
@@ -200,3 +200,35 @@ def test_site_says_a_list_before_its_record_starts_is_not_recorded(real_registry
     assert "record of this jurisdiction" not in page
     check = client.get("/check/", {"items": ASPIRIN, "on": "2000-01-01"}).content.decode()
     assert "Unknown (not recorded then)" in check
+
+
+def test_the_check_page_dates_each_listing(real_registry, client):
+    page = client.get("/check/", {"items": "heroin", "on": ON}).content.decode()
+    assert "since 1964-12-13" in page  # the 1961 Convention's Schedule I
+    assert "since  —" not in page
+
+
+def test_the_upload_page_says_where_the_record_does_not_reach(real_registry, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    file = SimpleUploadedFile("old.smi", f"{ASPIRIN} aspirin\n".encode())
+    page = client.post("/check/upload/", {"file": file, "on": "2000-01-01"}).content.decode()
+    assert "CN: unknown" in page
+
+
+@pytest.mark.parametrize(
+    ("smiles", "status"),
+    [
+        ("[Na+].[Cl-]", "not_controlled"),  # Table II excludes the salts of hydrochloric acid
+        ("[Na+].[O-]S(=O)(=O)[O-].[Na+]", "not_controlled"),  # and of sulphuric acid
+        ("Cl", "controlled"),
+        ("OS(=O)(=O)O", "controlled"),
+        ("[K+].[O-][Mn](=O)(=O)=O", "controlled"),
+    ],
+)
+def test_the_acids_of_table_ii_do_not_reach_their_salts(real_registry, client, smiles, status):
+    response = client.post(
+        "/api/v1/check/", {"items": [smiles], "on": ON}, content_type="application/json"
+    )
+    [result] = response.json()["results"]
+    assert result["status"] == status, result["reason"]
