@@ -67,6 +67,11 @@ class Route:
         return self.steps[-1].substance if self.steps else self.start
 
     def reaches(self, listing: Listing) -> bool:
+        """Whether the listing covers what the route needs, and does not except the record the
+        route starts from (a named entry's `excepted`: "Alphacetylmethadol (except
+        levo-alphacetylmethadol)" reaches the other isomers, not that one)."""
+        if self.steps and self.start.uid in ((listing.attributes or {}).get("excepted") or ()):
+            return False
         return self.needs <= set(listing.covers)
 
     def explanation(self) -> str:

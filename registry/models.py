@@ -361,8 +361,11 @@ LISTING_ATTRIBUTES = {
     ),
     "excepted": ListingAttribute(
         list,
-        _("Class entry: the substances (uids) taken out of it, e.g. for a legitimate use"),
-        class_entry=True,
+        _(
+            "The substances (uids) the entry does not reach though they are forms or members "
+            "of what it names: a class entry's members taken out for a legitimate use, or a "
+            "named entry's own exception (US: Alphacetylmethadol, except levo-alphacetylmethadol)"
+        ),
         names="substance",
     ),
     "exceptions_note_en": ListingAttribute(
@@ -578,6 +581,12 @@ class Listing(EditTracking, models.Model):
         problem = attributes_problem(self.attributes, self.jurisdiction_code)
         if problem:
             raise ValidationError({"attributes": problem}, code="listing_attributes")
+        excepted = self.attributes.get("excepted") or ()
+        if self.substance_id and self.substance.uid in excepted:
+            raise ValidationError(
+                {"attributes": _("An entry cannot except the substance it names.")},
+                code="listing_attributes",
+            )
         for name, value in self.attributes.items():
             spec = LISTING_ATTRIBUTES[name]
             if spec.class_entry and value and not self.substance_class_id:  # empty says nothing

@@ -562,3 +562,15 @@ def test_hydriodic_acid_moved_from_list_ii_to_list_i_in_1990(real_registry):
     assert codes == ["US-LIST-II"]
     codes = [m["schedule"]["code"] for m in _listed(_us("Hydriodic acid", D(1990, 11, 29)))]
     assert codes == ["US-LIST-I"]
+
+
+def test_laam_is_an_isomer_of_alphacetylmethadol_that_the_us_entry_excepts(real_registry):
+    """21 CFR 1308.11(b): 'Alphacetylmethadol (except levo-alphacetylmethadol ...)'. The 1961
+    Convention's and China's entries cover its isomers, LAAM among them; the US Schedule I entry
+    does not, and LAAM has its own US listings (I until 1993, then II)."""
+    [result] = check_items(["LAAM"], on=D(2024, 1, 1))
+    codes = {m["schedule"]["code"] for m in _listed(result)}
+    assert {"UN-1961-I", "US-II"} <= codes and "US-I" not in codes
+    assert [m["schedule"]["code"] for m in _listed(_us("LAAM", D(1980, 1, 1)))] == ["US-I"]
+    [match] = _listed(_us("LAAM", D(1980, 1, 1)))
+    assert match["substance"] == "levo-alphacetylmethadol"  # its own listing, not the excepting one

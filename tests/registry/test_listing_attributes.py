@@ -206,7 +206,6 @@ def test_the_migration_moves_the_mark_into_the_attributes_and_back():
 @pytest.mark.parametrize(
     ("attributes", "message"),
     [
-        ({"excepted": ["fentanyl"]}, "excepted is said of a whole-class entry only"),
         ({"named_listings_prevail": ["cn-n"]}, "named_listings_prevail is said of a whole-class"),
     ],
 )
@@ -226,3 +225,19 @@ def test_a_class_entrys_attributes_on_a_substance_listing_are_refused(
     [error] = response.context["adminform"].form.errors["attributes"]
     assert message in error
     assert not Listing.objects.filter(uid="l-cn-3").exists()
+
+
+def test_a_named_entry_cannot_except_what_it_names(admin_client, cn_listing):
+    substance = SubstanceFactory()
+    form = {
+        "uid": "l-cn-4",
+        "schedule": cn_listing.schedule.pk,
+        "substance": substance.pk,
+        "effective_from": "2019-05-01",
+        "listed_by": cn_listing.listed_by.pk,
+        "attributes": json.dumps({"excepted": [substance.uid]}),
+    }
+    response = admin_client.post("/admin/registry/listing/add/", form)
+    assert response.status_code == 200
+    assert "An entry cannot except the substance it names." in response.content.decode()
+    assert not Listing.objects.filter(uid="l-cn-4").exists()
