@@ -615,6 +615,25 @@ class Listing(EditTracking, models.Model):
                     )
 
     @property
+    def start_known_as(self) -> str:
+        """How its first day is known, in words, when not to the day: the act's own precision
+        ("between 1971-05-01 and 2016-02-08 (day not known)"), or that the registry's record of
+        the jurisdiction's lists starts that day (control may be older). "" when known."""
+        act = self.listed_by
+        if (
+            act is not None
+            and act.effective_precision != "day"
+            and (self.effective_from == act.effective_on)
+        ):
+            return act.precision_text()
+        records_from = self.schedule.jurisdiction.records_from if self.schedule_id else None
+        if records_from is not None and self.effective_from == records_from:
+            return str(
+                _("on this day or earlier: the registry's record of these lists starts then")
+            )
+        return ""
+
+    @property
     def covers(self) -> tuple[str, ...]:
         """What the entry covers besides the substance itself: its own word, else its list's."""
         value = self.coverage if self.coverage is not None else self.schedule.coverage

@@ -862,6 +862,9 @@ class CheckVerdict:
     listing_matches: list[ListingBasis]
     class_matches: list[ClassBasis]
     by_jurisdiction: list = field(default_factory=list)
+    # (code, first day, whether that day is where the registry's record starts: control may be
+    # older) for each jurisdiction in the result's `since`
+    since: list = field(default_factory=list)
 
 
 def check_page(request):
@@ -872,6 +875,7 @@ def check_page(request):
         results = check_service.check_items(form.cleaned_data["items"], on=on)
         context["on"] = on
         among = per_jurisdiction.jurisdictions()
+        records_from = {j.code: j.records_from.isoformat() for j in among if j.records_from}
         context["results"] = [
             CheckVerdict(
                 result=r,
@@ -881,6 +885,7 @@ def check_page(request):
                 by_jurisdiction=per_jurisdiction.verdicts(
                     r.status, r.matches, among, r.since, r.unrecorded
                 ),
+                since=[(code, day, day == records_from.get(code)) for code, day in r.since.items()],
             )
             for r in results
         ]

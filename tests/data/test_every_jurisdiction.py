@@ -232,3 +232,13 @@ def test_the_acids_of_table_ii_do_not_reach_their_salts(real_registry, client, s
     )
     [result] = response.json()["results"]
     assert result["status"] == status, result["reason"]
+
+
+def test_a_start_the_registry_knows_only_as_a_bound_is_said_to_be_one(real_registry, client):
+    """Where the control's first day is where the registry's record starts, or only bounded
+    (an evidence act's `not-after`), the pages say so rather than give a plain start."""
+    page = client.get("/check/", {"items": "ketamine", "on": "2020-01-01"}).content.decode()
+    assert 'CN 2014-01-01 <span class="small">(or earlier: the registry' in page
+    assert "US 1999-08-12</p>" in page  # placed in Schedule III on that day: a plain start
+    page = client.get("/substances/diazepam/").content.decode()
+    assert "first day: between 1976-08-16 and 2014-12-31" in page  # the UN listing's bound
