@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from registry import jurisdictions as per_jurisdiction
 from registry import verdicts
 from registry.api.base import RegistryAPIView
-from registry.api.serializers import StrictInput
+from registry.api.serializers import DayField, StrictInput
 from registry.api.snapshot import read_snapshot
 from registry.check import MAX_ITEMS, check_items
 from registry.models import Jurisdiction
@@ -34,7 +34,7 @@ class CheckRequestSerializer(StrictInput, serializers.Serializer):
             "or molfiles."
         ),
     )
-    on = serializers.DateField(
+    on = DayField(
         required=False,
         input_formats=["%Y-%m-%d"],
         help_text="The date the question is about, YYYY-MM-DD; today when left out.",
@@ -62,7 +62,7 @@ class CheckResultField(serializers.JSONField):
 
 
 class CheckResponseSerializer(serializers.Serializer):
-    on = serializers.DateField()
+    on = DayField()
     jurisdiction = serializers.CharField(allow_null=True)
     results = serializers.ListField(child=CheckResultField())
 

@@ -27,6 +27,7 @@ from rest_framework.reverse import reverse
 
 from registry import jobs
 from registry.api.base import RegistryAPIView
+from registry.api.serializers import DayField
 from registry.models import CheckJob, Jurisdiction
 
 
@@ -50,7 +51,7 @@ class CheckJobRequestSerializer(serializers.Serializer):
             "an `id` column and a `structure` or `smiles` column. Up to a million records."
         )
     )
-    on = serializers.DateField(
+    on = DayField(
         required=False,
         input_formats=["%Y-%m-%d"],
         help_text="The date the question is about, YYYY-MM-DD; today when left out.",

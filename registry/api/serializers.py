@@ -6,9 +6,12 @@ and writes have separate serializers: reads add links and embedded summaries, wr
 what a curator may set, and hand it to registry.services, which validates and records the change.
 """
 
+import datetime
 import json
+import re
 from collections.abc import Mapping
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -33,6 +36,26 @@ from substances.models import (
     SubstanceClass,
 )
 from substances.validators import UID_RE, validate_uid
+
+
+class DayField(serializers.DateField):
+    """A calendar day as YYYY-MM-DD. A day written right that the calendar does not have
+    (2000-02-30) is told apart from a wrong format, which DRF's field reports for both."""
+
+    default_error_messages = {
+        "not_a_day": _("{value} is not a day of the calendar (YYYY-MM-DD)."),
+    }
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and DAY_RE.fullmatch(value.strip()):
+            try:
+                datetime.date.fromisoformat(value.strip())
+            except ValueError:
+                self.fail("not_a_day", value=value.strip())
+        return super().to_internal_value(value)
+
+
+DAY_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class UidRelatedField(serializers.SlugRelatedField):
@@ -617,7 +640,7 @@ class RescheduleSerializer(StrictInput, serializers.Serializer):
 
     to_schedule = UidRelatedField(queryset=Schedule.objects.all())
     instrument = UidRelatedField(queryset=Instrument.objects.all())
-    effective_on = serializers.DateField(help_text="First day on the new schedule.")
+    effective_on = DayField(help_text="First day on the new schedule.")
     item_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
     scope = serializers.CharField(required=False, allow_blank=True)
 
@@ -708,7 +731,7 @@ class ScheduleCountSerializer(serializers.Serializer):
 
 
 class StatsSerializer(serializers.Serializer):
-    on = serializers.DateField()
+    on = DayField()
     jurisdiction = serializers.CharField(allow_null=True)
     schedules = ScheduleCountSerializer(many=True)
 
@@ -717,7 +740,7 @@ class StatsQuerySerializer(serializers.Serializer):
     jurisdiction = serializers.CharField(
         required=False, help_text="Jurisdiction code, e.g. CN; all jurisdictions when left out."
     )
-    on = serializers.DateField(
+    on = DayField(
         required=False,
         input_formats=["%Y-%m-%d"],
         help_text="The date, YYYY-MM-DD; today when left out.",
@@ -733,7 +756,7 @@ class StatsQuerySerializer(serializers.Serializer):
 
 
 class ListEntriesQuerySerializer(serializers.Serializer):
-    on = serializers.DateField(
+    on = DayField(
         required=False,
         input_formats=["%Y-%m-%d"],
         help_text="The date, YYYY-MM-DD; today when left out.",
@@ -758,7 +781,7 @@ class ListEntrySerializer(serializers.Serializer):
     name_en = serializers.CharField()
     cas = serializers.CharField()
     scope = serializers.CharField()
-    effective_from = serializers.DateField()
+    effective_from = DayField()
     produced_in_china = serializers.BooleanField()
     instrument_uid = serializers.CharField(help_text="The instrument that made the listing.")
     instrument_reference = serializers.CharField()
@@ -766,7 +789,7 @@ class ListEntrySerializer(serializers.Serializer):
 
 class ListEntriesSerializer(serializers.Serializer):
     schedule = serializers.CharField()
-    on = serializers.DateField()
+    on = DayField()
     count = serializers.IntegerField()
     entries = ListEntrySerializer(many=True)
 
@@ -804,10 +827,10 @@ class DiffQuerySerializer(serializers.Serializer):
 
 
 # "from" is a Python keyword: declared here rather than in the class body.
-DiffQuerySerializer._declared_fields["from"] = serializers.DateField(
+DiffQuerySerializer._declared_fields["from"] = DayField(
     input_formats=["%Y-%m-%d"], help_text="The earlier date, YYYY-MM-DD."
 )
-DiffQuerySerializer._declared_fields["to"] = serializers.DateField(
+DiffQuerySerializer._declared_fields["to"] = DayField(
     input_formats=["%Y-%m-%d"], help_text="The later date, YYYY-MM-DD."
 )
 
@@ -842,7 +865,7 @@ class DiffEntrySerializer(serializers.Serializer):
         allow_null=True,
         help_text="The instrument that made the listing (added, moved) or ended it (removed).",
     )
-    effective_on = serializers.DateField(allow_null=True)
+    effective_on = DayField(allow_null=True)
     item_number = serializers.CharField()
     from_schedules = DiffScheduleSerializer(
         many=True, help_text="For a move: the lists the subject left."
@@ -853,8 +876,8 @@ class DiffSerializer(serializers.Serializer):
     """What changed on a jurisdiction's lists between two dates (registry.history.ListDiff)."""
 
     jurisdiction = serializers.CharField()
-    start = serializers.DateField(help_text="The `from` date.")
-    end = serializers.DateField(help_text="The `to` date.")
+    start = DayField(help_text="The `from` date.")
+    end = DayField(help_text="The `to` date.")
     added = DiffEntrySerializer(
         many=True, help_text="On a list on `to`, on no list of the jurisdiction on `from`."
     )

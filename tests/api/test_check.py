@@ -73,3 +73,12 @@ def test_a_full_batch_is_accepted(anon, registry):
     response = anon.post("/api/v1/check/", {"items": items}, format="json")
     assert response.status_code == 200
     assert len(response.json()["results"]) == len(items)
+
+
+@pytest.mark.parametrize("day", ["2000-02-30", "2021-02-29", "2000-13-01"])
+def test_a_day_the_calendar_does_not_have_is_named_as_such(client, day):
+    response = client.post(
+        "/api/v1/check/", {"items": ["x"], "on": day}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"on": [f"{day} is not a day of the calendar (YYYY-MM-DD)."]}
