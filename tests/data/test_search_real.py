@@ -217,6 +217,8 @@ def test_the_filter_reads_a_common_key_row_by_row(registry_with_synthetic, monke
     verdicts = []
     common = search._Names.common
     monkeypatch.setattr(search, "COMMON_KEY_ROWS", 5)
+    # The search document (SQLite), which answers first, finds it very common too.
+    monkeypatch.setattr(search, "DOCUMENT_SCAN_SHARE", 0)
 
     def spy(self, *args):
         verdicts.append(common(self, *args))
@@ -227,3 +229,24 @@ def test_the_filter_reads_a_common_key_row_by_row(registry_with_synthetic, monke
     if search._has_trigram_index(connection):
         assert verdicts[0] is True
     assert scanned == listed
+
+
+@pytest.mark.parametrize("key", ["fentanyl", "芬太尼", "卡西酮", "methyl", "tryptamine", "zzqx"])
+def test_the_filter_finds_the_same_through_the_search_document(
+    registry_with_synthetic, monkeypatch, key
+):
+    """However the search document (SQLite) is read (a rare key's ids looked up, a common
+    key's met in the page's order, a very common key's rows tested one by one), the filter
+    finds what it finds without the document, and the same first page."""
+
+    def found():
+        queryset = Substance.objects.search(key).order_by("uid")
+        return set(queryset.values_list("pk", flat=True)), list(queryset[:51])
+
+    with monkeypatch.context() as patch:
+        patch.setattr(search, "_has_search_document", lambda connection: False)
+        expected = found()
+    for common, share in ((10**9, 0.25), (5, float("inf")), (5, 0)):
+        monkeypatch.setattr(search, "COMMON_KEY_ROWS", common)
+        monkeypatch.setattr(search, "DOCUMENT_SCAN_SHARE", share)
+        assert found() == expected, (common, share)

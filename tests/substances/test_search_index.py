@@ -10,6 +10,7 @@ import sqlite3
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from registry import services
 from substances import search
@@ -36,6 +37,7 @@ def search_both_ways(monkeypatch, text: str) -> tuple[list[str], list[str]]:
     indexed = uids(Substance.objects.search(text, close=True))
     with monkeypatch.context() as patch:
         patch.setattr(search, "_has_trigram_index", lambda connection: False)
+        patch.setattr(search, "_has_search_document", lambda connection: False)
         scanned = uids(Substance.objects.search(text, close=True))
     return indexed, scanned
 
@@ -58,6 +60,14 @@ def assert_sqlite_index_exact() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT rowid, key, substance_id FROM {search.TRIGRAM_TABLE}")
         assert set(cursor.fetchall()) == expected
+    # The search document (migration 0013): one row per substance, holding all its keys.
+    documents = {pk: set() for pk in Substance.objects.values_list("pk", flat=True)}
+    for _rowid, key, substance_id in expected:
+        documents[substance_id].add(key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT rowid, keys FROM {search.DOCUMENT_TABLE}")
+        held = {rowid: set(keys.split("\x1f")) - {""} for rowid, keys in cursor.fetchall()}
+    assert held == documents
 
 
 @pytest.fixture
@@ -130,9 +140,31 @@ def test_a_common_key_read_row_by_row_gives_the_same_answer(
     assert_found(monkeypatch, text, expected)
 
 
+@pytest.mark.parametrize("share", [0, float("inf")])
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_a_common_key_in_the_search_document_gives_the_same_answer(
+    substances, monkeypatch, share, text, expected
+):
+    """Every key taken as common in the search document (SQLite): either so common that the
+    page's rows are tested one by one, or listed from the document and met in the page's
+    order."""
+    monkeypatch.setattr(search, "COMMON_KEY_ROWS", 1)
+    monkeypatch.setattr(search, "DOCUMENT_SCAN_SHARE", share)
+    assert_found(monkeypatch, text, expected)
+
+
+def test_the_search_document_answers_the_filter_on_sqlite(substances):
+    if connection.vendor != "sqlite":
+        pytest.skip("the search document is SQLite's (PostgreSQL's trigram indexes serve)")
+    assert search._has_search_document(connection)
+    with CaptureQueriesContext(connection) as queries:
+        assert uids(Substance.objects.search("fentanyl")) == ["carfentanil", "fentanyl"]
+    assert search.DOCUMENT_TABLE in " ".join(query["sql"] for query in queries)
+
+
 @pytest.mark.parametrize(
     "key",
-    ["a[b]c", "[b]", "a]b", "]b1", "[[", "k\\sl", "r_sc", "pct%", "ar*q", "st?q", "?q"],
+    ["a[b]c", "[b]", "a]b", "]b1", "[[", "k\\sl", "r_sc", "pct%", "ar*q", "st?q", "?q", 'y"q'],
 )
 def test_search_index_reads_metacharacters_literally(monkeypatch, key):
     # The normalizer drops brackets, backslashes and underscores today; stored keys and the
@@ -153,6 +185,8 @@ def test_search_index_reads_metacharacters_literally(monkeypatch, key):
         "question": "quest?q",
         "question-decoy": "questxq",
         "double": "x[[y",
+        "quote": 'say"q1',
+        "quote-decoy": "sayxq1",
     }
     for number, (uid, key_stored) in enumerate(stored.items()):
         substance = SubstanceFactory(uid=uid, name_en=f"Decoy {number}")
