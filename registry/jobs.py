@@ -266,12 +266,16 @@ CSV_COLUMNS = [
 def csv_cells(row: dict[str, Any]) -> list[str]:
     """A verdict row as the CSV columns: the bases as listings and classes, one cell each."""
     matches = row.get("matches") or []
-    listings = [
+    # A listing reached more than one way (the structure itself, its parent, a relation) is
+    # one entry of the cell: the ways are in the JSON, the cell names what holds it.
+    listings = dict.fromkeys(
         f"{m['schedule']['code']} since {m['effective_from']}"
         for m in matches
         if m.get("basis") == "listing"
-    ]
-    classes = [f"{m['class']['uid']} ({m['rule']})" for m in matches if m.get("basis") == "class"]
+    )
+    classes = dict.fromkeys(
+        f"{m['class']['uid']} ({m['rule']})" for m in matches if m.get("basis") == "class"
+    )
     text = row.get("input") or ""
     one_line = text.splitlines()[0] if text.strip() else text
     substance = row.get("substance") or {}

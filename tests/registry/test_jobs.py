@@ -269,3 +269,14 @@ def test_pool_processes_exit_when_their_server_stops():
         time.sleep(0.5)
         alive = [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
     assert not alive
+
+
+def test_a_listing_reached_several_ways_is_one_entry_of_the_csv_cell():
+    """The JSON keeps each way a listing was reached; the CSV cell names each listing once."""
+    listing = {"basis": "listing", "schedule": {"code": "CN-NARC"}, "effective_from": "2014-01-01"}
+    klass = {"basis": "class", "class": {"uid": "fentanyl-class"}, "rule": "core"}
+    other = {"basis": "listing", "schedule": {"code": "UN-1961-I"}, "effective_from": "1964-12-13"}
+    row = {"status": "controlled", "matches": [listing, dict(listing), other, klass, dict(klass)]}
+    cells = dict(zip(jobs.CSV_COLUMNS, jobs.csv_cells(row), strict=True))
+    assert cells["listings"] == "CN-NARC since 2014-01-01; UN-1961-I since 1964-12-13"
+    assert cells["classes"] == "fentanyl-class (core)"
