@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from registry.models import Instrument, Jurisdiction, Listing, Schedule
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 from substances.normalize import normalize_cas, search_key
+from substances.validators import validate_day_held
 
 # --- fields and filters that speak the API's language (uids, codes, date ranges) -------------
 
@@ -47,6 +48,7 @@ class StrictDateField(forms.DateField):
 
     input_formats = ["%Y-%m-%d"]
     default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD."}
+    default_validators = [validate_day_held]
 
 
 class IsoDateFilter(filters.DateFilter):

@@ -21,7 +21,7 @@ from registry.constraints import DateRange, PostgresExclusionConstraint
 from registry.querysets import ChangeQuerySet, ListingQuerySet
 from substances.models import Substance, SubstanceClass
 from substances.tracking import EditTracking
-from substances.validators import validate_uid
+from substances.validators import validate_day_held, validate_uid
 
 
 class Jurisdiction(EditTracking, models.Model):
@@ -32,6 +32,7 @@ class Jurisdiction(EditTracking, models.Model):
     name = models.CharField(max_length=200)
     name_zh = models.CharField(max_length=200, blank=True)
     records_from = models.DateField(
+        validators=[validate_day_held],
         null=True,
         blank=True,
         help_text=(
@@ -166,8 +167,8 @@ class Instrument(EditTracking, models.Model):
     title_zh = models.TextField(blank=True)
     title_en = models.TextField(blank=True)
     issuers = models.TextField(blank=True, help_text=_("Issuing bodies, separated by '; '."))
-    published_on = models.DateField(null=True, blank=True)
-    effective_on = models.DateField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True, validators=[validate_day_held])
+    effective_on = models.DateField(null=True, blank=True, validators=[validate_day_held])
     source_url = models.TextField(blank=True)
     confidence = models.CharField(max_length=16, blank=True)
     notes = models.TextField(blank=True)
@@ -192,6 +193,7 @@ class Instrument(EditTracking, models.Model):
         help_text=_("How precisely the date of entry into force is known."),
     )
     effective_bound = models.DateField(
+        validators=[validate_day_held],
         null=True,
         blank=True,
         help_text=_(
@@ -432,8 +434,8 @@ class Listing(EditTracking, models.Model):
     substance_class = models.ForeignKey(
         SubstanceClass, on_delete=models.PROTECT, null=True, blank=True, related_name="listings"
     )
-    effective_from = models.DateField()
-    effective_to = models.DateField(null=True, blank=True)
+    effective_from = models.DateField(validators=[validate_day_held])
+    effective_to = models.DateField(null=True, blank=True, validators=[validate_day_held])
     listed_by = models.ForeignKey(
         Instrument, on_delete=models.PROTECT, related_name="listings_made"
     )
@@ -894,7 +896,7 @@ class CheckJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="check_jobs"
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    on = models.DateField()
+    on = models.DateField(validators=[validate_day_held])
     jurisdiction = models.CharField(max_length=16, blank=True)
     file_name = models.CharField(max_length=255, blank=True)
     file_format = models.CharField(max_length=8, choices=Format.choices)

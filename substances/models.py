@@ -14,7 +14,7 @@ from substances import chemistry, matching
 from substances.normalize import canonical_cas, normalize_cas, search_key
 from substances.querysets import NameQuerySet, SubstanceClassQuerySet, SubstanceQuerySet
 from substances.tracking import EditTracking
-from substances.validators import validate_cas, validate_uid
+from substances.validators import validate_cas, validate_day_held, validate_uid
 
 
 class Substance(EditTracking, models.Model):
@@ -345,11 +345,13 @@ class Name(EditTracking, models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.SYNONYM)
     source = models.CharField(max_length=500, blank=True)
     valid_from = models.DateField(
+        validators=[validate_day_held],
         null=True,
         blank=True,
         help_text=_("First day the name meant this substance, where its meaning changed."),
     )
     valid_to = models.DateField(
+        validators=[validate_day_held],
         null=True,
         blank=True,
         help_text=_(

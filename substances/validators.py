@@ -1,8 +1,10 @@
-"""Validators for chemical identifiers that need no chemistry toolkit."""
+"""Validators for chemical identifiers that need no chemistry toolkit, uids and days."""
 
+import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # ASCII digits only: a CAS RN is stored in one canonical form (see normalize.canonical_cas).
 CAS_RE = re.compile(r"^([1-9][0-9]{1,6})-([0-9]{2})-([0-9])$")
@@ -50,4 +52,21 @@ def validate_uid(value: str) -> None:
             "(at most 100 characters, not starting with a hyphen).",
             code="uid",
             params={"value": value},
+        )
+
+
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(2999, 12, 31)
+"""The days the registry speaks about: its lists, their acts and the days asked of them. A day
+outside (0202-01-01 for 2022, a year of five digits) is a slip, refused wherever a day is
+written or asked (models, API, site), with the same words."""
+
+
+def validate_day_held(value: datetime.date | None) -> None:
+    """Refuse a day outside `EARLIEST_DAY`..`LATEST_DAY`."""
+    if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+        raise ValidationError(
+            _("Choose a date between %(start)s and %(end)s."),
+            code="out_of_range",
+            params={"start": EARLIEST_DAY.isoformat(), "end": LATEST_DAY.isoformat()},
         )

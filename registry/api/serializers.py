@@ -35,7 +35,7 @@ from substances.models import (
     Substance,
     SubstanceClass,
 )
-from substances.validators import UID_RE, validate_uid
+from substances.validators import UID_RE, validate_day_held, validate_uid
 
 
 class DayField(serializers.DateField):
@@ -45,6 +45,10 @@ class DayField(serializers.DateField):
     default_error_messages = {
         "not_a_day": _("{value} is not a day of the calendar (YYYY-MM-DD)."),
     }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_day_held)  # the days the site and the models hold
 
     def to_internal_value(self, value):
         if isinstance(value, str) and DAY_RE.fullmatch(value.strip()):

@@ -12,29 +12,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry.models import Jurisdiction, Schedule
-
-EARLIEST_DATE = datetime.date(1900, 1, 1)
-LATEST_DATE = datetime.date(2999, 12, 31)
+from substances.validators import validate_day_held
 
 
 class DateField(forms.DateField):
     """A day, written YYYY-MM-DD, within the years the registry can speak about."""
 
     widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    default_validators = [validate_day_held]
 
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", ["%Y-%m-%d"])
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
-
-    def validate(self, value):
-        super().validate(value)
-        if value and not EARLIEST_DATE <= value <= LATEST_DATE:
-            raise forms.ValidationError(
-                _("Choose a date between %(start)s and %(end)s."),
-                code="out_of_range",
-                params={"start": EARLIEST_DATE.isoformat(), "end": LATEST_DATE.isoformat()},
-            )
 
 
 class OnDateForm(forms.Form):

@@ -82,3 +82,12 @@ def test_a_day_the_calendar_does_not_have_is_named_as_such(client, day):
     )
     assert response.status_code == 400
     assert response.json() == {"on": [f"{day} is not a day of the calendar (YYYY-MM-DD)."]}
+
+
+@pytest.mark.parametrize("day", ["0202-01-01", "1899-12-31", "3000-01-01"])
+def test_a_day_outside_the_registrys_years_is_refused_as_on_the_site(client, day):
+    response = client.post(
+        "/api/v1/check/", {"items": ["x"], "on": day}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"on": ["Choose a date between 1900-01-01 and 2999-12-31."]}

@@ -47,3 +47,9 @@ def test_a_kept_detail_still_obeys_the_filters_named_with_it(anon, registry):
     assert anon.get(url, {"q": "zzzzqq"}).status_code == 404
     assert anon.get(url, {"in_force_on": "2020-13-01"}).status_code == 400
     assert anon.get(url, {"junk": "1"}).status_code == 200
+
+
+def test_a_filter_day_outside_the_registrys_years_is_named(anon, registry):
+    response = anon.get("/api/v1/listings/", {"in_force_on": "0202-01-01"})
+    assert response.status_code == 400
+    assert response.json() == {"in_force_on": ["Choose a date between 1900-01-01 and 2999-12-31."]}

@@ -339,3 +339,14 @@ def test_the_loader_reports_a_listing_dated_otherwise_with_file_and_line(tmp_pat
         "fixtures/listings.csv:3: effective_from 2025-08-01 is not the day cn-2025-55 takes "
         "effect for fentanyl (2025-07-28)"
     ) in err.getvalue()
+
+
+def test_a_day_outside_the_registrys_years_is_refused_by_the_model(law):
+    """0202 for 2022: a slip every face refuses, naming the field."""
+    instrument = law["a2025"]
+    instrument.effective_on = D(202, 7, 28)
+    with pytest.raises(ValidationError) as refused:
+        instrument.full_clean()
+    assert refused.value.message_dict["effective_on"] == [
+        "Choose a date between 1900-01-01 and 2999-12-31."
+    ]
