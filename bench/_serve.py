@@ -35,6 +35,19 @@ def manage(*args: str, env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def deployed_cache(db: int = 14) -> dict[str, str]:
+    """The registry's cache as deployed (docs/deployment.md): Redis, emptied first, holding the
+    throttles' counts, the kept rankings and the API's detail representations, shared by the
+    workers. Without a Redis answering, nothing: the workers keep their own in-process caches,
+    which also count in their memory."""
+    ping = subprocess.run(["redis-cli", "ping"], capture_output=True, text=True).stdout.strip()
+    if ping != "PONG":
+        print("Redis is not answering: the registry runs on its in-process caches")
+        return {}
+    subprocess.run(["redis-cli", "-n", str(db), "flushdb"], capture_output=True, check=True)
+    return {"REDIS_URL": f"redis://127.0.0.1:6379/{db}"}
+
+
 def django_env(database_url: str, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(

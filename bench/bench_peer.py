@@ -29,7 +29,6 @@ as Datasette has none; a last line shows the registry with the cache, for inform
 import argparse
 import os
 import sqlite3
-import subprocess
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -101,13 +100,8 @@ def main() -> None:
     peer_index(path)
     # The registry as deployed (docs/deployment.md): Redis holds the throttles' counts and the
     # API's detail representations, shared by the workers; the response cache stays off.
-    redis = subprocess.run(["redis-cli", "ping"], capture_output=True, text=True).stdout.strip()
-    if redis == "PONG":
-        subprocess.run(["redis-cli", "-n", "14", "flushdb"], capture_output=True, check=True)
-        env = _serve.django_env(f"sqlite:///{path}", REDIS_URL="redis://127.0.0.1:6379/14")
-    else:
-        print("Redis is not answering: the registry runs on its in-process caches")
-        env = _serve.django_env(f"sqlite:///{path}")
+    redis = _serve.deployed_cache()
+    env = _serve.django_env(f"sqlite:///{path}", **redis)
     _serve.collectstatic(env)
     rows = sample_rows(path)
     db_name = path.stem
@@ -185,8 +179,8 @@ def main() -> None:
             "(throughput above 1 and latency below 1 favour the registry)"
         )
 
-    if redis == "PONG":
-        cached_env = dict(env, REDIS_URL="redis://127.0.0.1:6379/15", RESPONSE_CACHE_SECONDS="600")
+    if redis:
+        cached_env = dict(env, **_serve.deployed_cache(15), RESPONSE_CACHE_SECONDS="600")
         port = _serve.free_port()
         with _serve.gunicorn_registry(cached_env, workers=args.workers, port=port) as (base, _p):
             _serve.timed_requests(base, registry_search, rounds=1)  # fill the cache

@@ -6,7 +6,8 @@
 On SQLite (the default) the databases are files in the temp folder; with --postgres they are
 databases on that server (registry_bench_0 and registry_bench_N), built once and reused.
 
-Serves each database with gunicorn (2 workers, no response cache) on loopback and measures,
+Serves each database with gunicorn (2 workers, no response cache) on loopback, with Redis as
+deployed when it answers (the throttles, the kept rankings and representations), and measures,
 one request at a time unless said otherwise, so that the latency is the server's time plus a
 loopback round trip:
 
@@ -78,7 +79,7 @@ def summary(name: str, times: list[float], target: float | None = None) -> str:
 def measure(label: str, url: str, *, seconds: int, export: bool) -> dict:
     import httpx
 
-    env = _serve.django_env(url)
+    env = _serve.django_env(url, **_serve.deployed_cache())
     _serve.collectstatic(env)
     sample = uids(url)
     last = head(url)
