@@ -93,6 +93,11 @@ DOCUMENT_SCAN_SHARE = 0.25
 by one meets a page of hits within a few hundred rows, sooner than the document index lists
 all its ids ("methyl", in half of the substances at 100,000: 49,559 ids, 14 ms)."""
 
+DOCUMENT_PHRASE_CHARS = 48
+"""Longest phrase looked up in the search document; a longer key is checked whole in the
+documents its start finds. A phrase of a few hundred characters of common trigrams took
+seconds (each trigram's list is read once per place it holds in the phrase)."""
+
 TRIGRAM_INDEXES = (
     "substances_substance_key_en_trgm",
     "substances_substance_key_zh_trgm",
@@ -588,21 +593,29 @@ class _Names:
         into the page's order; a common key's ids are collected once and the page's order read
         until a page of them is met (`_ScanIn`).
         """
-        match = " OR ".join('"' + key.replace('"', '""') + '"' for key in keys)
+        # A phrase costs a read of each of its trigrams' lists: a long key is looked up by its
+        # first DOCUMENT_PHRASE_CHARS characters, and the documents found are then read for it
+        # whole (a key cannot run across two keys of a document: none holds the separator).
+        phrases = [key[:DOCUMENT_PHRASE_CHARS] for key in keys]
+        match = " OR ".join('"' + phrase.replace('"', '""') + '"' for phrase in phrases)
         sql = f"SELECT rowid FROM {DOCUMENT_TABLE} WHERE {DOCUMENT_TABLE} MATCH %s"
+        params = [match]
+        if phrases != keys:
+            sql += f" AND ({' OR '.join(['instr(keys, %s) > 0'] * len(keys))})"
+            params += keys
         with self.connection.cursor() as cursor:
             # The index lists ids in ascending order: where the COMMON_KEY_ROWS-th one falls
             # says how thick they are (ids are given in sequence).
             cursor.execute(
                 f"SELECT count(*), max(rowid) FROM ({sql} LIMIT %s) AS probe",
-                [match, COMMON_KEY_ROWS],
+                [*params, COMMON_KEY_ROWS],
             )
             count, last = cursor.fetchone()
         if count < COMMON_KEY_ROWS:
-            return Q(pk__in=RawSQL(sql, [match]))
+            return Q(pk__in=RawSQL(sql, params))
         if count >= DOCUMENT_SCAN_SHARE * last:
             return None
-        return Q(_ScanIn(F("pk"), RawSQL(sql, [match])))
+        return Q(_ScanIn(F("pk"), RawSQL(sql, params)))
 
     def trigram_ids(self, key: str) -> tuple[str, list]:
         """SQL for the substances with a key containing `key`, answered by the trigram index."""

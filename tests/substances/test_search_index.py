@@ -153,6 +153,25 @@ def test_a_common_key_in_the_search_document_gives_the_same_answer(
     assert_found(monkeypatch, text, expected)
 
 
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_a_key_longer_than_a_phrase_is_found_by_its_start_then_whole(
+    substances, monkeypatch, text, expected
+):
+    """Every key longer than the phrase looked up (three characters here): the documents its
+    start finds are read for it whole."""
+    monkeypatch.setattr(search, "DOCUMENT_PHRASE_CHARS", 3)
+    assert_found(monkeypatch, text, expected)
+
+
+def test_a_long_key_matches_only_whole():
+    SubstanceFactory(uid="long", name_en="A" * 60 + "B")
+    SubstanceFactory(uid="long-decoy", name_en="A" * 60 + "C")
+    # Without close spellings, which the decoy is of each of these.
+    assert uids(Substance.objects.search("a" * 55 + "b")) == ["long"]
+    assert uids(Substance.objects.search("a" * 60)) == ["long", "long-decoy"]
+    assert uids(Substance.objects.search("a" * 61 + "b")) == []
+
+
 def test_the_search_document_answers_the_filter_on_sqlite(substances):
     if connection.vendor != "sqlite":
         pytest.skip("the search document is SQLite's (PostgreSQL's trigram indexes serve)")
