@@ -210,6 +210,27 @@ def test_an_interim_final_rule_without_a_read_effective_day_is_uncertain_until_i
     assert _us("Thiafentanil", D(2019, 6, 18)).status == "controlled"
 
 
+@pytest.mark.parametrize(
+    ("name", "published", "certain"),
+    [
+        # 70 FR 16935 (final rule, 2005-04-04); the DEA code list of 2016-02-08 holds it.
+        ("Zopiclone", D(2005, 4, 4), D(2016, 2, 8)),
+        # 72 FR 20039 (interim rule, 2007-04-23); 73 FR 43355 finalized it "without change",
+        # effective 2008-07-25 (read).
+        ("N-Phenethyl-4-piperidone", D(2007, 4, 23), D(2008, 7, 25)),
+    ],
+)
+def test_a_rule_whose_day_was_not_read_is_in_doubt_from_its_publication(
+    real_registry, name, published, certain
+):
+    """Not controlled before the rule was published, in doubt until a day that shows the control,
+    controlled from then: not `uncertain` back to 1971 as when no rule was identified."""
+    assert _us(name, published - datetime.timedelta(days=1)).status == "not_controlled"
+    assert _us(name, published).status == "uncertain"
+    assert _us(name, certain - datetime.timedelta(days=1)).status == "uncertain"
+    assert _us(name, certain).status == "controlled"
+
+
 def test_fub_amb_is_in_doubt_from_its_cited_order_until_its_extension_says_it_is_in_force(
     real_registry,
 ):
@@ -274,7 +295,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [5, 11, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 10, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -308,7 +329,7 @@ def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, nam
     [
         "Methyldihydromorphine",  # the Act's "Methylhydromorphine" is not read as this name
         "Nabilone",  # in the compiled history from 1988, without a day
-        "Zopiclone",  # 70 FR 16935 (2005): its DATES line was not read
+        "Medazepam",  # the compiled history contradicts itself: no day
     ],
 )
 def test_entries_the_act_does_not_date_stay_in_doubt(real_registry, name):
