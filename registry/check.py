@@ -40,7 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.coverage import RelationGraph, Route
-from registry.models import Change, Instrument, Jurisdiction, Listing
+from registry.models import Change, Instrument, Jurisdiction, Listing, citation
 from registry.verdicts import (
     Basis,
     ClassBasis,
@@ -216,7 +216,7 @@ def _date_doubt(listing: Listing, on: datetime.date) -> str:
             doubts.append(
                 _("%(act)s took effect %(when)s")
                 % {
-                    "act": instrument.uid,
+                    "act": citation(instrument.reference, instrument.title_en, instrument.title_zh),
                     "when": instrument.precision_text(),
                 }
             )

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry.constraints import DateRange, PostgresExclusionConstraint
@@ -154,6 +155,23 @@ class Schedule(EditTracking, models.Model):
         problem = coverage_problem(self.coverage)
         if problem:
             raise ValidationError({"coverage": problem})
+
+
+def chinese_language() -> bool:
+    """Whether the language in use is Chinese (a page, an answer or a message in it)."""
+    return (get_language() or "").lower().startswith("zh")
+
+
+def citation(reference: str, title_en: str, title_zh: str) -> str:
+    """How an instrument is cited in the language in use: its reference number, else its title.
+
+    Some instruments have no known number (the data then says "no number found ..." or "not
+    confirmed ..." in the reference); those are cited by their title, which tells a reader more.
+    """
+    if reference and not reference.lower().startswith(("no number", "not confirmed")):
+        return reference
+    title = (title_zh or title_en) if chinese_language() else (title_en or title_zh)
+    return title or reference
 
 
 class Instrument(EditTracking, models.Model):

@@ -11,6 +11,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from registry.check import check_items
 from registry.models import Instrument
@@ -63,7 +64,11 @@ def test_mapa_dates_from_the_2020_session(real_registry, on, status):
     result = _one("MAPA", on, "UN")
     assert result.status == status, result.reason
     if status == "uncertain":
-        assert "un-cnd-2020" in result.reason and result.matches
+        # the act cited as the site cites it, not by its identifier (un-cnd-2020)
+        assert "CND decision of the 63rd session (Vienna, 2-6 March 2020) took effect" in (
+            result.reason
+        )
+        assert "un-cnd-2020" not in result.reason and result.matches
         assert all(m["date_uncertain"] for m in result.matches)
 
 
@@ -117,7 +122,10 @@ def test_the_api_renders_uncertain(client, real_registry):
     )
     assert response.status_code == 200, response.content
     [item] = response.json()["results"]
-    assert item["status"] == "uncertain" and "un-cnd-2020" in item["reason"]
+    assert item["status"] == "uncertain"
+    # the reason cites the act for a reader; its identifier is in the match, for a machine
+    assert "CND decision of the 63rd session" in item["reason"]
+    assert {m["instrument"]["uid"] for m in item["matches"]} == {"un-cnd-2020"}
 
 
 @pytest.mark.parametrize(
@@ -136,6 +144,41 @@ def test_the_check_page_says_why_a_named_listing_is_in_doubt(
     assert page.status_code == 200
     html = page.content.decode()
     assert doubt in html and "un-cnd-2020" in html and why in html
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "on", "jurisdiction", "act"),
+    [
+        # cited by its Federal Register reference
+        ("en", "N-Phenethyl-4-piperidone", D(2007, 5, 1), "US", "72 FR 20039 took effect between"),
+        # a reference that says its number is not confirmed: cited by its title
+        (
+            "zh-hans",
+            "邻氯苯基环戊酮",
+            D(2012, 6, 1),
+            "CN",
+            "将邻氯苯基环戊酮增列为第一类易制毒化学品（2012年） 于 2012 年",
+        ),
+        (
+            "en",
+            "邻氯苯基环戊酮",
+            D(2012, 6, 1),
+            "CN",
+            "Addition of 2-chlorophenyl cyclopentyl ketone (邻氯苯基环戊酮) to Category I took",
+        ),
+    ],
+)
+def test_a_reason_in_doubt_cites_the_act_as_its_readers_know_it(
+    real_registry, language, text, on, jurisdiction, act
+):
+    """The act whose date is not known precisely is named as the site cites it (its reference,
+    else its title in the answer's language), not by the registry's own identifier."""
+    with translation.override(language):
+        result = _one(text, on, jurisdiction)
+    assert result.status == "uncertain"
+    assert act in result.reason
+    [basis] = [m for m in result.matches if m.date_uncertain]
+    assert act in basis.date_uncertain and basis.listed.instrument.uid not in result.reason
 
 
 # --- the UN conventions' exceptions ----------------------------------------------------------

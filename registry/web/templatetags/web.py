@@ -6,7 +6,9 @@ from django import template
 from django.urls import translate_url
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import gettext, pgettext_lazy
+
+from registry.models import chinese_language, citation
 
 register = template.Library()
 
@@ -31,7 +33,7 @@ def _get(obj, attr: str) -> str:
 
 
 def chinese_page() -> bool:
-    return (get_language() or "").lower().startswith("zh")
+    return chinese_language()
 
 
 def _names(obj) -> tuple[str, str]:
@@ -94,18 +96,6 @@ def url_in(context, language: str) -> str:
     path = "/" + request.get_full_path().lstrip("/")
     translated = translate_url(path, language)
     return "/" + translated.lstrip("/") if translated.startswith("/") else path
-
-
-def citation(reference: str, title_en: str, title_zh: str) -> str:
-    """How an instrument is cited: its reference number, else its title.
-
-    Some instruments have no known number (the data then says "no number found ..." in the
-    reference); those are cited by their title, which tells a reader more.
-    """
-    if reference and not reference.lower().startswith("no number"):
-        return reference
-    title = (title_zh or title_en) if chinese_page() else (title_en or title_zh)
-    return title or reference
 
 
 @register.simple_tag
