@@ -93,6 +93,9 @@ DOCUMENT_SCAN_SHARE = 0.25
 by one meets a page of hits within a few hundred rows, sooner than the document index lists
 all its ids ("methyl", in half of the substances at 100,000: 49,559 ids, 14 ms)."""
 
+ROWS_PER_BATCH = 2000
+"""Names read from the database at a time while ranking (only each substance's best is kept)."""
+
 DOCUMENT_PHRASE_CHARS = 48
 """Longest phrase looked up in the search document; a longer key is checked whole in the
 documents its start finds. A phrase of a few hundred characters of common trigrams took
@@ -509,11 +512,15 @@ class _Names:
                 return f"{column} LIKE %s ESCAPE '\\'", [like]
         return self.holds(column, key)
 
-    def rows(self, tiers, lookups) -> list[tuple]:
-        """The names found by any of `lookups`, each with the best of `tiers` it meets.
+    def rows(self, tiers, lookups) -> Iterator[tuple]:
+        """The names found by any of `lookups`, each with the best of `tiers` it meets, read a
+        batch at a time.
 
         `tiers` is a list of (tier, [(how, key)]), `lookups` a list of (how, key); `how` is
         "exact", "prefix" or "contains". A row meeting no tier is a close spelling (tier 8).
+        A name found by two look-ups comes twice (the same row): removing the repeats in SQL
+        (UNION) cost a short common key most of its time, and a caller keeping one row per
+        substance or per key drops them for nothing.
         """
         case, case_params = [], []
         for tier, conditions in tiers:
@@ -545,15 +552,16 @@ class _Names:
                 )
                 branch_params += params
         if not branches:
-            return []
+            return
         tier = f"CASE {' '.join(case)} ELSE {int(Tier.CLOSE)} END" if case else "8"
         sql = (
             f"SELECT e.k, e.t, e.sid, e.f, e.src, e.rid, e.n, {tier} AS tier"
-            f" FROM ({' UNION '.join(branches)}) AS e"
+            f" FROM ({' UNION ALL '.join(branches)}) AS e"
         )
         with self.connection.cursor() as cursor:
             cursor.execute(sql, case_params + branch_params)
-            return cursor.fetchall()
+            while batch := cursor.fetchmany(ROWS_PER_BATCH):
+                yield from batch
 
     def condition(self, how: str, key) -> Q:
         """The substances with a name meeting one look-up (`rows`), as a condition."""
@@ -749,35 +757,42 @@ def _name_lookups(key: str, close) -> tuple[list, list]:
     return tiers, lookups
 
 
-def _name_hits(key: str, close: dict[str, float], using: str | None) -> list[tuple[Hit, str]]:
-    """Hits on names: the key as typed, its related keys, and its close spellings."""
-    tiers, lookups = _name_lookups(key, close)
-    rows = _Names(_connection(using)).rows(tiers, lookups)
-    # Equals in rank keep the order of the keys, then preferred English, preferred Chinese and
-    # other names, then substance and row: the order a reader of the names would meet them in.
-    rows.sort(key=lambda row: (row[0], row[4], row[2], row[5]))
-    return [
-        (
-            Hit(
-                sid, Tier(tier), text, field_name, close.get(k, 1.0) if tier == Tier.CLOSE else 1.0
-            ),
-            n,
-        )
-        for k, text, sid, field_name, _src, _rid, n, tier in rows
-    ]
+def _ranked(
+    found: list[tuple[Hit, str]], rows: Iterable[tuple], close: dict[str, float]
+) -> RankedHits:
+    """One hit per substance, its best, in rank order: tier, score, shorter name, English name
+    A-Z, then substance. `found` are the identifier hits (each with its substance's English
+    name), `rows` the names found (`_Names.rows`), `close` the close spellings' scores.
 
-
-def _ranked(found: list[tuple[Hit, str]]) -> RankedHits:
-    """One hit per substance, its best, in rank order: tier, score, shorter name, A-Z."""
-
-    def rank(pair: tuple[Hit, str]):
-        hit, name_en = pair
-        return (hit.tier, -hit.score, len(hit.matched), name_en.casefold(), hit.substance_id)
-
-    best: dict[int, Hit] = {}
-    for hit, _name_en in sorted(found, key=rank):
-        best.setdefault(hit.substance_id, hit)
-    return RankedHits(best.values())
+    Of one substance's hits the best is the first in rank order; equals in rank keep the
+    identifiers' order, then that of the names' keys, then preferred English, preferred
+    Chinese and other names, then row: the order a reader of the names would meet them in.
+    Only the best of each substance is kept as the rows are read, so a key found in 150,000
+    names holds one entry per substance, not one per name.
+    """
+    # sid -> (tier, -score, len(matched), the order among equals, matched, field, English name)
+    # (a name's order among equals is its key, source and row, an identifier's its place)
+    best: dict[int, tuple] = {}
+    for place, (hit, name_en) in enumerate(found):
+        entry = (hit.tier, -hit.score, len(hit.matched), "", -1, place, hit.matched, hit.field)
+        held = best.get(hit.substance_id)
+        if held is None or entry < held[:-1]:
+            best[hit.substance_id] = (*entry, name_en)
+    for k, text, sid, field_name, src, rid, name_en, tier in rows:
+        score = close.get(k, 1.0) if tier == Tier.CLOSE else 1.0
+        # Two rows equal up to their row number are the same name, found by two look-ups.
+        entry = (tier, -score, len(text), k, src, rid, text, field_name, name_en)
+        held = best.get(sid)
+        if held is None or entry < held:
+            best[sid] = entry
+    order = sorted(best.items(), key=lambda item: (*item[1][:3], item[1][-1].casefold(), item[0]))
+    return RankedHits.from_columns(
+        [sid for sid, _ in order],
+        [int(entry[0]) for _, entry in order],
+        [entry[-3] for _, entry in order],
+        [entry[-2] for _, entry in order],
+        [-entry[1] for _, entry in order],
+    )
 
 
 def _suggestions(key: str, using: str | None) -> list[str]:
@@ -808,12 +823,12 @@ def search(text: str, *, using: str | None = None, suggest: bool = True) -> Sear
     if not text:
         return outcome
     found = _identifier_hits(text, outcome)
+    rows, close = (), {}
     if key:
-        close = {}
         if len(key) >= MIN_CLOSE_CHARS:
             close = dict(close_spellings(key, cutoff=CLOSE_CUTOFF, using=using))
-        found += _name_hits(key, close, using)
-    outcome.hits = _ranked(found)
+        rows = _Names(_connection(using)).rows(*_name_lookups(key, close))
+    outcome.hits = _ranked(found, rows, close)
     if suggest and not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
         outcome.suggestions = _suggestions(key, using)
     return outcome
