@@ -413,41 +413,45 @@ _KEY_COLUMNS = [
     (column, table.split(" JOIN ")[0], nonempty) for column, _others, table, nonempty, _ in _SOURCES
 ]
 
-_trigram_index_cache: dict[tuple[str, str], bool] = {}
-"""Whether the trigram index exists, per (alias, database NAME): looked up once per database,
-and again for a database made later under the same alias (a test database)."""
+_schema_cache: dict[tuple[str, str, str], bool] = {}
+"""Whether the database holds the search's own tables and indexes, per (which, alias, database
+NAME): looked up once per database, and again for a database made later under the same alias
+(a test database)."""
+
+
+def _schema_holds(connection, which: str, look) -> bool:
+    cache_key = (which, connection.alias, str(connection.settings_dict["NAME"]))
+    if cache_key not in _schema_cache:
+        _schema_cache[cache_key] = look(connection)
+    return _schema_cache[cache_key]
+
+
+def _look_for_trigram_index(connection) -> bool:
+    if connection.vendor == "sqlite":
+        return TRIGRAM_TABLE in connection.introspection.table_names()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes"
+                " WHERE schemaname = ANY(current_schemas(false)) AND indexname = ANY(%s)",
+                [list(TRIGRAM_INDEXES)],
+            )
+            return cursor.fetchone()[0] == len(TRIGRAM_INDEXES)
+    return False
 
 
 def _has_trigram_index(connection) -> bool:
-    cache_key = (connection.alias, str(connection.settings_dict["NAME"]))
-    if cache_key not in _trigram_index_cache:
-        if connection.vendor == "sqlite":
-            found = TRIGRAM_TABLE in connection.introspection.table_names()
-        elif connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT count(*) FROM pg_indexes"
-                    " WHERE schemaname = ANY(current_schemas(false)) AND indexname = ANY(%s)",
-                    [list(TRIGRAM_INDEXES)],
-                )
-                found = cursor.fetchone()[0] == len(TRIGRAM_INDEXES)
-        else:
-            found = False
-        _trigram_index_cache[cache_key] = found
-    return _trigram_index_cache[cache_key]
+    """The trigram index of migration 0003 (SQLite's FTS5 table, PostgreSQL's pg_trgm)."""
+    return _schema_holds(connection, "trigram", _look_for_trigram_index)
 
 
 def _has_search_document(connection) -> bool:
-    cache_key = (connection.alias, str(connection.settings_dict["NAME"]))
-    if cache_key not in _document_cache:
-        _document_cache[cache_key] = (
-            connection.vendor == "sqlite"
-            and DOCUMENT_TABLE in connection.introspection.table_names()
-        )
-    return _document_cache[cache_key]
-
-
-_document_cache: dict[tuple[str, str], bool] = {}
+    """The search document of migration 0013 (SQLite only)."""
+    return _schema_holds(
+        connection,
+        "document",
+        lambda c: c.vendor == "sqlite" and DOCUMENT_TABLE in c.introspection.table_names(),
+    )
 
 
 class _ScanIn(In):

@@ -295,10 +295,10 @@ def test_search_uses_the_index_only_for_keys_of_three_characters(substances):
 
 
 def test_search_index_is_looked_up_per_database(substances, monkeypatch):
-    monkeypatch.setattr(search, "_trigram_index_cache", {})
+    monkeypatch.setattr(search, "_schema_cache", {})
     assert search._has_trigram_index(connection)
-    assert list(search._trigram_index_cache) == [
-        (connection.alias, str(connection.settings_dict["NAME"]))
+    assert list(search._schema_cache) == [
+        ("trigram", connection.alias, str(connection.settings_dict["NAME"]))
     ]
 
 
