@@ -218,6 +218,9 @@ def test_an_interim_final_rule_without_a_read_effective_day_is_uncertain_until_i
         # 72 FR 20039 (interim rule, 2007-04-23); 73 FR 43355 finalized it "without change",
         # effective 2008-07-25 (read).
         ("N-Phenethyl-4-piperidone", D(2007, 4, 23), D(2008, 7, 25)),
+        # 71 FR 60826 (final rule, 2006-10-17); no earlier document read shows it in force than
+        # the compilation of 2026-12-03.
+        ("Sodium permanganate", D(2006, 10, 17), D(2026, 12, 3)),
     ],
 )
 def test_a_rule_whose_day_was_not_read_is_in_doubt_from_its_publication(
@@ -229,6 +232,17 @@ def test_a_rule_whose_day_was_not_read_is_in_doubt_from_its_publication(
     assert _us(name, published).status == "uncertain"
     assert _us(name, certain - datetime.timedelta(days=1)).status == "uncertain"
     assert _us(name, certain).status == "controlled"
+
+
+def test_mibk_is_a_list_ii_chemical_from_its_rule_of_1995(real_registry):
+    """60 FR 19509 (published 1995-04-19) 'adds methyl isobutyl ketone (MIBK) as a List II
+    Chemical'; 'EFFECTIVE DATE: May 19, 1995.' (read in a reprint of the GPO text)."""
+    assert _us("methyl isobutyl ketone", D(1995, 5, 18)).status == "not_controlled"
+    result = _us("CC(=O)CC(C)C", D(1995, 5, 19))  # drawn: 4-methylpentan-2-one
+    assert result.status == "controlled"
+    [basis] = _listed(result)
+    assert basis["instrument"]["reference"] == "60 FR 19509"
+    assert basis["schedule"]["uid"] == "us-list-ii"
 
 
 def test_fub_amb_is_in_doubt_from_its_cited_order_until_its_extension_says_it_is_in_force(
@@ -295,7 +309,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 10, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 8, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
