@@ -644,6 +644,43 @@ class _Names:
         ]
         return " UNION ALL ".join(parts), [like] * len(parts)
 
+    def few_ids(self, lookups) -> list[int] | None:
+        """The substances found by `lookups` (see `rows`), where fewer than `COMMON_KEY_ROWS`
+        keys hold them; None where as many do (counted no further), or where a look-up has no
+        index to answer it (a key of one or two characters looked for inside keys).
+
+        PostgreSQL cannot answer an OR of subqueries through their indexes: given one
+        condition per look-up, it reads the page's order and tests each row, a million of them
+        for a key that a few names hold. The look-ups as one list of ids it answers from the
+        indexes (pg_trgm for the trigram look-ups, B-trees for the others).
+        """
+        parts, params = [], []
+        for how, key in lookups:
+            if how == "contains":
+                if not (self.trigrams and len(key) >= 3):
+                    return None
+                sql, more = self.trigram_ids(key)
+                parts.append(sql)
+                params += more
+                continue
+            for column, table, _nonempty in _KEY_COLUMNS:
+                if how == "exact":
+                    sql, more = self.equals(column, key)
+                else:
+                    sql, more = self.prefix_lookup(column, key)
+                owner = "s.id" if table.endswith(" s") else "m.substance_id"
+                parts.append(f"SELECT {owner} FROM {table} WHERE {sql}")
+                params += more
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS found LIMIT %s",
+                [*params, COMMON_KEY_ROWS],
+            )
+            rows = cursor.fetchall()
+        if len(rows) >= COMMON_KEY_ROWS:
+            return None
+        return sorted({row[0] for row in rows})
+
     def common(self, key: str) -> bool:
         """Whether at least `COMMON_KEY_ROWS` keys may contain `key` (counted no further).
 
@@ -844,16 +881,15 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
 
     Close spellings are guesses, for a reader who sees them ranked below what was typed: a
     filter leaves them out unless asked (`close`). Nothing is read for the condition beyond
-    the identifiers' few rows and a bounded count of a key's trigram hits; the rest is SQL
-    the database runs as it reads the page.
+    the identifiers' few rows and a bounded count of a key's hits (on PostgreSQL, a rare key's
+    ids); the rest is SQL the database runs as it reads the page.
     """
     text = (text or "").strip()
     outcome = SearchOutcome(query=text, key=search_key(text))
-    condition = Q(pk__in=[])
     if not text:
-        return condition
-    if found := _identifier_hits(text, outcome):
-        condition |= Q(pk__in=sorted({hit.substance_id for hit, _name in found}))
+        return Q(pk__in=[])
+    identified = {hit.substance_id for hit, _name in _identifier_hits(text, outcome)}
+    condition = Q(pk__in=sorted(identified))
     if key := outcome.key:
         spelled = {}
         if close and len(key) >= MIN_CLOSE_CHARS:
@@ -873,6 +909,8 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
                     if looked_up and not (how == "contains" and looked_up in inside):
                         rest.append((how, looked_up))
                 lookups = rest
+        elif names.postgresql and (found := names.few_ids(lookups)) is not None:
+            return Q(pk__in=sorted(identified.union(found)))
         for how, looked_up in lookups:
             condition |= names.condition(how, looked_up)
     return condition

@@ -13,6 +13,7 @@ from typing import NamedTuple
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
 
 from substances import search
 from substances.models import Name, Substance
@@ -229,6 +230,38 @@ def test_the_filter_reads_a_common_key_row_by_row(registry_with_synthetic, monke
     if search._has_trigram_index(connection):
         assert verdicts[0] is True
     assert scanned == listed
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_keys_ids_listed_at_once_are_those_its_look_ups_find(
+    registry_with_synthetic, monkeypatch, query
+):
+    """The look-ups of a key as one list of ids (what PostgreSQL is given for a rare key) are
+    the substances its look-ups find one by one; a key of fewer than three characters,
+    looked for inside names, has no index to list it and is left to the page's reading."""
+    monkeypatch.setattr(search, "COMMON_KEY_ROWS", 10**9)
+    names = search._Names(connection)
+    lookups = search._name_lookups(search_key(query), {})[1]
+    listed = names.few_ids(lookups)
+    if any(how == "contains" and len(key) < 3 for how, key in lookups):
+        assert listed is None
+        return
+    condition = Q(pk__in=[])
+    for how, looked_up in lookups:
+        condition |= names.condition(how, looked_up)
+    assert listed == sorted(Substance.objects.filter(condition).values_list("pk", flat=True))
+
+
+def test_a_common_keys_ids_are_not_listed(registry_with_synthetic, monkeypatch):
+    """Counted no further than `COMMON_KEY_ROWS`: a key that many names hold is not listed
+    (the page's reading finds its hits sooner), and a rarer one still is."""
+    names = search._Names(connection)
+    common = search._name_lookups("fentanyl", {})[1]
+    rare = search._name_lookups("carfentanil", {})[1]
+    assert names.few_ids(common) is not None
+    monkeypatch.setattr(search, "COMMON_KEY_ROWS", 20)
+    assert names.few_ids(common) is None
+    assert names.few_ids(rare) is not None
 
 
 @pytest.mark.parametrize("key", ["fentanyl", "芬太尼", "卡西酮", "methyl", "tryptamine", "zzqx"])
