@@ -8,10 +8,9 @@ import datetime
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from registry.models import Jurisdiction, Schedule
+from registry.models import Jurisdiction, Schedule, chinese_language
 from substances.validators import validate_day_held
 
 
@@ -83,7 +82,7 @@ class SearchForm(forms.Form):
 
 def schedule_label(schedule: Schedule) -> str:
     """A list's name in the page's language, for choice menus."""
-    if (get_language() or "").startswith("zh") and schedule.name_zh:
+    if chinese_language() and schedule.name_zh:
         return schedule.name_zh
     return schedule.name
 
@@ -123,7 +122,7 @@ class CheckForm(forms.Form):
 
 
 def jurisdiction_choices() -> list[tuple[str, str]]:
-    zh = (get_language() or "").startswith("zh")
+    zh = chinese_language()
     codes = Jurisdiction.objects.order_by("code").values_list("code", "name", "name_zh")
     return [
         (code, f"{code} · {(name_zh or name) if zh else name}") for code, name, name_zh in codes
@@ -131,7 +130,7 @@ def jurisdiction_choices() -> list[tuple[str, str]]:
 
 
 def schedule_choices() -> list[tuple[str, str]]:
-    zh = (get_language() or "").startswith("zh")
+    zh = chinese_language()
     schedules = Schedule.objects.order_by("jurisdiction__code", "sort_order", "code").values_list(
         "uid", "jurisdiction__code", "name", "name_zh"
     )

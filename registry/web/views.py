@@ -31,7 +31,7 @@ from django.utils.http import urlencode
 from registry import check as check_service
 from registry import depictions, filtersets, history, lists
 from registry import jurisdictions as per_jurisdiction
-from registry.models import Change, Instrument, Listing, Schedule
+from registry.models import Change, Instrument, Listing, Schedule, chinese_language, citation
 from registry.stats import schedule_counts
 from registry.verdicts import ClassBasis, ListingBasis
 from registry.web import charts
@@ -43,7 +43,7 @@ from registry.web.forms import (
     SearchForm,
     WhatsNewForm,
 )
-from registry.web.templatetags.web import chinese_page, citation, loc
+from registry.web.templatetags.web import loc
 from substances import search
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
@@ -154,7 +154,7 @@ def change_title(change: Change, names: dict[tuple[str, str], object] | None = N
     """
     data = change.data or {}
     names = names or {}
-    zh = chinese_page()
+    zh = chinese_language()
     if change.resource_type == "listing":
         kind = "substance" if data.get("substance") else "class"
         uid = data.get("substance") or data.get("class") or ""
@@ -287,7 +287,7 @@ def diff_page(request):
                 "end": today,
             }
         )
-    context = {"form": form, "result": result, "chinese": chinese_page()}
+    context = {"form": form, "result": result, "chinese": chinese_language()}
     if result is not None:
         api_query = {
             "jurisdiction": result.jurisdiction,
@@ -347,7 +347,7 @@ def whats_new(request):
             ],
             "older_query": older_query,
             "schedule": schedule,
-            "chinese": chinese_page(),
+            "chinese": chinese_language(),
         },
     )
 
@@ -396,7 +396,7 @@ def search_page(request):
         kept = set(listings.values_list("substance_id", flat=True).order_by())
         ids = [pk for pk in ids if pk in kept]
     if data.get("sort") == "name":
-        ids = search.by_name(ids, chinese=chinese_page())
+        ids = search.by_name(ids, chinese=chinese_language())
     page = _paginate(request, ids)
     found = Substance.objects.filter(pk__in=list(page.object_list)).prefetch_related(
         _listings_today(today)
@@ -570,7 +570,7 @@ def substance_sdf(request, uid: str):
 def _group_names(names: list[Name]) -> list[tuple[str, str, list[Name]]]:
     """Other names grouped by language, the page's language first."""
     labels = dict(Name.Language.choices)
-    order = ["zh", "en", "und"] if chinese_page() else ["en", "zh", "und"]
+    order = ["zh", "en", "und"] if chinese_language() else ["en", "zh", "und"]
     grouped = defaultdict(list)
     for name in names:
         grouped[name.language].append(name)
@@ -616,7 +616,7 @@ def schedule_detail(request, uid: str):
             "entries": entries,
             "totals": totals,
             "download_query": urlencode(download),
-            "chinese": chinese_page(),
+            "chinese": chinese_language(),
             "any_made_in_china": any(e.produced_in_china for e in entries),
             "unrecorded": not schedule.jurisdiction.records_reach(on),
         },
@@ -699,7 +699,7 @@ def _url_maker(name: str):
 def _listing_rows(changes: history.InstrumentChanges):
     """The instrument's added, moved and removed listings as rows in the page's language:
     (added rows, moves as (rows before, row after), removed rows)."""
-    zh = chinese_page()
+    zh = chinese_language()
     substance_url, class_url, instrument_url = (
         _url_maker("substance"),
         _url_maker("class"),

@@ -32,10 +32,6 @@ def _get(obj, attr: str) -> str:
     return getattr(obj, attr, "") or ""
 
 
-def chinese_page() -> bool:
-    return chinese_language()
-
-
 def _names(obj) -> tuple[str, str]:
     for en, zh in _NAME_PAIRS:
         if _has(obj, en) and (_get(obj, en) or _get(obj, zh)):
@@ -47,14 +43,14 @@ def _names(obj) -> tuple[str, str]:
 def loc(obj) -> str:
     """The object's name (or title) in the page's language, falling back to the other one."""
     en, zh = _names(obj)
-    return (zh or en) if chinese_page() else (en or zh)
+    return (zh or en) if chinese_language() else (en or zh)
 
 
 @register.filter
 def alt(obj) -> str:
     """The object's name in the other language, when it has one that differs."""
     en, zh = _names(obj)
-    other = en if chinese_page() else zh
+    other = en if chinese_language() else zh
     return other if other and other != loc(obj) else ""
 
 
@@ -76,9 +72,9 @@ def lang_attr(text: str) -> str:
     if not text:
         return ""
     chinese = bool(re.search(r"[\u3400-\u9fff]", text))
-    if chinese and not chinese_page():
+    if chinese and not chinese_language():
         return format_html(' lang="{}"', "zh-Hans")
-    if not chinese and chinese_page() and re.search(r"[A-Za-z]", text):
+    if not chinese and chinese_language() and re.search(r"[A-Za-z]", text):
         return format_html(' lang="{}"', "en")
     return ""
 
@@ -112,7 +108,7 @@ def scope_text(scope: str) -> str:
     lists' footnotes (registry.web.phrases); the Chinese pages show each clause translated,
     joined with a full-width semicolon, and a clause without a translation as it is.
     """
-    if not scope or not chinese_page():
+    if not scope or not chinese_language():
         return scope or ""
     return "；".join(gettext(clause.strip()) for clause in scope.split("; ") if clause.strip())
 
@@ -134,7 +130,7 @@ def punct(mark: str) -> str:
     """A punctuation mark of running text (", ", "; ", ": ", ".", " (", "(", ")" or a space
     between words) as the page's language writes it: full width, without the space, on the
     Chinese pages."""
-    return _CHINESE_PUNCTUATION.get(mark, mark) if chinese_page() else mark
+    return _CHINESE_PUNCTUATION.get(mark, mark) if chinese_language() else mark
 
 
 @register.filter
@@ -168,14 +164,14 @@ def in_language(obj, field: str) -> str:
     """A text field (`field`, and its Chinese `field_zh`) of an object or a dict in the page's
     language, falling back to the other one."""
     en, zh = _get(obj, field), _get(obj, f"{field}_zh")
-    return (zh or en) if chinese_page() else (en or zh)
+    return (zh or en) if chinese_language() else (en or zh)
 
 
 @register.filter
 def description(obj) -> str:
     """An object's description in the page's language, falling back to the other one."""
     en, zh = _get(obj, "description"), _get(obj, "description_zh")
-    return (zh or en) if chinese_page() else (en or zh)
+    return (zh or en) if chinese_language() else (en or zh)
 
 
 @register.filter
