@@ -6,7 +6,7 @@ from django import template
 from django.urls import translate_url
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from registry.models import chinese_language, citation
 
@@ -156,6 +156,85 @@ def class_tags(controls) -> str:
             (c.url, lang_attr(loc(c.substance_class)), loc(c.substance_class), note)
             for c in controls
         ),
+    )
+
+
+_IDENTIFIER_REASONS = {
+    "cas": gettext_lazy("same CAS number"),
+    "inchikey": gettext_lazy("same InChIKey"),
+    None: gettext_lazy("identical structure"),
+}
+_STRUCTURE_REASONS = {
+    "SAME_PARENT": gettext_lazy("same compound (salt or charge form)"),
+    "SAME_SKELETON": gettext_lazy("stereoisomer or isotope form"),
+}
+_NAME_REASONS = {
+    "EXACT": gettext_lazy("name"),
+    "PREFIX": gettext_lazy("name starts with it"),
+    "CONTAINS": gettext_lazy("name contains it"),
+    "VARIANT": gettext_lazy("name contains it in another spelling"),
+    "CLOSE": gettext_lazy("close spelling"),
+}
+
+
+@register.filter
+def hit_reason(hit) -> str:
+    """Why a search result was found (`substances.search.Hit`): the identifier it shares, or
+    the name that matched and how (see `since_line` for why here)."""
+    tier = hit.tier.name
+    if tier == "IDENTIFIER":
+        return str(_IDENTIFIER_REASONS.get(hit.field) or _IDENTIFIER_REASONS[None])
+    if tier in _STRUCTURE_REASONS:
+        return str(_STRUCTURE_REASONS[tier])
+    how = _NAME_REASONS.get(tier, _NAME_REASONS["CLOSE"])
+    return format_html("{}: <span>{}</span>", how, hit.matched)
+
+
+@register.filter
+def status_today(substance) -> str:
+    """A search result's status today: its listings in force (`listings_on`), those reaching it
+    through a relation and the whole classes covering it (`standing`), or that it is on no
+    list by name (see `since_line` for why here)."""
+    standing = substance.standing
+    if not (substance.listings_on or standing.classes or standing.through):
+        return format_html(
+            '<span class="status status-free">{}</span>', gettext("Not on a list by name")
+        )
+    tags = []
+    for listing in substance.listings_on:
+        scope = ""
+        if listing.scope and len(listing.scope) < 60:
+            scope = format_html(
+                ' <span class="small">{}{}{}</span>',
+                punct("("),
+                scope_text(listing.scope),
+                punct(")"),
+            )
+        tags.append(
+            format_html(
+                '<li><a href="{}">{}</a>{}</li>',
+                listing.schedule.get_absolute_url(),
+                loc(listing.schedule),
+                scope,
+            )
+        )
+    for coverage in standing.through:
+        schedule = coverage.listing.schedule
+        tags.append(
+            format_html(
+                '<li><a href="{}">{}</a> <span class="small">{}{}{}</span></li>',
+                schedule.get_absolute_url(),
+                loc(schedule),
+                punct("("),
+                coverage.explanation,
+                punct(")"),
+            )
+        )
+    return format_html(
+        '<span class="status status-controlled">{}</span>\n<ul class="tags">{}{}</ul>',
+        gettext("Controlled"),
+        mark_safe("".join(tags)),  # each built by format_html
+        class_tags(standing.classes),
     )
 
 
