@@ -309,7 +309,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 8, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 7, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -349,6 +349,24 @@ def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, nam
 def test_entries_the_act_does_not_date_stay_in_doubt(real_registry, name):
     assert _us(name, D(1975, 1, 1)).status == "uncertain"
     assert _us(name, D(2016, 2, 8)).status == "controlled"
+
+
+def test_noroxymorphone_is_in_schedule_ii_by_its_code_rule_and_in_doubt_before(real_registry):
+    """84 FR 41913 (effective 2019-08-16, read) says noroxymorphone "is a schedule II controlled
+    substance" as a derivative of opium and opiates (the Act's schedule II (a)(1)), and gives it
+    a code without affecting its control. It was controlled by then; since when is not said, so
+    it is in doubt from the Act's day, and the rule is evidence, not the listing's start.
+    Before the Act the registry holds no US list."""
+    assert _us("Noroxymorphone", D(1971, 4, 30)).status == "unknown"
+    for day in (D(1971, 5, 1), D(2019, 8, 15)):
+        doubt = _us("Noroxymorphone", day)
+        assert doubt.status == "uncertain", day
+        assert "84 FR 41913" in doubt.reason
+    after = _us("Noroxymorphone", D(2019, 8, 16))
+    assert after.status == "controlled"
+    [match] = _listed(after)
+    assert match["schedule"]["code"] == "US-II"
+    assert match["instrument"]["reference"] == "84 FR 41913"
 
 
 def test_norfentanyl_is_in_schedule_ii_from_its_rule(real_registry):
