@@ -212,13 +212,29 @@ def _date_doubt(listing: Listing, on: datetime.date) -> str:
     ):
         if instrument is None or day is None or day != instrument.effective_on:
             continue  # an item date the act states, or no act: the day is the listing's own
-        if instrument.uncertain_on(on):
+        if not instrument.uncertain_on(on):
+            continue
+        act = citation(instrument.reference, instrument.title_en, instrument.title_zh)
+        if instrument.evidence and instrument.effective_bound:
+            doubts.append(
+                _(
+                    "the act that listed it is not identified: %(act)s shows it listed on "
+                    "%(on)s, and it may have been from %(bound)s"
+                )
+                % {"act": act, "on": instrument.effective_on, "bound": instrument.effective_bound}
+            )
+        elif instrument.evidence:
+            doubts.append(
+                _(
+                    "the act that listed it is not identified: %(act)s shows it listed on "
+                    "%(on)s, since a day not known"
+                )
+                % {"act": act, "on": instrument.effective_on}
+            )
+        else:
             doubts.append(
                 _("%(act)s took effect %(when)s")
-                % {
-                    "act": citation(instrument.reference, instrument.title_en, instrument.title_zh),
-                    "when": instrument.precision_text(),
-                }
+                % {"act": act, "when": instrument.precision_text()}
             )
     if not doubts:
         return ""

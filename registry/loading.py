@@ -584,6 +584,10 @@ TRUE_CELLS = {"1", "true", "yes", "*"}
 _CELL_READERS: dict[str, Callable[[dict[str, str], Any], Any]] = {
     "coverage": lambda v, model_field: _coverage_cell(v, model_field),
     "item_dates": lambda v, model_field: item_dates(v.get("item_dates", "")),
+    # An instrument row of kind "evidence" (the kind column says what each act is).
+    "evidence": lambda v, model_field: (
+        v.get("evidence") in TRUE_CELLS or v.get("kind") == "evidence"
+    ),
     "attributes": lambda v, model_field: _attributes(v),
 }
 

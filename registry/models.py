@@ -220,6 +220,15 @@ class Instrument(EditTracking, models.Model):
             "day it can have taken effect. Empty: the window is open on that side."
         ),
     )
+    evidence = models.BooleanField(
+        _("evidence"),
+        default=False,
+        help_text=_(
+            "Not the act that listed its entries: a document that shows them listed on its "
+            "date (effective_on), the act that listed them and its day not being identified "
+            "('not-after': they may have been listed from effective_bound)."
+        ),
+    )
     item_dates = models.JSONField(
         default=dict,
         blank=True,
@@ -244,6 +253,14 @@ class Instrument(EditTracking, models.Model):
                 name="instrument_dates_ordered",
                 violation_error_message=_(
                     "An instrument cannot take effect before it is published."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(evidence=False) | Q(effective_precision="not-after"),
+                name="instrument_evidence_not_after",
+                violation_error_message=_(
+                    "Evidence shows its entries listed by its date at the latest: its precision "
+                    "is 'not-after'."
                 ),
             ),
         ]

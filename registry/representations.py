@@ -281,6 +281,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
             "notes",
             "effective_precision",
             "effective_bound",
+            "evidence",
         ),
         computed={"item_dates": _sorted_item_dates},
         select=("jurisdiction",),

@@ -314,6 +314,7 @@ class InstrumentSerializer(serializers.ModelSerializer):
             "item_dates",
             "effective_precision",
             "effective_bound",
+            "evidence",
         ]
 
 

@@ -147,6 +147,47 @@ def test_the_check_page_says_why_a_named_listing_is_in_doubt(
 
 
 @pytest.mark.parametrize(
+    ("language", "text", "on", "jurisdiction", "why"),
+    [
+        (
+            "en",
+            "Noroxymorphone",
+            D(2000, 1, 1),
+            "US",
+            "the act that listed it is not identified: 84 FR 41913 shows it listed on 2019-08-16,"
+            " and it may have been from 1971-05-01",
+        ),
+        (
+            "zh-hans",
+            "Hydrochloric acid",
+            D(1990, 1, 1),
+            "US",
+            "列管它的法律文件未查明：65 FR 47309显示其在1996-10-03已被列管",
+        ),
+        (
+            "en",
+            "Bromazolam",
+            D(2000, 1, 1),
+            "US",
+            "the act that listed it is not identified: 21 CFR 1308.11-1308.15 and 1310.02 as"
+            " compiled on 2026-12-03 shows it listed on 2026-12-03",
+        ),
+    ],
+)
+def test_a_reason_in_doubt_does_not_say_that_evidence_took_effect(
+    real_registry, language, text, on, jurisdiction, why
+):
+    """Evidence (a later document showing an entry listed, the act that listed it not being
+    identified) is not said to have taken effect in the window of doubt: it says what it
+    shows, and since when the entry may have been listed."""
+    with translation.override(language):
+        result = _one(text, on, jurisdiction)
+    assert result.status == "uncertain"
+    assert why in result.reason and "took effect" not in result.reason
+    assert Instrument.objects.filter(evidence=True).count() == 8  # five US, three UN
+
+
+@pytest.mark.parametrize(
     ("language", "text", "on", "jurisdiction", "act"),
     [
         # cited by its Federal Register reference

@@ -152,6 +152,17 @@ def test_instrument_needs_identity_and_ordered_dates():
     )
 
 
+def test_evidence_shows_its_entries_listed_by_its_date_at_the_latest():
+    """An evidence row stands for an act not identified, which took effect by the evidence's
+    date: its precision is 'not-after', refused otherwise by validation and by the database."""
+    cn = JurisdictionFactory()
+    fields = {"jurisdiction": cn, "reference": "x", "effective_on": D(2020, 1, 1)}
+    with pytest.raises(ValidationError, match="its precision is 'not-after'"):
+        Instrument(uid="e1", evidence=True, **fields).full_clean()
+    _refused_by_database(Instrument, uid="e2", evidence=True, effective_precision="day", **fields)
+    Instrument(uid="e3", evidence=True, effective_precision="not-after", **fields).full_clean()
+
+
 def test_listing_exactly_one_subject():
     listing = ListingFactory()
     both = Listing(
