@@ -581,13 +581,7 @@ class _Names:
             if not self.common(key):
                 return Q(pk__in=RawSQL(sql, params))
         if how == "contains":
-            # A key held by many names (or no trigram index): tested on each row, in the order
-            # the page is read in, so that a page of hits is found after a few rows.
-            return (
-                Q(search_key_en__contains=key)
-                | Q(search_key_zh__contains=key)
-                | Exists(names.filter(substance=OuterRef("pk"), search_key__contains=key))
-            )
+            return self.scanned(key)
         parts, params = [], []
         for column, table, nonempty in _KEY_COLUMNS:
             sql, more = self.prefix_lookup(column, key)
@@ -595,6 +589,17 @@ class _Names:
             parts.append(f"SELECT {owner} FROM {table} WHERE {nonempty} AND {sql}")
             params += more
         return Q(pk__in=RawSQL(" UNION ".join(parts), params))
+
+    @staticmethod
+    def scanned(key: str) -> Q:
+        """The substances with a key containing `key`, tested on each row in the order the
+        page is read in: for a key held by many names (or without a trigram index), a page of
+        hits is found after a few rows."""
+        return (
+            Q(search_key_en__contains=key)
+            | Q(search_key_zh__contains=key)
+            | Exists(Name.objects.filter(substance=OuterRef("pk"), search_key__contains=key))
+        )
 
     def document_condition(self, keys: list[str]) -> Q | None:
         """The substances with a key containing one of `keys` (each of three characters or
@@ -644,38 +649,32 @@ class _Names:
         ]
         return " UNION ALL ".join(parts), [like] * len(parts)
 
-    def few_ids(self, lookups) -> list[int] | None:
-        """The substances found by `lookups` (see `rows`), where fewer than `COMMON_KEY_ROWS`
-        keys hold them; None where as many do (counted no further), or where a look-up has no
-        index to answer it (a key of one or two characters looked for inside keys).
+    def few_ids(self, how: str, key) -> list[int] | None:
+        """The substances one look-up (see `rows`) finds, where fewer than `COMMON_KEY_ROWS`
+        keys hold them; None where as many do (counted no further), or where no index answers
+        it (a key of one or two characters looked for inside keys).
 
         PostgreSQL cannot answer an OR of subqueries through their indexes: given one
         condition per look-up, it reads the page's order and tests each row, a million of them
-        for a key that a few names hold. The look-ups as one list of ids it answers from the
-        indexes (pg_trgm for the trigram look-ups, B-trees for the others).
+        for a key that a few names hold. A rare look-up's ids it is given as a list.
         """
-        parts, params = [], []
-        for how, key in lookups:
-            if how == "contains":
-                if not (self.trigrams and len(key) >= 3):
-                    return None
-                sql, more = self.trigram_ids(key)
-                parts.append(sql)
-                params += more
-                continue
+        if how == "contains":
+            if not (self.trigrams and len(key) >= 3):
+                return None
+            sql, params = self.trigram_ids(key)
+        else:
+            parts, params = [], []
             for column, table, _nonempty in _KEY_COLUMNS:
                 if how == "exact":
-                    sql, more = self.equals(column, key)
+                    condition, more = self.equals(column, key)
                 else:
-                    sql, more = self.prefix_lookup(column, key)
+                    condition, more = self.prefix_lookup(column, key)
                 owner = "s.id" if table.endswith(" s") else "m.substance_id"
-                parts.append(f"SELECT {owner} FROM {table} WHERE {sql}")
+                parts.append(f"SELECT {owner} FROM {table} WHERE {condition}")
                 params += more
+            sql = " UNION ALL ".join(parts)
         with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS found LIMIT %s",
-                [*params, COMMON_KEY_ROWS],
-            )
+            cursor.execute(f"SELECT * FROM ({sql}) AS found LIMIT %s", [*params, COMMON_KEY_ROWS])
             rows = cursor.fetchall()
         if len(rows) >= COMMON_KEY_ROWS:
             return None
@@ -909,8 +908,22 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
                     if looked_up and not (how == "contains" and looked_up in inside):
                         rest.append((how, looked_up))
                 lookups = rest
-        elif names.postgresql and (found := names.few_ids(lookups)) is not None:
-            return Q(pk__in=sorted(identified.union(found)))
+        elif names.postgresql:
+            # A rare look-up's ids as a list, and only the others tested row by row (see
+            # `few_ids`); a common look-up counted once.
+            common = []
+            for how, looked_up in lookups:
+                if (found := names.few_ids(how, looked_up)) is None:
+                    common.append((how, looked_up))
+                else:
+                    identified.update(found)
+            condition = Q(pk__in=sorted(identified))
+            for how, looked_up in common:
+                if how == "contains":
+                    condition |= names.scanned(looked_up)
+                else:
+                    condition |= names.condition(how, looked_up)
+            return condition
         for how, looked_up in lookups:
             condition |= names.condition(how, looked_up)
     return condition

@@ -13,7 +13,6 @@ from typing import NamedTuple
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import Q
 
 from substances import search
 from substances.models import Name, Substance
@@ -215,53 +214,66 @@ def test_the_filter_reads_a_common_key_row_by_row(registry_with_synthetic, monke
     """A key held by many names is tested on each row as the page is read, not listed whole
     through the trigram index; the rows found are the same either way."""
     listed = set(Substance.objects.search("fentanyl").values_list("pk", flat=True))
-    verdicts = []
-    common = search._Names.common
+    read = []
+    scanned = search._Names.scanned
     monkeypatch.setattr(search, "COMMON_KEY_ROWS", 5)
     # The search document (SQLite), which answers first, finds it very common too.
     monkeypatch.setattr(search, "DOCUMENT_SCAN_SHARE", 0)
 
-    def spy(self, *args):
-        verdicts.append(common(self, *args))
-        return verdicts[-1]
+    def spy(key):
+        read.append(key)
+        return scanned(key)
 
-    monkeypatch.setattr(search._Names, "common", spy)
-    scanned = set(Substance.objects.search("fentanyl").values_list("pk", flat=True))
-    if search._has_trigram_index(connection):
-        assert verdicts[0] is True
-    assert scanned == listed
+    monkeypatch.setattr(search._Names, "scanned", staticmethod(spy))
+    assert set(Substance.objects.search("fentanyl").values_list("pk", flat=True)) == listed
+    assert "fentanyl" in read
 
 
 @pytest.mark.parametrize("query", QUERIES)
-def test_a_keys_ids_listed_at_once_are_those_its_look_ups_find(
+def test_a_look_ups_ids_listed_at_once_are_those_it_finds(
     registry_with_synthetic, monkeypatch, query
 ):
-    """The look-ups of a key as one list of ids (what PostgreSQL is given for a rare key) are
-    the substances its look-ups find one by one; a key of fewer than three characters,
+    """Each look-up of a key as a list of ids (what PostgreSQL is given for a rare one) holds
+    the substances the look-up finds as a condition; a key of fewer than three characters,
     looked for inside names, has no index to list it and is left to the page's reading."""
     monkeypatch.setattr(search, "COMMON_KEY_ROWS", 10**9)
     names = search._Names(connection)
-    lookups = search._name_lookups(search_key(query), {})[1]
-    listed = names.few_ids(lookups)
-    if any(how == "contains" and len(key) < 3 for how, key in lookups):
-        assert listed is None
-        return
-    condition = Q(pk__in=[])
-    for how, looked_up in lookups:
-        condition |= names.condition(how, looked_up)
-    assert listed == sorted(Substance.objects.filter(condition).values_list("pk", flat=True))
+    for how, key in search._name_lookups(search_key(query), {})[1]:
+        listed = names.few_ids(how, key)
+        if how == "contains" and len(key) < 3:
+            assert listed is None
+            continue
+        found = Substance.objects.filter(names.condition(how, key))
+        assert listed == sorted(found.values_list("pk", flat=True)), (how, key)
 
 
-def test_a_common_keys_ids_are_not_listed(registry_with_synthetic, monkeypatch):
-    """Counted no further than `COMMON_KEY_ROWS`: a key that many names hold is not listed
-    (the page's reading finds its hits sooner), and a rarer one still is."""
+def test_a_common_look_up_is_not_listed(registry_with_synthetic, monkeypatch):
+    """Counted no further than `COMMON_KEY_ROWS`: a look-up that many names answer is not
+    listed (the page's reading finds its hits sooner), and a rarer one still is."""
     names = search._Names(connection)
-    common = search._name_lookups("fentanyl", {})[1]
-    rare = search._name_lookups("carfentanil", {})[1]
-    assert names.few_ids(common) is not None
+    assert names.few_ids("contains", "fentanyl") is not None
     monkeypatch.setattr(search, "COMMON_KEY_ROWS", 20)
-    assert names.few_ids(common) is None
-    assert names.few_ids(rare) is not None
+    assert names.few_ids("contains", "fentanyl") is None
+    assert names.few_ids("contains", "carfentanil") is not None
+    assert names.few_ids("exact", ["fentanyl"]) is not None
+
+
+@pytest.mark.parametrize("key", ["fentanyl", "carfentanyl", "fentanil", "芬太尼", "zzqx"])
+def test_the_filter_finds_the_same_however_its_look_ups_are_counted(
+    registry_with_synthetic, monkeypatch, key
+):
+    """Every look-up listed, none, or the common ones read row by row: the same substances,
+    and the same first page."""
+
+    def found():
+        queryset = Substance.objects.search(key).order_by("uid")
+        return set(queryset.values_list("pk", flat=True)), list(queryset[:51])
+
+    monkeypatch.setattr(search, "COMMON_KEY_ROWS", 10**9)
+    expected = found()
+    for common in (1, 40):
+        monkeypatch.setattr(search, "COMMON_KEY_ROWS", common)
+        assert found() == expected, common
 
 
 @pytest.mark.parametrize("key", ["fentanyl", "芬太尼", "卡西酮", "methyl", "tryptamine", "zzqx"])
