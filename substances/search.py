@@ -454,6 +454,19 @@ def _has_search_document(connection) -> bool:
     )
 
 
+class _ExistsPerRow(Exists):
+    """EXISTS that PostgreSQL tests on each row it reads (through the names' (substance, key)
+    index), as SQLite does: without an OFFSET, PostgreSQL may first read every name the
+    subquery holds into a hashed set, 30,000 of them for "4-fluoro" at a million substances
+    (190 ms), where the page it is read for is met after about a thousand rows (4 ms)."""
+
+    def as_postgresql(self, compiler, connection):
+        sql, params = self.as_sql(compiler, connection)
+        if not sql.endswith(")"):
+            return sql, params
+        return f"{sql[:-1]} OFFSET 0)", params
+
+
 class _ScanIn(In):
     """`lhs IN (rhs)` that SQLite tests on each row it reads (a unary + on the column), instead
     of looking each of rhs's ids up and sorting them: for a set of a few thousand ids of which
@@ -598,7 +611,7 @@ class _Names:
         return (
             Q(search_key_en__contains=key)
             | Q(search_key_zh__contains=key)
-            | Exists(Name.objects.filter(substance=OuterRef("pk"), search_key__contains=key))
+            | _ExistsPerRow(Name.objects.filter(substance=OuterRef("pk"), search_key__contains=key))
         )
 
     def document_condition(self, keys: list[str]) -> Q | None:

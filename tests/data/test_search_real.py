@@ -295,3 +295,13 @@ def test_the_filter_finds_the_same_through_the_search_document(
         monkeypatch.setattr(search, "COMMON_KEY_ROWS", common)
         monkeypatch.setattr(search, "DOCUMENT_SCAN_SHARE", share)
         assert found() == expected, (common, share)
+
+
+def test_the_row_by_row_test_of_names_is_not_hashed_on_postgresql(registry_with_synthetic):
+    """PostgreSQL would read every name a common key's EXISTS holds into a hashed set before
+    the page's first row; the OFFSET keeps it a test of each row read (on SQLite it is one)."""
+    sql = str(Substance.objects.filter(search._Names.scanned("fentanyl")).query)
+    if connection.vendor == "postgresql":
+        assert "LIMIT 1 OFFSET 0)" in sql
+    else:
+        assert "OFFSET" not in sql and "EXISTS" in sql
