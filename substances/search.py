@@ -413,6 +413,12 @@ _KEY_COLUMNS = [
     (column, table.split(" JOIN ")[0], nonempty) for column, _others, table, nonempty, _ in _SOURCES
 ]
 
+
+def _owner(table: str) -> str:
+    """The substance's id in a key column's table (the substance's own row, or a name's)."""
+    return "m.substance_id" if table.endswith(" m") else "s.id"
+
+
 _schema_cache: dict[tuple[str, str, str], bool] = {}
 """Whether the database holds the search's own tables and indexes, per (which, alias, database
 NAME): looked up once per database, and again for a database made later under the same alias
@@ -595,13 +601,7 @@ class _Names:
                 return Q(pk__in=RawSQL(sql, params))
         if how == "contains":
             return self.scanned(key)
-        parts, params = [], []
-        for column, table, nonempty in _KEY_COLUMNS:
-            sql, more = self.prefix_lookup(column, key)
-            owner = "s.id" if table.endswith(" s") else "m.substance_id"
-            parts.append(f"SELECT {owner} FROM {table} WHERE {nonempty} AND {sql}")
-            params += more
-        return Q(pk__in=RawSQL(" UNION ".join(parts), params))
+        return Q(pk__in=RawSQL(*self.key_ids("prefix", key)))
 
     @staticmethod
     def scanned(key: str) -> Q:
@@ -656,11 +656,21 @@ class _Names:
             )
         like = "%" + self.connection.ops.prep_for_like_query(key) + "%"
         parts = [
-            f"SELECT {'m.substance_id' if table.endswith(' m') else 's.id'} FROM {table}"
-            f" WHERE {column} LIKE %s ESCAPE '\\'"
+            f"SELECT {_owner(table)} FROM {table} WHERE {column} LIKE %s ESCAPE '\\'"
             for column, table, _nonempty in _KEY_COLUMNS
         ]
         return " UNION ALL ".join(parts), [like] * len(parts)
+
+    def key_ids(self, how: str, key) -> tuple[str, list]:
+        """SQL for the substances with a key equal to one of `key` ("exact", a list of keys)
+        or starting with `key` ("prefix"), answered by the key columns' indexes."""
+        lookup = self.equals if how == "exact" else self.prefix_lookup
+        parts, params = [], []
+        for column, table, _nonempty in _KEY_COLUMNS:
+            sql, more = lookup(column, key)
+            parts.append(f"SELECT {_owner(table)} FROM {table} WHERE {sql}")
+            params += more
+        return " UNION ALL ".join(parts), params
 
     def few_ids(self, how: str, key) -> list[int] | None:
         """The substances one look-up (see `rows`) finds, where fewer than `COMMON_KEY_ROWS`
@@ -676,16 +686,7 @@ class _Names:
                 return None
             sql, params = self.trigram_ids(key)
         else:
-            parts, params = [], []
-            for column, table, _nonempty in _KEY_COLUMNS:
-                if how == "exact":
-                    condition, more = self.equals(column, key)
-                else:
-                    condition, more = self.prefix_lookup(column, key)
-                owner = "s.id" if table.endswith(" s") else "m.substance_id"
-                parts.append(f"SELECT {owner} FROM {table} WHERE {condition}")
-                params += more
-            sql = " UNION ALL ".join(parts)
+            sql, params = self.key_ids(how, key)
         with self.connection.cursor() as cursor:
             cursor.execute(f"SELECT * FROM ({sql}) AS found LIMIT %s", [*params, COMMON_KEY_ROWS])
             rows = cursor.fetchall()
