@@ -27,7 +27,7 @@ from rest_framework.reverse import reverse
 
 from registry import jobs
 from registry.api.base import RegistryAPIView
-from registry.api.serializers import DayField
+from registry.api.serializers import DayField, ModelSerializer
 from registry.models import CheckJob, Jurisdiction
 
 
@@ -83,7 +83,7 @@ class CheckJobErrorSerializer(serializers.Serializer):
     error = serializers.CharField()
 
 
-class CheckJobSerializer(serializers.ModelSerializer):
+class CheckJobSerializer(ModelSerializer):
     url = serializers.SerializerMethodField()
     jurisdiction = serializers.SerializerMethodField()
     format = serializers.CharField(source="file_format")
