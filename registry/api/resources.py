@@ -101,7 +101,12 @@ class InstrumentViewSet(RegistryViewSet):
 class SubstanceViewSet(RegistryViewSet):
     """Substances: identity, names, and (in the detail) their legal history."""
 
-    list_queryset = Substance.objects.order_by("uid")
+    # A list row reads the columns its representation and its orderings use, not the
+    # structure's texts (SMILES, InChI, notes) nor what only the detail shows.
+    list_queryset = Substance.objects.only(
+        *(name for name in api.SubstanceListSerializer.Meta.fields if name != "url"),
+        "updated_at",
+    ).order_by("uid")
     detail_queryset = Substance.objects.prefetch_related(
         "relations__target",
         "inverse_relations__subject",

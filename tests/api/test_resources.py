@@ -120,6 +120,8 @@ LIST_PATHS = [
     "/api/v1/listings/",
     "/api/v1/precursor-uses/",
     "/api/v1/substances/?in_force_on=2022-01-01&jurisdiction=CN&q=extra",
+    "/api/v1/substances/?ordering=-updated_at",
+    "/api/v1/substances/?ordering=name_en&kind=compound",
     "/api/v1/listings/?in_force_on=2022-01-01&schedule=cn-nps",
 ]
 
@@ -142,6 +144,18 @@ def test_list_query_count_does_not_grow_with_page_size(
     with django_assert_num_queries(counts[0]):
         anon.get(f"{path}{sep}page_size=50")
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/substances/", "/api/v1/listings/"])
+def test_csv_query_count_does_not_grow_with_rows(anon, registry, path):
+    anon.get(path, {"format": "csv"})
+    with CaptureQueriesContext(connection) as few:
+        anon.get(path, {"format": "csv"})
+    _grow(registry, 12)
+    with CaptureQueriesContext(connection) as more:
+        response = anon.get(path, {"format": "csv"})
+    assert response.status_code == 200 and response.content.count(b"extra-") >= 12
+    assert len(more) == len(few)
 
 
 @pytest.mark.parametrize(("path", "uid"), RESOURCES)
