@@ -9,11 +9,12 @@ TRUSTED_PROXY_COUNT), the same identity as the admin's login throttle: an X-Forw
 that a client writes itself changes nothing.
 
 The count is DRF's sliding log: at most N requests in any window of the rate's length, a refused
-request not counted. On Redis (production) the log is a sorted set, read and written in one
-round trip that no other worker can interleave with; DRF's own way (read the log, write it back)
-costs two trips, lets concurrent workers overwrite each other's counts, and moves the whole log
-through the network on every request. Elsewhere (the embedded default's in-process cache) DRF's
-way is kept.
+request not counted. On Redis (production) the log is a sorted set, read and written by one
+script (`SLIDING_LOG`) that no other worker can interleave with: one round trip and one reply.
+DRF's own way (read the log, write it back) costs two trips, lets concurrent workers overwrite
+each other's counts, and moves the whole log through the network on every request; a
+transaction of the five commands cost an API read a tenth of its time in replies parsed.
+Elsewhere (the embedded default's in-process cache) DRF's way is kept.
 """
 
 import logging
@@ -54,6 +55,32 @@ class _CurrentRates:
         return client_address(request)
 
 
+# KEYS[1]: the client's log; ARGV: now, the window's start, the limit, the window in seconds, a
+# member naming this request. Times older than the window leave the log; the request is counted
+# and let through if the log holds fewer than the limit, else refused, uncounted, with the
+# oldest time still in the window (which says when a request will be let through again).
+SLIDING_LOG = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[3]) then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+    redis.call('EXPIRE', KEYS[1], ARGV[4])
+    return false
+end
+return redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2]
+"""
+
+_scripts: dict[int, object] = {}
+
+
+def _sliding_log(redis):
+    """The script, registered once per Redis client (redis-py sends its digest, and the text
+    only when the server does not know it yet)."""
+    script = _scripts.get(id(redis))
+    if script is None or script.registered_client is not redis:
+        script = _scripts[id(redis)] = redis.register_script(SLIDING_LOG)
+    return script
+
+
 class _SlidingLog(SimpleRateThrottle):
     """DRF's count, on Redis in one round trip (see the module's docstring). Last among a
     throttle's bases, so that a scoped throttle has chosen its rate before it counts."""
@@ -68,19 +95,16 @@ class _SlidingLog(SimpleRateThrottle):
         key = self.cache.make_key(f"log:{self.key}")
         self.now = self.timer()
         member = f"{self.now!r}:{uuid.uuid4().hex}"
+        window_start = self.now - self.duration
         try:
-            with redis.pipeline(transaction=True) as pipe:
-                pipe.zremrangebyscore(key, "-inf", self.now - self.duration)
-                pipe.zadd(key, {member: self.now})
-                pipe.zcard(key)
-                pipe.zrange(key, 0, 0, withscores=True)
-                pipe.expire(key, self.duration)
-                _removed, _added, count, oldest, _expiry = pipe.execute()
-            if count <= self.num_requests:
+            oldest = _sliding_log(redis)(
+                keys=[key],
+                args=[repr(self.now), repr(window_start), self.num_requests, self.duration, member],
+            )
+            if oldest is None:
                 return True
             # Refused: not counted, as DRF does not count it (a client that keeps knocking
             # while refused is let in again when its window has room).
-            redis.zrem(key, member)
         except RedisError:
             # Redis does not answer: as for every other use of the cache (IGNORE_EXCEPTIONS in
             # the settings), the registry goes on without it, here unthrottled, and says so.
@@ -88,7 +112,7 @@ class _SlidingLog(SimpleRateThrottle):
                 raise
             logger.warning("throttle %s: Redis did not answer; request let through", self.scope)
             return True
-        self.history = [oldest[0][1]] * self.num_requests if oldest else []
+        self.history = [float(oldest)] * self.num_requests
         return False
 
 

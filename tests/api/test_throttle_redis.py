@@ -159,3 +159,15 @@ def test_reads_go_on_unthrottled_when_redis_does_not_answer(tmp_path, anon, regi
         assert anon.get("/api/v1/substances/").status_code == 200
         assert anon.get("/api/v1/substances/").status_code == 200
     assert "Redis did not answer" in caplog.text
+
+
+def test_the_log_is_kept_by_one_script_sent_again_if_redis_forgot_it(on_redis, anon, registry):
+    redis = cache.client.get_client()
+    with _rates(anon="2/minute", user="1000/minute"):
+        assert anon.get("/api/v1/jurisdictions/").status_code == 200
+        redis.script_flush()  # a restarted Redis knows no script
+        assert anon.get("/api/v1/jurisdictions/").status_code == 200
+        assert anon.get("/api/v1/jurisdictions/").status_code == 429
+    (key,) = redis.keys("*")
+    assert redis.zcard(key) == 2
+    assert 0 < redis.ttl(key) <= 60

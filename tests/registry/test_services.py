@@ -367,3 +367,17 @@ def test_sequence_is_gap_free_after_a_failed_write(actor):
         services.create_substance(actor=actor, name_en="")
     SubstanceFactory()
     assert list(Change.objects.values_list("seq", flat=True)) == list(range(1, head + 2))
+
+
+def test_the_feed_position_moves_with_every_change(actor):
+    Change.objects.all().delete()
+    assert Change.objects.position() == (0, "0") and Change.objects.head() == 0
+    services.create_substance(actor=actor, name_en="Position one")
+    first = Change.objects.position()
+    assert first[0] == Change.objects.order_by("-seq").first().seq == Change.objects.head()
+    services.create_substance(actor=actor, name_en="Position two")
+    second = Change.objects.position()
+    assert second[0] == first[0] + 1 and second[1] != first[1]
+    assert Change.objects.version() == second[1]
+    with pytest.raises(TypeError, match="whole feed"):
+        Change.objects.filter(seq__lt=second[0]).position()
