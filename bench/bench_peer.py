@@ -2,6 +2,7 @@
 
     .venv/bin/pip install -e '.[dev,bench]'
     .venv/bin/python bench/bench_peer.py [--substances 100000] [--seconds 10] [--connections 16]
+                                         [--rounds 3]
 
 Builds (once, in the temp folder) a SQLite database with the real data and N synthetic
 substances, then serves that one file twice on loopback, each with gunicorn and the same
@@ -20,7 +21,9 @@ and prints requests/s and p50/p95/p99 latency for:
 - detail lookups: `GET /api/v1/substances/<uid>/` (the substance with its names, listings and
   precursor uses) against Datasette's row JSON (`/db/substances_substance/<id>.json`).
 
-Each server is first measured one request at a time (which also warms it), then under load.
+Each server is first measured one request at a time (which also warms it), then under load:
+both servers are up together and loaded in turn, for several rounds, and the ratio is given per
+round and as their median (one run after the other drifted by up to half between runs).
 The registry runs as deployed, with Redis (throttle counts, the detail representations kept by
 registry version) when Redis answers, but without its response cache (RESPONSE_CACHE_SECONDS=0),
 as Datasette has none; a last line shows the registry with the cache, for information.
@@ -29,6 +32,7 @@ as Datasette has none; a last line shows the registry with the cache, for inform
 import argparse
 import os
 import sqlite3
+import statistics
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -94,6 +98,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
     path = _serve.sqlite_database(args.substances)
@@ -117,40 +122,56 @@ def main() -> None:
 
     print(
         f"\n{args.substances:,} synthetic substances + the real data, one SQLite file; "
-        f"{args.workers} workers each; {args.connections} connections, {args.seconds} s per run"
+        f"{args.workers} workers each; {args.connections} connections, {args.seconds} s per run; "
+        f"{args.rounds} rounds, the two servers loaded in turn"
     )
-    results, single = {}, {}
-    port = _serve.free_port()
-    with _serve.gunicorn_registry(env, workers=args.workers, port=port) as (base, _process):
-        single[("registry", "search")] = _serve.timed_requests(base, registry_search, rounds=3)
-        single[("registry", "detail")] = _serve.timed_requests(base, registry_detail[:50])
-        # The first reads of each detail build it (then it is kept under the registry's
-        # version): measured as such, then again once every detail has been read.
-        results[("registry", "detail, first reads")] = _serve.load(
-            base, registry_detail, seconds=args.seconds, connections=args.connections
-        )
-        for name, paths in (("search", registry_search), ("detail", registry_detail)):
-            results[("registry", name)] = _serve.load(
-                base, paths, seconds=args.seconds, connections=args.connections
-            )
+    loads = {
+        ("registry", "search"): registry_search,
+        ("registry", "detail"): registry_detail,
+        ("datasette", "search"): peer_search,
+        ("datasette", "detail"): peer_detail,
+    }
+    results: dict[tuple[str, str], list[_serve.LoadResult]] = {key: [] for key in loads}
+    single: dict[tuple[str, str], list[float]] = {}
     peer_env = dict(os.environ, BENCH_DATASETTE_DB=str(path))
-    port = _serve.free_port()
+    peer_port = _serve.free_port()
     peer = [
         str(_serve.VENV_BIN / "gunicorn"),
         "bench._datasette_app:app",
         "-k",
         "uvicorn_worker.UvicornWorker",
         f"--workers={args.workers}",
-        f"--bind=127.0.0.1:{port}",
+        f"--bind=127.0.0.1:{peer_port}",
         "--log-level=warning",
     ]
-    with _serve.server(peer, env=peer_env, probe="/-/versions.json", port=port) as (base, _p):
-        single[("datasette", "search")] = _serve.timed_requests(base, peer_search, rounds=3)
-        single[("datasette", "detail")] = _serve.timed_requests(base, peer_detail[:50])
-        for name, paths in (("search", peer_search), ("detail", peer_detail)):
-            results[("datasette", name)] = _serve.load(
-                base, paths, seconds=args.seconds, connections=args.connections
+    registry_port = _serve.free_port()
+    # Both servers are up together; only the one being loaded works. Loading them in turn,
+    # round after round, spreads the machine's own drift (other work, clock, heat) over both.
+    with (
+        _serve.gunicorn_registry(env, workers=args.workers, port=registry_port) as (ours, _p),
+        _serve.server(peer, env=peer_env, probe="/-/versions.json", port=peer_port) as (
+            theirs,
+            _q,
+        ),
+    ):
+        bases = {"registry": ours, "datasette": theirs}
+        for (server, name), paths in loads.items():
+            rounds = 3 if name == "search" else 1
+            single[(server, name)] = _serve.timed_requests(
+                bases[server], paths if name == "search" else paths[:50], rounds=rounds
             )
+        # The first reads of each detail build it (then it is kept under the registry's
+        # version): measured as such, once, before the rounds.
+        first = _serve.load(
+            ours, registry_detail, seconds=args.seconds, connections=args.connections
+        )
+        for _round in range(args.rounds):
+            for (server, name), paths in loads.items():
+                results[(server, name)].append(
+                    _serve.load(
+                        bases[server], paths, seconds=args.seconds, connections=args.connections
+                    )
+                )
 
     def ratio(ours: float, theirs: float) -> str:
         return f"{ours / theirs:.2f}x" if theirs else "n/a"
@@ -163,21 +184,24 @@ def main() -> None:
                 f"  {server:10} one at a time: p50 {_serve.percentile(times, 50):7.1f} ms  "
                 f"p95 {_serve.percentile(times, 95):7.1f} ms  (n={len(times)})"
             )
-        ours, theirs = results[("registry", name)], results[("datasette", name)]
+        ours_runs, theirs_runs = results[("registry", name)], results[("datasette", name)]
         if name == "detail":
-            first = results[("registry", "detail, first reads")]
             print(f"  registry   {first.line()}  (first reads: each detail built)")
+        for number, (ours, theirs) in enumerate(zip(ours_runs, theirs_runs, strict=True), 1):
+            print(f"  round {number}")
+            print(f"    registry   {ours.line()}")
+            print(f"    datasette  {theirs.line()}")
             print(
-                f"  ratio registry/datasette on first reads: throughput "
-                f"{ratio(first.rps, theirs.rps)}"
+                f"    ratio registry/datasette: throughput {ratio(ours.rps, theirs.rps)}, "
+                f"p50 {ratio(ours.p50_ms, theirs.p50_ms)}, p99 {ratio(ours.p99_ms, theirs.p99_ms)}"
             )
-        print(f"  registry   {ours.line()}")
-        print(f"  datasette  {theirs.line()}")
-        print(
-            f"  ratio registry/datasette: throughput {ratio(ours.rps, theirs.rps)}, "
-            f"p50 {ratio(ours.p50_ms, theirs.p50_ms)}, p99 {ratio(ours.p99_ms, theirs.p99_ms)} "
-            "(throughput above 1 and latency below 1 favour the registry)"
-        )
+        ratios = sorted(o.rps / t.rps for o, t in zip(ours_runs, theirs_runs, strict=True) if t.rps)
+        if ratios:
+            print(
+                f"  throughput ratio registry/datasette over {len(ratios)} rounds: median "
+                f"{statistics.median(ratios):.2f}x (from {ratios[0]:.2f}x to {ratios[-1]:.2f}x; "
+                "above 1 favours the registry)"
+            )
 
     if redis:
         cached_env = dict(env, **_serve.deployed_cache(15), RESPONSE_CACHE_SECONDS="600")
