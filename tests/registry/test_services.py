@@ -1,6 +1,7 @@
 """Each service: the rows it writes and the exact change rows it appends (Zulip style)."""
 
 import datetime
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -379,5 +380,7 @@ def test_the_feed_position_moves_with_every_change(actor):
     second = Change.objects.position()
     assert second[0] == first[0] + 1 and second[1] != first[1]
     assert Change.objects.version() == second[1]
+    # It goes into cache keys: nothing a cache could refuse (memcached: no spaces, no controls).
+    assert re.fullmatch(r"[0-9]+-[0-9]+", second[1])
     with pytest.raises(TypeError, match="whole feed"):
         Change.objects.filter(seq__lt=second[0]).position()
