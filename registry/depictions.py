@@ -9,20 +9,9 @@ milliseconds to make and depends on nothing but its input, so drawings are cache
 import hashlib
 from collections.abc import Iterable
 
-from django.core.cache import cache
-
+from registry.cache import derived
 from substances import chemistry
 from substances.models import Substance
-
-CACHE_SECONDS = 24 * 3600
-
-
-def _cached(key: str, compute):
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
 
 
 def structure_svg(
@@ -40,7 +29,7 @@ def structure_svg(
         except chemistry.ChemistryError:
             return ""
 
-    return _cached(f"drawing:svg:{digest}", draw)
+    return derived(f"drawing:svg:{digest}", draw)
 
 
 def pattern_svg(smarts: str) -> str:
@@ -53,7 +42,7 @@ def pattern_svg(smarts: str) -> str:
         except Exception:  # some query features cannot be drawn: the text is shown instead
             return ""
 
-    return _cached(f"drawing:smarts-svg:{digest}", draw)
+    return derived(f"drawing:smarts-svg:{digest}", draw)
 
 
 def structure_file(substance: Substance, *, url: str = "", sdf: bool = False) -> str | None:

@@ -18,7 +18,6 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -31,6 +30,7 @@ from django.utils.http import urlencode
 from registry import check as check_service
 from registry import depictions, filtersets, history, lists
 from registry import jurisdictions as per_jurisdiction
+from registry.cache import derived
 from registry.models import Change, Instrument, Listing, Schedule, chinese_language, citation
 from registry.stats import schedule_counts
 from registry.verdicts import ClassBasis, ListingBasis
@@ -51,7 +51,6 @@ PAGE_SIZE = 50
 MAX_IDS_IN_QUERY = 2000
 """Up to this many search hits, a filter on their listings names them in the query; beyond,
 the listings that pass the filter are read and matched in Python (SQL caps its parameters)."""
-CACHE_SECONDS = 24 * 3600
 LINKED_TYPES = {"substance", "schedule", "instrument", "class"}
 
 
@@ -62,14 +61,6 @@ def registry_version() -> str:
     """The registry's version (see `ChangeQuerySet.version`): every cache of the site is kept
     under it, so a change shows at once."""
     return Change.objects.version()
-
-
-def _cached(key: str, compute):
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
 
 
 def _paginate(request, items, size: int = PAGE_SIZE):
@@ -114,7 +105,7 @@ def home(request):
     today = timezone.localdate()
     token = registry_version()
     chart_end = max(on, today)
-    chart = _cached(f"web:chart:{token}:{chart_end}", lambda: charts.build_chart(end=chart_end))
+    chart = derived(f"web:chart:{token}:{chart_end}", lambda: charts.build_chart(end=chart_end))
     counts = schedule_counts(on=on)
     context = {
         "form": form,
@@ -369,7 +360,7 @@ def search_page(request):
     # A query's ranking changes only with the registry: kept under its version, a question
     # many people ask is ranked once (at 100,000 substances a common name takes a few hundred
     # milliseconds to rank), and a write is seen by the next search.
-    outcome = _cached(
+    outcome = derived(
         f"web:search:{registry_version()}:{hashlib.sha256(query.encode()).hexdigest()}",
         lambda: Substance.objects.ranked_search(query),
     )
@@ -451,7 +442,7 @@ def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[ClassB
         return [m for m in result.matches if isinstance(m, ClassBasis)], result.structure
 
     # (typed bases since "t1": a value cached before holds dicts)
-    return _cached(f"web:classes-of:t1:{registry_version()}:{substance.pk}:{on}", compute)
+    return derived(f"web:classes-of:t1:{registry_version()}:{substance.pk}:{on}", compute)
 
 
 def substance_detail(request, uid: str):
