@@ -14,6 +14,7 @@ import time
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test import override_settings
 from rest_framework.test import APIClient
 
@@ -128,10 +129,13 @@ def test_concurrent_readers_are_counted_exactly(on_redis, transactional_db):
     def reader():
         client = APIClient()
         start.wait()
-        for _ in range(5):
-            status = client.get("/api/v1/jurisdictions/").status_code
-            with lock:
-                statuses.append(status)
+        try:
+            for _ in range(5):
+                status = client.get("/api/v1/jurisdictions/").status_code
+                with lock:
+                    statuses.append(status)
+        finally:
+            connection.close()  # this thread's own: the test database is dropped after
 
     with _rates(anon="25/minute", user="1000/minute"):
         threads = [threading.Thread(target=reader) for _ in range(8)]
