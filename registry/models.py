@@ -13,13 +13,13 @@ from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry.constraints import DateRange, PostgresExclusionConstraint
 from registry.querysets import ChangeQuerySet, ListingQuerySet
+from substances.links import page_of
 from substances.models import Substance, SubstanceClass
 from substances.tracking import EditTracking
 from substances.validators import validate_day_held, validate_uid
@@ -148,7 +148,7 @@ class Schedule(EditTracking, models.Model):
         return f"{self.jurisdiction_id and self.jurisdiction.code} {self.name}"
 
     def get_absolute_url(self) -> str:
-        return reverse("web:schedule", kwargs={"uid": self.uid})
+        return page_of("web:schedule", self.uid)
 
     def clean(self) -> None:
         super().clean()
@@ -269,7 +269,7 @@ class Instrument(EditTracking, models.Model):
         return self.reference or self.title_en or self.title_zh
 
     def get_absolute_url(self) -> str:
-        return reverse("web:instrument", kwargs={"uid": self.uid})
+        return page_of("web:instrument", self.uid)
 
     def clean(self) -> None:
         super().clean()

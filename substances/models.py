@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from substances import chemistry, matching
+from substances.links import page_of
 from substances.normalize import canonical_cas, normalize_cas, search_key
 from substances.querysets import NameQuerySet, SubstanceClassQuerySet, SubstanceQuerySet
 from substances.tracking import EditTracking
@@ -113,7 +113,7 @@ class Substance(EditTracking, models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("web:substance", kwargs={"uid": self.uid})
+        return page_of("web:substance", self.uid)
 
     def clean_fields(self, exclude=None) -> None:
         # Normalised before it is validated and compared, so that full-width digits or a
@@ -481,7 +481,7 @@ class SubstanceClass(EditTracking, models.Model):
         return self.name_en
 
     def get_absolute_url(self) -> str:
-        return reverse("web:class", kwargs={"uid": self.uid})
+        return page_of("web:class", self.uid)
 
     def clean(self) -> None:
         super().clean()
