@@ -6,7 +6,8 @@ from django.utils.translation import get_language
 
 from substances.validators import UID_RE
 
-_PLACEHOLDER = "0-uid-placeholder-0"
+PLACEHOLDER = "0-uid-placeholder-0"
+"""A uid no record has, reversed in place of the real one (see `page_of`)."""
 
 _templates: dict[tuple, str] = {}
 
@@ -25,5 +26,5 @@ def page_of(view_name: str, uid: str) -> str:
     key = (view_name, get_language(), get_script_prefix(), get_urlconf(), settings.ROOT_URLCONF)
     template = _templates.get(key)
     if template is None:
-        template = _templates[key] = reverse(view_name, kwargs={"uid": _PLACEHOLDER})
-    return template.replace(_PLACEHOLDER, uid, 1)
+        template = _templates[key] = reverse(view_name, kwargs={"uid": PLACEHOLDER})
+    return template.replace(PLACEHOLDER, uid, 1)

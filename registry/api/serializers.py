@@ -28,6 +28,7 @@ from registry.models import (
     attributes_problem,
 )
 from registry.representations import BY_NAME
+from substances import links
 from substances.models import (
     ClassRule,
     Name,
@@ -115,7 +116,7 @@ class DetailURLField(serializers.HyperlinkedIdentityField):
     response (DRF copies the fields of each serializer it makes).
     """
 
-    PLACEHOLDER = "0-uid-placeholder-0"
+    PLACEHOLDER = links.PLACEHOLDER
 
     def get_url(self, obj, view_name, request, format):
         uid = getattr(obj, "uid", None)
@@ -152,11 +153,6 @@ class ModelSerializer(serializers.ModelSerializer):
             built = super().get_fields()
             type(self)._fields_built = built  # the class's own, never a parent's
         return copy.deepcopy(built)
-
-    @classmethod
-    def fields_built_afresh(cls) -> dict:
-        """The fields as DRF builds them, for the test that compares them with the copies."""
-        return serializers.ModelSerializer.get_fields(cls())
 
 
 class PlainFieldsFast:
