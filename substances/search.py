@@ -662,9 +662,9 @@ class _Names:
         more), from the search document (SQLite, migration 0013); None for keys so common that
         reading the page's rows one by one is sooner (`DOCUMENT_SCAN_SHARE`).
 
-        Counted first, no further than that: a rare key's few ids are looked up and sorted
-        into the page's order; a common key's ids are collected once and the page's order read
-        until a page of them is met (`_ScanIn`).
+        Read first, no further than that: a rare key's few ids, so read, are the condition
+        (the index is not asked twice); a common key's ids are collected once and the page's
+        order read until a page of them is met (`_ScanIn`).
         """
         # A phrase costs a read of each of its trigrams' lists: a long key is looked up by its
         # first DOCUMENT_PHRASE_CHARS characters, and the documents found are then read for it
@@ -677,16 +677,13 @@ class _Names:
             sql += f" AND ({' OR '.join(['instr(keys, %s) > 0'] * len(keys))})"
             params += keys
         with self.connection.cursor() as cursor:
-            # The index lists ids in ascending order: where the COMMON_KEY_ROWS-th one falls
-            # says how thick they are (ids are given in sequence).
-            cursor.execute(
-                f"SELECT count(*), max(rowid) FROM ({sql} LIMIT %s) AS probe",
-                [*params, COMMON_KEY_ROWS],
-            )
-            count, last = cursor.fetchone()
-        if count < COMMON_KEY_ROWS:
-            return Q(pk__in=RawSQL(sql, params))
-        if count >= DOCUMENT_SCAN_SHARE * last:
+            cursor.execute(f"{sql} LIMIT %s", [*params, COMMON_KEY_ROWS])
+            ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) < COMMON_KEY_ROWS:
+            return Q(pk__in=ids)
+        # The index lists ids in ascending order: where the COMMON_KEY_ROWS-th one falls says
+        # how thick they are (ids are given in sequence).
+        if len(ids) >= DOCUMENT_SCAN_SHARE * max(ids):
             return None
         return Q(_ScanIn(F("pk"), RawSQL(sql, params)))
 

@@ -302,6 +302,18 @@ def test_crotonyl_fentanyl_is_a_class_member_until_its_final_order_names_it(real
     assert _us("Crotonylfentanyl", D(2018, 2, 5)).status == "not_controlled"
 
 
+def test_beta_methyl_fentanyl_is_a_class_member_until_86_fr_22113_names_it(real_registry):
+    """86 FR 22113 (effective 2021-04-27, read) names beta-methyl fentanyl among its 10: its own
+    listing starts that day; the class order of 2018-02-06 covered it before."""
+    before = _us("beta-Methyl fentanyl", D(2021, 4, 26))
+    assert before.status == "controlled"
+    assert [m["basis"] for m in before.matches] == ["class"]
+    after = _us("beta-Methyl fentanyl", D(2021, 4, 27))
+    assert [m["instrument"]["reference"] for m in _listed(after)] == ["86 FR 22113"]
+    assert after.since["US"] == "2018-02-06"
+    assert _us("beta-Methyl fentanyl", D(2018, 2, 5)).status == "not_controlled"
+
+
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
     rest as 21 U.S.C. 812(c) prints them) date 166 listings to 1971-05-01 (with the opiates its
@@ -309,7 +321,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 7, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 3, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
