@@ -677,13 +677,17 @@ class _Names:
             sql += f" AND ({' OR '.join(['instr(keys, %s) > 0'] * len(keys))})"
             params += keys
         with self.connection.cursor() as cursor:
-            cursor.execute(f"{sql} LIMIT %s", [*params, COMMON_KEY_ROWS])
-            ids = [row[0] for row in cursor.fetchall()]
-        if len(ids) < COMMON_KEY_ROWS:
-            return Q(pk__in=ids)
-        # The index lists ids in ascending order: where the COMMON_KEY_ROWS-th one falls says
-        # how thick they are (ids are given in sequence).
-        if len(ids) >= DOCUMENT_SCAN_SHARE * max(ids):
+            # The index lists ids in ascending order: where the COMMON_KEY_ROWS-th one falls
+            # says how thick they are (ids are given in sequence). The ids come as one text,
+            # read in Python only for a rare key.
+            cursor.execute(
+                f"SELECT count(*), max(rowid), group_concat(rowid) FROM ({sql} LIMIT %s) AS probe",
+                [*params, COMMON_KEY_ROWS],
+            )
+            count, last, listed = cursor.fetchone()
+        if count < COMMON_KEY_ROWS:
+            return Q(pk__in=[int(pk) for pk in listed.split(",")] if listed else [])
+        if count >= DOCUMENT_SCAN_SHARE * last:
             return None
         return Q(_ScanIn(F("pk"), RawSQL(sql, params)))
 
