@@ -8,8 +8,11 @@ benchmarks build it) from both checkouts at once, each with gunicorn as deployed
 config/gunicorn.py) and Redis when it answers, and times the same requests one at a time,
 taking the two in turn, round after round (which goes first alternates): the machine's drift
 falls on both alike, where two runs one after the other drifted by a third on this machine.
-Prints p50 and p95 per kind of request for each checkout. The other checkout runs with this
-one's Python environment (its own dependencies may differ: say so when quoting).
+Prints p50 and p95 per kind of request for each checkout. With `--load SECONDS`, then loads
+each in turn with the four kinds mixed (16 connections, SECONDS each, `--rounds` times) and
+prints the throughput and the p50/p95/p99 latency per round: the tail under load, where a worker's
+pauses (a full garbage collection) fall on the requests waiting behind it. The other checkout
+runs with this one's Python environment (its own dependencies may differ: say so when quoting).
 """
 
 import argparse
@@ -61,6 +64,9 @@ def main() -> None:
     parser.add_argument("--before", type=Path, required=True, help="the other checkout")
     parser.add_argument("--substances", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument(
+        "--load", type=int, default=0, metavar="SECONDS", help="also load each side in turn"
+    )
     args = parser.parse_args()
     here = Path(__file__).resolve().parent.parent
     before = args.before.resolve()
@@ -99,13 +105,20 @@ def main() -> None:
             for kind, paths in kinds.items():
                 for side, base in sides if number % 2 == 0 else sides[::-1]:
                     times[(kind, side)] += _serve.timed_requests(base, paths, rounds=2)
-    p = _serve.percentile
-    for kind in kinds:
-        old, new = times[(kind, "before")], times[(kind, "after")]
-        print(
-            f"  {kind:15} before p50 {p(old, 50):6.1f} ms  p95 {p(old, 95):6.1f} ms  |  "
-            f"after p50 {p(new, 50):6.1f} ms  p95 {p(new, 95):6.1f} ms  (n={len(new)} each)"
-        )
+        p = _serve.percentile
+        for kind in kinds:
+            old, new = times[(kind, "before")], times[(kind, "after")]
+            print(
+                f"  {kind:15} before p50 {p(old, 50):6.1f} ms  p95 {p(old, 95):6.1f} ms  |  "
+                f"after p50 {p(new, 50):6.1f} ms  p95 {p(new, 95):6.1f} ms  (n={len(new)} each)"
+            )
+        if args.load:
+            mix = [path for paths in kinds.values() for path in paths]
+            print(f"\nthe four kinds mixed, 16 connections, {args.load} s a run, in turn:")
+            for number in range(args.rounds):
+                for side, base in sides if number % 2 == 0 else sides[::-1]:
+                    result = _serve.load(base, mix, seconds=args.load, connections=16)
+                    print(f"  round {number + 1} {side:6} {result.line()}")
 
 
 if __name__ == "__main__":
