@@ -6,6 +6,8 @@ import threading
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from config import wsgi
 
@@ -54,11 +56,24 @@ def test_threads_freeze_once_per_count(unfrozen, monkeypatch):
     assert len(freezes) == 2
 
 
+@pytest.fixture
+def connections_kept():
+    """As Django's test client does: a request must not close the test's connection, which
+    holds the test's transaction (on PostgreSQL the health check then found it closed)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_the_deployed_application_answers_through_the_wrapper(unfrozen):
+def test_the_deployed_application_answers_through_the_wrapper(unfrozen, connections_kept):
     assert isinstance(wsgi.application, wsgi.FreezeWarmHeap)
     environ = {"PATH_INFO": "/health/", "HTTP_HOST": "localhost", "wsgi.input": io.BytesIO()}
     setup_testing_defaults(environ)
     seen = {}
-    body = b"".join(wsgi.application(environ, lambda status, headers: seen.update(status=status)))
+    response = wsgi.application(environ, lambda status, headers: seen.update(status=status))
+    body = b"".join(response)
+    response.close()
     assert seen["status"].startswith("200"), body[:300]
