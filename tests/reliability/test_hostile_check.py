@@ -206,17 +206,31 @@ def test_stopping_a_search_leaves_ctrl_c_as_it_was():
         chemistry.find_match(mol, chemistry.compile_smarts(SELENIUM_TREE_TO_CATION), time_limit=0.1)
     assert signal.getsignal(signal.SIGINT) is before
     # Ignored while checks run, given back a moment after the last one.
-    waited = time.monotonic()
-    while not chemistry._INTERRUPTER.idle and time.monotonic() - waited < 10:
-        time.sleep(0.05)
-    assert chemistry._INTERRUPTER.idle
+    _wait_until_idle()
     if (
         threading.current_thread() is threading.main_thread()
         and before is signal.default_int_handler
     ):
-        with pytest.raises(KeyboardInterrupt):
-            os.kill(os.getpid(), signal.SIGINT)
-            time.sleep(1)
+        # A search in another thread (one left running by an earlier test) ignores SIGINT
+        # again while it runs, and for a second after; that alone is a reason to try again.
+        for _ in range(3):
+            _wait_until_idle()
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+            except KeyboardInterrupt:
+                break
+            others = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+            assert not chemistry._INTERRUPTER.idle, f"SIGINT lost with no search; threads {others}"
+        else:
+            pytest.fail("SIGINT stayed ignored: searches kept starting in other threads")
+
+
+def _wait_until_idle() -> None:
+    waited = time.monotonic()
+    while not chemistry._INTERRUPTER.idle and time.monotonic() - waited < 10:
+        time.sleep(0.05)
+    assert chemistry._INTERRUPTER.idle
 
 
 def test_a_search_stopped_for_one_thread_is_not_a_miss_for_another():
