@@ -314,6 +314,22 @@ def test_beta_methyl_fentanyl_is_a_class_member_until_86_fr_22113_names_it(real_
     assert _us("beta-Methyl fentanyl", D(2018, 2, 5)).status == "not_controlled"
 
 
+def test_5_6_dichloro_brorphine_is_controlled_from_its_temporary_order_not_its_notice(
+    real_registry,
+):
+    """The notice of intent (FR Doc 2026-13364, 2026-07-01) controls nothing; the temporary
+    order (FR Doc 2026-17531) does, from 2026-08-27, as code 9097. Its code name and its
+    structure (drawn from the CFR's systematic name) find it too."""
+    assert _us("5,6-dichloro brorphine", D(2026, 8, 26)).status == "not_controlled"
+    for text in ("5,6-dichloro brorphine", "SR-14968"):
+        result = _us(text, D(2026, 8, 27))
+        [match] = _listed(result)
+        assert match["instrument"]["reference"] == "FR Doc 2026-17531"
+        assert Listing.objects.get(uid=match["listing"]).attributes["dea_code"] == "9097"
+    structure = _us("CC(c1ccc(Br)cc1)N1CCC(n2c(=O)[nH]c3cc(Cl)c(Cl)cc32)CC1", D(2026, 8, 27))
+    assert [m["listing"] for m in _listed(structure)] == [match["listing"]]
+
+
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
     rest as 21 U.S.C. 812(c) prints them) date 166 listings to 1971-05-01 (with the opiates its
@@ -321,7 +337,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 3, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 2, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
