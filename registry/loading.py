@@ -442,6 +442,7 @@ class Loader:
         self.by_uid: dict[str, dict[str, Any]] = {}
         # uids whose fixture rows are a deliberate correction: applied even over others' changes
         self.accept = set(accept)
+        self._deleted: dict[str, set[str]] = {}  # per resource type, the uids ever deleted
 
     def _others_change(self, rtype: str, uid: str) -> Change | None:
         """The latest change to a resource by anyone but this loader since the loader last wrote
@@ -459,7 +460,18 @@ class Loader:
         self.report.count(rtype, "conflict")
 
     def _gone(self, rtype: str, uid: str, where: str) -> bool:
-        """A fixture row whose record was deleted: uids are never reused, so it stays deleted."""
+        """A fixture row whose record was deleted: uids are never reused, so it stays deleted.
+
+        The feed's deletions of the type are read once; only a uid among them is looked up
+        (the loader deletes nothing, so the set holds for the whole load)."""
+        if rtype not in self._deleted:
+            self._deleted[rtype] = set(
+                Change.objects.filter(
+                    resource_type=rtype, action=Change.Action.DELETED
+                ).values_list("uid", flat=True)
+            )
+        if uid not in self._deleted[rtype]:
+            return False
         last = Change.objects.filter(resource_type=rtype, uid=uid).order_by("-seq").first()
         if last is None or last.action != Change.Action.DELETED:
             return False
