@@ -11,13 +11,13 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import DataError, IntegrityError
 
 from registry import roles, services
 from registry.api.exceptions import exception_handler
 from registry.spreadsheet import safe_cell
+from tests.admin.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +36,7 @@ def test_language_links_still_translate_real_pages(client, small_registry):
 
 
 def test_the_public_feed_shows_roles_not_account_names(client, small_registry):
-    user = get_user_model().objects.create_user("jdoe-curator-account", password="x-pass-1")
-    user.groups.add(Group.objects.get(name=roles.CURATOR))
+    user = make_user("jdoe-curator-account", role=roles.CURATOR)
     services.create_substance(
         actor=services.Actor.of(user, via="admin"), uid="feed-probe", name_en="Feed probe"
     )
