@@ -20,10 +20,13 @@ run: setup
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_registry
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## Set everything up and run the whole test suite (SQLite unless DATABASE_URL says otherwise).
+## Set everything up and run the whole test suite (SQLite unless DATABASE_URL says otherwise),
+## one process per core (at most 4; PYTEST_WORKERS=0 runs it in this one), a test module to a
+## process: each process has its own test database, and a module's fixtures are made once.
+PYTEST_WORKERS ?= auto
 test: setup
 	sh scripts/ensure-chromium
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadscope $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
