@@ -166,7 +166,7 @@ def test_the_check_page_says_why_a_named_listing_is_in_doubt(
         ),
         (
             "en",
-            "Bromazolam",
+            "Sulfuric acid",
             D(2000, 1, 1),
             "US",
             "the act that listed it is not identified: 21 CFR 1308.11-1308.15 and 1310.02 as"

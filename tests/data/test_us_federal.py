@@ -314,20 +314,34 @@ def test_beta_methyl_fentanyl_is_a_class_member_until_86_fr_22113_names_it(real_
     assert _us("beta-Methyl fentanyl", D(2018, 2, 5)).status == "not_controlled"
 
 
-def test_5_6_dichloro_brorphine_is_controlled_from_its_temporary_order_not_its_notice(
+def test_5_6_dichloro_brorphine_is_in_doubt_from_its_temporary_order_not_its_notice(
     real_registry,
 ):
     """The notice of intent (FR Doc 2026-13364, 2026-07-01) controls nothing; the temporary
-    order (FR Doc 2026-17531) does, from 2026-08-27, as code 9097. Its code name and its
-    structure (drawn from the CFR's systematic name) find it too."""
+    order (FR Doc 2026-17531, issued 2026-08-27, its DATES line not read) does, from that day
+    at the earliest and certainly by the eCFR snapshot of 2026-09-21, as code 9097. Its code
+    name and its structure (drawn from the CFR's systematic name) find it too."""
     assert _us("5,6-dichloro brorphine", D(2026, 8, 26)).status == "not_controlled"
+    assert _us("5,6-dichloro brorphine", D(2026, 8, 27)).status == "uncertain"
     for text in ("5,6-dichloro brorphine", "SR-14968"):
-        result = _us(text, D(2026, 8, 27))
+        result = _us(text, D(2026, 9, 21))
+        assert result.status == "controlled"
         [match] = _listed(result)
         assert match["instrument"]["reference"] == "FR Doc 2026-17531"
         assert Listing.objects.get(uid=match["listing"]).attributes["dea_code"] == "9097"
-    structure = _us("CC(c1ccc(Br)cc1)N1CCC(n2c(=O)[nH]c3cc(Cl)c(Cl)cc32)CC1", D(2026, 8, 27))
+    structure = _us("CC(c1ccc(Br)cc1)N1CCC(n2c(=O)[nH]c3cc(Cl)c(Cl)cc32)CC1", D(2026, 9, 21))
     assert [m["listing"] for m in _listed(structure)] == [match["listing"]]
+
+
+def test_bromazolam_is_in_doubt_from_the_day_its_temporary_order_was_issued(real_registry):
+    """Only the notice of intent (2025-12-15) was read; the eCFR snapshot of 2026-09-21 lists
+    bromazolam as code 2778 until 2028-03-16, two years from an order of 2026-03-16 whose text
+    was not found."""
+    assert _us("bromazolam", D(2026, 3, 15)).status == "not_controlled"
+    assert _us("bromazolam", D(2026, 3, 16)).status == "uncertain"
+    assert _us("bromazolam", D(2026, 9, 20)).status == "uncertain"
+    [match] = _listed(_us("bromazolam", D(2026, 9, 21)))
+    assert Listing.objects.get(uid=match["listing"]).attributes["dea_code"] == "2778"
 
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
@@ -337,7 +351,7 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 2, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 1, 166]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
