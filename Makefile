@@ -26,7 +26,7 @@ run: setup
 PYTEST_WORKERS ?= auto
 test: setup
 	sh scripts/ensure-chromium
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadscope --durations=15 $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
