@@ -172,6 +172,15 @@ def test_the_check_page_says_why_a_named_listing_is_in_doubt(
             "the act that listed it is not identified: 21 CFR 1308.11-1308.15 and 1310.02 as"
             " compiled on 2026-12-03 shows it listed on 2026-12-03",
         ),
+        (
+            "en",
+            "MDMB-4en-PINACA",
+            D(2026, 1, 1),
+            "US",
+            "the act that listed it is not identified: 21 CFR 1308.11(d)(110)-(114) as the eCFR"
+            " gave it on 2026-09-21 shows it listed on 2026-09-21, and it may have been from"
+            " 2025-12-12",
+        ),
     ],
 )
 def test_a_reason_in_doubt_does_not_say_that_evidence_took_effect(
@@ -184,7 +193,7 @@ def test_a_reason_in_doubt_does_not_say_that_evidence_took_effect(
         result = _one(text, on, jurisdiction)
     assert result.status == "uncertain"
     assert why in result.reason and "took effect" not in result.reason
-    assert Instrument.objects.filter(evidence=True).count() == 8  # five US, three UN
+    assert Instrument.objects.filter(evidence=True).count() == 10  # seven US, three UN
 
 
 @pytest.mark.parametrize(
