@@ -23,7 +23,7 @@ def _in_force(schedule, on=COMPILED):
     [
         ("us-schedule-i", 291, 1),
         ("us-schedule-ii", 72, 0),
-        ("us-schedule-iii", 116, 0),
+        ("us-schedule-iii", 118, 0),
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
         ("us-list-i", 32, 0),
@@ -346,12 +346,12 @@ def test_bromazolam_is_in_doubt_from_the_day_its_temporary_order_was_issued(real
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
-    rest as 21 U.S.C. 812(c) prints them) date 166 listings to 1971-05-01 (with the opiates its
-    schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1)); the rest of the
-    undated ones keep their evidence acts."""
+    rest as 21 U.S.C. 812(c) prints them) date 169 listings to 1971-05-01 (with the opiates its
+    schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
+    three of them included); the rest of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 1, 166]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 1, 169]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -776,3 +776,28 @@ def test_an_ecfr_entry_whose_act_was_not_found_is_controlled_from_the_snapshot(r
     assert result.status == "controlled"
     [match] = _listed(result)
     assert match["schedule"]["code"] == "US-IV"
+
+
+@pytest.mark.parametrize("drug", ["Amobarbital", "Secobarbital", "Pentobarbital"])
+def test_a_barbiturate_is_in_schedule_ii_and_its_compounds_in_schedule_iii(real_registry, drug):
+    """Since 1973-11-13 the single substance is in schedule II; its compounds with active
+    ingredients not in any schedule stay in schedule III (1308.13(c)(1)), an entry of their own:
+    a preparation is not its ingredient."""
+    result = _us(drug)
+    assert [m["schedule"]["code"] for m in _listed(result)] == ["US-II"]
+    assert [m["schedule"]["code"] for m in _listed(_us(drug, D(1972, 1, 1)))] == ["US-III"]
+    compounds = _us(f"{drug} compounds with active ingredients not in any schedule")
+    assert compounds.status == "controlled"
+    [match] = _listed(compounds)
+    assert match["schedule"]["code"] == "US-III"
+    assert Listing.objects.get(uid=match["listing"]).effective_from == D(1971, 5, 1)
+
+
+def test_cathine_is_in_schedule_iv_and_norephedrine_is_a_list_i_chemical(real_registry):
+    """1308.14(f)(1) is cathine, (+)-norpseudoephedrine (code 1230), also a List I chemical as
+    norpseudoephedrine; norephedrine (phenylpropanolamine), its diastereomer, is a List I
+    chemical only, not in schedule IV."""
+    cathine = _us("Cathine")
+    assert sorted(m["schedule"]["uid"] for m in _listed(cathine)) == ["us-list-i", "us-schedule-iv"]
+    norephedrine = _us("Norephedrine")
+    assert [m["schedule"]["uid"] for m in _listed(norephedrine)] == ["us-list-i"]
