@@ -23,7 +23,7 @@ def _in_force(schedule, on=COMPILED):
     [
         ("us-schedule-i", 291, 1),
         ("us-schedule-ii", 72, 0),
-        ("us-schedule-iii", 118, 0),
+        ("us-schedule-iii", 120, 0),
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
         ("us-list-i", 32, 0),
@@ -346,12 +346,13 @@ def test_bromazolam_is_in_doubt_from_the_day_its_temporary_order_was_issued(real
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
-    rest as 21 U.S.C. 812(c) prints them) date 169 listings to 1971-05-01 (with the opiates its
+    rest as 21 U.S.C. 812(c) prints them) date 171 listings to 1971-05-01 (with the opiates its
     schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
-    three of them included); the rest of the undated ones keep their evidence acts."""
+    three of them included, and the marijuana entries moved to schedule III in 2026); the rest
+    of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 1, 169]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 1, 171]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -801,3 +802,25 @@ def test_cathine_is_in_schedule_iv_and_norephedrine_is_a_list_i_chemical(real_re
     assert sorted(m["schedule"]["uid"] for m in _listed(cathine)) == ["us-list-i", "us-schedule-iv"]
     norephedrine = _us("Norephedrine")
     assert [m["schedule"]["uid"] for m in _listed(norephedrine)] == ["us-list-i"]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "Marijuana extract in an FDA-approved product or subject to a state medical marijuana"
+        " license",
+        "Naturally derived delta-9-tetrahydrocannabinols in an FDA-approved product or in marijuana"
+        " subject to a state medical marijuana license",
+    ],
+)
+def test_the_2026_rescheduling_moved_the_extract_and_the_thc_of_such_products_too(
+    real_registry, entry
+):
+    """91 FR 22714 (2026-04-28) names marijuana extracts and delta-9-THC derived from the plant
+    beside marijuana, each in an FDA-approved product or under a state medical marijuana license:
+    1308.13(g)(3) and (g)(4). Outside that scope they stay in schedule I."""
+    before = _us(entry, D(2026, 4, 27))
+    assert [m["schedule"]["code"] for m in _listed(before)] == ["US-I"]
+    after = _us(entry, D(2026, 4, 28))
+    assert [m["schedule"]["code"] for m in _listed(after)] == ["US-III"]
+    assert [m["schedule"]["code"] for m in _listed(_us("Marihuana extract"))] == ["US-I"]
