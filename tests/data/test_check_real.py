@@ -10,7 +10,8 @@ pytestmark = pytest.mark.django_db
 
 D = datetime.date
 # Not listed by name on any Chinese list (checked below): caught only by the class definitions.
-ORTHO_FLUORO_BUTYRYLFENTANYL = "CCCC(=O)N(c1ccccc1F)C1CCN(CCc2ccccc2)CC1"
+# an analogue with no record of its own here (the US CFR names ortho-fluorobutyryl fentanyl)
+META_CHLORO_BUTYRYLFENTANYL = "CCCC(=O)N(c1cccc(Cl)c1)C1CCN(CCc2ccccc2)CC1"
 CUMYL_CH_MEGACLONE_LIKE = "CC(C)(c1ccccc1)NC(=O)c1nn(CC2CCCCC2)c2ccccc12"  # an indazole carboxamide
 ETHYLENE_NITAZENE = "CCCOc1ccc(Cc2nc3cc([N+](=O)[O-])ccc3n2CCN2CCCCC2)cc1"
 
@@ -25,8 +26,8 @@ def _bases(result):
 
 
 def test_fentanyl_analogue_is_class_controlled_from_2019_05_01(real_registry):
-    before = _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2019, 4, 30))
-    after = _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2019, 5, 1))
+    before = _one(META_CHLORO_BUTYRYLFENTANYL, D(2019, 4, 30))
+    after = _one(META_CHLORO_BUTYRYLFENTANYL, D(2019, 5, 1))
     assert before.substance is None  # listed by no name
     assert before.status == "not_controlled"
     assert after.status == "controlled" and _bases(after) == ["class"]
@@ -77,7 +78,7 @@ def test_fentanyl_named_on_the_supplementary_list_stays_under_that_entry(real_re
 
 
 def test_class_verdict_says_no_member_is_known_taken_out_for_a_legitimate_use(real_registry):
-    r = _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2024, 1, 1))
+    r = _one(META_CHLORO_BUTYRYLFENTANYL, D(2024, 1, 1))
     [match] = r.matches
     assert match["listing"] == "l-class-fentanyls-cn-nonmedical-2015-20190501"
     assert "legitimate use" in match["explanation"]
@@ -93,9 +94,9 @@ def test_a_member_recorded_as_taken_out_is_not_claimed_by_the_class(real_registr
     actor = services.Actor.system("test")
     analogue = services.create_substance(
         actor=actor,
-        uid="test-ortho-fluorobutyrylfentanyl",
-        name_en="ortho-Fluorobutyrylfentanyl (test record)",
-        smiles=ORTHO_FLUORO_BUTYRYLFENTANYL,
+        uid="test-meta-chlorobutyrylfentanyl",
+        name_en="meta-Chlorobutyrylfentanyl (test record)",
+        smiles=META_CHLORO_BUTYRYLFENTANYL,
     )
     entry = Listing.objects.get(uid="l-class-fentanyls-cn-nonmedical-2015-20190501")
     before = dict(entry.attributes)
@@ -103,12 +104,12 @@ def test_a_member_recorded_as_taken_out_is_not_claimed_by_the_class(real_registr
         listing=entry, actor=actor, attributes={**before, "excepted": [analogue.uid]}
     )
     try:
-        r = _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2024, 1, 1))
+        r = _one(META_CHLORO_BUTYRYLFENTANYL, D(2024, 1, 1))
         assert r.substance.uid == analogue.uid
         assert r.status == "not_controlled" and r.matches == []
         assert "taken out of Fentanyl-related substances" in r.reason
         # Before the reorganisation only: the 2025 entry records no exception.
-        assert _one(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2026, 1, 1)).status == "controlled"
+        assert _one(META_CHLORO_BUTYRYLFENTANYL, D(2026, 1, 1)).status == "controlled"
     finally:
         services.amend_listing(
             listing=Listing.objects.get(pk=entry.pk), actor=actor, attributes=before

@@ -21,7 +21,7 @@ def _in_force(schedule, on=COMPILED):
 @pytest.mark.parametrize(
     ("schedule", "named", "classes"),
     [
-        ("us-schedule-i", 291, 1),
+        ("us-schedule-i", 312, 1),
         ("us-schedule-ii", 72, 0),
         ("us-schedule-iii", 120, 0),
         ("us-schedule-iv", 82, 0),
@@ -102,18 +102,19 @@ def test_ketamine_is_controlled_in_china_and_us_schedule_iii_but_not_by_the_un(r
     assert un.status == "not_controlled"
 
 
-ORTHO_FLUORO_BUTYRYLFENTANYL = "CCCC(=O)N(c1ccccc1F)C1CCN(CCc2ccccc2)CC1"
+# an analogue with no record of its own (the CFR names ortho-fluorobutyryl fentanyl, (b)(84))
+META_CHLORO_BUTYRYLFENTANYL = "CCCC(=O)N(c1cccc(Cl)c1)C1CCN(CCc2ccccc2)CC1"
 N_METHYL_NORFENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(C)CC1"
 
 
 def test_fentanyl_related_substances_class_from_the_2018_temporary_order(real_registry):
-    assert _us(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2018, 2, 5)).status == "not_controlled"
-    temporary = _us(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2018, 2, 6))
+    assert _us(META_CHLORO_BUTYRYLFENTANYL, D(2018, 2, 5)).status == "not_controlled"
+    temporary = _us(META_CHLORO_BUTYRYLFENTANYL, D(2018, 2, 6))
     assert temporary.status == "controlled"
     [match] = temporary.matches
     assert match["class"]["uid"] == "class-us-fentanyl-related-substances"
     assert match["instrument"]["reference"] == "83 FR 5188"
-    permanent = _us(ORTHO_FLUORO_BUTYRYLFENTANYL, D(2025, 7, 16))
+    permanent = _us(META_CHLORO_BUTYRYLFENTANYL, D(2025, 7, 16))
     assert permanent.matches[0]["instrument"]["reference"] == "Pub. L. 119-26"
 
 
@@ -824,3 +825,31 @@ def test_the_2026_rescheduling_moved_the_extract_and_the_thc_of_such_products_to
     after = _us(entry, D(2026, 4, 28))
     assert [m["schedule"]["code"] for m in _listed(after)] == ["US-III"]
     assert [m["schedule"]["code"] for m in _listed(_us("Marihuana extract"))] == ["US-I"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reference"),
+    [
+        ("meta-Fluorofentanyl", "88 FR 85104"),
+        ("para-Methylfentanyl", None),
+        ("4-methylfentanyl", None),
+        ("benzoyl fentanyl", None),
+        ("tetrahydrothiofuranyl fentanyl", None),
+    ],
+)
+def test_a_fentanyl_analogue_the_cfr_names_is_found_by_name_and_controlled_by_the_class(
+    real_registry, name, reference
+):
+    """21 fentanyl analogues that 1308.11(b) names are records with the CFR's structure and code.
+    Each was a fentanyl-related substance from the class order of 2018-02-06; only three of the
+    acts naming them were read (88 FR 85104, 2023-12-07), so the others' named listing starts at
+    the eCFR snapshot while the class answers for the years before."""
+    assert _us(name, D(2018, 2, 5)).status == "not_controlled"
+    early = _us(name, D(2018, 2, 6))
+    assert early.status == "controlled"
+    assert "class" in [m["basis"] for m in early.matches]
+    now = _us(name, D(2026, 9, 21))
+    [named] = _listed(now)
+    assert named["schedule"]["code"] == "US-I"
+    if reference:
+        assert named["instrument"]["reference"] == reference
