@@ -93,17 +93,18 @@ def test_a_precursor_known_to_the_year(real_registry, on, status):
 
 
 def test_us_entries_dated_by_the_2016_code_list_are_uncertain_before_it(real_registry):
-    assert _one("methyldihydromorphine", D(2010, 1, 1), "US").status == "uncertain"
-    assert _one("methyldihydromorphine", D(2016, 2, 8), "US").status == "controlled"
+    assert _one("nabilone", D(2010, 1, 1), "US").status == "uncertain"
+    assert _one("nabilone", D(2016, 2, 8), "US").status == "controlled"
     assert Instrument.objects.get(uid="us-dea-code-list-2016").effective_bound == D(1971, 5, 1)
 
 
 def test_a_certain_basis_outweighs_an_uncertain_one(real_registry):
-    """Methyldihydromorphine in 2010: the UN listing is certain, the US one is not; without a
-    jurisdiction it is controlled, and the US part of the answer says uncertain."""
+    """Ethylone in 2016: China's listing (2015-10-01) is certain, the US one is not (85 FR 34607
+    says it was controlled before 2020-06-08 as butylone's isomer, from a day it does not give);
+    without a jurisdiction it is controlled, and the US part of the answer says uncertain."""
     from registry import jurisdictions
 
-    result = _one("methyldihydromorphine", D(2010, 1, 1))
+    result = _one("ethylone", D(2016, 1, 1))
     assert result.status == "controlled"
     by_code = {
         v.jurisdiction: v.status
@@ -111,7 +112,7 @@ def test_a_certain_basis_outweighs_an_uncertain_one(real_registry):
             result.status, result.matches, jurisdictions.jurisdictions(), result.since
         )
     }
-    assert by_code["US"] == "uncertain" and by_code["UN"] == "controlled"
+    assert by_code["US"] == "uncertain" and by_code["CN"] == "controlled"
 
 
 def test_the_api_renders_uncertain(client, real_registry):

@@ -347,13 +347,13 @@ def test_bromazolam_is_in_doubt_from_the_day_its_temporary_order_was_issued(real
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
-    rest as 21 U.S.C. 812(c) prints them) date 171 listings to 1971-05-01 (with the opiates its
+    rest as 21 U.S.C. 812(c) prints them) date 172 listings to 1971-05-01 (with the opiates its
     schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
     three of them included, and the marijuana entries moved to schedule III in 2026); the rest
     of the undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [4, 1, 171]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 172]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -385,7 +385,6 @@ def test_substances_named_in_the_act_are_controlled_from_1971(real_registry, nam
 @pytest.mark.parametrize(
     "name",
     [
-        "Methyldihydromorphine",  # the Act's "Methylhydromorphine" is not read as this name
         "Nabilone",  # in the compiled history from 1988, without a day
         "Medazepam",  # the compiled history contradicts itself: no day
     ],
@@ -853,3 +852,22 @@ def test_a_fentanyl_analogue_the_cfr_names_is_found_by_name_and_controlled_by_th
     assert named["schedule"]["code"] == "US-I"
     if reference:
         assert named["instrument"]["reference"] == reference
+
+
+def test_methyldihydromorphine_is_the_acts_methylhydromorphine_by_its_code(real_registry):
+    """Schedule I (b)(13) of the Act, "Methylhydromorphine", is code 9304 in every edition of 21
+    CFR 1308 from 1970, the code the DEA's list gives methyldihydromorphine: listed from
+    1971-05-01."""
+    result = _us("Methyldihydromorphine", D(1971, 5, 1))
+    assert result.status == "controlled"
+    [match] = _listed(result)
+    assert match["instrument"]["reference"].startswith("Pub. L. 91-513")
+
+
+def test_a_steroid_named_by_a_correction_is_in_doubt_until_the_correction(real_registry):
+    """The 2004 Act (in force 2005-01-20) wrote item (xvii) with 17alpha; Pub. L. 109-162
+    (2006-01-05) corrected it to the 17beta compound, from a day not read."""
+    name = "13beta-ethyl-17beta-hydroxygon-4-en-3-one"
+    assert _us(name, D(2005, 1, 19)).status == "not_controlled"
+    assert _us(name, D(2005, 6, 1)).status == "uncertain"
+    assert _us(name, D(2006, 1, 5)).status == "controlled"
