@@ -4,7 +4,7 @@
 with its feed entry). Each data module needs the registry as that command leaves it, inside a
 transaction that is rolled back after the module. So the first module in a process runs the
 command and keeps what it changed, row for row (`_Rows`); a later module starting from the same
-rows writes those changes back directly, in a few seconds. The database's own triggers keep
+rows writes those changes back directly, in under a second. The database's own triggers keep
 what hangs on the rows (SQLite's search tables) exactly as the command's writes did.
 
 The replay is only used when the tables the command changed, and the tables their rows refer to,
@@ -16,6 +16,7 @@ types again, under new ids; the registry's rows refer to neither, so that alone 
 import pytest
 from django.apps import apps
 from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
@@ -76,11 +77,9 @@ class _Rows:
             for table, rows in removed.items():
                 name, _ = self._names(table)
                 pk = quote(self.tables[table][1][0])
+                as_text = "::text" if self.postgresql else ""  # COPY gives the key as text
                 for row in rows:
-                    if self.postgresql:
-                        cursor.execute(f"DELETE FROM {name} WHERE {pk}::text = %s", [self._pk(row)])
-                    else:
-                        cursor.execute(f"DELETE FROM {name} WHERE {pk} = %s", [self._pk(row)])
+                    cursor.execute(f"DELETE FROM {name} WHERE {pk}{as_text} = %s", [self._pk(row)])
             for table, rows in added.items():
                 name, columns = self._names(table)
                 if self.postgresql:
@@ -120,11 +119,13 @@ def _load_or_replay() -> str:
 @pytest.fixture(scope="module")
 def real_registry(django_db_setup, django_db_blocker):
     """The real fixtures, loaded (or replayed) once per module inside a transaction rolled back
-    at its end. Caches are emptied on the way in: they are keyed by the feed's version, which a
-    replay gives again."""
+    at its end. The process's own caches are emptied on the way in: they are keyed by the feed's
+    version, which a replay gives again. A shared cache (Redis, when REDIS_URL is set) is left
+    alone: clearing it would flush a database other processes use."""
     with django_db_blocker.unblock(), transaction.atomic():
         _load_or_replay()
         for cache in caches.all():
-            cache.clear()
+            if isinstance(cache, LocMemCache):
+                cache.clear()
         yield
         transaction.set_rollback(True)
