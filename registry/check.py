@@ -1252,12 +1252,14 @@ def class_controls(classes, *, on: datetime.date | None = None) -> list[ClassCon
     return [_control(cls, by_class.get(cls.pk, []), on) for cls in classes]
 
 
-def _memberships(smiles: set[str], classes: list[tuple[tuple, matching.CompiledClass]]):
+def _memberships(smiles: set[str], classes: list[tuple[str, tuple]]):
     """Per structure, the uids of the classes whose rules it meets. Each verdict is cached
     under the structure and the rules (a page of results is judged once, then read back); a
-    structure that cannot be read or judged in time counts as in no class here (the check
-    itself says why). `classes` pairs each class's (uid, rule specs) with its compiled form."""
-    rules_key = hashlib.sha256(repr([spec for spec, _ in classes]).encode()).hexdigest()
+    structure that cannot be read or judged in time counts as in no class here, and a class
+    whose stored rules no longer compile covers nothing (the check itself says why). `classes`
+    holds each class's uid and rule specs; they are compiled only if a verdict is missing, so
+    that a page whose verdicts are all cached needs no chemistry."""
+    rules_key = hashlib.sha256(repr(classes).encode()).hexdigest()
     keys = {
         s: f"check:memberships:{rules_key[:24]}:{hashlib.sha256(s.encode()).hexdigest()[:32]}"
         for s in smiles
@@ -1271,14 +1273,22 @@ def _memberships(smiles: set[str], classes: list[tuple[tuple, matching.CompiledC
     _MEMBERSHIP_MEMO.update(cached)
     found: dict[str, tuple[str, ...]] = {}
     fresh = {}
+    compiled = None
     for text, key in keys.items():
         if key in cached:
             found[text] = cached[key]
             continue
+        if compiled is None:
+            compiled = []
+            for uid, rules in classes:
+                try:
+                    compiled.append(matching.compile_class(uid, list(rules)))
+                except chemistry.ChemistryError:
+                    continue  # a stored rule that no longer compiles: the check says so
         try:
             matches = matching.match_classes(
                 text,
-                [c for _, c in classes],
+                compiled,
                 deadline=time.monotonic() + ITEM_TIME_BUDGET_SECONDS,
             )
         except chemistry.ChemistryError:
@@ -1299,16 +1309,9 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
     the number of classes."""
     by_class, specs = _class_state(on)
     in_force = _History.in_force(by_class, on)
-    compiled = []
-    for pk in sorted(in_force):
-        cls, rules = specs[pk]
-        try:
-            compiled.append((cls, rules, matching.compile_class(cls.uid, list(rules))))
-        except chemistry.ChemistryError:
-            continue  # a stored rule that no longer compiles: the check says so
+    classes = [specs[pk] for pk in sorted(in_force)]
     members = _memberships(
-        {s.smiles for s in substances if s.smiles},
-        [((cls.uid, rules), done) for cls, rules, done in compiled],
+        {s.smiles for s in substances if s.smiles}, [(cls.uid, rules) for cls, rules in classes]
     )
     named: dict[int, list[Period]] = defaultdict(list)
     own_lists: dict[int, set[str]] = defaultdict(set)  # the lists it is on by name, that day
@@ -1345,11 +1348,11 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
             named[pk].append((code, start, end))
             if end is None or end > on:
                 own_lists[pk].add(schedule)
-    controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules, _done in compiled}
+    controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules in classes}
     out = {}
     for substance in substances:
         uids = set(members.get(substance.smiles, ())) if substance.smiles else set()
-        covering = [cls for cls, _rules, _done in compiled if cls.uid in uids]
+        covering = [cls for cls, _rules in classes if cls.uid in uids]
         reaching = list(named.get(substance.pk, []))
         for cls in covering:
             reaching.extend(

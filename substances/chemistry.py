@@ -16,24 +16,26 @@ Vocabulary used below:
 
 Every public function refuses oversized input before doing expensive work, and every substructure
 search runs under a time budget, so that no input, however pathological, can hang a worker.
+
+RDKit is imported the first time this module needs it, not when it is imported: RDKit and the
+numpy it brings are 65-70 MB of a web worker, and most requests (a name search, a record, a page
+of the feed) never read a structure. Until then its modules are stand-ins that import it on
+first use (`_import_rdkit`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import importlib
 import itertools
 import re
 import signal
 import threading
 import time
-from collections.abc import Iterable
+import types
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-from rdkit import Chem, DataStructs, rdBase
-from rdkit.Chem import Descriptors, rdDepictor, rdMolDescriptors, rdMolHash, rdqueries
-from rdkit.Chem.Draw import rdMolDraw2D
-from rdkit.Chem.MolStandardize import rdMolStandardize
 
 __all__ = [
     "MATCH_TIME_LIMIT_SECONDS",
@@ -77,8 +79,82 @@ __all__ = [
     "stress_test",
 ]
 
-Mol = Chem.Mol
-"""The molecule type handed around by this module (an RDKit ``Chem.Mol``); treat it as opaque."""
+# --------------------------------------------------------------------------------------------
+# RDKit, imported on first use
+# --------------------------------------------------------------------------------------------
+
+_RDKIT_MODULES = {
+    "Chem": "rdkit.Chem",
+    "DataStructs": "rdkit.DataStructs",
+    "rdBase": "rdkit.rdBase",
+    "Descriptors": "rdkit.Chem.Descriptors",
+    "rdDepictor": "rdkit.Chem.rdDepictor",
+    "rdMolDescriptors": "rdkit.Chem.rdMolDescriptors",
+    "rdMolHash": "rdkit.Chem.rdMolHash",
+    "rdqueries": "rdkit.Chem.rdqueries",
+    "rdMolDraw2D": "rdkit.Chem.Draw.rdMolDraw2D",
+    "rdMolStandardize": "rdkit.Chem.MolStandardize.rdMolStandardize",
+}
+"""The RDKit modules this module uses, by the names it uses them under."""
+
+
+class _NotImportedYet:
+    """Stands for an RDKit module in this module's namespace until RDKit is imported: the first
+    attribute asked of it imports RDKit, which replaces every stand-in by its module."""
+
+    def __init__(self, alias: str):
+        self._alias = alias
+
+    def __getattr__(self, attribute: str):
+        _import_rdkit()
+        return getattr(globals()[self._alias], attribute)
+
+
+Chem = _NotImportedYet("Chem")
+DataStructs = _NotImportedYet("DataStructs")
+rdBase = _NotImportedYet("rdBase")
+Descriptors = _NotImportedYet("Descriptors")
+rdDepictor = _NotImportedYet("rdDepictor")
+rdMolDescriptors = _NotImportedYet("rdMolDescriptors")
+rdMolHash = _NotImportedYet("rdMolHash")
+rdqueries = _NotImportedYet("rdqueries")
+rdMolDraw2D = _NotImportedYet("rdMolDraw2D")
+rdMolStandardize = _NotImportedYet("rdMolStandardize")
+
+_MADE_WITH_RDKIT: dict[str, Callable[[types.SimpleNamespace], object]] = {}
+_rdkit_lock = threading.Lock()
+_rdkit_imported = False
+
+
+def _made_with_rdkit(name: str, make: Callable[[types.SimpleNamespace], object]) -> None:
+    """Declare the module-level object `name`, made by `make(rdkit)` once RDKit is imported
+    (`rdkit` holds the modules of `_RDKIT_MODULES` by their names). Until then it is None: only
+    code that already holds a molecule or a query, so after the import, uses one."""
+    _MADE_WITH_RDKIT[name] = make
+
+
+def _import_rdkit() -> None:
+    """Import RDKit and make the objects declared with `_made_with_rdkit`, once per process.
+
+    The modules and the objects enter the namespace in one step, after all are made, so that a
+    thread that finds a module in place also finds every object made with it.
+    """
+    global _rdkit_imported
+    with _rdkit_lock:
+        if _rdkit_imported:
+            return
+        rdkit = types.SimpleNamespace(
+            **{alias: importlib.import_module(name) for alias, name in _RDKIT_MODULES.items()}
+        )
+        made = {name: make(rdkit) for name, make in _MADE_WITH_RDKIT.items()}
+        globals().update(made | vars(rdkit))
+        _rdkit_imported = True
+
+
+Mol = None
+"""The molecule type handed around by this module (an RDKit ``Chem.Mol``, once RDKit is
+imported); treat it as opaque."""
+_made_with_rdkit("Mol", lambda rdkit: rdkit.Chem.Mol)
 
 MAX_INPUT_CHARS = 2000
 """Longest SMILES (or other one-line structure text) accepted, in characters."""
@@ -158,6 +234,22 @@ _CAS_RE = re.compile(r"^\d{2,7}-\d{2}-\d$")
 _SMILES_CHARS_RE = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$:/\\.%*]+$")
 # Atom symbols allowed outside brackets, longest first so that "Cl" wins over "C".
 _BARE_WORD_TOKEN_RE = re.compile(r"Cl|Br|[CNOSFIPcnos]")
+# Every token SMILES is written in, and a few more: the atoms RDKit reads without brackets, any
+# bracket atom, ring closures (7, %12, %(123)), bonds, branches and the dot.
+_SMILES_TOKEN_RE = re.compile(
+    r"Cl|Br|[BCNOPSFI*]|[bcnops]|se|te|as|\[[^\[\]]*\]|%\(\d+\)|%\d\d|\d|[-=#$:/\\.()]"
+)
+
+
+def _spelt_in_smiles_tokens(text: str) -> bool:
+    """Whether `text` is a sequence of SMILES tokens: a text that is not cannot be SMILES, and
+    is told apart without RDKit (held to RDKit's parser in tests/test_chemistry.py)."""
+    end = 0
+    for token in _SMILES_TOKEN_RE.finditer(text):
+        if token.start() != end:
+            return False
+        end = token.end()
+    return end == len(text)
 
 
 def is_inchikey(text: str) -> bool:
@@ -199,6 +291,8 @@ def looks_like_smiles(text: str) -> bool:
     if is_inchikey(text) or _CAS_RE.match(text) or not _SMILES_CHARS_RE.match(text):
         return False
     if text.isalpha() and _BARE_WORD_TOKEN_RE.sub("", text):
+        return False
+    if not _spelt_in_smiles_tokens(text):  # "5F-ADB", "4-fluoro": RDKit need not be asked
         return False
     try:
         parse_smiles(text)
@@ -388,7 +482,8 @@ _COUNTER_IONS_SMILES = (
 
 
 # One neutralizer for the process: building it parses its rule set every time.
-_UNCHARGER = rdMolStandardize.Uncharger()
+_UNCHARGER = None
+_made_with_rdkit("_UNCHARGER", lambda rdkit: rdkit.rdMolStandardize.Uncharger())
 
 
 def _canonical_neutral(mol: Mol) -> str:
@@ -397,8 +492,12 @@ def _canonical_neutral(mol: Mol) -> str:
         return Chem.MolToSmiles(neutral)
 
 
-_COUNTER_IONS = frozenset(
-    Chem.MolToSmiles(Chem.MolFromSmiles(smiles)) for smiles in _COUNTER_IONS_SMILES
+_COUNTER_IONS: frozenset[str] = frozenset()
+_made_with_rdkit(
+    "_COUNTER_IONS",
+    lambda rdkit: frozenset(
+        rdkit.Chem.MolToSmiles(rdkit.Chem.MolFromSmiles(smiles)) for smiles in _COUNTER_IONS_SMILES
+    ),
 )
 
 
@@ -446,13 +545,20 @@ _NOT_PLAIN_ATOMS = (
     "#16&X3",  # sulfoxide-like sulfur
     "#15&X3&v5",  # P(=O)=O
 )
-_NOT_PLAIN = Chem.MolFromSmarts(f"[{','.join(_NOT_PLAIN_ATOMS)}]")
+_NOT_PLAIN = None
+_made_with_rdkit(
+    "_NOT_PLAIN", lambda rdkit: rdkit.Chem.MolFromSmarts(f"[{','.join(_NOT_PLAIN_ATOMS)}]")
+)
 # The same without its recursive parts (each `$(...)` is a search from every atom): it asks
 # less, so a molecule it misses is plain; it misses most molecules, at a third of the cost, and
 # the few it matches (a charge, a nitro group) are asked the full query.
 _RECURSIVE_CONDITION_RE = re.compile(r"&!\$\((?:[^()]|\([^()]*\))*\)")
-_MAYBE_NOT_PLAIN = Chem.MolFromSmarts(
-    f"[{','.join(_RECURSIVE_CONDITION_RE.sub('', atom) for atom in _NOT_PLAIN_ATOMS)}]"
+_MAYBE_NOT_PLAIN = None
+_made_with_rdkit(
+    "_MAYBE_NOT_PLAIN",
+    lambda rdkit: rdkit.Chem.MolFromSmarts(
+        f"[{','.join(_RECURSIVE_CONDITION_RE.sub('', atom) for atom in _NOT_PLAIN_ATOMS)}]"
+    ),
 )
 
 
@@ -562,7 +668,8 @@ def canonical_smiles(mol_or_text: Mol | str) -> str:
     return Chem.MolToSmiles(_as_mol(mol_or_text))
 
 
-_LABELLED_ATOM = rdqueries.IsotopeGreaterQueryAtom(0)  # an atom with an isotope label
+_LABELLED_ATOM = None  # an atom with an isotope label
+_made_with_rdkit("_LABELLED_ATOM", lambda rdkit: rdkit.rdqueries.IsotopeGreaterQueryAtom(0))
 
 
 def _element_graph(mol: Mol) -> Mol:
@@ -810,7 +917,10 @@ _SCREEN_BITS = 2048
 
 
 _SHAPE_PROP = "_registry_shape"
-_CROWDED_ATOM = Chem.MolFromSmarts(f"[D{{{ORDINARY_MAX_DEGREE + 1}-}}]")
+_CROWDED_ATOM = None
+_made_with_rdkit(
+    "_CROWDED_ATOM", lambda rdkit: rdkit.Chem.MolFromSmarts(f"[D{{{ORDINARY_MAX_DEGREE + 1}-}}]")
+)
 
 
 def _shape(mol: Mol) -> tuple[int, bool, int]:
@@ -856,9 +966,10 @@ def screen_of(mol: Mol) -> object:
         return Chem.PatternFingerprint(mol, fpSize=_SCREEN_BITS)
 
 
-def _match_parameters() -> Chem.SubstructMatchParameters:
-    params = Chem.SubstructMatchParameters()
-    params.maxMatches = 1
+def _match_parameters(chem, max_matches: int = 1):
+    """Substructure search parameters, made with `chem` (RDKit's ``Chem`` module)."""
+    params = chem.SubstructMatchParameters()
+    params.maxMatches = max_matches
     params.uniquify = False
     params.useChirality = False
     params.maxRecursiveMatches = 1000
@@ -866,7 +977,8 @@ def _match_parameters() -> Chem.SubstructMatchParameters:
 
 
 # Made once: building the parameters costs as much as many a search (never modified).
-_PARAMS = _match_parameters()
+_PARAMS = None
+_made_with_rdkit("_PARAMS", lambda rdkit: _match_parameters(rdkit.Chem))
 
 _SIG_DFL, _SIG_IGN = 0, 1
 
@@ -930,8 +1042,6 @@ class _Interrupter:
         self._saved: int | None = None  # the disposition to give back, while SIGINT is ignored
         self._libc = None
         self._python_handler: int | None = None
-        self._flush_target = Chem.MolFromSmiles("CCC")
-        self._flush_query = Chem.MolFromSmarts("CC")
         try:
             libc = ctypes.CDLL(None, use_errno=True)
             libc.signal.restype = ctypes.c_void_p
@@ -983,7 +1093,8 @@ class _Interrupter:
 
     def flush(self, fired: int) -> None:
         """Clear a signal RDKit noted but no search consumed (a search clears it on return)."""
-        self._flush_target.HasSubstructMatch(self._flush_query)
+        target, query = _FLUSH_SEARCH
+        target.HasSubstructMatch(query)
         self.flushed = fired
 
     def _fire(self) -> None:  # with the lock held
@@ -1033,6 +1144,10 @@ class _Interrupter:
 
 
 _INTERRUPTER = _Interrupter()
+_FLUSH_SEARCH = None  # a search that cannot fail: the molecule and the query
+_made_with_rdkit(
+    "_FLUSH_SEARCH", lambda rdkit: (rdkit.Chem.MolFromSmiles("CCC"), rdkit.Chem.MolFromSmarts("CC"))
+)
 _BUDGET = threading.local()
 
 
@@ -1094,7 +1209,7 @@ def _interruptible(mol: Mol, query: Query, stop: float, started: float) -> tuple
 def _guarded_search(mol: Mol, query: Query, stop: float, started: float) -> tuple[int, ...] | None:
     """The search with a Python clock check per candidate atom pair: where signals cannot be
     used (no C library to set the SIGINT disposition with), and to compare with in tests."""
-    params = _match_parameters()
+    params = _match_parameters(Chem)
     state = {"calls": 0, "expired": False}
 
     def within_budget(_query_atom: object, _mol_atom: object) -> bool:
@@ -1171,8 +1286,8 @@ MAX_MATCHES = 256
 """Most occurrences of a pattern that `find_matches` returns (different embeddings of a
 symmetric pattern label its groups differently; a rule's group conditions try each)."""
 
-_ALL_PARAMS = _match_parameters()
-_ALL_PARAMS.maxMatches = MAX_MATCHES
+_ALL_PARAMS = None
+_made_with_rdkit("_ALL_PARAMS", lambda rdkit: _match_parameters(rdkit.Chem, MAX_MATCHES))
 
 
 def find_matches(

@@ -293,6 +293,69 @@ def test_looks_like_smiles(text, expected):
     assert chemistry.looks_like_smiles(text) is expected
 
 
+def test_what_is_spelt_in_smiles_tokens_includes_all_rdkit_reads():
+    """The screen that spares RDKit the names must never turn away a SMILES: random strings of
+    SMILES characters, and every SMILES of the tests above, that RDKit reads all pass it."""
+    import random
+
+    from rdkit import Chem, rdBase
+
+    alphabet = "CNOSFPIBlrcnospeta0123456789[]()=#$:/\\.%*+-@HKMZ"
+    rng = random.Random(7)
+    read = 0
+    with rdBase.BlockLogs():
+        for _ in range(40_000):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+            if Chem.MolFromSmiles(text) is not None:
+                read += 1
+                assert chemistry._spelt_in_smiles_tokens(text), text
+    assert read > 500  # the test saw SMILES, not only rejections
+    for text in (FENTANYL_CITRATE, "[2H]C", "C%10CC%10", "C%(100)CC%(100)", "[*:1]C", "c1cc[se]c1"):
+        assert chemistry._spelt_in_smiles_tokens(text), text
+    for name in ("5F-ADB", "4-fluoro", "MDMB-4en-PINACA", "AB-CHMINACA", "JWH-018"):
+        assert not chemistry._spelt_in_smiles_tokens(name), name
+
+
+def test_rdkit_is_imported_on_first_use_only(tmp_path):
+    """A process that sets Django up, loads every URL and asks what a text looks like holds no
+    RDKit; the first structure read imports it, once, even from many threads at once."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "first_use.py"
+    script.write_text(
+        """
+import os, sys, threading
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+import django
+django.setup()
+import config.urls
+from substances import chemistry
+assert not chemistry.looks_like_smiles("5F-ADB") and chemistry.is_inchikey(sys.argv[1])
+assert "rdkit" not in sys.modules and "numpy" not in sys.modules, "imported before use"
+found, barrier = [], threading.Barrier(8)
+def search():
+    barrier.wait()
+    mol = chemistry.standardize(chemistry.parse_structure(sys.argv[2]))
+    found.append(chemistry.find_match(mol, chemistry.compile_smarts("C(=O)N")) is not None)
+threads = [threading.Thread(target=search) for _ in range(8)]
+for thread in threads: thread.start()
+for thread in threads: thread.join()
+assert found == [True] * 8, found
+print("ok", chemistry.Mol.__name__)
+"""
+    )
+    done = subprocess.run(
+        [sys.executable, str(script), FENTANYL_KEY, FENTANYL_CITRATE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**__import__("os").environ, "SECRET_KEY": "first-use", "DEBUG": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["ok", "Mol"]
+
+
 def test_is_inchikey():
     assert chemistry.is_inchikey(FENTANYL_KEY)
     assert chemistry.is_inchikey(" pjmphniqzubgli-uhfffaoysa-n ")

@@ -121,3 +121,25 @@ def test_a_compound_named_after_its_class_counts_from_the_class_s_start(sample):
 def test_the_class_block_keeps_to_the_search_filters(client, sample, filters, shown):
     html = client.get("/search/", {"q": "fentanyl", **filters}).content.decode()
     assert ("class-results" in html) is shown
+
+
+def test_a_page_whose_class_verdicts_are_kept_is_judged_without_compiling_a_rule(
+    sample, monkeypatch
+):
+    """The classes covering a page of results are read back once judged: the rules are compiled
+    only for a structure not judged yet, so that a worker serving such a page needs no RDKit."""
+    analogue = SubstanceFactory(uid="4-fluorofentanyl", smiles=ANALOGUE_SMILES)
+    on = datetime.date(2026, 1, 1)
+    check._MEMBERSHIP_MEMO.clear()  # judged here, kept in the shared cache
+    first = check.standings([analogue, sample.adb], on=on)
+    check._MEMBERSHIP_MEMO.clear()  # read back from the shared cache, as a new worker would
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("a rule was compiled for verdicts already kept")
+
+    monkeypatch.setattr(check.matching, "compile_class", no_compiling)
+    again = check.standings([analogue, sample.adb], on=on)
+    assert [c.substance_class for c in again[analogue.pk].classes] == [sample.fentanyls]
+    assert again[analogue.pk].since == first[analogue.pk].since == {"CN": "2019-05-01"}
+    with pytest.raises(AssertionError, match="already kept"):
+        check.standings([SubstanceFactory(uid="new", smiles="CCN(CC)C(=O)c1ccccc1")], on=on)
