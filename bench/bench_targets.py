@@ -7,7 +7,8 @@ On SQLite (the default) the databases are files in the temp folder; with --postg
 databases on that server (registry_bench_0 and registry_bench_N), built once and reused.
 
 Serves each database with gunicorn (2 workers, no response cache) on loopback, with Redis as
-deployed when it answers (the throttles, the kept rankings and representations), and measures,
+deployed when it answers (the throttles, the kept rankings and representations, and what
+`manage.py warm_pages` made ahead, as at release: docs/deployment.md), and measures,
 one request at a time unless said otherwise, so that the latency is the server's time plus a
 loopback round trip:
 
@@ -19,7 +20,8 @@ loopback round trip:
 - the export of the real data (target < 1 s), the whole NDJSON body;
 - catching up 10,000 changes (target < 2 s): a client following `next` with limit=1000;
 - a worker's memory after load (target < 150 MB): RSS of each gunicorn worker after a load run
-  of the mix above with 16 connections.
+  of the mix above with 16 connections; then the same for two new workers on the cache the
+  first ones filled, as after a recycle.
 """
 
 import argparse
@@ -84,6 +86,12 @@ def measure(label: str, url: str, *, seconds: int, export: bool) -> dict:
     sample = uids(url)
     last = head(url)
     print(f"\n== {label}: {last:,} changes in the feed")
+    if env.get("REDIS_URL"):
+        # As a release does (docs/deployment.md): what the pages derive with RDKit, made ahead.
+        started = time.perf_counter()
+        _serve.manage("warm_pages", "-v0", env=env)
+        took = time.perf_counter() - started
+        print(f"  {'manage.py warm_pages (the release step)':38} {took:7.1f} s")
     figures = {}
     with _serve.gunicorn_registry(env, workers=2, port=_serve.free_port()) as (base, process):
         api_search = [f"/api/v1/substances/?q={quote(q)}" for q in QUERIES]

@@ -245,6 +245,9 @@ if not DEBUG:
 # Anonymous reads are served from the shared cache until the registry changes (registry.cache);
 # only with a cache that every worker shares, since invalidation is a value in that cache.
 RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "600" if REDIS_URL else "0"))
+# How many structures' drawings `manage.py warm_pages` keeps ahead in the shared cache (6-8 KB
+# each): every structure of a national registry, not a million synthetic ones (registry.warming).
+WARM_DRAWINGS_MAX = int(os.environ.get("WARM_DRAWINGS_MAX", "20000"))
 
 # Reads may go to a replica; writes, the change feed and transactions stay on the primary.
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")

@@ -39,6 +39,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from registry.cache import DERIVED_SECONDS, derived
 from registry.coverage import RelationGraph, Route
 from registry.models import Change, Instrument, Jurisdiction, Listing, citation
 from registry.verdicts import (
@@ -1142,9 +1143,7 @@ def class_members(substance_class: SubstanceClass) -> list[int]:
     structures not judged before are matched (standardizing a structure costs milliseconds).
     """
     specs = [rule.spec for rule in substance_class.rules.all()]
-    try:
-        compiled = matching.compile_class(substance_class.uid, specs)
-    except chemistry.ChemistryError:
+    if not specs:
         return []
     rules_key = hashlib.sha256(repr(specs).encode()).hexdigest()[:24]
     # Between two writes the members are read from the cache, without reading any structure.
@@ -1157,9 +1156,15 @@ def class_members(substance_class: SubstanceClass) -> list[int]:
     verdicts: dict[str, bool] = cache.get(key) or {}
     rows = list(Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by())
     fresh = False
+    compiled = None  # compiled for the first structure not judged yet, if any
     for _pk, smiles in rows:
         if smiles in verdicts:
             continue
+        if compiled is None:
+            try:
+                compiled = matching.compile_class(substance_class.uid, specs)
+            except chemistry.ChemistryError:
+                return []
         try:
             verdicts[smiles] = bool(matching.match_classes(smiles, [compiled]))
         except chemistry.ChemistryError:
@@ -1252,18 +1257,24 @@ def class_controls(classes, *, on: datetime.date | None = None) -> list[ClassCon
     return [_control(cls, by_class.get(cls.pk, []), on) for cls in classes]
 
 
-def _memberships(smiles: set[str], classes: list[tuple[str, tuple]]):
-    """Per structure, the uids of the classes whose rules it meets. Each verdict is cached
-    under the structure and the rules (a page of results is judged once, then read back); a
-    structure that cannot be read or judged in time counts as in no class here, and a class
-    whose stored rules no longer compile covers nothing (the check itself says why). `classes`
-    holds each class's uid and rule specs; they are compiled only if a verdict is missing, so
-    that a page whose verdicts are all cached needs no chemistry."""
+def _membership_keys(smiles: Iterable[str], classes: list[tuple[str, tuple]]) -> dict[str, str]:
     rules_key = hashlib.sha256(repr(classes).encode()).hexdigest()
-    keys = {
+    return {
         s: f"check:memberships:{rules_key[:24]}:{hashlib.sha256(s.encode()).hexdigest()[:32]}"
         for s in smiles
     }
+
+
+def _memberships(
+    smiles: set[str], classes: list[tuple[str, tuple]], seconds: float = ITEM_TIME_BUDGET_SECONDS
+):
+    """Per structure, the uids of the classes whose rules it meets. Each verdict is cached
+    under the structure and the rules (a page of results is judged once, then read back); a
+    structure that cannot be read is in no class, one that cannot be judged in `seconds` is None
+    (and not kept), and a class whose stored rules no longer compile covers nothing (the check
+    itself says why). `classes` holds each class's uid and rule specs; they are compiled only
+    if a verdict is missing, so that a page whose verdicts are all cached needs no chemistry."""
+    keys = _membership_keys(smiles, classes)
     missing = [key for key in keys.values() if key not in _MEMBERSHIP_MEMO]
     cached = {key: _MEMBERSHIP_MEMO[key] for key in keys.values() if key in _MEMBERSHIP_MEMO}
     if missing:
@@ -1289,16 +1300,123 @@ def _memberships(smiles: set[str], classes: list[tuple[str, tuple]]):
             matches = matching.match_classes(
                 text,
                 compiled,
-                deadline=time.monotonic() + ITEM_TIME_BUDGET_SECONDS,
+                deadline=time.monotonic() + seconds,
             )
+        except chemistry.MatchTimeout:
+            found[text] = None  # not judged in time: not kept, and not taken for "in no class"
+            continue
         except chemistry.ChemistryError:
-            found[text] = ()
+            found[text] = fresh[key] = ()  # a structure that cannot be read is in no class
             continue
         found[text] = fresh[key] = tuple(m.class_uid for m in matches)
     if fresh:
         cache.set_many(fresh, MEMBERSHIP_CACHE_SECONDS)
         _MEMBERSHIP_MEMO.update(fresh)
     return found
+
+
+def _every_class_rules() -> list[tuple[str, tuple]]:
+    """Every class that has rules, listed or not, by uid: its uid and rule specs."""
+    key = f"check:every-class-rules:{Change.objects.version()}"
+    found = cache.get(key)
+    if found is None:
+        classes = SubstanceClass.objects.prefetch_related("rules").order_by("uid")
+        found = [(c.uid, tuple(r.spec for r in c.rules.all())) for c in classes]
+        found = [(uid, rules) for uid, rules in found if rules]
+        cache.set(key, found, MEMBERSHIP_CACHE_SECONDS)
+    return found
+
+
+def substance_classes(substance: Substance, on: datetime.date) -> list[ClassBasis]:
+    """The whole classes in force on `on` whose rules the substance's structure meets, as the
+    check answers for its structure (a substance page shows them).
+
+    Kept per registry version and day. A structure in one part that meets no class's rules at
+    all (most of them; that verdict is kept by structure and rules, across writes) needs no
+    check; one in several parts is left to the check, which judges the parts one by one.
+    """
+    if not substance.smiles:
+        return []
+    return derived(_substance_classes_key(substance, on), lambda: _classes_of([substance], on)[0])
+
+
+def _substance_classes_key(substance: Substance, on: datetime.date) -> str:
+    # (typed bases since "t2": a value kept before holds dicts, or a pair)
+    return f"check:classes-of:t2:{Change.objects.version()}:{substance.pk}:{on}"
+
+
+def _classes_of(substances: Sequence[Substance], on: datetime.date) -> list[list[ClassBasis]]:
+    """`substance_classes` for many substances at once: one check for those that need it."""
+    single = {s.smiles for s in substances if s.smiles and "." not in s.smiles}
+    verdicts = _memberships(single, _every_class_rules()) if single else {}
+    asked = sorted({s.smiles for s in substances if s.smiles and verdicts.get(s.smiles) != ()})
+    answers = dict(zip(asked, check_items(asked, on=on), strict=True)) if asked else {}
+    return [
+        [m for m in answers[s.smiles].matches if isinstance(m, ClassBasis)]
+        if s.smiles in answers
+        else []
+        for s in substances
+    ]
+
+
+def keep_substance_classes(substances: Sequence[Substance], on: datetime.date) -> int:
+    """Work out `substance_classes` for each of `substances` that needs the check for it (one
+    whose structure meets some class's rules, or is in several parts) and is not kept yet, and
+    keep it: how many were worked out. The others' pages need no chemistry: their class
+    verdicts are kept by structure (`keep_class_verdicts`), which survives writes, where this
+    is kept per registry version."""
+    single = {s.smiles for s in substances if s.smiles and "." not in s.smiles}
+    verdicts = _memberships(single, _every_class_rules()) if single else {}
+    keys = {
+        _substance_classes_key(s, on): s
+        for s in substances
+        if s.smiles and verdicts.get(s.smiles) != ()
+    }
+    kept = cache.get_many(list(keys))
+    missing = [(key, s) for key, s in keys.items() if key not in kept]
+    if missing:
+        found = _classes_of([s for _, s in missing], on)
+        cache.set_many(
+            {key: bases for (key, _), bases in zip(missing, found, strict=True)}, DERIVED_SECONDS
+        )
+    return len(missing)
+
+
+KEEPING_TIME_BUDGET_SECONDS = 5.0
+"""How long `keep_class_verdicts` gives each structure: a job that works verdicts out ahead can
+wait longer than a page (`ITEM_TIME_BUDGET_SECONDS`), and a verdict not reached in time is not
+kept, so the page would work it out again."""
+
+
+def keep_class_verdicts(structures: Sequence[str], on: datetime.date) -> int:
+    """Judge each structure under every class's rules (`meets_no_class_rules`) and under the
+    rules of the classes in force on `on` (`standings`), where not judged yet, and keep the
+    verdicts: how many structures had one missing."""
+    by_class, specs = _class_state(on)
+    in_force = [(specs[pk][0].uid, specs[pk][1]) for pk in sorted(_History.in_force(by_class, on))]
+    missing = 0
+    for classes in (_every_class_rules(), in_force):
+        keys = _membership_keys(set(structures), classes)
+        kept = set(cache.get_many(list(keys.values())))
+        todo = {text for text, key in keys.items() if key not in kept}
+        if todo:
+            missing = max(missing, len(todo))
+            found = _memberships(todo, classes, seconds=KEEPING_TIME_BUDGET_SECONDS)
+            # Also those this process still knew: the shared cache may have let them go.
+            kept_now = {keys[t]: found[t] for t in todo if found[t] is not None}
+            cache.set_many(kept_now, MEMBERSHIP_CACHE_SECONDS)
+    return missing
+
+
+def meets_no_class_rules(smiles: str) -> bool:
+    """True when the structure meets the rules of no class at all, listed or not, on any day:
+    then no class covers it and the check need not be asked about its classes. False when it
+    meets some class's rules, or when that could not be judged in time.
+
+    From the class verdicts kept in the shared cache (see `_memberships`; they depend on the
+    structure and the rules only, so they outlive writes to anything else): mostly without
+    chemistry."""
+    return _memberships({smiles}, _every_class_rules())[smiles] == ()
 
 
 def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int, Standing]:
@@ -1351,7 +1469,7 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
     controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules in classes}
     out = {}
     for substance in substances:
-        uids = set(members.get(substance.smiles, ())) if substance.smiles else set()
+        uids = set(members.get(substance.smiles) or ()) if substance.smiles else set()
         covering = [cls for cls, _rules in classes if cls.uid in uids]
         reaching = list(named.get(substance.pk, []))
         for cls in covering:

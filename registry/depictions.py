@@ -9,9 +9,14 @@ milliseconds to make and depends on nothing but its input, so drawings are cache
 import hashlib
 from collections.abc import Iterable
 
-from registry.cache import derived
+from django.core.cache import cache
+
+from registry.cache import DERIVED_SECONDS, derived
 from substances import chemistry
 from substances.models import Substance
+
+RECORD_DRAWING = {"width": 360, "height": 260}
+"""The size of the drawing on a substance's page."""
 
 
 def structure_svg(
@@ -21,15 +26,35 @@ def structure_svg(
     if not structure:
         return ""
     atoms = sorted(atoms)
+    return derived(
+        _svg_key(structure, atoms, width, height),
+        lambda: _draw(structure, atoms, width=width, height=height),
+    )
+
+
+def _svg_key(structure: str, atoms: list[int], width: int, height: int) -> str:
     digest = hashlib.sha256(f"{structure}|{atoms}|{width}x{height}".encode()).hexdigest()
+    return f"drawing:svg:{digest}"
 
-    def draw() -> str:
-        try:
-            return chemistry.depict_svg(structure, atoms, width=width, height=height)
-        except chemistry.ChemistryError:
-            return ""
 
-    return derived(f"drawing:svg:{digest}", draw)
+def _draw(structure: str, atoms: list[int], *, width: int, height: int) -> str:
+    try:
+        return chemistry.depict_svg(structure, atoms, width=width, height=height)
+    except chemistry.ChemistryError:
+        return ""
+
+
+def keep_drawings(structures: Iterable[str], *, width: int, height: int) -> int:
+    """Draw each structure (no atoms highlighted) not drawn yet at that size, and keep the
+    drawing where `structure_svg` reads it: how many were drawn."""
+    keys = {_svg_key(s, [], width, height): s for s in structures if s}
+    kept = cache.get_many(list(keys))
+    drawn = {
+        key: _draw(s, [], width=width, height=height) for key, s in keys.items() if key not in kept
+    }
+    if drawn:
+        cache.set_many(drawn, DERIVED_SECONDS)
+    return len(drawn)
 
 
 def pattern_svg(smarts: str) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from registry import cache as feed_cache
+from registry import warming
 from registry.models import ATTRIBUTES_APART, Change, Instrument, Listing, Schedule
 from registry.representations import represent, resource_type_of
 from substances.models import (
@@ -96,6 +97,7 @@ def record_change(
     data = None if action == Change.Action.DELETED else represent(instance)
     # Cached reads are keyed on the feed's position: once this commits, they are stale.
     transaction.on_commit(feed_cache.bump)
+    transaction.on_commit(warming.after_write)
     return Change.objects.create(
         seq=_next_seq(),
         at=timezone.now(),
@@ -585,6 +587,7 @@ def _bulk_changes(
     ]
     Change.objects.bulk_create(changes, batch_size=2000)
     transaction.on_commit(feed_cache.bump)
+    transaction.on_commit(warming.after_write)
     return changes
 
 

@@ -1,4 +1,5 @@
-"""Celery tasks of the registry: one chunk of a check job each (see registry/jobs.py).
+"""Celery tasks of the registry: one chunk of a check job each (see registry/jobs.py), and the
+warming of the public pages after a write (see registry/warming.py).
 
 Acknowledged late and handed back when their worker dies (config/settings.py), so a chunk is
 never lost; committed once per (job, chunk), so a chunk run twice is answered once.
@@ -20,3 +21,11 @@ def run_check_chunk(self, uid: str, index: int) -> None:
             jobs.fail_job(uid, f"chunk {index}: {type(exc).__name__}: {exc}")
             return
         raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
+
+
+@shared_task(name="registry.warm_pages", ignore_result=True)
+def warm_pages() -> None:
+    """Work out ahead what the public pages derive with RDKit (registry.warming), after a write."""
+    from registry import warming
+
+    warming.warm_once_at_a_time()

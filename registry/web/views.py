@@ -428,23 +428,6 @@ def _page_alone(page):
 # --- substance ------------------------------------------------------------------------------
 
 
-def _class_matches(substance: Substance, on: datetime.date) -> tuple[list[ClassBasis], str]:
-    """The whole classes in force on `on` whose rules the substance's structure meets.
-
-    Asks the check service, as a visitor checking the structure would. Cached per registry
-    version, since applying the rules means standardizing the structure.
-    """
-    if not substance.smiles:
-        return [], ""
-
-    def compute():
-        result = check_service.check_items([substance.smiles], on=on)[0]
-        return [m for m in result.matches if isinstance(m, ClassBasis)], result.structure
-
-    # (typed bases since "t1": a value cached before holds dicts)
-    return derived(f"web:classes-of:t1:{registry_version()}:{substance.pk}:{on}", compute)
-
-
 def substance_detail(request, uid: str):
     today = timezone.localdate()
     substance = get_object_or_404(
@@ -485,7 +468,7 @@ def substance_detail(request, uid: str):
             .exclude(pk__in=related)
             .order_by("name_en")
         )
-    class_matches, _structure = _class_matches(substance, today)
+    class_matches = check_service.substance_classes(substance, today)
     names = list(substance.names.all())
     context = {
         "substance": substance,
@@ -500,7 +483,7 @@ def substance_detail(request, uid: str):
         "ever_listed": bool(listings),
         "class_matches": class_matches,
         "isomers": isomers,
-        "svg": depictions.structure_svg(substance.smiles, width=360, height=260),
+        "svg": depictions.structure_svg(substance.smiles, **depictions.RECORD_DRAWING),
         "controlled": bool(in_force or covered_through or class_matches),
         "by_jurisdiction": _side_by_side(listings, class_matches, today),
         "links_out": depictions.records_elsewhere(substance),

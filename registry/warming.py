@@ -1,0 +1,148 @@
+"""What the public pages derive with RDKit, made ahead of their visitors.
+
+A substance page shows the whole classes its structure falls under and a drawing of it; a
+search page, the classes that cover each result; a class page, its members and the drawings of
+its rules. Each is worked out once and kept in the shared cache (`registry.cache.derived`):
+
+- the class verdicts of a structure, under every class's rules and under those of the classes
+  in force on a day, kept by structure and rules (they outlive writes to anything else);
+- drawings, kept by content (those of the first `WARM_DRAWINGS_MAX` structures by id: 6-8 KB
+  each, a national registry's fit in a few MB, a million synthetic ones would not);
+- the classes a substance page shows, kept per registry version and day (a write makes them
+  anew: a class listing's dates or a record's own lists can change them).
+
+Worked out by the web worker that first needs one, they bring RDKit (and numpy) into it, 65-70
+MB that stay until the worker is replaced. `warm` works them all out ahead instead: at release
+(`manage.py warm_pages`), after every write when a Celery broker is configured (the task
+`registry.warm_pages`, queued once the write has committed), and once a day just after
+midnight, when the day in the keys changes (docs/deployment.md). What was kept already is read
+back and skipped, so a run after one write works out only what that write changed. A page
+asked before its values are made still works them out itself: the answer never waits for the
+job.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from registry import check, depictions
+from substances.models import Substance, SubstanceClass
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1000
+"""Structures read, looked up in the cache and worked out at a time."""
+
+
+@dataclass
+class Warmed:
+    """How many values a run worked out (those already kept are not counted)."""
+
+    structures: int = 0
+    class_verdicts: int = 0
+    drawings: int = 0
+    substance_classes: int = 0
+    classes: int = 0
+
+
+def warm(on: datetime.date | None = None, progress: Callable[[str], None] | None = None) -> Warmed:
+    """Work out and keep what the public pages of `on` (today by default) derive with RDKit,
+    where it is not kept yet."""
+    on = on or timezone.localdate()
+    done = Warmed()
+    total = Substance.objects.exclude(smiles="").count()
+    for chunk in _chunks():
+        structures = sorted({s.smiles for s in chunk})
+        room = settings.WARM_DRAWINGS_MAX - done.structures
+        done.structures += len(chunk)
+        done.class_verdicts += check.keep_class_verdicts(structures, on)
+        if room > 0:
+            to_draw = structures[:room]
+            done.drawings += depictions.keep_drawings(to_draw, **depictions.RECORD_DRAWING)
+        done.substance_classes += check.keep_substance_classes(chunk, on)
+        if progress:
+            progress(f"{done.structures:,} of {total:,} structures")
+    for cls in SubstanceClass.objects.prefetch_related("rules").order_by("uid"):
+        check.class_members(cls)
+        for rule in cls.rules.all():
+            depictions.pattern_svg(rule.smarts)
+        depictions.structure_svg(cls.reference_smiles)
+        done.classes += 1
+    return done
+
+
+def _chunks() -> Iterator[list[Substance]]:
+    """The substances with a structure, `CHUNK` at a time, by id."""
+    last = 0
+    while True:
+        chunk = list(
+            Substance.objects.exclude(smiles="")
+            .filter(pk__gt=last)
+            .only("pk", "smiles")
+            .order_by("pk")[:CHUNK]
+        )
+        if not chunk:
+            return
+        yield chunk
+        last = chunk[-1].pk
+
+
+# --- after a write --------------------------------------------------------------------------
+
+QUEUED_KEY = "warming:queued"
+RUNNING_KEY = "warming:running"
+AGAIN_KEY = "warming:again"
+RUN_SECONDS = 3600
+"""How long a run may hold the flag that keeps a second one from starting meanwhile."""
+
+
+def after_write() -> None:
+    """Queue a run, once a write has committed (registered by `registry.services` beside the
+    cache's bump, once per change). Only with a Celery broker: without one there is no shared
+    cache to fill and no process but the web workers' to fill it.
+
+    One run is queued at a time: the changes of one transaction, or those that commit before
+    the queued run starts, ask only that it go round once more (`warm_once_at_a_time`)."""
+    from registry import jobs
+
+    if not jobs.uses_broker():
+        return
+    if not cache.add(QUEUED_KEY, 1, RUN_SECONDS):
+        cache.set(AGAIN_KEY, 1, RUN_SECONDS)
+        return
+    try:
+        _queue_run()
+    except Exception:  # the broker away: the pages work their values out themselves
+        cache.delete(QUEUED_KEY)
+        log.exception("the warming of the public pages could not be queued")
+
+
+def _queue_run() -> None:
+    import config.celery  # noqa: F401  (the application, configured from the settings)
+    from registry.tasks import warm_pages
+
+    warm_pages.apply_async()
+
+
+def warm_once_at_a_time() -> Warmed | None:
+    """`warm`, unless a run is under way: then that run goes round once more when it ends, so
+    that the writes it did not see are seen. None when it was left to that run."""
+    cache.delete(QUEUED_KEY)  # a write from now on queues another run
+    if not cache.add(RUNNING_KEY, 1, RUN_SECONDS):
+        cache.set(AGAIN_KEY, 1, RUN_SECONDS)
+        return None
+    try:
+        while True:
+            cache.delete(AGAIN_KEY)
+            done = warm()
+            if not cache.get(AGAIN_KEY):
+                return done
+    finally:
+        cache.delete(RUNNING_KEY)
