@@ -43,6 +43,10 @@ DERIVED_SECONDS = 24 * 3600
 """How long a derived value (`derived`) is kept: its key names the registry version or the
 input it was derived from, so it never goes stale, and a day lets the unused ones go."""
 
+KEPT_AHEAD_SECONDS = 2 * 24 * 3600
+"""How long a value made ahead of its first reader (registry.warming) is kept: two days, so that
+the daily run, which keeps every such value anew, always comes before it goes."""
+
 _deriving: dict[str, threading.Lock] = {}
 _deriving_guard = threading.Lock()
 

@@ -39,7 +39,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from registry.cache import DERIVED_SECONDS, derived
+from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import RelationGraph, Route
 from registry.models import Change, Instrument, Jurisdiction, Listing, citation
 from registry.verdicts import (
@@ -1359,7 +1359,9 @@ def _classes_of(substances: Sequence[Substance], on: datetime.date) -> list[list
     ]
 
 
-def keep_substance_classes(substances: Sequence[Substance], on: datetime.date) -> int:
+def keep_substance_classes(
+    substances: Sequence[Substance], on: datetime.date, *, refresh: bool = False
+) -> int:
     """Work out `substance_classes` for each of `substances` that needs the check for it (one
     whose structure meets some class's rules, or is in several parts) and is not kept yet, and
     keep it: how many were worked out. The others' pages need no chemistry: their class
@@ -1374,11 +1376,11 @@ def keep_substance_classes(substances: Sequence[Substance], on: datetime.date) -
     }
     kept = cache.get_many(list(keys))
     missing = [(key, s) for key, s in keys.items() if key not in kept]
+    made = {}
     if missing:
         found = _classes_of([s for _, s in missing], on)
-        cache.set_many(
-            {key: bases for (key, _), bases in zip(missing, found, strict=True)}, DERIVED_SECONDS
-        )
+        made = {key: bases for (key, _), bases in zip(missing, found, strict=True)}
+    cache.set_many((kept if refresh else {}) | made, KEPT_AHEAD_SECONDS)
     return len(missing)
 
 
@@ -1388,23 +1390,27 @@ wait longer than a page (`ITEM_TIME_BUDGET_SECONDS`), and a verdict not reached 
 kept, so the page would work it out again."""
 
 
-def keep_class_verdicts(structures: Sequence[str], on: datetime.date) -> int:
+def keep_class_verdicts(
+    structures: Sequence[str], on: datetime.date, *, refresh: bool = False
+) -> int:
     """Judge each structure under every class's rules (`meets_no_class_rules`) and under the
     rules of the classes in force on `on` (`standings`), where not judged yet, and keep the
-    verdicts: how many structures had one missing."""
+    verdicts: how many structures had one missing. With `refresh`, the verdicts kept already
+    are kept anew (see `registry.cache.KEPT_AHEAD_SECONDS`)."""
     by_class, specs = _class_state(on)
     in_force = [(specs[pk][0].uid, specs[pk][1]) for pk in sorted(_History.in_force(by_class, on))]
     missing = 0
     for classes in (_every_class_rules(), in_force):
         keys = _membership_keys(set(structures), classes)
-        kept = set(cache.get_many(list(keys.values())))
+        kept = cache.get_many(list(keys.values()))
         todo = {text for text, key in keys.items() if key not in kept}
+        made = {}
         if todo:
             missing = max(missing, len(todo))
             found = _memberships(todo, classes, seconds=KEEPING_TIME_BUDGET_SECONDS)
             # Also those this process still knew: the shared cache may have let them go.
-            kept_now = {keys[t]: found[t] for t in todo if found[t] is not None}
-            cache.set_many(kept_now, MEMBERSHIP_CACHE_SECONDS)
+            made = {keys[t]: found[t] for t in todo if found[t] is not None}
+        cache.set_many((kept if refresh else {}) | made, KEPT_AHEAD_SECONDS)
     return missing
 
 

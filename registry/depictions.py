@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 
-from registry.cache import DERIVED_SECONDS, derived
+from registry.cache import KEPT_AHEAD_SECONDS, derived
 from substances import chemistry
 from substances.models import Substance
 
@@ -44,16 +44,18 @@ def _draw(structure: str, atoms: list[int], *, width: int, height: int) -> str:
         return ""
 
 
-def keep_drawings(structures: Iterable[str], *, width: int, height: int) -> int:
+def keep_drawings(
+    structures: Iterable[str], *, width: int, height: int, refresh: bool = False
+) -> int:
     """Draw each structure (no atoms highlighted) not drawn yet at that size, and keep the
-    drawing where `structure_svg` reads it: how many were drawn."""
+    drawing where `structure_svg` reads it: how many were drawn. With `refresh`, the drawings
+    kept already are kept anew (see `registry.cache.KEPT_AHEAD_SECONDS`)."""
     keys = {_svg_key(s, [], width, height): s for s in structures if s}
     kept = cache.get_many(list(keys))
     drawn = {
         key: _draw(s, [], width=width, height=height) for key, s in keys.items() if key not in kept
     }
-    if drawn:
-        cache.set_many(drawn, DERIVED_SECONDS)
+    cache.set_many((kept if refresh else {}) | drawn, KEPT_AHEAD_SECONDS)
     return len(drawn)
 
 

@@ -97,7 +97,7 @@ def record_change(
     data = None if action == Change.Action.DELETED else represent(instance)
     # Cached reads are keyed on the feed's position: once this commits, they are stale.
     transaction.on_commit(feed_cache.bump)
-    transaction.on_commit(warming.after_write)
+    warming.on_commit()
     return Change.objects.create(
         seq=_next_seq(),
         at=timezone.now(),
@@ -587,7 +587,7 @@ def _bulk_changes(
     ]
     Change.objects.bulk_create(changes, batch_size=2000)
     transaction.on_commit(feed_cache.bump)
-    transaction.on_commit(warming.after_write)
+    warming.on_commit()
     return changes
 
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from registry import check, depictions
@@ -52,9 +53,15 @@ class Warmed:
     classes: int = 0
 
 
-def warm(on: datetime.date | None = None, progress: Callable[[str], None] | None = None) -> Warmed:
+def warm(
+    on: datetime.date | None = None,
+    progress: Callable[[str], None] | None = None,
+    *,
+    refresh: bool = False,
+) -> Warmed:
     """Work out and keep what the public pages of `on` (today by default) derive with RDKit,
-    where it is not kept yet."""
+    where it is not kept yet. With `refresh` (the daily run), what is kept already is kept anew
+    (`registry.cache.KEPT_AHEAD_SECONDS`), so that nothing made ahead runs out."""
     on = on or timezone.localdate()
     done = Warmed()
     total = Substance.objects.exclude(smiles="").count()
@@ -62,11 +69,12 @@ def warm(on: datetime.date | None = None, progress: Callable[[str], None] | None
         structures = sorted({s.smiles for s in chunk})
         room = settings.WARM_DRAWINGS_MAX - done.structures
         done.structures += len(chunk)
-        done.class_verdicts += check.keep_class_verdicts(structures, on)
+        done.class_verdicts += check.keep_class_verdicts(structures, on, refresh=refresh)
         if room > 0:
-            to_draw = structures[:room]
-            done.drawings += depictions.keep_drawings(to_draw, **depictions.RECORD_DRAWING)
-        done.substance_classes += check.keep_substance_classes(chunk, on)
+            done.drawings += depictions.keep_drawings(
+                structures[:room], **depictions.RECORD_DRAWING, refresh=refresh
+            )
+        done.substance_classes += check.keep_substance_classes(chunk, on, refresh=refresh)
         if progress:
             progress(f"{done.structures:,} of {total:,} structures")
     for cls in SubstanceClass.objects.prefetch_related("rules").order_by("uid"):
@@ -103,13 +111,26 @@ RUN_SECONDS = 3600
 """How long a run may hold the flag that keeps a second one from starting meanwhile."""
 
 
-def after_write() -> None:
-    """Queue a run, once a write has committed (registered by `registry.services` beside the
-    cache's bump, once per change). Only with a Celery broker: without one there is no shared
-    cache to fill and no process but the web workers' to fill it.
+def on_commit() -> None:
+    """Have `after_write` run once the current transaction commits: once per transaction, however
+    many changes it records (`registry.services.record_change` calls this for each)."""
+    connection = transaction.get_connection()
+    # Where it was registered, looked at directly: a transaction of 100,000 changes holds as
+    # many callbacks (the cache's bump), too many to search for each change. A rollback gives
+    # the connection a new list, where the place no longer holds it.
+    pending, at = connection.run_on_commit, getattr(connection, "_warming_at", None)
+    if at is not None and at < len(pending) and pending[at][1] is after_write:
+        return
+    transaction.on_commit(after_write)
+    connection._warming_at = len(connection.run_on_commit) - 1
 
-    One run is queued at a time: the changes of one transaction, or those that commit before
-    the queued run starts, ask only that it go round once more (`warm_once_at_a_time`)."""
+
+def after_write() -> None:
+    """Queue a run, once a write has committed. Only with a Celery broker: without one there is
+    no shared cache to fill and no process but the web workers' to fill it.
+
+    One run is queued at a time: writes that commit before the queued run starts ask only that
+    it go round once more (`warm_once_at_a_time`)."""
     from registry import jobs
 
     if not jobs.uses_broker():

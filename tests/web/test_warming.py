@@ -75,8 +75,9 @@ def test_a_write_is_seen_and_a_structure_in_no_class_stays_without_chemistry(
 
 
 def test_a_run_after_writes_is_queued_once(
-    settings, monkeypatch, sample, django_capture_on_commit_callbacks
+    settings, monkeypatch, django_capture_on_commit_callbacks
 ):
+    # (no sample: its writes, never committed in a test, would hold the transaction's run)
     settings.CELERY_BROKER_URL = "memory://"
     queued = []
     monkeypatch.setattr(warming, "_queue_run", lambda: queued.append(1))
@@ -84,14 +85,14 @@ def test_a_run_after_writes_is_queued_once(
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for uid in ("one", "two", "three"):
             SubstanceFactory(uid=uid)
-    assert queued == [1]  # the transaction's changes queue one run ...
-    assert cache.get(warming.AGAIN_KEY)  # ... asked to go round once more
-    with django_capture_on_commit_callbacks(execute=True):
-        SubstanceFactory(uid="four")
-    assert queued == [1]  # not started yet: still the one run
+    assert queued == [1]  # the transaction's changes queue one run
+    assert not cache.get(warming.AGAIN_KEY)  # and once: not asked to go round again
+    # (a test's transaction never commits: a later transaction's commit is called for itself)
+    warming.after_write()
+    assert queued == [1]  # not started yet: still the one run, asked to go round once more
+    assert cache.get(warming.AGAIN_KEY)
     warming.warm_once_at_a_time()  # the run starts (and runs)
-    with django_capture_on_commit_callbacks(execute=True):
-        SubstanceFactory(uid="five")
+    warming.after_write()
     assert queued == [1, 1]  # a write after it started queues the next
 
 
@@ -114,3 +115,18 @@ def test_a_run_goes_round_again_for_the_writes_it_did_not_see(monkeypatch, sampl
 def test_the_command_refuses_a_cache_no_worker_reads(sample):
     with pytest.raises(CommandError, match="no REDIS_URL"):
         call_command("warm_pages")
+
+
+def test_a_write_rolled_back_does_not_keep_the_next_from_queuing_a_run(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.CELERY_BROKER_URL = "memory://"
+    queued = []
+    monkeypatch.setattr(warming, "_queue_run", lambda: queued.append(1))
+    cache.delete_many([warming.QUEUED_KEY, warming.AGAIN_KEY, warming.RUNNING_KEY])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        SubstanceFactory(uid="gone")
+        raise RuntimeError("the write fails")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        SubstanceFactory(uid="kept")
+    assert queued == [1]

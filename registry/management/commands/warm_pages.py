@@ -15,7 +15,8 @@ class Command(BaseCommand):
         "Work out what the public pages derive with RDKit (the classes each structure falls "
         "under, the drawings of structures and class rules, the members of each class) where "
         "the shared cache does not hold it yet, and keep it there, so that the web workers read "
-        "it instead of importing RDKit. Run it at release, and once a day just after midnight; "
+        "it instead of importing RDKit; what it holds already is kept anew for two days. Run it at "
+        "release, and once a day just after midnight; "
         "with a Celery broker, every write also queues a run. Needs the shared cache (REDIS_URL): "
         "with the in-process cache of a development server it would fill this command's own "
         "memory and nothing else."
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             if verbosity >= 1:
                 self.stderr.write(f"  {line} ({time.monotonic() - started:.0f} s)")
 
-        done = warming.warm(on=on, progress=progress)
+        done = warming.warm(on=on, progress=progress, refresh=True)
         self.stdout.write(
             f"Worked out {done.class_verdicts:,} class verdicts, {done.drawings:,} drawings and "
             f"the classes of {done.substance_classes:,} substance pages, over "
