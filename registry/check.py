@@ -1145,14 +1145,11 @@ def class_members(substance_class: SubstanceClass) -> list[int]:
     specs = [rule.spec for rule in substance_class.rules.all()]
     if not specs:
         return []
-    rules_key = hashlib.sha256(repr(specs).encode()).hexdigest()[:24]
     # Between two writes the members are read from the cache, without reading any structure.
-    version = Change.objects.version()
-    members_key = f"check:class-members:{substance_class.uid}:{rules_key}:{version}"
+    members_key, key = _class_member_keys(substance_class, specs)
     members = cache.get(members_key)
     if members is not None:
         return members
-    key = f"check:class-verdicts:{substance_class.uid}:{rules_key}"
     verdicts: dict[str, bool] = cache.get(key) or {}
     rows = list(Substance.objects.exclude(smiles="").values_list("id", "smiles").order_by())
     fresh = False
@@ -1175,6 +1172,26 @@ def class_members(substance_class: SubstanceClass) -> list[int]:
     members = [pk for pk, smiles in rows if verdicts.get(smiles)]
     cache.set(members_key, members, MEMBERSHIP_CACHE_SECONDS)
     return members
+
+
+def _class_member_keys(substance_class: SubstanceClass, specs: list) -> tuple[str, str]:
+    """The keys of a class's members in this registry version, and of its verdicts by structure."""
+    rules_key = hashlib.sha256(repr(specs).encode()).hexdigest()[:24]
+    uid, version = substance_class.uid, Change.objects.version()
+    return (
+        f"check:class-members:{uid}:{rules_key}:{version}",
+        f"check:class-verdicts:{uid}:{rules_key}",
+    )
+
+
+def keep_class_members(substance_class: SubstanceClass, *, refresh: bool = False) -> None:
+    """Work out `class_members` where it is not kept; with `refresh`, keep it anew (see
+    `registry.cache.KEPT_AHEAD_SECONDS`)."""
+    class_members(substance_class)
+    specs = [rule.spec for rule in substance_class.rules.all()]
+    if refresh and specs:
+        kept = cache.get_many(list(_class_member_keys(substance_class, specs)))
+        cache.set_many(kept, KEPT_AHEAD_SECONDS)
 
 
 # --- whole classes as lists of results show them ---------------------------------------------

@@ -61,7 +61,6 @@ def keep_drawings(
 
 def pattern_svg(smarts: str) -> str:
     """A drawing of a class rule's pattern, where RDKit can draw it; "" otherwise."""
-    digest = hashlib.sha256(smarts.encode()).hexdigest()
 
     def draw() -> str:
         try:
@@ -69,7 +68,19 @@ def pattern_svg(smarts: str) -> str:
         except Exception:  # some query features cannot be drawn: the text is shown instead
             return ""
 
-    return derived(f"drawing:smarts-svg:{digest}", draw)
+    return derived(_pattern_key(smarts), draw)
+
+
+def _pattern_key(smarts: str) -> str:
+    return f"drawing:smarts-svg:{hashlib.sha256(smarts.encode()).hexdigest()}"
+
+
+def keep_pattern_drawing(smarts: str, *, refresh: bool = False) -> None:
+    """Draw a class rule's pattern where it is not kept; with `refresh`, keep it anew (see
+    `registry.cache.KEPT_AHEAD_SECONDS`)."""
+    drawing = pattern_svg(smarts)
+    if refresh:
+        cache.set(_pattern_key(smarts), drawing, KEPT_AHEAD_SECONDS)
 
 
 def structure_file(substance: Substance, *, url: str = "", sdf: bool = False) -> str | None:

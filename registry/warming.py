@@ -78,10 +78,11 @@ def warm(
         if progress:
             progress(f"{done.structures:,} of {total:,} structures")
     for cls in SubstanceClass.objects.prefetch_related("rules").order_by("uid"):
-        check.class_members(cls)
+        check.keep_class_members(cls, refresh=refresh)
         for rule in cls.rules.all():
-            depictions.pattern_svg(rule.smarts)
-        depictions.structure_svg(cls.reference_smiles)
+            depictions.keep_pattern_drawing(rule.smarts, refresh=refresh)
+        # (the class page draws its reference at structure_svg's own size)
+        depictions.keep_drawings([cls.reference_smiles], width=300, height=220, refresh=refresh)
         done.classes += 1
     return done
 
