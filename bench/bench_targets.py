@@ -144,30 +144,31 @@ def measure(label: str, url: str, *, seconds: int, export: bool) -> dict:
                 f"target < 2000 ms: {'met' if elapsed < 2000 else 'NOT MET'}"
             )
         mix = api_search + web_search + pages[:20] + details[:20]
-        result = _serve.load(base, mix, seconds=seconds, connections=16)
-        print(f"  {'load, the mix above, 16 connections':38} {result.line()}")
-        rss = _serve.worker_rss_mb(process)
-        figures["rss"] = rss
-        print(
-            f"  {'worker RSS after load':38} "
-            + ", ".join(f"{mb:.0f} MB" for mb in rss)
-            + f"  target < 150 MB: {'met' if max(rss) < 150 else 'NOT MET'}"
+        figures["rss"] = load_and_memory(
+            base, process, mix, seconds, "load, the mix above, 16 connections", "after load"
         )
     if env.get("REDIS_URL"):
         # New workers on the cache the first ones filled, as a worker recycled after its
         # max_requests starts: what the registry derived with RDKit (class verdicts, drawings)
         # is read back, so a worker imports RDKit only if it derives something new.
         with _serve.gunicorn_registry(env, workers=2, port=_serve.free_port()) as (base, process):
-            result = _serve.load(base, mix, seconds=seconds, connections=16)
-            print(f"  {'the mix again, new workers':38} {result.line()}")
-            rss = _serve.worker_rss_mb(process)
-            figures["rss_recycled"] = rss
-            print(
-                f"  {'worker RSS, new workers, shared cache':38} "
-                + ", ".join(f"{mb:.0f} MB" for mb in rss)
-                + f"  target < 150 MB: {'met' if max(rss) < 150 else 'NOT MET'}"
+            figures["rss_recycled"] = load_and_memory(
+                base, process, mix, seconds, "the mix again, new workers", "new workers, cache kept"
             )
     return figures
+
+
+def load_and_memory(base, process, mix, seconds: int, load_label: str, rss_label: str) -> list:
+    """The mix under load with 16 connections, then each worker's RSS, printed and returned."""
+    result = _serve.load(base, mix, seconds=seconds, connections=16)
+    print(f"  {load_label:38} {result.line()}")
+    rss = _serve.worker_rss_mb(process)
+    print(
+        f"  {'worker RSS, ' + rss_label:38} "
+        + ", ".join(f"{mb:.0f} MB" for mb in rss)
+        + f"  target < 150 MB: {'met' if max(rss) < 150 else 'NOT MET'}"
+    )
+    return rss
 
 
 def main() -> None:

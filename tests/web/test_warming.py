@@ -74,14 +74,18 @@ def test_a_write_is_seen_and_a_structure_in_no_class_stays_without_chemistry(
         client.get("/substances/fentanyl/")  # in a class: the check runs until warmed again
 
 
-def test_a_run_after_writes_is_queued_once(
-    settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    # (no sample: its writes, never committed in a test, would hold the transaction's run)
+@pytest.fixture
+def queued(settings, monkeypatch) -> list:
+    """The runs queued, with a broker configured (and nothing under way)."""
     settings.CELERY_BROKER_URL = "memory://"
-    queued = []
-    monkeypatch.setattr(warming, "_queue_run", lambda: queued.append(1))
+    runs = []
+    monkeypatch.setattr(warming, "_queue_run", lambda: runs.append(1))
     cache.delete_many([warming.QUEUED_KEY, warming.AGAIN_KEY, warming.RUNNING_KEY])
+    return runs
+
+
+def test_a_run_after_writes_is_queued_once(queued, django_capture_on_commit_callbacks):
+    # (no sample: its writes, never committed in a test, would hold the transaction's run)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         for uid in ("one", "two", "three"):
             SubstanceFactory(uid=uid)
@@ -118,12 +122,8 @@ def test_the_command_refuses_a_cache_no_worker_reads(sample):
 
 
 def test_a_write_rolled_back_does_not_keep_the_next_from_queuing_a_run(
-    settings, monkeypatch, django_capture_on_commit_callbacks
+    queued, django_capture_on_commit_callbacks
 ):
-    settings.CELERY_BROKER_URL = "memory://"
-    queued = []
-    monkeypatch.setattr(warming, "_queue_run", lambda: queued.append(1))
-    cache.delete_many([warming.QUEUED_KEY, warming.AGAIN_KEY, warming.RUNNING_KEY])
     with pytest.raises(RuntimeError), transaction.atomic():
         SubstanceFactory(uid="gone")
         raise RuntimeError("the write fails")
