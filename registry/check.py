@@ -1362,11 +1362,17 @@ def _substance_classes_key(substance: Substance, on: datetime.date) -> str:
     return f"check:classes-of:t2:{Change.objects.version()}:{substance.pk}:{on}"
 
 
-def _classes_of(substances: Sequence[Substance], on: datetime.date) -> list[list[ClassBasis]]:
-    """`substance_classes` for many substances at once: one check for those that need it."""
+def _needing_the_check(substances: Sequence[Substance]) -> set[str]:
+    """The structures of `substances` whose classes only the check can tell: in several parts,
+    meeting some class's rules, or not judged in time (see `substance_classes`)."""
     single = {s.smiles for s in substances if s.smiles and "." not in s.smiles}
     verdicts = _memberships(single, _every_class_rules()) if single else {}
-    asked = sorted({s.smiles for s in substances if s.smiles and verdicts.get(s.smiles) != ()})
+    return {s.smiles for s in substances if s.smiles and verdicts.get(s.smiles) != ()}
+
+
+def _classes_of(substances: Sequence[Substance], on: datetime.date) -> list[list[ClassBasis]]:
+    """`substance_classes` for many substances at once: one check for those that need it."""
+    asked = sorted(_needing_the_check(substances))
     answers = dict(zip(asked, check_items(asked, on=on), strict=True)) if asked else {}
     return [
         [m for m in answers[s.smiles].matches if isinstance(m, ClassBasis)]
@@ -1384,13 +1390,8 @@ def keep_substance_classes(
     keep it: how many were worked out. The others' pages need no chemistry: their class
     verdicts are kept by structure (`keep_class_verdicts`), which survives writes, where this
     is kept per registry version."""
-    single = {s.smiles for s in substances if s.smiles and "." not in s.smiles}
-    verdicts = _memberships(single, _every_class_rules()) if single else {}
-    keys = {
-        _substance_classes_key(s, on): s
-        for s in substances
-        if s.smiles and verdicts.get(s.smiles) != ()
-    }
+    needing = _needing_the_check(substances)
+    keys = {_substance_classes_key(s, on): s for s in substances if s.smiles in needing}
     kept = cache.get_many(list(keys))
     missing = [(key, s) for key, s in keys.items() if key not in kept]
     made = {}
