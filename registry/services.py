@@ -558,8 +558,7 @@ def _prepare_for_bulk(instance: models.Model) -> None:
     """What Model.save() would derive, since bulk_create does not call save()."""
     if isinstance(instance, Substance):
         instance.derive_identifiers()
-        instance.search_key_en = search_key(instance.name_en)
-        instance.search_key_zh = search_key(instance.name_zh)
+        instance.derive_search_keys()
     elif isinstance(instance, Name):
         instance.search_key = search_key(instance.name)
 

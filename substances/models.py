@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from substances import chemistry, matching
 from substances.links import page_of
-from substances.normalize import canonical_cas, normalize_cas, search_key
+from substances.normalize import canonical_cas, normalize_cas, search_key, sort_name
 from substances.querysets import NameQuerySet, SubstanceClassQuerySet, SubstanceQuerySet
 from substances.tracking import EditTracking
 from substances.validators import validate_cas, validate_day_held, validate_uid
@@ -73,6 +73,10 @@ class Substance(EditTracking, models.Model):
     )
     search_key_en = models.CharField(max_length=500, blank=True, editable=False, db_index=True)
     search_key_zh = models.CharField(max_length=500, blank=True, editable=False, db_index=True)
+    # What the search orders names by (A-Z, casefolded: "Δ9-THC" beside "δ-..."), kept in the
+    # row so that the database ranks and pages the hits without Python reading them all.
+    sort_name_en = models.TextField(blank=True, editable=False)
+    sort_name_zh = models.TextField(blank=True, editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -108,8 +112,7 @@ class Substance(EditTracking, models.Model):
     def save(self, *args, **kwargs) -> None:
         self.cas = canonical_cas(self.cas)
         self.derive_identifiers()
-        self.search_key_en = search_key(self.name_en)
-        self.search_key_zh = search_key(self.name_zh)
+        self.derive_search_keys()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -187,6 +190,14 @@ class Substance(EditTracking, models.Model):
                 )
             }
         )
+
+    def derive_search_keys(self) -> None:
+        """The keys the search finds names by, and the names it sorts by: the English name, and
+        on a Chinese page the Chinese name where there is one, casefolded."""
+        self.search_key_en = search_key(self.name_en)
+        self.search_key_zh = search_key(self.name_zh)
+        self.sort_name_en = sort_name(self.name_en)
+        self.sort_name_zh = sort_name(self.name_zh or self.name_en)
 
     def derive_identifiers(self) -> None:
         """Fill the derived identifiers from the curated SMILES (blank when there is none)."""

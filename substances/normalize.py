@@ -45,6 +45,12 @@ def search_key(text: str) -> str:
     return _DROP_RE.sub("", folded)
 
 
+def sort_name(text: str) -> str:
+    """A name as names are ordered A-Z: casefolded, so that "alpha-PVP" and "Alpha-PVP" sit
+    together, and compared code point by code point."""
+    return (text or "").casefold()
+
+
 def ascii_digits(text: str) -> str:
     """NFKC, then every decimal digit of any script (full-width, Arabic-Indic, ...) as ASCII."""
     folded = unicodedata.normalize("NFKC", text or "")

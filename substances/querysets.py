@@ -40,15 +40,16 @@ class SubstanceQuerySet(models.QuerySet):
         others = name_model.objects.filter(kind="cas", name__in=numbers).values("substance_id")
         return self.filter(Q(cas__in=numbers) | Q(pk__in=others))
 
-    def ranked_search(self, text: str, *, suggest: bool = True):
-        """What `text` finds, ranked: a `substances.search.SearchOutcome` (see that module).
+    def ranked_search(self, text: str, **options):
+        """What `text` finds, ranked: a `substances.search.SearchOutcome` (see that module,
+        whose `search` takes the `options`: a window of the hits, a condition, an order).
 
         The one search of the registry: the public site, the API's `?q=`, the admin and the
         check's name look-up all ask it.
         """
         from substances import search  # the search reads the models this module serves
 
-        return search.search(text, using=self.db, suggest=suggest)
+        return search.search(text, using=self.db, **options)
 
     def named(self, keys):
         """Substances with a name (preferred or other) whose search key is one of `keys`: the

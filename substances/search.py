@@ -22,17 +22,19 @@ also looked for in its INN spelling ("fentanyl" finds alfentanil, sufentanil and
 "amphetamine" finds metamfetamine), after the names that contain it as typed (`related_keys`).
 
 Each substance appears once, at its best tier; ties go to the higher score (close spellings),
-the shorter name, then the English name in A-Z order.
+the shorter name, then the English name in A-Z order (casefolded: `Substance.sort_name_en`).
 
-The database does the finding: one statement reads the names that match, with their tier
-worked out by a CASE, through the database's own indexes (B-tree on the keys; for "contains",
-the trigram index of migration 0003: FTS5 on SQLite, pg_trgm on PostgreSQL). Close spellings
-are a statement before it: the keys of a length that can reach the cutoff and sharing a trigram
-with the query (both trigram indexes answer that; for a short query, every key of such a length,
-through the length indexes of migration 0007), screened with rapidfuzz and confirmed with
-difflib, whose ratio is the contract (tests/data/test_search_real.py). pg_trgm's own
-`similarity()` is not used: it counts trigrams, not the spelling difflib measures, and misses
-close spellings difflib finds.
+The database does the finding and the ranking: one statement reads the names that match, with
+their tier worked out by a CASE, through the database's own indexes (B-tree on the keys; for
+"contains", the trigram index of migration 0003: FTS5 on SQLite, pg_trgm on PostgreSQL), keeps
+each substance's best (a window function), orders the hits and returns the window asked for
+with the count of all: a page of a common name's 100,000 hits is 50 rows read in Python.
+Close spellings are a statement before it: the keys of a length that can reach the cutoff and
+sharing a trigram with the query (both trigram indexes answer that; for a short query, every
+key of such a length, through the length indexes of migration 0007), screened with rapidfuzz
+and confirmed with difflib, whose ratio is the contract (tests/data/test_search_real.py).
+pg_trgm's own `similarity()` is not used: it counts trigrams, not the spelling difflib
+measures, and misses close spellings difflib finds.
 Nothing is kept between queries, so a write is seen by the next search.
 
 The unranked filter (`matching`: the API's `?q=`, read a page at a time in uid order) asks, on
@@ -49,10 +51,8 @@ from __future__ import annotations
 
 import difflib
 import enum
-import itertools
 import math
-from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -79,6 +79,9 @@ CLOSE_CUTOFF = 0.8
 SUGGESTION_CUTOFF = 0.6
 """Looser similarity for the spellings offered when nothing matched at all."""
 
+ORDERS = ("rank", "name_en", "name_zh")
+"""How `search` may order its hits: ranked, or by English or Chinese name."""
+
 MAX_CLOSE = 10
 """Most close spellings ranked or offered for one query."""
 
@@ -96,7 +99,7 @@ by one meets a page of hits within a few hundred rows, sooner than the document 
 all its ids ("methyl", in half of the substances at 100,000: 49,559 ids, 14 ms)."""
 
 ROWS_PER_BATCH = 2000
-"""Names read from the database at a time while ranking (only each substance's best is kept)."""
+"""Rows read from the database at a time (names for suggestions, hits of a whole ranking)."""
 
 DOCUMENT_PHRASE_CHARS = 48
 """Longest phrase looked up in the search document; a longer key is checked whole in the
@@ -143,125 +146,19 @@ class Hit:
     score: float = 1.0
 
 
-_TIER_OF = {int(tier): tier for tier in Tier}
-
-
-class RankedHits(Sequence):
-    """The hits of one query, one per substance (its best), in rank order.
-
-    Kept as compact columns and pickled as such: a cache keeps whole rankings, tens of
-    thousands of hits for a common name, and a page shows 50 of them. The ids, tiers, fields
-    and scores are arrays of numbers, the names matched one text cut at recorded ends, so that
-    a ranking read back from the cache is a few buffers, not a Python object per hit and column
-    ("methyl" at 100,000 substances: 49,559 hits, read back in 8.4 ms as lists). A `Hit` is
-    made only for the hits read (an index, a slice, iteration, `for_substances`).
-    """
-
-    __slots__ = ("_ends", "_field_codes", "_field_names", "_ids", "_scores", "_text", "_tiers")
-    __hash__ = None  # compared by value, like the list it stands for
-
-    def __init__(self, hits: Iterable[Hit] = ()) -> None:
-        hits = list(hits)
-        self._fill(
-            [hit.substance_id for hit in hits],
-            [int(hit.tier) for hit in hits],
-            [hit.matched for hit in hits],
-            [hit.field for hit in hits],
-            [hit.score for hit in hits],
-        )
-
-    @classmethod
-    def from_columns(cls, ids, tiers, matched, fields, scores) -> RankedHits:
-        if not len(ids) == len(tiers) == len(matched) == len(fields) == len(scores):
-            raise ValueError("the columns of a ranking differ in length")
-        ranked = cls.__new__(cls)
-        ranked._fill(ids, tiers, matched, fields, scores)
-        return ranked
-
-    def _fill(self, ids, tiers, matched, fields, scores) -> None:
-        self._ids = array("q", ids)
-        self._tiers = bytes(tiers)  # Tier values, 0 to 8
-        self._scores = array("d", scores)
-        names = tuple(dict.fromkeys(fields))  # the few fields, in order of first use
-        code = {name: i for i, name in enumerate(names)}
-        self._field_names = names
-        self._field_codes = bytes(code[name] for name in fields)
-        self._text = "".join(matched)
-        self._ends = array("q", itertools.accumulate(len(text) for text in matched))
-
-    def _matched(self, i: int) -> str:
-        return self._text[self._ends[i - 1] if i else 0 : self._ends[i]]
-
-    def _columns(self) -> tuple[list, ...]:
-        return (
-            list(self._ids),
-            list(self._tiers),
-            [self._matched(i) for i in range(len(self._ids))],
-            [self._field_names[code] for code in self._field_codes],
-            list(self._scores),
-        )
-
-    def __reduce__(self):
-        state = (self._ids, self._tiers, self._scores, self._field_names, self._field_codes)
-        return (_hits_from_compact, (*state, self._text, self._ends))
-
-    def _hit(self, i: int) -> Hit:
-        tier = _TIER_OF[self._tiers[i]]
-        field = self._field_names[self._field_codes[i]]
-        return Hit(self._ids[i], tier, self._matched(i), field, self._scores[i])
-
-    def __len__(self) -> int:
-        return len(self._ids)
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self._hit(i) for i in range(*index.indices(len(self._ids)))]
-        if not -len(self._ids) <= index < len(self._ids):
-            raise IndexError("ranking index out of range")
-        return self._hit(index % len(self._ids))
-
-    def __iter__(self) -> Iterator[Hit]:
-        return (self._hit(i) for i in range(len(self._ids)))
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, RankedHits):
-            return self._columns() == other._columns()
-        if isinstance(other, list | tuple):
-            return list(self) == list(other)
-        return NotImplemented
-
-    def __repr__(self) -> str:
-        return f"RankedHits({list(self)!r})"
+class RankedHits(list):
+    """The hits of one query (or a window of them), one per substance (its best), in rank
+    order: a list of `Hit`."""
 
     @property
     def substance_ids(self) -> list[int]:
-        """Every substance found, in rank order."""
-        return self._ids.tolist()
+        """The substances found, in rank order."""
+        return [hit.substance_id for hit in self]
 
     def for_substances(self, substance_ids) -> dict[int, Hit]:
-        """The hit of each of these substances that was found (read no further than the last
-        of them: a first page of "methyl"'s 49,559 hits is met in its first 50)."""
+        """The hit of each of these substances that was found."""
         wanted = set(substance_ids)
-        found: dict[int, Hit] = {}
-        for i, pk in enumerate(self._ids):
-            if pk in wanted:
-                found[pk] = self._hit(i)
-                if len(found) == len(wanted):
-                    break
-        return found
-
-
-def _hits_from_compact(ids, tiers, scores, field_names, field_codes, text, ends) -> RankedHits:
-    ranked = RankedHits.__new__(RankedHits)
-    ranked._ids, ranked._tiers, ranked._scores = ids, tiers, scores
-    ranked._field_names, ranked._field_codes = field_names, field_codes
-    ranked._text, ranked._ends = text, ends
-    return ranked
-
-
-def _hits_from_columns(ids, tiers, matched, fields, scores) -> RankedHits:
-    """A ranking pickled by an earlier version (as lists), still readable from a cache."""
-    return RankedHits.from_columns(ids, tiers, matched, fields, scores)
+        return {hit.substance_id: hit for hit in self if hit.substance_id in wanted}
 
 
 @dataclass
@@ -271,35 +168,37 @@ class SearchOutcome:
     ``detected`` says how the query was read besides as a name: "cas", "inchikey" or "smiles"
     (empty for plain text). ``structure_error`` carries the reason when the query looked like a
     structure but could not be read. ``suggestions`` are close spellings offered when nothing
-    matched.
+    matched. ``hits`` are the hits asked for (all of them, or a window), ``total`` how many
+    substances the query found and ``kept`` how many of them a `within` condition kept.
     """
 
     query: str
     key: str
     detected: str = ""
     hits: RankedHits = field(default_factory=RankedHits)
+    total: int = 0
+    kept: int = 0
     suggestions: list[str] = field(default_factory=list)
     structure_error: str = ""
 
 
-def _identifier_hits(text: str, outcome: SearchOutcome) -> list[tuple[Hit, str]]:
-    """Hits on CAS number, InChIKey or structure (each with its English name), with
-    `outcome.detected` set accordingly."""
+def _identifier_hits(text: str, outcome: SearchOutcome) -> list[Hit]:
+    """Hits on CAS number, InChIKey or structure, with `outcome.detected` set accordingly."""
     stripped = text.strip()
-    hits: list[tuple[Hit, str]] = []
+    hits: list[Hit] = []
     cas = normalize_cas(stripped)
     if cas:
         outcome.detected = "cas"
-        for pk, name_en in Substance.objects.with_cas(cas).values_list("id", "name_en"):
-            hits.append((Hit(pk, Tier.IDENTIFIER, cas, "cas"), name_en))
+        for pk in Substance.objects.with_cas(cas).values_list("id", flat=True):
+            hits.append(Hit(pk, Tier.IDENTIFIER, cas, "cas"))
         return hits
     if chemistry.is_inchikey(stripped):
         outcome.detected = "inchikey"
         key = stripped.upper()
         rows = Substance.objects.filter(
             Q(inchikey=key) | Q(parent_key=key) | Q(skeleton_key=key[:14])
-        ).values_list("id", "inchikey", "parent_key", "name_en")
-        for pk, own, parent, name_en in rows:
+        ).values_list("id", "inchikey", "parent_key")
+        for pk, own, parent in rows:
             tier = (
                 Tier.IDENTIFIER
                 if own == key
@@ -307,7 +206,7 @@ def _identifier_hits(text: str, outcome: SearchOutcome) -> list[tuple[Hit, str]]
                 if parent == key
                 else Tier.SAME_SKELETON
             )
-            hits.append((Hit(pk, tier, key, "inchikey"), name_en))
+            hits.append(Hit(pk, tier, key, "inchikey"))
         return hits
     if not chemistry.looks_like_smiles(stripped):
         return hits
@@ -323,8 +222,8 @@ def _identifier_hits(text: str, outcome: SearchOutcome) -> list[tuple[Hit, str]]
         return hits
     rows = Substance.objects.filter(
         Q(inchikey=own) | Q(parent_key=parent) | Q(skeleton_key=parent[:14])
-    ).values_list("id", "inchikey", "parent_key", "canonical_smiles", "name_en")
-    for pk, key, parent_of, smiles, name_en in rows:
+    ).values_list("id", "inchikey", "parent_key", "canonical_smiles")
+    for pk, key, parent_of, smiles in rows:
         tier = (
             Tier.IDENTIFIER
             if own and key == own
@@ -332,7 +231,7 @@ def _identifier_hits(text: str, outcome: SearchOutcome) -> list[tuple[Hit, str]]
             if parent_of == parent
             else Tier.SAME_SKELETON
         )
-        hits.append((Hit(pk, tier, smiles, "smiles"), name_en))
+        hits.append(Hit(pk, tier, smiles, "smiles"))
     return hits
 
 
@@ -424,37 +323,33 @@ def related_keys(key: str) -> list[tuple[Tier, str, str]]:
 # --- names, in the database -----------------------------------------------------------------
 
 # Each place a searchable name is kept: its key, its text, whose it is, the field it is shown as,
-# its source (preferred English, preferred Chinese, other name: the order of equals), its row and
-# its substance's English name (the ranking's last criterion).
+# its source (preferred English, preferred Chinese, other name: the order of equals) and its row.
 _SOURCES = (
     (
         "s.search_key_en",
-        "s.name_en AS t, s.id AS sid, 'name_en' AS f, 0 AS src, s.id AS rid, s.name_en AS n",
+        "s.name_en AS t, s.id AS sid, 'name_en' AS f, 0 AS src, s.id AS rid",
         "substances_substance s",
         "s.search_key_en <> ''",
         "s.id IN (SELECT substance_id FROM {fts} WHERE key GLOB %s AND rowid < 0)",
     ),
     (
         "s.search_key_zh",
-        "s.name_zh AS t, s.id AS sid, 'name_zh' AS f, 1 AS src, s.id AS rid, s.name_en AS n",
+        "s.name_zh AS t, s.id AS sid, 'name_zh' AS f, 1 AS src, s.id AS rid",
         "substances_substance s",
         "s.name_zh <> '' AND s.search_key_zh <> ''",
         "s.id IN (SELECT substance_id FROM {fts} WHERE key GLOB %s AND rowid < 0)",
     ),
     (
         "m.search_key",
-        "m.name AS t, m.substance_id AS sid, m.language AS f, 2 AS src, m.id AS rid,"
-        " s.name_en AS n",
-        "substances_name m JOIN substances_substance s ON s.id = m.substance_id",
+        "m.name AS t, m.substance_id AS sid, m.language AS f, 2 AS src, m.id AS rid",
+        "substances_name m",
         "m.search_key <> ''",
         "m.id IN (SELECT rowid FROM {fts} WHERE key GLOB %s AND rowid > 0)",
     ),
 )
 
 # The key columns alone, for close spellings: (column, table, condition of a searchable key).
-_KEY_COLUMNS = [
-    (column, table.split(" JOIN ")[0], nonempty) for column, _others, table, nonempty, _ in _SOURCES
-]
+_KEY_COLUMNS = [(column, table, nonempty) for column, _others, table, nonempty, _ in _SOURCES]
 
 
 def _owner(table: str) -> str:
@@ -578,15 +473,14 @@ class _Names:
                 return f"{column} LIKE %s ESCAPE '\\'", [like]
         return self.holds(column, key)
 
-    def rows(self, tiers, lookups) -> Iterator[tuple]:
-        """The names found by any of `lookups`, each with the best of `tiers` it meets, read a
-        batch at a time.
+    def found(self, tiers, lookups) -> tuple[str, list]:
+        """SQL for the names found by any of `lookups`, each with the best of `tiers` it meets:
+        rows of (k, t, sid, f, src, rid, tier), or ("", []) when nothing is looked up.
 
         `tiers` is a list of (tier, [(how, key)]), `lookups` a list of (how, key); `how` is
         "exact", "prefix" or "contains". A row meeting no tier is a close spelling (tier 8).
-        A name found by two look-ups comes twice (the same row): removing the repeats in SQL
-        (UNION) cost a short common key most of its time, and a caller keeping one row per
-        substance or per key drops them for nothing.
+        A name found by two look-ups comes twice (the same row): removing the repeats (UNION)
+        cost a short common key most of its time, and the ranking keeps one row per substance.
         """
         case, case_params = [], []
         for tier, conditions in tiers:
@@ -618,16 +512,80 @@ class _Names:
                 )
                 branch_params += params
         if not branches:
-            return
+            return "", []
         tier = f"CASE {' '.join(case)} ELSE {int(Tier.CLOSE)} END" if case else "8"
         sql = (
-            f"SELECT e.k, e.t, e.sid, e.f, e.src, e.rid, e.n, {tier} AS tier"
+            f"SELECT e.k, e.t, e.sid, e.f, e.src, e.rid, {tier} AS tier"
             f" FROM ({' UNION ALL '.join(branches)}) AS e"
         )
+        return sql, case_params + branch_params
+
+    def rows(self, tiers, lookups) -> Iterator[tuple]:
+        """The names `found` finds, read a batch at a time."""
+        sql, params = self.found(tiers, lookups)
+        if not sql:
+            return
         with self.connection.cursor() as cursor:
-            cursor.execute(sql, case_params + branch_params)
+            cursor.execute(sql, params)
             while batch := cursor.fetchmany(ROWS_PER_BATCH):
                 yield from batch
+
+    def in_code_point_order(self, column: str) -> str:
+        """`column` compared code point by code point, as Python compares text (SQLite's
+        BINARY collation is that already)."""
+        return f'{column} COLLATE "C"' if self.postgresql else column
+
+    def ranking(self, found, identified, close, within, order) -> tuple[str, list]:
+        """SQL for the hits, one per substance (its best), ranked: rows of (sid, tier, matched,
+        field, score, kept, hits, hits kept), kept first, then in `order` ("rank", "name_en" or
+        "name_zh"; by name, equal names in rank order).
+
+        `found` is `self.found(...)`, `identified` the identifier hits in their order,
+        `close` the close spellings' scores, `within` SQL for the substance ids kept (and its
+        parameters) or None. A hit's row is the first of its substance's in rank order: tier,
+        score, shorter text, then key, source and row (the order a reader of the names would
+        meet them in; an identifier comes before its substance's names, in its own order).
+        Hits rank by tier, score, shorter text, English name A-Z and substance.
+        """
+        parts, params = [], []
+        if found[0]:
+            parts.append(found[0])
+            params += found[1]
+        for place, hit in enumerate(identified):
+            parts.append(
+                "SELECT CAST('' AS TEXT) AS k, CAST(%s AS TEXT) AS t, %s AS sid,"
+                " CAST(%s AS TEXT) AS f, -1 AS src, %s AS rid, %s AS tier"
+            )
+            params += [hit.matched, hit.substance_id, hit.field, place, int(hit.tier)]
+        one = "CAST(1 AS DOUBLE PRECISION)"
+        if close:
+            scores = " ".join(["WHEN %s THEN CAST(%s AS DOUBLE PRECISION)"] * len(close))
+            score = f"CASE WHEN e.tier = {int(Tier.CLOSE)} THEN CASE e.k {scores} ELSE {one} END"
+            score += f" ELSE {one} END"
+            params += [value for pair in close.items() for value in pair]
+        else:
+            score = one
+        kept, kept_params = "1", []
+        if within is not None:
+            kept, kept_params = f"CASE WHEN c.sid IN ({within[0]}) THEN 1 ELSE 0 END", within[1]
+        names = [self.in_code_point_order("s.sort_name_en")]
+        if order != "rank":
+            names.insert(0, self.in_code_point_order(f"s.sort_{order}"))
+        rank = "d.tier, d.score DESC, length(d.t)"
+        ordering = f"{rank}, {names[-1]}" if order == "rank" else f"{names[0]}, {rank}, {names[1]}"
+        sql = (
+            f"WITH e AS ({' UNION ALL '.join(parts)}),"
+            f" b AS (SELECT e.*, {score} AS score FROM e),"
+            " c AS (SELECT b.sid, b.t, b.f, b.tier, b.score, ROW_NUMBER() OVER ("
+            "PARTITION BY b.sid ORDER BY b.tier, b.score DESC, length(b.t),"
+            f" {self.in_code_point_order('b.k')}, b.src, b.rid) AS r FROM b),"
+            f" d AS (SELECT c.sid, c.tier, c.t, c.f, c.score, {kept} AS kept FROM c WHERE c.r = 1)"
+            " SELECT d.sid, d.tier, d.t, d.f, d.score, d.kept,"
+            " count(*) OVER (), sum(d.kept) OVER ()"
+            " FROM d JOIN substances_substance s ON s.id = d.sid"
+            f" ORDER BY d.kept DESC, {ordering}, d.sid"
+        )
+        return sql, [*params, *kept_params]
 
     def condition(self, how: str, key) -> Q:
         """The substances with a name meeting one look-up (`rows`), as a condition."""
@@ -855,42 +813,33 @@ def _name_lookups(key: str, close) -> tuple[list, list]:
     return tiers, lookups
 
 
-def _ranked(
-    found: list[tuple[Hit, str]], rows: Iterable[tuple], close: dict[str, float]
-) -> RankedHits:
-    """One hit per substance, its best, in rank order: tier, score, shorter name, English name
-    A-Z, then substance. `found` are the identifier hits (each with its substance's English
-    name), `rows` the names found (`_Names.rows`), `close` the close spellings' scores.
-
-    Of one substance's hits the best is the first in rank order; equals in rank keep the
-    identifiers' order, then that of the names' keys, then preferred English, preferred
-    Chinese and other names, then row: the order a reader of the names would meet them in.
-    Only the best of each substance is kept as the rows are read, so a key found in 150,000
-    names holds one entry per substance, not one per name.
-    """
-    # sid -> (tier, -score, len(matched), the order among equals, matched, field, English name)
-    # (a name's order among equals is its key, source and row, an identifier's its place)
-    best: dict[int, tuple] = {}
-    for place, (hit, name_en) in enumerate(found):
-        entry = (hit.tier, -hit.score, len(hit.matched), "", -1, place, hit.matched, hit.field)
-        held = best.get(hit.substance_id)
-        if held is None or entry < held[:-1]:
-            best[hit.substance_id] = (*entry, name_en)
-    for k, text, sid, field_name, src, rid, name_en, tier in rows:
-        score = close.get(k, 1.0) if tier == Tier.CLOSE else 1.0
-        # Two rows equal up to their row number are the same name, found by two look-ups.
-        entry = (tier, -score, len(text), k, src, rid, text, field_name, name_en)
-        held = best.get(sid)
-        if held is None or entry < held:
-            best[sid] = entry
-    order = sorted(best.items(), key=lambda item: (*item[1][:3], item[1][-1].casefold(), item[0]))
-    return RankedHits.from_columns(
-        [sid for sid, _ in order],
-        [int(entry[0]) for _, entry in order],
-        [entry[-3] for _, entry in order],
-        [entry[-2] for _, entry in order],
-        [-entry[1] for _, entry in order],
+def _ranked(names: _Names, ranking: tuple[str, list], offset: int, limit: int | None):
+    """The window [offset, offset + limit) of the hits kept, as ranked by `ranking`
+    (`_Names.ranking`), with how many hits there are and how many are kept."""
+    sql, params = ranking
+    if limit is not None or offset:
+        sql += " LIMIT %s OFFSET %s"
+        params = [*params, limit if limit is not None else -1, offset]
+        if limit is None and names.postgresql:
+            sql, params = sql.replace(" LIMIT %s ", " LIMIT ALL "), [*params[:-2], offset]
+    rows: list[tuple] = []
+    with names.connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(ROWS_PER_BATCH):
+            rows += batch
+    # The hits kept come first: a window running past them ends with hits not kept.
+    hits = RankedHits(
+        Hit(sid, Tier(tier), text, field_name, score)
+        for sid, tier, text, field_name, score, is_kept, _total, _kept in rows
+        if is_kept
     )
+    if rows:
+        total, kept = rows[0][-2:]
+    else:  # an empty window: counted apart
+        with names.connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*), sum(q.kept) FROM ({ranking[0]}) AS q", ranking[1])
+            total, kept = cursor.fetchone()
+    return hits, total, kept or 0
 
 
 def _suggestions(key: str, using: str | None) -> list[str]:
@@ -909,25 +858,45 @@ def _suggestions(key: str, using: str | None) -> list[str]:
     return offered
 
 
-def search(text: str, *, using: str | None = None, suggest: bool = True) -> SearchOutcome:
+def search(
+    text: str,
+    *,
+    using: str | None = None,
+    suggest: bool = True,
+    within=None,
+    order: str = "rank",
+    offset: int = 0,
+    limit: int | None = None,
+) -> SearchOutcome:
     """Find substances for what someone typed; see the module docstring for the ranking.
 
-    With `suggest`, a query that finds nothing is given close spellings to offer (a second,
-    looser look at the names; a caller that shows no suggestions saves it).
+    The database ranks the hits; `offset` and `limit` say which of them to read (all by
+    default). `within` (a queryset of substance ids) keeps only the substances it holds, and
+    `order` ranks the hits ("rank") or sorts them by name ("name_en", "name_zh": equal names
+    in rank order). With `suggest`, a query that finds nothing is given close spellings to
+    offer (a second, looser look at the names; a caller that shows no suggestions saves it).
     """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {', '.join(ORDERS)}, not {order!r}")
     text = (text or "").strip()
     key = search_key(text)
     outcome = SearchOutcome(query=text, key=key)
     if not text:
         return outcome
-    found = _identifier_hits(text, outcome)
-    rows, close = (), {}
+    identified = _identifier_hits(text, outcome)
+    names = _Names(_connection(using))
+    found, close = ("", []), {}
     if key:
         if len(key) >= MIN_CLOSE_CHARS:
             close = dict(close_spellings(key, cutoff=CLOSE_CUTOFF, using=using))
-        rows = _Names(_connection(using)).rows(*_name_lookups(key, close))
-    outcome.hits = _ranked(found, rows, close)
-    if suggest and not outcome.hits and len(key) >= MIN_CLOSE_CHARS:
+        found = names.found(*_name_lookups(key, close))
+    if found[0] or identified:
+        kept = None
+        if within is not None:
+            kept = within.query.get_compiler(connection=names.connection).as_sql()
+        ranking = names.ranking(found, identified, close, kept, order)
+        outcome.hits, outcome.total, outcome.kept = _ranked(names, ranking, offset, limit)
+    if suggest and not outcome.total and len(key) >= MIN_CLOSE_CHARS:
         outcome.suggestions = _suggestions(key, using)
     return outcome
 
@@ -945,7 +914,7 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
     outcome = SearchOutcome(query=text, key=search_key(text))
     if not text:
         return Q(pk__in=[])
-    identified = {hit.substance_id for hit, _name in _identifier_hits(text, outcome)}
+    identified = {hit.substance_id for hit in _identifier_hits(text, outcome)}
     condition = Q(pk__in=sorted(identified))
     if key := outcome.key:
         spelled = {}
@@ -985,14 +954,3 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
         for how, looked_up in lookups:
             condition |= names.condition(how, looked_up)
     return condition
-
-
-def by_name(substance_ids: list[int], *, chinese: bool = False) -> list[int]:
-    """The substances in A-Z order of their English name (on a Chinese page, of their Chinese
-    name where they have one), casefolded; equal names in the order given."""
-    names: dict[int, str] = {}
-    for start in range(0, len(substance_ids), 900):
-        rows = Substance.objects.filter(pk__in=substance_ids[start : start + 900])
-        for pk, name_en, name_zh in rows.values_list("id", "name_en", "name_zh"):
-            names[pk] = ((name_zh or name_en) if chinese else name_en).casefold()
-    return sorted(substance_ids, key=lambda pk: names.get(pk, ""))

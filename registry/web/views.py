@@ -12,13 +12,12 @@ lists (registry.lists), drawings and files of structures (registry.depictions). 
 a structure itself.
 """
 
-import dataclasses
 import datetime
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
@@ -44,13 +43,11 @@ from registry.web.forms import (
     WhatsNewForm,
 )
 from registry.web.templatetags.web import loc
-from substances import search
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 PAGE_SIZE = 50
-MAX_IDS_IN_QUERY = 2000
-"""Up to this many search hits, a filter on their listings names them in the query; beyond,
-the listings that pass the filter are read and matched in Python (SQL caps its parameters)."""
+MAX_PAGE = 10**9
+"""A page number read as the last page without asking the database to skip that many rows."""
 LINKED_TYPES = {"substance", "schedule", "instrument", "class"}
 
 
@@ -357,19 +354,22 @@ def search_page(request):
     context["query"] = query
     if not query:
         return render(request, "web/search.html", context)
-    # A query's ranking changes only with the registry: kept under its version, a question
-    # many people ask is ranked once (at 100,000 substances a common name takes a few hundred
-    # milliseconds to rank), and a write is seen by the next search.
-    outcome = derived(
-        f"web:search:{registry_version()}:{hashlib.sha256(query.encode()).hexdigest()}",
-        lambda: Substance.objects.ranked_search(query),
-    )
     filtered = bool(data.get("schedule") or data.get("regime") or data.get("on"))
     listing_filters = {
         "schedule": data.get("schedule"),
         "regime": data.get("regime"),
         "in_force_on": data.get("on"),
     }
+    within = None
+    if filtered:  # the substances with a listing on the list, regime and day asked
+        listings = Listing.objects.filter(substance__isnull=False)
+        within = filtersets.select_listings(listings, listing_filters).values("substance_id")
+    order = "rank"
+    if data.get("sort") == "name":
+        order = "name_zh" if chinese_language() else "name_en"
+    schedule = data.get("schedule")
+    question = (query, schedule.pk if schedule else None, data.get("regime"), data.get("on"))
+    outcome, page = _search_page(request, query, repr((*question, order)), within, order)
     if not outcome.detected:  # read as a name: the whole classes it names, with their lists
         classes = SubstanceClass.objects.matching(query)
         if filtered:  # as the substances below: only classes on the list, regime and day asked
@@ -378,22 +378,11 @@ def search_page(request):
             )
             classes = classes.filter(pk__in=listed.values("substance_class_id"))
         context["classes"] = check_service.class_controls(classes, on=today)
-    ids = outcome.hits.substance_ids
-    if filtered:
-        listings = Listing.objects.filter(substance__isnull=False)
-        if len(ids) <= MAX_IDS_IN_QUERY:
-            listings = listings.filter(substance_id__in=ids)
-        listings = filtersets.select_listings(listings, listing_filters)
-        kept = set(listings.values_list("substance_id", flat=True).order_by())
-        ids = [pk for pk in ids if pk in kept]
-    if data.get("sort") == "name":
-        ids = search.by_name(ids, chinese=chinese_language())
-    page = _paginate(request, ids)
     found = Substance.objects.filter(pk__in=list(page.object_list)).prefetch_related(
         _listings_today(today)
     )
     by_id = {s.pk: s for s in found}
-    hits = outcome.hits.for_substances(page.object_list)
+    hits = {hit.substance_id: hit for hit in outcome.hits}
     shown = [by_id[pk] for pk in page.object_list if pk in by_id]
     # The classes that cover each result, and since when it has been controlled without a
     # break (from its class's start when a class came first), as the check counts.
@@ -403,26 +392,49 @@ def search_page(request):
     results = [(s, hits[s.pk]) for s in shown]
     context.update(
         {
-            # What the page shows of the outcome, without its ranking: a rendered template's
-            # context sits in reference cycles that only the cyclic collector frees, now and
-            # then; a ranking of 50,000 hits ("methyl" at 100,000 substances: 10-20 MB) kept
-            # with it until then made a worker's memory grow with each common query.
-            "outcome": dataclasses.replace(outcome, hits=search.RankedHits()),
-            "page": _page_alone(page),
+            "outcome": outcome,
+            "page": page,
             "results": results,
-            "total": len(ids),
-            "filtered_out": len(outcome.hits) - len(ids),
+            "total": outcome.kept,
+            "filtered_out": outcome.total - outcome.kept,
         }
     )
     return render(request, "web/search.html", context)
 
 
-def _page_alone(page):
-    """`page` holding its own items only, not the whole list it was cut from (its paginator
-    has counted that list already, and reads nothing more of it to link the other pages)."""
-    page.paginator.count  # noqa: B018 - counted now, before the list is let go
-    page.paginator.object_list = ()
-    return page
+def _search_page(request, query: str, question: str, within, order: str) -> tuple:
+    """The page of hits asked for (the last one for a number past it), ranked in the
+    database: (the search's outcome with that page's hits, the page). `question` says
+    everything the page depends on besides the registry and its number.
+
+    A page changes only with the registry: kept under its version, a question many people
+    ask is ranked once (at a million substances a common name takes the database a few
+    hundred milliseconds to rank), and a write is seen by the next search.
+    """
+    # Read as Paginator.get_page reads it: not a number, the first page; a number out of
+    # range, the last.
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    number = MAX_PAGE if number < 1 else min(number, MAX_PAGE)
+    digest = hashlib.sha256(question.encode()).hexdigest()
+
+    def read(number: int):
+        return derived(
+            f"web:search:p2:{registry_version()}:{digest}:{number}",
+            lambda: Substance.objects.ranked_search(
+                query, within=within, order=order, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE
+            ),
+        )
+
+    outcome = read(number)
+    paginator = Paginator(range(outcome.kept), PAGE_SIZE)
+    if number > paginator.num_pages:
+        number = paginator.num_pages
+        outcome = read(number)
+    ids = [hit.substance_id for hit in outcome.hits]
+    return outcome, Page(ids, number, paginator)
 
 
 # --- substance ------------------------------------------------------------------------------

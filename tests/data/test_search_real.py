@@ -185,15 +185,26 @@ def test_a_page_of_hits_is_read_without_ranking_objects(registry_with_synthetic)
 
 def test_sorting_by_name_follows_the_names(registry_with_synthetic):
     index = registry_with_synthetic
-    ids = search.search("fentanyl").hits.substance_ids
-    for chinese in (False, True):
-        by_place = search.by_name(ids, chinese=chinese)
+    ranked = search.search("fentanyl").hits.substance_ids
+    place = {pk: i for i, pk in enumerate(ranked)}
+    for order, chinese in (("name_en", False), ("name_zh", True)):
+        by_name = search.search("fentanyl", order=order).hits.substance_ids
 
         def name(pk, chinese=chinese):
             english, chinese_name = index.names[pk]
             return ((chinese_name or english) if chinese else english).casefold()
 
-        assert by_place == sorted(ids, key=lambda pk: (name(pk), pk))
+        # Equal names in rank order.
+        assert by_name == sorted(ranked, key=lambda pk: (name(pk), place[pk]))
+
+
+def test_a_window_of_hits_is_that_part_of_the_ranking(registry_with_synthetic):
+    whole = search.search("methyl")
+    assert whole.total == whole.kept == len(whole.hits) > 100
+    for offset, limit in ((0, 50), (50, 50), (len(whole.hits) - 7, 50), (len(whole.hits), 50)):
+        window = search.search("methyl", offset=offset, limit=limit)
+        assert list(window.hits) == list(whole.hits)[offset : offset + limit]
+        assert (window.total, window.kept) == (whole.total, whole.kept)
 
 
 @pytest.mark.parametrize("query", QUERIES)
