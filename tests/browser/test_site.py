@@ -4,6 +4,7 @@ check with its drawing, and the language switch."""
 import pytest
 from django.core.cache import cache
 
+from tests.factories import SubstanceFactory
 from tests.web.sample import ANALOGUE_SMILES, build_sample
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,6 +39,30 @@ def test_search_in_chinese(site, page, screenshot):
     assert names[0] == "芬太尼"
     assert "卡芬太尼" in names
     screenshot("search-zh")
+
+
+def test_search_pages_and_sorts_many_hits(site, page):
+    # 60 more names holding "fentanyl" than a page shows: the pager walks the ranking, and the
+    # sort by name orders them all, page after page.
+    for number in range(60):
+        SubstanceFactory(uid=f"fentanyl-test-{number:02d}", name_en=f"Zeta{number:02d}fentanyl")
+    page.goto(site + "/search/?q=fentanyl")
+    heading = page.locator("#results-heading").inner_text()
+    total = int(heading.split()[0])
+    assert total > 60
+    first = page.locator("ol.results a.name").all_inner_texts()
+    assert len(first) == 50 and first[0] == "Fentanyl"
+    page.get_by_role("link", name="Next").click()
+    second = page.locator("ol.results a.name").all_inner_texts()
+    assert len(second) == total - 50 and not set(first) & set(second)
+    assert page.locator("ol.results").get_attribute("start") == "51"
+    page.get_by_label("Sort").select_option("name")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**sort=name**")
+    by_name = page.locator("ol.results a.name").all_inner_texts()
+    page.get_by_role("link", name="Next").click()
+    by_name += page.locator("ol.results a.name").all_inner_texts()
+    assert by_name == sorted(first + second, key=str.casefold)
 
 
 def test_search_without_result_offers_the_check(site, page):

@@ -145,6 +145,8 @@ def test_filters_keep_the_ranked_hits_listed_page_by_page(
     everything = client.get("/search/", {"q": "fentan"}).context["total"]
     assert whole.context["total"] == len(expected)
     assert whole.context["filtered_out"] == everything - len(expected)
+    by_name = client.get("/search/", {**params, "sort": "name"})
+    assert sorted(_result_uids(by_name.content.decode())) == sorted(expected)
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     paged = []
     for number in range(1, len(expected) + 2):
