@@ -568,11 +568,11 @@ class _Names:
         kept, kept_params = "1", []
         if within is not None:
             kept, kept_params = f"CASE WHEN c.sid IN ({within[0]}) THEN 1 ELSE 0 END", within[1]
-        names = [self.in_code_point_order("s.sort_name_en")]
+        ordering = (
+            f"d.tier, d.score DESC, length(d.t), {self.in_code_point_order('s.sort_name_en')}"
+        )
         if order != "rank":
-            names.insert(0, self.in_code_point_order(f"s.sort_{order}"))
-        rank = "d.tier, d.score DESC, length(d.t)"
-        ordering = f"{rank}, {names[-1]}" if order == "rank" else f"{names[0]}, {rank}, {names[1]}"
+            ordering = f"{self.in_code_point_order(f's.sort_{order}')}, {ordering}"
         sql = (
             f"WITH e AS ({' UNION ALL '.join(parts)}),"
             f" b AS (SELECT e.*, {score} AS score FROM e),"
@@ -817,11 +817,11 @@ def _ranked(names: _Names, ranking: tuple[str, list], offset: int, limit: int | 
     """The window [offset, offset + limit) of the hits kept, as ranked by `ranking`
     (`_Names.ranking`), with how many hits there are and how many are kept."""
     sql, params = ranking
-    if limit is not None or offset:
-        sql += " LIMIT %s OFFSET %s"
-        params = [*params, limit if limit is not None else -1, offset]
-        if limit is None and names.postgresql:
-            sql, params = sql.replace(" LIMIT %s ", " LIMIT ALL "), [*params[:-2], offset]
+    if limit is not None:
+        sql, params = f"{sql} LIMIT %s OFFSET %s", [*params, limit, offset]
+    elif offset:
+        sql = f"{sql} LIMIT {'ALL' if names.postgresql else '-1'} OFFSET %s"
+        params = [*params, offset]
     rows: list[tuple] = []
     with names.connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -891,10 +891,10 @@ def search(
             close = dict(close_spellings(key, cutoff=CLOSE_CUTOFF, using=using))
         found = names.found(*_name_lookups(key, close))
     if found[0] or identified:
-        kept = None
+        kept_sql = None
         if within is not None:
-            kept = within.query.get_compiler(connection=names.connection).as_sql()
-        ranking = names.ranking(found, identified, close, kept, order)
+            kept_sql = within.query.get_compiler(connection=names.connection).as_sql()
+        ranking = names.ranking(found, identified, close, kept_sql, order)
         outcome.hits, outcome.total, outcome.kept = _ranked(names, ranking, offset, limit)
     if suggest and not outcome.total and len(key) >= MIN_CLOSE_CHARS:
         outcome.suggestions = _suggestions(key, using)

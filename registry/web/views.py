@@ -382,7 +382,7 @@ def search_page(request):
         _listings_today(today)
     )
     by_id = {s.pk: s for s in found}
-    hits = {hit.substance_id: hit for hit in outcome.hits}
+    hits = outcome.hits.for_substances(page.object_list)
     shown = [by_id[pk] for pk in page.object_list if pk in by_id]
     # The classes that cover each result, and since when it has been controlled without a
     # break (from its class's start when a class came first), as the check counts.
@@ -433,8 +433,7 @@ def _search_page(request, query: str, question: str, within, order: str) -> tupl
     if number > paginator.num_pages:
         number = paginator.num_pages
         outcome = read(number)
-    ids = [hit.substance_id for hit in outcome.hits]
-    return outcome, Page(ids, number, paginator)
+    return outcome, Page(outcome.hits.substance_ids, number, paginator)
 
 
 # --- substance ------------------------------------------------------------------------------
