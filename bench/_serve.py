@@ -238,6 +238,21 @@ def worker_rss_mb(process: subprocess.Popen) -> list[float]:
     return [child.memory_info().rss / 2**20 for child in master.children()]
 
 
+def workers_cpu_seconds(process: subprocess.Popen) -> float:
+    """CPU time (user and system) spent so far by a server's workers: those alive, and those
+    the master has already replaced and reaped (gunicorn recycles workers)."""
+    import psutil
+
+    master = psutil.Process(process.pid)
+    reaped = master.cpu_times()
+    total = reaped.children_user + reaped.children_system
+    for child in master.children():
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = child.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 # --- load -----------------------------------------------------------------------------------
 
 

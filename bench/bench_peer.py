@@ -2,7 +2,7 @@
 
     .venv/bin/pip install -e '.[dev,bench]'
     .venv/bin/python bench/bench_peer.py [--substances 100000] [--seconds 10] [--connections 16]
-                                         [--rounds 3]
+                                         [--rounds 3] [--per-key]
 
 Builds (once, in the temp folder) a SQLite database with the real data and N synthetic
 substances, then serves that one file twice on loopback, each with gunicorn and the same
@@ -24,6 +24,9 @@ and prints requests/s and p50/p95/p99 latency for:
 Each server is first measured one request at a time (which also warms it), then under load:
 both servers are up together and loaded in turn, for several rounds, and the ratio is given per
 round and as their median (one run after the other drifted by up to half between runs).
+Each load also gives the CPU time the server's workers spent per request (from /proc, the
+workers gunicorn replaced included), which the machine's drift moves less than throughput;
+`--per-key` then loads each search key alone and prints that cost per key for both servers.
 The registry runs as deployed, with Redis (throttle counts, the detail representations kept by
 registry version) when Redis answers, but without its response cache (RESPONSE_CACHE_SECONDS=0),
 as Datasette has none; a last line shows the registry with the cache, for information.
@@ -99,6 +102,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--per-key",
+        action="store_true",
+        help="then load each search key alone, and print each server's CPU per request for it",
+    )
     args = parser.parse_args()
 
     path = _serve.sqlite_database(args.substances)
@@ -148,13 +156,29 @@ def main() -> None:
     # Both servers are up together; only the one being loaded works. Loading them in turn,
     # round after round, spreads the machine's own drift (other work, clock, heat) over both.
     with (
-        _serve.gunicorn_registry(env, workers=args.workers, port=registry_port) as (ours, _p),
+        _serve.gunicorn_registry(env, workers=args.workers, port=registry_port) as (
+            ours,
+            ours_process,
+        ),
         _serve.server(peer, env=peer_env, probe="/-/versions.json", port=peer_port) as (
             theirs,
-            _q,
+            theirs_process,
         ),
     ):
         bases = {"registry": ours, "datasette": theirs}
+        processes = {"registry": ours_process, "datasette": theirs_process}
+
+        def measured(server: str, paths: list[str]) -> _serve.LoadResult:
+            """A load, with the CPU time the server's workers spent per request."""
+            before = _serve.workers_cpu_seconds(processes[server])
+            result = _serve.load(
+                bases[server], paths, seconds=args.seconds, connections=args.connections
+            )
+            spent = _serve.workers_cpu_seconds(processes[server]) - before
+            cpu_ms[id(result)] = 1000 * spent / result.requests if result.requests else 0.0
+            return result
+
+        cpu_ms: dict[int, float] = {}
         for (server, name), paths in loads.items():
             rounds = 3 if name == "search" else 1
             single[(server, name)] = _serve.timed_requests(
@@ -167,10 +191,15 @@ def main() -> None:
         )
         for _round in range(args.rounds):
             for (server, name), paths in loads.items():
-                results[(server, name)].append(
-                    _serve.load(
-                        bases[server], paths, seconds=args.seconds, connections=args.connections
-                    )
+                results[(server, name)].append(measured(server, paths))
+        per_key = []
+        if args.per_key:
+            # Each key alone: what one request for it costs each server's workers in CPU.
+            for query, ours_path, theirs_path in zip(
+                QUERIES, registry_search, peer_search, strict=True
+            ):
+                per_key.append(
+                    (query, measured("registry", [ours_path]), measured("datasette", [theirs_path]))
                 )
 
     def ratio(ours: float, theirs: float) -> str:
@@ -189,8 +218,8 @@ def main() -> None:
             print(f"  registry   {first.line()}  (first reads: each detail built)")
         for number, (ours, theirs) in enumerate(zip(ours_runs, theirs_runs, strict=True), 1):
             print(f"  round {number}")
-            print(f"    registry   {ours.line()}")
-            print(f"    datasette  {theirs.line()}")
+            print(f"    registry   {ours.line()}  worker CPU {cpu_ms[id(ours)]:.2f} ms/request")
+            print(f"    datasette  {theirs.line()}  worker CPU {cpu_ms[id(theirs)]:.2f} ms/request")
             print(
                 f"    ratio registry/datasette: throughput {ratio(ours.rps, theirs.rps)}, "
                 f"p50 {ratio(ours.p50_ms, theirs.p50_ms)}, p99 {ratio(ours.p99_ms, theirs.p99_ms)}"
@@ -201,6 +230,15 @@ def main() -> None:
                 f"  throughput ratio registry/datasette over {len(ratios)} rounds: median "
                 f"{statistics.median(ratios):.2f}x (from {ratios[0]:.2f}x to {ratios[-1]:.2f}x; "
                 "above 1 favours the registry)"
+            )
+
+    if per_key:
+        print("\nname search, one key at a time: workers' CPU per request (ms), and throughput")
+        print(f"  {'key':12} {'registry':>9} {'datasette':>10}  throughput ratio")
+        for query, ours, theirs in per_key:
+            print(
+                f"  {query:12} {cpu_ms[id(ours)]:9.2f} {cpu_ms[id(theirs)]:10.2f}  "
+                f"{ratio(ours.rps, theirs.rps)}"
             )
 
     if redis:
