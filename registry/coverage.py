@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from registry.models import COVERAGE_OF_FORM, Listing
+from registry.models import COVERAGE_LABELS, COVERAGE_OF_FORM, Listing, chinese_language
 from substances.models import Relation, Substance
 
 # How far a chain of forms and memberships is followed (a salt of a member of a group: 2).
@@ -33,6 +33,18 @@ MAX_DEPTH = 4
 
 # How an input matched a record, and what a listing of that record must cover to reach it.
 NEEDS_OF_MATCH = {"salt": "salts", "stereoisomer": "stereoisomers"}
+
+
+def _name(substance: Substance) -> str:
+    """A record's name in the language in use: in Chinese its Chinese name where it has one."""
+    return (substance.name_zh or substance.name_en) if chinese_language() else substance.name_en
+
+
+def coverage_words(words: Iterable[str]) -> str:
+    """Coverage words (`registry.models.COVERAGE`) as running text in the language in use:
+    "salts, stereoisomers"; 盐类、立体异构体."""
+    labels = [str(COVERAGE_LABELS.get(word, word)) for word in sorted(words)]
+    return ("、" if chinese_language() else ", ").join(labels)
 
 
 @dataclass(frozen=True)
@@ -75,33 +87,38 @@ class Route:
         return self.needs <= set(listing.covers)
 
     def explanation(self) -> str:
-        """Why the listing of `record` reaches the input, in words."""
+        """Why the listing of `record` reaches the input, in words of the language in use: the
+        records by their names in it (the English name where there is no Chinese one), what
+        the entry covers in its words."""
         if not self.steps and not self.needs:
             return ""
         parts = []
         if self.matched_by in NEEDS_OF_MATCH:
             parts.append(
                 _("a %(form)s of %(name)s")
-                % {"form": _(self.matched_by), "name": self.start.name_en}
+                % {"form": _(self.matched_by), "name": _name(self.start)}
             )
         elif self.steps:
-            parts.append(self.start.name_en)
+            parts.append(_name(self.start))
         for step in self.steps:
             if step.kind == Relation.Kind.FORM_OF:
                 parts.append(
                     _("a %(form)s of %(name)s")
-                    % {"form": _(step.form), "name": step.substance.name_en}
+                    % {"form": _(step.form), "name": _name(step.substance)}
                 )
             elif step.kind == Relation.Kind.MEMBER_OF:
-                parts.append(_("a member of %(name)s") % {"name": step.substance.name_en})
+                parts.append(_("a member of %(name)s") % {"name": _name(step.substance)})
             else:
                 parts.append(
                     _("a single-ingredient preparation of %(name)s")
-                    % {"name": step.substance.name_en}
+                    % {"name": _name(step.substance)}
                 )
         text = _(", which is ").join(parts) if len(parts) > 1 else parts[0]
         if self.needs:
-            text += " " + _("(the entry covers %(what)s)") % {"what": ", ".join(sorted(self.needs))}
+            # Chinese writes the full-width bracket of the translation without a space before it.
+            text += ("" if chinese_language() else " ") + _("(the entry covers %(what)s)") % {
+                "what": coverage_words(self.needs)
+            }
         return text
 
     def as_dict(self) -> dict:

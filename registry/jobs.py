@@ -27,10 +27,12 @@ import contextlib
 import csv
 import datetime
 import io
+import itertools
 import json
 import logging
 import multiprocessing
 import os
+import re
 import threading
 import time
 import uuid
@@ -115,11 +117,29 @@ def _sdf_records(handle: IO[str]) -> Iterator[Record]:
 
 
 STRUCTURE_COLUMNS = ("structure", "smiles")
+CSV_DELIMITERS = (",", ";", "\t")
+"""The delimiters a CSV file may use: a comma, a semicolon (spreadsheets where the comma is the
+decimal mark write it), a tab."""
+_QUOTED_RE = re.compile(r'"[^"]*"')
+
+
+def csv_delimiter(header: str) -> str:
+    """The delimiter of a CSV file, from its header line: the one of `CSV_DELIMITERS` it holds
+    most often outside quoted names, a comma when it holds none (a single column)."""
+    bare = _QUOTED_RE.sub("", header)
+    counts = {delimiter: bare.count(delimiter) for delimiter in CSV_DELIMITERS}
+    best = max(CSV_DELIMITERS, key=lambda delimiter: counts[delimiter])  # the first on a tie
+    return best if counts[best] else ","
 
 
 def _csv_rows(handle: IO[str], column: str | None, id_column: str) -> Iterator[Record]:
-    """A row per compound; the structure column is `column`, else "structure" or "smiles"."""
-    reader = csv.DictReader(handle)
+    """A row per compound; the structure column is `column`, else "structure" or "smiles".
+    The delimiter is read from the header line (`csv_delimiter`)."""
+    header = handle.readline()
+    reader = csv.DictReader(
+        itertools.chain([header], handle) if header else handle,
+        delimiter=csv_delimiter(header),
+    )
     fields = reader.fieldnames or []
     chosen = column or next((name for name in STRUCTURE_COLUMNS if name in fields), None)
     if chosen not in fields:

@@ -6,6 +6,7 @@ when, corrections included).
 """
 
 import datetime
+import re
 from typing import NamedTuple
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Value
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from registry.constraints import DateRange, PostgresExclusionConstraint
@@ -58,6 +59,14 @@ class Jurisdiction(EditTracking, models.Model):
 # ("items include their possible salts, stereoisomers, esters and ethers, and single-ingredient
 # preparations"). A hydrate is the substance itself with water of crystallisation and needs none.
 COVERAGE = ("salts", "stereoisomers", "esters", "ethers", "preparations")
+# The same words as a reader of the language in use reads them (the check's explanations).
+COVERAGE_LABELS = {
+    "salts": pgettext_lazy("coverage", "salts"),
+    "stereoisomers": pgettext_lazy("coverage", "stereoisomers"),
+    "esters": pgettext_lazy("coverage", "esters"),
+    "ethers": pgettext_lazy("coverage", "ethers"),
+    "preparations": pgettext_lazy("coverage", "preparations"),
+}
 # Which coverage reaches which form of a substance (Relation.Form); None: the substance itself.
 COVERAGE_OF_FORM = {
     "salt": "salts",
@@ -157,6 +166,12 @@ class Schedule(EditTracking, models.Model):
             raise ValidationError({"coverage": problem})
 
 
+# A reference that is an English description rather than a citation: three lowercase words in
+# a row ("decision number not confirmed", "scheduling action in force on"); "65 FR 47309",
+# "Public Law 91-513" and "CND decision 58/1" are citations.
+_DESCRIBED_RE = re.compile(r"\b[a-z]{2,}[ ,]+[a-z]{2,}[ ,]+[a-z]{2,}\b")
+
+
 def chinese_language() -> bool:
     """Whether the language in use is Chinese (a page, an answer or a message in it)."""
     return (get_language() or "").lower().startswith("zh")
@@ -167,10 +182,17 @@ def citation(reference: str, title_en: str, title_zh: str) -> str:
 
     Some instruments have no known number (the data then says "no number found ..." or "not
     confirmed ..." in the reference); those are cited by their title, which tells a reader more.
+    In Chinese, a citation is cited as it is, in whatever language (国务院令第445号, 85 FR 4211:
+    what a reader quotes), and a reference that describes the act in English words ("CND 63
+    (2020), decision number not confirmed") gives way to the Chinese title where there is one
+    (an instrument's page and the lists of instruments show the reference beside it).
     """
+    zh = chinese_language()
+    if zh and title_zh and _DESCRIBED_RE.search(reference or ""):
+        return title_zh
     if reference and not reference.lower().startswith(("no number", "not confirmed")):
         return reference
-    title = (title_zh or title_en) if chinese_language() else (title_en or title_zh)
+    title = (title_zh or title_en) if zh else (title_en or title_zh)
     return title or reference
 
 

@@ -73,7 +73,13 @@ class ReaderLanguageMiddleware:
                 # Kept from the redirect by where the reader came from: no shared cache may
                 # serve this answer to a reader arriving from elsewhere.
                 add_never_cache_headers(response)
-        if switched and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != here:
+        # Only a page shown is a choice: the icon a page of the other language fetches
+        # (/favicon.ico is unprefixed, so English; a redirect), a file or an error page says
+        # nothing of the reader's language.
+        is_page = response.status_code == 200 and response.get("Content-Type", "").startswith(
+            "text/html"
+        )
+        if switched and is_page and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != here:
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 here,

@@ -1,11 +1,19 @@
-"""Phrases of the registry's data that the Chinese pages show translated.
+"""Phrases of the registry's data, and of the chemistry, that the Chinese pages show translated.
 
 The lists' scope clauses are written in English from the footnotes' small vocabulary; each is
 marked here so that `makemessages` keeps its translation in locale/ (registry.web.templatetags
 .web.scope_text looks them up, clause by clause). A clause not listed here is shown as written.
+
+The chemistry (substances.chemistry) says in English why it cannot read a structure, and the
+check and the search pass its reason on as they get it, alone or inside a sentence of their own
+("not a parsable structure either: unparseable SMILES: ..."). `chemistry_reasons` finds each
+known form of these reasons in a text and puts it in the language in use; a form not known here
+stays as written.
 """
 
-from django.utils.translation import gettext_noop
+import re
+
+from django.utils.translation import gettext, gettext_noop
 
 SCOPE_CLAUSES = [
     gettext_noop("salts, stereoisomers and their salts"),
@@ -139,3 +147,127 @@ SCOPE_CLAUSES = [
         "codeine-N-oxide)"
     ),
 ]
+
+
+# RDKit's own words for what is wrong, which the chemistry's reasons quote after a colon.
+_UNTIL_END = r"(?=$|[;；)）])"  # a quoted detail ends with its sentence or its bracket
+_DETAILS = [
+    (re.compile(r"^syntax error$"), gettext_noop("syntax error")),
+    (re.compile(r"^extra open parentheses$"), gettext_noop("extra open parentheses")),
+    (re.compile(r"^extra close parentheses$"), gettext_noop("extra close parentheses")),
+    (re.compile(r"^unclosed ring$"), gettext_noop("unclosed ring")),
+    (
+        re.compile(
+            r"^explicit valence for atom # (?P<atom>\d+) (?P<element>[A-Za-z*]+), "
+            r"(?P<valence>\d+), is greater than permitted$"
+        ),
+        gettext_noop(
+            "explicit valence for atom # %(atom)s %(element)s, %(valence)s, is greater than "
+            "permitted"
+        ),
+    ),
+    (
+        re.compile(r"^can't kekulize mol\. Unkekulized atoms: (?P<atoms>[\d ]+)$"),
+        gettext_noop("can't kekulize mol. Unkekulized atoms: %(atoms)s"),
+    ),
+    (
+        re.compile(r"^non-ring atom (?P<atom>\d+) marked aromatic$"),
+        gettext_noop("non-ring atom %(atom)s marked aromatic"),
+    ),
+]
+
+# The forms of the chemistry's reasons (substances.chemistry.ChemistryError), the most specific
+# first: "SMARTS too long" before "too long". A `what` group is a detail of RDKit's (_DETAILS).
+_REASONS = [
+    (
+        re.compile(
+            r"unparseable (?P<kind>SMILES|SMARTS|molfile): (?P<what>[^;；()（）]+?) "
+            r"at position (?P<position>\d+)" + _UNTIL_END
+        ),
+        gettext_noop("unparseable %(kind)s: %(what)s at position %(position)s"),
+    ),
+    (
+        re.compile(r"unparseable (?P<kind>SMILES|SMARTS|molfile) at position (?P<position>\d+)"),
+        gettext_noop("unparseable %(kind)s at position %(position)s"),
+    ),
+    (
+        re.compile(
+            r"(?P<verb>unparseable|invalid) (?P<kind>SMILES|SMARTS|molfile): "
+            r"(?P<what>[^;；()（）]+?)" + _UNTIL_END
+        ),
+        None,  # "unparseable ...: ..." or "invalid ...: ...", below
+    ),
+    (
+        re.compile(r"unparseable (?P<kind>SMILES|SMARTS|molfile)"),
+        gettext_noop("unparseable %(kind)s"),
+    ),
+    (re.compile(r"invalid (?P<kind>molfile)"), gettext_noop("invalid %(kind)s")),
+    (
+        re.compile(r"SMARTS too long: (?P<count>\d+) characters, limit (?P<limit>\d+)"),
+        gettext_noop("SMARTS too long: %(count)s characters, limit %(limit)s"),
+    ),
+    (
+        re.compile(r"SMARTS too large: (?P<count>\d+) atoms, limit (?P<limit>\d+)"),
+        gettext_noop("SMARTS too large: %(count)s atoms, limit %(limit)s"),
+    ),
+    (re.compile(r"empty SMARTS"), gettext_noop("empty SMARTS")),
+    (re.compile(r"not a SMARTS string"), gettext_noop("not a SMARTS string")),
+    (re.compile(r"not a SMILES string"), gettext_noop("not a SMILES string")),
+    (
+        re.compile(r"too large: (?P<count>\d+) heavy atoms, limit (?P<limit>\d+)"),
+        gettext_noop("too large: %(count)s heavy atoms, limit %(limit)s"),
+    ),
+    (
+        re.compile(r"too long: (?P<count>\d+) characters, limit (?P<limit>\d+)"),
+        gettext_noop("too long: %(count)s characters, limit %(limit)s"),
+    ),
+    (re.compile(r"empty structure: no atoms"), gettext_noop("empty structure: no atoms")),
+    (
+        re.compile(r"not a complete structure: contains a wildcard atom \(\*\)"),
+        gettext_noop("not a complete structure: contains a wildcard atom (*)"),
+    ),
+    (re.compile(r"empty input"), gettext_noop("empty input")),
+    (
+        re.compile(
+            r"substructure search stopped after (?P<seconds>[\d.e+-]+) s: "
+            r"pattern too expensive for this structure"
+        ),
+        gettext_noop(
+            "substructure search stopped after %(seconds)s s: pattern too expensive for this "
+            "structure"
+        ),
+    ),
+    (
+        re.compile(r"substructure search not started: the time budget was spent"),
+        gettext_noop("substructure search not started: the time budget was spent"),
+    ),
+]
+_VERB_FORMS = {
+    "unparseable": gettext_noop("unparseable %(kind)s: %(what)s"),
+    "invalid": gettext_noop("invalid %(kind)s: %(what)s"),
+}
+
+
+def _detail(text: str) -> str:
+    for pattern, message in _DETAILS:
+        if found := pattern.match(text):
+            return gettext(message) % found.groupdict()
+    return text
+
+
+def _say(found: re.Match, message: str | None) -> str:
+    words = found.groupdict()
+    if message is None:
+        message = _VERB_FORMS[words.pop("verb")]
+    if "kind" in words:
+        words["kind"] = gettext(words["kind"]) if words["kind"] == "molfile" else words["kind"]
+    if "what" in words:
+        words["what"] = _detail(words["what"])
+    return gettext(message) % words
+
+
+def chemistry_reasons(text: str) -> str:
+    """`text` with each known form of the chemistry's reasons in it in the language in use."""
+    for pattern, message in _REASONS:
+        text = pattern.sub(lambda found, message=message: _say(found, message), text)
+    return text

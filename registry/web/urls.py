@@ -27,4 +27,5 @@ urlpatterns = [
     path("new/", views.whats_new, name="whats-new"),
     path("changes/", views.changes, name="changes"),
     path("changes/feed/", feeds.ChangesFeed(), name="changes-feed"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -20,11 +20,14 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.views.decorators.http import require_safe
 
 from registry import check as check_service
 from registry import depictions, filtersets, history, lists
@@ -888,3 +891,19 @@ def check_page(request):
             for r in results
         ]
     return render(request, "web/check.html", context)
+
+
+# --- the site's icon ------------------------------------------------------------------------
+
+FAVICON = "web/favicon.svg"
+FAVICON_MAX_AGE = 24 * 3600
+
+
+@require_safe
+def favicon(request):
+    """The site's icon where browsers and crawlers ask for it unbidden (/favicon.ico): a
+    redirect to the icon among the static files, which every page links to. Temporary, and
+    kept a day: the static file's address changes with its content (hashed names)."""
+    response = HttpResponseRedirect(static(FAVICON))
+    patch_cache_control(response, public=True, max_age=FAVICON_MAX_AGE)
+    return response

@@ -147,6 +147,32 @@ def test_csv_and_sdf_files(owner, registry):
         )
 
 
+@pytest.mark.parametrize(
+    ("header", "delimiter"),
+    [
+        ("id,structure", ","),
+        ("id;structure", ";"),
+        ("id\tstructure", "\t"),
+        ('"name, as sold";id;structure', ";"),  # a comma inside a quoted name is no delimiter
+        ("structure", ","),  # a single column
+        ("", ","),
+    ],
+)
+def test_the_csv_delimiter_is_read_from_the_header_line(header, delimiter):
+    assert jobs.csv_delimiter(header + "\r\n") == delimiter
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_csv_files_are_read_with_the_delimiter_their_header_uses(delimiter):
+    text = delimiter.join(["id", "name", "structure"]) + "\r\n"
+    text += delimiter.join(["A", '"fentanyl; base, pure"', FENTANYL]) + "\r\n"
+    text += delimiter.join(["B", "x", "C1CC(N"]) + "\r\n"
+    records = list(jobs.read_records(jobs.text_stream(io.BytesIO(text.encode())), "csv"))
+    assert records == [("2", "A", FENTANYL), ("3", "B", "C1CC(N")]
+    upload = io.BytesIO(("\ufeff" + text.replace("structure", "mol")).encode())
+    assert jobs.read_upload(upload, "t.csv", limit=10, column="mol")[0] == ("2", "A", FENTANYL)
+
+
 def test_limits_and_quota(owner, registry, settings):
     with pytest.raises(jobs.JobInputError, match="no records"):
         make_job(owner, lines=["# nothing"])

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from tests.web.sample import build_sample
+from tests.web.sample import build_sample, build_three_jurisdictions
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +15,8 @@ def _fresh_cache():
 @pytest.fixture
 def sample(db):
     return build_sample()
+
+
+@pytest.fixture
+def three_jurisdictions(db):
+    return build_three_jurisdictions()

@@ -10,13 +10,14 @@ from types import SimpleNamespace
 
 from registry import services
 from registry.models import Schedule
-from substances.models import Name
+from substances.models import Name, Relation
 from tests.factories import (
     TEST_ACTOR,
     InstrumentFactory,
     JurisdictionFactory,
     ListingFactory,
     NameFactory,
+    RelationFactory,
     ScheduleFactory,
     SubstanceFactory,
 )
@@ -209,3 +210,189 @@ def build_sample() -> SimpleNamespace:
             actor=TEST_ACTOR,
         )
     return SimpleNamespace(**locals())
+
+
+KETAMINE_SMILES = "CNC1(CCCCC1=O)c1ccccc1Cl"
+AMFETAMINE_SMILES = "CC(N)Cc1ccccc1"
+LEVAMFETAMINE_SMILES = "C[C@@H](N)Cc1ccccc1"
+D1964 = datetime.date(1964, 12, 13)
+D1971 = datetime.date(1971, 5, 1)
+D1999 = datetime.date(1999, 8, 12)
+D2020 = datetime.date(2020, 3, 2)
+D2024 = datetime.date(2024, 7, 1)
+
+
+def build_three_jurisdictions() -> SimpleNamespace:
+    """The sample, with the UN's and the US's lists beside China's: fentanyl on all three,
+    ketamine in China and the US (with its DEA code) but not the UN, dextromethorphan in China
+    only, levamfetamine reached as a stereoisomer of amfetamine; acts cited by an English
+    reference with a Chinese title (a CND decision without a known number, a DEA action whose
+    Federal Register citation is not identified)."""
+    sample = build_sample()
+    cn = sample.cn
+    un = JurisdictionFactory(
+        code="UN",
+        uid="un",
+        name="United Nations (international conventions)",
+        name_zh="联合国（国际公约）",
+        records_from=D1964,
+    )
+    us = JurisdictionFactory(
+        code="US",
+        uid="us",
+        name="United States (federal)",
+        name_zh="美国（联邦）",
+        records_from=D1971,
+    )
+    psy1_2025 = ScheduleFactory(
+        jurisdiction=cn,
+        uid="cn-psychotropic-1-2025",
+        code="CN-PSY1-2025",
+        name="Catalogue of Medical Psychotropic Substances (2025 edition), Class I",
+        name_zh="药用类精神药品目录（2025年版）第一类",
+        regime=Schedule.Regime.PSYCHOTROPIC,
+        sort_order=60,
+    )
+    psy2_2025 = ScheduleFactory(
+        jurisdiction=cn,
+        uid="cn-psychotropic-2-2025",
+        code="CN-PSY2-2025",
+        name="Catalogue of Medical Psychotropic Substances (2025 edition), Class II",
+        name_zh="药用类精神药品目录（2025年版）第二类",
+        regime=Schedule.Regime.PSYCHOTROPIC,
+        sort_order=70,
+    )
+    un_1961_i = ScheduleFactory(
+        jurisdiction=un,
+        uid="un-1961-i",
+        code="UN-1961-I",
+        name="Schedule I of the Single Convention on Narcotic Drugs, 1961",
+        name_zh="《1961年麻醉品单一公约》附表一",
+        regime=Schedule.Regime.NARCOTIC,
+        sort_order=10,
+    )
+    us_ii = ScheduleFactory(
+        jurisdiction=us,
+        uid="us-schedule-ii",
+        code="US-II",
+        name="Schedule II (21 CFR 1308.12)",
+        name_zh="附表二",
+        regime=Schedule.Regime.CONTROLLED,
+        sort_order=20,
+    )
+    us_iii = ScheduleFactory(
+        jurisdiction=us,
+        uid="us-schedule-iii",
+        code="US-III",
+        name="Schedule III (21 CFR 1308.13)",
+        name_zh="附表三",
+        regime=Schedule.Regime.CONTROLLED,
+        sort_order=30,
+    )
+    single_convention = InstrumentFactory(
+        jurisdiction=un,
+        uid="un-1961-convention",
+        reference="UN Treaty Series vol. 520, No. 7515",
+        title_en="Single Convention on Narcotic Drugs, 1961",
+        title_zh="1961年麻醉品单一公约",
+        published_on=D1964,
+        effective_on=D1964,
+    )
+    cnd_decision = InstrumentFactory(
+        jurisdiction=un,
+        uid="un-cnd-63-1971-4-cmc",
+        reference="CND 63 (2020), decision number not confirmed",
+        title_en="CND decision placing 4-CMC in Schedule II of the 1971 Convention",
+        title_zh="麻醉药品委员会决定：将4-氯甲卡西酮列入《1971年精神药物公约》附表二",
+        published_on=D2020,
+        effective_on=D2020,
+    )
+    dea_1971 = InstrumentFactory(
+        jurisdiction=us,
+        uid="us-cfr-history-1971-05-01",
+        reference="DEA scheduling action in force on 1971-05-01 (FR citation not identified)",
+        title_en="Federal scheduling in force on 1971-05-01",
+        title_zh="1971年5月1日生效的美国联邦列管行动（联邦公报出处未查明）",
+        published_on=D1971,
+        effective_on=D1971,
+    )
+    dea_1999 = InstrumentFactory(
+        jurisdiction=us,
+        uid="us-64-fr-37673",
+        reference="64 FR 37673",
+        title_en="Placement of ketamine into Schedule III",
+        title_zh="将氯胺酮列入附表三",
+        published_on=datetime.date(1999, 7, 13),
+        effective_on=D1999,
+    )
+    cn_2024 = InstrumentFactory(
+        jurisdiction=cn,
+        uid="cn-2024-dextromethorphan",
+        reference="2024年第1号",
+        title_en="Announcement adding dextromethorphan to Class II",
+        title_zh="关于将右美沙芬列入第二类精神药品的公告",
+        published_on=datetime.date(2024, 4, 30),
+        effective_on=D2024,
+    )
+    ketamine = SubstanceFactory(
+        uid="ketamine", name_en="Ketamine", name_zh="氯胺酮", smiles=KETAMINE_SMILES
+    )
+    dextromethorphan = SubstanceFactory(
+        uid="dextromethorphan", name_en="Dextromethorphan", name_zh="右美沙芬"
+    )
+    amfetamine = SubstanceFactory(
+        uid="amfetamine", name_en="Amfetamine", name_zh="苯丙胺", smiles=AMFETAMINE_SMILES
+    )
+    levamfetamine = SubstanceFactory(
+        uid="levamfetamine",
+        name_en="Levamfetamine",
+        name_zh="左苯丙胺",
+        smiles=LEVAMFETAMINE_SMILES,
+    )
+    RelationFactory(
+        subject=levamfetamine, kind=Relation.Kind.FORM_OF, form="stereoisomer", target=amfetamine
+    )
+    ListingFactory(
+        schedule=psy1_2025,
+        substance=ketamine,
+        effective_from=D2025,
+        listed_by=sample.reorganisation,
+    )
+    ListingFactory(
+        schedule=us_iii,
+        substance=ketamine,
+        effective_from=D1999,
+        listed_by=dea_1999,
+        attributes={"dea_code": "7285"},
+    )
+    ListingFactory(
+        schedule=psy2_2025, substance=dextromethorphan, effective_from=D2024, listed_by=cn_2024
+    )
+    ListingFactory(
+        schedule=psy1_2025,
+        substance=amfetamine,
+        effective_from=D2025,
+        listed_by=sample.reorganisation,
+    )
+    ListingFactory(
+        schedule=us_ii,
+        substance=amfetamine,
+        effective_from=D1971,
+        listed_by=dea_1971,
+        attributes={"dea_code": "1100"},
+    )
+    ListingFactory(
+        schedule=un_1961_i,
+        substance=sample.fentanyl,
+        effective_from=D1964,
+        listed_by=single_convention,
+    )
+    ListingFactory(
+        schedule=us_ii,
+        substance=sample.fentanyl,
+        effective_from=D1971,
+        listed_by=dea_1971,
+        attributes={"dea_code": "9801"},
+    )
+    added = {name: value for name, value in locals().items() if name != "sample"}
+    return SimpleNamespace(**(vars(sample) | added))

@@ -74,6 +74,21 @@ def test_upload_reads_csv_and_sd_files(client, sample):
     assert [(r["id"], r["status"]) for r in rows] == [("ethanol", "not_controlled")]
 
 
+@pytest.mark.parametrize("delimiter", [";", "\t"])
+def test_upload_reads_csv_files_delimited_otherwise_than_by_commas(client, sample, delimiter):
+    lines = [["id", "structure"], ["A", FENTANYL_SMILES], ["B", PVP_SMILES], ["C", "CCO"]]
+    table = "".join(delimiter.join(line) + "\r\n" for line in lines)
+    response = upload(client, "t.csv", table, column="structure")
+    assert response.status_code == 200, response.content.decode()[:2000]
+    assert "has no column" not in response.content.decode()
+    rows = read_csv(upload(client, "t.csv", table, output="csv", column="structure").content)
+    assert [(r["id"], r["status"]) for r in rows] == [
+        ("A", "controlled"),
+        ("B", "controlled"),
+        ("C", "not_controlled"),
+    ]
+
+
 def test_upload_refuses_what_the_page_cannot_answer_at_once(client, sample):
     too_many = "\n".join(["CCO"] * (CheckUploadForm.MAX_RECORDS + 1))
     response = upload(client, "big.smi", too_many)
@@ -93,6 +108,18 @@ def test_upload_in_chinese_and_an_expired_link(client, sample):
     assert "2 项管制" in html
     assert client.get("/check/upload/no-such-key.csv").status_code == 404
     assert client.get("/check/upload/").status_code == 405
+
+
+def test_upload_in_chinese_says_why_a_structure_cannot_be_read_in_chinese(client, sample):
+    bad = "C1CC(C unclosed\nCN(C)(C)(C)C pentavalent\nc1cccc1 kekule\n"
+    html = upload(client, "bad.smi", bad, prefix="/zh-hans").content.decode()
+    reasons = re.findall(r'<br><span class="small">(.*?)</span>', html)
+    assert len(reasons) == 3
+    for english in ("unparseable", "invalid SMILES", "valence", "kekulize"):
+        assert english not in html
+    assert "原子 #1（N）的显式化合价为5，超过允许值" in html
+    english = upload(client, "bad.smi", bad).content.decode()
+    assert "invalid SMILES: explicit valence for atom # 1 N, 5, is greater than" in english
 
 
 def test_check_page_shows_the_summary_and_the_upload_form(client, sample):

@@ -3,6 +3,7 @@ descriptions and scope clauses; and the real data carries each of them in both l
 
 import csv
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,10 @@ import yaml
 from django.utils import translation
 
 from registry import check, services
-from registry.web.phrases import SCOPE_CLAUSES
+from registry.models import COVERAGE, COVERAGE_LABELS
+from registry.web import phrases
+from registry.web.phrases import SCOPE_CLAUSES, chemistry_reasons
+from substances import chemistry
 from tests.factories import InstrumentFactory, ScheduleFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,3 +148,114 @@ def test_a_verdict_carries_the_rule_in_both_languages_whatever_the_reader_s(list
         assert match["explanation_zh"] == (
             "苯环上连接一个小碳基团。匹配的基团：R1：碳骨架含 2 个碳（条件：carbons 1-3）。"
         )
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_an_act_with_an_english_reference_is_headed_by_its_chinese_title(
+    client, three_jurisdictions
+):
+    html = client.get("/zh-hans/instruments/un-cnd-63-1971-4-cmc/").content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html)[1]
+    assert heading == "麻醉药品委员会决定：将4-氯甲卡西酮列入《1971年精神药物公约》附表二"
+    # The reference stays, as secondary text marked as English.
+    assert '<p class="small" lang="en">CND 63 (2020), decision number not confirmed</p>' in html
+    assert html.count("麻醉药品委员会决定：将4-氯甲卡西酮") == 2  # the heading and the title
+    english = client.get("/instruments/un-cnd-63-1971-4-cmc/").content.decode()
+    assert re.search(r"<h1>(.*?)</h1>", english)[1] == (
+        "CND 63 (2020), decision number not confirmed"
+    )
+    assert "CND decision placing 4-CMC in Schedule II" in english
+
+
+def test_an_act_numbered_in_chinese_keeps_its_number_on_the_chinese_pages(client, sample):
+    html = client.get("/zh-hans/instruments/cn-2025-55/").content.decode()
+    assert re.search(r"<h1[^>]*>(.*?)</h1>", html)[1] == "2025年第55号"
+    assert '<p class="subtitle">关于发布2025年版目录的公告</p>' in html
+
+
+def test_the_chinese_lists_of_acts_link_them_by_their_chinese_titles(client, three_jurisdictions):
+    """A reference that describes an act in English words gives way to its Chinese title; a
+    citation (64 FR 37673, 2025年第55号) stays what a reader quotes, its title beside it."""
+    html = client.get("/zh-hans/instruments/").content.decode()
+    links = re.findall(r'<a href="/zh-hans/instruments/[^"]+/"[^>]*>(.*?)</a>', html)
+    assert "1971年5月1日生效的美国联邦列管行动（联邦公报出处未查明）" in links
+    assert "64 FR 37673" in links and "2025年第55号" in links
+    assert not [link for link in links if "FR citation not identified" in link]
+    # The Chinese title is beside the citation.
+    row = html[html.index(">64 FR 37673</a>") :]
+    assert '<span class="small">将氯胺酮列入附表三</span>' in row[: row.index("</tr>")]
+    home = client.get("/zh-hans/").content.decode()
+    assert "64 FR 37673</a>" in home and "FR citation not identified</a>" not in home
+    english = client.get("/instruments/").content.decode()
+    assert ">64 FR 37673</a>" in english
+    assert ">DEA scheduling action in force on 1971-05-01 (FR citation not identified)</a>" in (
+        english
+    )
+
+
+def test_the_chinese_check_explains_a_form_with_chinese_names_and_words(
+    client, three_jurisdictions
+):
+    query = {"items": "levamfetamine", "on": "1990-01-01"}
+    html = client.get("/zh-hans/check/", query).content.decode()
+    assert "左苯丙胺，而后者是苯丙胺的立体异构体（该条目涵盖立体异构体）" in html
+    for english in ("Levamfetamine", "Amfetamine", "stereoisomers"):
+        assert english not in html
+    english = _text(client.get("/check/", query).content.decode())
+    assert (
+        "(as Levamfetamine, which is a stereoisomer of Amfetamine (the entry covers "
+        "stereoisomers))" in english
+    )
+    substance = _text(client.get("/zh-hans/substances/levamfetamine/").content.decode())
+    assert "左苯丙胺，而后者是苯丙胺的立体异构体（该条目涵盖立体异构体）： 苯丙胺" in substance
+
+
+def test_every_coverage_word_has_a_chinese_translation():
+    assert set(COVERAGE_LABELS) == set(COVERAGE)
+    with translation.override("zh-hans"):
+        words = {word: str(label) for word, label in COVERAGE_LABELS.items()}
+    assert [word for word, label in words.items() if label == word] == []
+
+
+def test_every_chemistry_reason_has_a_chinese_translation():
+    messages = [message for _pattern, message in (*phrases._REASONS, *phrases._DETAILS)]
+    messages += phrases._VERB_FORMS.values()
+    with translation.override("zh-hans"):
+        missing = [m for m in messages if m and translation.gettext(m) == m]
+    assert missing == []
+
+
+# What the chemistry answers for each, in its words: the Chinese pages must show none of these.
+UNREADABLE = ["CC(C", "CC)C", "C1CC", "C(", "c1cccc1", "CN(C)(C)(C)C", "cc", "*CC", "C" * 250, ""]
+ENGLISH_WORDS = re.compile(
+    r"unparseable|invalid|error|parenthes|ring|valence|kekul|aromatic|wildcard|empty|large|long"
+)
+
+
+@pytest.mark.parametrize("text", UNREADABLE)
+def test_the_chemistry_s_reasons_are_put_in_chinese(text):
+    with pytest.raises(chemistry.ChemistryError) as refused:
+        chemistry.parse_structure(text)
+    reason = refused.value.reason
+    with translation.override("zh-hans"):
+        alone = chemistry_reasons(reason)
+        quoted = chemistry_reasons(f"（也不是可解析的结构：{reason}）；a component: CCO ({reason})")
+    assert not ENGLISH_WORDS.search(alone), alone
+    assert not ENGLISH_WORDS.search(quoted.replace("a component", "")), quoted
+    assert re.search(r"[\u4e00-\u9fff]", alone)
+    with translation.override("en"):
+        assert chemistry_reasons(reason) == reason
+
+
+def test_the_chinese_check_page_says_why_a_structure_cannot_be_read_in_chinese(client, sample):
+    items = "CC(C\nc1cccc1\n*CC"
+    html = client.get("/zh-hans/check/", {"items": items}).content.decode()
+    assert "无法解析的SMILES：左括号多余（在第3个字符附近）" in html
+    assert "无效的SMILES：无法为芳香结构指定单双键" in html
+    assert "结构不完整：含有通配原子（*）" in html
+    assert not ENGLISH_WORDS.search(_text(html[html.index('id="verdicts"') :]))
+    english = client.get("/check/", {"items": items}).content.decode()
+    assert "unparseable SMILES: extra open parentheses at position 3" in english

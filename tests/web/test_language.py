@@ -54,3 +54,12 @@ def test_a_referer_from_another_site_is_no_choice(client, sample):
         "/", HTTP_ACCEPT_LANGUAGE="zh-CN", HTTP_REFERER="https://example.org/zh-hans/"
     )
     assert response.status_code == 302
+
+
+def test_the_icon_a_chinese_page_fetches_is_no_choice(client, sample):
+    # /favicon.ico has no language prefix, so it is an English address; a browser asking for
+    # it from a Chinese page has not chosen English.
+    response = client.get("/favicon.ico", HTTP_REFERER="http://testserver/zh-hans/")
+    assert response.status_code == 302 and COOKIE not in response.cookies
+    missing = client.get("/no-such-page/", HTTP_REFERER="http://testserver/zh-hans/")
+    assert missing.status_code == 404 and COOKIE not in missing.cookies

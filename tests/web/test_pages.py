@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
 from django.urls import reverse
 
 from registry.models import Change, Listing
@@ -349,3 +351,17 @@ def test_check_page_says_since_when_and_names_each_part(client, sample):
     assert "Controlled without a break since:" in html
     assert "Parts of the structure:" in html
     assert "controlled through its component" in html
+
+
+def test_the_site_has_an_icon_where_browsers_look_for_it(client, sample):
+    icon = static("web/favicon.svg")
+    for path in ("/", "/zh-hans/substances/fentanyl/", "/no-such-page/"):
+        html = client.get(path).content.decode()
+        assert f'<link rel="icon" href="{icon}" type="image/svg+xml">' in html
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302 and response["Location"] == icon
+    assert "max-age=86400" in response["Cache-Control"]
+    assert client.head("/favicon.ico").status_code == 302
+    assert client.post("/favicon.ico").status_code == 405
+    with open(finders.find("web/favicon.svg"), encoding="utf-8") as file:
+        assert file.read().startswith('<svg xmlns="http://www.w3.org/2000/svg"')

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from registry.models import chinese_language, citation
+from registry.web.phrases import chemistry_reasons
 
 register = template.Library()
 
@@ -111,6 +112,17 @@ def scope_text(scope: str) -> str:
     if not scope or not chinese_language():
         return scope or ""
     return "；".join(gettext(clause.strip()) for clause in scope.split("; ") if clause.strip())
+
+
+@register.filter
+def reason_text(reason: str) -> str:
+    """A reason of the check or the search (why a verdict is what it is, why a structure could
+    not be read) in the page's language: the check writes its own sentences in it, and the
+    chemistry's reasons they quote, written in English, are translated here on the Chinese
+    pages (see `registry.web.phrases.chemistry_reasons`)."""
+    if not reason or not chinese_language():
+        return reason or ""
+    return chemistry_reasons(reason)
 
 
 _CHINESE_PUNCTUATION = {
