@@ -144,6 +144,10 @@ class ReadCacheMiddleware:
         path = request.path_info
         if path.startswith(UNCACHED_PREFIXES):
             return False
+        if path.startswith("/api/") and not known_parameters().issuperset(request.GET):
+            # The API refuses a parameter it does not read (a 400 naming it): a misspelt
+            # filter must reach the view, not be answered with the unfiltered list kept.
+            return False
         # The public site lives at the root (and under a language prefix).
         return path.startswith(CACHED_PREFIXES) or not path.startswith("/api/")
 

@@ -9,7 +9,8 @@ go through registry.services, so each leaves its row in the change feed. Under r
 as a draft instead: 202 Accepted, the draft in the body and its URL in `Location`, published
 through /api/v1/drafts/<id>/publish/ by a reviewer other than its author.
 
-- `RegistryAPIView`: throttled, snapshot-consistent, conditional (ETag, If-None-Match);
+- `RegistryAPIView`: throttled, snapshot-consistent, conditional (ETag, If-None-Match), and
+  strict about its query: a parameter the endpoint does not read is a 400 naming it;
 - `ReadOnlyRegistryViewSet`: a resource addressed by uid, listed in cursor pages or as CSV;
 - `RegistryViewSet`: one that curators also write, strictly (unknown and changed read-only
   fields are refused by name), with If-Match, through a service or held as a draft;
@@ -39,7 +40,7 @@ from registry import drafts, services
 from registry.api import SEQ_HEADER, detail_cache
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
-from registry.api.filtering import named_filters
+from registry.api.filtering import named_filters, parameter_names
 from registry.api.pagination import KeysetPagination
 from registry.api.renderers import MAX_CSV_ROWS, CSVRenderer
 from registry.api.snapshot import read_snapshot
@@ -66,6 +67,10 @@ class RegistryAPIView(APIView):
     # Reads run in one snapshot; the export manages its own, which outlives the view.
     read_in_snapshot = True
     conditional = True
+    # The query parameters the view reads itself (see accepted_query_parameters): those of its
+    # query serializer (read with `read_query`), and any other names it reads.
+    query_serializer_class: type[serializers.Serializer] | None = None
+    query_parameters: tuple[str, ...] = ()
 
     def dispatch(self, request, *args, **kwargs):
         if self.read_in_snapshot and request.method in permissions.SAFE_METHODS:
@@ -79,6 +84,56 @@ class RegistryAPIView(APIView):
             # No database stores a NUL character in text; refuse it here, by name.
             if any("\x00" in value for value in values):
                 raise serializers.ValidationError({name: ["NUL characters are not allowed."]})
+        self.refuse_unknown_query_parameters(request)
+
+    # Input is strict in the query too: a parameter the endpoint does not read is a 400 naming
+    # it. Ignored, a misspelt filter (`?jurisdicton=US`) answers with the whole list.
+
+    def accepted_query_parameters(self) -> set[str]:
+        """The query parameters this request may carry: the view's filters (`ordering`
+        included), its pages' (on a list), `format`, and what the view reads itself."""
+        accepted = set(self.query_parameters)
+        if self.settings.URL_FORMAT_OVERRIDE:
+            accepted.add(self.settings.URL_FORMAT_OVERRIDE)
+        if self.query_serializer_class is not None:
+            fields = self.query_serializer_class().fields
+            accepted.update(name for name, field in fields.items() if not field.read_only)
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class is not None:
+            # A detail, and a write to it, read the filtered queryset too (get_object).
+            accepted |= parameter_names(filterset_class)
+        paginator = getattr(self, "paginator", None)
+        if paginator is not None and self.query_action() in (None, "list"):
+            # The names the schema documents, from the paginator itself.
+            accepted.update(p["name"] for p in paginator.get_schema_operation_parameters(self))
+        return accepted
+
+    def query_action(self) -> str | None:
+        """The viewset action whose parameters the request may carry (None outside a viewset):
+        HEAD and OPTIONS take what GET takes."""
+        action_map = getattr(self, "action_map", None) or {}
+        if self.request.method in ("HEAD", "OPTIONS") and "get" in action_map:
+            return action_map["get"]
+        return getattr(self, "action", None)
+
+    def refuse_unknown_query_parameters(self, request) -> None:
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            return  # dispatch answers 405, whatever the query
+        accepted = self.accepted_query_parameters()
+        unknown = [name for name in request.query_params if name not in accepted]
+        if unknown:
+            listed = sorted(accepted)
+            raise serializers.ValidationError(
+                {name: [api.unknown_parameter_message(name, listed)] for name in unknown}
+            )
+
+    def read_query(self) -> dict:
+        """The request's query, validated by the view's query serializer (a 400 names a bad
+        value)."""
+        query = self.query_serializer_class(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -39,11 +39,11 @@ class ChangesView(RegistryAPIView):
     """
 
     permission_classes = [permissions.AllowAny]
+    query_serializer_class = api.ChangesQuerySerializer
 
     def get(self, request):
-        query = api.ChangesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        after, limit = query.validated_data["after"], query.validated_data["limit"]
+        query = self.read_query()
+        after, limit = query["after"], query["limit"]
         changes = list(Change.objects.after(after)[:limit])
         head = Change.objects.head()
         last_seq = changes[-1].seq if changes else after

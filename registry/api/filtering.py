@@ -6,11 +6,17 @@ does not use. A filter the request does not name filters nothing, so the backend
 resource's FilterSet narrowed to the filters named by the request's parameters (a parameter
 `name` or `name_<suffix>` names the filter `name`). The narrowed classes are made once per
 combination and kept. The browsable API's filter form and the schema still show every filter.
+
+`parameter_names` says which query parameters a FilterSet reads: the API refuses the others
+(registry.api.base.RegistryAPIView.accepted_query_parameters).
 """
 
-from functools import lru_cache
+import copy
+from functools import cache, lru_cache
 
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import SuffixedMultiWidget
 
 
 @lru_cache(maxsize=512)
@@ -23,6 +29,23 @@ def narrowed(filterset_class, names: frozenset):
         name: field for name, field in filterset_class.base_filters.items() if name in names
     }
     return subclass
+
+
+@cache
+def parameter_names(filterset_class) -> frozenset[str]:
+    """The query parameters `filterset_class` reads: each filter's name, or, for a filter of
+    several parts (a range's `name_min` and `name_max`), the name of each part."""
+    names: set[str] = set()
+    for name, declared in filterset_class.base_filters.items():
+        # A copy, as each FilterSet makes: building the field caches it on the filter.
+        widget = copy.deepcopy(declared).field.widget
+        if isinstance(widget, SuffixedMultiWidget):
+            names.update(widget.suffixed(name, suffix) for suffix in widget.suffixes)
+        elif isinstance(widget, forms.MultiWidget):
+            names.update(f"{name}{suffix}" for suffix in widget.widgets_names)
+        else:
+            names.add(name)
+    return frozenset(names)
 
 
 def named_filters(filterset_class, parameters) -> frozenset:

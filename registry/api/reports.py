@@ -23,12 +23,12 @@ from registry.stats import schedule_counts
 )
 class StatsView(RegistryAPIView):
     permission_classes = [permissions.AllowAny]
+    query_serializer_class = api.StatsQuerySerializer
 
     def get(self, request):
-        query = api.StatsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        on: datetime.date = query.validated_data.get("on") or timezone.localdate()
-        jurisdiction = query.validated_data.get("jurisdiction")
+        query = self.read_query()
+        on: datetime.date = query.get("on") or timezone.localdate()
+        jurisdiction = query.get("jurisdiction")
         counts = schedule_counts(on=on, jurisdiction=jurisdiction)
         return Response(
             {
@@ -54,11 +54,10 @@ class StatsView(RegistryAPIView):
 )
 class DiffView(RegistryAPIView):
     permission_classes = [permissions.AllowAny]
+    query_serializer_class = api.DiffQuerySerializer
 
     def get(self, request):
-        query = api.DiffQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = self.read_query()
         result = history.diff(
             jurisdiction=data["jurisdiction"],
             start=data["from"],

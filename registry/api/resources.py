@@ -59,13 +59,18 @@ class ScheduleViewSet(ReadOnlyRegistryViewSet):
             (200, "text/csv"): OpenApiResponse(response=OpenApiTypes.STR),
         },
     )
-    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        filterset_class=None,
+        pagination_class=None,
+        query_serializer_class=api.ListEntriesQuerySerializer,
+    )
     def entries(self, request, uid=None):
         schedule = self.get_object()
-        query = api.ListEntriesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        on = query.validated_data.get("on") or timezone.localdate()
-        found = lists.official_list(schedule, on=on, query=query.validated_data.get("q", ""))
+        query = self.read_query()
+        on = query.get("on") or timezone.localdate()
+        found = lists.official_list(schedule, on=on, query=query.get("q", ""))
         if getattr(request.accepted_renderer, "format", "") == "csv":
             header = [h for _, h in lists.COLUMNS]
             rows = [dict(zip(header, row, strict=True)) for row in lists.entry_rows(found)]
@@ -277,7 +282,14 @@ class ListingViewSet(RegistryViewSet):
         request=api.RescheduleSerializer,
         responses={201: api.ListingSerializer(many=True), 202: HELD},
     )
-    @action(detail=True, methods=["post"], permission_classes=[ListingWritePermission])
+    # Answered with both listings, unpaged: without pagination_class=None the schema would offer
+    # it `cursor` and `page_size`, which the API refuses as parameters it does not read.
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[ListingWritePermission],
+        pagination_class=None,
+    )
     def reschedule(self, request, uid=None):
         try:
             return self._reschedule(request)

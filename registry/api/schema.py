@@ -8,7 +8,9 @@ the registry. Anyone may read (throttled per client: HTTP 429 with `Retry-After`
 Every response carries `Registry-Seq`: the feed position (last change sequence number) it
 reflects. Lists, details and statistics carry an `ETag`; send it back as `If-None-Match` to get
 `304 Not Modified` when nothing changed. Lists page with an opaque cursor (`next`, `previous`),
-stable while the registry changes; resources are addressed by their permanent `uid`.
+stable while the registry changes; resources are addressed by their permanent `uid`. A query
+parameter an endpoint does not take (a misspelt filter) is a 400 that names it and lists the
+parameters the endpoint takes: never the unfiltered answer.
 
 ## Keeping a copy in sync
 

@@ -106,6 +106,12 @@ def unknown_field_message(key: str, accepted) -> str:
     return f"Unknown field {key!r}: this request takes only {', '.join(accepted)}."
 
 
+def unknown_parameter_message(key: str, accepted) -> str:
+    if not accepted:
+        return f"Unknown parameter {key!r}: this endpoint takes no query parameters."
+    return f"Unknown parameter {key!r}: this endpoint takes only {', '.join(accepted)}."
+
+
 class DetailURLField(serializers.HyperlinkedIdentityField):
     """A record's detail URL, reversed once per response rather than once per record.
 
