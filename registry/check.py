@@ -356,6 +356,9 @@ class _Gates:
     sizes: frozenset[tuple[str, int]]
     graphs: frozenset[str]
     keys: dict[str, str]
+    # The formulas of the parents that hold a hydroxyl group: only such a parent can be what
+    # an ester or an ether is of (a cut leaves a hydroxyl where the bond was).
+    hydroxylated: frozenset[str] = frozenset()
 
 
 _GATES: dict[str, _Gates] = {}
@@ -366,7 +369,7 @@ def _registry_gates() -> _Gates:
     moves)."""
     version = Change.objects.version()
     if version not in _GATES:
-        formulas, sizes, graphs, keys = set(), set(), set(), {}
+        formulas, sizes, graphs, keys, hydroxylated = set(), set(), set(), {}, set()
         rows = Substance.objects.exclude(smiles="").values_list(
             "smiles", "canonical_smiles", "inchikey", "parent_key"
         )
@@ -378,6 +381,8 @@ def _registry_gates() -> _Gates:
                 continue
             formula = chemistry.formula(parent)
             formulas.add(formula)
+            if chemistry.has_hydroxyl(parent):
+                hydroxylated.add(formula)
             sizes.add((formula, chemistry.graph_size(parent)))
             graphs.add(chemistry.graph_key(parent))
             if parent is raw and canonical and own_key and own_key == parent_key:
@@ -385,7 +390,9 @@ def _registry_gates() -> _Gates:
                 # parent's, and its canonical SMILES the parent's.
                 keys[canonical] = parent_key
         _GATES.clear()
-        _GATES[version] = _Gates(frozenset(formulas), frozenset(sizes), frozenset(graphs), keys)
+        _GATES[version] = _Gates(
+            frozenset(formulas), frozenset(sizes), frozenset(graphs), keys, frozenset(hydroxylated)
+        )
     return _GATES[version]
 
 
@@ -482,6 +489,87 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
                 r.structure = chemistry.canonical_smiles(item.mol)
             except chemistry.ChemistryError:
                 item.mol = None
+
+
+def _esters_and_ethers(items: list[_Item]) -> None:
+    """A structure that is no record (nor a salt or isomer of one) may be an ester or an ether
+    of one: a list that covers esters and ethers (the 1961 Convention's Schedule I, China's
+    narcotic drugs, the US opiates) reaches it through that record, as far as it covers them.
+
+    Only a compound the registry does not hold is read so: one it holds is governed by its own
+    entries, as the 1961 Convention has it ("the esters and ethers, unless appearing in another
+    Schedule": codeine, an ether of morphine, is in Schedule II by name, not in Schedule I as an
+    ether). The parents come from `chemistry.hydrolysis_parents`; only those passing the same
+    gates as an input (`_Gates`) are keyed and looked up, in one query for the batch.
+    """
+    asked = [
+        item
+        for item in items
+        if item.mol is not None
+        and item.examined
+        and not item.candidates
+        and item.result.status != INVALID
+        and item.result.detected_as in ("smiles", "molfile")
+    ]
+    if not asked:
+        return
+    gates = _registry_gates()
+    derived: dict[int, list[tuple[frozenset[str], tuple[str, str]]]] = {}
+    for item in asked:
+        try:
+            parents = chemistry.hydrolysis_parents(
+                item.mol, formulas=gates.hydroxylated.__contains__
+            )
+        except chemistry.ChemistryError:
+            continue
+        for needs, parent in parents:
+            formula = chemistry.formula(parent)
+            if formula not in gates.formulas:
+                continue
+            if (formula, chemistry.graph_size(parent)) not in gates.sizes:
+                continue
+            if chemistry.graph_key(parent) not in gates.graphs:
+                continue
+            key = chemistry.inchikey(parent)
+            if key:
+                derived.setdefault(id(item), []).append((needs, (key, key.split("-")[0])))
+    if not derived:
+        return
+    keys = [k for found in derived.values() for _needs, k in found]
+    records = Substance.objects.filter(
+        Q(inchikey__in={k[0] for k in keys})
+        | Q(parent_key__in={k[0] for k in keys})
+        | Q(skeleton_key__in={k[1] for k in keys})
+    ).exclude(kind=Substance.Kind.PREPARATION)
+    by_key: dict[str, list[Substance]] = defaultdict(list)
+    by_skeleton: dict[str, list[Substance]] = defaultdict(list)
+    for record in sorted(records, key=lambda s: s.pk):
+        for key in {record.inchikey, record.parent_key} - {""}:
+            by_key[key].append(record)
+        if record.skeleton_key:
+            by_skeleton[record.skeleton_key].append(record)
+    for item in asked:
+        found: list[tuple[Substance, str, frozenset[str]]] = []
+        seen: set[int] = set()
+        stereo_input = _has_stereo(item.result.structure)
+        for needs, (exact, skeleton) in derived.get(id(item), ()):
+            how = "ester" if "esters" in needs else "ether"
+            for record in by_key.get(exact, ()):
+                if record.pk not in seen:
+                    seen.add(record.pk)
+                    found.append((record, how, needs))
+            for record in by_skeleton.get(skeleton, ()):
+                # Of another configuration (or of none drawn): an ester or ether of a
+                # stereoisomer, weighed as `_find` weighs a stereoisomer (its exceptions do not
+                # hold, and its listing must cover stereoisomers where both draw one).
+                if record.pk not in seen:
+                    seen.add(record.pk)
+                    stereo = stereo_input and _has_stereo(record.smiles)
+                    more = {"stereoisomers"} if stereo else set()
+                    found.append((record, "stereoisomer", needs | more))
+        if found:
+            item.candidates = found
+            item.result.substance, item.result.matched_by = found[0][0], found[0][1]
 
 
 def _has_stereo(smiles: str) -> bool:
@@ -784,6 +872,7 @@ def check_items(
     read = inputs + _components_of(inputs)
     _key_structures(read)
     _resolve(read, on)
+    _esters_and_ethers(read)
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}

@@ -32,7 +32,12 @@ from substances.models import Relation, Substance
 MAX_DEPTH = 4
 
 # How an input matched a record, and what a listing of that record must cover to reach it.
-NEEDS_OF_MATCH = {"salt": "salts", "stereoisomer": "stereoisomers"}
+NEEDS_OF_MATCH = {
+    "salt": "salts",
+    "stereoisomer": "stereoisomers",
+    "ester": "esters",
+    "ether": "ethers",
+}
 
 
 def _name(substance: Substance) -> str:
@@ -219,7 +224,8 @@ class RelationGraph:
     def routes(self, starts: Iterable[tuple[Substance, str, frozenset[str]]]) -> list[Route]:
         """Every route from the matched records (record, how matched, coverage needed)."""
         starts = list(starts)
-        # The records the input is (itself, or a salt of it): their exceptions hold.
+        # The records the input is (itself, a salt, an ester or an ether of it): their
+        # exceptions hold; not those of which it is another stereoisomer.
         exact = [s for s, how, needs in starts if how != "stereoisomer"]
         excepted = self.excepted(exact)
         # An isomer listed under its own entry is governed by that entry ("unless otherwise

@@ -61,6 +61,8 @@ __all__ = [
     "graph_key",
     "graph_size",
     "group_at",
+    "has_hydroxyl",
+    "hydrolysis_parents",
     "inchikey",
     "is_inchikey",
     "is_molblock",
@@ -743,6 +745,205 @@ def skeleton_key(mol_or_text: Mol | str) -> str:
 def formula(mol_or_text: Mol | str) -> str:
     """Hill molecular formula, all fragments together (e.g. ``C22H28N2O`` for fentanyl)."""
     return rdMolDescriptors.CalcMolFormula(_as_mol(mol_or_text))
+
+
+# An oxygen between two carbons by chain bonds: an ester's (one of the carbons an acyl carbon,
+# of a carboxylic, carbonic or carbamic acid) or an ether's. Bonds in a ring are not an ester's
+# or an ether's of another compound (a lactone, the epoxy bridge of morphine).
+_CHAIN_OXYGEN = None
+_made_with_rdkit("_CHAIN_OXYGEN", lambda rdkit: rdkit.Chem.MolFromSmarts("[#6]-!@[OX2]-!@[#6]"))
+
+
+def _is_acyl(atom) -> bool:
+    """A carbon double-bonded to an oxygen, a sulfur or a nitrogen (an acid's carbon)."""
+    return atom.GetAtomicNum() == 6 and any(
+        bond.GetBondTypeAsDouble() == 2.0 and bond.GetOtherAtom(atom).GetAtomicNum() in (7, 8, 16)
+        for bond in atom.GetBonds()
+    )
+
+
+_HYDROXYL = None
+_made_with_rdkit("_HYDROXYL", lambda rdkit: rdkit.Chem.MolFromSmarts("[OX2H1]-[#6]"))
+
+
+def has_hydroxyl(mol_or_text: Mol | str) -> bool:
+    """Whether the structure has a hydroxyl on a carbon (an alcohol, a phenol, a carboxylic
+    acid): what an ester or an ether can be of (`hydrolysis_parents`)."""
+    return _as_mol(mol_or_text).HasSubstructMatch(_HYDROXYL)
+
+
+MAX_HYDROLYSIS_CUTS = 2
+"""Most ester and ether bonds `hydrolysis_parents` cuts at once (a diester of a diol is two)."""
+
+MAX_HYDROLYSIS_SITES = 6
+"""Most ester and ether oxygens of a molecule whose pairs of cuts are tried; beyond them, one
+cut at a time."""
+
+
+def hydrolysis_parents(
+    mol_or_text: Mol | str, *, formulas: Callable[[str], bool] | None = None
+) -> list[tuple[frozenset[str], Mol]]:
+    """The compounds of which a structure is an ester or an ether, with what it is of them.
+
+    Each ester bond and ether bond outside a ring is cut on either side of its oxygen, one or
+    `MAX_HYDROLYSIS_CUTS` at a time, and the part that keeps every cut oxygen is a parent:
+    morphine 6-propionate gives morphine (an ester of the alcohol) and propionic acid (of the
+    acid); morphine 3,6-dipropionate gives morphine by two cuts; an aryl methyl ether gives the
+    phenol. Each parent comes with the words of `registry.models.COVERAGE` a list must cover
+    for the structure to be reached through it ({"esters"}, {"ethers"} or both), standardized
+    as `standardize` makes a parent, once per canonical SMILES (the fewest cuts first). Parts
+    of fewer than four heavy atoms (the methanol of a methyl ether) are left out.
+
+    `formulas`, when given, says which Hill formulas are worth a molecule: a part's formula is
+    counted from the atoms it keeps (each cut oxygen gains a hydrogen) before anything is built,
+    so that a structure none of whose parts has a wanted formula costs one substructure
+    search and some counting. Whether a parent is anything the registry holds is the
+    caller's question; most are not.
+    """
+    mol = standardize(mol_or_text)
+    sites: list[tuple[str, tuple[int, int], tuple[int, int]]] = []  # kind, cut a, cut b
+    oxygens_seen: set[int] = set()
+    for left, oxygen, right in mol.GetSubstructMatches(_CHAIN_OXYGEN, maxMatches=64):
+        if oxygen in oxygens_seen:
+            continue
+        oxygens_seen.add(oxygen)
+        acyl = (_is_acyl(mol.GetAtomWithIdx(left)), _is_acyl(mol.GetAtomWithIdx(right)))
+        if all(acyl):
+            continue  # an anhydride
+        if acyl[1]:
+            left, right = right, left  # the acid's side first
+        sites.append(("esters" if any(acyl) else "ethers", (left, oxygen), (oxygen, right)))
+    if not sites:
+        return []
+    most = MAX_HYDROLYSIS_CUTS if len(sites) <= MAX_HYDROLYSIS_SITES else 1
+    size = mol.GetNumAtoms()
+    whole = _composition(rdMolDescriptors.CalcMolFormula(mol))
+    sides: dict[tuple[int, int], tuple[set[int], set[int] | None]] = {}
+    out: list[tuple[frozenset[str], Mol]] = []
+    known: set[str] = set()
+    for count in range(1, min(most, len(sites)) + 1):
+        for chosen in itertools.combinations(sites, count):
+            for choice in itertools.product((1, 2), repeat=count):
+                cuts = [site[side] for site, side in zip(chosen, choice, strict=True)]
+                # Each cut removes what lies beyond its oxygen; the parent is what is left.
+                removed = [_beyond(mol, bond, oxygens_seen, sides) for bond in cuts]
+                oxygens = [atom for bond in cuts for atom in bond if atom in oxygens_seen]
+                if any(_holds(part, o) for part in removed for o in oxygens):
+                    continue  # a cut oxygen would leave with another cut's part
+                left = size - sum(_count(part, size) for part in removed)
+                if left < 4:
+                    continue
+                if formulas is not None:
+                    composition = dict(whole)
+                    for part in removed:
+                        for element, number in _part_composition(mol, part, whole).items():
+                            composition[element] = composition.get(element, 0) - number
+                    composition["H"] = composition.get("H", 0) + len(cuts)
+                    if not formulas(_hill(composition)):
+                        continue
+                kept = set(range(size))
+                for part in removed:
+                    kept = kept - part[0] if part[1] is None else kept & part[1]
+                parent = _cut(mol, cuts, kept)
+                if parent is None:
+                    continue
+                smiles = Chem.MolToSmiles(parent)
+                if smiles not in known:
+                    known.add(smiles)
+                    out.append((frozenset(site[0] for site in chosen), parent))
+    return out
+
+
+def _beyond(mol: Mol, bond: tuple[int, int], oxygens: set[int], sides: dict):
+    """What a cut of the chain bond `bond` removes: the side away from its oxygen, as
+    (atoms, None) when that side is the smaller, else (the kept side's atoms, the same set)
+    meaning every atom but those. The two sides are walked in step, and the walk stops when the
+    smaller is done: a methyl or an acyl costs a few atoms, not the whole molecule."""
+    begin, end = bond
+    far = end if begin in oxygens else begin
+    near = begin if far == end else end
+    if (near, far) not in sides:
+        seen = {near: {near}, far: {far}}
+        todo = {near: [near], far: [far]}
+        while todo[near] and todo[far]:
+            for start in (near, far):
+                atom = todo[start].pop()
+                for other in mol.GetAtomWithIdx(atom).GetNeighbors():
+                    index = other.GetIdx()
+                    if index not in seen[start] and {atom, index} != {near, far}:
+                        seen[start].add(index)
+                        todo[start].append(index)
+        if not todo[far]:
+            sides[(near, far)] = (seen[far], None)  # the far side, walked to its end
+        else:
+            sides[(near, far)] = (seen[near], seen[near])  # all but the near side
+    return sides[(near, far)]
+
+
+def _holds(part: tuple[set[int], set[int] | None], atom: int) -> bool:
+    atoms, complement_of = part
+    return atom in atoms if complement_of is None else atom not in complement_of
+
+
+def _count(part: tuple[set[int], set[int] | None], size: int) -> int:
+    atoms, complement_of = part
+    return len(atoms) if complement_of is None else size - len(complement_of)
+
+
+def _part_composition(mol: Mol, part, whole: dict[str, int]) -> dict[str, int]:
+    """The elements (hydrogens counted) of a removed part, from its own atoms or, when it is
+    given as all but a smaller set, as the whole molecule's less that set's."""
+    atoms, complement_of = part
+    counted: dict[str, int] = {}
+    for index in atoms:
+        atom = mol.GetAtomWithIdx(index)
+        counted[atom.GetSymbol()] = counted.get(atom.GetSymbol(), 0) + 1
+        counted["H"] = counted.get("H", 0) + atom.GetTotalNumHs()
+    if complement_of is None:
+        return counted
+    return {element: number - counted.get(element, 0) for element, number in whole.items()}
+
+
+_FORMULA_TERM = re.compile(r"([A-Z][a-z]?)(\d*)")
+
+
+def _composition(formula: str) -> dict[str, int]:
+    """A Hill formula as element counts (a neutral molecule without isotope labels)."""
+    counts: dict[str, int] = {}
+    for element, number in _FORMULA_TERM.findall(formula):
+        counts[element] = counts.get(element, 0) + int(number or 1)
+    return counts
+
+
+def _hill(counts: dict[str, int]) -> str:
+    """Element counts as `formula` writes them (Hill order)."""
+    present = {e: n for e, n in counts.items() if n > 0}
+    if "C" in present:
+        order = ["C", *(["H"] if "H" in present else []), *sorted(set(present) - {"C", "H"})]
+    else:
+        order = sorted(present)
+    return "".join(f"{e}{present[e] if present[e] != 1 else ''}" for e in order)
+
+
+def _cut(mol: Mol, bonds: list[tuple[int, int]], kept: set[int]) -> Mol | None:
+    """The atoms `kept` of `mol` once `bonds` are cut, as a standardized molecule (None if
+    RDKit cannot make one of them)."""
+    edited = Chem.RWMol(mol)
+    for begin, end in bonds:
+        edited.RemoveBond(begin, end)
+        for index in (begin, end):
+            edited.GetAtomWithIdx(index).SetNoImplicit(False)
+            edited.GetAtomWithIdx(index).SetNumExplicitHs(0)
+    for index in sorted(set(range(mol.GetNumAtoms())) - kept, reverse=True):
+        edited.RemoveAtom(index)
+    with rdBase.BlockLogs():
+        try:
+            piece = edited.GetMol()
+            Chem.SanitizeMol(piece)
+            Chem.AssignStereochemistry(piece, cleanIt=True, force=True)
+            return standardize(Chem.MolFromSmiles(Chem.MolToSmiles(piece)))
+        except (ValueError, RuntimeError, ChemistryError):
+            return None
 
 
 # --------------------------------------------------------------------------------------------

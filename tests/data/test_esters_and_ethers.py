@@ -1,0 +1,110 @@
+"""An ester or an ether of a listed compound, which the registry does not hold as a record of its
+own, is reached by the lists that cover esters and ethers, and by no other (real data).
+
+The 1961 Convention's Schedule I covers "the esters and ethers, unless appearing in another
+Schedule"; China's narcotic drugs and the US opiates of 21 CFR 1308.12 cover them too. Before,
+such a compound never seen was answered `not_controlled` everywhere.
+"""
+
+import datetime
+
+import pytest
+
+from registry.check import check_items
+from registry.jurisdictions import jurisdictions, verdicts
+from substances import chemistry
+
+pytestmark = pytest.mark.django_db
+
+ON = datetime.date(2026, 1, 1)
+MORPHINE_6_PROPIONATE = "CCC(=O)O[C@H]1C=C[C@H]2[C@H]3Cc4ccc(O)c5c4[C@@]2(CCN3C)[C@H]1O5"
+MORPHINE_DIPROPIONATE = "CCC(=O)O[C@H]1C=C[C@H]2[C@H]3Cc4ccc(OC(=O)CC)c5c4[C@@]2(CCN3C)[C@H]1O5"
+MORPHINE_3_BUTYL_ETHER = "CCCCOc1ccc2C[C@H]3N(C)CC[C@@]45[C@@H](Oc1c24)[C@@H](O)C=C[C@@H]35"
+CODEINE = "COc1ccc2C[C@H]3N(C)CC[C@@]45[C@@H](Oc1c24)[C@@H](O)C=C[C@@H]35"
+DEXTRORPHAN_ACETATE = "CC(=O)OC1=CC=C2C[C@H]3[C@H]4CCCC[C@@]4(CCN3C)C2=C1"
+PHENYL_PROPIONATE = "CCC(=O)Oc1ccccc1"
+
+
+def _check(*items, on=ON):
+    return {
+        r.input: (r, {v.jurisdiction: v for v in verdicts(r.status, r.matches, jurisdictions())})
+        for r in check_items(list(items), on=on)
+    }
+
+
+def test_esters_and_ethers_are_cut_back_to_their_parents():
+    parents = {
+        chemistry.inchikey(mol): needs
+        for needs, mol in chemistry.hydrolysis_parents(MORPHINE_DIPROPIONATE)
+    }
+    morphine = "BQJCRHHNABKAKU-KBQPJGBKSA-N"
+    assert parents[morphine] == {"esters"}  # both ester bonds cut
+    ether = {
+        chemistry.inchikey(m): n for n, m in chemistry.hydrolysis_parents(MORPHINE_3_BUTYL_ETHER)
+    }
+    assert ether[morphine] == {"ethers"}
+    # The epoxy bridge is a ring, not an ether of another compound: morphine has no parent.
+    assert (
+        chemistry.hydrolysis_parents("CN1CC[C@]23c4c5ccc(O)c4O[C@H]2[C@@H](O)C=C[C@H]3[C@H]1C5")
+        == []
+    )
+
+
+def test_an_ester_or_ether_of_morphine_is_controlled_where_morphine_s_list_covers_them(
+    real_registry,
+):
+    found = _check(MORPHINE_6_PROPIONATE, MORPHINE_DIPROPIONATE, MORPHINE_3_BUTYL_ETHER)
+    for smiles, form in (
+        (MORPHINE_6_PROPIONATE, "ester"),
+        (MORPHINE_DIPROPIONATE, "ester"),
+        (MORPHINE_3_BUTYL_ETHER, "ether"),
+    ):
+        result, by_code = found[smiles]
+        assert result.status == "controlled"
+        assert (result.substance.uid, result.matched_by) == ("morphine", form)
+        assert by_code["UN"].schedules == ("UN-1961-I",)
+        assert by_code["US"].schedules == ("US-II",)
+        assert by_code["CN"].status == "controlled"
+        route = result.matches[0].route
+        assert route.needs == (f"{form}s",)
+    # before the 1961 Convention took effect the registry holds no UN list; after, controlled
+    _, by_code = _check(MORPHINE_6_PROPIONATE, on=datetime.date(1965, 1, 1))[MORPHINE_6_PROPIONATE]
+    assert by_code["UN"].status == "controlled"
+
+
+def test_a_compound_the_registry_holds_keeps_its_own_entries(real_registry):
+    # Codeine is an ether of morphine, but in Schedule II by name ("unless appearing in another
+    # Schedule"): not in Schedule I as an ether.
+    result, by_code = _check(CODEINE)[CODEINE]
+    assert (result.substance.uid, result.matched_by) == ("codeine", "structure")
+    assert "UN-1961-I" not in by_code["UN"].schedules
+    assert by_code["UN"].schedules == ("UN-1961-II",)
+
+
+def test_an_ester_of_an_excepted_isomer_is_excepted_too(real_registry):
+    # Dextrorphan is excepted from levorphanol's and racemorphan's entries; its esters are not
+    # esters of a drug in the Schedule.
+    result, by_code = _check(DEXTRORPHAN_ACETATE)[DEXTRORPHAN_ACETATE]
+    assert result.substance.uid == "dextrorphan"
+    assert result.status == "not_controlled"
+    assert {v.status for v in by_code.values()} == {"not_controlled"}
+
+
+def test_an_ester_of_nothing_listed_is_not_controlled(real_registry):
+    result, _ = _check(PHENYL_PROPIONATE)[PHENYL_PROPIONATE]
+    assert result.status == "not_controlled"
+    assert result.substance is None
+
+
+def test_the_api_says_how_it_was_reached(real_registry, client):
+    response = client.post(
+        "/api/v1/check/",
+        {"items": [MORPHINE_6_PROPIONATE], "on": ON.isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["status"] == "controlled"
+    assert result["substance"]["uid"] == "morphine"
+    assert result["substance"]["matched_by"] == "ester"
+    assert "ester" in result["matches"][0]["explanation"]
