@@ -229,13 +229,15 @@ class RelationGraph:
         exact = [s for s, how, needs in starts if how != "stereoisomer"]
         excepted = self.excepted(exact)
         # An isomer listed under its own entry is governed by that entry ("unless otherwise
-        # specified"): the entries of its other specific isomers do not reach it as isomers.
+        # specified", "unless listed in another schedule"): no other entry reaches it as an
+        # isomer, neither a specific isomer's nor the unspecified compound's (LAAM, in US
+        # schedule II by name, is not in schedule I as an isomer of acetylmethadol).
         own_entry = any(s.pk in self.listed_ids for s in exact)
         routes: list[Route] = []
         for start, how, needs in starts:
             if start.pk in excepted:
                 continue
-            if own_entry and how == "stereoisomer" and _draws_configuration(start):
+            if own_entry and how == "stereoisomer":
                 continue
             self._walk(Route(start, how, (), needs), excepted, routes)
         return routes
@@ -275,9 +277,3 @@ class RelationGraph:
             step = Step("single_ingredient", "", ingredients[0])
             needs = route.needs | {"preparations"}
             out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
-
-
-def _draws_configuration(substance: Substance) -> bool:
-    """Whether the record is one specific stereoisomer (its structure states a configuration)."""
-    smiles = substance.smiles
-    return "@" in smiles or "/" in smiles or "\\" in smiles

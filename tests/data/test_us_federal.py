@@ -871,3 +871,30 @@ def test_a_steroid_named_by_a_correction_is_in_doubt_until_the_correction(real_r
     assert _us(name, D(2005, 1, 19)).status == "not_controlled"
     assert _us(name, D(2005, 6, 1)).status == "uncertain"
     assert _us(name, D(2006, 1, 5)).status == "controlled"
+
+
+LAAM = "CC[C@H](OC(C)=O)C(C[C@H](C)N(C)C)(c1ccccc1)c1ccccc1"  # (3S,6S)
+LEVOPROPOXYPHENE = "CCC(=O)O[C@@](Cc1ccccc1)(c1ccccc1)[C@@H](C)CN(C)C"
+DEXTROPROPOXYPHENE = "CCC(=O)O[C@](CC1=CC=CC=C1)(C1=CC=CC=C1)[C@H](C)CN(C)C"
+
+
+def test_laam_drawn_is_in_schedule_ii_by_its_own_entry_not_in_schedule_i_as_an_isomer(
+    real_registry,
+):
+    # 21 CFR 1308.11(b) excepts it from alphacetylmethadol, and the opiates of schedule I are
+    # controlled "unless listed in another schedule": 1308.12(c) lists it (code 9648).
+    for text in (LAAM, "LAAM"):
+        result = _us(text)
+        assert result.substance.uid == "levo-alphacetylmethadol"
+        assert {m.listed.schedule.code for m in result.matches} == {"US-II"}, text
+
+
+def test_levopropoxyphene_is_not_reached_by_dextropropoxyphenes_schedule_iv_entry(
+    real_registry,
+):
+    # 1308.14(b) places its narcotic drugs "or their salts", not their isomers; 1308.12(c)
+    # excepts levopropoxyphene from the opiates' isomers.
+    assert _us(LEVOPROPOXYPHENE).status == "not_controlled"
+    dextro = _us(DEXTROPROPOXYPHENE)
+    assert dextro.status == "controlled"
+    assert {m.listed.schedule.code for m in dextro.matches} == {"US-IV"}
