@@ -898,3 +898,16 @@ def test_levopropoxyphene_is_not_reached_by_dextropropoxyphenes_schedule_iv_entr
     dextro = _us(DEXTROPROPOXYPHENE)
     assert dextro.status == "controlled"
     assert {m.listed.schedule.code for m in dextro.matches} == {"US-IV"}
+
+
+def test_para_methylfentanyl_is_named_from_86_fr_22113_and_a_class_member_before(real_registry):
+    listing = Listing.objects.get(
+        substance__uid="para-methylfentanyl", schedule__uid="us-schedule-i"
+    )
+    assert (listing.listed_by.uid, listing.effective_from) == ("us-060-86-fr-22113", D(2021, 4, 27))
+    before = _us("para-methylfentanyl", on=D(2021, 4, 26))
+    assert before.status == "controlled"
+    assert not _listed(before)  # by the class alone
+    after = _us("para-methylfentanyl", on=D(2021, 4, 27))
+    assert [m["instrument"]["reference"] for m in _listed(after)] == ["86 FR 22113"]
+    assert after.since["US"] == "2018-02-06"
