@@ -31,6 +31,12 @@ _SPELLED = {
     "omega": "w",
 }
 _SPELLED_RE = re.compile(r"(?<![a-z])(" + "|".join(_SPELLED) + r")(?![a-z])")
+# A spelled letter run into a capital, as in "alphaPVP" or "betaCEC": the capital says where
+# the word ends. Not in a word written in capitals (ALPHAPRODINE) or in lowercase
+# (alphaprodine, alphacetylmethadol), where the letters run on as part of the name.
+_SPELLED_CAMEL_RE = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _SPELLED) + r")(?=[A-Z])"
+)
 _DROP_RE = re.compile(r"[\s\-‐‑‒–—―_,.;:'\"`’‘“”()\[\]{}（）【】《》、，。·・/\\+]+")
 
 
@@ -39,7 +45,8 @@ def search_key(text: str) -> str:
     if not text:
         return ""
     # NFKC turns full-width letters, digits and punctuation into their ordinary forms.
-    folded = unicodedata.normalize("NFKC", text).casefold()
+    folded = unicodedata.normalize("NFKC", text)
+    folded = _SPELLED_CAMEL_RE.sub(lambda m: _SPELLED[m.group(1).lower()], folded).casefold()
     folded = "".join(_GREEK.get(ch, ch) for ch in folded)
     folded = _SPELLED_RE.sub(lambda m: _SPELLED[m.group(1)], folded)
     return _DROP_RE.sub("", folded)

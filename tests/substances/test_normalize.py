@@ -11,7 +11,9 @@ def test_code_names_share_one_key(typed):
     assert search_key(typed) == "5fadb"
 
 
-@pytest.mark.parametrize("typed", ["α-PVP", "alpha-PVP", "a-PVP", "Alpha PVP", "α－ＰＶＰ"])
+@pytest.mark.parametrize(
+    "typed", ["α-PVP", "alpha-PVP", "a-PVP", "Alpha PVP", "α－ＰＶＰ", "alphaPVP", "AlphaPVP"]
+)
 def test_greek_letters_written_any_way_share_one_key(typed):
     assert search_key(typed) == "apvp"
 
@@ -51,3 +53,10 @@ def test_cas_check_digit_of_known_numbers():
     assert cas_check_digit("7732-18-5") == 5  # water
     assert cas_check_digit("76-42-6") == 6  # oxycodone
     assert cas_check_digit("1609-66-1") == 1  # norfentanyl
+
+
+def test_a_spelled_letter_runs_on_in_a_name_written_in_one_case():
+    # "alphaPVP": the capital ends the word; in one case the letters are part of the name.
+    assert search_key("betaCEC") == "bcec"
+    assert search_key("ALPHAPRODINE") == search_key("alphaprodine") == "alphaprodine"
+    assert search_key("Alphacetylmethadol") != search_key("Acetylmethadol")
