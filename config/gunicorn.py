@@ -32,21 +32,26 @@ limit_request_field_size = 8190
 
 
 def on_starting(server):
-    """At most twice the threads' connections per worker at once (those in a thread, kept alive
-    or waiting for a first request); the rest wait in the listen queue for a worker with room.
+    """At most as many connections per worker at once as it has threads (those in a thread,
+    kept alive or waiting for a first request); the rest wait in the listen queue for a worker
+    with room.
 
     gunicorn's default (1,000) let the first worker to wake take every kept-alive connection of
     a client that holds a few open (a proxy's pool, a load generator): that worker did all the
-    work on one core while the others idled. Set here, once the thread count is final (this
-    file, GUNICORN_THREADS, --threads or GUNICORN_CMD_ARGS), so that each thread keeps one
-    connection alive beside it. GUNICORN_WORKER_CONNECTIONS or --worker-connections (any value
-    but gunicorn's default) says otherwise.
+    work on one core while the others idled. Twice the threads was not enough either: sixteen
+    connections on two workers of eight threads were held 16/0 or 12/4 as often as 8/8, and
+    the API's name search ran at 210-321 requests a second against 397-426 with eight
+    (bench/README.md, 2026-12-06). With no more connections than threads, a request that
+    arrives on a connection a worker holds finds a thread free at once. Set here, once the
+    thread count is final (this file, GUNICORN_THREADS, --threads or GUNICORN_CMD_ARGS).
+    GUNICORN_WORKER_CONNECTIONS or --worker-connections (any value but gunicorn's default)
+    says otherwise.
     """
     cfg = server.cfg
     if "GUNICORN_WORKER_CONNECTIONS" in os.environ:
         cfg.set("worker_connections", int(os.environ["GUNICORN_WORKER_CONNECTIONS"]))
     elif cfg.worker_connections == cfg.settings["worker_connections"].default:
-        cfg.set("worker_connections", 2 * cfg.threads)
+        cfg.set("worker_connections", cfg.threads)
 
 
 M_ARENA_MAX = -8  # glibc's mallopt() parameter (malloc.h)
