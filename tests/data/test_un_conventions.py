@@ -148,3 +148,17 @@ def test_every_un_listing_cites_a_convention_or_a_cnd_decision(real_registry):
             "United Nations Conference",
             "Commission on Narcotic Drugs",
         }
+
+
+def test_levamfetamine_drawn_is_answered_as_named_not_as_the_racemate(real_registry):
+    """Levamfetamine has its own entry in the 1971 Schedule II (its day not known precisely):
+    drawn, it is governed by it, not reached through amfetamine's entry (the racemate, drawn
+    without configuration), whose coverage is salts only."""
+    on = datetime.date(1990, 1, 1)
+    drawn, named = _un("C[C@@H](N)Cc1ccccc1", on), _un("levamfetamine", on)
+    assert drawn.substance.uid == named.substance.uid == "levamfetamine"
+    assert drawn.status == named.status
+    assert [m.date_uncertain != "" for m in drawn.matches] == [
+        m.date_uncertain != "" for m in named.matches
+    ]
+    assert "amfetamine" not in {m.route.matched for m in drawn.matches}
