@@ -58,6 +58,7 @@ from registry.verdicts import (
 from substances import chemistry, matching
 from substances.models import Name, Substance, SubstanceClass
 from substances.normalize import normalize_cas, salt_free_key, search_key
+from substances.search import inn_spellings
 from substances.validators import CAS_RE, cas_check_digit
 
 MAX_ITEMS = 1000
@@ -406,8 +407,15 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
     """
     on = on or timezone.localdate()
     names = {search_key(i.result.input) for i in items if i.result.detected_as == "name"}
-    # A salt's name ("ketamine hydrochloride", 盐酸氯胺酮) also finds its parent's record.
+    # A salt's name ("ketamine hydrochloride", 盐酸氯胺酮) also finds its parent's record, and a
+    # name spelled the English way its INN spelling's (dexamphetamine, dexamfetamine).
     names |= {salt_free_key(i.result.input) for i in items if i.result.detected_as == "name"}
+    names |= {
+        spelled
+        for i in items
+        if i.result.detected_as == "name"
+        for spelled in inn_spellings(search_key(i.result.input))
+    }
     names.discard("")
     cas_numbers = {
         normalize_cas(i.result.input)
@@ -601,6 +609,11 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
 
     if r.detected_as == "name":
         found = tables["name"].get(search_key(r.input), [])
+        for spelled in [] if found else inn_spellings(search_key(r.input)):
+            # The same name in its other spelling (the registry keeps the INN's).
+            found = tables["name"].get(spelled, [])
+            if found:
+                break
         if not found and salt_free_key(r.input):
             # Named as a salt of a known substance: covered as far as its listings cover salts.
             parents = tables["name"].get(salt_free_key(r.input), [])

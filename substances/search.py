@@ -292,6 +292,20 @@ _SALT_PREFIXES_ZH = sorted(
 _SPELLINGS = (("fentanyl", "fentanil"), ("amphetamine", "amfetamine"), ("phetamine", "fetamine"))
 
 
+def inn_spellings(key: str) -> list[str]:
+    """The key with its English stem in its INN spelling, or the reverse ("dexamphetamine" and
+    "dexamfetamine"): the same name, spelled two ways."""
+    out = []
+    for english, inn in _SPELLINGS:
+        for one, other in ((english, inn), (inn, english)):
+            if one in key:
+                out.append(key.replace(one, other))
+                break
+        if out:
+            break
+    return out
+
+
 def related_keys(key: str) -> list[tuple[Tier, str, str]]:
     """Other keys to look up for a query's key: (tier, key, "exact" | "contains").
 
@@ -309,14 +323,7 @@ def related_keys(key: str) -> list[tuple[Tier, str, str]]:
         if rest != key and len(rest) >= MIN_CONTAINS_CHARS:
             related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
             break
-    for english, inn in _SPELLINGS:
-        for one, other in ((english, inn), (inn, english)):
-            if one in key:
-                related.append((Tier.VARIANT, key.replace(one, other), "contains"))
-                break
-        else:
-            continue
-        break
+    related += [(Tier.VARIANT, spelled, "contains") for spelled in inn_spellings(key)]
     return related
 
 

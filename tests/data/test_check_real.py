@@ -166,3 +166,15 @@ def test_norfentanyl_is_outside_the_2019_class(real_registry):
     # Condition 4 replaces the phenethyl group by "any other group except hydrogen".
     r = _one("CCC(=O)N(c1ccccc1)C1CCNCC1", D(2020, 1, 1))
     assert r.status == "not_controlled"
+
+
+def test_a_name_in_its_english_spelling_finds_the_inn_record(real_registry):
+    # The search found dexamfetamine for "dexamphetamine"; the check answered unknown.
+    results = check_items(
+        ["dexamphetamine", "levamphetamine", "Fentanil"], on=datetime.date(2026, 1, 1)
+    )
+    assert [(r.substance.uid, r.matched_by) for r in results] == [
+        ("dexamfetamine", "name"),
+        ("levamfetamine", "name"),
+        ("fentanyl", "name"),
+    ]
