@@ -499,7 +499,7 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
                 item.mol = None
 
 
-def _esters_and_ethers(items: list[_Item]) -> None:
+def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> None:
     """A structure that is no record (nor a salt or isomer of one) may be an ester or an ether
     of one: a list that covers esters and ethers (the 1961 Convention's Schedule I, China's
     narcotic drugs, the US opiates) reaches it through that record, as far as it covers them.
@@ -508,7 +508,8 @@ def _esters_and_ethers(items: list[_Item]) -> None:
     entries, as the 1961 Convention has it ("the esters and ethers, unless appearing in another
     Schedule": codeine, an ether of morphine, is in Schedule II by name, not in Schedule I as an
     ether). The parents come from `chemistry.hydrolysis_parents`; only those passing the same
-    gates as an input (`_Gates`) are keyed and looked up, in one query for the batch.
+    gates as an input (`_Gates`) are keyed and looked up, in one query for the batch, within
+    the check's time (`deadline`).
     """
     asked = [
         item
@@ -524,6 +525,8 @@ def _esters_and_ethers(items: list[_Item]) -> None:
     gates = _registry_gates()
     derived: dict[int, list[tuple[frozenset[str], tuple[str, str]]]] = {}
     for item in asked:
+        if time.monotonic() > deadline:
+            break  # the check's time is spent: what is left is answered as unread
         try:
             parents = chemistry.hydrolysis_parents(
                 item.mol, formulas=gates.hydroxylated.__contains__
@@ -885,7 +888,7 @@ def check_items(
     read = inputs + _components_of(inputs)
     _key_structures(read)
     _resolve(read, on)
-    _esters_and_ethers(read)
+    _esters_and_ethers(read, deadline)
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}
@@ -907,7 +910,26 @@ def check_items(
         missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
         own_lists: set[str] = set()  # the lists that name the compound (certainly in force)
         records = {route.start.uid for route in routes[id(item)]}
+        # Where the input has an entry of its own on the day (in force or in doubt), it is
+        # governed by it ("unless listed in another schedule"): no other entry reaches it there
+        # as an isomer, neither a specific isomer's nor the unspecified compound's (LAAM, in US
+        # schedule II, is not in schedule I as an isomer of acetylmethadol). Elsewhere, and
+        # before its own entry, the entries that cover isomers do.
+        itself = {
+            route.record.pk
+            for route in routes[id(item)]
+            if route.matched_by != "stereoisomer" and not route.steps
+        }
+        own_jurisdictions = {
+            listing.schedule.jurisdiction_id
+            for pk in itself
+            for listing in [
+                *substance_listings.get(pk, ()),
+                *(li for li, _doubt in substance_doubts.get(pk, ())),
+            ]
+        }
         for route in routes[id(item)]:
+            governed = own_jurisdictions if route.matched_by == "stereoisomer" else set()
             item.reaching.extend(
                 listing
                 for listing in history.by_substance.get(route.record.pk, ())
@@ -916,6 +938,8 @@ def check_items(
             # Every record the input matched, and every relation from it, is weighed: a
             # listing counts when it covers what the route needs (salts, isomers, ...).
             for listing in substance_listings.get(route.record.pk, ()):
+                if listing.schedule.jurisdiction_id in governed:
+                    continue
                 if not route.reaches(listing):
                     missed.append((route, listing))
                     continue
@@ -925,6 +949,8 @@ def check_items(
                 own_lists.add(listing.schedule.uid)
                 r.matches.append(_named_basis(route, listing))
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
+                if listing.schedule.jurisdiction_id in governed:
+                    continue
                 if route.reaches(listing) and listing.pk not in seen_listings:
                     seen_listings.add(listing.pk)
                     doubtful.append(_named_basis(route, listing, doubt))

@@ -45,6 +45,18 @@ def _name(substance: Substance) -> str:
     return (substance.name_zh or substance.name_en) if chinese_language() else substance.name_en
 
 
+def _derived_phrase(derived: set[str], name: str, *, isomer: bool) -> str:
+    """What a structure cut back to a record is of it: "an ester of morphine", "an ester of an
+    ether of morphine" (codeine 6-acetate), "an ester of a stereoisomer of levorphanol"."""
+    if isomer:
+        name = _("a stereoisomer of %(name)s") % {"name": name}
+    if derived == {"esters", "ethers"}:
+        return _("an ester of an ether of %(name)s") % {"name": name}
+    if derived == {"esters"}:
+        return _("an ester of %(name)s") % {"name": name}
+    return _("an ether of %(name)s") % {"name": name}
+
+
 def coverage_words(words: Iterable[str]) -> str:
     """Coverage words (`registry.models.COVERAGE`) as running text in the language in use:
     "salts, stereoisomers"; 盐类、立体异构体."""
@@ -98,7 +110,16 @@ class Route:
         if not self.steps and not self.needs:
             return ""
         parts = []
-        if self.matched_by in NEEDS_OF_MATCH:
+        derived = {"esters", "ethers"} & self.needs
+        if (
+            self.matched_by in ("ester", "ether", "stereoisomer")
+            and derived
+            and not any(step.form in ("ester", "ether") for step in self.steps)
+        ):
+            # Cut back to the record by the check (registry.check._esters_and_ethers).
+            isomer = self.matched_by == "stereoisomer"
+            parts.append(_derived_phrase(derived, _name(self.start), isomer=isomer))
+        elif self.matched_by in NEEDS_OF_MATCH:
             parts.append(
                 _("a %(form)s of %(name)s")
                 % {"form": _(self.matched_by), "name": _name(self.start)}
@@ -228,16 +249,11 @@ class RelationGraph:
         # exceptions hold; not those of which it is another stereoisomer.
         exact = [s for s, how, needs in starts if how != "stereoisomer"]
         excepted = self.excepted(exact)
-        # An isomer listed under its own entry is governed by that entry ("unless otherwise
-        # specified", "unless listed in another schedule"): no other entry reaches it as an
-        # isomer, neither a specific isomer's nor the unspecified compound's (LAAM, in US
-        # schedule II by name, is not in schedule I as an isomer of acetylmethadol).
-        own_entry = any(s.pk in self.listed_ids for s in exact)
+        # An isomer with an entry of its own is governed by it, in the jurisdiction of that
+        # entry and on the days it is in force: registry.check weighs that, per listing.
         routes: list[Route] = []
         for start, how, needs in starts:
             if start.pk in excepted:
-                continue
-            if own_entry and how == "stereoisomer":
                 continue
             self._walk(Route(start, how, (), needs), excepted, routes)
         return routes

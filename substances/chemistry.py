@@ -755,9 +755,9 @@ _made_with_rdkit("_CHAIN_OXYGEN", lambda rdkit: rdkit.Chem.MolFromSmarts("[#6]-!
 
 
 def _is_acyl(atom) -> bool:
-    """A carbon double-bonded to an oxygen, a sulfur or a nitrogen (an acid's carbon)."""
+    """A carbon double-bonded to an oxygen or a sulfur (an acid's carbon)."""
     return atom.GetAtomicNum() == 6 and any(
-        bond.GetBondTypeAsDouble() == 2.0 and bond.GetOtherAtom(atom).GetAtomicNum() in (7, 8, 16)
+        bond.GetBondTypeAsDouble() == 2.0 and bond.GetOtherAtom(atom).GetAtomicNum() in (8, 16)
         for bond in atom.GetBonds()
     )
 
@@ -775,7 +775,7 @@ def has_hydroxyl(mol_or_text: Mol | str) -> bool:
 MAX_HYDROLYSIS_CUTS = 2
 """Most ester and ether bonds `hydrolysis_parents` cuts at once (a diester of a diol is two)."""
 
-MAX_HYDROLYSIS_SITES = 6
+MAX_HYDROLYSIS_SITES = 12
 """Most ester and ether oxygens of a molecule whose pairs of cuts are tried; beyond them, one
 cut at a time."""
 

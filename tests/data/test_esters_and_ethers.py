@@ -108,3 +108,50 @@ def test_the_api_says_how_it_was_reached(real_registry, client):
     assert result["substance"]["uid"] == "morphine"
     assert result["substance"]["matched_by"] == "ester"
     assert "ester" in result["matches"][0]["explanation"]
+
+
+def test_the_us_lists_cover_esters_and_ethers_of_their_opiates_only(real_registry):
+    # 21 CFR 1308.11(b) and 1308.12(b)-(c) cover esters and ethers; the hallucinogens,
+    # depressants and stimulants "salts, isomers, and salts of isomers" only.
+    acetoxy_dmt = "CC(=O)Oc1ccc2[nH]cc(CCN(C)C)c2c1"  # an ester of bufotenine (1308.11(d))
+    ghb_ethyl_ester = "CCOC(=O)CCCO"  # an ester of GHB (1308.11(e))
+    found = _check(acetoxy_dmt, ghb_ethyl_ester)
+    for smiles in (acetoxy_dmt, ghb_ethyl_ester):
+        result, by_code = found[smiles]
+        assert result.matched_by == "ester"
+        assert by_code["US"].status == "not_controlled", smiles
+        assert "does not cover esters" in result.reason
+
+
+def test_a_diester_whose_acyl_chains_hold_ethers_is_still_cut_back(real_registry):
+    diester = (
+        "COCCOCCOCC(=O)Oc1ccc2C[C@H]3N(C)CC[C@@]45[C@@H](Oc1c24)[C@@H](OC(=O)COCCOCCOC)C=C[C@@H]35"
+    )
+    result, by_code = _check(diester)[diester]
+    assert (result.substance.uid, result.status) == ("morphine", "controlled")
+    assert by_code["UN"].schedules == ("UN-1961-I",)
+
+
+def test_the_explanation_says_what_the_compound_is_of_the_record(real_registry):
+    from django.utils import translation
+
+    codeine_acetate = "CC(=O)O[C@H]1C=C[C@H]2[C@H]3Cc4ccc(OC)c5c4[C@@]2(CCN3C)[C@H]1O5"
+    texts = {
+        m.explanation
+        for r in check_items([MORPHINE_6_PROPIONATE, codeine_acetate], on=ON)
+        for m in r.matches
+    }
+    assert "an ester of Morphine (the entry covers esters)" in texts
+    assert "an ester of an ether of Morphine (the entry covers esters, ethers)" in texts
+    with translation.override("zh-hans"):
+        [result] = check_items([MORPHINE_6_PROPIONATE], on=ON)
+    assert result.matches[0].explanation == "吗啡的酯（该条目涵盖酯类）"
+
+
+def test_cutting_stops_when_the_check_s_time_is_spent(real_registry):
+    from registry import check
+
+    [item] = [check._read(MORPHINE_6_PROPIONATE)]
+    check._key_structures([item])
+    check._esters_and_ethers([item], deadline=0.0)
+    assert item.candidates == []
