@@ -391,6 +391,9 @@ def parse_smiles(text: str) -> Mol:
         return mol  # no hydrogen atoms written out: nothing to remove
     with rdBase.BlockLogs():
         mol = Chem.RemoveHs(mol, sanitize=False)
+        # Without sanitizing, RemoveHs leaves the atoms' hydrogen counts as they were: the
+        # oxygen of "[H]O..." counted none, and the formula (a gate of the check) lacked it.
+        mol.UpdatePropertyCache(strict=False)
     # RemoveHs without sanitizing drops the ring information that ring queries (R, x) need.
     Chem.FastFindRings(mol)
     return mol

@@ -155,3 +155,14 @@ def test_cutting_stops_when_the_check_s_time_is_spent(real_registry):
     check._key_structures([item])
     check._esters_and_ethers([item], deadline=0.0)
     assert item.candidates == []
+
+
+def test_hydrogens_written_out_count_as_hydrogens(real_registry):
+    # "[H]O..." lost its hydrogen when the written hydrogens were removed: the formula, a gate
+    # of the check, lacked one, and drawn so, morphine was answered not controlled.
+    flat_morphine = "[H]OC1=CC=C2CC3N(C)CCC45C(OC1=C24)C(O)C=CC35"
+    assert chemistry.formula(chemistry.standardize(flat_morphine)) == "C17H19NO3"
+    written = "[H]Oc1ccc2C[C@H]3N(C)CC[C@@]45[C@@H](Oc1c24)[C@@H](OC(=O)CC)C=C[C@@H]35"
+    found = _check(flat_morphine, written)
+    assert found[flat_morphine][0].substance.uid == "morphine"
+    assert (found[written][0].substance.uid, found[written][0].matched_by) == ("morphine", "ester")
