@@ -911,3 +911,13 @@ def test_para_methylfentanyl_is_named_from_86_fr_22113_and_a_class_member_before
     after = _us("para-methylfentanyl", on=D(2021, 4, 27))
     assert [m["instrument"]["reference"] for m in _listed(after)] == ["86 FR 22113"]
     assert after.since["US"] == "2018-02-06"
+
+
+def test_delta_9_thc_drawn_or_named_is_a_schedule_i_tetrahydrocannabinol(real_registry):
+    # 1308.11(d)(31) names "delta 1 cis or trans tetrahydrocannabinol" (delta 9 in the
+    # dibenzopyran numbering); the FDA-approved products are entries of their own.
+    for text in ("dronabinol", "CCCCCc1cc(O)c2[C@@H]3C=C(C)CC[C@H]3C(C)(C)Oc2c1"):
+        result = _us(text)
+        assert result.status == "controlled", text
+        assert {m["schedule"]["code"] for m in _listed(result)} == {"US-I"}
+        assert result.since["US"] == "1971-05-01"
