@@ -22,6 +22,7 @@ import json
 from collections.abc import Mapping
 
 from django.db import transaction
+from django.http import Http404
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -77,6 +78,23 @@ class RegistryAPIView(APIView):
             with read_snapshot():
                 return super().dispatch(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request, force=False):
+        """DRF's, except that a `format` the endpoint does not answer in is a 400 naming it and
+        the formats it has, not a 404 (which says the record is not there)."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            formats = sorted({renderer.format for renderer in self.get_renderers()})
+            name = self.settings.URL_FORMAT_OVERRIDE or "format"
+            asked = request.query_params.get(name) or self.format_kwarg
+            raise serializers.ValidationError(
+                {
+                    name: [
+                        f"Unknown format {asked!r}: this endpoint answers in {', '.join(formats)}."
+                    ]
+                }
+            ) from None
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

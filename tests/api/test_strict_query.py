@@ -198,6 +198,20 @@ def test_format_csv_still_works(anon, registry):
     assert anon.get("/api/v1/substances/fentanyl/", {"format": "json"}).status_code == 200
 
 
+def test_a_format_the_endpoint_does_not_answer_in_is_a_400_naming_it(anon, registry):
+    # DRF answers 404, as if the record were not there.
+    for path, formats in (
+        ("/api/v1/changes/", "api, json"),
+        ("/api/v1/substances/", "api, csv, json"),
+        ("/api/v1/substances/fentanyl/", "api, csv, json"),
+    ):
+        response = anon.get(path, {"format": "xml"})
+        assert response.status_code == 400, path
+        assert response.json() == {
+            "format": [f"Unknown format 'xml': this endpoint answers in {formats}."]
+        }
+
+
 def test_the_feed_and_the_export_take_their_documented_parameters(anon, registry):
     page = anon.get("/api/v1/changes/", {"after": 0, "limit": 2})
     assert page.status_code == 200
