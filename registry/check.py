@@ -56,7 +56,7 @@ from registry.verdicts import (
     to_json,
 )
 from substances import chemistry, matching
-from substances.models import Name, Substance, SubstanceClass
+from substances.models import Name, Relation, Substance, SubstanceClass
 from substances.normalize import normalize_cas, salt_free_key, search_key
 from substances.search import inn_spellings
 from substances.validators import CAS_RE, cas_check_digit
@@ -151,6 +151,14 @@ class CheckResult:
         "The codes of the jurisdictions asked about whose lists the registry holds only from a "
         "day after the date asked about (their `records_from`), and in which no listing it holds "
         "answers: the verdict there is `unknown`, since the earlier law is not recorded.",
+        default=(),
+        omit_empty=True,
+    )
+    preparation_open: tuple[str, ...] = described(
+        "The codes of the jurisdictions where the input is a preparation the registry does not "
+        "record as controlled there, though an ingredient of it is controlled there: the "
+        "verdict there is `uncertain` (a preparation is not its ingredient, and whether that "
+        "law reaches this preparation is not recorded).",
         default=(),
         omit_empty=True,
     )
@@ -583,6 +591,17 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
             item.result.substance, item.result.matched_by = found[0][0], found[0][1]
 
 
+def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int, str]]:
+    """The ingredients a preparation record names (`contains`), as (pk, name in the language
+    in use)."""
+    chinese = translation.get_language() and translation.get_language().startswith("zh")
+    return [
+        (r.target_id, (r.target.name_zh or r.target.name_en) if chinese else r.target.name_en)
+        for r in graph.by_subject.get(preparation.pk, ())
+        if r.kind == Relation.Kind.CONTAINS
+    ]
+
+
 def _has_stereo(smiles: str) -> bool:
     return "@" in smiles or "/" in smiles or "\\" in smiles
 
@@ -892,6 +911,13 @@ def check_items(
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}
+    ingredients = {
+        item.result.substance.pk: _ingredients(graph, item.result.substance)
+        for item in read
+        if item.result.substance is not None
+        and item.result.substance.kind == Substance.Kind.PREPARATION
+    }
+    wanted |= {pk for pks in ingredients.values() for pk, _name in pks}
     history = _listings_up_to(on, jurisdiction, sorted(wanted))
     substance_listings = history.in_force(history.by_substance, on)
     class_listings = history.in_force(history.by_class, on)
@@ -899,6 +925,8 @@ def check_items(
     class_doubts = history.in_doubt(history.by_class, on)
     classes, broken = _classes_in_force({**class_doubts, **class_listings})
     unrecorded = _unrecorded(on, jurisdiction)
+    # The jurisdictions' codes by pk, read only when a preparation is asked about.
+    codes = dict(Jurisdiction.objects.values_list("pk", "code")) if ingredients else {}
     chinese: dict[tuple[Any, ...], dict[str, str]] = {}
     for item in read:
         r = item.result
@@ -1013,6 +1041,18 @@ def check_items(
                     (doubtful if doubt else r.matches).append(basis)
         if not (unfinished or rules_failed) and (subject is not None or item.mol is not None):
             r.unrecorded = _unanswered(unrecorded, [*r.matches, *doubtful])
+        if subject is not None and subject.pk in ingredients:
+            answered = {m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful]}
+            controlling = {
+                codes[listing.schedule.jurisdiction_id]: name
+                for pk, name in ingredients[subject.pk]
+                for listing in [
+                    *substance_listings.get(pk, ()),
+                    *(li for li, _doubt in substance_doubts.get(pk, ())),
+                ]
+            }
+            r.preparation_open = tuple(sorted(set(controlling) - answered))
+            open_names = sorted({controlling[code] for code in r.preparation_open})
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
@@ -1036,6 +1076,16 @@ def check_items(
             ) % {
                 "date": on.isoformat(),
                 "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
+            }
+        elif r.preparation_open:
+            r.status = UNCERTAIN
+            r.reason = _(
+                "a preparation of %(ingredients)s, which %(where)s controls on %(date)s: whether "
+                "its law reaches this preparation is not recorded"
+            ) % {
+                "ingredients": ", ".join(open_names),
+                "where": ", ".join(r.preparation_open),
+                "date": on.isoformat(),
             }
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out

@@ -67,6 +67,7 @@ def verdicts(
     among: Sequence[Jurisdiction],
     since: dict[str, str] | None = None,
     unrecorded: Sequence[str] = (),
+    preparation_open: Sequence[str] = (),
 ) -> list[JurisdictionVerdict]:
     """Split one check result (its overall status and its typed bases) by jurisdiction.
 
@@ -75,6 +76,8 @@ def verdicts(
     `unrecorded`: the codes of the jurisdictions whose lists the registry does not hold on the
     date asked and in which nothing it holds answers (the check's own `unrecorded`): `unknown`
     there, whatever the others say.
+    `preparation_open`: the codes where the input is a preparation not recorded as controlled
+    there whose ingredient is (the check's own): `uncertain` there.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -89,7 +92,8 @@ def verdicts(
             out.append(JurisdictionVerdict(j.code, j.name, status))
             continue
         if not found:
-            out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
+            verdict = UNCERTAIN if j.code in preparation_open else NOT_CONTROLLED
+            out.append(JurisdictionVerdict(j.code, j.name, verdict))
             continue
         certain = [m for m in found if not m.date_uncertain]
         if not certain and handed_over(found):

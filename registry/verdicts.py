@@ -512,7 +512,12 @@ def verdict_json(result: Any, among: Any) -> dict[str, Any]:
         "jurisdictions": [
             to_json(v)
             for v in jurisdictions.verdicts(
-                result.status, result.matches, among, result.since, result.unrecorded
+                result.status,
+                result.matches,
+                among,
+                result.since,
+                result.unrecorded,
+                result.preparation_open,
             )
         ],
     }

@@ -884,7 +884,7 @@ def check_page(request):
                 listing_matches=[m for m in r.matches if isinstance(m, ListingBasis)],
                 class_matches=[m for m in r.matches if isinstance(m, ClassBasis)],
                 by_jurisdiction=per_jurisdiction.verdicts(
-                    r.status, r.matches, among, r.since, r.unrecorded
+                    r.status, r.matches, among, r.since, r.unrecorded, r.preparation_open
                 ),
                 since=[(code, day, day == records_from.get(code)) for code, day in r.since.items()],
             )

@@ -242,3 +242,36 @@ def test_a_start_the_registry_knows_only_as_a_bound_is_said_to_be_one(real_regis
     assert "US 1999-08-12</p>" in page  # placed in Schedule III on that day: a plain start
     page = client.get("/substances/diazepam/").content.decode()
     assert "first day: between 1976-08-16 and 2014-12-31" in page  # the UN listing's bound
+
+
+def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_registry, client):
+    """China's codeine compound oral liquids are a Class II psychotropic entry of their own;
+    the UN and the US control codeine, and whether their law reaches this preparation the
+    registry does not record: uncertain there, never a confident "not controlled"."""
+    response = client.post(
+        "/api/v1/check/",
+        {"items": ["含可待因复方口服液体制剂", "codeine"], "on": ON},
+        content_type="application/json",
+    )
+    preparation, codeine = response.json()["results"]
+    by_code = _by_code(preparation["jurisdictions"])
+    assert by_code["CN"]["status"] == "controlled"
+    assert by_code["UN"]["status"] == by_code["US"]["status"] == "uncertain"
+    assert preparation["preparation_open"] == ["UN", "US"]
+    assert "preparation_open" not in codeine
+    [only_un] = client.post(
+        "/api/v1/check/",
+        {"items": ["含可待因复方口服液体制剂"], "on": ON, "jurisdiction": "UN"},
+        content_type="application/json",
+    ).json()["results"]
+    assert only_un["status"] == "uncertain"
+    assert "a preparation of Codeine, which UN controls" in only_un["reason"]
+    # An ingredient no jurisdiction controls leaves the answer as it was.
+    [caffeine] = client.post(
+        "/api/v1/check/",
+        {"items": ["caffeine sodium benzoate"], "on": ON, "jurisdiction": "US"},
+        content_type="application/json",
+    ).json()["results"]
+    assert caffeine["status"] == "not_controlled"
+    page = client.get("/check/", {"items": "含可待因复方口服液体制剂", "on": ON}).content.decode()
+    assert page.count("Uncertain (preparation)") == 2  # the UN's row and the US's
