@@ -1043,6 +1043,9 @@ def check_items(
             r.unrecorded = _unanswered(unrecorded, [*r.matches, *doubtful])
         if subject is not None and subject.pk in ingredients:
             answered = {m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful]}
+            # A list whose entry says which preparations it covers (China's: the single-
+            # ingredient ones) has answered for the others: not covered. Only where the
+            # ingredient's entry says nothing of preparations is the answer open.
             controlling = {
                 codes[listing.schedule.jurisdiction_id]: name
                 for pk, name in ingredients[subject.pk]
@@ -1050,6 +1053,7 @@ def check_items(
                     *substance_listings.get(pk, ()),
                     *(li for li, _doubt in substance_doubts.get(pk, ())),
                 ]
+                if "preparations" not in listing.covers
             }
             r.preparation_open = tuple(sorted(set(controlling) - answered))
             open_names = sorted({controlling[code] for code in r.preparation_open})
