@@ -275,3 +275,18 @@ def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_regi
     assert caffeine["status"] == "not_controlled"
     page = client.get("/check/", {"items": "含可待因复方口服液体制剂", "on": ON}).content.decode()
     assert page.count("Uncertain (preparation)") == 2  # the UN's row and the US's
+
+
+def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry, client):
+    [result] = client.post(
+        "/api/v1/check/",
+        {"items": ["Codeine combination product 90 mg/du"], "on": ON},
+        content_type="application/json",
+    ).json()["results"]
+    assert result["substance"]["uid"] == "codeine-combination-product-90-mg-du"
+    by_code = _by_code(result["jurisdictions"])
+    assert by_code["US"]["schedules"] == ["US-III"]
+    # The 1961 Convention's codeine entry says nothing of preparations: open. China's covers
+    # single-ingredient preparations: a combination product is not among them.
+    assert by_code["UN"]["status"] == "uncertain"
+    assert by_code["CN"]["status"] == "not_controlled"
