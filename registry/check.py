@@ -41,7 +41,14 @@ from django.utils.translation import gettext as _
 
 from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import RelationGraph, Route
-from registry.models import Change, Instrument, Jurisdiction, Listing, citation
+from registry.models import (
+    Change,
+    Instrument,
+    Jurisdiction,
+    Listing,
+    chinese_language,
+    citation,
+)
 from registry.verdicts import (
     Basis,
     ClassBasis,
@@ -335,14 +342,8 @@ def _key_structures(items: list[_Item]) -> None:
         # Read from a molfile, a molecule keeps its coordinates, which InChI reads for its
         # stereo: only a molecule without them is known by its SMILES alone.
         known = None if item.mol.GetNumConformers() else gates.keys.get(item.result.structure)
-        if known is None:
-            formula = chemistry.formula(item.mol)
-            if formula not in gates.formulas:
-                continue
-            if (formula, chemistry.graph_size(item.mol)) not in gates.sizes:
-                continue
-            if chemistry.graph_key(item.mol) not in gates.graphs:
-                continue
+        if known is None and not gates.admit(item.mol):
+            continue
         parent = known or chemistry.inchikey(item.mol)
         # Most inputs are their own parent; only a salt or a charged form needs a second key.
         # (standardize hands back the very molecule it was given when there is nothing to do)
@@ -368,6 +369,16 @@ class _Gates:
     # The formulas of the parents that hold a hydroxyl group: only such a parent can be what
     # an ester or an ether is of (a cut leaves a hydroxyl where the bond was).
     hydroxylated: frozenset[str] = frozenset()
+
+    def admit(self, mol) -> bool:
+        """Whether a standardized structure may be a registry substance's parent, asked from
+        the cheapest gate to the dearest (the formula, its graph size, its graph key)."""
+        formula = chemistry.formula(mol)
+        return (
+            formula in self.formulas
+            and (formula, chemistry.graph_size(mol)) in self.sizes
+            and chemistry.graph_key(mol) in self.graphs
+        )
 
 
 _GATES: dict[str, _Gates] = {}
@@ -542,12 +553,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
         except chemistry.ChemistryError:
             continue
         for needs, parent in parents:
-            formula = chemistry.formula(parent)
-            if formula not in gates.formulas:
-                continue
-            if (formula, chemistry.graph_size(parent)) not in gates.sizes:
-                continue
-            if chemistry.graph_key(parent) not in gates.graphs:
+            if not gates.admit(parent):
                 continue
             key = chemistry.inchikey(parent)
             if key:
@@ -594,7 +600,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
 def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int, str]]:
     """The ingredients a preparation record names (`contains`), as (pk, name in the language
     in use)."""
-    chinese = translation.get_language() and translation.get_language().startswith("zh")
+    chinese = chinese_language()
     return [
         (r.target_id, (r.target.name_zh or r.target.name_en) if chinese else r.target.name_en)
         for r in graph.by_subject.get(preparation.pk, ())
