@@ -52,7 +52,9 @@ def test_search_pages_and_sorts_many_hits(site, page):
     assert total > 60
     first = page.locator("ol.results a.name").all_inner_texts()
     assert len(first) == 50 and first[0] == "Fentanyl"
+    # all_inner_texts does not wait: the next page must have arrived before it is read.
     page.get_by_role("link", name="Next").click()
+    page.wait_for_url("**page=2**")
     second = page.locator("ol.results a.name").all_inner_texts()
     assert len(second) == total - 50 and not set(first) & set(second)
     assert page.locator("ol.results").get_attribute("start") == "51"
@@ -61,6 +63,7 @@ def test_search_pages_and_sorts_many_hits(site, page):
     page.wait_for_url("**sort=name**")
     by_name = page.locator("ol.results a.name").all_inner_texts()
     page.get_by_role("link", name="Next").click()
+    page.wait_for_url("**page=2**")
     by_name += page.locator("ol.results a.name").all_inner_texts()
     assert by_name == sorted(first + second, key=str.casefold)
 
