@@ -941,6 +941,8 @@ def check_items(
         subject = r.substance
         seen_listings: set[int] = set()
         doubtful: list[Basis] = []  # listings that may have been in force, or not
+        # class entries whose definition also asks what a structure cannot show
+        conditional: list[Basis] = []
         missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
         own_lists: set[str] = set()  # the lists that name the compound (certainly in force)
         records = {route.start.uid for route in routes[id(item)]}
@@ -1022,7 +1024,8 @@ def check_items(
                 said = (cls.pk, match.rule_label, match.groups)
                 if said not in chinese:
                     chinese[said] = _in_chinese(cls, match)
-                item.reaching.extend(history.by_class.get(cls.pk, ()))
+                if not cls.condition:  # a condition not shown starts no run of control
+                    item.reaching.extend(history.by_class.get(cls.pk, ()))
                 certain = [(li, "") for li in class_listings.get(cls.pk, ())]
                 for listing, doubt in certain + class_doubts.get(cls.pk, []):
                     claimed, why = _class_entry_claims(cls, listing, own_lists, records)
@@ -1043,12 +1046,19 @@ def check_items(
                         atoms=tuple(match.atoms),
                         listed=ListingRef.of(listing),
                         date_uncertain=doubt,
+                        condition=cls.condition,
+                        condition_zh=cls.condition_zh,
                     )
-                    (doubtful if doubt else r.matches).append(basis)
+                    if cls.condition:
+                        conditional.append(basis)
+                    else:
+                        (doubtful if doubt else r.matches).append(basis)
         if not (unfinished or rules_failed) and (subject is not None or item.mol is not None):
-            r.unrecorded = _unanswered(unrecorded, [*r.matches, *doubtful])
+            r.unrecorded = _unanswered(unrecorded, [*r.matches, *doubtful, *conditional])
         if subject is not None and subject.pk in ingredients:
-            answered = {m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful]}
+            answered = {
+                m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
+            }
             # A list whose entry says which preparations it covers (China's: the single-
             # ingredient ones) has answered for the others: not covered. Only where the
             # ingredient's entry says nothing of preparations is the answer open.
@@ -1066,10 +1076,11 @@ def check_items(
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since = _since(item.reaching, on)
-            r.matches.extend(doubtful)  # told apart by their date_uncertain
+            # told apart by their date_uncertain and their condition
+            r.matches.extend([*doubtful, *conditional])
         elif doubtful and handed_over(doubtful):
             r.status = CONTROLLED
-            r.matches = doubtful
+            r.matches = [*doubtful, *conditional]
             r.since = _since(item.reaching, on)
             r.reason = _(
                 "controlled on %(date)s, but on which list is not known: it was moved between "
@@ -1078,15 +1089,20 @@ def check_items(
                 "date": on.isoformat(),
                 "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
             }
-        elif doubtful:
+        elif doubtful or conditional:
             r.status = UNCERTAIN
-            r.matches = doubtful
-            r.reason = _(
-                "controlled or not on %(date)s: the date is not known precisely: %(why)s"
-            ) % {
-                "date": on.isoformat(),
-                "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
-            }
+            r.matches = [*doubtful, *conditional]
+            reasons = [_conditions_unshown(conditional)] if conditional else []
+            if doubtful:
+                reasons.insert(
+                    0,
+                    _("controlled or not on %(date)s: the date is not known precisely: %(why)s")
+                    % {
+                        "date": on.isoformat(),
+                        "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
+                    },
+                )
+            r.reason = "; ".join(reasons)
         elif r.preparation_open:
             r.status = UNCERTAIN
             r.reason = _(
@@ -1148,6 +1164,30 @@ def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdictio
     if jurisdiction:
         held = held.filter(code__iexact=jurisdiction)
     return list(held.order_by("code"))
+
+
+def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:
+    """Why a structure within classes whose definitions also ask what a structure cannot show
+    (the US cannabimimetic agents: CB1 receptor agonism, shown by assays) is `uncertain`: the
+    classes and what each also requires, in the language in use."""
+    chinese = chinese_language()
+    said = dict.fromkeys(
+        (
+            (b.substance_class.name_zh or b.substance_class.name_en)
+            if chinese
+            else b.substance_class.name_en,
+            (b.condition_zh or b.condition) if chinese else b.condition,
+        )
+        for b in bases
+    )
+    return "; ".join(
+        _(
+            "the structure is within the definition of %(class)s, which also requires "
+            "%(condition)s: a structure alone does not show this"
+        )
+        % {"class": name, "condition": condition}
+        for name, condition in said
+    )
 
 
 def _unanswered(unrecorded: Sequence[Jurisdiction], matches: Sequence[Basis]) -> tuple[str, ...]:
@@ -1416,6 +1456,9 @@ class Standing:
     # The listings in force on the day that reach it through a relation (a salt of a listed
     # compound, a member of a listed group), as `covered_through` gives them.
     through: list[Coverage] = field(default_factory=list)
+    # The classes in force whose rules its structure meets but whose definitions also ask what
+    # a structure cannot show (the US cannabimimetic agents: CB1 agonism): members or not.
+    possible: list[ClassControl] = field(default_factory=list)
 
 
 def _class_state(on: datetime.date) -> tuple[dict[int, list[Listing]], dict[int, tuple]]:
@@ -1685,6 +1728,8 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
         covering = [cls for cls, _rules in classes if cls.uid in uids]
         reaching = list(named.get(substance.pk, []))
         for cls in covering:
+            if cls.condition:  # a condition not shown starts no run of control
+                continue
             reaching.extend(
                 (li.schedule.jurisdiction.code, li.effective_from, li.effective_to)
                 for li in by_class[cls.pk]
@@ -1713,7 +1758,8 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
             )
         ]
         out[substance.pk] = Standing(
-            classes=[controls[cls.pk] for cls in claimed],
+            classes=[controls[cls.pk] for cls in claimed if not cls.condition],
+            possible=[controls[cls.pk] for cls in claimed if cls.condition],
             since=_since_periods(reaching, on),
             through=through,
         )

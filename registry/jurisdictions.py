@@ -19,7 +19,9 @@ from registry.verdicts import ClassBasis, described, handed_over, to_json
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
-UNCERTAIN = "uncertain"  # only listings whose act's date is imprecise around the date asked
+# only bases in doubt: an act's date imprecise around the date asked, a class definition's
+# condition a structure cannot show, a preparation whose ingredient is controlled
+UNCERTAIN = "uncertain"
 # Verdicts that do not depend on the jurisdiction: the input could not be read or resolved.
 SHARED = ("unknown", "invalid")
 
@@ -50,6 +52,13 @@ class JurisdictionVerdict:
         "The first day (YYYY-MM-DD) of the unbroken control there that includes the date "
         "asked about (null unless controlled).",
         default=None,
+    )
+    uncertain_because: tuple[str, ...] = described(
+        "For `uncertain`, why: `date` (an act whose day of entry into force is not known "
+        "precisely), `condition` (a class whose definition also requires what a structure "
+        "cannot show, such as receptor activity), `preparation` (a preparation whose ingredient "
+        "is controlled there, which the law may or may not reach). Empty otherwise.",
+        default=(),
     )
 
     def as_dict(self) -> dict[str, Any]:
@@ -92,10 +101,16 @@ def verdicts(
             out.append(JurisdictionVerdict(j.code, j.name, status))
             continue
         if not found:
-            verdict = UNCERTAIN if j.code in preparation_open else NOT_CONTROLLED
-            out.append(JurisdictionVerdict(j.code, j.name, verdict))
+            if j.code in preparation_open:
+                out.append(
+                    JurisdictionVerdict(
+                        j.code, j.name, UNCERTAIN, uncertain_because=("preparation",)
+                    )
+                )
+            else:
+                out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
             continue
-        certain = [m for m in found if not m.date_uncertain]
+        certain = [m for m in found if not m.date_uncertain and not _condition(m)]
         if not certain and handed_over(found):
             # moved between lists on a day not known precisely: controlled, on one of them
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
@@ -104,7 +119,17 @@ def verdicts(
             continue
         if not certain:
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
-            out.append(JurisdictionVerdict(j.code, j.name, UNCERTAIN, schedules))
+            because = tuple(
+                why
+                for why, present in (
+                    ("date", any(m.date_uncertain for m in found)),
+                    ("condition", any(_condition(m) for m in found)),
+                )
+                if present
+            )
+            out.append(
+                JurisdictionVerdict(j.code, j.name, UNCERTAIN, schedules, uncertain_because=because)
+            )
             continue
         found = certain
         schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
@@ -114,6 +139,12 @@ def verdicts(
         start = (since or {}).get(j.code) or min(m.listed.effective_from for m in found).isoformat()
         out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, classes, start))
     return out
+
+
+def _condition(basis: Any) -> str:
+    """What a class basis's definition also requires that a structure cannot show ("" for
+    any other basis, and for a class whose rules are its whole definition)."""
+    return basis.condition if isinstance(basis, ClassBasis) else ""
 
 
 @dataclass(frozen=True)

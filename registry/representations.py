@@ -335,6 +335,8 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
             "notes",
             "notes_zh",
             "reference_smiles",
+            "condition",
+            "condition_zh",
             "examples",
         ),
         computed={"rules": _rules},

@@ -302,6 +302,18 @@ class ClassBasis(Serialized):
     listed: ListingRef = described("The class's listing.", flatten=True)
     date_uncertain: str = described(_DATE_UNCERTAIN, default="", omit_empty=True)
     component: str = described(_COMPONENT, default="", omit_empty=True)
+    condition: str = described(
+        "Present when the class's legal definition also requires what a structure cannot show "
+        "(the US cannabimimetic agents: CB1 receptor agonism, shown by binding studies and "
+        "functional assays): what it requires. With no other basis the status is `uncertain`.",
+        default="",
+        omit_empty=True,
+    )
+    condition_zh: str = described(
+        "The condition in Chinese (absent where there is none, or no Chinese text).",
+        default="",
+        omit_empty=True,
+    )
 
 
 Basis = ListingBasis | ClassBasis

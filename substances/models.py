@@ -457,7 +457,9 @@ class SubstanceClass(EditTracking, models.Model):
     For example China's fentanyl-related substances (from 2019-05-01) and synthetic
     cannabinoids (from 2021-07-01). It holds the legal text in both languages and machine rules
     (`ClassRule`, SMARTS patterns that include or exclude) that curators edit as data; `notes`
-    records every interpretation of the legal text that the rules make.
+    records every interpretation of the legal text that the rules make. Where the definition
+    also asks what a structure cannot show (a receptor activity), `condition` says it, and
+    the check answers `uncertain` for a member no named listing covers.
     """
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
@@ -470,6 +472,22 @@ class SubstanceClass(EditTracking, models.Model):
         blank=True, help_text=_("The notes in Chinese, for the Chinese pages.")
     )
     reference_smiles = models.TextField(blank=True)
+    condition = models.TextField(
+        _("condition beyond structure"),
+        blank=True,
+        help_text=_(
+            "What the legal definition requires besides a structure, which a drawing cannot show "
+            "(the US cannabimimetic agents: that the substance be a CB1 receptor agonist, as shown "
+            "by binding studies and functional assays), worded to follow 'the definition also "
+            "requires'. A member that no named listing answers for is then uncertain, not "
+            "controlled. Empty when the rules are the whole definition."
+        ),
+    )
+    condition_zh = models.TextField(
+        _("condition beyond structure (Chinese)"),
+        blank=True,
+        help_text=_("The condition in Chinese, for the Chinese pages."),
+    )
     examples = models.JSONField(default=list, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -501,6 +519,10 @@ class SubstanceClass(EditTracking, models.Model):
                 chemistry.parse_structure(self.reference_smiles)
             except chemistry.ChemistryError as exc:
                 raise ValidationError({"reference_smiles": exc.reason}) from exc
+        if self.condition_zh.strip() and not self.condition.strip():
+            raise ValidationError(
+                {"condition": _("Give the condition in English too: the check reads it.")}
+            )
 
 
 class RuleKind(models.TextChoices):

@@ -192,6 +192,8 @@ class SubstanceClassAdminForm(VersionLockForm):
             "notes",
             "notes_zh",
             "reference_smiles",
+            "condition",
+            "condition_zh",
             "examples",
         )
 

@@ -514,6 +514,8 @@ class SubstanceClassSerializer(ModelSerializer):
             "notes",
             "notes_zh",
             "reference_smiles",
+            "condition",
+            "condition_zh",
             "examples",
             "rules",
             "version",

@@ -483,6 +483,10 @@ def substance_detail(request, uid: str):
             .order_by("name_en")
         )
     class_matches = check_service.substance_classes(substance, today)
+    # A class whose definition also asks what a structure cannot show (CB1 agonism) makes it
+    # a member or not: said apart, and not counted as control.
+    possible_classes = [m for m in class_matches if m.condition]
+    class_matches = [m for m in class_matches if not m.condition]
     names = list(substance.names.all())
     context = {
         "substance": substance,
@@ -496,10 +500,11 @@ def substance_detail(request, uid: str):
         "events": legal.events,
         "ever_listed": bool(listings),
         "class_matches": class_matches,
+        "possible_classes": possible_classes,
         "isomers": isomers,
         "svg": depictions.structure_svg(substance.smiles, **depictions.RECORD_DRAWING),
         "controlled": bool(in_force or covered_through or class_matches),
-        "by_jurisdiction": _side_by_side(listings, class_matches, today),
+        "by_jurisdiction": _side_by_side(listings, [*class_matches, *possible_classes], today),
         "links_out": depictions.records_elsewhere(substance),
         "feed_seq": Change.objects.head(),
         "page_url": request.build_absolute_uri(substance.get_absolute_url()),
@@ -521,6 +526,7 @@ def _side_by_side(listings, class_matches, today) -> list[dict]:
                 m for m in class_matches if m.listed.schedule.jurisdiction == c.jurisdiction
             ],
             "controlled": n.controlled or c.status == per_jurisdiction.CONTROLLED,
+            "uncertain": c.status == per_jurisdiction.UNCERTAIN,
         }
         for n, c in zip(named, classes, strict=True)
     ]

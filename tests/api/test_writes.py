@@ -151,6 +151,26 @@ def test_class_rules_are_replaced_in_one_change(curator, registry):
     assert SubstanceClass.objects.get(uid="fentanyl-related").rules.count() == 2
 
 
+def test_a_class_condition_is_written_and_a_chinese_one_alone_refused(curator, registry):
+    condition = "that the substance be a CB1 receptor agonist, as shown by assays"
+    response = curator.patch(
+        "/api/v1/classes/fentanyl-related/", {"condition": condition}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["condition"] == condition
+    assert SubstanceClass.objects.get(uid="fentanyl-related").condition == condition
+    before = head()
+    response = curator.patch(
+        "/api/v1/classes/fentanyl-related/",
+        {"condition": "", "condition_zh": "该物质为CB1受体激动剂"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "condition" in response.json()
+    assert changes_since(before) == []
+    assert SubstanceClass.objects.get(uid="fentanyl-related").condition == condition
+
+
 def test_listing_is_created_by_list_substance(curator, registry):
     before = head()
     response = curator.post(

@@ -290,3 +290,29 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
     # single-ingredient preparations: a combination product is not among them.
     assert by_code["UN"]["status"] == "uncertain"
     assert by_code["CN"]["status"] == "not_controlled"
+
+
+def test_a_class_condition_a_structure_cannot_show_is_said_on_every_face(real_registry, client):
+    """The US cannabimimetic agents: uncertain in the US for an unnamed member, said so by
+    the API (why, per jurisdiction), the check page and the class page, in both languages."""
+    heptyl = "CCCCCCCn1cc(C(=O)c2cccc3ccccc23)c2ccccc21"
+    [result] = client.post(
+        "/api/v1/check/", {"items": [heptyl], "on": ON}, content_type="application/json"
+    ).json()["results"]
+    by_code = _by_code(result["jurisdictions"])
+    assert by_code["US"]["status"] == "uncertain"
+    assert by_code["US"]["uncertain_because"] == ["condition"]
+    assert by_code["CN"]["status"] == "controlled" and by_code["CN"]["uncertain_because"] == []
+    [us_basis] = [m for m in result["matches"] if m["schedule"]["code"] == "US-I"]
+    assert us_basis["condition"].startswith("that the substance be a cannabinoid receptor")
+    cn_basis = next(m for m in result["matches"] if m["schedule"]["jurisdiction"] == "CN")
+    assert "condition" not in cn_basis
+    page = client.get("/check/", {"items": heptyl, "on": ON}).content.decode()
+    assert page.count("Uncertain (beyond structure)") == 1  # the US row
+    assert "The definition also requires what a structure cannot show:" in page
+    chinese = client.get("/zh-hans/check/", {"items": heptyl, "on": ON}).content.decode()
+    assert "不确定（结构以外的条件）" in chinese and "大麻素1型受体" in chinese
+    cls = client.get("/classes/class-us-cannabimimetic-agents/").content.decode()
+    assert "What the rules cannot decide" in cls and "binding studies and functional assays" in cls
+    cls_zh = client.get("/zh-hans/classes/class-us-cannabimimetic-agents/").content.decode()
+    assert "规则无法判定之处" in cls_zh and "结合研究和功能试验" in cls_zh

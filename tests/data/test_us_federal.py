@@ -21,7 +21,7 @@ def _in_force(schedule, on=COMPILED):
 @pytest.mark.parametrize(
     ("schedule", "named", "classes"),
     [
-        ("us-schedule-i", 312, 1),
+        ("us-schedule-i", 312, 2),  # fentanyl-related substances, cannabimimetic agents
         ("us-schedule-ii", 72, 0),
         ("us-schedule-iii", 120, 0),
         ("us-schedule-iv", 82, 0),
@@ -921,3 +921,69 @@ def test_delta_9_thc_drawn_or_named_is_a_schedule_i_tetrahydrocannabinol(real_re
         assert result.status == "controlled", text
         assert {m["schedule"]["code"] for m in _listed(result)} == {"US-I"}
         assert result.since["US"] == "1971-05-01"
+
+
+JWH_020 = "CCCCCCCn1cc(C(=O)c2cccc3ccccc23)c2ccccc21"  # 1-heptyl-3-(1-naphthoyl)indole
+CP_55940 = "CCCCCCC(C)(C)c1ccc(C2CC(O)CCC2CCCO)c(O)c1"
+
+
+def test_an_unnamed_cannabimimetic_agent_is_uncertain_for_want_of_its_cb1_assays(real_registry):
+    """21 U.S.C. 812(c) Schedule I (d)(2)(A): a structure within the five classes is a
+    cannabimimetic agent only if it is a CB1 receptor agonist shown by binding studies and
+    functional assays, which no drawing shows. JWH-020 is named nowhere in the US lists."""
+    result = _us(JWH_020)
+    assert result.status == "uncertain"
+    [match] = result.matches
+    assert match["basis"] == "class"
+    assert match["class"]["uid"] == "class-us-cannabimimetic-agents"
+    assert match["rule"] == "(ii) 3-(1-naphthoyl)indole, N-substituted"
+    assert "CB1 receptor" in match["condition"] and "激动剂" in match["condition_zh"]
+    assert "also requires" in result.reason and "CB1" in result.reason
+    assert not result.since  # a condition not shown starts no run of control
+    # Before the Act the class was not there to reach it.
+    assert _us(JWH_020, D(2012, 7, 8)).status == "not_controlled"
+
+
+def test_a_named_cannabimimetic_agent_is_controlled_by_its_own_entry(real_registry):
+    result = _us("JWH-018")
+    assert result.status == "controlled" and not result.reason
+    [named] = _listed(result)
+    assert named["schedule"]["code"] == "US-I" and not named.get("date_uncertain")
+
+
+def test_structures_outside_the_five_classes_are_not_cannabimimetic_agents(real_registry):
+    # The N-H naphthoylindole (no substituent on the nitrogen), THC's dibenzopyran ring and
+    # indometacin's N-benzoyl are none of the five classes.
+    for smiles in (
+        "O=C(c1cccc2ccccc12)c1c[nH]c2ccccc12",
+        "COc1ccc2c(c1)c(CC(=O)O)c(C)n2C(=O)c1ccc(Cl)cc1",
+    ):
+        assert _us(smiles).status == "not_controlled", smiles
+
+
+def test_every_jurisdiction_says_why_the_us_answer_is_uncertain(real_registry):
+    from registry import jurisdictions
+
+    [result] = check_items([JWH_020], on=COMPILED)
+    assert result.status == "controlled"  # China's class claims it
+    by_code = {
+        v.jurisdiction: v
+        for v in jurisdictions.verdicts(
+            result.status,
+            result.matches,
+            jurisdictions.jurisdictions(),
+            result.since,
+            result.unrecorded,
+            result.preparation_open,
+        )
+    }
+    assert by_code["CN"].status == "controlled" and by_code["CN"].classes
+    assert by_code["US"].status == "uncertain"
+    assert by_code["US"].uncertain_because == ("condition",)
+    assert by_code["US"].schedules == ("US-I",) and by_code["US"].since is None
+    assert by_code["UN"].status == "not_controlled"
+    assert set(result.since) == {"CN"}
+    # CP-55,940: China's strict reading leaves it out (a substituent on the cyclohexyl ring);
+    # the US class allows any: uncertain overall, for the US condition only.
+    [cp] = check_items([CP_55940], on=COMPILED)
+    assert cp.status == "uncertain" and "CB1" in cp.reason

@@ -157,10 +157,19 @@ def since_line(since: dict) -> str:
 
 
 @register.filter
-def class_tags(controls) -> str:
+def class_tags(controls, possible: bool = False) -> str:
     """The whole classes covering a result (`registry.check.ClassControl`), as the items of
-    its list of tags, each linking to the class's page (see `since_line` for why here)."""
-    note = punct("(") + gettext("whole class") + punct(")")
+    its list of tags, each linking to the class's page (see `since_line` for why here).
+    `possible`: classes whose definitions also ask what a structure cannot show, said so."""
+    note = (
+        punct("(")
+        + (
+            gettext("whole class, if it meets the condition")
+            if possible
+            else gettext("whole class")
+        )
+        + punct(")")
+    )
     return format_html_join(
         "",
         '<li><a href="{}"{}>{}</a> <span class="small">{}</span></li>',
@@ -169,6 +178,34 @@ def class_tags(controls) -> str:
             for c in controls
         ),
     )
+
+
+_UNCERTAIN_LABELS = {
+    "date": gettext_lazy("Uncertain (date)"),
+    "condition": gettext_lazy("Uncertain (beyond structure)"),
+    "preparation": gettext_lazy("Uncertain (preparation)"),
+}
+
+
+@register.filter
+def uncertain_label(verdict) -> str:
+    """Why a verdict is `uncertain`, as its label says: a check result (`CheckResult`) or one
+    jurisdiction's verdict (`JurisdictionVerdict`). An act's date not known precisely comes
+    first, then a class condition a structure cannot show, then a preparation whose
+    ingredient is controlled."""
+    because = getattr(verdict, "uncertain_because", None)
+    if because is None:  # a whole result: from its bases
+        matches = getattr(verdict, "matches", ())
+        because = [
+            why
+            for why, present in (
+                ("date", any(getattr(m, "date_uncertain", "") for m in matches)),
+                ("condition", any(getattr(m, "condition", "") for m in matches)),
+                ("preparation", bool(getattr(verdict, "preparation_open", ()))),
+            )
+            if present
+        ]
+    return str(_UNCERTAIN_LABELS[because[0]] if because else _UNCERTAIN_LABELS["date"])
 
 
 _IDENTIFIER_REASONS = {
@@ -209,6 +246,12 @@ def status_today(substance) -> str:
     list by name (see `since_line` for why here)."""
     standing = substance.standing
     if not (substance.listings_on or standing.classes or standing.through):
+        if standing.possible:
+            return format_html(
+                '<span class="status status-unknown">{}</span>\n<ul class="tags">{}</ul>',
+                gettext("Uncertain (beyond structure)"),
+                class_tags(standing.possible, possible=True),
+            )
         return format_html(
             '<span class="status status-free">{}</span>', gettext("Not on a list by name")
         )
@@ -243,10 +286,11 @@ def status_today(substance) -> str:
             )
         )
     return format_html(
-        '<span class="status status-controlled">{}</span>\n<ul class="tags">{}{}</ul>',
+        '<span class="status status-controlled">{}</span>\n<ul class="tags">{}{}{}</ul>',
         gettext("Controlled"),
         mark_safe("".join(tags)),  # each built by format_html
         class_tags(standing.classes),
+        class_tags(standing.possible, possible=True),
     )
 
 
