@@ -200,6 +200,8 @@ class _Item:
     mol: Any = None  # the standardized parent, when there is a structure
     raw: Any = None  # the structure as given
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
+    # For an isotope-labelled structure: the InChIKey of its parent without the labels.
+    unlabelled: str = ""
     examined: bool = True  # False when the check's time ran out before it was read
     whole: "_Item | None" = None  # for a component of a structure of several: the input
     reaching: list[Listing] = field(default_factory=list)  # every listing that ever reached it
@@ -354,6 +356,9 @@ def _key_structures(items: list[_Item]) -> None:
         )
         exact = parent if same else chemistry.inchikey(item.raw)
         item.keys = (exact, parent, parent.split("-")[0] if parent else "")
+        plain = chemistry.without_isotope_labels(item.mol)
+        if plain is not None:
+            item.unlabelled = chemistry.inchikey(plain)
 
 
 @dataclass(frozen=True)
@@ -442,8 +447,9 @@ def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
         if i.result.detected_as == "cas" and i.result.status != INVALID
     }
     keys = [i.keys for i in items if any(i.keys)]
-    exact = {k[0] for k in keys if k[0]}
-    parents = {k[1] for k in keys if k[1]}
+    unlabelled = {i.unlabelled for i in items if i.unlabelled}
+    exact = {k[0] for k in keys if k[0]} | unlabelled
+    parents = {k[1] for k in keys if k[1]} | unlabelled
     skeletons = {k[2] for k in keys if k[2]}
 
     condition = textual = Q(pk__in=[])
@@ -555,7 +561,8 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
         for needs, parent in parents:
             if not gates.admit(parent):
                 continue
-            key = chemistry.inchikey(parent)
+            # A labelled ester is an ester of the compound its part labels.
+            key = chemistry.inchikey(chemistry.without_isotope_labels(parent) or parent)
             if key:
                 derived.setdefault(id(item), []).append((needs, (key, key.split("-")[0])))
     if not derived:
@@ -671,6 +678,12 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
         return out
     add(tables["structure"].get(exact, []) if exact else [], "structure")
     add(tables["salt"].get(parent, []) if parent else [], "salt", {"salts"})
+    if item.unlabelled:
+        # An isotope-labelled form (fentanyl-d5, an analytical standard) is the compound it
+        # labels, not a stereoisomer of it; drawn as a salt, it needs salts covered.
+        salt = {"salts"} if exact != parent else set()
+        add(tables["structure"].get(item.unlabelled, []), "isotopologue", salt)
+        add(tables["salt"].get(item.unlabelled, []), "salt", {"salts"})
     stereo_input = _has_stereo(r.structure)
     for s in tables["stereoisomer"].get(skeleton, []) if skeleton else []:
         needs = {"stereoisomers"} if stereo_input and _has_stereo(s.smiles) else ()
@@ -998,12 +1011,18 @@ def check_items(
             }
             rules_failed = True
         if item.mol is not None and classes:
+            # Judged without isotope labels, as without stereochemistry: fentanyl-d5 is
+            # fentanyl, not another fentanyl-related substance. Atoms are told in the drawing.
+            judged = chemistry.without_isotope_labels(item.mol) or item.mol
             try:
-                found = matching.match_classes(
-                    item.mol,
-                    [c for _, c in classes],
-                    deadline=min(deadline, time.monotonic() + ITEM_TIME_BUDGET_SECONDS),
-                )
+                found = [
+                    dataclasses.replace(m, atoms=chemistry.drawn_indices(judged, m.atoms))
+                    for m in matching.match_classes(
+                        judged,
+                        [c for _, c in classes],
+                        deadline=min(deadline, time.monotonic() + ITEM_TIME_BUDGET_SECONDS),
+                    )
+                ]
             except chemistry.MatchTimeout as exc:
                 r.reason = _("the class rules could not all be applied in time: %(reason)s") % {
                     "reason": exc.reason

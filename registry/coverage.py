@@ -124,6 +124,8 @@ class Route:
                 _("a %(form)s of %(name)s")
                 % {"form": _(self.matched_by), "name": _name(self.start)}
             )
+        elif self.matched_by == "isotopologue":
+            parts.append(_("an isotope-labelled form of %(name)s") % {"name": _name(self.start)})
         elif self.steps:
             parts.append(_name(self.start))
         for step in self.steps:

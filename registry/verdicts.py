@@ -113,7 +113,17 @@ class SubstanceRef(Serialized):
     cas: str = described("Its CAS number (empty when it has none).")
     matched_by: str = described(
         "How the input resolved to it.",
-        enum=("structure", "salt", "stereoisomer", "ester", "ether", "name", "cas", "inchikey"),
+        enum=(
+            "structure",
+            "salt",
+            "stereoisomer",
+            "isotopologue",
+            "ester",
+            "ether",
+            "name",
+            "cas",
+            "inchikey",
+        ),
     )
 
     @classmethod
@@ -218,7 +228,17 @@ class RouteRef(Serialized):
     matched: str = described("The uid of the record the input matched.")
     matched_by: str = described(
         "How the input matched it.",
-        enum=("structure", "salt", "stereoisomer", "ester", "ether", "name", "cas", "inchikey"),
+        enum=(
+            "structure",
+            "salt",
+            "stereoisomer",
+            "isotopologue",
+            "ester",
+            "ether",
+            "name",
+            "cas",
+            "inchikey",
+        ),
     )
     steps: tuple[RouteStep, ...] = described("The relations followed, in order.")
     needs: tuple[str, ...] = described(
@@ -267,7 +287,17 @@ class ListingBasis(Serialized):
 
     matched_by: str = described(
         "How the input matched the record the route starts from.",
-        enum=("structure", "salt", "stereoisomer", "ester", "ether", "name", "cas", "inchikey"),
+        enum=(
+            "structure",
+            "salt",
+            "stereoisomer",
+            "isotopologue",
+            "ester",
+            "ether",
+            "name",
+            "cas",
+            "inchikey",
+        ),
     )
     substance: str = described("The uid of the listed record.")
     route: RouteRef = described("How the listing reaches the input.")

@@ -691,6 +691,36 @@ def _element_graph(mol: Mol) -> Mol:
     return mol
 
 
+def without_isotope_labels(mol: Mol) -> Mol | None:
+    """A copy of the molecule with its isotope labels removed (deuterium drawn as atoms becomes
+    plain hydrogen), its stereochemistry kept; None when no atom carries a label.
+
+    A labelled compound (an analytical standard such as fentanyl-d5, or a 13C-labelled
+    internal standard) is the compound it labels, not an isomer of it: the check reads it by
+    this copy's key.
+    """
+    if not mol.GetAtomsMatchingQuery(_LABELLED_ATOM):
+        return None
+    mol = Chem.Mol(mol)
+    for atom in mol.GetAtoms():
+        atom.SetIntProp(_DRAWN_INDEX, atom.GetIdx())
+    for atom in mol.GetAtomsMatchingQuery(_LABELLED_ATOM):
+        atom.SetIsotope(0)
+    return Chem.RemoveHs(mol)
+
+
+_DRAWN_INDEX = "registry_drawn_index"
+
+
+def drawn_indices(mol: Mol, atoms: Iterable[int]) -> tuple[int, ...]:
+    """The indices, in the molecule it was made from, of atoms of a `without_isotope_labels`
+    copy (the same indices for any other molecule)."""
+    return tuple(
+        atom.GetIntProp(_DRAWN_INDEX) if atom.HasProp(_DRAWN_INDEX) else atom.GetIdx()
+        for atom in (mol.GetAtomWithIdx(i) for i in atoms)
+    )
+
+
 def graph_key(mol_or_text: Mol | str) -> str:
     """The heavy-atom graph with elements, without bond orders, hydrogens, stereo or isotopes.
 
@@ -1545,7 +1575,8 @@ class Group:
     group holds an atom other than carbon. ``mass``: the group's mass with its hydrogens.
     ``linker``: how many acyclic atoms lie between the labelled atom (counted) and the group's
     nearest ring atom: 0 when attached through a ring, None when the group has no ring.
-    ``saturated``: only single bonds within the group.
+    ``saturated``: only single bonds within the group. ``triple_bond``: a triple bond within
+    it (an alkynyl is no alkyl or alkenyl).
     """
 
     atoms: frozenset[int]
@@ -1559,6 +1590,7 @@ class Group:
     mass: float
     linker: int | None = None
     saturated: bool = True
+    triple_bond: bool = False
 
 
 def _ring_system(mol: Mol, start: int) -> set[int]:
@@ -1627,13 +1659,14 @@ def group_at(mol: Mol, start: int, match: Iterable[int]) -> Group:
         seen.update(layer)
         if not layer:
             break
-    saturated = not any(
-        bond.GetBondType() != Chem.BondType.SINGLE
+    inner = [
+        bond.GetBondType()
         for bond in mol.GetBonds()
         if bond.GetBeginAtomIdx() in atoms and bond.GetEndAtomIdx() in atoms
-    )
+    ]
     return Group(
-        saturated=saturated,
+        saturated=all(kind == Chem.BondType.SINGLE for kind in inner),
+        triple_bond=Chem.BondType.TRIPLE in inner,
         linker=linker,
         atoms=frozenset(atoms),
         carbons=len(skeleton),

@@ -201,7 +201,16 @@ def check_rule(
 _LINE_RE = re.compile(r"^(?:group\s+(\d+)(?:\s*\(([^)]{1,40})\))?|(molecule))\s*:\s*(.+)$")
 _RANGE_RE = re.compile(r"^(\d+)?\s*(-)?\s*(\d+)?$")
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
-_FLAGS = ("chain", "ring", "aromatic", "saturated", "heterocycle", "no heterocycle")
+_FLAGS = (
+    "chain",
+    "ring",
+    "acyclic",
+    "aromatic",
+    "saturated",
+    "no triple bond",
+    "heterocycle",
+    "no heterocycle",
+)
 _SYMBOL_RE = re.compile(r"^[A-Z][a-z]?$")
 
 
@@ -237,8 +246,10 @@ class Condition:
         return {
             "chain": group.ring_carbons is None,
             "ring": group.ring_carbons is not None,
+            "acyclic": not group.has_ring,
             "aromatic": group.aromatic,
             "saturated": group.saturated,
+            "no triple bond": not group.triple_bond,
             "heterocycle": group.heterocycle,
             "no heterocycle": not group.heterocycle,
         }[self.what]

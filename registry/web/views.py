@@ -868,6 +868,8 @@ class CheckVerdict:
     svg: str
     listing_matches: list[ListingBasis]
     class_matches: list[ClassBasis]
+    # class bases whose definitions also ask what a structure cannot show (said apart)
+    possible_matches: list[ClassBasis] = field(default_factory=list)
     by_jurisdiction: list = field(default_factory=list)
     # (code, first day, whether that day is where the registry's record starts: control may be
     # older) for each jurisdiction in the result's `since`
@@ -888,7 +890,12 @@ def check_page(request):
                 result=r,
                 svg=r.drawing(),
                 listing_matches=[m for m in r.matches if isinstance(m, ListingBasis)],
-                class_matches=[m for m in r.matches if isinstance(m, ClassBasis)],
+                class_matches=[
+                    m for m in r.matches if isinstance(m, ClassBasis) and not m.condition
+                ],
+                possible_matches=[
+                    m for m in r.matches if isinstance(m, ClassBasis) and m.condition
+                ],
                 by_jurisdiction=per_jurisdiction.verdicts(
                     r.status, r.matches, among, r.since, r.unrecorded, r.preparation_open
                 ),

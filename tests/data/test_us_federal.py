@@ -987,3 +987,26 @@ def test_every_jurisdiction_says_why_the_us_answer_is_uncertain(real_registry):
     # the US class allows any: uncertain overall, for the US condition only.
     [cp] = check_items([CP_55940], on=COMPILED)
     assert cp.status == "uncertain" and "CB1" in cp.reason
+
+
+FENTANYL_D5 = "CCC(=O)N(c1ccccc1)C1CCN(CCc2c([2H])c([2H])c([2H])c([2H])c2[2H])CC1"
+
+
+def test_a_labelled_standard_is_the_compound_it_labels(real_registry):
+    """Fentanyl-d5, an analytical standard, is fentanyl: Schedule II by fentanyl's own entry,
+    not a stereoisomer of it and not a fentanyl-related substance of Schedule I (whose class
+    rules except fentanyl itself, and judge a structure without its labels)."""
+    result = _us(FENTANYL_D5)
+    assert result.status == "controlled"
+    assert result.substance.uid == "fentanyl" and result.matched_by == "isotopologue"
+    assert [m["schedule"]["code"] for m in result.matches] == ["US-II"]
+    [salt] = _us(FENTANYL_D5 + ".Cl").matches
+    assert salt["explanation"] == "an isotope-labelled form of Fentanyl (the entry covers salts)"
+    # Labelled acetylfentanyl keeps its class basis, with the atoms told in the drawing.
+    labelled = "CC(=O)N(c1ccccc1)C1CCN(CC([2H])([2H])c2ccccc2)CC1"
+    result = _us(labelled)
+    [basis] = [m for m in result.matches if m["basis"] == "class"]
+    drawn = [result.parent.GetAtomWithIdx(i) for i in basis["atoms"]]
+    assert {a.GetSymbol() for a in drawn} == {"C", "N", "O"}  # no deuterium, no shift
+    assert len(drawn) == 13
+    assert result.matched_by == "isotopologue"
