@@ -504,7 +504,9 @@ def substance_detail(request, uid: str):
         "isomers": isomers,
         "svg": depictions.structure_svg(substance.smiles, **depictions.RECORD_DRAWING),
         "controlled": bool(in_force or covered_through or class_matches),
-        "by_jurisdiction": _side_by_side(listings, [*class_matches, *possible_classes], today),
+        "by_jurisdiction": _side_by_side(
+            listings, [*class_matches, *possible_classes], covered_through, today
+        ),
         "links_out": depictions.records_elsewhere(substance),
         "feed_seq": Change.objects.head(),
         "page_url": request.build_absolute_uri(substance.get_absolute_url()),
@@ -512,8 +514,9 @@ def substance_detail(request, uid: str):
     return render(request, "web/substance.html", context)
 
 
-def _side_by_side(listings, class_matches, today) -> list[dict]:
-    """The substance's status in each jurisdiction: lists in force, classes, past listings."""
+def _side_by_side(listings, class_matches, covered_through, today) -> list[dict]:
+    """The substance's status in each jurisdiction: lists in force (its own, and those that
+    reach it through its relations), classes, past listings."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
@@ -525,7 +528,16 @@ def _side_by_side(listings, class_matches, today) -> list[dict]:
             "classes": [
                 m for m in class_matches if m.listed.schedule.jurisdiction == c.jurisdiction
             ],
-            "controlled": n.controlled or c.status == per_jurisdiction.CONTROLLED,
+            "through": [
+                t
+                for t in covered_through
+                if t.listing.schedule.jurisdiction_id == n.jurisdiction.pk
+            ],
+            "controlled": n.controlled
+            or c.status == per_jurisdiction.CONTROLLED
+            or any(
+                t.listing.schedule.jurisdiction_id == n.jurisdiction.pk for t in covered_through
+            ),
             "uncertain": c.status == per_jurisdiction.UNCERTAIN,
         }
         for n, c in zip(named, classes, strict=True)

@@ -21,7 +21,7 @@ def _in_force(schedule, on=COMPILED):
 @pytest.mark.parametrize(
     ("schedule", "named", "classes"),
     [
-        ("us-schedule-i", 312, 2),  # fentanyl-related substances, cannabimimetic agents
+        ("us-schedule-i", 314, 3),  # classes: fentanyl-related, cannabimimetic agents, THCs
         ("us-schedule-ii", 72, 0),
         ("us-schedule-iii", 120, 0),
         ("us-schedule-iv", 82, 0),
@@ -347,13 +347,14 @@ def test_bromazolam_is_in_doubt_from_the_day_its_temporary_order_was_issued(real
 
 def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     """The Controlled Substances Act's own schedules (sec. 202(c): 84 Stat. 1250 and 1252, and the
-    rest as 21 U.S.C. 812(c) prints them) date 172 listings to 1971-05-01 (with the opiates its
+    rest as 21 U.S.C. 812(c) prints them) date 175 listings to 1971-05-01 (with the opiates its
     schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
-    three of them included, and the marijuana entries moved to schedule III in 2026); the rest
-    of the undated ones keep their evidence acts."""
+    three of them included, the marijuana entries moved to schedule III in 2026, the class its
+    "Tetrahydrocannabinols" means and two of that class's named examples); the rest of the
+    undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 172]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 175]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -1010,3 +1011,39 @@ def test_a_labelled_standard_is_the_compound_it_labels(real_registry):
     assert {a.GetSymbol() for a in drawn} == {"C", "N", "O"}  # no deuterium, no shift
     assert len(drawn) == 13
     assert result.matched_by == "isotopologue"
+
+
+DELTA_8_THC = "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1CC=C(C)CC21"
+DELTA_10_THC = "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1CCC(C)C=C21"
+
+
+def test_a_thc_isomer_not_named_is_uncertain_not_free(real_registry):
+    """21 CFR 1308.11(d)(31): tetrahydrocannabinols include synthetic isomers and derivatives of
+    similar structure and activity, but not hemp; a structure shows neither its origin nor its
+    activity. Delta-10-THC, HU-210 and THC-O-acetate were not_controlled in the US."""
+    for smiles in (
+        DELTA_10_THC,
+        "CCCCCCC(C)(C)c1cc(O)c2c(c1)OC(C)(C)C1CC=C(CO)CC21",  # HU-210
+        "CCCCCc1cc(OC(C)=O)c2c(c1)OC(C)(C)C1CCC(C)=CC21",  # THC-O-acetate
+    ):
+        result = _us(smiles)
+        assert result.status == "uncertain", smiles
+        [basis] = result.matches
+        assert basis["class"]["uid"] == "class-us-tetrahydrocannabinols"
+        assert "hemp" in basis["condition"]
+    # Named entries answer first: delta-9-THC by its group, nabilone in Schedule II only.
+    assert _us("dronabinol").status == "controlled"
+    nabilone = _us("CCCCCCC(C)(C)c1cc(O)c2c(c1)OC(C)(C)C1CCC(=O)CC21")
+    assert nabilone.status == "controlled"
+    assert [m["schedule"]["code"] for m in nabilone.matches] == ["US-II"]
+    # Delta-8-THC is one of the text's own examples ("6 cis or trans tetrahydrocannabinol"):
+    # controlled until hemp was excepted (a window from 2018-12-20 to 2019-01-01), uncertain
+    # while hemp could be its origin, controlled again once hemp counts total THC (2026-11-12).
+    assert _us(DELTA_8_THC, D(1990, 1, 1)).status == "controlled"
+    assert _us(DELTA_8_THC, D(2018, 12, 25)).status == "uncertain"
+    later = _us(DELTA_8_THC, D(2020, 1, 1))
+    assert later.status == "uncertain" and "hemp" in later.matches[0]["condition"]
+    assert _us(DELTA_8_THC, D(2026, 11, 12)).status == "controlled"
+    assert _us(DELTA_8_THC).since == {"US": "2026-11-12"}
+    # Cannabinol's ring C is aromatic: no tetrahydrocannabinol.
+    assert _us("CCCCCc1cc(O)c2c(c1)OC(C)(C)c1ccc(C)cc1-2").status == "not_controlled"
