@@ -194,7 +194,7 @@ def test_a_reason_in_doubt_does_not_say_that_evidence_took_effect(
         result = _one(text, on, jurisdiction)
     assert result.status == "uncertain"
     assert why in result.reason and "took effect" not in result.reason
-    assert Instrument.objects.filter(evidence=True).count() == 11  # eight US, three UN
+    assert Instrument.objects.filter(evidence=True).count() == 12  # eight US, four UN
 
 
 @pytest.mark.parametrize(

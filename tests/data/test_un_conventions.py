@@ -25,7 +25,9 @@ def _in_force(schedule, on=TODAY):
         ("un-1961-schedule-iii", 8),
         ("un-1961-schedule-iv", 18),
         ("un-1971-schedule-i", 33),
-        ("un-1971-schedule-ii", 65),
+        # 65 entries, dronabinol's as two listings: itself (1991) and, as the WHO's 2018 review
+        # describes the entry, the stereochemical variants of delta-9-THC (a group record).
+        ("un-1971-schedule-ii", 66),
         ("un-1971-schedule-iii", 9),
         ("un-1971-schedule-iv", 69),
     ],
@@ -141,7 +143,7 @@ def test_every_un_listing_cites_a_convention_or_a_cnd_decision(real_registry):
     listings = Listing.objects.filter(schedule__uid__startswith="un-19").exclude(
         schedule__uid__startswith="un-1988"
     )
-    assert listings.count() == 353
+    assert listings.count() == 354
     for listing in listings.select_related("listed_by"):
         assert listing.effective_from == listing.listed_by.effective_on
         assert listing.listed_by.issuers in {
@@ -162,3 +164,17 @@ def test_levamfetamine_drawn_is_answered_as_named_not_as_the_racemate(real_regis
         m.date_uncertain != "" for m in named.matches
     ]
     assert "amfetamine" not in {m.route.matched for m in drawn.matches}
+
+
+CIS_DELTA_9_THC = "CCCCCc1cc(O)c2c(c1)OC(C)(C)[C@@H]1CCC(C)=C[C@H]21"
+
+
+def test_the_stereochemical_variants_of_delta_9_thc_are_in_schedule_ii(real_registry):
+    """1971 Convention: delta-9-THC and its stereochemical variants were in Schedule I at its
+    adoption; dronabinol alone moved to Schedule II in 1991; the WHO's review of 2018 finds the
+    variants in Schedule II with it, the decision that moved them not identified."""
+    assert _schedules(_un(CIS_DELTA_9_THC, D(1980, 1, 1))) == ["UN-1971-I"]
+    assert _un(CIS_DELTA_9_THC, D(2000, 1, 1)).status == "uncertain"
+    now = _un(CIS_DELTA_9_THC)
+    assert now.status == "controlled" and _schedules(now) == ["UN-1971-II"]
+    assert _schedules(_un("dronabinol", D(2000, 1, 1))) == ["UN-1971-II"]
