@@ -1047,3 +1047,12 @@ def test_a_thc_isomer_not_named_is_uncertain_not_free(real_registry):
     assert _us(DELTA_8_THC).since == {"US": "2026-11-12"}
     # Cannabinol's ring C is aromatic: no tetrahydrocannabinol.
     assert _us("CCCCCc1cc(O)c2c(c1)OC(C)(C)c1ccc(C)cc1-2").status == "not_controlled"
+
+
+def test_thc_by_name_is_the_us_entry_too(real_registry):
+    """DEA's code list gives "THC" among the other names of 7370 Tetrahydrocannabinols; the name
+    also found only the 1971 Convention's group of isomers, which has no US listing."""
+    for name in ("THC", "Tetrahydrocannabinol", "四氢大麻酚", "Tetrahydrocannabinols"):
+        result = _us(name)
+        assert result.status == "controlled", name
+        assert [m["schedule"]["code"] for m in result.matches] == ["US-I"], name
