@@ -202,6 +202,9 @@ class _Item:
     keys: tuple[str, str, str] = ("", "", "")  # exact InChIKey, parent key, skeleton key
     # For an isotope-labelled structure: the InChIKey of its parent without the labels.
     unlabelled: str = ""
+    # An InChIKey no record has: it names one of the records sharing its first block, or
+    # another stereoisomer or labelled form of them, which one is not known.
+    key_only: bool = False
     examined: bool = True  # False when the check's time ran out before it was read
     whole: "_Item | None" = None  # for a component of a structure of several: the input
     reaching: list[Listing] = field(default_factory=list)  # every listing that ever reached it
@@ -671,6 +674,7 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
         return out
     exact, parent, skeleton = item.keys
     if r.detected_as == "inchikey":
+        item.key_only = not (tables["structure"].get(exact) or tables["salt"].get(exact))
         add(tables["structure"].get(exact, []), "inchikey")
         add(tables["salt"].get(exact, []), "inchikey")
         for s in tables["stereoisomer"].get(skeleton, []):
@@ -956,6 +960,19 @@ def check_items(
         doubtful: list[Basis] = []  # listings that may have been in force, or not
         # class entries whose definition also asks what a structure cannot show
         conditional: list[Basis] = []
+        # for an InChIKey no record has, when the records it may be include an excepted one:
+        # in doubt where not every one of them is on a list of its own
+        unsure = _identity_in_doubt(item, graph)
+        every_one_listed = (
+            set.intersection(
+                *(
+                    {li.schedule.jurisdiction_id for li in substance_listings.get(s.pk, ())}
+                    for s, _how, _needs in item.candidates
+                )
+            )
+            if unsure
+            else set()
+        )
         missed: list[tuple[Route, Listing]] = []  # listings a route reaches but does not cover
         own_lists: set[str] = set()  # the lists that name the compound (certainly in force)
         records = {route.start.uid for route in routes[id(item)]}
@@ -995,6 +1012,10 @@ def check_items(
                 if listing.pk in seen_listings:
                     continue
                 seen_listings.add(listing.pk)
+                if unsure and listing.schedule.jurisdiction_id not in every_one_listed:
+                    basis = _named_basis(route, listing)
+                    conditional.append(dataclasses.replace(basis, identity_uncertain=unsure))
+                    continue
                 own_lists.add(listing.schedule.uid)
                 r.matches.append(_named_basis(route, listing))
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
@@ -1111,7 +1132,10 @@ def check_items(
         elif doubtful or conditional:
             r.status = UNCERTAIN
             r.matches = [*doubtful, *conditional]
-            reasons = [_conditions_unshown(conditional)] if conditional else []
+            unshown = [b for b in conditional if isinstance(b, ClassBasis)]
+            reasons = [_conditions_unshown(unshown)] if unshown else []
+            if unsure and len(unshown) < len(conditional):
+                reasons.append(unsure)
             if doubtful:
                 reasons.insert(
                     0,
@@ -1183,6 +1207,34 @@ def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdictio
     if jurisdiction:
         held = held.filter(code__iexact=jurisdiction)
     return list(held.order_by("code"))
+
+
+def _identity_in_doubt(item: _Item, graph: RelationGraph) -> str:
+    """For an InChIKey that no registry record has: why the compound it names is in doubt, when
+    the records sharing its first block (its stereoisomers and labelled forms) include one an
+    entry excepts; "" otherwise (any of them is as controlled as the others)."""
+    if not item.key_only:
+        return ""
+    family = [record for record, _how, _needs in item.candidates]
+    excepted = [
+        record
+        for record in family
+        if any(r.kind == Relation.Kind.EXCEPTED_FROM for r in graph.by_subject.get(record.pk, ()))
+    ]
+    if not excepted:
+        return ""
+    return _(
+        "no registry record has the InChIKey %(key)s: it names a stereoisomer or a labelled "
+        "form of %(names)s, and which one is not known, while %(excepted)s is excepted"
+    ) % {
+        "key": item.result.input.strip(),
+        "names": ", ".join(_record_name(s) for s in family),
+        "excepted": ", ".join(_record_name(s) for s in excepted),
+    }
+
+
+def _record_name(substance: Substance) -> str:
+    return (substance.name_zh or substance.name_en) if chinese_language() else substance.name_en
 
 
 def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:

@@ -57,7 +57,8 @@ class JurisdictionVerdict:
         "For `uncertain`, why: `date` (an act whose day of entry into force is not known "
         "precisely), `condition` (a class whose definition also requires what a structure "
         "cannot show, such as receptor activity), `preparation` (a preparation whose ingredient "
-        "is controlled there, which the law may or may not reach). Empty otherwise.",
+        "is controlled there, which the law may or may not reach), `identity` (an InChIKey no "
+        "record has, which may name an excepted stereoisomer). Empty otherwise.",
         default=(),
     )
 
@@ -110,7 +111,9 @@ def verdicts(
             else:
                 out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
             continue
-        certain = [m for m in found if not m.date_uncertain and not _condition(m)]
+        certain = [
+            m for m in found if not m.date_uncertain and not _condition(m) and not _identity(m)
+        ]
         if not certain and handed_over(found):
             # moved between lists on a day not known precisely: controlled, on one of them
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
@@ -124,6 +127,7 @@ def verdicts(
                 for why, present in (
                     ("date", any(m.date_uncertain for m in found)),
                     ("condition", any(_condition(m) for m in found)),
+                    ("identity", any(_identity(m) for m in found)),
                 )
                 if present
             )
@@ -145,6 +149,11 @@ def _condition(basis: Any) -> str:
     """What a class basis's definition also requires that a structure cannot show ("" for
     any other basis, and for a class whose rules are its whole definition)."""
     return basis.condition if isinstance(basis, ClassBasis) else ""
+
+
+def _identity(basis: Any) -> str:
+    """Why the compound an InChIKey names is in doubt ("" for any other basis)."""
+    return getattr(basis, "identity_uncertain", "")
 
 
 @dataclass(frozen=True)

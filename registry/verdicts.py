@@ -308,6 +308,14 @@ class ListingBasis(Serialized):
     listed: ListingRef = described("The listing.", flatten=True)
     date_uncertain: str = described(_DATE_UNCERTAIN, default="", omit_empty=True)
     component: str = described(_COMPONENT, default="", omit_empty=True)
+    identity_uncertain: str = described(
+        "Present when the input is an InChIKey that no registry record has: its compound may be "
+        "any stereoisomer or labelled form of the records that share its first block, and one "
+        "of them is excepted from an entry (dextromethorphan, from racemethorphan's): why. "
+        "With no other basis the status is `uncertain`.",
+        default="",
+        omit_empty=True,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

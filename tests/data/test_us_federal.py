@@ -6,6 +6,7 @@ import pytest
 
 from registry.check import check_items
 from registry.models import Listing
+from substances.models import Substance
 
 pytestmark = pytest.mark.django_db
 
@@ -1056,3 +1057,33 @@ def test_thc_by_name_is_the_us_entry_too(real_registry):
         result = _us(name)
         assert result.status == "controlled", name
         assert [m["schedule"]["code"] for m in result.matches] == ["US-I"], name
+
+
+def test_an_inchikey_no_record_has_is_in_doubt_where_an_isomer_is_excepted(real_registry):
+    """Dextromethorphan-d3's InChIKey is no record's: its first block is shared by
+    levomethorphan (US Schedule II) and dextromethorphan (excepted, not controlled in the US).
+    Which compound it names is not known: uncertain there, not controlled as levomethorphan.
+    In China, where both are listed, it is controlled either way."""
+    from registry import jurisdictions
+
+    key = "MKXZASYAUGDDCJ-GQJJTUARSA-N"
+    us = _us(key)
+    assert us.status == "uncertain" and "which one is not known" in us.reason
+    assert all(m["identity_uncertain"] for m in us.matches)
+    [everywhere] = check_items([key], on=COMPILED)
+    by_code = {
+        v.jurisdiction: v
+        for v in jurisdictions.verdicts(
+            everywhere.status,
+            everywhere.matches,
+            jurisdictions.jurisdictions(),
+            everywhere.since,
+            everywhere.unrecorded,
+            everywhere.preparation_open,
+        )
+    }
+    assert by_code["CN"].status == "controlled"
+    assert by_code["US"].status == "uncertain" and by_code["US"].uncertain_because == ("identity",)
+    # A key a record has is answered as before.
+    levomethorphan = Substance.objects.get(uid="levomethorphan").inchikey
+    assert _us(levomethorphan).status == "controlled"

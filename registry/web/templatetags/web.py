@@ -184,6 +184,7 @@ _UNCERTAIN_LABELS = {
     "date": gettext_lazy("Uncertain (date)"),
     "condition": gettext_lazy("Uncertain (beyond structure)"),
     "preparation": gettext_lazy("Uncertain (preparation)"),
+    "identity": gettext_lazy("Uncertain (which isomer)"),
 }
 
 
@@ -201,6 +202,7 @@ def uncertain_label(verdict) -> str:
             for why, present in (
                 ("date", any(getattr(m, "date_uncertain", "") for m in matches)),
                 ("condition", any(getattr(m, "condition", "") for m in matches)),
+                ("identity", any(getattr(m, "identity_uncertain", "") for m in matches)),
                 ("preparation", bool(getattr(verdict, "preparation_open", ()))),
             )
             if present
