@@ -308,6 +308,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # A chunk held by a worker that vanished is handed out again after this many seconds.
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # ... by a worker's scan for such chunks, every this many seconds. Kombu's defaults scan on
+    # one tick in ten (10 s apart), so a vanished worker's chunk waited up to 100 s beyond the
+    # timeout, and a worker killed during a scan left its lock for 5 minutes: a job then stood
+    # still for minutes with one chunk left.
+    "unacked_restore_interval": int(os.environ.get("CELERY_RESTORE_SECONDS", "10")),
+    "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 30,
 }
 CHECK_JOB_CHUNK_SIZE = int(os.environ.get("CHECK_JOB_CHUNK_SIZE", "2000"))
 CHECK_JOB_MAX_RECORDS = int(os.environ.get("CHECK_JOB_MAX_RECORDS", "1000000"))
