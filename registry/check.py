@@ -40,7 +40,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from registry.cache import KEPT_AHEAD_SECONDS, derived
-from registry.coverage import RelationGraph, Route
+from registry.coverage import RelationGraph, Route, record_name
 from registry.models import (
     Change,
     Instrument,
@@ -610,9 +610,8 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
 def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int, str]]:
     """The ingredients a preparation record names (`contains`), as (pk, name in the language
     in use)."""
-    chinese = chinese_language()
     return [
-        (r.target_id, (r.target.name_zh or r.target.name_en) if chinese else r.target.name_en)
+        (r.target_id, record_name(r.target))
         for r in graph.by_subject.get(preparation.pk, ())
         if r.kind == Relation.Kind.CONTAINS
     ]
@@ -1228,13 +1227,9 @@ def _identity_in_doubt(item: _Item, graph: RelationGraph) -> str:
         "form of %(names)s, and which one is not known, while %(excepted)s is excepted"
     ) % {
         "key": item.result.input.strip(),
-        "names": ", ".join(_record_name(s) for s in family),
-        "excepted": ", ".join(_record_name(s) for s in excepted),
+        "names": ", ".join(record_name(s) for s in family),
+        "excepted": ", ".join(record_name(s) for s in excepted),
     }
-
-
-def _record_name(substance: Substance) -> str:
-    return (substance.name_zh or substance.name_en) if chinese_language() else substance.name_en
 
 
 def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:

@@ -40,7 +40,7 @@ NEEDS_OF_MATCH = {
 }
 
 
-def _name(substance: Substance) -> str:
+def record_name(substance: Substance) -> str:
     """A record's name in the language in use: in Chinese its Chinese name where it has one."""
     return (substance.name_zh or substance.name_en) if chinese_language() else substance.name_en
 
@@ -118,28 +118,30 @@ class Route:
         ):
             # Cut back to the record by the check (registry.check._esters_and_ethers).
             isomer = self.matched_by == "stereoisomer"
-            parts.append(_derived_phrase(derived, _name(self.start), isomer=isomer))
+            parts.append(_derived_phrase(derived, record_name(self.start), isomer=isomer))
         elif self.matched_by in NEEDS_OF_MATCH:
             parts.append(
                 _("a %(form)s of %(name)s")
-                % {"form": _(self.matched_by), "name": _name(self.start)}
+                % {"form": _(self.matched_by), "name": record_name(self.start)}
             )
         elif self.matched_by == "isotopologue":
-            parts.append(_("an isotope-labelled form of %(name)s") % {"name": _name(self.start)})
+            parts.append(
+                _("an isotope-labelled form of %(name)s") % {"name": record_name(self.start)}
+            )
         elif self.steps:
-            parts.append(_name(self.start))
+            parts.append(record_name(self.start))
         for step in self.steps:
             if step.kind == Relation.Kind.FORM_OF:
                 parts.append(
                     _("a %(form)s of %(name)s")
-                    % {"form": _(step.form), "name": _name(step.substance)}
+                    % {"form": _(step.form), "name": record_name(step.substance)}
                 )
             elif step.kind == Relation.Kind.MEMBER_OF:
-                parts.append(_("a member of %(name)s") % {"name": _name(step.substance)})
+                parts.append(_("a member of %(name)s") % {"name": record_name(step.substance)})
             else:
                 parts.append(
                     _("a single-ingredient preparation of %(name)s")
-                    % {"name": _name(step.substance)}
+                    % {"name": record_name(step.substance)}
                 )
         text = _(", which is ").join(parts) if len(parts) > 1 else parts[0]
         if self.needs:

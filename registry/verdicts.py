@@ -103,6 +103,20 @@ class Serialized(Mapping):
 # --- references to registry records ----------------------------------------------------------
 
 
+MATCHED_BY = (
+    "structure",
+    "salt",
+    "stereoisomer",
+    "isotopologue",
+    "ester",
+    "ether",
+    "name",
+    "cas",
+    "inchikey",
+)
+"""How an input can match a registry record (`matched_by`)."""
+
+
 @dataclasses.dataclass(frozen=True)
 class SubstanceRef(Serialized):
     """The registry substance the input resolved to, and how."""
@@ -113,17 +127,7 @@ class SubstanceRef(Serialized):
     cas: str = described("Its CAS number (empty when it has none).")
     matched_by: str = described(
         "How the input resolved to it.",
-        enum=(
-            "structure",
-            "salt",
-            "stereoisomer",
-            "isotopologue",
-            "ester",
-            "ether",
-            "name",
-            "cas",
-            "inchikey",
-        ),
+        enum=MATCHED_BY,
     )
 
     @classmethod
@@ -228,17 +232,7 @@ class RouteRef(Serialized):
     matched: str = described("The uid of the record the input matched.")
     matched_by: str = described(
         "How the input matched it.",
-        enum=(
-            "structure",
-            "salt",
-            "stereoisomer",
-            "isotopologue",
-            "ester",
-            "ether",
-            "name",
-            "cas",
-            "inchikey",
-        ),
+        enum=MATCHED_BY,
     )
     steps: tuple[RouteStep, ...] = described("The relations followed, in order.")
     needs: tuple[str, ...] = described(
@@ -287,17 +281,7 @@ class ListingBasis(Serialized):
 
     matched_by: str = described(
         "How the input matched the record the route starts from.",
-        enum=(
-            "structure",
-            "salt",
-            "stereoisomer",
-            "isotopologue",
-            "ester",
-            "ether",
-            "name",
-            "cas",
-            "inchikey",
-        ),
+        enum=MATCHED_BY,
     )
     substance: str = described("The uid of the listed record.")
     route: RouteRef = described("How the listing reaches the input.")
