@@ -300,6 +300,10 @@ def _read(text: Any) -> _Item:
     result.detected_as = "name"
     if not _STRUCTURE_CHARS.match(stripped):
         return _Item(result)
+    if stripped.isalpha() and not chemistry.looks_like_smiles(stripped):
+        # "CBN" is cannabinol's abbreviation as well as a boron SMILES: a bare word with an
+        # atom outside the organic subset is a name only, as in the search box.
+        return _Item(result)
     parsed = _parse(CheckResult(text, "smiles"), stripped)
     if parsed.result.status == INVALID:
         # Not a structure after all: keep it as a name, and say why if the name is unknown.
@@ -604,7 +608,11 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                     found.append((record, "stereoisomer", needs | more))
         if found:
             item.candidates = found
-            item.result.substance, item.result.matched_by = found[0][0], found[0][1]
+            # Said as what the input is of the record: an ester (or ether) of it, also where
+            # the record is of another configuration (the route keeps "stereoisomer").
+            record, _how, needs = found[0]
+            item.result.substance = record
+            item.result.matched_by = "ester" if "esters" in needs else "ether"
 
 
 def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int, str]]:

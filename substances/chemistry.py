@@ -349,6 +349,18 @@ def _check_heavy_atoms(mol: Mol, *, wildcards: bool = True) -> None:
         raise ChemistryError("not a complete structure: contains a wildcard atom (*)")
 
 
+def _check_isotopes(mol: Mol) -> None:
+    """Refuse a mass number no isotope of its element has ("[9999C]", "[1C]")."""
+    table = Chem.GetPeriodicTable()
+    for atom in mol.GetAtoms():
+        mass = atom.GetIsotope()
+        number = atom.GetAtomicNum()
+        if mass and number and not table.GetMassForIsotope(number, mass):
+            raise ChemistryError(
+                f"no such isotope: mass {mass} for {atom.GetSymbol()} (atom {atom.GetIdx() + 1})"
+            )
+
+
 def _sanitize(mol: Mol, kind: str) -> Mol:
     try:
         with rdBase.BlockLogs():
@@ -384,6 +396,7 @@ def parse_smiles(text: str) -> Mol:
     if raw is None:
         raise ChemistryError(_reason_from_log("SMILES", capture.messages))
     _check_heavy_atoms(raw, wildcards="*" in text)
+    _check_isotopes(raw)
     # Sanitize and drop explicit hydrogens on the molecule already read (as MolFromSmiles
     # would), rather than parsing the text a second time.
     mol = _sanitize(raw, "SMILES")
@@ -420,6 +433,7 @@ def parse_molblock(text: str) -> Mol:
         detail = f": {lines[0].rstrip('.')}" if lines else ""
         raise ChemistryError(f"unparseable molfile{detail}")
     _check_heavy_atoms(raw)
+    _check_isotopes(raw)
     _sanitize(raw, "molfile")
     try:
         with rdBase.BlockLogs():

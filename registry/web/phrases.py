@@ -226,6 +226,12 @@ _REASONS = [
         re.compile(r"not a complete structure: contains a wildcard atom \(\*\)"),
         gettext_noop("not a complete structure: contains a wildcard atom (*)"),
     ),
+    (
+        re.compile(
+            r"no such isotope: mass (?P<mass>\d+) for (?P<element>\w+) \(atom (?P<atom>\d+)\)"
+        ),
+        gettext_noop("no such isotope: mass %(mass)s for %(element)s (atom %(atom)s)"),
+    ),
     (re.compile(r"empty input"), gettext_noop("empty input")),
     (
         re.compile(

@@ -166,3 +166,11 @@ def test_hydrogens_written_out_count_as_hydrogens(real_registry):
     found = _check(flat_morphine, written)
     assert found[flat_morphine][0].substance.uid == "morphine"
     assert (found[written][0].substance.uid, found[written][0].matched_by) == ("morphine", "ester")
+
+
+def test_an_ester_drawn_without_configuration_is_said_to_be_an_ester(real_registry):
+    # THC-O-acetate drawn flat: its part is dronabinol's constitution with no configuration. It
+    # is an ester of (a stereoisomer of) dronabinol, not "a stereoisomer or isotope form" of it.
+    thc_o_acetate = "CCCCCc1cc(OC(C)=O)c2c(c1)OC(C)(C)C1CCC(C)=CC21"
+    result, _ = _check(thc_o_acetate)[thc_o_acetate]
+    assert (result.substance.uid, result.matched_by) == ("dronabinol", "ester")

@@ -199,3 +199,19 @@ def test_class_members_and_the_drawing_come_from_the_check(db):
     (result,) = check.check_items([CARFENTANIL_SMILES])
     assert result.highlight and result.parent is not None
     assert result.drawing().startswith("<svg")
+
+
+def test_a_bare_word_with_an_atom_outside_the_organic_subset_is_a_name_only(registry):
+    # "CBN" (cannabinol) also parses as the SMILES C-B-N; unknown as a name, it is not
+    # answered as methylaminoborane.
+    r = _one("CBN")
+    assert (r.detected_as, r.status, r.structure) == ("name", "unknown", "")
+    # A bare word of organic-subset atoms is still read as a structure when no name is found.
+    r = _one("CCO")
+    assert (r.detected_as, r.status) == ("smiles", "not_controlled")
+
+
+def test_an_isotope_no_element_has_is_not_read_as_a_structure(registry):
+    r = _one("[9999C]CC")
+    assert r.status != "controlled" and r.structure == ""
+    assert "no such isotope" in r.reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -547,3 +548,21 @@ def test_a_class_pattern_is_drawn_with_its_atoms_labelled_not_as_question_marks(
     assert labels == ["Ar"]
     svg = chemistry.depict_svg(pattern, [0, 1, 2], width=260)
     assert svg.startswith("<svg") and "atom-5" in svg
+
+
+@pytest.mark.parametrize(
+    ("smiles", "message"),
+    [
+        ("[9999C]CC", "no such isotope: mass 9999 for C (atom 1)"),
+        ("C[1C]", "no such isotope: mass 1 for C (atom 2)"),
+        ("[99H]C", "no such isotope: mass 99 for H (atom 1)"),
+    ],
+)
+def test_a_mass_no_isotope_has_is_refused(smiles, message):
+    with pytest.raises(chemistry.ChemistryError, match=re.escape(message)):
+        chemistry.parse_smiles(smiles)
+
+
+def test_real_isotopes_are_read():
+    for smiles in ("[13CH4]", "[2H]C([2H])([2H])O", "[18F]c1ccccc1", "[125I]c1ccccc1"):
+        assert chemistry.parse_smiles(smiles).GetNumAtoms() >= 1
