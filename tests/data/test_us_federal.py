@@ -1050,6 +1050,24 @@ def test_a_thc_isomer_not_named_is_uncertain_not_free(real_registry):
     assert _us("CCCCCc1cc(O)c2c(c1)OC(C)(C)c1ccc(C)cc1-2").status == "not_controlled"
 
 
+def test_a_positional_isomer_of_thc_is_uncertain_a_deoxy_thc_is_not_reached(real_registry):
+    """21 CFR 1300.01: for 1308.11(d), "isomer" means any optical, positional or geometric
+    isomer. Abnormal THC (1-pentyl, 3-hydroxy) was not_controlled in the US."""
+    for smiles in (
+        "Oc1cc(CCCCC)c2c(c1)OC(C)(C)C1CCC(C)=CC21",  # abnormal delta-9-THC
+        "CCCCCc1ccc(O)c2c1OC(C)(C)C1CCC(C)=CC21",  # the pentyl on C4, the hydroxy on C1
+    ):
+        result = _us(smiles)
+        assert result.status == "uncertain", smiles
+        [basis] = result.matches
+        assert basis["rule"].startswith("positional isomers")
+    # Without the oxygen on ring A the tricycle is read as no isomer and no derivative.
+    assert _us("CCCCCc1ccc2c(c1)OC(C)(C)C1CCC(C)=CC21").status == "not_controlled"
+    # Delta-9-THC itself is still reported by the first rule, as the text's own structure.
+    thc = _us(DELTA_10_THC)
+    assert thc.matches[0]["rule"].startswith("6,6-dimethyl")
+
+
 def test_thc_by_name_is_the_us_entry_too(real_registry):
     """DEA's code list gives "THC" among the other names of 7370 Tetrahydrocannabinols; the name
     also found only the 1971 Convention's group of isomers, which has no US listing."""
