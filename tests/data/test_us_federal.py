@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from registry.check import check_items
+from registry.jurisdictions import jurisdictions, verdicts
 from registry.models import Listing
 from substances.models import Substance
 
@@ -1066,6 +1067,23 @@ def test_a_positional_isomer_of_thc_is_uncertain_a_deoxy_thc_is_not_reached(real
     # Delta-9-THC itself is still reported by the first rule, as the text's own structure.
     thc = _us(DELTA_10_THC)
     assert thc.matches[0]["rule"].startswith("6,6-dimethyl")
+
+
+def test_hhc_before_its_own_listing_is_uncertain_by_the_class_condition_not_by_a_date(
+    real_registry,
+):
+    """The agency held HHC a tetrahydrocannabinol before FR Doc 2026-08595 listed it by name.
+    Before, its answer was "Uncertain (date)", as if the 2026 act might have taken effect any
+    day from 1971; it is the class's condition that leaves it open."""
+    before = _us("HHC", D(2024, 6, 1))
+    assert before.status == "uncertain"
+    [basis] = before.matches
+    assert basis["basis"] == "class" and "hemp" in basis["condition"]
+    verdict = verdicts(before.status, before.matches, jurisdictions())
+    assert [v.uncertain_because for v in verdict if v.jurisdiction == "US"] == [("condition",)]
+    after = _us("HHC", D(2026, 6, 1))
+    assert after.status == "controlled"
+    assert [m["schedule"]["code"] for m in _listed(after)] == ["US-I"]
 
 
 def test_thc_by_name_is_the_us_entry_too(real_registry):
