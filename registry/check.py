@@ -38,6 +38,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import RelationGraph, Route, record_name
@@ -887,6 +888,61 @@ def why_not_claimed(
     return "excepted" if substance.uid in excepted else "own-list"
 
 
+_FLAG_WORDS = {
+    "chain": gettext_lazy("attached through an acyclic atom"),
+    "ring": gettext_lazy("attached through a ring atom"),
+    "acyclic": gettext_lazy("no ring"),
+    "aromatic": gettext_lazy("attached through an aromatic atom"),
+    "saturated": gettext_lazy("single bonds only"),
+    "no triple bond": gettext_lazy("no triple bond"),
+    "heterocycle": gettext_lazy("a heterocycle"),
+    "no heterocycle": gettext_lazy("no heterocycle"),
+}
+_MEASURE_WORDS = {
+    "carbons": gettext_lazy("%(range)s C in its carbon skeleton"),
+    "ring carbons": gettext_lazy("attached through a ring system of %(range)s C"),
+    "heteroatoms": gettext_lazy("%(range)s heteroatoms"),
+    "linker": gettext_lazy("%(range)s acyclic atoms before its first ring"),
+    "mass": gettext_lazy("%(range)s g/mol"),
+}
+
+
+def _range_words(low: float | None, high: float | None) -> str:
+    def number(value: float) -> str:
+        return f"{value:g}"
+
+    if low is not None and high is not None:
+        return number(low) if low == high else f"{number(low)}-{number(high)}"
+    if low is not None:
+        return _("at least %(n)s") % {"n": number(low)}
+    return _("at most %(n)s") % {"n": number(high)}
+
+
+def condition_words(body: str) -> str:
+    """A condition line of the rule language ("carbons 3-8 | heterocycle") in words of the
+    language in use; the text as written if it cannot be read."""
+    try:
+        alternatives = matching.read_condition(body)
+    except ValueError:
+        return body
+    said = []
+    for alternative in alternatives:
+        parts = []
+        for condition in alternative:
+            if condition.what == "elements":
+                parts.append(
+                    _("no element but %(symbols)s")
+                    % {"symbols": ", ".join(sorted(condition.symbols | {"H"}))}
+                )
+            elif condition.what in _MEASURE_WORDS:
+                words = _range_words(condition.low, condition.high)
+                parts.append(str(_MEASURE_WORDS[condition.what]) % {"range": words})
+            else:
+                parts.append(str(_FLAG_WORDS.get(condition.what, condition.what)))
+        said.append(_(", and ").join(parts))
+    return _("; or ").join(said)
+
+
 def _group_in_chinese(group: matching.GroupFound) -> str:
     if group.carbons is None:
         found = _("%(mass)s g/mol") % {"mass": f"{group.mass:g}"}
@@ -899,7 +955,7 @@ def _group_in_chinese(group: matching.GroupFound) -> str:
     return _("%(group)s: %(found)s (condition: %(condition)s)") % {
         "group": group.name,
         "found": found,
-        "condition": group.condition,
+        "condition": condition_words(group.condition),
     }
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "compile_class",
     "evaluate_class",
     "match_classes",
+    "read_condition",
 ]
 
 INCLUDE = "include"
@@ -302,6 +303,18 @@ def _condition(text: str) -> Condition:
     return Condition(what, low=low_value, high=high_value)
 
 
+def read_condition(body: str) -> tuple[tuple[Condition, ...], ...]:
+    """A condition line's body ("carbons 3-8 | heterocycle; linker 0-2") as its alternatives,
+    each a tuple of conditions that must all hold. Raises ValueError as `parse_conditions`."""
+    alternatives = tuple(
+        tuple(_condition(part) for part in alternative.split(";") if part.strip())
+        for alternative in body.split("|")
+    )
+    if not all(alternatives):
+        raise ValueError("an empty alternative")
+    return alternatives
+
+
 def parse_conditions(text: str) -> tuple[GroupRule, ...]:
     """The condition lines of a rule's text (every line after the pattern), parsed.
 
@@ -320,14 +333,9 @@ def parse_conditions(text: str) -> tuple[GroupRule, ...]:
             )
         group, name, _molecule, body = found.groups()
         try:
-            alternatives = tuple(
-                tuple(_condition(part) for part in alternative.split(";") if part.strip())
-                for alternative in body.split("|")
-            )
+            alternatives = read_condition(body)
         except ValueError as exc:
             raise ValueError(f"line {number}: {exc}") from exc
-        if not all(alternatives):
-            raise ValueError(f"line {number}: an empty alternative")
         rules.append(
             GroupRule(
                 group=int(group) if group else None,

@@ -814,7 +814,8 @@ def class_list(request):
 
 
 def _examples(examples) -> list[dict]:
-    """A class's worked examples as rows of name, SMILES, expected membership and why."""
+    """A class's worked examples as rows of name (and its Chinese name, where the data gives
+    one), SMILES, expected membership and why."""
     rows = []
     for example in examples if isinstance(examples, list) else []:
         if isinstance(example, dict):
@@ -822,6 +823,7 @@ def _examples(examples) -> list[dict]:
             rows.append(
                 {
                     "name": str(example.get("name", "")),
+                    "name_zh": str(example.get("name_zh", "")),
                     "smiles": str(example.get("smiles", "")),
                     "expected": expected if isinstance(expected, bool) else None,
                     "why": str(example.get("why", "")),
@@ -830,7 +832,14 @@ def _examples(examples) -> list[dict]:
             )
         elif example:
             rows.append(
-                {"name": str(example), "smiles": "", "expected": None, "why": "", "why_zh": ""}
+                {
+                    "name": str(example),
+                    "name_zh": "",
+                    "smiles": "",
+                    "expected": None,
+                    "why": "",
+                    "why_zh": "",
+                }
             )
     return rows
 

@@ -37,7 +37,15 @@ def bilingual_class(db):
                 "expected": True,
                 "why": "The ring itself.",
                 "why_zh": "环本身。",
-            }
+            },
+            {
+                "name": "Toluene",
+                "name_zh": "甲苯",
+                "smiles": "Cc1ccccc1",
+                "expected": True,
+                "why": "A ring with a methyl.",
+                "why_zh": "带甲基的苯环。",
+            },
         ],
         rules=[
             {
@@ -54,14 +62,17 @@ def bilingual_class(db):
 
 def test_a_class_page_speaks_the_reader_s_language(client, bilingual_class):
     chinese = client.get("/zh-hans/classes/class-demo/").content.decode()
-    for text in ("环保持原样。", "一个苯环。", "环本身。", "苯环规则"):
+    for text in ("环保持原样。", "一个苯环。", "环本身。", "苯环规则", ">甲苯</a>"):
         assert text in chinese
+    assert ">Toluene</a>" not in chinese
+    assert ">Benzene</a>" in chinese  # no Chinese name given: the English one
     assert "<strong>ring</strong>" not in chinese
     for text in ("The ring stays as drawn.", "A benzene ring.", "The ring itself."):
         assert text not in chinese
     english = client.get("/classes/class-demo/").content.decode()
     assert "A benzene ring." in english and "一个苯环。" not in english
     assert "<strong>ring</strong>" in english and "苯环规则" not in english
+    assert ">Toluene</a>" in english and "甲苯" not in english
 
 
 def test_a_list_page_shows_its_description_in_chinese(client, db):
@@ -83,6 +94,30 @@ def test_the_real_classes_are_written_in_both_languages(path):
         assert all(rule.get("explanation_zh") for rule in spec["rules"]), spec["uid"]
         assert all(rule.get("label_zh") for rule in spec["rules"]), spec["uid"]
         assert all(example.get("why_zh") for example in spec["examples"]), spec["uid"]
+
+
+@pytest.mark.parametrize(
+    ("body", "english", "chinese"),
+    [
+        ("carbons 1-3", "1-3 C in its carbon skeleton", "碳骨架含1-3个碳"),
+        (
+            "carbons 3-8 | heterocycle; linker 0-2",
+            "3-8 C in its carbon skeleton; or a heterocycle, and 0-2 acyclic atoms before its"
+            " first ring",
+            "碳骨架含3-8个碳；或含杂环，且第一个环之前有0-2个非环原子",
+        ),
+        ("carbons 5-; acyclic", "at least 5 C in its carbon skeleton, and no ring", None),
+        ("mass <= 500", "at most 500 g/mol", "至多500 g/mol"),
+        ("elements C, N, O", "no element but C, H, N, O", "仅含元素C, H, N, O"),
+        ("not a condition", "not a condition", "not a condition"),
+    ],
+)
+def test_a_rule_s_condition_line_is_said_in_words(body, english, chinese):
+    with translation.override("en"):
+        assert check.condition_words(body) == english
+    if chinese:
+        with translation.override("zh-hans"):
+            assert check.condition_words(body) == chinese
 
 
 @pytest.mark.parametrize("path", ["schedules.csv", "un/schedules.csv", "us/schedules.csv"])
@@ -124,7 +159,8 @@ def test_the_chinese_check_page_explains_the_matched_rule_in_chinese(client, lis
     chinese = client.get("/zh-hans/check/", {"items": "CCc1ccccc1"}).content.decode()
     assert "符合规则“带小碳基团的苯环”。" in chinese
     assert (
-        "苯环上连接一个小碳基团。匹配的基团：R1：碳骨架含 2 个碳（条件：carbons 1-3）。" in chinese
+        "苯环上连接一个小碳基团。匹配的基团：R1：碳骨架含 2 个碳（条件：碳骨架含1-3个碳）。"
+        in chinese
     )
     assert "目录和类别" in chinese and "（类甲苯物质）" in chinese
     assert "<strong>1 项管制</strong>，0 项不受管制，0 项未知。" in chinese
@@ -146,7 +182,7 @@ def test_a_verdict_carries_the_rule_in_both_languages_whatever_the_reader_s(list
         assert match["rule_zh"] == "带小碳基团的苯环"
         assert match["explanation"].startswith("A benzene ring bearing a small carbon group.")
         assert match["explanation_zh"] == (
-            "苯环上连接一个小碳基团。匹配的基团：R1：碳骨架含 2 个碳（条件：carbons 1-3）。"
+            "苯环上连接一个小碳基团。匹配的基团：R1：碳骨架含 2 个碳（条件：碳骨架含1-3个碳）。"
         )
 
 
