@@ -212,6 +212,9 @@ class _Item:
     # Every record the input matched, with how and what a listing must cover to reach it
     # (salts for a salt match, stereoisomers for an isomer): all are weighed, none hides another.
     candidates: list[tuple[Substance, str, frozenset[str]]] = field(default_factory=list)
+    # The candidates (pks) reached only by cutting an acetal carbon's bond (a glycoside): an
+    # ether of the record to a chemist, one in law only in a reading that is not settled.
+    acetal_of: set[int] = field(default_factory=set)
 
 
 def _named_basis(route: Route, listing: Listing, doubt: str = "") -> ListingBasis:
@@ -556,7 +559,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
     if not asked:
         return
     gates = _registry_gates()
-    derived: dict[int, list[tuple[frozenset[str], tuple[str, str]]]] = {}
+    derived: dict[int, list[tuple[frozenset[str], tuple[str, str], bool]]] = {}
     for item in asked:
         if time.monotonic() > deadline:
             break  # the check's time is spent: what is left is answered as unread
@@ -571,11 +574,14 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                 continue
             # A labelled ester is an ester of the compound its part labels.
             key = chemistry.inchikey(chemistry.without_isotope_labels(parent) or parent)
+            acetal = chemistry.ACETALS in needs
+            if acetal:  # reached as an ether, and in doubt (see `_Item.acetal_of`)
+                needs = (needs - {chemistry.ACETALS}) | {"ethers"}
             if key:
-                derived.setdefault(id(item), []).append((needs, (key, key.split("-")[0])))
+                derived.setdefault(id(item), []).append((needs, (key, key.split("-")[0]), acetal))
     if not derived:
         return
-    keys = [k for found in derived.values() for _needs, k in found]
+    keys = [k for found in derived.values() for _needs, k, _acetal in found]
     records = Substance.objects.filter(
         Q(inchikey__in={k[0] for k in keys})
         | Q(parent_key__in={k[0] for k in keys})
@@ -592,12 +598,14 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
         found: list[tuple[Substance, str, frozenset[str]]] = []
         seen: set[int] = set()
         stereo_input = _has_stereo(item.result.structure)
-        for needs, (exact, skeleton) in derived.get(id(item), ()):
+        for needs, (exact, skeleton), acetal in derived.get(id(item), ()):
             how = "ester" if "esters" in needs else "ether"
             for record in by_key.get(exact, ()):
                 if record.pk not in seen:
                     seen.add(record.pk)
                     found.append((record, how, needs))
+                    if acetal:
+                        item.acetal_of.add(record.pk)
             for record in by_skeleton.get(skeleton, ()):
                 # Of another configuration (or of none drawn): an ester or ether of a
                 # stereoisomer, weighed as `_find` weighs a stereoisomer (its exceptions do not
@@ -607,6 +615,8 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                     stereo = stereo_input and _has_stereo(record.smiles)
                     more = {"stereoisomers"} if stereo else set()
                     found.append((record, "stereoisomer", needs | more))
+                    if acetal:
+                        item.acetal_of.add(record.pk)
         if found:
             item.candidates = found
             # Said as what the input is of the record: an ester (or ether) of it, also where
@@ -1059,11 +1069,13 @@ def check_items(
         }
         for route in routes[id(item)]:
             governed = own_jurisdictions if route.matched_by == "stereoisomer" else set()
-            item.reaching.extend(
-                listing
-                for listing in history.by_substance.get(route.record.pk, ())
-                if route.reaches(listing)
-            )
+            form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
+            if not form:  # a reading not settled starts no run of control
+                item.reaching.extend(
+                    listing
+                    for listing in history.by_substance.get(route.record.pk, ())
+                    if route.reaches(listing)
+                )
             # Every record the input matched, and every relation from it, is weighed: a
             # listing counts when it covers what the route needs (salts, isomers, ...).
             for listing in substance_listings.get(route.record.pk, ()):
@@ -1079,6 +1091,10 @@ def check_items(
                     basis = _named_basis(route, listing)
                     conditional.append(dataclasses.replace(basis, identity_uncertain=unsure))
                     continue
+                if form:
+                    basis = _named_basis(route, listing)
+                    conditional.append(dataclasses.replace(basis, form_uncertain=form))
+                    continue
                 own_lists.add(listing.schedule.uid)
                 r.matches.append(_named_basis(route, listing))
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
@@ -1086,7 +1102,8 @@ def check_items(
                     continue
                 if route.reaches(listing) and listing.pk not in seen_listings:
                     seen_listings.add(listing.pk)
-                    doubtful.append(_named_basis(route, listing, doubt))
+                    basis = _named_basis(route, listing, doubt)
+                    doubtful.append(dataclasses.replace(basis, form_uncertain=form))
         rules_failed = unfinished = False
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
@@ -1197,8 +1214,13 @@ def check_items(
             r.matches = [*doubtful, *conditional]
             unshown = [b for b in conditional if isinstance(b, ClassBasis)]
             reasons = [_conditions_unshown(unshown)] if unshown else []
-            if unsure and len(unshown) < len(conditional):
-                reasons.append(unsure)
+            reasons.extend(
+                dict.fromkeys(
+                    b.identity_uncertain or b.form_uncertain
+                    for b in conditional
+                    if not isinstance(b, ClassBasis)
+                )
+            )
             if doubtful:
                 reasons.insert(
                     0,
@@ -1294,6 +1316,14 @@ def _identity_in_doubt(item: _Item, graph: RelationGraph) -> str:
         "names": ", ".join(record_name(s) for s in family),
         "excepted": ", ".join(record_name(s) for s in excepted),
     }
+
+
+def _acetal_doubt(route: Route) -> str:
+    """Why a listing reaching the input through an acetal carbon's bond is in doubt."""
+    return _(
+        "a glycoside (such as a glucuronide) or another acetal of %(name)s: an ether of it to a "
+        'chemist, but whether an entry\'s "ethers" include an acetal is not settled'
+    ) % {"name": record_name(route.start)}
 
 
 def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:

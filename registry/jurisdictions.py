@@ -58,7 +58,9 @@ class JurisdictionVerdict:
         "precisely), `condition` (a class whose definition also requires what a structure "
         "cannot show, such as receptor activity), `preparation` (a preparation whose ingredient "
         "is controlled there, which the law may or may not reach), `identity` (an InChIKey no "
-        "record has, which may name an excepted stereoisomer). Empty otherwise.",
+        "record has, which may name an excepted stereoisomer), `form` (a glycoside or other "
+        "acetal of a listed compound, an ether of it only in a reading not settled). Empty "
+        "otherwise.",
         default=(),
     )
 
@@ -112,7 +114,9 @@ def verdicts(
                 out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
             continue
         certain = [
-            m for m in found if not m.date_uncertain and not _condition(m) and not _identity(m)
+            m
+            for m in found
+            if not m.date_uncertain and not _condition(m) and not _identity(m) and not _form(m)
         ]
         if not certain and handed_over(found):
             # moved between lists on a day not known precisely: controlled, on one of them
@@ -128,6 +132,7 @@ def verdicts(
                     ("date", any(m.date_uncertain for m in found)),
                     ("condition", any(_condition(m) for m in found)),
                     ("identity", any(_identity(m) for m in found)),
+                    ("form", any(_form(m) for m in found)),
                 )
                 if present
             )
@@ -154,6 +159,11 @@ def _condition(basis: Any) -> str:
 def _identity(basis: Any) -> str:
     """Why the compound an InChIKey names is in doubt ("" for any other basis)."""
     return getattr(basis, "identity_uncertain", "")
+
+
+def _form(basis: Any) -> str:
+    """Why what the input is of the listed record is in doubt (a glycoside: "" otherwise)."""
+    return getattr(basis, "form_uncertain", "")
 
 
 @dataclass(frozen=True)

@@ -300,6 +300,14 @@ class ListingBasis(Serialized):
         default="",
         omit_empty=True,
     )
+    form_uncertain: str = described(
+        "Present when the listing reaches the input only as an ether through an acetal carbon "
+        "(a glycoside, such as morphine 3-glucuronide): an ether to a chemist, but whether an "
+        "entry's ethers include an acetal is not settled: why. With no other basis the status "
+        "is `uncertain`.",
+        default="",
+        omit_empty=True,
+    )
 
 
 @dataclasses.dataclass(frozen=True)

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "ACETALS",
     "MATCH_TIME_LIMIT_SECONDS",
     "MAX_HEAVY_ATOMS",
     "MAX_INPUT_CHARS",
@@ -809,6 +810,28 @@ def _is_acyl(atom) -> bool:
     )
 
 
+def _is_acetal(atom) -> bool:
+    """A saturated carbon bearing two or more oxygens by single bonds: the anomeric carbon of a
+    glycoside (a glucuronide), the CH2 of a methoxymethyl ether."""
+    return (
+        atom.GetAtomicNum() == 6
+        and atom.GetHybridization() == Chem.HybridizationType.SP3
+        and sum(
+            1
+            for bond in atom.GetBonds()
+            if bond.GetBondType() == Chem.BondType.SINGLE
+            and bond.GetOtherAtom(atom).GetAtomicNum() == 8
+        )
+        >= 2
+    )
+
+
+ACETALS = "acetals"
+"""The word `hydrolysis_parents` gives, instead of "ethers", for a bond of an acetal carbon: a
+glycoside (morphine 3-glucuronide) is an ether of its aglycone to a chemist, and whether a
+list's "ethers" reach it is a reading the law does not settle."""
+
+
 _HYDROXYL = None
 _made_with_rdkit("_HYDROXYL", lambda rdkit: rdkit.Chem.MolFromSmarts("[OX2H1]-[#6]"))
 
@@ -837,7 +860,8 @@ def hydrolysis_parents(
     morphine 6-propionate gives morphine (an ester of the alcohol) and propionic acid (of the
     acid); morphine 3,6-dipropionate gives morphine by two cuts; an aryl methyl ether gives the
     phenol. Each parent comes with the words of `registry.models.COVERAGE` a list must cover
-    for the structure to be reached through it ({"esters"}, {"ethers"} or both), standardized
+    for the structure to be reached through it ({"esters"}, {"ethers"} or both; `ACETALS`
+    in place of "ethers" where a cut bond is an acetal carbon's, as in a glycoside), standardized
     as `standardize` makes a parent, once per canonical SMILES (the fewest cuts first). Parts
     of fewer than four heavy atoms (the methanol of a methyl ether) are left out.
 
@@ -859,7 +883,13 @@ def hydrolysis_parents(
             continue  # an anhydride
         if acyl[1]:
             left, right = right, left  # the acid's side first
-        sites.append(("esters" if any(acyl) else "ethers", (left, oxygen), (oxygen, right)))
+        if any(acyl):
+            kind = "esters"
+        elif _is_acetal(mol.GetAtomWithIdx(left)) or _is_acetal(mol.GetAtomWithIdx(right)):
+            kind = ACETALS
+        else:
+            kind = "ethers"
+        sites.append((kind, (left, oxygen), (oxygen, right)))
     if not sites:
         return []
     most = MAX_HYDROLYSIS_CUTS if len(sites) <= MAX_HYDROLYSIS_SITES else 1

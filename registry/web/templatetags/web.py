@@ -185,6 +185,7 @@ _UNCERTAIN_LABELS = {
     "condition": gettext_lazy("Uncertain (beyond structure)"),
     "preparation": gettext_lazy("Uncertain (preparation)"),
     "identity": gettext_lazy("Uncertain (which isomer)"),
+    "form": gettext_lazy("Uncertain (ether or not)"),
 }
 
 
@@ -203,6 +204,7 @@ def uncertain_label(verdict) -> str:
                 ("date", any(getattr(m, "date_uncertain", "") for m in matches)),
                 ("condition", any(getattr(m, "condition", "") for m in matches)),
                 ("identity", any(getattr(m, "identity_uncertain", "") for m in matches)),
+                ("form", any(getattr(m, "form_uncertain", "") for m in matches)),
                 ("preparation", bool(getattr(verdict, "preparation_open", ()))),
             )
             if present
