@@ -583,10 +583,24 @@ def verdict_schema() -> dict[str, Any]:
     return schema
 
 
+def _listed_subject(basis: Any) -> tuple[str, str] | None:
+    """What a basis in doubt lists: a record, or a class whose rules are its whole definition."""
+    if isinstance(basis, ListingBasis):
+        return ("substance", basis.substance)
+    if isinstance(basis, ClassBasis) and not basis.condition:
+        return ("class", basis.substance_class.uid)
+    return None
+
+
 def handed_over(bases: Iterable[Any]) -> bool:
-    """Whether bases in doubt include a transfer: a record's listing that ends on the day another
-    listing of the same record begins. Whichever day the act moving it took effect, one of the
-    two was in force: the compound was controlled, only the list is in doubt."""
-    named = [b for b in bases if isinstance(b, ListingBasis) and b.date_uncertain]
-    ends = {(b.substance, b.listed.effective_to) for b in named if b.listed.effective_to}
-    return any((b.substance, b.listed.effective_from) in ends for b in named)
+    """Whether bases in doubt include a transfer: a record's (or a class's) listing that ends on
+    the day another listing of the same record (class) begins. Whichever day the act moving it
+    took effect, one of the two was in force: the compound was controlled, only the list is in
+    doubt (China's fentanyl class, moved from the 2015 supplement to the 2025 catalogue)."""
+    named = [
+        (subject, b)
+        for b in bases
+        if getattr(b, "date_uncertain", "") and (subject := _listed_subject(b)) is not None
+    ]
+    ends = {(subject, b.listed.effective_to) for subject, b in named if b.listed.effective_to}
+    return any((subject, b.listed.effective_from) in ends for subject, b in named)

@@ -289,3 +289,22 @@ def test_a_name_resolves_by_its_meaning_on_the_day(real_registry, on, uids):
     result = _one("六氢大麻酚", on, "CN")
     assert result.status == "controlled"
     assert {m["substance"] for m in result.matches if m["basis"] == "listing"} == uids
+
+
+def test_the_2025_catalogues_took_effect_in_a_window_of_a_week(real_registry):
+    """No text of the 2025 catalogues' day of effect was found: a secondary source says the
+    joint announcement was issued on 2025-07-21 and took effect at once; the medical catalogue's
+    page is dated 2025-07-28. In that week a substance moved between lists is controlled (on
+    one of them), a class too, and one new to the 2025 lists is uncertain."""
+    for uid in ("cn-2025-55", "cn-2025-nonmedical-list"):
+        act = Instrument.objects.get(uid=uid)
+        assert act.effective_precision == Instrument.Precision.NOT_AFTER
+        assert (act.effective_bound, act.effective_on) == (D(2025, 7, 21), D(2025, 7, 28))
+    week = D(2025, 7, 24)
+    assert _one("ketamine", week, "CN").status == "controlled"
+    para_chlorofentanyl = "CCC(=O)N(c1ccc(Cl)cc1)C1CCN(CCc2ccccc2)CC1"  # by China's class only
+    result = _one(para_chlorofentanyl, week, "CN")
+    assert result.status == "controlled" and result.since == {"CN": "2019-05-01"}
+    assert _one("carisoprodol", D(2025, 7, 20), "CN").status == "not_controlled"
+    assert _one("carisoprodol", week, "CN").status == "uncertain"
+    assert _one("carisoprodol", D(2025, 7, 28), "CN").status == "controlled"
