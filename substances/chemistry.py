@@ -1348,7 +1348,13 @@ class _Interrupter:
 
     def _ignore_sigint(self) -> None:  # with the lock held
         if self._saved is None:
-            self._saved = self._set_disposition(_QUIET)
+            found = self._set_disposition(_QUIET)
+            if found not in (_SIG_DFL, _SIG_IGN) and self._python_handler is not None:
+                # Our own quiet handler, or RDKit's while a search it left in place runs (one
+                # that ended after SIGINT was given back restores the quiet handler it found):
+                # neither is a disposition to give back, and keeping it would lose Ctrl-C.
+                found = self._python_handler
+            self._saved = found
 
     def arm(self, deadline: float) -> int:
         # Dictionary updates are atomic under the GIL; the lock is taken only to start.
