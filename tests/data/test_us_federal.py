@@ -568,7 +568,8 @@ def test_entries_dated_by_the_compiled_history_of_the_regulation(
     """A compiled history of 21 CFR 1308 (the annual editions, each entry annotated with the day
     its amendment took effect) dates entries whose rule was not read: `medium`, and controlled
     from that day, not the day before."""
-    [match] = _listed(_us(name, effective))
+    # the entry of the record itself (dextropropoxyphene also reaches its bulk form's entries)
+    [match] = [m for m in _listed(_us(name, effective)) if not m["route"]["steps"]]
     assert match["schedule"]["code"] == schedule and not match.get("date_uncertain")
     assert match["instrument"]["reference"] == HISTORY.format(effective.isoformat())
     listing = Listing.objects.get(uid=match["listing"])
@@ -900,7 +901,15 @@ def test_levopropoxyphene_is_not_reached_by_dextropropoxyphenes_schedule_iv_entr
     assert _us(LEVOPROPOXYPHENE).status == "not_controlled"
     dextro = _us(DEXTROPROPOXYPHENE)
     assert dextro.status == "controlled"
-    assert {m.listed.schedule.code for m in dextro.matches} == {"US-IV"}
+    # In dosage forms schedule IV (1308.14(b)), in bulk schedule II (1308.12(c)): a structure
+    # shows no form, so both entries reach it. Before, the compound found schedule IV only.
+    assert {m.listed.schedule.code for m in dextro.matches} == {"US-IV", "US-II"}
+    [bulk] = [m for m in dextro.matches if m.listed.schedule.code == "US-II"]
+    assert bulk.substance == "dextropropoxyphene-bulk"
+    named = _us("dextropropoxyphene")
+    assert {(m.listed.schedule.code, m.substance) for m in named.matches} == {
+        (m.listed.schedule.code, m.substance) for m in dextro.matches
+    }
 
 
 def test_para_methylfentanyl_is_named_from_86_fr_22113_and_a_class_member_before(real_registry):
