@@ -755,7 +755,6 @@ def test_a_temporary_order_that_ran_out_before_the_permanent_rule_was_found_leav
     ("name", "earliest", "note"),
     [
         # final rules published on these days, their DATES lines not read
-        ("Mesocarb", D(2022, 11, 22), "87 FR 71247 took effect between 2022-11-22 and 2026-09-20"),
         ("3-MeO-PCP", D(2025, 6, 10), "took effect between 2025-06-10 and 2026-09-20"),
         # temporary orders not found, dated back two years from their expiry in the eCFR
         ("2-FDCK", D(2026, 5, 22), "took effect between 2026-05-22 and 2026-09-20"),
@@ -771,6 +770,14 @@ def test_an_act_whose_day_was_not_read_is_in_doubt_until_the_ecfr_snapshot(
     assert result.status == "uncertain"
     assert note in result.reason
     assert _us(name, D(2026, 9, 21)).status == "controlled"
+
+
+def test_mesocarb_is_controlled_from_the_day_a_report_of_its_rule_gives(real_registry):
+    """87 FR 71247 was published on 2022-11-22; a trade-press report of it says the listing
+    takes effect on Dec. 22. Before, mesocarb was uncertain from 2022-11-22 until 2026-09-21."""
+    assert _us("Mesocarb", D(2022, 12, 21)).status == "not_controlled"
+    result = _us("Mesocarb", D(2022, 12, 22))
+    assert result.status == "controlled" and result.since == {"US": "2022-12-22"}
 
 
 def test_an_ecfr_entry_whose_act_was_not_found_is_controlled_from_the_snapshot(real_registry):
