@@ -308,3 +308,11 @@ def test_the_2025_catalogues_took_effect_in_a_window_of_a_week(real_registry):
     assert _one("carisoprodol", D(2025, 7, 20), "CN").status == "not_controlled"
     assert _one("carisoprodol", week, "CN").status == "uncertain"
     assert _one("carisoprodol", D(2025, 7, 28), "CN").status == "controlled"
+
+
+def test_remimazolam_s_chinese_listing_is_dated_by_what_is_known_of_it(real_registry):
+    """The announcement that placed remimazolam in Class II was not found; its day (recalled as
+    2020-01-01) was used as if read. It is on no 2013 list as they took effect, and the official
+    449 of mid-2021 counts it: uncertain between the two, controlled from 2021-07-01."""
+    assert _one("remimazolam", D(2020, 6, 1), "CN").status == "uncertain"
+    assert _one("remimazolam", D(2021, 7, 1), "CN").status == "controlled"
