@@ -23,6 +23,7 @@ first class match (`CheckResult.drawing`), so no face matches the rules again. T
 answer the reverse question, which registry substances a class covers (`class_members`).
 """
 
+import contextvars
 import dataclasses
 import datetime
 import functools
@@ -215,6 +216,10 @@ class _Item:
     # The candidates (pks) reached only by cutting an acetal carbon's bond (a glycoside): an
     # ether of the record to a chemist, one in law only in a reading that is not settled.
     acetal_of: set[int] = field(default_factory=set)
+    # The candidates (pks) it may be a positional isomer of (see `_positional_isomers`), and the
+    # jurisdictions where its own record has an entry, which no such reading overrides.
+    isomer_of: set[int] = field(default_factory=set)
+    positional_governed: set[int] = field(default_factory=set)
 
 
 def _named_basis(route: Route, listing: Listing, doubt: str = "") -> ListingBasis:
@@ -399,11 +404,27 @@ class _Gates:
 
 _GATES: dict[str, _Gates] = {}
 
+# The registry's version, read once per call of `check_items` (its steps each key a table by it).
+_IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("check_in_call", default=False)
+_CALL_VERSION: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "check_version", default=None
+)
+
+
+def _version() -> str:
+    """The registry's version: within `check_items`, read once for the whole call."""
+    version = _CALL_VERSION.get()
+    if version is None:
+        version = Change.objects.version()
+        if _IN_CALL.get():
+            _CALL_VERSION.set(version)
+    return version
+
 
 def _registry_gates() -> _Gates:
     """The gates of the registry as it is now, recomputed when it changes (the feed's head
     moves)."""
-    version = Change.objects.version()
+    version = _version()
     if version not in _GATES:
         formulas, sizes, graphs, keys, hydroxylated = set(), set(), set(), {}, set()
         rows = Substance.objects.exclude(smiles="").values_list(
@@ -430,6 +451,149 @@ def _registry_gates() -> _Gates:
             frozenset(formulas), frozenset(sizes), frozenset(graphs), keys, frozenset(hydroxylated)
         )
     return _GATES[version]
+
+
+_POSITIONAL: dict[str, dict[str, list[tuple[int, tuple, str]]]] = {}
+
+
+@functools.lru_cache(maxsize=4096)
+def _signature(smiles: str) -> tuple:
+    """A record's `chemistry.isomer_signature`, from its stored structure (kept per process)."""
+    return chemistry.isomer_signature(chemistry.standardize(smiles))
+
+
+def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, tuple, str]]]:
+    """The records with an entry that covers positional isomers (21 CFR 1308.11(d): "isomer"
+    there includes position isomers), by formula: (pk, `chemistry.isomer_signature`, skeleton
+    key). Recomputed when the registry changes (`version`: its token, when the caller has it)."""
+    version = version or _version()
+    if version not in _POSITIONAL:
+        table: dict[str, list[tuple[int, tuple, str]]] = defaultdict(list)
+        listings = Listing.objects.filter(substance__isnull=False).exclude(substance__smiles="")
+        seen: set[int] = set()
+        for listing in listings.select_related("schedule", "substance"):
+            record = listing.substance
+            if record.pk in seen or "positional_isomers" not in listing.covers:
+                continue
+            seen.add(record.pk)
+            try:
+                signature = _signature(record.smiles)
+            except chemistry.ChemistryError:
+                continue
+            table[signature[0]].append((record.pk, signature, record.skeleton_key))
+        _POSITIONAL.clear()
+        _POSITIONAL[version] = dict(table)
+    return _POSITIONAL[version]
+
+
+def positional_isomer_of(
+    substance: Substance, on: datetime.date, *, version: str | None = None
+) -> list[tuple[Listing, Substance]]:
+    """The entries in force on `on` that may reach a record as a positional isomer of theirs
+    (as the check weighs it: see `_positional_isomers`), with the record each entry names;
+    none in a jurisdiction where the record has an entry of its own (the act naming it says
+    since when it is controlled). No chemistry unless its formula is one of those entries'."""
+    if not substance.smiles:
+        return []
+    rows = _positional_table(version).get(substance.formula)
+    if not rows:
+        return []
+    try:
+        signature = _signature(substance.smiles)
+    except chemistry.ChemistryError:
+        return []
+    pks = [
+        pk
+        for pk, theirs, skeleton in rows or ()
+        if theirs == signature and skeleton != substance.skeleton_key and pk != substance.pk
+    ]
+    if not pks:
+        return []
+    own = set(
+        Listing.objects.filter(substance=substance).values_list(
+            "schedule__jurisdiction_id", flat=True
+        )
+    )
+    found = (
+        Listing.objects.in_force(on=on)
+        .filter(substance_id__in=pks)
+        .select_related("schedule__jurisdiction", "substance")
+        .order_by("schedule__sort_order", "substance__name_en")
+    )
+    return [
+        (listing, listing.substance)
+        for listing in found
+        if "positional_isomers" in listing.covers and listing.schedule.jurisdiction_id not in own
+    ]
+
+
+_DERIVED = ("stereoisomer", "positional_isomer", "ester", "ether")
+"""How an input matches a record that is not itself (`_find`, `_esters_and_ethers`)."""
+
+
+def _positional_isomers(items: list[_Item], deadline: float = float("inf")) -> None:
+    """A structure with the formula, ring systems and functional groups of a record whose entry
+    covers positional isomers, but not its constitution, may be one of its positional isomers
+    (`chemistry.isomer_signature`). It is added as a candidate (`positional_isomer`, needing
+    `positional_isomers`) and marked in `_Item.isomer_of`: the definition asks more than the
+    registry reads (no functionality created or destroyed), so such a basis is in doubt."""
+    asked = [
+        item
+        for item in items
+        if item.mol is not None and item.examined and item.result.status != INVALID
+    ]
+    if not asked:
+        return
+    table = _positional_table()
+    if not table:
+        return
+    wanted: dict[int, list[int]] = {}
+    for item in asked:
+        if time.monotonic() > deadline:
+            break
+        try:
+            formula = chemistry.formula(item.mol)
+            rows = table.get(formula)
+            if not rows:
+                continue
+            signature = chemistry.isomer_signature(item.mol)
+        except chemistry.ChemistryError:
+            continue
+        skeleton = item.keys[2] or chemistry.skeleton_key(item.mol)
+        known = {s.pk for s, _how, _needs in item.candidates}
+        pks = [
+            pk
+            for pk, theirs, their_skeleton in rows
+            if theirs == signature and their_skeleton != skeleton and pk not in known
+        ]
+        if pks:
+            wanted[id(item)] = pks
+    if not wanted:
+        return
+    records = Substance.objects.in_bulk({pk for pks in wanted.values() for pk in pks})
+    # Where the input is itself a record with an entry of its own in a jurisdiction, the act
+    # naming it says since when it is controlled there (3-MMC, "since" mephedrone's permanent
+    # control): it is no positional isomer of another entry in that jurisdiction.
+    itself = {
+        id(item): {s.pk for s, how, _needs in item.candidates if how not in _DERIVED}
+        for item in asked
+        if id(item) in wanted
+    }
+    own: dict[int, set[int]] = defaultdict(set)
+    for pk, jurisdiction in Listing.objects.filter(
+        substance_id__in={pk for pks in itself.values() for pk in pks}
+    ).values_list("substance_id", "schedule__jurisdiction_id"):
+        own[pk].add(jurisdiction)
+    for item in asked:
+        item.positional_governed = {j for pk in itself.get(id(item), ()) for j in own.get(pk, ())}
+        for pk in wanted.get(id(item), ()):
+            item.candidates.append(
+                (records[pk], "positional_isomer", frozenset({"positional_isomers"}))
+            )
+            item.isomer_of.add(pk)
+        if item.result.substance is None and item.isomer_of:
+            item.result.substance = item.candidates[0][0]
+            item.result.matched_by = "positional_isomer"
 
 
 def _resolve(items: list[_Item], on: datetime.date | None = None) -> None:
@@ -997,6 +1161,20 @@ def check_items(
     on = on or timezone.localdate()
     if len(items) > MAX_ITEMS:
         raise ValueError(f"at most {MAX_ITEMS} items per check")
+    in_call, no_version = _IN_CALL.set(True), _CALL_VERSION.set(None)
+    try:
+        return _check_items(items, on, jurisdiction, time_budget)
+    finally:
+        _IN_CALL.reset(in_call)
+        _CALL_VERSION.reset(no_version)
+
+
+def _check_items(
+    items: Sequence[Any],
+    on: datetime.date,
+    jurisdiction: str | None,
+    time_budget: float | None,
+) -> list[CheckResult]:
     budget = REQUEST_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     deadline = time.monotonic() + budget
     inputs = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
@@ -1004,6 +1182,7 @@ def check_items(
     _key_structures(read)
     _resolve(read, on)
     _esters_and_ethers(read, deadline)
+    _positional_isomers(read, deadline)
     graph = RelationGraph.around(s for item in read for s, _how, _needs in item.candidates)
     routes = {id(item): graph.routes(item.candidates) for item in read}
     wanted = {route.record.pk for rs in routes.values() for route in rs}
@@ -1057,7 +1236,7 @@ def check_items(
         itself = {
             route.record.pk
             for route in routes[id(item)]
-            if route.matched_by != "stereoisomer" and not route.steps
+            if route.matched_by not in ("stereoisomer", "positional_isomer") and not route.steps
         }
         own_jurisdictions = {
             listing.schedule.jurisdiction_id
@@ -1068,8 +1247,13 @@ def check_items(
             ]
         }
         for route in routes[id(item)]:
-            governed = own_jurisdictions if route.matched_by == "stereoisomer" else set()
+            isomer = route.matched_by in ("stereoisomer", "positional_isomer")
+            governed = own_jurisdictions if isomer else set()
+            if route.matched_by == "positional_isomer":
+                governed = governed | item.positional_governed
             form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
+            if route.matched_by == "positional_isomer":
+                form = _positional_doubt(route)
             if not form:  # a reading not settled starts no run of control
                 item.reaching.extend(
                     listing
@@ -1104,6 +1288,14 @@ def check_items(
                     seen_listings.add(listing.pk)
                     basis = _named_basis(route, listing, doubt)
                     doubtful.append(dataclasses.replace(basis, form_uncertain=form))
+        if doubtful and handed_over(doubtful):
+            # Moved between lists on a day not known: named on one of them, whichever day it
+            # was, so a class entry that defers to named entries defers to these too.
+            own_lists.update(
+                b.listed.schedule.uid
+                for b in doubtful
+                if isinstance(b, ListingBasis) and not b.form_uncertain
+            )
         rules_failed = unfinished = False
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
@@ -1316,6 +1508,15 @@ def _identity_in_doubt(item: _Item, graph: RelationGraph) -> str:
         "names": ", ".join(record_name(s) for s in family),
         "excepted": ", ".join(record_name(s) for s in excepted),
     }
+
+
+def _positional_doubt(route: Route) -> str:
+    """Why a listing reaching the input as a positional isomer of its record is in doubt."""
+    return _(
+        "may be a positional isomer of %(name)s (the same formula, ring systems and functional "
+        "groups, placed otherwise), which its entry covers; whether no functionality is created "
+        "or destroyed, as the definition also asks, is not judged here"
+    ) % {"name": record_name(route.start)}
 
 
 def _acetal_doubt(route: Route) -> str:

@@ -35,6 +35,7 @@ MAX_DEPTH = 4
 NEEDS_OF_MATCH = {
     "salt": "salts",
     "stereoisomer": "stereoisomers",
+    "positional_isomer": "positional_isomers",
     "ester": "esters",
     "ether": "ethers",
 }
@@ -119,6 +120,8 @@ class Route:
             # Cut back to the record by the check (registry.check._esters_and_ethers).
             isomer = self.matched_by == "stereoisomer"
             parts.append(_derived_phrase(derived, record_name(self.start), isomer=isomer))
+        elif self.matched_by == "positional_isomer":
+            parts.append(_("a positional isomer of %(name)s") % {"name": record_name(self.start)})
         elif self.matched_by in NEEDS_OF_MATCH:
             parts.append(
                 _("a %(form)s of %(name)s")

@@ -58,8 +58,10 @@ class JurisdictionVerdict:
         "precisely), `condition` (a class whose definition also requires what a structure "
         "cannot show, such as receptor activity), `preparation` (a preparation whose ingredient "
         "is controlled there, which the law may or may not reach), `identity` (an InChIKey no "
-        "record has, which may name an excepted stereoisomer), `form` (a glycoside or other "
-        "acetal of a listed compound, an ether of it only in a reading not settled). Empty "
+        "record has, which may name an excepted stereoisomer), `form` (whether the entry's "
+        "words reach it: a glycoside or other acetal of a listed compound, an ether of it only in "
+        "a reading not settled; a possible positional isomer of a compound whose entry covers "
+        "them). Empty "
         "otherwise.",
         default=(),
     )
@@ -121,8 +123,11 @@ def verdicts(
         if not certain and handed_over(found):
             # moved between lists on a day not known precisely: controlled, on one of them
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
+            classes = tuple(
+                dict.fromkeys(m.substance_class.uid for m in found if isinstance(m, ClassBasis))
+            )
             start = (since or {}).get(j.code)
-            out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, (), start))
+            out.append(JurisdictionVerdict(j.code, j.name, CONTROLLED, schedules, classes, start))
             continue
         if not certain:
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))

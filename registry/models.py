@@ -58,11 +58,12 @@ class Jurisdiction(EditTracking, models.Model):
 # What an entry can cover besides the substance itself, in the words of the lists' footnotes
 # ("items include their possible salts, stereoisomers, esters and ethers, and single-ingredient
 # preparations"). A hydrate is the substance itself with water of crystallisation and needs none.
-COVERAGE = ("salts", "stereoisomers", "esters", "ethers", "preparations")
+COVERAGE = ("salts", "stereoisomers", "positional_isomers", "esters", "ethers", "preparations")
 # The same words as a reader of the language in use reads them (the check's explanations).
 COVERAGE_LABELS = {
     "salts": pgettext_lazy("coverage", "salts"),
     "stereoisomers": pgettext_lazy("coverage", "stereoisomers"),
+    "positional_isomers": pgettext_lazy("coverage", "positional isomers"),
     "esters": pgettext_lazy("coverage", "esters"),
     "ethers": pgettext_lazy("coverage", "ethers"),
     "preparations": pgettext_lazy("coverage", "preparations"),
@@ -133,8 +134,8 @@ class Schedule(EditTracking, models.Model):
         blank=True,
         help_text=_(
             "What every entry of the list covers besides the substance itself, from the list's "
-            "footnotes: any of salts, stereoisomers, esters, ethers, preparations (single-"
-            "ingredient preparations). A listing may say otherwise."
+            "footnotes: any of salts, stereoisomers, positional_isomers, esters, ethers, "
+            "preparations (single-ingredient preparations). A listing may say otherwise."
         ),
     )
 
@@ -347,9 +348,11 @@ class Instrument(EditTracking, models.Model):
             return _("in %(year)s (day not known)") % {"year": on.year}
         if precision == self.Precision.NOT_BEFORE:
             if bound:
+                # In force from `bound` at the latest: the act took effect on one of the days
+                # from `on` to `bound` (76 FR 77330: 2012-01-11 or 2012-01-12).
                 return _("between %(on)s and %(bound)s (day not known)") % {
                     "on": on.isoformat(),
-                    "bound": (bound - datetime.timedelta(days=1)).isoformat(),
+                    "bound": bound.isoformat(),
                 }
             return _("on %(on)s or later (day not known)") % {"on": on.isoformat()}
         if precision == self.Precision.NOT_AFTER:

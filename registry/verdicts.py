@@ -107,6 +107,7 @@ MATCHED_BY = (
     "structure",
     "salt",
     "stereoisomer",
+    "positional_isomer",
     "isotopologue",
     "ester",
     "ether",
@@ -301,10 +302,11 @@ class ListingBasis(Serialized):
         omit_empty=True,
     )
     form_uncertain: str = described(
-        "Present when the listing reaches the input only as an ether through an acetal carbon "
-        "(a glycoside, such as morphine 3-glucuronide): an ether to a chemist, but whether an "
-        "entry's ethers include an acetal is not settled: why. With no other basis the status "
-        "is `uncertain`.",
+        "Present when whether the entry's words reach the input is not settled: as an ether "
+        "through an acetal carbon (a glycoside, such as morphine 3-glucuronide), or as a "
+        "positional isomer of the listed compound (the same formula, ring systems and "
+        "functional groups; 21 CFR 1300.01 asks more): why. With no other basis the status is "
+        "`uncertain`.",
         default="",
         omit_empty=True,
     )

@@ -68,6 +68,7 @@ __all__ = [
     "is_inchikey",
     "is_molblock",
     "is_ordinary",
+    "isomer_signature",
     "looks_like_smiles",
     "molecular_mass",
     "parent_key",
@@ -350,6 +351,29 @@ def _check_heavy_atoms(mol: Mol, *, wildcards: bool = True) -> None:
         raise ChemistryError("not a complete structure: contains a wildcard atom (*)")
 
 
+_SMILES_MASS_RE = re.compile(r"\[(\d+)([A-Z][a-z]?|[a-z]{1,2})")
+_MOLFILE_ISO_RE = re.compile(r"^M  ISO(.*)$", re.MULTILINE)
+_V3000_MASS_RE = re.compile(r"\bMASS=(-?\d+)")
+_MOST_MASS = 65535  # RDKit keeps a mass in 16 bits: a larger one would wrap round
+
+
+def _check_written_masses(text: str, *, molfile: bool) -> None:
+    """Refuse a written mass the reader would wrap round or drop ([65549C] read as 13C; a
+    molfile's mass of 0 or below), before RDKit reads it."""
+    if molfile:
+        masses = [int(m) for m in _V3000_MASS_RE.findall(text)]
+        for line in _MOLFILE_ISO_RE.findall(text):
+            fields = line.split()
+            masses.extend(int(v) for v in fields[2::2] if v.lstrip("-").isdigit())
+        bad = [m for m in masses if m <= 0 or m > _MOST_MASS]
+        if bad:
+            raise ChemistryError(f"no such isotope: mass {bad[0]}")
+        return
+    for mass, symbol in _SMILES_MASS_RE.findall(text):
+        if int(mass) > _MOST_MASS:
+            raise ChemistryError(f"no such isotope: mass {int(mass)} for {symbol.capitalize()}")
+
+
 def _check_isotopes(mol: Mol) -> None:
     """Refuse a mass number no isotope of its element has ("[9999C]", "[1C]")."""
     table = Chem.GetPeriodicTable()
@@ -389,6 +413,7 @@ def parse_smiles(text: str) -> Mol:
         raise ChemistryError("empty input")
     if len(text) > MAX_INPUT_CHARS:
         raise ChemistryError(f"too long: {len(text)} characters, limit {MAX_INPUT_CHARS}")
+    _check_written_masses(text, molfile=False)
     params = Chem.SmilesParserParams()
     params.sanitize = False
     params.removeHs = False
@@ -424,6 +449,7 @@ def parse_molblock(text: str) -> Mol:
     if len(text) > MAX_MOLBLOCK_CHARS:
         raise ChemistryError(f"too long: {len(text)} characters, limit {MAX_MOLBLOCK_CHARS}")
     record = text.split("$$$$", 1)[0]
+    _check_written_masses(record, molfile=True)
     try:
         with rdBase.CaptureErrorLog() as capture:
             raw = Chem.MolFromMolBlock(record, sanitize=False, removeHs=False)
@@ -793,6 +819,70 @@ def skeleton_key(mol_or_text: Mol | str) -> str:
 def formula(mol_or_text: Mol | str) -> str:
     """Hill molecular formula, all fragments together (e.g. ``C22H28N2O`` for fentanyl)."""
     return rdMolDescriptors.CalcMolFormula(_as_mol(mol_or_text))
+
+
+# What 21 CFR 1300.01 asks of a positional isomer: the same molecular formula and core
+# structure, the same functional groups and substituents, "attached at any position(s) on the
+# core structure", no functionality created or destroyed; moving alkyl moieties within or
+# between groups is allowed. Read here as: the same formula, the same ring systems (each as
+# its ring atoms alone), and the same count of each functional group below. An amine is one
+# group whatever its alkyls (moving a methyl from N to C is a rearrangement of alkyls).
+_FUNCTIONAL_GROUPS = None
+_made_with_rdkit(
+    "_FUNCTIONAL_GROUPS",
+    lambda rdkit: tuple(
+        (name, rdkit.Chem.MolFromSmarts(smarts))
+        for name, smarts in (
+            ("fluoro", "[F]"),
+            ("chloro", "[Cl]"),
+            ("bromo", "[Br]"),
+            ("iodo", "[I]"),
+            ("phenol", "[OX2H1]-a"),
+            ("alcohol", "[OX2H1]-[CX4]"),
+            ("ether", "[OX2;!R](-[#6])-[#6]"),
+            ("amine", "[NX3;!$(N-[CX3]=[O,S]);!$(N-a);!a;+0]"),
+            ("aryl amine", "[NX3;!$(N-[CX3]=[O,S]);$(N-a);!a;+0]"),
+            ("amide", "[NX3]-[CX3]=[OX1]"),
+            ("ketone", "[#6]-[CX3](=[OX1])-[#6]"),
+            ("aldehyde", "[CX3H1](=[OX1])"),
+            ("acid", "[CX3](=[OX1])-[OX2H1]"),
+            ("ester", "[CX3](=[OX1])-[OX2]-[#6]"),
+            ("nitro", "[NX3+](=O)[O-]"),
+            ("nitrile", "[CX2]#[NX1]"),
+            ("thioether", "[SX2;!R](-[#6])-[#6]"),
+            ("thiol", "[SX2H1]"),
+            ("alkene", "[CX3;!a]=[CX3;!a]"),
+            ("alkyne", "[CX2]#[CX2]"),
+        )
+    ),
+)
+
+
+def isomer_signature(mol_or_text: Mol | str) -> tuple:
+    """What two positional isomers share (see `_FUNCTIONAL_GROUPS`): the formula, the ring
+    systems as canonical SMILES of their ring atoms, and the count of each functional group.
+    Equal signatures make two compounds positional isomers in that reading, or the same
+    compound; which, the caller tells by InChIKey."""
+    mol = _as_mol(mol_or_text)
+    rings = [set(ring) for ring in mol.GetRingInfo().AtomRings()]
+    systems: list[set[int]] = []
+    for ring in rings:
+        joined = [system for system in systems if len(system & ring) >= 2]
+        for system in joined:
+            systems.remove(system)
+            ring |= system
+        systems.append(ring)
+    cores = sorted(
+        Chem.MolFragmentToSmiles(
+            mol, atomsToUse=sorted(system), canonical=True, isomericSmiles=False
+        )
+        for system in systems
+    )
+    groups = tuple(
+        (name, len(mol.GetSubstructMatches(pattern, uniquify=True)))
+        for name, pattern in _FUNCTIONAL_GROUPS
+    )
+    return (rdMolDescriptors.CalcMolFormula(mol), tuple(cores), groups)
 
 
 # An oxygen between two carbons by chain bonds: an ester's (one of the carbons an acyl carbon,

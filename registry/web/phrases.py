@@ -232,6 +232,14 @@ _REASONS = [
         ),
         gettext_noop("no such isotope: mass %(mass)s for %(element)s (atom %(atom)s)"),
     ),
+    (
+        re.compile(r"no such isotope: mass (?P<mass>-?\d+) for (?P<element>\w+)(?! \(atom)"),
+        gettext_noop("no such isotope: mass %(mass)s for %(element)s"),
+    ),
+    (
+        re.compile(r"no such isotope: mass (?P<mass>-?\d+)(?![\d ])"),
+        gettext_noop("no such isotope: mass %(mass)s"),
+    ),
     (re.compile(r"empty input"), gettext_noop("empty input")),
     (
         re.compile(

@@ -488,8 +488,12 @@ def substance_detail(request, uid: str):
     possible_classes = [m for m in class_matches if m.condition]
     class_matches = [m for m in class_matches if not m.condition]
     names = list(substance.names.all())
+    # Entries that may reach it as a positional isomer of theirs: uncertain, as the check says.
+    feed_seq, version = Change.objects.position()
+    isomer_of = check_service.positional_isomer_of(substance, today, version=version)
     context = {
         "substance": substance,
+        "isomer_of": isomer_of,
         "today": today,
         "names_by_language": _group_names(names),
         "listings": listings,
@@ -505,18 +509,23 @@ def substance_detail(request, uid: str):
         "svg": depictions.structure_svg(substance.smiles, **depictions.RECORD_DRAWING),
         "controlled": bool(in_force or covered_through or class_matches),
         "by_jurisdiction": _side_by_side(
-            listings, [*class_matches, *possible_classes], covered_through, today
+            listings,
+            [*class_matches, *possible_classes],
+            covered_through,
+            today,
+            isomer_of,
         ),
         "links_out": depictions.records_elsewhere(substance),
-        "feed_seq": Change.objects.head(),
+        "feed_seq": feed_seq,
         "page_url": request.build_absolute_uri(substance.get_absolute_url()),
     }
     return render(request, "web/substance.html", context)
 
 
-def _side_by_side(listings, class_matches, covered_through, today) -> list[dict]:
+def _side_by_side(listings, class_matches, covered_through, today, isomer_of=()) -> list[dict]:
     """The substance's status in each jurisdiction: lists in force (its own, and those that
-    reach it through its relations), classes, past listings."""
+    reach it through its relations), classes, the entries it may be a positional isomer of
+    (uncertain, as the check answers), past listings."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
@@ -538,6 +547,11 @@ def _side_by_side(listings, class_matches, covered_through, today) -> list[dict]
             or any(
                 t.listing.schedule.jurisdiction_id == n.jurisdiction.pk for t in covered_through
             ),
+            "isomer_of": [
+                (listing, record)
+                for listing, record in isomer_of
+                if listing.schedule.jurisdiction_id == n.jurisdiction.pk
+            ],
             "uncertain": c.status == per_jurisdiction.UNCERTAIN,
         }
         for n, c in zip(named, classes, strict=True)

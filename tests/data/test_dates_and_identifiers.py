@@ -14,6 +14,7 @@ import pytest
 from django.utils import translation
 
 from registry.check import check_items
+from registry.jurisdictions import jurisdictions, verdicts
 from registry.models import Instrument
 from substances.models import Name, Substance
 
@@ -305,6 +306,20 @@ def test_the_2025_catalogues_took_effect_in_a_window_of_a_week(real_registry):
     para_chlorofentanyl = "CCC(=O)N(c1ccc(Cl)cc1)C1CCN(CCc2ccccc2)CC1"  # by China's class only
     result = _one(para_chlorofentanyl, week, "CN")
     assert result.status == "controlled" and result.since == {"CN": "2019-05-01"}
+    # Fentanyl is on a narcotic list all week (which one is in doubt), so China's fentanyl
+    # class, which defers to the named entries, does not claim it; a new cannabinoid is
+    # controlled by its class, and the verdict says so.
+    fentanyl = _one("fentanyl", week, "CN")
+    assert fentanyl.status == "controlled"
+    assert not any(getattr(m, "substance_class", None) for m in fentanyl.matches)
+    cannabinoid = "CCCCCCn1nc(C(=O)NC(C(=O)OC)C(C)(C)C)c2ccccc21"
+    result = _one(cannabinoid, week, "CN")
+    [cn] = [
+        v
+        for v in verdicts(result.status, result.matches, jurisdictions())
+        if v.jurisdiction == "CN"
+    ]
+    assert (cn.status, cn.classes) == ("controlled", ("class-synthetic-cannabinoids",))
     assert _one("carisoprodol", D(2025, 7, 20), "CN").status == "not_controlled"
     assert _one("carisoprodol", week, "CN").status == "uncertain"
     assert _one("carisoprodol", D(2025, 7, 28), "CN").status == "controlled"

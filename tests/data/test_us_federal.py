@@ -755,10 +755,10 @@ def test_a_temporary_order_that_ran_out_before_the_permanent_rule_was_found_leav
     ("name", "earliest", "note"),
     [
         # final rules published on these days, their DATES lines not read
-        ("3-MeO-PCP", D(2025, 6, 10), "took effect between 2025-06-10 and 2026-09-20"),
+        ("3-MeO-PCP", D(2025, 6, 10), "took effect between 2025-06-10 and 2026-09-21"),
         # temporary orders not found, dated back two years from their expiry in the eCFR
-        ("2-FDCK", D(2026, 5, 22), "took effect between 2026-05-22 and 2026-09-20"),
-        ("O-desmethyltramadol", D(2026, 8, 26), "took effect between 2026-08-26 and 2026-09-20"),
+        ("2-FDCK", D(2026, 5, 22), "took effect between 2026-05-22 and 2026-09-21"),
+        ("O-desmethyltramadol", D(2026, 8, 26), "took effect between 2026-08-26 and 2026-09-21"),
         ("SR-17018", D(2026, 8, 27), "FR Doc 2026-17531 took effect between 2026-08-27"),
     ],
 )

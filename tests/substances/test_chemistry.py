@@ -566,3 +566,38 @@ def test_a_mass_no_isotope_has_is_refused(smiles, message):
 def test_real_isotopes_are_read():
     for smiles in ("[13CH4]", "[2H]C([2H])([2H])O", "[18F]c1ccccc1", "[125I]c1ccccc1"):
         assert chemistry.parse_smiles(smiles).GetNumAtoms() >= 1
+
+
+def test_positional_isomers_share_a_signature_and_other_compounds_do_not():
+    def signature(smiles):
+        return chemistry.isomer_signature(chemistry.standardize(smiles))
+
+    two_c_b = signature("COc1cc(CCN)c(OC)cc1Br")
+    assert signature("NCCc1cc(OC)c(OC)cc1Br") == two_c_b  # the bromine and a methoxy swapped
+    assert signature("CC(=O)NCCc1cc(OC)c(Br)cc1OC") != two_c_b  # an amide, another formula
+    assert signature("COc1cc(CC(C)N)c(OC)cc1Br") != two_c_b  # DOB: one carbon more
+    # 3-MMC and mephedrone: the methyl moved round the ring; a phenol is not an ether.
+    assert signature("CNC(C)C(=O)c1cccc(C)c1") == signature("CNC(C)C(=O)c1ccc(C)cc1")
+    assert signature("COc1ccc(CCN)cc1") != signature("Cc1cc(O)ccc1CN")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[65549CH3]N", "no such isotope: mass 65549 for C"),  # RDKit would read 13C
+        ("[1000000C]", "no such isotope: mass 1000000 for C"),
+    ],
+)
+def test_a_written_mass_the_reader_would_wrap_is_refused(text, message):
+    with pytest.raises(chemistry.ChemistryError, match=re.escape(message)):
+        chemistry.parse_smiles(text)
+
+
+def test_a_molfile_mass_of_zero_or_below_is_refused():
+    block = chemistry.molfile("CC")
+    lines = block.splitlines()
+    end = lines.index("M  END")
+    for mass in ("0", "-5", "65549"):
+        bad = "\n".join([*lines[:end], f"M  ISO  1   1 {mass:>3}", *lines[end:]])
+        with pytest.raises(chemistry.ChemistryError, match="no such isotope"):
+            chemistry.parse_molblock(bad)

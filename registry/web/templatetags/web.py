@@ -185,7 +185,7 @@ _UNCERTAIN_LABELS = {
     "condition": gettext_lazy("Uncertain (beyond structure)"),
     "preparation": gettext_lazy("Uncertain (preparation)"),
     "identity": gettext_lazy("Uncertain (which isomer)"),
-    "form": gettext_lazy("Uncertain (ether or not)"),
+    "form": gettext_lazy("Uncertain (reach of the entry)"),
 }
 
 

@@ -1,0 +1,79 @@
+"""21 CFR 1300.01: for the hallucinogens of 1308.11(d), "isomer" includes any position isomer (the
+same formula, core structure, functional groups and substituents, placed otherwise, no
+functionality created or destroyed). A compound the registry does not list in the US but that
+has the formula, ring systems and functional groups of such an entry is answered `uncertain`
+there, never `controlled` on this reading alone (real data)."""
+
+import datetime
+
+import pytest
+
+from registry.check import check_items
+from registry.jurisdictions import jurisdictions, verdicts
+from registry.models import Listing
+
+pytestmark = pytest.mark.django_db
+
+ON = datetime.date(2026, 1, 1)
+TWO_C_B = "COc1cc(CCN)c(OC)cc1Br"
+TWO_C_B_ISOMER = "NCCc1cc(OC)c(OC)cc1Br"  # 2-bromo-4,5-dimethoxyphenethylamine
+TWO_MMC = "CNC(C)C(=O)c1ccccc1C"
+
+
+def _check(*items):
+    return {
+        r.input: (r, {v.jurisdiction: v for v in verdicts(r.status, r.matches, jurisdictions())})
+        for r in check_items(list(items), on=ON)
+    }
+
+
+def test_the_us_hallucinogen_entries_cover_positional_isomers(real_registry):
+    covering = [
+        listing
+        for listing in Listing.objects.filter(schedule__jurisdiction__code="US")
+        if "positional_isomers" in listing.covers
+    ]
+    assert len(covering) == 129
+    assert {li.attributes.get("cfr_paragraph") for li in covering} == {"1308.11(d)"}
+
+
+def test_a_positional_isomer_of_a_hallucinogen_is_uncertain_in_the_us(real_registry):
+    found = _check(TWO_C_B_ISOMER, TWO_C_B, TWO_MMC)
+    result, by_code = found[TWO_C_B_ISOMER]
+    assert (result.status, result.substance.uid, result.matched_by) == (
+        "uncertain",
+        "2c-b",
+        "positional_isomer",
+    )
+    assert by_code["US"].status == "uncertain"
+    assert by_code["US"].uncertain_because == ("form",)
+    assert "positional isomer of 2C-B" in result.reason
+    # Only the US entries cover positional isomers: China and the UN are not reached.
+    assert by_code["CN"].status == by_code["UN"].status == "not_controlled"
+    assert result.since == {}
+    # 2C-B itself is governed by its own entries, as before.
+    result, by_code = found[TWO_C_B]
+    assert result.status == "controlled" and by_code["US"].status == "controlled"
+    assert not any(getattr(m, "form_uncertain", "") for m in result.matches)
+    # 2-MMC is on China's list by name, and in the US a possible isomer of 3-MMC and mephedrone.
+    result, by_code = found[TWO_MMC]
+    assert result.substance.uid == "2-mmc"
+    assert by_code["CN"].status == "controlled"
+    assert by_code["US"].status == "uncertain"
+
+
+def test_a_us_listed_isomer_is_governed_by_its_own_entry(real_registry):
+    # 3-MMC is named in 1308.11(d) (88 FR 86266); it is also a positional isomer of mephedrone,
+    # which gives it no basis in doubt beside its own entry.
+    [result] = check_items(["3-MMC"], on=ON, jurisdiction="US")
+    assert result.status == "controlled"
+    assert not any(getattr(m, "form_uncertain", "") for m in result.matches)
+
+
+def test_the_substance_page_says_what_the_check_says(real_registry, client):
+    page = client.get("/substances/2-mmc/").content.decode()
+    assert "It may be a positional isomer of a compound whose entry covers" in page
+    assert "Uncertain (reach of the entry)" in page
+    chinese = client.get("/zh-hans/substances/2-mmc/").content.decode()
+    assert "不确定（条目是否涵盖）" in chinese and "若为" in chinese
+    assert "positional isomer" not in client.get("/substances/2c-b/").content.decode()
