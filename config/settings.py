@@ -316,6 +316,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": 1,
     "unacked_mutex_expire": 30,
 }
+# A running job that has committed no chunk for this long has its missing chunks queued again
+# by the workers (registry/tasks.py): a message lost by the broker cannot stop a job. 0: never.
+CHECK_JOB_STALL_SECONDS = int(os.environ.get("CHECK_JOB_STALL_SECONDS", "900"))
 CHECK_JOB_CHUNK_SIZE = int(os.environ.get("CHECK_JOB_CHUNK_SIZE", "2000"))
 CHECK_JOB_MAX_RECORDS = int(os.environ.get("CHECK_JOB_MAX_RECORDS", "1000000"))
 CHECK_JOB_KEEP_HOURS = int(os.environ.get("CHECK_JOB_KEEP_HOURS", "168"))

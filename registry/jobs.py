@@ -44,7 +44,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connections, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -537,6 +537,35 @@ def cancel_job(job: CheckJob) -> CheckJob:
 def missing_chunks(job: CheckJob) -> list[int]:
     committed = set(CheckJobChunk.objects.filter(job=job).values_list("index", flat=True))
     return [index for index in range(job.chunk_count) if index not in committed]
+
+
+def resume_stalled(
+    *, stall_seconds: float, now: datetime.datetime | None = None, skip: Iterable[str] = ()
+) -> list[str]:
+    """Hand out again the unanswered chunks of each running job that has committed none for
+    `stall_seconds` (the uids of those resumed; `skip`: jobs not to resume this time).
+
+    The broker hands back a chunk whose worker vanished, but a message can still be lost: one
+    taken from the queue the moment Redis stopped, before it was recorded as unacknowledged.
+    Such a job would stand still for ever, one chunk short. Queueing its missing chunks again
+    costs nothing wrong: a chunk is committed once (`commit_chunk`), and a copy of one already
+    answered is skipped at once (`run_chunk`).
+    """
+    now = now or timezone.now()
+    resumed = []
+    running = CheckJob.objects.filter(status=CheckJob.Status.RUNNING).exclude(uid__in=list(skip))
+    for job in running.annotate(last=Max("chunks__finished_at")):
+        last = max(t for t in (job.last, job.started_at, job.created_at) if t is not None)
+        if (now - last).total_seconds() < stall_seconds or not missing_chunks(job):
+            continue
+        log.warning(
+            "check job %s committed nothing for %.0f s: its chunks are queued again",
+            job.uid,
+            (now - last).total_seconds(),
+        )
+        dispatch(job)
+        resumed.append(job.uid)
+    return resumed
 
 
 def job_errors(job: CheckJob, limit: int = ERRORS_SHOWN) -> list[dict]:

@@ -310,3 +310,28 @@ def test_a_listing_reached_several_ways_is_one_entry_of_the_csv_cell():
     cells = dict(zip(jobs.CSV_COLUMNS, jobs.csv_cells(row), strict=True))
     assert cells["listings"] == "CN-NARC since 2014-01-01; UN-1961-I since 1964-12-13"
     assert cells["classes"] == "fentanyl-class (core)"
+
+
+def test_a_running_job_that_stood_still_has_its_missing_chunks_queued_again(
+    owner, registry, monkeypatch
+):
+    # A chunk message the broker lost (taken from the queue as Redis stopped) would leave the
+    # job running for ever, one chunk short: the workers queue its missing chunks again.
+    queued = []
+    monkeypatch.setattr(jobs, "dispatch", lambda job: queued.append(jobs.missing_chunks(job)))
+    job = make_job(owner)
+    assert jobs.run_chunk(job.uid, 0) and jobs.run_chunk(job.uid, 1)
+    job.refresh_from_db()
+    assert job.status == "running"
+    last = CheckJobChunk.objects.filter(job=job).latest("finished_at").finished_at
+    # Not yet: the last chunk was committed a moment ago.
+    assert jobs.resume_stalled(stall_seconds=60, now=last + datetime.timedelta(seconds=30)) == []
+    later = last + datetime.timedelta(seconds=61)
+    assert jobs.resume_stalled(stall_seconds=60, now=later) == [job.uid]
+    assert queued == [[2]]
+    # A job resumed a moment ago is skipped; one done or queued is never touched.
+    assert jobs.resume_stalled(stall_seconds=60, now=later, skip=[job.uid]) == []
+    assert jobs.run_chunk(job.uid, 2)
+    assert jobs.resume_stalled(stall_seconds=60, now=later) == []
+    make_job(owner)  # queued, nothing started
+    assert jobs.resume_stalled(stall_seconds=60, now=later + datetime.timedelta(days=1)) == []

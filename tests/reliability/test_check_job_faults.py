@@ -100,6 +100,7 @@ def _env(tmp: Path, **extra) -> dict[str, str]:
         "MEDIA_ROOT": str(tmp / "media"),
         "CELERY_BROKER_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
         "CELERY_VISIBILITY_TIMEOUT": "5",
+        "CHECK_JOB_STALL_SECONDS": "30",
         "CHECK_JOB_CHUNK_SIZE": str(CHUNK),
         "PYTHONPATH": str(ROOT),
     }
