@@ -66,7 +66,7 @@ from registry.verdicts import (
 )
 from substances import chemistry, matching
 from substances.models import Name, Relation, Substance, SubstanceClass
-from substances.normalize import normalize_cas, salt_free_key, search_key
+from substances.normalize import INVISIBLE_RE, normalize_cas, salt_free_key, search_key
 from substances.search import inn_spellings
 from substances.validators import CAS_RE, cas_check_digit
 
@@ -279,7 +279,7 @@ def _read(text: Any) -> _Item:
     """Decide what the input is and, for structures, parse and key it. Never raises."""
     if not isinstance(text, str):
         return _Item(CheckResult(str(text), "empty", INVALID, _("an item must be a string")))
-    stripped = text.strip()
+    stripped = INVISIBLE_RE.sub("", text).strip()
     result = CheckResult(text, "empty")
     if not stripped:
         result.status, result.reason = INVALID, _("empty input")
@@ -293,7 +293,7 @@ def _read(text: Any) -> _Item:
         return _Item(result)
     if chemistry.is_molblock(text):
         result.detected_as = "molfile"
-        return _parse(result, text)
+        return _parse(result, INVISIBLE_RE.sub("", text))
     if chemistry.is_inchikey(stripped):
         result.detected_as = "inchikey"
         return _Item(result, keys=(stripped, stripped, stripped.split("-")[0]))

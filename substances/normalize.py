@@ -37,7 +37,12 @@ _SPELLED_RE = re.compile(r"(?<![a-z])(" + "|".join(_SPELLED) + r")(?![a-z])")
 _SPELLED_CAMEL_RE = re.compile(
     r"(?<![A-Za-z])(" + "|".join(f"[{w[0].upper()}{w[0]}]{w[1:]}" for w in _SPELLED) + r")(?=[A-Z])"
 )
-_DROP_RE = re.compile(r"[\s\-‐‑‒–—―_,.;:'\"`’‘“”()\[\]{}（）【】《》、，。·・/\\+]+")
+_DROP_RE = re.compile(
+    r"[\s\-‐‑‒–—―_,.;:'\"`’‘“”()\[\]{}（）【】《》、，。·・/\\+\u00ad\u200b-\u200d\u2060\ufeff]+"
+)
+INVISIBLE_RE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+"""Characters that show nothing (zero-width space and joiners, soft hyphen, byte-order mark):
+pasted with a name or a structure, they are not part of it."""
 
 
 def search_key(text: str) -> str:
@@ -73,7 +78,7 @@ def normalize_cas(text: str) -> str:
     none), so 0437-38-7 and ４３７－３８－７ both give 437-38-7. Returns "" when the text is not
     shaped like a CAS number (2-7 digits, 2 digits, 1 digit).
     """
-    digits = re.sub(r"[\s\-‐‑–—－]", "", ascii_digits(text), flags=re.ASCII)
+    digits = re.sub(r"[\s\-‐‑–—－]", "", ascii_digits(INVISIBLE_RE.sub("", text)), flags=re.ASCII)
     if not re.fullmatch(r"[0-9]{3,}", digits):
         return ""
     head = digits[:-3].lstrip("0")

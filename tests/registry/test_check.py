@@ -216,3 +216,10 @@ def test_an_isotope_no_element_has_is_not_read_as_a_structure(registry):
     r = _one("[9999C]CC")
     assert r.status != "controlled" and r.structure == ""
     assert "no such isotope" in r.reason
+
+
+def test_characters_that_show_nothing_are_not_part_of_the_input(registry):
+    # A zero-width space pasted with a name or a structure made it unknown.
+    for text in ("fentanyl\u200b", "\ufefffentanyl", FENTANYL + "\u200b", "437-38-7\u2060"):
+        r = _one(text)
+        assert (r.status, r.substance.uid) == ("controlled", "fentanyl"), repr(text)
