@@ -863,6 +863,10 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
             add([s], "stereoisomer", {"stereoisomers"} if _has_stereo(s.smiles) else ())
         return out
     add(tables["structure"].get(exact, []) if exact else [], "structure")
+    solvated = parent and exact != parent and item.raw is not None and item.mol is not None
+    if solvated and chemistry.solvated_only(item.raw, item.mol):
+        # With water or a solvent beside it (or itself twice), it is the compound itself.
+        add(tables["structure"].get(parent, []), "structure")
     add(tables["salt"].get(parent, []) if parent else [], "salt", {"salts"})
     if item.unlabelled:
         # An isotope-labelled form (fentanyl-d5, an analytical standard) is the compound it

@@ -79,6 +79,7 @@ __all__ = [
     "screen_of",
     "search_budget",
     "skeleton_key",
+    "solvated_only",
     "standardize",
     "stress_test",
 ]
@@ -525,6 +526,50 @@ _COUNTER_IONS_SMILES = (
     "C1CCOC1",  # tetrahydrofuran
     "CC#N",  # acetonitrile
 )
+
+
+# Solvents of crystallisation and of solution: with these beside it, a compound is itself (a
+# hydrate, a solvate, a solution), not a salt of itself.
+_SOLVENTS_SMILES = (
+    "O",
+    "CCO",
+    "CO",
+    "CC(C)O",
+    "CC(C)=O",
+    "ClCCl",
+    "ClC(Cl)Cl",
+    "CN(C)C=O",
+    "CS(C)=O",
+    "CCOCC",
+    "C1CCOC1",
+    "CC#N",
+)
+_SOLVENTS: frozenset[str] = frozenset()
+_made_with_rdkit(
+    "_SOLVENTS",
+    lambda rdkit: frozenset(
+        rdkit.Chem.MolToSmiles(rdkit.Chem.MolFromSmiles(smiles)) for smiles in _SOLVENTS_SMILES
+    ),
+)
+
+
+def solvated_only(raw: Mol, parent: Mol) -> bool:
+    """Whether a structure of several parts is its parent beside solvents or copies of itself
+    only ("Cl.O": hydrochloric acid; fentanyl with water): the compound itself, not its salt."""
+    fragments = Chem.GetMolFrags(raw, asMols=True, sanitizeFrags=False)
+    if len(fragments) < 2:
+        return False
+    own = Chem.MolToSmiles(parent)
+    for fragment in fragments:
+        smiles = Chem.MolToSmiles(fragment)
+        if smiles in _SOLVENTS or smiles == own:
+            continue
+        try:
+            if Chem.MolToSmiles(standardize(fragment)) != own:
+                return False
+        except ChemistryError:
+            return False
+    return True
 
 
 # One neutralizer for the process: building it parses its rule set every time.

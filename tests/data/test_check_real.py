@@ -178,3 +178,12 @@ def test_a_name_in_its_english_spelling_finds_the_inn_record(real_registry):
         ("levamfetamine", "name"),
         ("fentanyl", "name"),
     ]
+
+
+def test_a_precursor_in_solution_is_the_precursor(real_registry):
+    # China's precursor lists do not cover salts; acetone with water (or hydrochloric acid,
+    # HCl with water) was answered "a salt of acetone", not controlled.
+    for text in ("CC(C)=O.O", "Cl.O"):
+        result = _one(text, D(2026, 1, 1))
+        assert (result.status, result.matched_by) == ("controlled", "structure"), text
+        assert "CN-PREC-3" in {m.listed.schedule.code for m in result.matches}

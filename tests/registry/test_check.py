@@ -223,3 +223,17 @@ def test_characters_that_show_nothing_are_not_part_of_the_input(registry):
     for text in ("fentanyl\u200b", "\ufefffentanyl", FENTANYL + "\u200b", "437-38-7\u2060"):
         r = _one(text)
         assert (r.status, r.substance.uid) == ("controlled", "fentanyl"), repr(text)
+
+
+def test_a_hydrate_or_a_solution_is_the_compound_not_its_salt(registry):
+    # Fentanyl with water was matched as "a salt of fentanyl"; beside a list that does not
+    # cover salts (a precursor's), a hydrate or a solution was then not controlled at all.
+    for text in (FENTANYL + ".O", FENTANYL + ".CCO", FENTANYL + "." + FENTANYL):
+        r = _one(text)
+        assert (r.status, r.substance.uid, r.matched_by) == (
+            "controlled",
+            "fentanyl",
+            "structure",
+        ), text
+    r = _one(FENTANYL + ".Cl")
+    assert r.matched_by == "salt"
