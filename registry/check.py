@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.cache import KEPT_AHEAD_SECONDS, derived
-from registry.coverage import RelationGraph, Route, record_name
+from registry.coverage import RelationGraph, Route, coverage_words, record_name
 from registry.models import (
     Change,
     Instrument,
@@ -1448,9 +1448,10 @@ def _check_items(
                 r.reason = "; ".join(
                     _("%(what)s, but %(list)s does not cover %(needs)s")
                     % {
-                        "what": route.explanation().split(" (")[0],
-                        "list": listing.schedule.name,
-                        "needs": ", ".join(sorted(route.needs - set(listing.covers))),
+                        "what": re.split(r" \(|（", route.explanation())[0],
+                        "list": (listing.schedule.name_zh if chinese_language() else "")
+                        or listing.schedule.name,
+                        "needs": coverage_words(route.needs - set(listing.covers)),
                     }
                     for route, listing in missed[:3]
                 )

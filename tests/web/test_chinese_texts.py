@@ -155,6 +155,13 @@ def listed_chinese_class(db):
     return cls
 
 
+def test_a_class_page_says_its_rules_conditions_in_words(client, listed_chinese_class):
+    chinese = client.get("/zh-hans/classes/class-toluenes/").content.decode()
+    assert "<li>R1：碳骨架含1-3个碳</li>" in chinese
+    english = client.get("/classes/class-toluenes/").content.decode()
+    assert "<li>R1: 1-3 C in its carbon skeleton</li>" in english
+
+
 def test_the_chinese_check_page_explains_the_matched_rule_in_chinese(client, listed_chinese_class):
     chinese = client.get("/zh-hans/check/", {"items": "CCc1ccccc1"}).content.decode()
     assert "符合规则“带小碳基团的苯环”。" in chinese
@@ -295,3 +302,41 @@ def test_the_chinese_check_page_says_why_a_structure_cannot_be_read_in_chinese(c
     assert not ENGLISH_WORDS.search(_text(html[html.index('id="verdicts"') :]))
     english = client.get("/check/", {"items": items}).content.decode()
     assert "unparseable SMILES: extra open parentheses at position 3" in english
+
+
+@pytest.mark.parametrize(
+    ("role", "english", "chinese"),
+    [
+        ("precursor", "precursor", "前体"),
+        ("pre-precursor (via P-2-P)", "pre-precursor (via P-2-P)", "前体的前体（经P-2-P）"),
+        ("reagent (bromination of propiophenone)", None, "试剂（bromination of propiophenone）"),
+        ("something else", "something else", "something else"),
+    ],
+)
+def test_a_precursor_role_is_said_in_the_reader_s_language(role, english, chinese):
+    from registry.web.templatetags.web import role_text
+
+    with translation.override("en"):
+        assert role_text(role) == (english or role)
+    with translation.override("zh-hans"):
+        assert role_text(role) == chinese
+
+
+def test_the_chinese_reason_names_the_list_and_the_coverage_in_chinese(db):
+    from tests.factories import SubstanceFactory
+
+    acetone = SubstanceFactory(uid="acetone", name_en="Acetone", name_zh="丙酮", smiles="CC(C)=O")
+    services.list_substance(
+        schedule=ScheduleFactory(
+            code="P3", name="Precursors III", name_zh="第三类易制毒化学品", coverage=[]
+        ),
+        instrument=InstrumentFactory(effective_on=datetime.date(2020, 1, 1)),
+        effective_from=datetime.date(2020, 1, 1),
+        substance=acetone,
+        actor=ACTOR,
+    )
+    with translation.override("zh-hans"):
+        [result] = check.check_items(["CC(C)=O.Cl"], on=datetime.date(2024, 1, 1))
+    assert result.status == "not_controlled"
+    assert "第三类易制毒化学品" in result.reason and "盐类" in result.reason
+    assert "Precursors III" not in result.reason and "salts" not in result.reason

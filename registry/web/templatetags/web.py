@@ -339,3 +339,54 @@ RESOURCE_LABELS = {
 def resource_label(resource_type: str) -> str:
     """The kind of a public resource in words, in the page's language."""
     return RESOURCE_LABELS.get(resource_type, resource_type)
+
+
+_ROLES = {
+    "precursor": pgettext_lazy("role", "precursor"),
+    "pre-precursor": pgettext_lazy("role", "pre-precursor"),
+    "precursor / substitute": pgettext_lazy("role", "precursor / substitute"),
+    "solvent": pgettext_lazy("role", "solvent"),
+    "acid": pgettext_lazy("role", "acid"),
+    "acetylating agent": pgettext_lazy("role", "acetylating agent"),
+    "oxidising agent": pgettext_lazy("role", "oxidising agent"),
+    "reagent": pgettext_lazy("role", "reagent"),
+    "natural source": pgettext_lazy("role", "natural source"),
+}
+_ROLE_RE = re.compile(r"^(?P<head>[^(]*?)\s*(?:\((?P<detail>.*)\))?$")
+
+
+@register.filter
+def role_text(role: str) -> str:
+    """A precursor use's role (data, in English) in the language in use: its kind translated,
+    "via X" said as such, the rest of the detail as written."""
+    found = _ROLE_RE.match(role or "")
+    if not found or found["head"].casefold() not in _ROLES:
+        return role
+    head = str(_ROLES[found["head"].casefold()])
+    detail = found["detail"]
+    if not detail:
+        return head
+    if detail.startswith("via "):
+        detail = gettext("via %(what)s") % {"what": detail[4:]}
+    if chinese_language():
+        return f"{head}（{detail}）"
+    return f"{head} ({detail})"
+
+
+@register.filter
+def condition_lines(smarts: str) -> list[str]:
+    """A rule's condition lines (after its pattern) in words of the language in use:
+    "R1: 3-8 C in its carbon skeleton; or a heterocycle" (none if they cannot be read)."""
+    from registry.check import condition_words
+    from substances.matching import parse_conditions
+
+    try:
+        lines = parse_conditions(smarts or "")
+    except ValueError:
+        return []
+    said = []
+    for line in lines:
+        body = line.text.split(":", 1)[1] if ":" in line.text else line.text
+        colon = "：" if chinese_language() else ": "
+        said.append(f"{line.name}{colon}{condition_words(body.strip())}")
+    return said
