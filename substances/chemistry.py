@@ -709,6 +709,16 @@ def standardize(mol_or_text: Mol | str) -> Mol:
         parent = _UNCHARGER.uncharge(parent)
         Chem.SanitizeMol(parent)
         Chem.AssignStereochemistry(parent, cleanIt=True, force=True)
+        if (
+            len(fragments) == 1
+            and Chem.GetFormalCharge(mol) == 0
+            and rdMolDescriptors.CalcMolFormula(parent) != rdMolDescriptors.CalcMolFormula(mol)
+        ):
+            # A neutral structure of one part whose formula the clean-up changed: not a drawing
+            # convention but another compound (mesocarb's mesoionic ring drawn N+/N-, read as a
+            # ring with two more hydrogens). Kept as drawn: its InChI still finds the record.
+            parent = Chem.Mol(mol)
+            Chem.AssignStereochemistry(parent, cleanIt=True, force=True)
     parent.SetBoolProp(_STANDARDIZED_PROP, True)
     return parent
 

@@ -1139,3 +1139,11 @@ def test_an_inchikey_no_record_has_is_in_doubt_where_an_isomer_is_excepted(real_
     # A key a record has is answered as before.
     levomethorphan = Substance.objects.get(uid="levomethorphan").inchikey
     assert _us(levomethorphan).status == "controlled"
+
+
+def test_mesocarb_drawn_with_its_charges_on_the_nitrogens_is_mesocarb(real_registry):
+    """The usual drawing of the mesoionic ring ([N+] ... [N-]) was cleaned up into a ring with
+    two more hydrogens, another compound: not controlled anywhere."""
+    drawn = "CC(CC1=CC=CC=C1)[N+]2=NOC(=C2)[N-]C(=O)NC3=CC=CC=C3"
+    result = _us(drawn, D(2023, 1, 1))
+    assert (result.status, result.substance.uid) == ("controlled", "mesocarb")
