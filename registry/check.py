@@ -404,8 +404,8 @@ class _Gates:
 
 _GATES: dict[str, _Gates] = {}
 
-# The registry's version, read once per call of `check_items` (its steps each key a table by it).
-_IN_CALL: contextvars.ContextVar[bool] = contextvars.ContextVar("check_in_call", default=False)
+# The registry's version, read once per call of `check_items` (its steps each key a table by
+# it): None outside a call, "" in one until it is read.
 _CALL_VERSION: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "check_version", default=None
 )
@@ -414,11 +414,12 @@ _CALL_VERSION: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 def _version() -> str:
     """The registry's version: within `check_items`, read once for the whole call."""
     version = _CALL_VERSION.get()
-    if version is None:
-        version = Change.objects.version()
-        if _IN_CALL.get():
-            _CALL_VERSION.set(version)
-    return version
+    if version:
+        return version
+    read = Change.objects.version()
+    if version == "":
+        _CALL_VERSION.set(read)
+    return read
 
 
 def _registry_gates() -> _Gates:
@@ -486,6 +487,16 @@ def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, t
     return _POSITIONAL[version]
 
 
+def _isomers_among(rows, signature: tuple, skeleton: str, leave_out: set[int]) -> list[int]:
+    """The records of `rows` (see `_positional_table`) a structure of this signature may be a
+    positional isomer of: the same signature, another constitution."""
+    return [
+        pk
+        for pk, theirs, their_skeleton in rows
+        if theirs == signature and their_skeleton != skeleton and pk not in leave_out
+    ]
+
+
 def positional_isomer_of(
     substance: Substance, on: datetime.date, *, version: str | None = None
 ) -> list[tuple[Listing, Substance]]:
@@ -502,11 +513,7 @@ def positional_isomer_of(
         signature = _signature(substance.smiles)
     except chemistry.ChemistryError:
         return []
-    pks = [
-        pk
-        for pk, theirs, skeleton in rows or ()
-        if theirs == signature and skeleton != substance.skeleton_key and pk != substance.pk
-    ]
+    pks = _isomers_among(rows, signature, substance.skeleton_key, {substance.pk})
     if not pks:
         return []
     own = set(
@@ -561,11 +568,7 @@ def _positional_isomers(items: list[_Item], deadline: float = float("inf")) -> N
             continue
         skeleton = item.keys[2] or chemistry.skeleton_key(item.mol)
         known = {s.pk for s, _how, _needs in item.candidates}
-        pks = [
-            pk
-            for pk, theirs, their_skeleton in rows
-            if theirs == signature and their_skeleton != skeleton and pk not in known
-        ]
+        pks = _isomers_among(rows, signature, skeleton, known)
         if pks:
             wanted[id(item)] = pks
     if not wanted:
@@ -1165,12 +1168,11 @@ def check_items(
     on = on or timezone.localdate()
     if len(items) > MAX_ITEMS:
         raise ValueError(f"at most {MAX_ITEMS} items per check")
-    in_call, no_version = _IN_CALL.set(True), _CALL_VERSION.set(None)
+    outside = _CALL_VERSION.set("")
     try:
         return _check_items(items, on, jurisdiction, time_budget)
     finally:
-        _IN_CALL.reset(in_call)
-        _CALL_VERSION.reset(no_version)
+        _CALL_VERSION.reset(outside)
 
 
 def _check_items(
