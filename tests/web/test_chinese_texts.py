@@ -87,6 +87,30 @@ def test_every_scope_clause_has_a_chinese_translation():
     assert missing == []
 
 
+def test_a_list_s_chinese_remark_in_a_real_scope_carries_its_english_gloss():
+    # The English pages showed such remarks in Chinese only ("包括含曲马多复方制剂").
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    gloss = re.compile(r"\([ -~]*[A-Za-z][ -~]*\)")
+    unglossed = []
+    for path in ("listings.csv", "un/listings.csv", "us/listings.csv"):
+        with open(ROOT / "fixtures" / path, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                clauses = row["scope"].split("; ")
+                assert len(clauses) == len(set(clauses)), row["uid"]  # no clause twice
+                unglossed += [c for c in clauses if cjk.search(c) and not gloss.search(c)]
+    assert unglossed == []
+
+
+def test_a_glossed_remark_is_shown_alone_on_the_chinese_pages():
+    from registry.web.templatetags.web import scope_text
+
+    scope = "salts; 包括含曲马多复方制剂 (including compound preparations containing tramadol)"
+    with translation.override("en"):
+        assert scope_text(scope) == scope
+    with translation.override("zh-hans"):
+        assert scope_text(scope) == translation.gettext("salts") + "；包括含曲马多复方制剂"
+
+
 @pytest.mark.parametrize("path", ["classes.yaml", "us/classes.yaml"])
 def test_the_real_classes_are_written_in_both_languages(path):
     for spec in yaml.safe_load((ROOT / "fixtures" / path).read_text("utf-8")):

@@ -107,11 +107,24 @@ def scope_text(scope: str) -> str:
 
     Scopes are written in English, clauses separated by "; ", from the small vocabulary of the
     lists' footnotes (registry.web.phrases); the Chinese pages show each clause translated,
-    joined with a full-width semicolon, and a clause without a translation as it is.
+    joined with a full-width semicolon, and a clause without a translation as it is. A list's
+    own Chinese remark is kept in its words with an English gloss after it ("包括含曲马多复方制剂
+    (including compound preparations containing tramadol)"): the Chinese pages show the remark
+    alone.
     """
     if not scope or not chinese_language():
         return scope or ""
-    return "；".join(gettext(clause.strip()) for clause in scope.split("; ") if clause.strip())
+    return "；".join(_clause_zh(clause.strip()) for clause in scope.split("; ") if clause.strip())
+
+
+# A Chinese remark followed by its English gloss in parentheses.
+_GLOSSED_REMARK = re.compile(r"(?P<remark>[^\x00-\x7f].*?) \((?P<gloss>[\x00-\x7f]+)\)")
+
+
+def _clause_zh(clause: str) -> str:
+    if glossed := _GLOSSED_REMARK.fullmatch(clause):
+        return glossed["remark"]
+    return gettext(clause)
 
 
 @register.filter
