@@ -76,7 +76,7 @@ class NameInline(admin.TabularInline):
     fields = ("name", "language", "kind", "source", "uid")
 
 
-class RelationInline(admin.TabularInline):
+class RelationInline(pickers.TolerantAutocompleteMixin, admin.TabularInline):
     """How this substance stands to others: form of, member of, contains, excepted from."""
 
     model = Relation
@@ -219,7 +219,9 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
 
 
 @admin.register(Name)
-class NameAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class NameAdmin(
+    pickers.TolerantAutocompleteMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     list_display = ("name", "substance", "language", "kind")
     list_filter = ("language", "kind")
     search_fields = ("name", "substance__name_en", "substance__uid")
@@ -227,7 +229,9 @@ class NameAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Relation)
-class RelationAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class RelationAdmin(
+    pickers.TolerantAutocompleteMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     list_display = ("subject", "kind", "form", "target", "source")
     list_filter = ("kind", "form")
     search_fields = ("uid", "subject__name_en", "subject__uid", "target__name_en", "target__uid")
@@ -235,7 +239,9 @@ class RelationAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PrecursorUse)
-class PrecursorUseAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class PrecursorUseAdmin(
+    pickers.TolerantAutocompleteMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     list_display = ("precursor", "product", "product_name", "role")
     search_fields = ("precursor__name_en", "product__name_en", "product_name")
     autocomplete_fields = ("precursor", "product")
@@ -408,7 +414,13 @@ class InstrumentAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, a
 
 
 @admin.register(Listing)
-class ListingAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin):
+class ListingAdmin(
+    pickers.TolerantAutocompleteMixin,
+    FeedHistoryMixin,
+    HeldForReviewMixin,
+    ServiceAdminMixin,
+    admin.ModelAdmin,
+):
     form = ListingForm
     list_display = (
         "uid",

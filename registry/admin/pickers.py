@@ -12,6 +12,7 @@ import re
 from django import forms
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.urls import reverse
 
@@ -65,7 +66,38 @@ class InstrumentAutocompleteView(AutocompleteJsonView):
         return {"id": str(getattr(obj, to_field_name)), "text": instrument_label(obj)}
 
 
-class InstrumentSelect(AutocompleteSelect):
+class TolerantAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete box, except that a submitted value that cannot be a key of the
+    field's model (a uid typed where an id is expected) is drawn again as nothing chosen: the
+    form's own error already names it. Django's box looked the value up as it was, and the page
+    failed with a server error."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        key = opts.get_field(getattr(remote, "field_name", None) or opts.pk.name)
+        readable = []
+        for one in value:
+            try:
+                key.to_python(one)
+            except ValidationError:
+                continue
+            readable.append(one)
+        return super().optgroups(name, readable, attr)
+
+
+class TolerantAutocompleteMixin:
+    """For an admin or inline with `autocomplete_fields`: their boxes are tolerant ones."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TolerantAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class InstrumentSelect(TolerantAutocompleteSelect):
     """An autocomplete box for an instrument, asking `InstrumentAutocompleteView`."""
 
     def __init__(self, field=None, admin_site=None, attrs=None, choices=(), using=None):

@@ -122,6 +122,31 @@ def test_a_second_record_of_a_structure_is_a_form_error_unless_it_is_a_form_of_i
     assert (relation.kind, relation.target) == ("form_of", fentanyl)
 
 
+@pytest.mark.parametrize("target", ["fentanyl", "-1x", "1.5"])
+def test_a_relation_target_that_is_no_id_is_a_form_error(curator_client, target):
+    # A uid typed where the box sends an id: the page failed with a server error while
+    # drawing the box again.
+    SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
+    data = _form(
+        uid="fentanyl-citrate",
+        name_en="Fentanyl citrate",
+        kind="form",
+        **{
+            "relations-TOTAL_FORMS": "1",
+            "relations-0-kind": "form_of",
+            "relations-0-form": "salt",
+            "relations-0-target": target,
+        },
+    )
+    response = curator_client.post(reverse("admin:substances_substance_add"), data)
+    assert response.status_code == 200
+    [inline] = [
+        f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "relations"
+    ]
+    assert "target" in inline.formset.forms[0].errors
+    assert not Substance.objects.filter(uid="fentanyl-citrate").exists()
+
+
 def test_a_name_added_inline_gets_a_uid_and_a_change_row(curator_client):
     substance = SubstanceFactory(uid="mt-45", name_en="MT-45")
     before = head()
