@@ -919,6 +919,33 @@ def test_levopropoxyphene_is_not_reached_by_dextropropoxyphenes_schedule_iv_entr
     }
 
 
+def test_dextropropoxyphenes_other_stereoisomers_are_in_the_bulk_entry_but_levopropoxyphene(
+    real_registry,
+):
+    # 1308.12(c) covers the opiates' optical isomers, "dextrorphan and levopropoxyphene
+    # excepted": the two diastereomers, (2R,3R) and (2S,3S), were not_controlled, the bulk
+    # entry covering salts only because levopropoxyphene was no record it could except.
+    for diastereomer in (
+        "CCC(=O)O[C@@](CC1=CC=CC=C1)(C1=CC=CC=C1)[C@H](C)CN(C)C",
+        "CCC(=O)O[C@](CC1=CC=CC=C1)(C1=CC=CC=C1)[C@@H](C)CN(C)C",
+    ):
+        result = _us(diastereomer)
+        assert result.status == "controlled", diastereomer
+        assert {(m.listed.schedule.code, m.substance) for m in result.matches} == {
+            ("US-II", "dextropropoxyphene-bulk")
+        }
+    for text in (LEVOPROPOXYPHENE, "levopropoxyphene"):
+        result = _us(text)
+        assert result.substance.uid == "levopropoxyphene"
+        assert result.status == "not_controlled", text
+    # Elsewhere the enantiomer is a stereoisomer of dextropropoxyphene, named or drawn alike.
+    named, drawn = check_items(["levopropoxyphene", LEVOPROPOXYPHENE], on=COMPILED)
+    assert named.status == drawn.status == "controlled"
+    assert {m.listed.schedule.code for m in named.matches} == {
+        m.listed.schedule.code for m in drawn.matches
+    }
+
+
 def test_para_methylfentanyl_is_named_from_86_fr_22113_and_a_class_member_before(real_registry):
     listing = Listing.objects.get(
         substance__uid="para-methylfentanyl", schedule__uid="us-schedule-i"
