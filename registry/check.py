@@ -831,7 +831,13 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
                 out.append((s, how, frozenset(needs)))
 
     if r.detected_as == "name":
-        found = tables["name"].get(search_key(r.input), [])
+        key = search_key(r.input)
+        # A record whose own name it is comes first (it is the one reported), then those that
+        # hold it as another name ("Tetrahydrocannabinols": the US entry of that name, then the
+        # 1971 Convention's group, which the plural also names).
+        found = sorted(
+            tables["name"].get(key, []), key=lambda s: key not in (s.search_key_en, s.search_key_zh)
+        )
         for spelled in [] if found else inn_spellings(search_key(r.input)):
             # The same name in its other spelling (the registry keeps the INN's).
             found = tables["name"].get(spelled, [])

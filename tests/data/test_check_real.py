@@ -194,6 +194,19 @@ def test_the_names_the_trade_uses_find_their_records(real_registry):
     ]
 
 
+def test_a_name_finds_first_the_record_whose_own_name_it_is(real_registry):
+    # Each is one record's own English name and another's synonym: the check reported the
+    # other record (the one entered first).
+    results = check_items(
+        ["Tetrahydrocannabinols", "delta-9-Tetrahydrocannabinol and its stereochemical variants"],
+        on=datetime.date(2026, 1, 1),
+    )
+    assert [r.substance.uid for r in results] == [
+        "tetrahydrocannabinols",
+        "delta-9-thc-stereochemical-variants",
+    ]
+
+
 def test_a_precursor_in_solution_is_the_precursor(real_registry):
     # China's precursor lists do not cover salts; acetone with water (or hydrochloric acid,
     # HCl with water) was answered "a salt of acetone", not controlled.
