@@ -529,6 +529,14 @@ def reschedule(
     **fields: Any,
 ) -> tuple[Listing, Listing]:
     """Move a listed subject to another schedule: one listing ends, another starts that day."""
+    if to_schedule.pk == listing.schedule_id:
+        # It would end the listing and start its twin, two changes and no change in law.
+        raise ValidationError(
+            {
+                "to_schedule": f"{listing.uid} is already on {to_schedule.code}: a rescheduling "
+                "moves it to another schedule (a correction of the listing is an amendment)."
+            }
+        )
     with transaction.atomic():
         ended = delist(
             listing=listing, instrument=instrument, effective_to=effective_on, actor=actor

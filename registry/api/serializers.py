@@ -561,7 +561,19 @@ def _attributes_apart_problems(attrs: dict, schedule: Schedule | None) -> dict:
     a client can send back what it read."""
     code = schedule.jurisdiction.code if schedule is not None else None
     problems = {}
+    inside = attrs.get("attributes")
     for name, absent in ATTRIBUTES_APART.items():
+        if (
+            name in attrs
+            and isinstance(inside, dict)
+            and inside.get(name, attrs[name]) != attrs[name]
+        ):
+            # Stored, one would silently win over the other.
+            problems[name] = [
+                f"{name} is {attrs[name]!r} here and {inside[name]!r} in attributes: "
+                "send it once, or the same in both."
+            ]
+            continue
         if name in attrs and attrs[name] != absent:
             problem = attributes_problem({name: attrs[name]}, code)
             if problem:

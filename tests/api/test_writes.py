@@ -236,6 +236,21 @@ def test_rescheduling_ends_one_listing_and_starts_another(curator, registry):
     ]
 
 
+def test_rescheduling_onto_its_own_schedule_is_a_400_that_changes_nothing(curator, registry):
+    # It ended the listing and started its twin: two changes, no change in law.
+    before = head()
+    schedule = Listing.objects.get(uid="l-fentanyl").schedule.uid
+    response = curator.post(
+        "/api/v1/listings/l-fentanyl/reschedule/",
+        {"to_schedule": schedule, "instrument": "cn-2021", "effective_on": "2022-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "already on" in str(response.json()["to_schedule"])
+    assert changes_since(before) == []
+    assert Listing.objects.get(uid="l-fentanyl").effective_to is None
+
+
 def test_rescheduling_needs_both_listing_permissions(registry):
     adder = _token_client("adder", ["registry.add_listing"])
     response = adder.post(
@@ -538,6 +553,25 @@ def test_an_attribute_of_another_jurisdictions_lists_is_refused_naming_it(curato
     )
     assert response.status_code == 200, response.content
     assert head() == before  # nothing changed
+
+
+def test_chinas_mark_sent_twice_with_two_values_is_a_400(curator, registry):
+    # Stored as true, silently: the key of its own won over attributes.
+    before = head()
+    response = curator.patch(
+        "/api/v1/listings/l-mdmb/",
+        {"produced_in_china": True, "attributes": {"produced_in_china": False}},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "attributes" in response.json()["produced_in_china"][0]
+    assert head() == before
+    response = curator.patch(
+        "/api/v1/listings/l-mdmb/",
+        {"produced_in_china": True, "attributes": {"produced_in_china": True}},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
 
 
 def test_chinas_mark_is_an_attribute_published_as_its_own_key(curator, registry):
