@@ -23,6 +23,7 @@ from registry import cache as feed_cache
 from registry import warming
 from registry.models import ATTRIBUTES_APART, Change, Instrument, Listing, Schedule
 from registry.representations import represent, resource_type_of
+from substances import chemistry, matching
 from substances.models import (
     ClassRule,
     Name,
@@ -376,6 +377,40 @@ def _replace_rules(substance_class: SubstanceClass, rules: Iterable[Mapping[str,
         rule.save()
 
 
+def example_contradictions(uid: str, examples, specs: list[matching.RuleSpec]) -> list[str]:
+    """The worked examples that say whether they are members and that the rules `specs`
+    classify otherwise, each said in a sentence naming it (docs/class-rules.md: the examples
+    are shown on the class's page as tested). Their shape is the model's to check."""
+    tested = [
+        (place, example)
+        for place, example in enumerate(examples if isinstance(examples, list) else [])
+        if isinstance(example, dict) and isinstance(example.get("expected"), bool)
+    ]
+    if not tested:
+        return []
+    compiled = [matching.compile_class(uid, specs)] if specs else []
+    wrong = []
+    for place, example in tested:
+        try:
+            mol = chemistry.parse_smiles(example["smiles"])
+        except (chemistry.ChemistryError, KeyError, TypeError):
+            continue  # the model's check names it
+        member = bool(compiled and matching.match_classes(mol, compiled))
+        if member != example["expected"]:
+            said = "a member" if example["expected"] else "no member"
+            wrong.append(
+                f"examples[{place}] ({example.get('name') or example['smiles']}) says it is "
+                f"{said}, but the rules {'take' if member else 'leave'} it."
+            )
+    return wrong
+
+
+def _test_examples(substance_class: SubstanceClass) -> None:
+    specs = [rule.spec for rule in substance_class.rules.all()]
+    if wrong := example_contradictions(substance_class.uid, substance_class.examples, specs):
+        raise ValidationError({"examples": wrong})
+
+
 def define_class(
     *, actor: Actor, uid: str, rules: Iterable[Mapping[str, Any]] = (), **fields: Any
 ) -> SubstanceClass:
@@ -386,6 +421,7 @@ def define_class(
         substance_class.full_clean()
         substance_class.save()
         _replace_rules(substance_class, rules)
+        _test_examples(substance_class)
         record_change(action=Change.Action.CREATED, instance=substance_class, actor=actor)
     return substance_class
 
@@ -404,7 +440,12 @@ def update_class(
     given. With `expected_version`, refuse when someone else
     saved it meanwhile (checked under the row's lock, so two curators' saves cannot both pass).
     """
-    also = None if rules is None else (lambda current: _replace_rules(current, list(rules)))
+
+    def also(current: SubstanceClass) -> None:
+        if rules is not None:
+            _replace_rules(current, list(rules))
+        _test_examples(current)
+
     update_resource(
         substance_class,
         actor=actor,

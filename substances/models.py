@@ -523,6 +523,58 @@ class SubstanceClass(EditTracking, models.Model):
             raise ValidationError(
                 {"condition": _("Give the condition in English too: the check reads it.")}
             )
+        if problems := example_problems(self.examples):
+            raise ValidationError({"examples": problems})
+
+
+# What a worked example says (docs/class-rules.md): a key outside these was kept and never read.
+EXAMPLE_KEYS = ("name", "name_zh", "smiles", "expected", "why", "why_zh")
+
+
+def example_problems(examples) -> list[str]:
+    """What is wrong with a class's worked examples, each named by its place: a list of
+    objects with the keys of EXAMPLE_KEYS, texts but `expected` (true or false), and a SMILES
+    that can be read where it says whether it is a member (a bare text is a name alone).
+    Whether each classifies as it says is the service's test, against the rules saved with it
+    (registry.services)."""
+    if not isinstance(examples, list):
+        return [_("Give the worked examples as a list.")]
+    problems = []
+    for place, example in enumerate(examples):
+        where = f"examples[{place}]"
+        if isinstance(example, str):
+            continue  # a name alone, shown as it is
+        if not isinstance(example, dict):
+            problems.append(
+                _("%(where)s: give an object with a name and a SMILES.") % {"where": where}
+            )
+            continue
+        unknown = sorted(set(example) - set(EXAMPLE_KEYS))
+        if unknown:
+            problems.append(
+                _("%(where)s: unknown key %(keys)s (the keys are %(known)s).")
+                % {"where": where, "keys": ", ".join(unknown), "known": ", ".join(EXAMPLE_KEYS)}
+            )
+        if "expected" in example and not isinstance(example["expected"], bool):
+            problems.append(_("%(where)s: expected is true or false.") % {"where": where})
+        texts = [k for k in EXAMPLE_KEYS if k != "expected" and k in example]
+        if any(not isinstance(example[k], str) for k in texts):
+            problems.append(
+                _("%(where)s: its name, SMILES and reasons are texts.") % {"where": where}
+            )
+            continue
+        if not example.get("smiles", "").strip():
+            if "expected" in example:
+                problems.append(
+                    _("%(where)s: give its SMILES: whether it is a member is tested on it.")
+                    % {"where": where}
+                )
+            continue
+        try:
+            chemistry.parse_structure(example["smiles"])
+        except chemistry.ChemistryError as exc:
+            problems.append(f"{where}: {exc.reason}")
+    return problems
 
 
 class RuleKind(models.TextChoices):

@@ -21,6 +21,7 @@ import secrets
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -247,8 +248,23 @@ class PrecursorUseAdmin(
     autocomplete_fields = ("precursor", "product")
 
 
+class ClassRuleFormSet(BaseInlineFormSet):
+    """The class's rules, tested with the class's worked examples before anything is saved:
+    an example the rules classify otherwise than it says is an error of the form."""
+
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        specs = [ClassRule(**spec).spec for spec in rules_in_order(self)]
+        wrong = services.example_contradictions(self.instance.uid, self.instance.examples, specs)
+        if wrong:
+            raise ValidationError(wrong)
+
+
 class ClassRuleInline(admin.TabularInline):
     model = ClassRule
+    formset = ClassRuleFormSet
     extra = 0
     fields = (
         "sort_order",

@@ -493,6 +493,16 @@ class ClassRuleSerializer(ModelSerializer):
         model = ClassRule
         fields = ["label", "label_zh", "kind", "smarts", "explanation", "explanation_zh"]
 
+    def to_internal_value(self, data):
+        # A rule's misspelt key ("smartz") was dropped, and the rule saved without it.
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: a rule has no such field."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
 
 class SubstanceClassSerializer(ModelSerializer):
     """A whole class controlled by structure: legal text, machine rules and worked examples."""

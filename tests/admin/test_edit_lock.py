@@ -164,3 +164,22 @@ def test_the_class_service_refuses_a_stale_version(actor):
     assert (fresh.notes, fresh.version) == ("first", 2)
     services.update_class(substance_class=fresh, actor=actor, expected_version=2, notes="third")
     assert SubstanceClass.objects.get(pk=substance_class.pk).version == 3
+
+
+def test_a_class_example_the_rules_contradict_is_refused_in_the_admin(curator_client):
+    substance_class = SubstanceClassFactory(uid="class-ex", name_en="Ex")
+    url = reverse("admin:substances_substanceclass_change", args=[substance_class.pk])
+    wrong = '[{"name": "ethanol", "smiles": "CCO", "expected": true}]'
+    response = curator_client.post(
+        url, _class_form("class-ex", name_en="Ex", expected_version="1", examples=wrong)
+    )
+    assert response.status_code in (200, 302)
+    page = response if response.status_code == 200 else curator_client.get(url)
+    assert "says it is a member, but the rules leave it" in page.content.decode()
+    assert SubstanceClass.objects.get(pk=substance_class.pk).examples == []
+    misspelt = '[{"name": "ethanol", "smiles": "CCO", "expectd": false}]'
+    response = curator_client.post(
+        url, _class_form("class-ex", name_en="Ex", expected_version="1", examples=misspelt)
+    )
+    assert response.status_code == 200
+    assert "unknown key expectd" in str(response.context["adminform"].form.errors["examples"])

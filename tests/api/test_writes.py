@@ -151,6 +151,47 @@ def test_class_rules_are_replaced_in_one_change(curator, registry):
     assert SubstanceClass.objects.get(uid="fentanyl-related").rules.count() == 2
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ({"rules": [{"label": "core", "smartz": "C1CCNCC1"}]}, "smartz"),
+        ({"examples": [{"name": "x", "smiles": "CCO", "expectd": True}]}, "expectd"),
+        ({"examples": [{"name": "x", "smiles": "C1CC", "expected": False}]}, "examples[0]"),
+        ({"examples": [{"name": "x", "smiles": "CCO", "expected": "no"}]}, "true or false"),
+        ({"examples": [{"name": "x", "expected": True}]}, "SMILES"),
+        (
+            {
+                "rules": [{"label": "core", "smarts": "C1CCNCC1"}],
+                "examples": [{"name": "ethanol", "smiles": "CCO", "expected": True}],
+            },
+            "says it is a member, but the rules leave it",
+        ),
+    ],
+)
+def test_a_class_s_misspelt_rule_or_wrong_example_is_a_400_naming_it(
+    curator, registry, body, says
+):
+    # Each was saved: the misspelt key dropped, the example kept untested.
+    before = head()
+    response = curator.patch("/api/v1/classes/fentanyl-related/", body, format="json")
+    assert response.status_code == 400
+    assert says in str(response.json())
+    assert changes_since(before) == []
+
+
+def test_a_class_s_example_that_the_rules_take_is_saved(curator, registry):
+    body = {
+        "rules": [{"label": "core", "smarts": "C1CCNCC1"}],
+        "examples": [
+            {"name": "piperidine", "smiles": "C1CCNCC1", "expected": True},
+            {"name": "ethanol", "smiles": "CCO", "expected": False, "why": "no ring"},
+            "a name alone",
+        ],
+    }
+    response = curator.patch("/api/v1/classes/fentanyl-related/", body, format="json")
+    assert response.status_code == 200, response.content
+
+
 def test_a_class_condition_is_written_and_a_chinese_one_alone_refused(curator, registry):
     condition = "that the substance be a CB1 receptor agonist, as shown by assays"
     response = curator.patch(
