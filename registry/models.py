@@ -296,6 +296,7 @@ class Instrument(EditTracking, models.Model):
 
     def clean(self) -> None:
         super().clean()
+        self._clean_precision()
         if not isinstance(self.item_dates, dict):
             raise ValidationError(
                 {"item_dates": _('Give the item dates as {"<uid>": "YYYY-MM-DD", ...}.')}
@@ -313,6 +314,45 @@ class Instrument(EditTracking, models.Model):
                         % {"uid": uid, "value": value}
                     }
                 ) from None
+
+    def _clean_precision(self) -> None:
+        """The date and its precision say one thing: a month is given by its first day and a
+        year by 1 January (as the choices say), and only a window has a bound, on its side."""
+        on, bound, precision = self.effective_on, self.effective_bound, self.effective_precision
+        windowed = precision in (self.Precision.NOT_BEFORE, self.Precision.NOT_AFTER)
+        if bound is not None and not windowed:
+            raise ValidationError(
+                {
+                    "effective_bound": _(
+                        "Only a window ('not-before' or 'not-after') has a bound; with this "
+                        "precision leave it empty."
+                    )
+                }
+            )
+        if on is None:
+            return
+        if precision == self.Precision.MONTH and on.day != 1:
+            raise ValidationError(
+                {
+                    "effective_on": _("With the month alone known, give its first day (%(first)s).")
+                    % {"first": on.replace(day=1).isoformat()}
+                }
+            )
+        if precision == self.Precision.YEAR and (on.month, on.day) != (1, 1):
+            raise ValidationError(
+                {
+                    "effective_on": _("With the year alone known, give 1 January (%(first)s).")
+                    % {"first": on.replace(month=1, day=1).isoformat()}
+                }
+            )
+        if bound is not None and precision == self.Precision.NOT_BEFORE and bound < on:
+            raise ValidationError(
+                {"effective_bound": _("For 'not-before' the bound is effective_on or later.")}
+            )
+        if bound is not None and precision == self.Precision.NOT_AFTER and bound > on:
+            raise ValidationError(
+                {"effective_bound": _("For 'not-after' the bound is effective_on or earlier.")}
+            )
 
     def uncertain_window(self) -> tuple[datetime.date | None, datetime.date | None] | None:
         """The days on which it is not known whether the act had taken effect, half-open

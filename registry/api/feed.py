@@ -11,7 +11,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 
 from registry.api import SEQ_HEADER
@@ -44,8 +44,21 @@ class ChangesView(RegistryAPIView):
     def get(self, request):
         query = self.read_query()
         after, limit = query["after"], query["limit"]
-        changes = list(Change.objects.after(after)[:limit])
         head = Change.objects.head()
+        if after > head:
+            # No client can have applied a change this registry has not made: its copy is of
+            # another registry, or this one was restored from an older backup. An empty page
+            # would let it skip the changes that will take those numbers.
+            raise serializers.ValidationError(
+                {
+                    "after": [
+                        f"The feed ends at {head}: no change {after} was ever served here. "
+                        "A copy that has applied it is not of this registry (or the registry "
+                        "was restored from a backup): start again from the export."
+                    ]
+                }
+            )
+        changes = list(Change.objects.after(after)[:limit])
         last_seq = changes[-1].seq if changes else after
         next_url = None
         if last_seq < head:

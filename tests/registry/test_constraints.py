@@ -289,3 +289,48 @@ def test_class_rule_too_expensive_to_search_is_refused_with_its_reason():
     rule = ClassRule(substance_class=cls, label="tree", kind="include", smarts=explosive)
     with pytest.raises(ValidationError, match="pattern too expensive"):
         rule.full_clean()
+
+
+@pytest.mark.parametrize(
+    ("precision", "on", "bound", "field", "says"),
+    [
+        ("month", D(2025, 2, 15), None, "effective_on", "2025-02-01"),
+        ("year", D(2025, 2, 1), None, "effective_on", "2025-01-01"),
+        ("day", D(2025, 2, 1), D(2025, 3, 1), "effective_bound", "Only a window"),
+        ("month", D(2025, 2, 1), D(2025, 3, 1), "effective_bound", "Only a window"),
+        ("not-before", D(2025, 2, 1), D(2025, 1, 1), "effective_bound", "or later"),
+        ("not-after", D(2025, 2, 1), D(2025, 3, 1), "effective_bound", "or earlier"),
+    ],
+)
+def test_an_instruments_date_and_precision_say_one_thing(precision, on, bound, field, says):
+    # Each was accepted: a "month" of 2025-02-15 read as all February by the check, a bound
+    # that no window reads.
+    instrument = Instrument(
+        uid="i",
+        jurisdiction=JurisdictionFactory(),
+        reference="x",
+        effective_on=on,
+        effective_precision=precision,
+        effective_bound=bound,
+    )
+    with pytest.raises(ValidationError) as refused:
+        instrument.full_clean()
+    assert says in " ".join(refused.value.message_dict[field])
+
+
+def test_an_instruments_window_and_whole_month_are_taken():
+    cn = JurisdictionFactory()
+    for uid, precision, on, bound in [
+        ("a", "month", D(2025, 2, 1), None),
+        ("b", "not-before", D(2025, 2, 1), D(2025, 2, 3)),
+        ("c", "not-after", D(2025, 2, 3), D(2025, 2, 1)),
+        ("d", "not-after", D(2025, 2, 3), None),
+    ]:
+        Instrument(
+            uid=uid,
+            jurisdiction=cn,
+            reference=uid,
+            effective_on=on,
+            effective_precision=precision,
+            effective_bound=bound,
+        ).full_clean()
