@@ -281,3 +281,18 @@ def test_every_endpoint_of_v1_refuses_what_it_does_not_take():
     views = [pattern.callback.cls for pattern in urls.v1]
     assert len(views) >= 20
     assert all(issubclass(view, RegistryAPIView) for view in views), views
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "name"),
+    [
+        ("/api/v1/substances/", "schedule=cn-nps&schedule=cn-narcotic", "schedule"),
+        ("/api/v1/substances/", "q=fentanyl&q=ketamine", "q"),
+        ("/api/v1/changes/", "after=1&after=2", "after"),
+    ],
+)
+def test_a_parameter_given_twice_is_a_400_naming_it(anon, registry, path, query, name):
+    # Read as its last value: the answer depended on the order of the two.
+    response = anon.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert response.json()[name] == ["Given 2 times: give it once."]
