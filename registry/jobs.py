@@ -22,6 +22,7 @@ job.
 
 from __future__ import annotations
 
+import codecs
 import concurrent.futures
 import contextlib
 import csv
@@ -132,30 +133,56 @@ def csv_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _csv_rows(handle: IO[str], column: str | None, id_column: str) -> Iterator[Record]:
-    """A row per compound; the structure column is `column`, else "structure" or "smiles".
-    The delimiter is read from the header line (`csv_delimiter`)."""
+def _csv_rows(handle: IO[str], column: str | None, id_column: str | None) -> Iterator[Record]:
+    """A row per compound; the structure column is `column`, else "structure" or "smiles",
+    and the identifier column `id_column`, else "id" where there is one. Column names are
+    compared as a spreadsheet user writes them: case and surrounding spaces aside ("ID",
+    "SMILES"). The delimiter is read from the header line (`csv_delimiter`)."""
     header = handle.readline()
     reader = csv.DictReader(
         itertools.chain([header], handle) if header else handle,
         delimiter=csv_delimiter(header),
     )
     fields = reader.fieldnames or []
-    chosen = column or next((name for name in STRUCTURE_COLUMNS if name in fields), None)
-    if chosen not in fields:
+    by_key = {}
+    for name in fields:
+        by_key.setdefault((name or "").strip().casefold(), name)
+
+    def named(wanted: str | None) -> str | None:
+        return by_key.get(wanted.strip().casefold()) if wanted else None
+
+    chosen = (
+        named(column)
+        if column
+        else next((named(name) for name in STRUCTURE_COLUMNS if named(name)), None)
+    )
+    if chosen is None:
         wanted = repr(column) if column else "'structure' or 'smiles'"
         raise JobInputError(
             _("the CSV file has no column %(wanted)s; its columns are: %(columns)s")
             % {"wanted": wanted, "columns": ", ".join(fields) or _("none")}
         )
+    ident = named(id_column or "id")
+    if id_column and ident is None:
+        raise JobInputError(
+            _("the CSV file has no identifier column %(wanted)r; its columns are: %(columns)s")
+            % {"wanted": id_column, "columns": ", ".join(fields)}
+        )
     for row in reader:
-        yield str(reader.line_num), (row.get(id_column) or "").strip(), row.get(chosen) or ""
+        found = (row.get(ident) or "").strip() if ident else ""
+        yield str(reader.line_num), found, row.get(chosen) or ""
 
 
 def read_records(
-    handle: IO[str], fmt: str, *, column: str | None = None, id_column: str = "id"
+    handle: IO[str], fmt: str, *, column: str | None = None, id_column: str | None = None
 ) -> Iterator[Record]:
-    """The records of a file, as (line, id, structure text), read as a stream."""
+    """The records of a file, as (line, id, structure text), read as a stream. The columns
+    are a CSV file's: named for another format, they are refused (they would be ignored)."""
+    if fmt != CheckJob.Format.CSV and (column or id_column):
+        raise JobInputError(
+            _("column and id_column name a CSV file's columns; this file is read as %(format)s")
+            % {"format": fmt}
+        )
     if fmt == CheckJob.Format.SDF:
         return _sdf_records(handle)
     if fmt == CheckJob.Format.CSV:
@@ -163,9 +190,32 @@ def read_records(
     return _smiles_lines(handle)
 
 
+# How much of a file is read to tell its encoding.
+SNIFF_BYTES = 64 * 1024
+
+
+def encoding_of(head: bytes) -> str:
+    """The encoding of a file beginning with `head`: UTF-8 (a byte-order mark skipped) when
+    it reads as UTF-8, else GB18030 when it reads as that (a spreadsheet saved as CSV on a
+    Chinese system writes it), else UTF-8 (the bytes that are no text are replaced)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "utf-8-sig"
+
+
 def text_stream(binary: IO[bytes]) -> IO[str]:
-    """A binary upload read as text: UTF-8, a byte-order mark skipped, bad bytes replaced."""
-    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="replace", newline="")
+    """A binary upload read as text, in the encoding its beginning reads in (`encoding_of`);
+    bytes that are no text in it are replaced."""
+    encoding = "utf-8-sig"
+    if binary.seekable():
+        start = binary.tell()
+        encoding = encoding_of(binary.read(SNIFF_BYTES))
+        binary.seek(start)
+    return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
 
 
 # --- verdicts as rows -------------------------------------------------------------------------
@@ -243,7 +293,7 @@ def read_upload(
     *,
     limit: int,
     column: str | None = None,
-    id_column: str = "id",
+    id_column: str | None = None,
 ) -> list[Record]:
     """The records of a small uploaded file, at most `limit` of them, read into memory.
 
@@ -364,7 +414,7 @@ def create_job(
     on: datetime.date,
     jurisdiction: str | None,
     column: str | None = None,
-    id_column: str = "id",
+    id_column: str | None = None,
 ) -> CheckJob:
     """Split an uploaded file into chunk files in the storage and record the job, `queued`.
 

@@ -180,10 +180,30 @@ class CheckJobListView(JobView):
         unknown = sorted(set(request.data) - set(CheckJobRequestSerializer().fields))
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        repeated = {name: len(request.data.getlist(name)) for name in request.data}
+        if any(count > 1 for count in repeated.values()):
+            # Read as the last one: a second file was screened, the first dropped unsaid.
+            raise serializers.ValidationError(
+                {
+                    name: [f"Given {count} times: give it once."]
+                    for name, count in repeated.items()
+                    if count > 1
+                }
+            )
         query = CheckJobRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         upload = data["file"]
+        fmt = jobs.file_format(upload.name)
+        if fmt != CheckJob.Format.CSV:
+            named = [name for name in ("column", "id_column") if data.get(name)]
+            if named:
+                raise serializers.ValidationError(
+                    {
+                        name: [f"CSV only: {upload.name} is read as {fmt}, which has no columns."]
+                        for name in named
+                    }
+                )
         try:
             # Not in a transaction: the split takes seconds on a large file, and on SQLite a
             # transaction would hold the write lock all along. The job's row is written last.
@@ -194,7 +214,7 @@ class CheckJobListView(JobView):
                 on=data.get("on") or timezone.localdate(),
                 jurisdiction=data.get("jurisdiction"),
                 column=data.get("column"),
-                id_column=data.get("id_column") or "id",
+                id_column=data.get("id_column") or None,
             )
             transaction.on_commit(lambda: jobs.dispatch(job))
             job.refresh_from_db()

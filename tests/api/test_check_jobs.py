@@ -99,6 +99,16 @@ def test_bad_requests_name_the_field(reader_token):
     assert response.status_code == 400 and "on" in response.json()
     response = post({"file": upload(SEIZED), "jurisdiction": "XX"})
     assert response.status_code == 400 and "jurisdiction" in response.json()
+    # Each of these was taken, the option ignored or the first file dropped.
+    table = ["id,smiles", "1,CCO"]
+    response = post({"file": upload(table, name="x.csv"), "id_column": "nope"})
+    assert response.status_code == 400 and "'nope'" in response.json()["file"][0]
+    response = post({"file": upload(SEIZED), "column": "smiles", "id_column": "id"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"column", "id_column"}
+    response = post({"file": [upload(SEIZED), upload(table, name="x.csv")]})
+    assert response.status_code == 400
+    assert response.json()["file"] == ["Given 2 times: give it once."]
 
 
 def test_quota_per_token(reader_token, settings, monkeypatch):

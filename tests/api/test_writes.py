@@ -168,9 +168,7 @@ def test_class_rules_are_replaced_in_one_change(curator, registry):
         ),
     ],
 )
-def test_a_class_s_misspelt_rule_or_wrong_example_is_a_400_naming_it(
-    curator, registry, body, says
-):
+def test_a_class_s_misspelt_rule_or_wrong_example_is_a_400_naming_it(curator, registry, body, says):
     # Each was saved: the misspelt key dropped, the example kept untested.
     before = head()
     response = curator.patch("/api/v1/classes/fentanyl-related/", body, format="json")

@@ -51,7 +51,7 @@ def test_csv_file_with_a_chosen_column(registry, tmp_path):
 def test_csv_without_the_column_is_a_clear_error(registry, tmp_path):
     path = tmp_path / "batch.csv"
     path.write_text("name\nx\n")
-    with pytest.raises(CommandError, match="has no column 'smiles'"):
+    with pytest.raises(CommandError, match="has no column 'structure' or 'smiles'"):
         _run(path)
 
 

@@ -74,6 +74,22 @@ def test_upload_reads_csv_and_sd_files(client, sample):
     assert [(r["id"], r["status"]) for r in rows] == [("ethanol", "not_controlled")]
 
 
+def test_upload_reads_a_spreadsheet_s_csv_as_it_is_written(client, sample):
+    # "ID,SMILES" was "no column 'structure' or 'smiles'"; a file saved by a spreadsheet on a
+    # Chinese system (GB18030) had its Chinese ids replaced by U+FFFD.
+    table = f"ID,SMILES\n样品一,{FENTANYL_SMILES}\nB,CCO\n"
+    for encoding in ("utf-8", "gb18030"):
+        file = SimpleUploadedFile("t.csv", table.encode(encoding))
+        response = client.post(
+            "/check/upload/", {"file": file, "on": "2025-09-01", "output": "csv"}
+        )
+        rows = read_csv(response.content)
+        assert [(r["id"], r["status"]) for r in rows] == [
+            ("样品一", "controlled"),
+            ("B", "not_controlled"),
+        ], encoding
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_upload_reads_csv_files_delimited_otherwise_than_by_commas(client, sample, delimiter):
     lines = [["id", "structure"], ["A", FENTANYL_SMILES], ["B", PVP_SMILES], ["C", "CCO"]]

@@ -38,10 +38,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--jurisdiction", default=None, help="only this jurisdiction, e.g. CN")
         parser.add_argument(
-            "--column", default="smiles", help="CSV input: the structure column (default smiles)"
+            "--column",
+            default=None,
+            help="CSV input: the structure column (default structure or smiles)",
         )
         parser.add_argument(
-            "--id-column", default="id", help="CSV input: the identifier column (default id)"
+            "--id-column", default=None, help="CSV input: the identifier column (default id)"
         )
         parser.add_argument(
             "--workers",
@@ -104,7 +106,8 @@ class Command(BaseCommand):
                     jobs.text_stream(binary), fmt, column=column, id_column=id_column
                 )
             except jobs.JobInputError as exc:
-                raise CommandError(f"{file.name}: {exc}. Choose one with --column.") from exc
+                hint = " Choose one with --column." if "has no column" in str(exc) else ""
+                raise CommandError(f"{file.name}: {exc}.{hint}") from exc
 
     def _progress(self, done: int, total: int) -> None:
         width = 30
