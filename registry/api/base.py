@@ -281,6 +281,7 @@ class RegistryViewSet(ReadOnlyRegistryViewSet):
                 raise serializers.ValidationError(
                     {name: ["Unknown field: this resource has no such field."] for name in unknown}
                 )
+            api.refuse_numbers_for_text(serializer.fields, data)
 
     def create(self, request, *args, **kwargs):
         self.read_only_fields_sent(request.data, creating=True)

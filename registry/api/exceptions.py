@@ -3,6 +3,8 @@
 from functools import cache
 
 from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, models
 from rest_framework import exceptions, status
@@ -100,7 +102,19 @@ def _codes(exc: DjangoValidationError) -> set[str | None]:
     return {e.code for e in exc.error_list}
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own answer is an HTML page, with neither the reason nor the limit.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(
+            detail=f"The request body is larger than {limit:,} bytes, the most a write takes "
+            "(a file to screen goes to /api/v1/check/jobs/ as a multipart upload)."
+        )
     if isinstance(exc, DjangoValidationError):
         detail = validation_error_detail(exc)
         if "duplicate" in _codes(exc):

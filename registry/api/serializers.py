@@ -99,7 +99,24 @@ class StrictInput:
                 raise serializers.ValidationError(
                     {key: [unknown_field_message(key, accepted)] for key in unknown}
                 )
+            refuse_numbers_for_text(self.fields, data)
         return super().to_internal_value(data)
+
+
+def refuse_numbers_for_text(fields: Mapping, data: Mapping) -> None:
+    """A number (or true, a list...) sent where text is wanted is a 400 naming the field: DRF
+    stored it as its digits (name_en: 5 became "5"). JSON only; a form sends text anyway."""
+    untyped = {
+        key: type(value).__name__
+        for key, value in data.items()
+        if isinstance(fields.get(key), serializers.CharField)
+        and value is not None
+        and not isinstance(value, str)
+    }
+    if untyped:
+        raise serializers.ValidationError(
+            {key: [f"Give text (a string), not {kind}."] for key, kind in untyped.items()}
+        )
 
 
 def unknown_field_message(key: str, accepted) -> str:

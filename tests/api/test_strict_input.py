@@ -167,3 +167,23 @@ def test_the_check_refuses_a_key_it_does_not_take(anon, registry):
     response = anon.post("/api/v1/check/", body, format="json")
     assert response.status_code == 200
     assert response.json()["on"] == "2010-01-01"
+
+
+def test_a_body_over_the_limit_is_a_413_that_says_the_limit(curator, registry, settings):
+    # Django's own answer was an HTML "Bad Request (400)", with neither reason nor limit.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {"uid": "big", "name_en": "Big", "notes": "x" * 20_000}
+    response = curator.post("/api/v1/substances/", body, format="json")
+    assert response.status_code == 413
+    assert "10,000 bytes" in response.json()["detail"]
+    assert response.has_header("Registry-Seq")
+
+
+def test_a_number_sent_as_text_is_a_400_naming_the_field(curator, registry):
+    # Stored as its digits: name_en 5 became "5", notes 123 became "123".
+    response = curator.post("/api/v1/substances/", {"uid": "n5", "name_en": 5}, format="json")
+    assert response.status_code == 400
+    assert response.json()["name_en"] == ["Give text (a string), not int."]
+    assert not Substance.objects.filter(uid="n5").exists()
+    response = curator.patch("/api/v1/substances/fentanyl/", {"notes": 123}, format="json")
+    assert response.status_code == 400 and "notes" in response.json()
