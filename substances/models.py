@@ -14,7 +14,12 @@ from substances.links import page_of
 from substances.normalize import canonical_cas, normalize_cas, search_key, sort_name
 from substances.querysets import NameQuerySet, SubstanceClassQuerySet, SubstanceQuerySet
 from substances.tracking import EditTracking
-from substances.validators import validate_cas, validate_day_held, validate_uid
+from substances.validators import (
+    refuse_hidden_characters,
+    validate_cas,
+    validate_day_held,
+    validate_uid,
+)
 
 
 class Substance(EditTracking, models.Model):
@@ -123,6 +128,7 @@ class Substance(EditTracking, models.Model):
         # leading zero cannot make a second record of one CAS RN.
         self.cas = canonical_cas(self.cas)
         super().clean_fields(exclude=exclude)
+        refuse_hidden_characters(self, ("name_en", "name_zh"))
 
     def clean(self, *, check_twins: bool = True) -> None:
         """Structure that parses, and one record per compound.
@@ -405,6 +411,10 @@ class Name(EditTracking, models.Model):
         self.search_key = search_key(self.name)
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude=None) -> None:
+        super().clean_fields(exclude=exclude)
+        refuse_hidden_characters(self, ("name",))
+
     def valid_on(self, day) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_to is None or day < self.valid_to
@@ -514,6 +524,7 @@ class SubstanceClass(EditTracking, models.Model):
 
     def clean(self) -> None:
         super().clean()
+        refuse_hidden_characters(self, ("name_en", "name_zh"))
         if self.reference_smiles:
             try:
                 chemistry.parse_structure(self.reference_smiles)

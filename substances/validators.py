@@ -70,3 +70,24 @@ def validate_day_held(value: datetime.date | None) -> None:
             code="out_of_range",
             params={"start": EARLIEST_DAY.isoformat(), "end": LATEST_DAY.isoformat()},
         )
+
+
+# Characters no name is written with: control characters, the marks that reorder text as it is
+# shown (U+202E shows "lynatnef" as "fentanyl"), and those that show nothing (zero-width
+# spaces and joiners, the soft hyphen, the byte-order mark). Stored, a name would look like
+# another one and not be it.
+HIDDEN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def refuse_hidden_characters(instance, fields) -> None:
+    """Refuse a name holding a character of HIDDEN_RE, naming the field and the character."""
+    errors = {}
+    for field in fields:
+        found = HIDDEN_RE.search(getattr(instance, field) or "")
+        if found:
+            errors[field] = _(
+                "It holds the character U+%(code)04X, which no name is written with "
+                "(a control, direction or invisible character): remove it."
+            ) % {"code": ord(found.group())}
+    if errors:
+        raise ValidationError(errors)

@@ -187,3 +187,19 @@ def test_a_number_sent_as_text_is_a_400_naming_the_field(curator, registry):
     assert not Substance.objects.filter(uid="n5").exists()
     response = curator.patch("/api/v1/substances/fentanyl/", {"notes": 123}, format="json")
     assert response.status_code == 400 and "notes" in response.json()
+
+
+@pytest.mark.parametrize("character", ["\x07", "\x1b", "\u202e", "\u200b"])
+def test_a_name_with_a_hidden_character_is_a_400_naming_it(curator, registry, character):
+    # Stored: a name that looks like another one and is not it.
+    response = curator.post(
+        "/api/v1/substances/", {"uid": "h1", "name_en": f"Fenta{character}nyl"}, format="json"
+    )
+    assert response.status_code == 400
+    assert f"U+{ord(character):04X}" in response.json()["name_en"][0]
+    response = curator.post(
+        "/api/v1/names/",
+        {"substance": "fentanyl", "name": f"x{character}y", "language": "en", "kind": "synonym"},
+        format="json",
+    )
+    assert response.status_code == 400 and "name" in response.json()
