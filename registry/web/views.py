@@ -63,8 +63,19 @@ def registry_version() -> str:
     return Change.objects.version()
 
 
+def _page_number(request) -> int:
+    """The page asked for: the first for anything but a number or for a number below 1
+    (Paginator.get_page shows the last page for 0 and below), at most MAX_PAGE."""
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
 def _paginate(request, items, size: int = PAGE_SIZE):
-    return Paginator(items, size).get_page(request.GET.get("page"))
+    """The page asked for (`_page_number`), the last one for a number past it."""
+    return Paginator(items, size).get_page(_page_number(request))
 
 
 def _date_form(request) -> tuple[OnDateForm, datetime.date]:
@@ -406,7 +417,7 @@ def search_page(request):
 
 
 def _search_page(request, query: str, question: str, within, order: str) -> tuple:
-    """The page of hits asked for (the last one for a number past it), ranked in the
+    """The page of hits asked for (`_page_number`; the last one for a number past it), ranked in the
     database: (the search's outcome with that page's hits, the page). `question` says
     everything the page depends on besides the registry and its number.
 
@@ -414,13 +425,7 @@ def _search_page(request, query: str, question: str, within, order: str) -> tupl
     ask is ranked once (at a million substances a common name takes the database a few
     hundred milliseconds to rank), and a write is seen by the next search.
     """
-    # Read as Paginator.get_page reads it: not a number, the first page; a number out of
-    # range, the last.
-    try:
-        number = int(request.GET.get("page", "1"))
-    except ValueError:
-        number = 1
-    number = MAX_PAGE if number < 1 else min(number, MAX_PAGE)
+    number = _page_number(request)
     digest = hashlib.sha256(question.encode()).hexdigest()
 
     def read(number: int):

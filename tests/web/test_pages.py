@@ -338,6 +338,11 @@ def test_changes_page_by_page_is_the_whole_feed_newest_first(client, sample):
     # Past the end, the last page, as for every list on the site.
     last = client.get("/changes/", {"page": pages + 5}).context["changes"]
     assert [view.change.seq for view in last] == seqs[(pages - 1) * 50 :]
+    # Below the first, the first (it was the last page, as Django's paginator reads it).
+    for number in ("0", "-1"):
+        first = client.get("/changes/", {"page": number}).context["changes"]
+        assert [view.change.seq for view in first] == seqs[:50]
+        assert client.get("/search/", {"q": "fentanyl", "page": number}).context["page"].number == 1
 
 
 def test_announcements_that_ended_nothing_say_zero_not_none(client, sample):
