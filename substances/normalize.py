@@ -57,10 +57,30 @@ def search_key(text: str) -> str:
     return _DROP_RE.sub("", folded)
 
 
+# Greek letters as a name is ordered: spelled out, as the same names are written elsewhere.
+_GREEK_SPELLED = {
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "κ": "kappa",
+    "μ": "mu",
+    "ω": "omega",
+}
+GREEK_LETTERS = "".join(_GREEK_SPELLED) + "".join(_GREEK_SPELLED).upper()
+"""The letters `sort_name` spells out, in both cases."""
+# A letter standing alone, as a symbol ("β-", "Δ9"): one in a Greek word is left as it is.
+_LONE_GREEK_RE = re.compile(
+    "(?<![\u0370-\u03ff])[" + "".join(_GREEK_SPELLED) + "](?![\u0370-\u03ff])"
+)
+
+
 def sort_name(text: str) -> str:
     """A name as names are ordered A-Z: casefolded, so that "alpha-PVP" and "Alpha-PVP" sit
-    together, and compared code point by code point."""
-    return (text or "").casefold()
+    together; a Greek letter standing alone spelled out, so that "β-Hydroxythiofentanyl" sits
+    among the "beta-" names and not after "Z"; compared code point by code point."""
+    return _LONE_GREEK_RE.sub(lambda m: _GREEK_SPELLED[m.group()], (text or "").casefold())
 
 
 def ascii_digits(text: str) -> str:

@@ -16,7 +16,7 @@ from django.db import connection
 
 from substances import search
 from substances.models import Name, Substance
-from substances.normalize import search_key
+from substances.normalize import search_key, sort_name
 from substances.search import CLOSE_CUTOFF, MAX_CLOSE, SUGGESTION_CUTOFF, Hit, Tier
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +192,7 @@ def test_sorting_by_name_follows_the_names(registry_with_synthetic):
 
         def name(pk, chinese=chinese):
             english, chinese_name = index.names[pk]
-            return ((chinese_name or english) if chinese else english).casefold()
+            return sort_name((chinese_name or english) if chinese else english)
 
         # Equal names in rank order.
         assert by_name == sorted(ranked, key=lambda pk: (name(pk), place[pk]))

@@ -167,6 +167,20 @@ def test_results_can_be_sorted_by_name(client, sample):
     assert by_rank[0][0].uid == "fentanyl"
 
 
+def test_a_greek_letter_is_sorted_as_it_is_spelled(client, sample):
+    # "β-Hydroxythiofentanyl" came after every Latin name.
+    for uid, name in [
+        ("b-hydroxythiofentanyl", "β-Hydroxythiofentanyl"),
+        ("alpha-methylfentanyl", "alpha-Methylfentanyl"),
+        ("carfentanil-x", "Carfentanyl"),
+    ]:
+        SubstanceFactory(uid=uid, name_en=name)
+    by_name = client.get("/search/", {"q": "fentanyl", "sort": "name"}).context["results"]
+    uids = [substance.uid for substance, _hit in by_name]
+    assert uids.index("alpha-methylfentanyl") < uids.index("b-hydroxythiofentanyl")
+    assert uids.index("b-hydroxythiofentanyl") < uids.index("carfentanil-x")
+
+
 def test_a_ranking_survives_the_cache(sample):
     """Rankings are kept in a cache: pickled and read back, a ranking is the same."""
     import pickle
