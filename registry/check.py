@@ -1733,6 +1733,32 @@ def covered_through(
     return out
 
 
+def preparation_open(substance: Substance, *, on: datetime.date) -> dict[str, list[str]]:
+    """For a preparation record, the jurisdictions whose lists control one of its ingredients
+    on `on` by an entry that says nothing of preparations, each with those ingredients'
+    names: there, unless something else answers for it, whether the law reaches the
+    preparation is not recorded, and the check says `uncertain` (see `check_items`). Empty for
+    any other record."""
+    if substance.kind != Substance.Kind.PREPARATION:
+        return {}
+    graph = RelationGraph.around([substance])
+    ingredients = dict(_ingredients(graph, substance))
+    if not ingredients:
+        return {}
+    listings = (
+        Listing.objects.in_force(on=on)
+        .filter(substance_id__in=ingredients)
+        .select_related("schedule__jurisdiction")
+    )
+    out: dict[str, list[str]] = {}
+    for listing in listings:
+        if "preparations" not in listing.covers:
+            names = out.setdefault(listing.schedule.jurisdiction.code, [])
+            if ingredients[listing.substance_id] not in names:
+                names.append(ingredients[listing.substance_id])
+    return out
+
+
 MEMBERSHIP_CACHE_SECONDS = 24 * 3600
 
 

@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from registry import check as check_service
@@ -45,7 +46,7 @@ from registry.web.forms import (
     SearchForm,
     WhatsNewForm,
 )
-from registry.web.templatetags.web import loc
+from registry.web.templatetags.web import loc, punct
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 PAGE_SIZE = 50
@@ -519,6 +520,7 @@ def substance_detail(request, uid: str):
             covered_through,
             today,
             isomer_of,
+            check_service.preparation_open(substance, on=today),
         ),
         "links_out": depictions.records_elsewhere(substance),
         "feed_seq": feed_seq,
@@ -527,10 +529,13 @@ def substance_detail(request, uid: str):
     return render(request, "web/substance.html", context)
 
 
-def _side_by_side(listings, class_matches, covered_through, today, isomer_of=()) -> list[dict]:
+def _side_by_side(
+    listings, class_matches, covered_through, today, isomer_of=(), preparation_open=None
+) -> list[dict]:
     """The substance's status in each jurisdiction: lists in force (its own, and those that
     reach it through its relations), classes, the entries it may be a positional isomer of
-    (uncertain, as the check answers), past listings."""
+    and, for a preparation, the ingredients controlled by entries that say nothing of
+    preparations (each uncertain, as the check answers), past listings."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
@@ -558,12 +563,23 @@ def _side_by_side(listings, class_matches, covered_through, today, isomer_of=())
                 if listing.schedule.jurisdiction_id == n.jurisdiction.pk
             ],
             "uncertain": c.status == per_jurisdiction.UNCERTAIN,
+            "preparation_of": _preparation_note((preparation_open or {}).get(n.jurisdiction.code)),
         }
         for n, c in zip(named, classes, strict=True)
     ]
 
 
 NOT_CONTROLLED = per_jurisdiction.NOT_CONTROLLED
+
+
+def _preparation_note(ingredients) -> str:
+    """Why a preparation is uncertain in a jurisdiction that controls its ingredients ("" when
+    it controls none of them), as the check says it."""
+    if not ingredients:
+        return ""
+    return _("a preparation of %(names)s: whether the law reaches it is not recorded") % {
+        "names": punct(", ").join(ingredients)
+    }
 
 
 def _structure_download(request, uid: str, *, sdf: bool) -> HttpResponse:

@@ -277,6 +277,24 @@ def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_regi
     assert page.count("Uncertain (preparation)") == 2  # the UN's row and the US's
 
 
+def test_a_preparation_s_page_says_what_the_check_says(real_registry, client):
+    # Its side-by-side table said "Not controlled" where the check says "Uncertain
+    # (preparation)": the UN and the US control oxycodone by entries silent on preparations.
+    [checked] = client.post(
+        "/api/v1/check/",
+        {"items": ["Oxycodone-containing compound oral solid preparations"]},
+        content_type="application/json",
+    ).json()["results"]
+    uncertain = {v["jurisdiction"] for v in checked["jurisdictions"] if v["status"] == "uncertain"}
+    assert uncertain == {"UN", "US"}
+    page = client.get("/substances/oxycodone-compound-oral-solids/").content.decode()
+    table = page[page.index("<table") :]
+    table = table[: table.index("</table>")]
+    assert table.count("Uncertain (preparation)") == 2
+    assert "Not controlled" not in table
+    assert table.count("a preparation of Oxycodone") == 2
+
+
 def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry, client):
     [result] = client.post(
         "/api/v1/check/",
