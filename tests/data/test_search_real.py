@@ -144,7 +144,7 @@ def reference_hits(index, key: str) -> list[Hit]:
 
     def rank(hit):
         name_en = index.names.get(hit.substance_id, ("", ""))[0]
-        return (hit.tier, -hit.score, len(hit.matched), name_en.casefold(), hit.substance_id)
+        return (hit.tier, -hit.score, len(hit.matched), sort_name(name_en), hit.substance_id)
 
     best = {}
     for hit in sorted(hits, key=rank):
