@@ -207,6 +207,22 @@ def test_a_name_finds_first_the_record_whose_own_name_it_is(real_registry):
     ]
 
 
+@pytest.mark.parametrize(
+    "text", ["any", "synthetic", "dosage forms", "cis isomer", "2-methoxybenzyl", "phenylamino"]
+)
+def test_a_piece_of_a_name_split_at_its_parentheses_is_no_name(real_registry, text):
+    # The US compilation split "Barbituric acid derivatives (any)" into two names: "any" was
+    # controlled, as barbituric acid derivatives.
+    [result] = check_items([text], on=datetime.date(2026, 1, 1))
+    assert result.substance is None or result.matched_by != "name", result.substance
+
+
+def test_tcpy_is_named_as_the_cfr_names_it(real_registry):
+    [result] = check_items(["1-[1-(2-Thienyl)cyclohexyl]pyrrolidine"], on=datetime.date(2026, 1, 1))
+    assert result.substance.uid == "1-1-cyclohexyl-pyrrolidine"
+    assert result.substance.name_en == "1-[1-(2-Thienyl)cyclohexyl]pyrrolidine"
+
+
 def test_a_precursor_in_solution_is_the_precursor(real_registry):
     # China's precursor lists do not cover salts; acetone with water (or hydrochloric acid,
     # HCl with water) was answered "a salt of acetone", not controlled.
