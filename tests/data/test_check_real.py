@@ -183,6 +183,7 @@ def test_a_name_in_its_english_spelling_finds_the_inn_record(real_registry):
 def test_the_names_the_trade_uses_find_their_records(real_registry):
     # Each answered unknown: no record held the short name the trade and the press use.
     names = ["delta-8-THC", "Δ8-THC", "exo-THC", "Δ10-THC", "Sydnocarb", "Propoxyphene"]
+    names += ["Δ3-THC", "methylamphetamine"]
     results = check_items(names, on=datetime.date(2026, 1, 1))
     assert [(r.substance.uid, r.matched_by) for r in results] == [
         ("thc-delta-8", "name"),
@@ -191,6 +192,8 @@ def test_the_names_the_trade_uses_find_their_records(real_registry):
         ("thc-delta-10", "name"),
         ("mesocarb", "name"),
         ("dextropropoxyphene", "name"),
+        ("thc-delta-6a10a", "name"),
+        ("methamphetamine", "name"),
     ]
 
 
