@@ -156,6 +156,13 @@ class CheckResult:
         "controls (each basis keeps its own listing's start).",
         default_factory=dict,
     )
+    since_at_latest: tuple[str, ...] = described(
+        "The codes whose `since` is the day by which an act had listed it at the latest (an act "
+        "not identified, known from a document of that day, or one whose day is not known "
+        "precisely): control may have begun earlier.",
+        default=(),
+        omit_empty=True,
+    )
     unrecorded: tuple[str, ...] = described(
         "The codes of the jurisdictions asked about whose lists the registry holds only from a "
         "day after the date asked about (their `records_from`), and in which no listing it holds "
@@ -997,6 +1004,27 @@ def _since(listings: Sequence[Listing], on: datetime.date) -> dict[str, str]:
     )
 
 
+def _since_and_bounds(
+    listings: Sequence[Listing], on: datetime.date
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """`_since`, and the codes whose run starts with a listing dated by an act's latest day
+    ('not-after': evidence of an act not identified, or a window whose last day it is): there
+    the control may have begun earlier than `since` says."""
+    since = _since(listings, on)
+    at_latest = set()
+    for listing in listings:
+        code = listing.schedule.jurisdiction.code
+        act = listing.listed_by
+        if (
+            since.get(code) == listing.effective_from.isoformat()
+            and act is not None
+            and act.effective_precision == Instrument.Precision.NOT_AFTER
+            and act.effective_on == listing.effective_from
+        ):
+            at_latest.add(code)
+    return since, tuple(sorted(at_latest))
+
+
 Period = tuple[str, datetime.date, datetime.date | None]
 """A listing's period as `_since` reads it: (jurisdiction code, effective_from, effective_to)."""
 
@@ -1399,13 +1427,13 @@ def _check_items(
             open_names = sorted({controlling[code] for code in r.preparation_open})
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
-            r.since = _since(item.reaching, on)
+            r.since, r.since_at_latest = _since_and_bounds(item.reaching, on)
             # told apart by their date_uncertain and their condition
             r.matches.extend([*doubtful, *conditional])
         elif doubtful and handed_over(doubtful):
             r.status = CONTROLLED
             r.matches = [*doubtful, *conditional]
-            r.since = _since(item.reaching, on)
+            r.since, r.since_at_latest = _since_and_bounds(item.reaching, on)
             r.reason = _(
                 "controlled on %(date)s, but on which list is not known: it was moved between "
                 "lists by an act whose day is not known precisely: %(why)s"
@@ -1673,7 +1701,9 @@ def _merge_components(
                 or item.result.reason
             )
         if r.status == CONTROLLED:
-            r.since = _since([*item.reaching, *(x for p in parts for x in p.reaching)], on)
+            r.since, r.since_at_latest = _since_and_bounds(
+                [*item.reaching, *(x for p in parts for x in p.reaching)], on
+            )
         elif any(status != NOT_CONTROLLED for status in statuses.values()):
             r.status = UNKNOWN
             r.reason = _("a component could not be judged: %(parts)s") % {

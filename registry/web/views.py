@@ -955,7 +955,10 @@ def check_page(request):
                 by_jurisdiction=per_jurisdiction.verdicts(
                     r.status, r.matches, among, r.since, r.unrecorded, r.preparation_open
                 ),
-                since=[(code, day, day == records_from.get(code)) for code, day in r.since.items()],
+                since=[
+                    (code, day, day == records_from.get(code), code in r.since_at_latest)
+                    for code, day in r.since.items()
+                ],
             )
             for r in results
         ]

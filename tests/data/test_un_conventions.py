@@ -178,3 +178,16 @@ def test_the_stereochemical_variants_of_delta_9_thc_are_in_schedule_ii(real_regi
     now = _un(CIS_DELTA_9_THC)
     assert now.status == "controlled" and _schedules(now) == ["UN-1971-II"]
     assert _schedules(_un("dronabinol", D(2000, 1, 1))) == ["UN-1971-II"]
+
+
+def test_a_since_dated_by_evidence_says_control_may_have_begun_earlier(real_registry, client):
+    # UN "since 2014-12-31" read as the day mesocarb was listed; it is the day a document
+    # shows it listed, the act not identified.
+    from registry.check import check_items
+
+    [result] = check_items(["mesocarb"], on=datetime.date(2026, 1, 1))
+    assert result.since["UN"] == "2014-12-31"
+    assert "UN" in result.since_at_latest and "US" not in result.since_at_latest
+    assert result.as_dict()["since_at_latest"] == ["UN"]
+    page = client.get("/check/", {"items": "mesocarb", "on": "2026-01-01"}).content.decode()
+    assert 'UN 2014-12-31 <span class="small">(or earlier: listed by then at the latest' in page
