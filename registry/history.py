@@ -314,6 +314,8 @@ def legal_changes(
     A day's additions, removals and moves are told apart per subject as in `diff`: a subject
     whose listing ended on a list and another started that same day moved. Only the days from
     `since` to `until` (both included, either open), and at most the `days` latest of them.
+    A listing dated by evidence (an act not identified, known from a document of that day:
+    `Instrument.evidence`) took effect on no day known, and is not among a day's additions.
     Three queries.
     """
     listings = Listing.objects.all()
@@ -321,7 +323,7 @@ def legal_changes(
         listings = listings.in_jurisdiction(jurisdiction)
     if schedule:
         listings = listings.filter(schedule__uid=schedule)
-    starts = listings.values_list("effective_from", flat=True)
+    starts = listings.exclude(listed_by__evidence=True).values_list("effective_from", flat=True)
     ends = listings.exclude(effective_to__isnull=True).values_list("effective_to", flat=True)
     if since:
         starts, ends = (
@@ -342,14 +344,14 @@ def legal_changes(
     rows = (
         listings.filter(Q(effective_from__in=chosen) | Q(effective_to__in=chosen))
         .order_by()
-        .values(*_FIELDS)
+        .values(*_FIELDS, "listed_by__evidence")
     )
     started: dict[datetime.date, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
     ended: dict[datetime.date, dict[tuple, list]] = defaultdict(lambda: defaultdict(list))
     wanted = set(chosen)
     for row in rows:
         key = _subject_key(row)
-        if row["effective_from"] in wanted:
+        if row["effective_from"] in wanted and not row["listed_by__evidence"]:
             started[row["effective_from"]][key].append(row)
         if row["effective_to"] in wanted:
             ended[row["effective_to"]][key].append(row)

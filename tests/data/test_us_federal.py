@@ -1174,3 +1174,16 @@ def test_mesocarb_drawn_with_its_charges_on_the_nitrogens_is_mesocarb(real_regis
     drawn = "CC(CC1=CC=CC=C1)[N+]2=NOC(=C2)[N-]C(=O)NC3=CC=CC=C3"
     result = _us(drawn, D(2023, 1, 1))
     assert (result.status, result.substance.uid) == ("controlled", "mesocarb")
+
+
+def test_an_entry_dated_by_evidence_is_no_news(real_registry):
+    # Sulfuric acid, on List II for decades, was "added" on the day the compilation that
+    # dates it was made (2026-12-03), on the page of the law's latest changes.
+    from registry import history
+
+    added = {
+        row["substance__uid"]
+        for day in history.legal_changes(jurisdiction="US", since=D(2026, 12, 1))
+        for row in day.added
+    }
+    assert "sulfuric-acid" not in added
