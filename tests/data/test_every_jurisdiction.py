@@ -1,6 +1,7 @@
 """One question, every jurisdiction, on the real registry: the API, the site and the CLI."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -334,3 +335,26 @@ def test_a_class_condition_a_structure_cannot_show_is_said_on_every_face(real_re
     assert "What the rules cannot decide" in cls and "binding studies and functional assays" in cls
     cls_zh = client.get("/zh-hans/classes/class-us-cannabimimetic-agents/").content.decode()
     assert "规则无法判定之处" in cls_zh and "结合研究和功能试验" in cls_zh
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "opium",
+        "Opium, raw",
+        "raw opium",
+        "coca leaf",
+        "coca leaves",
+        "morphine methylbromide",
+        "morphine methobromide",
+    ],
+)
+def test_one_thing_under_two_names_gets_one_answer_everywhere(real_registry, name):
+    # China and the UN hold opium, coca leaf and morphine methobromide under those names, the
+    # US as "Opium, raw", "Coca leaves", "Morphine methylbromide": each name found one record,
+    # "not controlled" where the other's lists control it.
+    from registry.check import check_items
+
+    [result] = check_items([name], on=datetime.date(2026, 1, 1))
+    assert result.status == "controlled"
+    assert {m.listed.schedule.jurisdiction for m in result.matches} == {"CN", "UN", "US"}, name
