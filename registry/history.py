@@ -217,7 +217,10 @@ def diff(
 
     Compares the listings in force on `start` with those in force on `end` (so a listing that
     began and ended between the two dates does not show). With `schedule` (a list's uid) only
-    that list is compared: a subject moved onto it from another list shows as added. One query.
+    that list is compared: a subject moved onto it from another list shows as added. A listing
+    dated by evidence (`Instrument.evidence`: an act not identified, known from a document of
+    that day) that begins between the two is no addition: it may have been in force on `start`
+    too (as in `legal_changes`). One query.
     """
     if start > end:
         raise ValueError("start must not be after end")
@@ -230,7 +233,7 @@ def diff(
             | Q(effective_from__lte=end, effective_to__gt=end)
         )
         .order_by()
-        .values(*_FIELDS)
+        .values(*_FIELDS, "listed_by__evidence")
     )
     before: dict[tuple, dict[int, dict]] = defaultdict(dict)
     after: dict[tuple, dict[int, dict]] = defaultdict(dict)
@@ -244,7 +247,7 @@ def diff(
     for key in before.keys() | after.keys():
         was, now = before.get(key, {}), after.get(key, {})
         lost = [was[s] for s in was.keys() - now.keys()]
-        gained = [now[s] for s in now.keys() - was.keys()]
+        gained = [now[s] for s in now.keys() - was.keys() if not now[s]["listed_by__evidence"]]
         _classify(result.added, result.removed, result.moved, lost, gained)
     result.added[:] = _sorted(result.added)
     result.removed[:] = _sorted(result.removed)

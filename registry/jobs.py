@@ -143,7 +143,12 @@ def _csv_rows(handle: IO[str], column: str | None, id_column: str | None) -> Ite
         itertools.chain([header], handle) if header else handle,
         delimiter=csv_delimiter(header),
     )
-    fields = reader.fieldnames or []
+    try:
+        fields = reader.fieldnames or []
+    except csv.Error as exc:
+        raise JobInputError(
+            _("the CSV file's header cannot be read: %(why)s") % {"why": exc}
+        ) from None
     by_key = {}
     for name in fields:
         by_key.setdefault((name or "").strip().casefold(), name)
@@ -168,9 +173,15 @@ def _csv_rows(handle: IO[str], column: str | None, id_column: str | None) -> Ite
             _("the CSV file has no identifier column %(wanted)r; its columns are: %(columns)s")
             % {"wanted": id_column, "columns": ", ".join(fields)}
         )
-    for row in reader:
-        found = (row.get(ident) or "").strip() if ident else ""
-        yield str(reader.line_num), found, row.get(chosen) or ""
+    try:
+        for row in reader:
+            found = (row.get(ident) or "").strip() if ident else ""
+            yield str(reader.line_num), found, row.get(chosen) or ""
+    except csv.Error as exc:  # a field longer than the csv module reads, a NUL byte
+        raise JobInputError(
+            _("the CSV file cannot be read after line %(line)d: %(why)s")
+            % {"line": reader.line_num, "why": exc}
+        ) from None
 
 
 def read_records(
@@ -190,31 +201,35 @@ def read_records(
     return _smiles_lines(handle)
 
 
-# How much of a file is read to tell its encoding.
-SNIFF_BYTES = 64 * 1024
+# How much of a file is read at a time to tell its encoding.
+SNIFF_BYTES = 1024 * 1024
 
 
-def encoding_of(head: bytes) -> str:
-    """The encoding of a file beginning with `head`: UTF-8 (a byte-order mark skipped) when
-    it reads as UTF-8, else GB18030 when it reads as that (a spreadsheet saved as CSV on a
-    Chinese system writes it), else UTF-8 (the bytes that are no text are replaced)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
-        except UnicodeDecodeError:
-            continue
-        return encoding
-    return "utf-8-sig"
+def encoding_of(binary: IO[bytes]) -> str:
+    """The encoding of a file, read to its end: UTF-8 (a byte-order mark skipped) when all of
+    it reads as UTF-8, else GB18030 when all of it reads as that (a spreadsheet saved as CSV
+    on a Chinese system writes it), else UTF-8 (the bytes that are no text are replaced)."""
+    start = binary.tell()
+    try:
+        for encoding in ("utf-8-sig", "gb18030"):
+            binary.seek(start)
+            decoder = codecs.getincrementaldecoder(encoding)()
+            try:
+                while chunk := binary.read(SNIFF_BYTES):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+        return "utf-8-sig"
+    finally:
+        binary.seek(start)
 
 
 def text_stream(binary: IO[bytes]) -> IO[str]:
-    """A binary upload read as text, in the encoding its beginning reads in (`encoding_of`);
-    bytes that are no text in it are replaced."""
-    encoding = "utf-8-sig"
-    if binary.seekable():
-        start = binary.tell()
-        encoding = encoding_of(binary.read(SNIFF_BYTES))
-        binary.seek(start)
+    """A binary upload read as text, in the encoding the whole of it reads in (`encoding_of`;
+    UTF-8 for a stream that cannot be read twice); bytes that are no text in it are replaced."""
+    encoding = encoding_of(binary) if binary.seekable() else "utf-8-sig"
     return io.TextIOWrapper(binary, encoding=encoding, errors="replace", newline="")
 
 

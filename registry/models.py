@@ -330,6 +330,15 @@ class Instrument(EditTracking, models.Model):
                 }
             )
         if on is None:
+            if precision != self.Precision.DAY or bound is not None:
+                raise ValidationError(
+                    {
+                        "effective_on": _(
+                            "Give the date whose precision this is (the first day of the "
+                            "month or year, or the window's end it is reckoned from)."
+                        )
+                    }
+                )
             return
         if precision == self.Precision.MONTH and on.day != 1:
             raise ValidationError(

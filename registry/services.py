@@ -388,18 +388,26 @@ def example_contradictions(uid: str, examples, specs: list[matching.RuleSpec]) -
     ]
     if not tested:
         return []
-    compiled = [matching.compile_class(uid, specs)] if specs else []
+    try:
+        compiled = [matching.compile_class(uid, specs)] if specs else []
+    except chemistry.ChemistryError:
+        return []  # a rule that cannot be read is refused by name on its own (ClassRule.clean)
     wrong = []
     for place, example in tested:
+        name = example.get("name") or example.get("smiles")
         try:
-            mol = chemistry.parse_smiles(example["smiles"])
+            mol = chemistry.parse_structure(example["smiles"])
         except (chemistry.ChemistryError, KeyError, TypeError):
             continue  # the model's check names it
-        member = bool(compiled and matching.match_classes(mol, compiled))
+        try:
+            member = bool(compiled and matching.match_classes(mol, compiled))
+        except chemistry.ChemistryError as exc:  # a search stopped at its time budget
+            wrong.append(f"examples[{place}] ({name}) could not be tested: {exc.reason}")
+            continue
         if member != example["expected"]:
             said = "a member" if example["expected"] else "no member"
             wrong.append(
-                f"examples[{place}] ({example.get('name') or example['smiles']}) says it is "
+                f"examples[{place}] ({name}) says it is "
                 f"{said}, but the rules {'take' if member else 'leave'} it."
             )
     return wrong

@@ -540,6 +540,7 @@ class SubstanceClass(EditTracking, models.Model):
 
 # What a worked example says (docs/class-rules.md): a key outside these was kept and never read.
 EXAMPLE_KEYS = ("name", "name_zh", "smiles", "expected", "why", "why_zh")
+MAX_EXAMPLES = 200
 
 
 def example_problems(examples) -> list[str]:
@@ -550,6 +551,11 @@ def example_problems(examples) -> list[str]:
     (registry.services)."""
     if not isinstance(examples, list):
         return [_("Give the worked examples as a list.")]
+    if len(examples) > MAX_EXAMPLES:
+        return [
+            _("At most %(most)d worked examples (each is tested on every save of the class).")
+            % {"most": MAX_EXAMPLES}
+        ]
     problems = []
     for place, example in enumerate(examples):
         where = f"examples[{place}]"

@@ -76,7 +76,11 @@ def validate_day_held(value: datetime.date | None) -> None:
 # shown (U+202E shows "lynatnef" as "fentanyl"), and those that show nothing (zero-width
 # spaces and joiners, the soft hyphen, the byte-order mark). Stored, a name would look like
 # another one and not be it.
-HIDDEN_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+HIDDEN_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2069\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
+)
 
 
 def refuse_hidden_characters(instance, fields) -> None:

@@ -518,6 +518,7 @@ class ClassRuleSerializer(ModelSerializer):
                 raise serializers.ValidationError(
                     {name: ["Unknown field: a rule has no such field."] for name in unknown}
                 )
+            refuse_numbers_for_text(self.fields, data)
         return super().to_internal_value(data)
 
 
@@ -593,7 +594,8 @@ def _attributes_apart_problems(attrs: dict, schedule: Schedule | None) -> dict:
         if (
             name in attrs
             and isinstance(inside, dict)
-            and inside.get(name, attrs[name]) != attrs[name]
+            and name in inside
+            and (type(inside[name]) is not type(attrs[name]) or inside[name] != attrs[name])
         ):
             # Stored, one would silently win over the other.
             problems[name] = [

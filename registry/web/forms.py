@@ -260,6 +260,9 @@ class CheckUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        if len(self.files.getlist("file")) > 1:
+            # Read as the last one: the first file was dropped without a word.
+            raise forms.ValidationError(_("Send one file at a time."), code="several")
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(limit)s MB; send it as a check job."),

@@ -933,7 +933,12 @@ class CheckVerdict:
 
 
 def check_page(request):
-    form = CheckForm(request.GET or None)
+    query = request.GET
+    if len(query.getlist("items")) > 1:
+        # A link with items=a&items=b: each is checked, not only the last.
+        query = query.copy()
+        query["items"] = "\n".join(query.getlist("items"))
+    form = CheckForm(query or None)
     context = {"form": form, "results": None}
     if form.is_bound and form.is_valid():
         on = form.chosen_date()

@@ -189,7 +189,9 @@ def test_a_number_sent_as_text_is_a_400_naming_the_field(curator, registry):
     assert response.status_code == 400 and "notes" in response.json()
 
 
-@pytest.mark.parametrize("character", ["\x07", "\x1b", "\u202e", "\u200b"])
+@pytest.mark.parametrize(
+    "character", ["\x07", "\x1b", "\u202e", "\u200b", "\u061c", "\u2028", "\U000e0041"]
+)
 def test_a_name_with_a_hidden_character_is_a_400_naming_it(curator, registry, character):
     # Stored: a name that looks like another one and is not it.
     response = curator.post(

@@ -159,6 +159,25 @@ def test_class_rules_are_replaced_in_one_change(curator, registry):
         ({"examples": [{"name": "x", "smiles": "C1CC", "expected": False}]}, "examples[0]"),
         ({"examples": [{"name": "x", "smiles": "CCO", "expected": "no"}]}, "true or false"),
         ({"examples": [{"name": "x", "expected": True}]}, "SMILES"),
+        ({"rules": [{"label": 5, "smarts": "C1CCNCC1"}]}, "Give text"),
+        ({"examples": [{"name": "x", "smiles": "CCO"}] * 201}, "At most 200"),
+        (
+            {
+                "rules": [{"label": "core", "smarts": "C1CCNCC1"}],
+                "examples": [
+                    {
+                        "name": "ethanol drawn",
+                        "smiles": "\n  x\n\n  3  2  0  0  0  0  0  0  0  0999 V2000\n"
+                        "    0.0000    0.0000    0.0000 C   0  0\n"
+                        "    1.2000    0.0000    0.0000 C   0  0\n"
+                        "    2.4000    0.0000    0.0000 O   0  0\n"
+                        "  1  2  1  0\n  2  3  1  0\nM  END\n",
+                        "expected": True,
+                    }
+                ],
+            },
+            "says it is a member, but the rules leave it",
+        ),
         (
             {
                 "rules": [{"label": "core", "smarts": "C1CCNCC1"}],
@@ -647,3 +666,23 @@ def test_chinas_mark_is_an_attribute_published_as_its_own_key(curator, registry)
     assert (created.json()["produced_in_china"], created.json()["attributes"]) == (True, {})
     listing = Listing.objects.get(uid=created.json()["uid"])
     assert listing.attributes == {"produced_in_china": True}
+
+
+def test_an_example_whose_test_runs_out_of_time_is_a_400(curator, registry, monkeypatch):
+    # A slow pattern stopped at its time budget failed the save with a 500.
+    from registry import services
+    from substances import chemistry
+
+    def stopped(*args, **kwargs):
+        raise chemistry.MatchTimeout("substructure search stopped at its time budget")
+
+    monkeypatch.setattr(services.matching, "match_classes", stopped)
+    before = head()
+    body = {
+        "rules": [{"label": "core", "smarts": "C1CCNCC1"}],
+        "examples": [{"name": "piperidine", "smiles": "C1CCNCC1", "expected": True}],
+    }
+    response = curator.patch("/api/v1/classes/fentanyl-related/", body, format="json")
+    assert response.status_code == 400
+    assert "could not be tested" in response.json()["examples"][0]
+    assert changes_since(before) == []

@@ -1187,3 +1187,5 @@ def test_an_entry_dated_by_evidence_is_no_news(real_registry):
         for row in day.added
     }
     assert "sulfuric-acid" not in added
+    diff = history.diff(jurisdiction="US", start=D(2026, 11, 1), end=D(2026, 12, 6))
+    assert "sulfuric-acid" not in {entry.subject.uid for entry in diff.added}

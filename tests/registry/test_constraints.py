@@ -300,6 +300,8 @@ def test_class_rule_too_expensive_to_search_is_refused_with_its_reason():
         ("month", D(2025, 2, 1), D(2025, 3, 1), "effective_bound", "Only a window"),
         ("not-before", D(2025, 2, 1), D(2025, 1, 1), "effective_bound", "or later"),
         ("not-after", D(2025, 2, 1), D(2025, 3, 1), "effective_bound", "or earlier"),
+        ("month", None, None, "effective_on", "Give the date"),
+        ("not-before", None, D(2025, 3, 1), "effective_on", "Give the date"),
     ],
 )
 def test_an_instruments_date_and_precision_say_one_thing(precision, on, bound, field, says):

@@ -90,6 +90,29 @@ def test_upload_reads_a_spreadsheet_s_csv_as_it_is_written(client, sample):
         ], encoding
 
 
+def test_upload_refuses_two_files_and_an_unreadable_csv_by_name(client, sample):
+    # Two files: the first was dropped unsaid. A field over the csv module's limit: a 500.
+    first = SimpleUploadedFile("a.csv", f"id,smiles\nA,{FENTANYL_SMILES}\n".encode())
+    second = SimpleUploadedFile("b.csv", b"id,smiles\nB,CCO\n")
+    response = client.post("/check/upload/", {"file": [first, second], "on": "2025-09-01"})
+    assert response.status_code == 400
+    assert "Send one file at a time." in str(response.context["upload_form"].errors["file"])
+    huge = SimpleUploadedFile("c.csv", ("id,smiles\nA," + "C" * 200_000 + "\n").encode())
+    response = client.post("/check/upload/", {"file": huge, "on": "2025-09-01"})
+    assert response.status_code == 400
+    assert "cannot be read" in str(response.context["upload_form"].errors["file"])
+
+
+def test_upload_tells_the_encoding_from_the_whole_file(client, sample):
+    # Only the first 64 KB was read: a Chinese id after them came out as mojibake.
+    table = "id,smiles\n" + "".join(f"r{i},CCO\n" for i in range(8000)) + "样品,CCO\n"
+    file = SimpleUploadedFile("t.csv", table.encode("gb18030"))
+    from registry import jobs
+
+    rows = list(jobs.read_records(jobs.text_stream(file), "csv"))
+    assert rows[-1][1] == "样品"
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t"])
 def test_upload_reads_csv_files_delimited_otherwise_than_by_commas(client, sample, delimiter):
     lines = [["id", "structure"], ["A", FENTANYL_SMILES], ["B", PVP_SMILES], ["C", "CCO"]]

@@ -306,6 +306,12 @@ def test_bad_input_gets_a_page_not_an_error(client, sample, url, params):
     assert response.status_code == 200
 
 
+def test_a_check_link_with_items_twice_checks_each(client, sample):
+    # items=a&items=b checked b alone.
+    response = client.get("/check/", {"items": ["fentanyl", "CCO"]})
+    assert len(response.context["results"]) == 2
+
+
 def test_not_found_page_speaks_chinese(client, sample):
     html = page(client, "/zh-hans/no-such-page/", status=404)
     assert "页面不存在" in html
