@@ -13,7 +13,8 @@ it (the change feed says who wrote what). Where a curator, the API, a draft or a
 deleted the record since, the record is left alone and the disagreement is reported as a
 `Conflict`. A deliberate correction from the fixtures names the uids to accept
 (`load_registry --accept-fixture UID ...`) and is written through the services like any other
-change, with its change rows.
+change, with its change rows. The loader deletes only the names a fixture file withdraws
+(`names_withdrawn.csv`, each with why), and only those it wrote and nobody changed since.
 """
 
 import csv
@@ -57,6 +58,9 @@ CSV_FILES = {
     "listing": "listings.csv",
 }
 CLASSES_FILE = "classes.yaml"
+# Names the fixtures once held and no longer do, each with why (a piece of a name split at its
+# parentheses, say): the loader deletes what it wrote of them (see `Loader._withdraw`).
+WITHDRAWN_NAMES_FILE = "names_withdrawn.csv"
 
 REQUIRED = {
     "jurisdiction": ("uid", "code", "name"),
@@ -82,6 +86,7 @@ class Row:
 class Fixtures:
     rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
     problems: list[str] = field(default_factory=list)
+    withdrawn_names: list[Row] = field(default_factory=list)
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -127,6 +132,21 @@ def read_fixtures(directory: Path = FIXTURES_DIR) -> Fixtures:
     for row in fx.rows["name"]:
         v = row.values
         v["uid"] = name_uid(v.get("substance", ""), v.get("language", ""), v.get("name", ""))
+    held = {row.values["uid"] for row in fx.rows["name"]}
+    for path in _files(directory, WITHDRAWN_NAMES_FILE):
+        if not path.exists():
+            continue
+        name = path.relative_to(directory).as_posix()
+        with path.open(encoding="utf-8", newline="") as handle:
+            for line, v in enumerate(csv.DictReader(handle), start=2):
+                where = f"fixtures/{name}:{line}"
+                if not (v.get("substance") and v.get("name") and v.get("reason")):
+                    fx.problem(where, "a withdrawn name needs its substance, name and reason")
+                    continue
+                v["uid"] = name_uid(v["substance"], v.get("language", ""), v["name"])
+                if v["uid"] in held:
+                    fx.problem(where, "withdrawn, and still in names.csv")
+                fx.withdrawn_names.append(Row(where, v))
     _check(fx)
     return fx
 
@@ -417,6 +437,7 @@ class LoadReport:
         return [
             f"{rtype:14} {c['created']:5} created {c['updated']:5} updated "
             f"{c['unchanged']:5} unchanged {c['conflict']:5} conflicts"
+            + (f" {c['withdrawn']:5} withdrawn" if c["withdrawn"] else "")
             for rtype, c in self.counts.items()
         ]
 
@@ -463,7 +484,8 @@ class Loader:
         """A fixture row whose record was deleted: uids are never reused, so it stays deleted.
 
         The feed's deletions of the type are read once; only a uid among them is looked up
-        (the loader deletes nothing, so the set holds for the whole load)."""
+        (the loader deletes only withdrawn names, after every type is loaded, so the set holds
+        for the whole load)."""
         if rtype not in self._deleted:
             self._deleted[rtype] = set(
                 Change.objects.filter(
@@ -487,7 +509,26 @@ class Loader:
                     self._load_classes(rt)
                 else:
                     self._load(rt)
+            self._withdraw()
         return self.report
+
+    def _withdraw(self) -> None:
+        """Delete the withdrawn names the loader wrote, through the services (each deletion
+        is a change of the feed): only while nobody else has changed the name since the loader
+        wrote it; a curator's later word on it is kept and reported as a conflict."""
+        for row in self.fx.withdrawn_names:
+            uid = row.values["uid"]
+            name = Name.objects.filter(uid=uid).first()
+            if name is None:
+                continue
+            change = self._others_change("name", uid)
+            if change is not None and uid not in self.accept:
+                self._conflict(
+                    "name", uid, row.where, change=change, reason="withdrawn from the fixtures"
+                )
+                continue
+            services.delete_resource(name, actor=self.actor)
+            self.report.count("name", "withdrawn")
 
     def _load(self, rt: ResourceType) -> None:
         rtype, model = rt.name, rt.model

@@ -178,3 +178,43 @@ def test_a_listings_attributes_cell_is_a_json_object_of_known_attributes(tmp_pat
     assert "fixtures/listings.csv:4: Unknown attribute x" in report
     assert "fixtures/listings.csv:5: attributes:" in report
     assert "fixtures/listings.csv:6: excepted is a list of uids." in report
+
+
+def test_a_withdrawn_name_the_loader_wrote_is_deleted_and_a_curators_kept(tmp_path):
+    # The fixtures dropped 35 pieces of US names ("any", "synthetic"): a registry loaded before
+    # kept them, and a check of "any" still answered controlled.
+    from registry import services
+    from tests.factories import NameFactory
+
+    folder = _small_fixtures(tmp_path)
+    names = folder / "names.csv"
+    names.write_text(names.read_text() + "fentanyl,any,en,synonym,\n")
+    call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    assert Name.objects.filter(name="any").exists()
+    curators = NameFactory(substance=Substance.objects.get(uid="fentanyl"), name="dosage forms")
+    services.save_resource(curators, actor=services.Actor(name="curator", via="admin"))
+    names.write_text(names.read_text().replace("fentanyl,any,en,synonym,\n", ""))
+    (folder / "names_withdrawn.csv").write_text(
+        "substance,name,language,reason\n"
+        "fentanyl,any,en,a piece of a name\n"
+        f"fentanyl,dosage forms,{curators.language},a piece of a name\n"
+    )
+    before = Change.objects.count()
+    out = io.StringIO()
+    call_command("load_registry", "--fixtures", str(folder), stdout=out)
+    assert not Name.objects.filter(name="any").exists()
+    assert Name.objects.filter(name="dosage forms").exists()  # written by a curator: kept
+    assert "1 withdrawn" in out.getvalue()
+    assert list(Change.objects.filter(seq__gt=before).values_list("action", "resource_type")) == [
+        ("deleted", "name")
+    ]
+    call_command("load_registry", "--fixtures", str(folder), stdout=io.StringIO())
+    assert Change.objects.filter(seq__gt=before).count() == 1  # nothing more the second time
+
+
+def test_a_withdrawn_name_still_in_the_fixtures_is_a_problem(tmp_path):
+    folder = _small_fixtures(tmp_path)
+    (folder / "names_withdrawn.csv").write_text(
+        "substance,name,language,reason\nfentanyl,Sublimaze,en,no\n"
+    )
+    assert any("withdrawn, and still in names.csv" in p for p in read_fixtures(folder).problems)
