@@ -102,12 +102,7 @@ class RegistryAPIView(APIView):
             # No database stores a NUL character in text; refuse it here, by name.
             if any("\x00" in value for value in values):
                 raise serializers.ValidationError({name: ["NUL characters are not allowed."]})
-            if len(values) > 1:
-                # Every parameter takes one value: read as the last, ?schedule=a&schedule=b
-                # answered for b alone, and the reverse order for a.
-                raise serializers.ValidationError(
-                    {name: [f"Given {len(values)} times: give it once."]}
-                )
+        api.refuse_repeated(request.query_params)
         self.refuse_unknown_query_parameters(request)
 
     # Input is strict in the query too: a parameter the endpoint does not read is a 400 naming

@@ -27,7 +27,7 @@ from rest_framework.reverse import reverse
 
 from registry import jobs
 from registry.api.base import RegistryAPIView
-from registry.api.serializers import DayField, ModelSerializer
+from registry.api.serializers import DayField, ModelSerializer, refuse_repeated
 from registry.models import CheckJob, Jurisdiction
 
 
@@ -180,16 +180,7 @@ class CheckJobListView(JobView):
         unknown = sorted(set(request.data) - set(CheckJobRequestSerializer().fields))
         if unknown:
             raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        repeated = {name: len(request.data.getlist(name)) for name in request.data}
-        if any(count > 1 for count in repeated.values()):
-            # Read as the last one: a second file was screened, the first dropped unsaid.
-            raise serializers.ValidationError(
-                {
-                    name: [f"Given {count} times: give it once."]
-                    for name, count in repeated.items()
-                    if count > 1
-                }
-            )
+        refuse_repeated(request.data)
         query = CheckJobRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data

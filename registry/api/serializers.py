@@ -103,6 +103,17 @@ class StrictInput:
         return super().to_internal_value(data)
 
 
+def refuse_repeated(data) -> None:
+    """A parameter or form field given more than once (a QueryDict's lists) is a 400 naming
+    it: no endpoint takes a list in one, and read as the last value, ?schedule=a&schedule=b
+    answered for b alone (a second file was screened, the first dropped unsaid)."""
+    repeated = {name: len(values) for name, values in data.lists() if len(values) > 1}
+    if repeated:
+        raise serializers.ValidationError(
+            {name: [f"Given {count} times: give it once."] for name, count in repeated.items()}
+        )
+
+
 def refuse_numbers_for_text(fields: Mapping, data: Mapping) -> None:
     """A number (or true, a list...) sent where text is wanted is a 400 naming the field: DRF
     stored it as its digits (name_en: 5 became "5"). JSON only; a form sends text anyway."""
