@@ -20,7 +20,7 @@ dextromethorphan from the isomers of racemethorphan, levomethorphan included).
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -30,6 +30,10 @@ from substances.models import Relation, Substance
 
 # How far a chain of forms and memberships is followed (a salt of a member of a group: 2).
 MAX_DEPTH = 4
+
+# A step from a compound to an entry naming it in one physical form (the inverse of that
+# entry's `form_of`/`physical_form` relation).
+PHYSICAL_FORM_ENTRY = "physical_form_entry"
 
 # How an input matched a record, and what a listing of that record must cover to reach it.
 NEEDS_OF_MATCH = {
@@ -69,8 +73,8 @@ def coverage_words(words: Iterable[str]) -> str:
 class Step:
     """One relation followed from a record towards a listed one."""
 
-    kind: str  # form_of, member_of, single_ingredient
-    form: str  # salt, stereoisomer, ... for a form; "" otherwise
+    kind: str  # form_of, member_of, single_ingredient, physical_form_entry
+    form: str  # salt, stereoisomer, ..., physical_form for a form; "" otherwise
     substance: Substance  # the record reached by this step
 
     def as_dict(self) -> dict:
@@ -134,7 +138,12 @@ class Route:
         elif self.steps:
             parts.append(record_name(self.start))
         for step in self.steps:
-            if step.kind == Relation.Kind.FORM_OF:
+            name = record_name(step.substance)
+            if step.kind == PHYSICAL_FORM_ENTRY:
+                parts.append(_("%(name)s, when in that physical form") % {"name": name})
+            elif step.form == Relation.Form.PHYSICAL_FORM:
+                parts.append(_("a physical form of %(name)s") % {"name": name})
+            elif step.kind == Relation.Kind.FORM_OF:
                 parts.append(
                     _("a %(form)s of %(name)s")
                     % {"form": _(step.form), "name": record_name(step.substance)}
@@ -170,6 +179,9 @@ class RelationGraph:
     by_subject: dict[int, list[Relation]]
     substances: dict[int, Substance]
     listed_ids: set[int]  # the records that have a listing of their own, ever
+    # The entries naming a compound in one physical form, by the compound: read both ways
+    # (the compound may be in that form; the entry is the compound).
+    physical_entries: dict[int, list[Relation]] = field(default_factory=dict)
 
     @classmethod
     def around(cls, records: Iterable[Substance]) -> "RelationGraph":
@@ -182,22 +194,29 @@ class RelationGraph:
         by_subject: dict[int, list[Relation]] = defaultdict(list)
         read: set[int] = set()
         frontier, depth = set(substances), 0
+        physical: dict[int, list[Relation]] = defaultdict(list)
         while frontier and depth <= MAX_DEPTH:
             # Two levels of the chain per query: the relations of the frontier and those of
-            # their targets (a salt of a member of a group is read at once).
+            # their targets (a salt of a member of a group is read at once), and the entries
+            # naming one of them in a physical form.
             next_level = Relation.objects.filter(subject_id__in=frontier).values("target_id")
             found = list(
                 Relation.objects.filter(
-                    Q(subject_id__in=frontier) | Q(subject_id__in=next_level)
+                    Q(subject_id__in=frontier)
+                    | Q(subject_id__in=next_level)
+                    | Q(target_id__in=frontier, form=Relation.Form.PHYSICAL_FORM)
                 ).select_related("target", "subject")
             )
             read |= frontier | {r.target_id for r in found if r.subject_id in frontier}
             for relation in found:
                 if relation not in by_subject[relation.subject_id]:
                     by_subject[relation.subject_id].append(relation)
+                if relation.form == Relation.Form.PHYSICAL_FORM:
+                    entries = physical[relation.target_id]
+                    entries.extend([relation] if relation not in entries else [])
                 substances.setdefault(relation.subject_id, relation.subject)
                 substances.setdefault(relation.target_id, relation.target)
-            frontier = {r.target_id for r in found} - read
+            frontier = ({r.target_id for r in found} | {r.subject_id for r in found}) - read
             depth += 2
         targets_excepted = {
             r.target_id
@@ -224,7 +243,7 @@ class RelationGraph:
             listed |= set(
                 Listing.objects.filter(substance_id__in=ask).values_list("substance_id", flat=True)
             )
-        return cls(by_subject, substances, listed)
+        return cls(by_subject, substances, listed, dict(physical))
 
     def excepted(self, records: Iterable[Substance]) -> set[int]:
         """The records whose listings never reach these: each excepted target and its forms."""
@@ -235,7 +254,9 @@ class RelationGraph:
                     continue
                 target = relation.target_id
                 out.add(target)
-                # The target's own forms (its listed isomers) and what the target is a form of.
+                # The target's own forms (its listed isomers) and what the target is a form of;
+                # not the compound an entry names in one physical form (excepted from the bulk
+                # entry of dextropropoxyphene, levopropoxyphene is not excepted from the compound).
                 for pk, relations in self.by_subject.items():
                     if any(
                         r.kind == Relation.Kind.FORM_OF and r.target_id == target for r in relations
@@ -244,7 +265,7 @@ class RelationGraph:
                 out.update(
                     r.target_id
                     for r in self.by_subject.get(target, ())
-                    if r.kind == Relation.Kind.FORM_OF
+                    if r.kind == Relation.Kind.FORM_OF and r.form != Relation.Form.PHYSICAL_FORM
                 )
         out.difference_update(r.pk for r in records)
         return out
@@ -290,6 +311,14 @@ class RelationGraph:
                     excepted,
                     out,
                 )
+        for relation in self.physical_entries.get(record.pk, ()):
+            # The compound may be in the physical form an entry names: that entry's listings
+            # reach it too (which applies depends on a form neither a name nor a drawing shows).
+            entry = relation.subject
+            if entry.pk in excepted or entry.pk in visited:
+                continue
+            step = Step(PHYSICAL_FORM_ENTRY, "", entry)
+            out.append(Route(route.start, route.matched_by, (*route.steps, step), route.needs))
         ingredients = [r.target for r in relations if r.kind == Relation.Kind.CONTAINS]
         if (
             record.kind == Substance.Kind.PREPARATION

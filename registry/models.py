@@ -75,6 +75,8 @@ COVERAGE_OF_FORM = {
     "ester": "esters",
     "ether": "ethers",
     "hydrate": None,
+    # The compound itself in bulk or in dosage forms (an entry of its own governs it).
+    "physical_form": None,
 }
 
 

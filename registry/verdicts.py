@@ -215,10 +215,13 @@ class RouteStep(Serialized):
     """One typed relation followed from a record towards the listed one."""
 
     relation: str = described(
-        "The relation followed.", enum=("form_of", "member_of", "single_ingredient")
+        "The relation followed (physical_form_entry: from a compound to an entry naming it in "
+        "one physical form, such as in bulk).",
+        enum=("form_of", "member_of", "single_ingredient", "physical_form_entry"),
     )
     form: str = described(
-        "For a form: which (salt, stereoisomer, ester, ether, hydrate); empty otherwise."
+        "For a form: which (salt, stereoisomer, ester, ether, hydrate, physical_form); empty "
+        "otherwise."
     )
     substance: str = described("The uid of the record the step reaches.")
     name_en: str = described("Its English name.")

@@ -946,6 +946,46 @@ def test_dextropropoxyphenes_other_stereoisomers_are_in_the_bulk_entry_but_levop
     }
 
 
+def test_the_bulk_entry_named_is_dextropropoxyphene_where_no_entry_names_its_form(real_registry):
+    # "Dextropropoxyphene, bulk (non-dosage forms)" (1308.12(c)) is the compound in one
+    # physical form: in the US its own entry governs it (schedule II, not the dosage forms'
+    # schedule IV); China and the 1961 Convention list the compound whatever its form. Before,
+    # the name found the US record alone and answered not controlled in China and by the UN.
+    from registry.check import covered_through
+
+    [result] = check_items(["Dextropropoxyphene, bulk (non-dosage forms)"], on=COMPILED)
+    assert result.substance.uid == "dextropropoxyphene-bulk"
+    by_jurisdiction = {
+        v.jurisdiction: v
+        for v in verdicts(
+            result.status,
+            result.matches,
+            jurisdictions(),
+            result.since,
+            result.unrecorded,
+            result.preparation_open,
+        )
+    }
+    assert {code: v.status for code, v in by_jurisdiction.items()} == {
+        "CN": "controlled",
+        "UN": "controlled",
+        "US": "controlled",
+    }
+    assert by_jurisdiction["UN"].schedules == ("UN-1961-II",)
+    assert by_jurisdiction["US"].schedules == ("US-II",)
+    [un] = [m for m in _listed(result) if m["schedule"]["code"] == "UN-1961-II"]
+    assert "a physical form of Dextropropoxyphene" in un["explanation"]
+    # The drawing of the compound still reaches both US entries, the bulk one by this relation.
+    dextro = _us(DEXTROPROPOXYPHENE)
+    [bulk] = [m for m in dextro.matches if m.listed.schedule.code == "US-II"]
+    assert bulk.substance == "dextropropoxyphene-bulk"
+    assert [step["relation"] for step in bulk["route"]["steps"]] == ["physical_form_entry"]
+    # The bulk record's page: reached through the compound in China and by the UN, not in the US.
+    record = Substance.objects.get(uid="dextropropoxyphene-bulk")
+    reached = {c.listing.schedule.code for c in covered_through(record, on=COMPILED)}
+    assert "US-IV" not in reached and "UN-1961-II" in reached
+
+
 def test_para_methylfentanyl_is_named_from_86_fr_22113_and_a_class_member_before(real_registry):
     listing = Listing.objects.get(
         substance__uid="para-methylfentanyl", schedule__uid="us-schedule-i"
