@@ -1783,21 +1783,26 @@ def covered_through(
 
 def preparation_open(substance: Substance, *, on: datetime.date) -> dict[str, list[str]]:
     """For a preparation record, the jurisdictions whose lists control one of its ingredients
-    on `on` by an entry that says nothing of preparations, each with those ingredients'
-    names: there, unless something else answers for it, whether the law reaches the
-    preparation is not recorded, and the check says `uncertain` (see `check_items`). Empty for
-    any other record."""
+    on `on` (certainly, or possibly: an entry whose act took effect by a later day at the
+    latest) by an entry that says nothing of preparations, each with those ingredients' names:
+    there, unless something else answers for it, whether the law reaches the preparation is not
+    recorded, and the check says `uncertain` (see `check_items`). Empty for any other record."""
     if substance.kind != Substance.Kind.PREPARATION:
         return {}
     graph = RelationGraph.around([substance])
     ingredients = dict(_ingredients(graph, substance))
     if not ingredients:
         return {}
-    listings = (
-        Listing.objects.in_force(on=on)
-        .filter(substance_id__in=ingredients)
-        .select_related("schedule__jurisdiction")
-    )
+    # As the check reads them: the ingredients' listings in force and those in doubt on `on`.
+    history = _listings_up_to(on, None, sorted(ingredients))
+    listings = [
+        *(li for items in history.in_force(history.by_substance, on).values() for li in items),
+        *(
+            li
+            for items in history.in_doubt(history.by_substance, on).values()
+            for li, _doubt in items
+        ),
+    ]
     out: dict[str, list[str]] = {}
     for listing in listings:
         if "preparations" not in listing.covers:

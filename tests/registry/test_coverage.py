@@ -108,3 +108,51 @@ def test_an_excepted_isomer_is_not_reached_by_the_racemate_or_its_isomers(lists)
     assert _schedules("Dextro") == []
     assert _schedules(DEXAMFETAMINE) == []
     assert _schedules(DEXAMFETAMINE + ".Cl") == []
+
+
+def test_an_entry_of_one_physical_form_is_the_compound_but_where_it_has_an_entry_of_its_own(lists):
+    from tests.factories import JurisdictionFactory
+
+    elsewhere = ScheduleFactory(
+        code="ELSE", uid="us-else", jurisdiction=JurisdictionFactory(code="US", name="US")
+    )
+    compound = SubstanceFactory(name_en="Compound", smiles=AMFETAMINE)
+    bulk = SubstanceFactory(name_en="Compound, bulk")
+    ListingFactory(substance=compound, schedule=lists["all"])
+    ListingFactory(substance=compound, schedule=elsewhere)
+    ListingFactory(substance=bulk, schedule=lists["bare"])
+    RelationFactory(subject=bulk, kind="form_of", form="physical_form", target=compound)
+    # The compound drawn or named may be in bulk: every entry reaches it.
+    assert _schedules(AMFETAMINE) == ["ALL", "BARE", "ELSE"]
+    assert _schedules("Compound") == ["ALL", "BARE", "ELSE"]
+    # The bulk entry named is the compound where it has no entry of its own (ELSE); where it
+    # has (the jurisdiction of BARE and ALL), its own entry governs it.
+    assert _schedules("Compound, bulk") == ["BARE", "ELSE"]
+
+
+def test_a_preparations_open_answer_counts_an_ingredients_listing_in_doubt(lists):
+    from registry.check import preparation_open
+    from registry.models import Instrument
+    from tests.factories import InstrumentFactory
+
+    ingredient = SubstanceFactory(name_en="Ingredient", smiles=AMFETAMINE)
+    preparation = SubstanceFactory(name_en="Tablets", kind="preparation")
+    RelationFactory(subject=preparation, kind="contains", target=ingredient)
+    schedule = lists["bare"]
+    ListingFactory(
+        substance=ingredient,
+        schedule=schedule,
+        effective_from=D(2024, 12, 31),
+        listed_by=InstrumentFactory(
+            jurisdiction=schedule.jurisdiction,
+            effective_on=D(2024, 12, 31),
+            effective_precision=Instrument.Precision.NOT_AFTER,
+        ),
+    )
+    # In force by the end of 2024 at the latest: on a day before, it may have been. The check
+    # and the page both answer uncertain (the page read the listings certainly in force only).
+    [result] = check_items(["Tablets"], on=D(2024, 6, 1))
+    assert result.preparation_open == (schedule.jurisdiction.code,)
+    assert preparation_open(preparation, on=D(2024, 6, 1)) == {
+        schedule.jurisdiction.code: ["Ingredient"]
+    }
