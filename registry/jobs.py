@@ -68,7 +68,12 @@ BAD_STATUSES = ("invalid", "unknown")
 
 
 class JobInputError(ValueError):
-    """The uploaded file cannot be a job (no records, too many, a missing column)."""
+    """The uploaded file cannot be a job (no records, too many, a missing column). `field` is
+    the input at fault: the file, or the column it names ("column", "id_column")."""
+
+    def __init__(self, message: str, field: str = "file") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class QuotaExceeded(Exception):
@@ -165,13 +170,15 @@ def _csv_rows(handle: IO[str], column: str | None, id_column: str | None) -> Ite
         wanted = repr(column) if column else "'structure' or 'smiles'"
         raise JobInputError(
             _("the CSV file has no column %(wanted)s; its columns are: %(columns)s")
-            % {"wanted": wanted, "columns": ", ".join(fields) or _("none")}
+            % {"wanted": wanted, "columns": ", ".join(fields) or _("none")},
+            field="column" if column else "file",
         )
     ident = named(id_column or "id")
     if id_column and ident is None:
         raise JobInputError(
             _("the CSV file has no identifier column %(wanted)r; its columns are: %(columns)s")
-            % {"wanted": id_column, "columns": ", ".join(fields)}
+            % {"wanted": id_column, "columns": ", ".join(fields)},
+            field="id_column",
         )
     try:
         for row in reader:

@@ -210,7 +210,7 @@ class CheckJobListView(JobView):
             transaction.on_commit(lambda: jobs.dispatch(job))
             job.refresh_from_db()
         except jobs.JobInputError as exc:
-            raise serializers.ValidationError({"file": [str(exc)]}) from exc
+            raise serializers.ValidationError({exc.field: [str(exc)]}) from exc
         except jobs.QuotaExceeded as exc:
             raise QuotaExceeded(str(exc)) from exc
         body = CheckJobSerializer(job, context={"request": request}).data

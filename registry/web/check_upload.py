@@ -70,7 +70,7 @@ def check_upload(request):
                 column=form.cleaned_data["column"] or None,
             )
         except jobs.JobInputError as exc:
-            form.add_error("file", str(exc))
+            form.add_error(exc.field if exc.field in form.fields else "file", str(exc))
         else:
             on = form.chosen_date()
             rows = jobs.screen(records, on, None, time_budget=REQUEST_TIME_BUDGET_SECONDS)

@@ -101,8 +101,11 @@ def test_bad_requests_name_the_field(reader_token):
     assert response.status_code == 400 and "jurisdiction" in response.json()
     # Each of these was taken, the option ignored or the first file dropped.
     table = ["id,smiles", "1,CCO"]
+    # A column the file does not have is the fault of the field that names it.
     response = post({"file": upload(table, name="x.csv"), "id_column": "nope"})
-    assert response.status_code == 400 and "'nope'" in response.json()["file"][0]
+    assert response.status_code == 400 and "'nope'" in response.json()["id_column"][0]
+    response = post({"file": upload(table, name="x.csv"), "column": "nope"})
+    assert response.status_code == 400 and "'nope'" in response.json()["column"][0]
     response = post({"file": upload(SEIZED), "column": "smiles", "id_column": "id"})
     assert response.status_code == 400
     assert set(response.json()) == {"column", "id_column"}

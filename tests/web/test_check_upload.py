@@ -136,6 +136,9 @@ def test_upload_refuses_what_the_page_cannot_answer_at_once(client, sample):
     assert "/api/v1/check/jobs/" in response.content.decode()
     response = upload(client, "t.csv", "id,formula\nA,C2H6O\n")
     assert "has no column" in response.content.decode()
+    # A column named and missing is the column field's error, shown beside it.
+    response = upload(client, "t.csv", "id,formula\nA,C2H6O\n", column="nope")
+    assert "'nope'" in response.context["upload_form"].errors["column"][0]
     assert "no records" in upload(client, "empty.smi", "# nothing\n").content.decode()
     big = SimpleUploadedFile("huge.smi", b"C" * (CheckUploadForm.MAX_BYTES + 1))
     response = client.post("/check/upload/", {"file": big})
