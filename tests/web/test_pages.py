@@ -128,6 +128,37 @@ def test_instrument_page_tells_added_moved_and_removed(client, sample):
     assert "Fentanyl" in added
 
 
+def test_an_evidence_documents_page_says_it_shows_entries_listed_not_that_it_added_them(
+    client, sample
+):
+    from registry.models import Instrument
+    from tests.factories import InstrumentFactory
+
+    fentanyl = Listing.objects.filter(substance__name_en="Fentanyl").first()
+    document = InstrumentFactory(
+        uid="cn-evidence-2020",
+        title_en="A compilation showing the list as of 2020",
+        jurisdiction=fentanyl.schedule.jurisdiction,
+        effective_on=datetime.date(2020, 1, 1),
+        effective_precision=Instrument.Precision.NOT_AFTER,
+        effective_bound=datetime.date(2014, 1, 1),
+        evidence=True,
+    )
+    ListingFactory(
+        substance=SubstanceFactory(name_en="Shown compound"),
+        schedule=fentanyl.schedule,
+        listed_by=document,
+        effective_from=datetime.date(2020, 1, 1),
+    )
+    html = page(client, "/instruments/cn-evidence-2020/")
+    assert 'id="added-heading">Shown listed</h2>' in html
+    assert "1 entry shown listed" in html and "entry added" not in html
+    assert "evidence, not the act" in html and "before 2014-01-01" in html
+    assert "Shows the entries listed by" in html and "In force from" not in html
+    chinese = page(client, "/zh-hans/instruments/cn-evidence-2020/")
+    assert "证据" in chinese and "Shown listed" not in chinese
+
+
 def test_instrument_without_a_number_is_cited_by_its_title(client, sample):
     html = page(client, "/instruments/")
     assert "Announcement adding fentanyl-related substances as a class" in html
