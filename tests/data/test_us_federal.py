@@ -168,12 +168,8 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("Acrylfentanyl", D(2017, 7, 13), D(2017, 7, 14), "82 FR 32453"),
         ("U-47700", D(2016, 11, 13), D(2016, 11, 14), "81 FR 79389"),
         ("Suvorexant", D(2014, 9, 28), D(2014, 9, 29), "79 FR 51243"),
-        (
-            "Tramadol",
-            D(2014, 8, 17),
-            D(2014, 8, 18),
-            "Placement of tramadol into Schedule IV (final rule published 2014-07-02)",
-        ),
+        ("Tramadol", D(2014, 8, 17), D(2014, 8, 18), "79 FR 37623"),
+        ("N-Ethylpentylone", D(2018, 8, 30), D(2018, 8, 31), "83 FR 44474"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -716,7 +712,7 @@ def test_ecfr_entries_are_listed_from_the_act_that_placed_them(
         ("alpha-PiHP", D(2019, 7, 18), "84 FR 34291"),
         ("3-MMC", D(2012, 7, 9), "Pub. L. 112-144, title XI, subtitle D, sec. 1152"),
         # 90 FR 38396 (effective 2025-08-08): a positional isomer of N-ethylpentylone.
-        ("Dipentylone", D(2018, 8, 31), "temporary placement"),
+        ("Dipentylone", D(2018, 8, 31), "83 FR 44474"),
     ],
 )
 def test_a_positional_isomer_is_controlled_from_its_parents_control_as_the_rule_naming_it_says(
