@@ -347,6 +347,21 @@ def test_a_class_condition_a_structure_cannot_show_is_said_on_every_face(real_re
         "coca leaves",
         "morphine methylbromide",
         "morphine methobromide",
+        # Each in Chinese too, and the others held twice, each under its own name.
+        "阿片",
+        "古柯叶",
+        "吗啡甲溴化物",
+        "罂粟浓缩物",
+        "concentrate of poppy straw",
+        "poppy straw concentrate",
+        "nicocodine",
+        "nicocodeine",
+        "尼可待因",
+        # Its own US entry; a salt of etorphine, which China and the 1961 Convention list.
+        "etorphine hydrochloride",
+        # The common names of cannabis and its resin (the entry's Chinese name is the three).
+        "大麻",
+        "大麻树脂",
     ],
 )
 def test_one_thing_under_two_names_gets_one_answer_everywhere(real_registry, name):
@@ -358,3 +373,24 @@ def test_one_thing_under_two_names_gets_one_answer_everywhere(real_registry, nam
     [result] = check_items([name], on=datetime.date(2026, 1, 1))
     assert result.status == "controlled"
     assert {m.listed.schedule.jurisdiction for m in result.matches} == {"CN", "UN", "US"}, name
+
+
+def test_etorphine_hydrochloride_is_excepted_from_etorphines_us_entry(real_registry):
+    # 21 CFR 1308.11(c) "Etorphine (except hydrochloride salt)"; 1308.12(c) "Etorphine
+    # hydrochloride". Named, the salt is in schedule II only, etorphine in schedule I.
+    from registry.check import check_items
+
+    salt, base = check_items(
+        ["etorphine hydrochloride", "etorphine"], on=datetime.date(2026, 1, 1), jurisdiction="US"
+    )
+    assert {m.listed.schedule.code for m in salt.matches} == {"US-II"}
+    assert {m.listed.schedule.code for m in base.matches} == {"US-I"}
+
+
+def test_poppy_shell_is_poppy_straw_in_the_us(real_registry):
+    # 21 U.S.C. 802(20): poppy straw is every part of the opium poppy but the seeds, after
+    # mowing; the 1961 Convention schedules its concentrate, not the straw.
+    from registry.check import check_items
+
+    [result] = check_items(["罂粟壳"], on=datetime.date(2026, 1, 1))
+    assert {m.listed.schedule.code for m in result.matches} == {"CN-NARC-2025", "US-II"}
