@@ -170,6 +170,8 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("Suvorexant", D(2014, 9, 28), D(2014, 9, 29), "79 FR 51243"),
         ("Tramadol", D(2014, 8, 17), D(2014, 8, 18), "79 FR 37623"),
         ("N-Ethylpentylone", D(2018, 8, 30), D(2018, 8, 31), "83 FR 44474"),
+        # The interim final rule, not its adoption as final (86 FR 30772, 2021-07-12).
+        ("Oliceridine", D(2020, 10, 29), D(2020, 10, 30), "85 FR 68749"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
@@ -1225,3 +1227,19 @@ def test_an_entry_dated_by_evidence_is_no_news(real_registry):
     assert "sulfuric-acid" not in added
     diff = history.diff(jurisdiction="US", start=D(2026, 11, 1), end=D(2026, 12, 6))
     assert "sulfuric-acid" not in {entry.subject.uid for entry in diff.added}
+
+
+def test_fenfluramine_was_in_schedule_iv_from_1973_until_its_removal(real_registry):
+    """68 FR 26247 (2003): "In 1973, fenfluramine, its salts, isomers and salts of isomers were
+    placed into schedule IV"; the compiled history gives 1973-06-15. 87 FR 78857 (published
+    2022-12-23) removed it, on a day not read: certainly by 2023-04-21. The registry held the
+    removal and not the listing, so both were not controlled all along."""
+    for name in ("fenfluramine", "dexfenfluramine"):
+        assert _us(name, D(1973, 6, 14)).status == "not_controlled"
+        during = _us(name, D(2010, 6, 1))
+        assert during.status == "controlled", name
+        assert [m["schedule"]["code"] for m in _listed(during)] == ["US-IV"]
+        assert during.since["US"] == "1973-06-15"
+        assert _us(name, D(2023, 1, 10)).status == "uncertain"
+        assert _us(name, D(2023, 4, 21)).status == "not_controlled"
+
