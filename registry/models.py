@@ -172,7 +172,16 @@ class Schedule(EditTracking, models.Model):
 # A reference that is an English description rather than a citation: three lowercase words in
 # a row ("decision number not confirmed", "scheduling action in force on"); "65 FR 47309",
 # "Public Law 91-513" and "CND decision 58/1" are citations.
-_DESCRIBED_RE = re.compile(r"\b[a-z]{2,}[ ,]+[a-z]{2,}[ ,]+[a-z]{2,}\b")
+# A reference that is a citation a reader quotes as it is, in any language: a Federal Register
+# page or document number, a public law, a numbered CND decision, a treaty's registration. Any
+# other reference in Latin letters describes the act ("temporary placement", "CND 58 (2015),
+# decision number not confirmed") and, on the Chinese pages, gives way to its Chinese title.
+_CITATION_RE = re.compile(
+    r"\d+ FR \d+|FR Doc [\d-]+|Pub\. L\. \d+-\d+"
+    r"|CND decisions? \d+/\d+(?: and \d+/\d+)?(?: \(\d{4}\))?"
+    r"|UN Treaty Series vol\. \d+, No\. \d+"
+)
+_LATIN_RE = re.compile(r"[A-Za-z]")
 
 
 def chinese_language() -> bool:
@@ -191,7 +200,12 @@ def citation(reference: str, title_en: str, title_zh: str) -> str:
     (an instrument's page and the lists of instruments show the reference beside it).
     """
     zh = chinese_language()
-    if zh and title_zh and _DESCRIBED_RE.search(reference or ""):
+    if (
+        zh
+        and title_zh
+        and _LATIN_RE.search(reference or "")
+        and not _CITATION_RE.fullmatch(reference)
+    ):
         return title_zh
     if reference and not reference.lower().startswith(("no number", "not confirmed")):
         return reference

@@ -57,7 +57,7 @@ class ChangesFeed(Feed):
         # The public sees a role, never an account name (a name is half a login).
         return _("Change %(seq)d, %(type)s %(uid)s, by %(actor)s.") % {
             "seq": item.seq,
-            "type": item.resource_type,
+            "type": resource_label(item.resource_type),
             "uid": item.uid,
             "actor": public_role(item.actor, item.via),
         }

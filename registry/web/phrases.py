@@ -146,6 +146,44 @@ SCOPE_CLAUSES = [
         "particular the morphine-N-oxide derivatives, e.g. "
         "codeine-N-oxide)"
     ),
+    # The US lists' scopes of the cannabis entries and the structure-defined precursor groups.
+    gettext_noop(
+        'the salts, as 1308.14(b) says of its narcotic drugs ("or their salts"): not its isomers'
+    ),
+    gettext_noop(
+        "hemp as Pub. L. 119-37 defines it (total THC not more than 0.3 %, no cannabinoid "
+        "synthesized outside the plant) cannot be the pure compound"
+    ),
+    gettext_noop(
+        "tetrahydrocannabinols of the plant, their synthetic equivalents, and synthetic "
+        "substances, derivatives and isomers of similar structure and pharmacological activity"
+    ),
+    gettext_noop("not hemp (7 U.S.C. 1639o)"),
+    gettext_noop(
+        "as '6 cis or trans tetrahydrocannabinol' of 21 CFR 1308.11(d)(31), a named example of the "
+        "tetrahydrocannabinols"
+    ),
+    gettext_noop(
+        "as '3, 4 cis or trans tetrahydrocannabinol' of 21 CFR 1308.11(d)(31), a named example "
+        "of the tetrahydrocannabinols"
+    ),
+    gettext_noop("as '6 cis or trans tetrahydrocannabinol' of 21 CFR 1308.11(d)(31)"),
+    gettext_noop("as '3, 4 cis or trans tetrahydrocannabinol' of 21 CFR 1308.11(d)(31)"),
+    gettext_noop("only CB1 receptor agonists shown by binding studies and functional assays"),
+    gettext_noop("delta-9-tetrahydrocannabinol and its stereochemical variants"),
+    gettext_noop("acid and its esters, as a structure-defined group (any ester matched)"),
+    gettext_noop(
+        "acid and its esters, as a structure-defined group (any ester matched, EAPA included)"
+    ),
+    gettext_noop("esters, as a structure-defined group (any ester matched)"),
+    gettext_noop(
+        "acid and its methyl, ethyl, propyl, isopropyl, butyl, isobutyl, sec-butyl and tert-butyl "
+        "esters, optical isomers included, as a structure-defined group"
+    ),
+    gettext_noop(
+        "methyl, ethyl, propyl, isopropyl, butyl, isobutyl, sec-butyl and tert-butyl esters and "
+        "their optical isomers, as a structure-defined group"
+    ),
 ]
 
 
@@ -285,3 +323,53 @@ def chemistry_reasons(text: str) -> str:
     for pattern, message in _REASONS:
         text = pattern.sub(lambda found, message=message: _say(found, message), text)
     return text
+
+
+# The bodies that issue the acts, as the data names them (in the language of their own
+# jurisdiction), with their names in English and in Chinese. A body not listed here is shown as
+# the data names it.
+ISSUERS = {
+    "Drug Enforcement Administration": ("Drug Enforcement Administration", "美国缉毒局"),
+    "Commission on Narcotic Drugs": ("Commission on Narcotic Drugs", "联合国麻醉药品委员会"),
+    "Congress of the United States": ("Congress of the United States", "美国国会"),
+    "United Nations Conference": ("United Nations Conference", "联合国会议"),
+    "United Nations Conference (Vienna)": (
+        "United Nations Conference (Vienna)",
+        "联合国会议（维也纳）",
+    ),
+    "公安部": ("Ministry of Public Security", "公安部"),
+    "公安部 (and other departments)": (
+        "Ministry of Public Security (and other departments)",
+        "公安部等部门",
+    ),
+    "国家卫生健康委": ("National Health Commission", "国家卫生健康委"),
+    "国家药监局": ("National Medical Products Administration", "国家药监局"),
+    "国家食品药品监督管理总局": ("China Food and Drug Administration", "国家食品药品监督管理总局"),
+    "国家食品药品监管总局": ("China Food and Drug Administration", "国家食品药品监管总局"),
+    "国家食品药品监督管理局": ("State Food and Drug Administration", "国家食品药品监督管理局"),
+    "国家卫生和计划生育委员会": (
+        "National Health and Family Planning Commission",
+        "国家卫生和计划生育委员会",
+    ),
+    "国家卫生计生委": ("National Health and Family Planning Commission", "国家卫生计生委"),
+    "商务部": ("Ministry of Commerce", "商务部"),
+    "海关总署": ("General Administration of Customs", "海关总署"),
+    "国务院": ("State Council", "国务院"),
+    "国务院办公厅": ("General Office of the State Council", "国务院办公厅"),
+    "应急管理部": ("Ministry of Emergency Management", "应急管理部"),
+    "卫生部": ("Ministry of Health", "卫生部"),
+    "国家安全生产监督管理总局": ("State Administration of Work Safety", "国家安全生产监督管理总局"),
+    "国家安全监管总局": ("State Administration of Work Safety", "国家安全监管总局"),
+    "国家禁毒委员会办公室": (
+        "Office of the National Narcotics Control Commission",
+        "国家禁毒委员会办公室",
+    ),
+}
+
+
+def issuer_name(name: str, *, chinese: bool) -> str:
+    """A body that issued an act, named in the page's language where its name is known."""
+    known = ISSUERS.get(name.strip())
+    if known is None:
+        return name.strip()
+    return known[1] if chinese else known[0]

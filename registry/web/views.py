@@ -37,7 +37,7 @@ from registry.cache import derived
 from registry.models import Change, Instrument, Listing, Schedule, chinese_language, citation
 from registry.stats import schedule_counts
 from registry.verdicts import ClassBasis, ListingBasis
-from registry.web import charts
+from registry.web import charts, phrases
 from registry.web.forms import (
     CheckForm,
     DiffForm,
@@ -831,7 +831,11 @@ def instrument_detail(request, uid: str):
         "added_groups": _group_rows(added, lambda row: (row.schedule,)),
         "removed_groups": _group_rows(removed, lambda row: (row.schedule,)),
         "move_groups": _group_moves(moves, instrument),
-        "issuers": [i.strip() for i in instrument.issuers.split(";") if i.strip()],
+        "issuers": [
+            phrases.issuer_name(i, chinese=chinese_language())
+            for i in instrument.issuers.split(";")
+            if i.strip()
+        ],
     }
     return render(request, "web/instrument.html", context)
 

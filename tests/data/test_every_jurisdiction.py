@@ -394,3 +394,30 @@ def test_poppy_shell_is_poppy_straw_in_the_us(real_registry):
 
     [result] = check_items(["罂粟壳"], on=datetime.date(2026, 1, 1))
     assert {m.listed.schedule.code for m in result.matches} == {"CN-NARC-2025", "US-II"}
+
+
+def test_the_chinese_pages_write_chinese_around_the_data(real_registry, client):
+    """What the pages write around the data is in the page's language, punctuation included: an
+    act described by an English phrase is headed by its Chinese title, its issuing body and its
+    confidence are named in Chinese, the counts and lists are joined with full-width marks."""
+    import re
+
+    html = client.get("/zh-hans/instruments/us-017-temporary-placement/").content.decode()
+    assert re.search(r"<h1[^>]*>(.*?)</h1>", html)[1] == "83 FR 44474"
+    html = client.get("/zh-hans/instruments/us-058-temporary-placement/").content.decode()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", html)[1]
+    assert "temporary placement" not in heading and "临时列入附表一" in heading
+    assert "<dd>美国缉毒局</dd>" in html and "Drug Enforcement Administration" not in html
+    assert re.search(r"<dt>可信度</dt><dd>[高中低]</dd>", html)
+    assert re.search(r"新增 \d+ 项，调整 \d+ 项，移出 \d+ 项。", html)
+    announcement = client.get("/zh-hans/instruments/cn-2025-55/").content.decode()
+    assert "；" in re.search(r"<dt>发布机关</dt><dd>(.*?)</dd>", announcement)[1]
+    english = client.get("/instruments/cn-2025-55/").content.decode()
+    assert "Ministry of Public Security" in english
+    substance = client.get("/zh-hans/substances/fentanyl/").content.decode()
+    assert "（DEA 代码" in substance and " (DEA" not in substance
+    changes = client.get("/zh-hans/changes/").content.decode()
+    assert "</span>：" in changes and "</span>:" not in changes
+    # The US schedule IV clause of dextropropoxyphene's dosage forms, translated.
+    schedule = client.get("/zh-hans/schedules/us-schedule-iv/").content.decode()
+    assert "1308.14(b) says" not in schedule and "不包括其异构体" in schedule

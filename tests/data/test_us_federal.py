@@ -1242,4 +1242,3 @@ def test_fenfluramine_was_in_schedule_iv_from_1973_until_its_removal(real_regist
         assert during.since["US"] == "1973-06-15"
         assert _us(name, D(2023, 1, 10)).status == "uncertain"
         assert _us(name, D(2023, 4, 21)).status == "not_controlled"
-

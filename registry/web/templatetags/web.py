@@ -253,7 +253,7 @@ def hit_reason(hit) -> str:
     if tier in _STRUCTURE_REASONS:
         return str(_STRUCTURE_REASONS[tier])
     how = _NAME_REASONS.get(tier, _NAME_REASONS["CLOSE"])
-    return format_html("{}: <span>{}</span>", how, hit.matched)
+    return format_html("{}{}<span>{}</span>", how, punct(": "), hit.matched)
 
 
 @register.filter
