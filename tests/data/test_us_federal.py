@@ -1242,3 +1242,25 @@ def test_fenfluramine_was_in_schedule_iv_from_1973_until_its_removal(real_regist
         assert during.since["US"] == "1973-06-15"
         assert _us(name, D(2023, 1, 10)).status == "uncertain"
         assert _us(name, D(2023, 4, 21)).status == "not_controlled"
+
+
+@pytest.mark.parametrize(
+    ("smiles", "uid", "schedule"),
+    [
+        ("C=CCN1CC[C@]23c4c5ccc(O)c4O[C@H]2[C@@H](O)C=C[C@H]3[C@H]1C5", "nalorphine", "US-III"),
+        ("Fc1ccccc1C1=NCC(=S)N(CC(F)(F)F)c2ccc(Cl)cc21", "quazepam", "US-IV"),
+        ("C=CCC1(C(C)C#CCC)C(=O)NC(=O)N(C)C1=O", "methohexital", "US-IV"),
+        ("CCC[C@@H]1CC(=O)N([C@@H](CC)C(N)=O)C1", "brivaracetam", "US-V"),
+        (
+            "C[C@]12COC(=O)C[C@@H]1CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O",
+            "oxandrolone",
+            "US-III",
+        ),
+        ("CC(C)CC(N(C)C)C1(c2ccc(Cl)cc2)CCC1", "sibutramine", "US-IV"),
+    ],
+)
+def test_a_us_only_compound_drawn_is_found(real_registry, smiles, uid, schedule):
+    # These US records had no structure: drawn, each was not controlled anywhere.
+    result = _us(smiles)
+    assert result.substance.uid == uid
+    assert [m["schedule"]["code"] for m in _listed(result)] == [schedule]
