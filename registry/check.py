@@ -1288,10 +1288,10 @@ def _check_items(
         }
         for route in routes[id(item)]:
             isomer = route.matched_by in ("stereoisomer", "positional_isomer")
-            # An entry for the compound in one physical form is governed by its own listings
-            # too: bulk dextropropoxyphene is in US schedule II by its entry, not in schedule IV
-            # with the dosage forms; where the entry has none, the compound's listings reach it.
-            governed = own_jurisdictions if isomer or _through_physical_form(route) else set()
+            # An entry for the compound (in bulk, under another name) is governed by its own
+            # listings too: bulk dextropropoxyphene is in US schedule II by its entry, not in
+            # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
+            governed = own_jurisdictions if isomer or _through_entry(route) else set()
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
@@ -1733,9 +1733,9 @@ class Coverage:
         return self.route.explanation()
 
 
-def _through_physical_form(route: Route) -> bool:
-    """Whether the route goes from an entry naming a compound in one physical form to it."""
-    return any(step.form == Relation.Form.PHYSICAL_FORM for step in route.steps)
+def _through_entry(route: Route) -> bool:
+    """Whether the route goes from an entry for a compound (in bulk, under another name) to it."""
+    return any(step.form == Relation.Form.ENTRY for step in route.steps)
 
 
 def covered_through(
@@ -1758,10 +1758,10 @@ def covered_through(
             "schedule__sort_order", "effective_from"
         )
     )
-    # An entry naming a compound in one physical form is governed by its own listings where it
-    # has them (the check's rule): the compound's other entries do not reach it there.
+    # An entry for a compound (in bulk, under another name) is governed by its own listings
+    # where it has them (the check's rule): the compound's other entries do not reach it there.
     own = set()
-    if any(_through_physical_form(route) for route in routes):
+    if any(_through_entry(route) for route in routes):
         own = set(
             Listing.objects.in_force(on=on)
             .filter(substance=substance)
@@ -1774,7 +1774,7 @@ def covered_through(
                 listing.substance_id == route.record.pk
                 and listing.pk not in seen
                 and route.reaches(listing)
-                and not (_through_physical_form(route) and listing.schedule.jurisdiction_id in own)
+                and not (_through_entry(route) and listing.schedule.jurisdiction_id in own)
             ):
                 seen.add(listing.pk)
                 out.append(Coverage(listing, route))

@@ -31,9 +31,9 @@ from substances.models import Relation, Substance
 # How far a chain of forms and memberships is followed (a salt of a member of a group: 2).
 MAX_DEPTH = 4
 
-# A step from a compound to an entry naming it in one physical form (the inverse of that
-# entry's `form_of`/`physical_form` relation).
-PHYSICAL_FORM_ENTRY = "physical_form_entry"
+# A step from a compound to another record for it, an entry naming it in one physical form or
+# under another name (the inverse of that entry's `form_of`/`entry` relation).
+COMPOUND_ENTRY = "compound_entry"
 
 # How an input matched a record, and what a listing of that record must cover to reach it.
 NEEDS_OF_MATCH = {
@@ -73,8 +73,8 @@ def coverage_words(words: Iterable[str]) -> str:
 class Step:
     """One relation followed from a record towards a listed one."""
 
-    kind: str  # form_of, member_of, single_ingredient, physical_form_entry
-    form: str  # salt, stereoisomer, ..., physical_form for a form; "" otherwise
+    kind: str  # form_of, member_of, single_ingredient, compound_entry
+    form: str  # salt, stereoisomer, ..., entry for a form; "" otherwise
     substance: Substance  # the record reached by this step
 
     def as_dict(self) -> dict:
@@ -139,10 +139,10 @@ class Route:
             parts.append(record_name(self.start))
         for step in self.steps:
             name = record_name(step.substance)
-            if step.kind == PHYSICAL_FORM_ENTRY:
-                parts.append(_("%(name)s, when in that physical form") % {"name": name})
-            elif step.form == Relation.Form.PHYSICAL_FORM:
-                parts.append(_("a physical form of %(name)s") % {"name": name})
+            if step.kind == COMPOUND_ENTRY:
+                parts.append(_("%(name)s, as that entry names it") % {"name": name})
+            elif step.form == Relation.Form.ENTRY:
+                parts.append(_("an entry for %(name)s") % {"name": name})
             elif step.kind == Relation.Kind.FORM_OF:
                 parts.append(
                     _("a %(form)s of %(name)s")
@@ -179,8 +179,9 @@ class RelationGraph:
     by_subject: dict[int, list[Relation]]
     substances: dict[int, Substance]
     listed_ids: set[int]  # the records that have a listing of their own, ever
-    # The entries naming a compound in one physical form, by the compound: read both ways
-    # (the compound may be in that form; the entry is the compound).
+    # The other records for a compound (entries naming it in one physical form or under another
+    # name), by the compound: read both ways (the compound may be what the entry names; the
+    # entry is the compound).
     physical_entries: dict[int, list[Relation]] = field(default_factory=dict)
 
     @classmethod
@@ -198,20 +199,20 @@ class RelationGraph:
         while frontier and depth <= MAX_DEPTH:
             # Two levels of the chain per query: the relations of the frontier and those of
             # their targets (a salt of a member of a group is read at once), and the entries
-            # naming one of them in a physical form.
+            # naming one of them.
             next_level = Relation.objects.filter(subject_id__in=frontier).values("target_id")
             found = list(
                 Relation.objects.filter(
                     Q(subject_id__in=frontier)
                     | Q(subject_id__in=next_level)
-                    | Q(target_id__in=frontier, form=Relation.Form.PHYSICAL_FORM)
+                    | Q(target_id__in=frontier, form=Relation.Form.ENTRY)
                 ).select_related("target", "subject")
             )
             read |= frontier | {r.target_id for r in found if r.subject_id in frontier}
             for relation in found:
                 if relation not in by_subject[relation.subject_id]:
                     by_subject[relation.subject_id].append(relation)
-                if relation.form == Relation.Form.PHYSICAL_FORM:
+                if relation.form == Relation.Form.ENTRY:
                     entries = physical[relation.target_id]
                     entries.extend([relation] if relation not in entries else [])
                 substances.setdefault(relation.subject_id, relation.subject)
@@ -255,8 +256,8 @@ class RelationGraph:
                 target = relation.target_id
                 out.add(target)
                 # The target's own forms (its listed isomers) and what the target is a form of;
-                # not the compound an entry names in one physical form (excepted from the bulk
-                # entry of dextropropoxyphene, levopropoxyphene is not excepted from the compound).
+                # not the compound an entry names (excepted from the bulk entry of
+                # dextropropoxyphene, levopropoxyphene is not excepted from the compound).
                 for pk, relations in self.by_subject.items():
                     if any(
                         r.kind == Relation.Kind.FORM_OF and r.target_id == target for r in relations
@@ -265,7 +266,7 @@ class RelationGraph:
                 out.update(
                     r.target_id
                     for r in self.by_subject.get(target, ())
-                    if r.kind == Relation.Kind.FORM_OF and r.form != Relation.Form.PHYSICAL_FORM
+                    if r.kind == Relation.Kind.FORM_OF and r.form != Relation.Form.ENTRY
                 )
         out.difference_update(r.pk for r in records)
         return out
@@ -277,11 +278,33 @@ class RelationGraph:
         # exceptions hold; not those of which it is another stereoisomer.
         exact = [s for s, how, needs in starts if how != "stereoisomer"]
         excepted = self.excepted(exact)
+
         # An isomer with an entry of its own is governed by it, in the jurisdiction of that
         # entry and on the days it is in force: registry.check weighs that, per listing.
+        # A record of one salt (a relation makes it a salt of another) is that salt: matched
+        # as itself it reaches the other along the relation, where the entries' exceptions are
+        # read, and the other is not also taken as matched directly as a salt (etorphine
+        # hydrochloride, drawn, is not in etorphine's US schedule I entry, which excepts the
+        # hydrochloride); the compound or another of its salts is not that salt, and does not
+        # take that salt's own entries (etorphine, or its hydrobromide, is not in schedule II).
+        def salt_of(record) -> set[int]:
+            return {
+                relation.target_id
+                for relation in self.by_subject.get(record.pk, ())
+                if relation.kind == Relation.Kind.FORM_OF and relation.form == Relation.Form.SALT
+            }
+
+        salt_of_exact = {
+            target
+            for start, how, _needs in starts
+            if how in ("structure", "inchikey", "name", "cas")
+            for target in salt_of(start)
+        }
         routes: list[Route] = []
         for start, how, needs in starts:
             if start.pk in excepted:
+                continue
+            if how == "salt" and (start.pk in salt_of_exact or salt_of(start)):
                 continue
             self._walk(Route(start, how, (), needs), excepted, routes)
         return routes
@@ -312,12 +335,12 @@ class RelationGraph:
                     out,
                 )
         for relation in self.physical_entries.get(record.pk, ()):
-            # The compound may be in the physical form an entry names: that entry's listings
+            # The compound may be what an entry names (in bulk, say): that entry's listings
             # reach it too (which applies depends on a form neither a name nor a drawing shows).
             entry = relation.subject
             if entry.pk in excepted or entry.pk in visited:
                 continue
-            step = Step(PHYSICAL_FORM_ENTRY, "", entry)
+            step = Step(COMPOUND_ENTRY, "", entry)
             out.append(Route(route.start, route.matched_by, (*route.steps, step), route.needs))
         ingredients = [r.target for r in relations if r.kind == Relation.Kind.CONTAINS]
         if (

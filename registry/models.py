@@ -75,8 +75,9 @@ COVERAGE_OF_FORM = {
     "ester": "esters",
     "ether": "ethers",
     "hydrate": None,
-    # The compound itself in bulk or in dosage forms (an entry of its own governs it).
-    "physical_form": None,
+    # Another record for the compound itself (in bulk, under another name): an entry of its own
+    # governs it.
+    "entry": None,
 }
 
 

@@ -215,13 +215,12 @@ class RouteStep(Serialized):
     """One typed relation followed from a record towards the listed one."""
 
     relation: str = described(
-        "The relation followed (physical_form_entry: from a compound to an entry naming it in "
-        "one physical form, such as in bulk).",
-        enum=("form_of", "member_of", "single_ingredient", "physical_form_entry"),
+        "The relation followed (compound_entry: from a compound to another record for it, an "
+        "entry naming it in bulk or under another name).",
+        enum=("form_of", "member_of", "single_ingredient", "compound_entry"),
     )
     form: str = described(
-        "For a form: which (salt, stereoisomer, ester, ether, hydrate, physical_form); empty "
-        "otherwise."
+        "For a form: which (salt, stereoisomer, ester, ether, hydrate, entry); empty otherwise."
     )
     substance: str = described("The uid of the record the step reaches.")
     name_en: str = described("Its English name.")

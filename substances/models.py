@@ -226,12 +226,14 @@ class Substance(EditTracking, models.Model):
 class Relation(EditTracking, models.Model):
     """How one substance stands to another in law; each kind carries its own legal meaning.
 
-    - *form of* (`form_of`, with `form`: salt, stereoisomer, ester, ether, hydrate, physical
-      form): the subject is a form of the target, covered by the target's listings exactly as
-      far as each listing's coverage says (see `Listing.coverage`): a salt where the listing
-      covers salts, and so on. A physical form is an entry for the compound itself in one state
-      ("Dextropropoxyphene, bulk (non-dosage forms)"): every listing of the compound reaches it,
-      except where the entry has a listing of its own, which then governs it.
+    - *form of* (`form_of`, with `form`: salt, stereoisomer, ester, ether, hydrate, entry): the
+      subject is a form of the target, covered by the target's listings exactly as far as each
+      listing's coverage says (see `Listing.coverage`): a salt where the listing covers salts,
+      and so on. An *entry* is another record for the compound itself, as one jurisdiction's list
+      names it: in one physical form ("Dextropropoxyphene, bulk (non-dosage forms)") or under
+      another name ("Nicocodeine", the US entry for nicocodine). It is read both ways: the
+      compound's listings reach the entry, except where the entry has a listing of its own,
+      which then governs it; the entry's listings reach the compound.
     - *member of* (`member_of`): the subject is a member of a group entry (ephedrine, member of
       the ephedrine-type substances of the precursor annex): covered by the group's listings.
     - *contains* (`contains`): the subject is a preparation and the target one of its active
@@ -256,7 +258,7 @@ class Relation(EditTracking, models.Model):
         ESTER = "ester", _("ester")
         ETHER = "ether", _("ether")
         HYDRATE = "hydrate", _("hydrate")
-        PHYSICAL_FORM = "physical_form", _("physical form (in bulk, in dosage forms)")
+        ENTRY = "entry", _("entry for the compound (in bulk, under another name)")
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     subject = models.ForeignKey(Substance, on_delete=models.CASCADE, related_name="relations")
@@ -266,8 +268,7 @@ class Relation(EditTracking, models.Model):
         choices=Form.choices,
         blank=True,
         help_text=_(
-            "For a form: which kind of form (salt, stereoisomer, ester, ether, hydrate, "
-            "physical form)."
+            "For a form: which kind of form (salt, stereoisomer, ester, ether, hydrate, entry)."
         ),
     )
     target = models.ForeignKey(

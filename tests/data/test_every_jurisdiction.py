@@ -380,11 +380,53 @@ def test_etorphine_hydrochloride_is_excepted_from_etorphines_us_entry(real_regis
     # hydrochloride". Named, the salt is in schedule II only, etorphine in schedule I.
     from registry.check import check_items
 
-    salt, base = check_items(
-        ["etorphine hydrochloride", "etorphine"], on=datetime.date(2026, 1, 1), jurisdiction="US"
+    etorphine = "CCC[C@@](C)(O)[C@H]1C[C@]23C=C[C@]1(OC)[C@@H]1OC4=C5C(=CC=C4O)C[C@H]2N(C)CC[C@]513"
+    results = check_items(
+        [
+            "etorphine hydrochloride",
+            "etorphine",
+            f"{etorphine}.Cl",  # the hydrochloride drawn: its own entry alone
+            f"{etorphine}.Br",  # another salt: etorphine's entry, not the hydrochloride's
+            etorphine,
+        ],
+        on=datetime.date(2026, 1, 1),
+        jurisdiction="US",
     )
-    assert {m.listed.schedule.code for m in salt.matches} == {"US-II"}
-    assert {m.listed.schedule.code for m in base.matches} == {"US-I"}
+    assert [sorted({m.listed.schedule.code for m in r.matches}) for r in results] == [
+        ["US-II"],
+        ["US-I"],
+        ["US-II"],
+        ["US-I"],
+        ["US-I"],
+    ]
+    assert results[2].substance.uid == "etorphine-hydrochloride"
+
+
+@pytest.mark.parametrize(
+    ("drawn", "record"),
+    [
+        (
+            "COc1ccc2c3c1O[C@H]1[C@@H](OC(=O)c4cccnc4)C=C[C@H]4[C@@H](C2)N(C)CC[C@@]341",
+            "nicocodine",
+        ),
+        (
+            "[Br-].C[N+]1(C)CC[C@]23C4=C5O[C@H]2[C@@H](O)C=C[C@H]3[C@H]1CC4=CC=C5O",
+            "morphine-methobromide",
+        ),
+    ],
+)
+def test_a_compound_drawn_reaches_the_us_entry_that_names_it_otherwise(
+    real_registry, drawn, record
+):
+    # The US entries "Nicocodeine" and "Morphine methylbromide" are records without a
+    # structure, entries for the compounds China and the UN hold (form_of, entry): drawn, the
+    # compound was not controlled in the US.
+    from registry.check import check_items
+
+    [result] = check_items([drawn], on=datetime.date(2026, 1, 1))
+    assert result.substance.uid == record
+    assert {m.listed.schedule.code for m in result.matches} >= {"US-I"}
+    assert {m.listed.schedule.jurisdiction for m in result.matches} == {"CN", "UN", "US"}
 
 
 def test_poppy_shell_is_poppy_straw_in_the_us(real_registry):

@@ -972,12 +972,12 @@ def test_the_bulk_entry_named_is_dextropropoxyphene_where_no_entry_names_its_for
     assert by_jurisdiction["UN"].schedules == ("UN-1961-II",)
     assert by_jurisdiction["US"].schedules == ("US-II",)
     [un] = [m for m in _listed(result) if m["schedule"]["code"] == "UN-1961-II"]
-    assert "a physical form of Dextropropoxyphene" in un["explanation"]
+    assert "an entry for Dextropropoxyphene" in un["explanation"]
     # The drawing of the compound still reaches both US entries, the bulk one by this relation.
     dextro = _us(DEXTROPROPOXYPHENE)
     [bulk] = [m for m in dextro.matches if m.listed.schedule.code == "US-II"]
     assert bulk.substance == "dextropropoxyphene-bulk"
-    assert [step["relation"] for step in bulk["route"]["steps"]] == ["physical_form_entry"]
+    assert [step["relation"] for step in bulk["route"]["steps"]] == ["compound_entry"]
     # The bulk record's page: reached through the compound in China and by the UN, not in the US.
     record = Substance.objects.get(uid="dextropropoxyphene-bulk")
     reached = {c.listing.schedule.code for c in covered_through(record, on=COMPILED)}

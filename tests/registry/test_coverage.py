@@ -121,7 +121,7 @@ def test_an_entry_of_one_physical_form_is_the_compound_but_where_it_has_an_entry
     ListingFactory(substance=compound, schedule=lists["all"])
     ListingFactory(substance=compound, schedule=elsewhere)
     ListingFactory(substance=bulk, schedule=lists["bare"])
-    RelationFactory(subject=bulk, kind="form_of", form="physical_form", target=compound)
+    RelationFactory(subject=bulk, kind="form_of", form="entry", target=compound)
     # The compound drawn or named may be in bulk: every entry reaches it.
     assert _schedules(AMFETAMINE) == ["ALL", "BARE", "ELSE"]
     assert _schedules("Compound") == ["ALL", "BARE", "ELSE"]
