@@ -334,9 +334,12 @@ class RelationGraph:
                     excepted,
                     out,
                 )
-        for relation in self.physical_entries.get(record.pk, ()):
-            # The compound may be what an entry names (in bulk, say): that entry's listings
-            # reach it too (which applies depends on a form neither a name nor a drawing shows).
+        # The compound may be what an entry names (in bulk, say): that entry's listings reach
+        # it too (which applies depends on a form neither a name nor a drawing shows). Only from
+        # the compound itself or a form of it: a member of a group is not what the group's
+        # entry in another jurisdiction names.
+        from_compound = all(step.kind == Relation.Kind.FORM_OF for step in route.steps)
+        for relation in self.physical_entries.get(record.pk, ()) if from_compound else ():
             entry = relation.subject
             if entry.pk in excepted or entry.pk in visited:
                 continue

@@ -463,3 +463,23 @@ def test_the_chinese_pages_write_chinese_around_the_data(real_registry, client):
     # The US schedule IV clause of dextropropoxyphene's dosage forms, translated.
     schedule = client.get("/zh-hans/schedules/us-schedule-iv/").content.decode()
     assert "1308.14(b) says" not in schedule and "不包括其异构体" in schedule
+
+
+def test_codeine_n_oxide_is_the_named_member_of_the_pentavalent_nitrogen_entry(real_registry):
+    # 1961 Convention, Schedule I: "Morphine methobromide and other pentavalent nitrogen
+    # morphine derivatives, including in particular the morphine-N-oxide derivatives, one of
+    # which is codeine-N-oxide"; China's entry reads the same. It was US schedule I only.
+    from registry.check import check_items
+
+    drawn = "COc1ccc2c3c1O[C@H]1[C@@H](O)C=C[C@H]4[C@@H](C2)[N+](C)([O-])CC[C@@]341"
+    for text in ("codeine-N-oxide", drawn):
+        [result] = check_items([text], on=datetime.date(2026, 1, 1))
+        assert result.substance.uid == "codeine-n-oxide"
+        assert {m.listed.schedule.code for m in result.matches} == {
+            "CN-NONMED-2025",
+            "UN-1961-I",
+            "US-I",
+        }, text
+        # In the US by its own entry (9053), not as a member through morphine methylbromide's.
+        [us] = [m for m in result.matches if m.listed.schedule.code == "US-I"]
+        assert us.substance == "codeine-n-oxide"
