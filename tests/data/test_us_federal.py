@@ -28,7 +28,7 @@ def _in_force(schedule, on=COMPILED):
         ("us-schedule-iii", 120, 0),
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
-        ("us-list-i", 32, 0),
+        ("us-list-i", 33, 0),  # 32 and APAAN (82 FR 32457), which the compilation missed
         ("us-list-ii", 11, 0),
     ],
 )
@@ -172,6 +172,8 @@ def test_every_code_number_is_four_digits_and_every_listing_cites_its_instrument
         ("N-Ethylpentylone", D(2018, 8, 30), D(2018, 8, 31), "83 FR 44474"),
         # The interim final rule, not its adoption as final (86 FR 30772, 2021-07-12).
         ("Oliceridine", D(2020, 10, 29), D(2020, 10, 30), "85 FR 68749"),
+        # A List I chemical the compilation missed.
+        ("APAAN", D(2017, 8, 13), D(2017, 8, 14), "82 FR 32457"),
     ],
 )
 def test_dated_us_actions_start_on_the_day_their_rule_took_effect(
