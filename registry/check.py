@@ -2141,6 +2141,7 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
     )
     named: dict[int, list[Period]] = defaultdict(list)
     own_lists: dict[int, set[str]] = defaultdict(set)  # the lists it is on by name, that day
+    own_codes: dict[int, set[str]] = defaultdict(set)  # and their jurisdictions
     ids = [s.pk for s in substances]
     # The routes by which a listing of another record reaches each substance, as the check
     # follows them (form of, member of, single-ingredient preparation; exceptions hold).
@@ -2174,6 +2175,7 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
             named[pk].append((code, start, end))
             if end is None or end > on:
                 own_lists[pk].add(schedule)
+                own_codes[pk].add(code)
     controls = {cls.pk: _control(cls, by_class[cls.pk], on) for cls, _rules in classes}
     out = {}
     for substance in substances:
@@ -2192,6 +2194,11 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
             for li in related.get(route.record.pk, ()):
                 if li.pk in seen or not route.reaches(li):
                     continue
+                if (
+                    _through_entry(route)
+                    and li.schedule.jurisdiction.code in own_codes[substance.pk]
+                ):
+                    continue  # an entry's own listing governs it there (the check's rule)
                 seen.add(li.pk)
                 reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))
                 # Shown unless it is on that list by name too (its own entry says it).

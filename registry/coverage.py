@@ -278,33 +278,11 @@ class RelationGraph:
         # exceptions hold; not those of which it is another stereoisomer.
         exact = [s for s, how, needs in starts if how != "stereoisomer"]
         excepted = self.excepted(exact)
-
         # An isomer with an entry of its own is governed by it, in the jurisdiction of that
         # entry and on the days it is in force: registry.check weighs that, per listing.
-        # A record of one salt (a relation makes it a salt of another) is that salt: matched
-        # as itself it reaches the other along the relation, where the entries' exceptions are
-        # read, and the other is not also taken as matched directly as a salt (etorphine
-        # hydrochloride, drawn, is not in etorphine's US schedule I entry, which excepts the
-        # hydrochloride); the compound or another of its salts is not that salt, and does not
-        # take that salt's own entries (etorphine, or its hydrobromide, is not in schedule II).
-        def salt_of(record) -> set[int]:
-            return {
-                relation.target_id
-                for relation in self.by_subject.get(record.pk, ())
-                if relation.kind == Relation.Kind.FORM_OF and relation.form == Relation.Form.SALT
-            }
-
-        salt_of_exact = {
-            target
-            for start, how, _needs in starts
-            if how in ("structure", "inchikey", "name", "cas")
-            for target in salt_of(start)
-        }
         routes: list[Route] = []
         for start, how, needs in starts:
             if start.pk in excepted:
-                continue
-            if how == "salt" and (start.pk in salt_of_exact or salt_of(start)):
                 continue
             self._walk(Route(start, how, (), needs), excepted, routes)
         return routes

@@ -478,6 +478,8 @@ def substance_detail(request, uid: str):
     covered_through = (
         check_service.covered_through(substance, on=today)
         if any(r.kind in Relation.CHAINED or r.kind == "contains" for r in relations)
+        # an entry for it (in bulk, under another name) reaches it too, read the other way
+        or any(r.form == Relation.Form.ENTRY for r in inverse_relations)
         else []
     )
     isomers = []
