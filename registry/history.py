@@ -386,8 +386,10 @@ def legal_changes(
 class TimelineEvent:
     """What happened to a subject's listings on one day.
 
-    `kind` is "listed" (only starts), "removed" (only ends) or "moved" (ends and starts on the
-    same day: a rescheduling, such as the 2025 reorganisation's move to the new lists).
+    `kind` is "listed" (only starts), "removed" (only ends), "moved" (ends and starts on the
+    same day: a rescheduling, such as the 2025 reorganisation's move to the new lists) or
+    "continued" (ends and starts on the same day on the same lists: a temporary control made
+    permanent, an entry renewed by a new act).
     """
 
     date: datetime.date
@@ -397,7 +399,8 @@ class TimelineEvent:
     @property
     def kind(self) -> str:
         if self.ended and self.started:
-            return "moved"
+            same = {li.schedule_id for li in self.ended} == {li.schedule_id for li in self.started}
+            return "continued" if same else "moved"
         return "listed" if self.started else "removed"
 
     @property

@@ -23,9 +23,9 @@ import secrets
 
 from django.core.cache import cache
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from registry import jobs
 from registry.check import REQUEST_TIME_BUDGET_SECONDS
@@ -56,9 +56,12 @@ def _csv_response(body: bytes, name: str) -> HttpResponse:
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def check_upload(request):
-    """Check an uploaded file; show the verdicts, or send them as CSV ("output=csv")."""
+    """Check an uploaded file; show the verdicts, or send them as CSV ("output=csv"). Asked
+    for with GET (a bookmarked or reloaded result), it sends the reader to the upload form."""
+    if request.method == "GET":
+        return redirect(reverse("web:check") + "#upload-heading", permanent=False)
     form = CheckUploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]

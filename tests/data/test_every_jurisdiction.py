@@ -506,3 +506,15 @@ def test_racephedrine_is_ephedrines_racemate_on_list_i(real_registry):
     for text in ("racephedrine", "90-81-3"):
         [result] = check_items([text], on=datetime.date(2026, 1, 1), jurisdiction="US")
         assert {m.listed.schedule.code for m in result.matches} == {"US-LIST-I"}, text
+
+
+def test_a_control_made_permanent_on_the_same_list_is_a_continuation(real_registry, client):
+    # The fentanyl-related substances' temporary order ended the day the HALT Fentanyl Act's
+    # permanent control began, on the same schedule: not a move from schedule I to schedule I.
+    html = client.get("/classes/class-us-fentanyl-related-substances/").content.decode()
+    timeline = html[html.index('<ol class="timeline">') :]
+    timeline = timeline[: timeline.index("</ol>")]
+    assert '<li class="continued">' in timeline
+    assert "→" not in timeline.split('<li class="continued">')[1].split("</li>")[0]
+    chinese = client.get("/zh-hans/classes/class-us-fentanyl-related-substances/").content.decode()
+    assert "延续" in chinese

@@ -149,7 +149,11 @@ def test_upload_in_chinese_and_an_expired_link(client, sample):
     html = upload(client, "batch.smi", SMILES_FILE, prefix="/zh-hans").content.decode()
     assert "2 项管制" in html
     assert client.get("/check/upload/no-such-key.csv").status_code == 404
-    assert client.get("/check/upload/").status_code == 405
+    # A reloaded or bookmarked result page is sent to the upload form, not shown blank.
+    response = client.get("/check/upload/")
+    assert response.status_code == 302 and response["Location"] == "/check/#upload-heading"
+    response = client.get("/zh-hans/check/upload/")
+    assert response["Location"] == "/zh-hans/check/#upload-heading"
 
 
 def test_upload_in_chinese_says_why_a_structure_cannot_be_read_in_chinese(client, sample):

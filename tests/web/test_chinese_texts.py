@@ -337,13 +337,25 @@ def test_the_chinese_check_page_says_why_a_structure_cannot_be_read_in_chinese(c
         ("something else", "something else", "something else"),
     ],
 )
-def test_a_precursor_role_is_said_in_the_reader_s_language(role, english, chinese):
+def test_a_precursor_role_is_said_in_the_reader_s_language(db, role, english, chinese):
     from registry.web.templatetags.web import role_text
 
     with translation.override("en"):
         assert role_text(role) == (english or role)
     with translation.override("zh-hans"):
         assert role_text(role) == chinese
+
+
+def test_a_role_via_a_record_names_it_in_the_reader_s_language(db):
+    # The data says "via pmk", the record's uid: the page says its name.
+    from registry.web.templatetags.web import role_text
+    from tests.factories import SubstanceFactory
+
+    SubstanceFactory(uid="pmk", name_en="PMK", name_zh="3,4-亚甲二氧基苯基-2-丙酮")
+    with translation.override("en"):
+        assert role_text("pre-precursor (via pmk)") == "pre-precursor (via PMK)"
+    with translation.override("zh-hans"):
+        assert role_text("pre-precursor (via pmk)") == "前体的前体（经3,4-亚甲二氧基苯基-2-丙酮）"
 
 
 def test_the_chinese_reason_names_the_list_and_the_coverage_in_chinese(db):

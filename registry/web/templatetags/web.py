@@ -10,6 +10,7 @@ from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from registry.models import chinese_language, citation
 from registry.web.phrases import chemistry_reasons
+from substances.models import Substance
 
 register = template.Library()
 
@@ -380,7 +381,10 @@ def role_text(role: str) -> str:
     if not detail:
         return head
     if detail.startswith("via "):
-        detail = gettext("via %(what)s") % {"what": detail[4:]}
+        what = detail[4:]
+        # The data names the intermediate by its record's uid ("via pmk"): its name instead.
+        record = Substance.objects.filter(uid=what).only("name_en", "name_zh").first()
+        detail = gettext("via %(what)s") % {"what": loc(record) if record else what}
     if chinese_language():
         return f"{head}（{detail}）"
     return f"{head} ({detail})"
