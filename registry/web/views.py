@@ -910,6 +910,10 @@ def class_detail(request, uid: str):
         "members": members,
         "reference_svg": depictions.structure_svg(cls.reference_smiles),
         "examples": _examples(cls.examples),
+        # China's acts are authoritative in Chinese; another jurisdiction's definition is in
+        # English, and its Chinese is a translation for reference.
+        "chinese_authoritative": not legal.listings
+        or any(li.schedule.jurisdiction.code == "CN" for li in legal.listings),
         # The acts' own wording, where a class entry records it (China, 2019: the fentanyls).
         "wordings": [
             listing for listing in legal.listings if listing.attributes.get("legal_text_zh")

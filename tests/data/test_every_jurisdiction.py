@@ -521,3 +521,11 @@ def test_a_control_made_permanent_on_the_same_list_is_a_continuation(real_regist
     assert "→" not in timeline.split('<li class="continued">')[1].split("</li>")[0]
     chinese = client.get("/zh-hans/classes/class-us-fentanyl-related-substances/").content.decode()
     assert "延续" in chinese
+
+
+def test_a_us_class_definition_has_a_chinese_translation_marked_as_one(real_registry, client):
+    html = client.get("/zh-hans/classes/class-us-fentanyl-related-substances/").content.decode()
+    assert "中文（参考译文）" in html and "英文（以此为准）" in html
+    assert "将N-丙酰基替换为另一酰基" in html
+    chinese = client.get("/zh-hans/classes/class-fentanyls/").content.decode()
+    assert "中文（正式文本）" in chinese and "参考译文" not in chinese
