@@ -1291,7 +1291,7 @@ def _check_items(
             # An entry for the compound (in bulk, under another name) is governed by its own
             # listings too: bulk dextropropoxyphene is in US schedule II by its entry, not in
             # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
-            governed = own_jurisdictions if isomer or _through_entry(route) else set()
+            governed = own_jurisdictions if isomer or route.through_entry else set()
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
@@ -1733,11 +1733,6 @@ class Coverage:
         return self.route.explanation()
 
 
-def _through_entry(route: Route) -> bool:
-    """Whether the route goes from an entry for a compound (in bulk, under another name) to it."""
-    return any(step.form == Relation.Form.ENTRY for step in route.steps)
-
-
 def covered_through(
     substance: Substance, *, on: datetime.date, jurisdiction: str | None = None
 ) -> list[Coverage]:
@@ -1761,7 +1756,7 @@ def covered_through(
     # An entry for a compound (in bulk, under another name) is governed by its own listings
     # where it has them (the check's rule): the compound's other entries do not reach it there.
     own = set()
-    if any(_through_entry(route) for route in routes):
+    if any(route.through_entry for route in routes):
         own = set(
             Listing.objects.in_force(on=on)
             .filter(substance=substance)
@@ -1774,7 +1769,7 @@ def covered_through(
                 listing.substance_id == route.record.pk
                 and listing.pk not in seen
                 and route.reaches(listing)
-                and not (_through_entry(route) and listing.schedule.jurisdiction_id in own)
+                and not (route.through_entry and listing.schedule.jurisdiction_id in own)
             ):
                 seen.add(listing.pk)
                 out.append(Coverage(listing, route))
@@ -2194,10 +2189,7 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
             for li in related.get(route.record.pk, ()):
                 if li.pk in seen or not route.reaches(li):
                     continue
-                if (
-                    _through_entry(route)
-                    and li.schedule.jurisdiction.code in own_codes[substance.pk]
-                ):
+                if route.through_entry and li.schedule.jurisdiction.code in own_codes[substance.pk]:
                     continue  # an entry's own listing governs it there (the check's rule)
                 seen.add(li.pk)
                 reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))

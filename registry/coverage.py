@@ -100,6 +100,12 @@ class Route:
     def record(self) -> Substance:
         return self.steps[-1].substance if self.steps else self.start
 
+    @property
+    def through_entry(self) -> bool:
+        """Whether the route goes from an entry for a compound (in bulk, under another name) to
+        the compound: where the entry has a listing of its own, that listing governs it."""
+        return any(step.form == Relation.Form.ENTRY for step in self.steps)
+
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
         route starts from (a named entry's `excepted`: "Alphacetylmethadol (except
@@ -182,7 +188,7 @@ class RelationGraph:
     # The other records for a compound (entries naming it in one physical form or under another
     # name), by the compound: read both ways (the compound may be what the entry names; the
     # entry is the compound).
-    physical_entries: dict[int, list[Relation]] = field(default_factory=dict)
+    entries_for: dict[int, list[Relation]] = field(default_factory=dict)
 
     @classmethod
     def around(cls, records: Iterable[Substance]) -> "RelationGraph":
@@ -195,7 +201,7 @@ class RelationGraph:
         by_subject: dict[int, list[Relation]] = defaultdict(list)
         read: set[int] = set()
         frontier, depth = set(substances), 0
-        physical: dict[int, list[Relation]] = defaultdict(list)
+        entries_for: dict[int, list[Relation]] = defaultdict(list)
         while frontier and depth <= MAX_DEPTH:
             # Two levels of the chain per query: the relations of the frontier and those of
             # their targets (a salt of a member of a group is read at once), and the entries
@@ -212,9 +218,13 @@ class RelationGraph:
             for relation in found:
                 if relation not in by_subject[relation.subject_id]:
                     by_subject[relation.subject_id].append(relation)
-                if relation.form == Relation.Form.ENTRY:
-                    entries = physical[relation.target_id]
-                    entries.extend([relation] if relation not in entries else [])
+                entries = (
+                    entries_for[relation.target_id]
+                    if relation.form == Relation.Form.ENTRY
+                    else None
+                )
+                if entries is not None and relation not in entries:
+                    entries.append(relation)
                 substances.setdefault(relation.subject_id, relation.subject)
                 substances.setdefault(relation.target_id, relation.target)
             frontier = ({r.target_id for r in found} | {r.subject_id for r in found}) - read
@@ -244,7 +254,7 @@ class RelationGraph:
             listed |= set(
                 Listing.objects.filter(substance_id__in=ask).values_list("substance_id", flat=True)
             )
-        return cls(by_subject, substances, listed, dict(physical))
+        return cls(by_subject, substances, listed, dict(entries_for))
 
     def excepted(self, records: Iterable[Substance]) -> set[int]:
         """The records whose listings never reach these: each excepted target and its forms."""
@@ -317,7 +327,7 @@ class RelationGraph:
         # the compound itself or a form of it: a member of a group is not what the group's
         # entry in another jurisdiction names.
         from_compound = all(step.kind == Relation.Kind.FORM_OF for step in route.steps)
-        for relation in self.physical_entries.get(record.pk, ()) if from_compound else ():
+        for relation in self.entries_for.get(record.pk, ()) if from_compound else ():
             entry = relation.subject
             if entry.pk in excepted or entry.pk in visited:
                 continue
