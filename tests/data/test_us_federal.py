@@ -28,7 +28,8 @@ def _in_force(schedule, on=COMPILED):
         ("us-schedule-iii", 120, 0),
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
-        ("us-list-i", 33, 0),  # 32 and APAAN (82 FR 32457), which the compilation missed
+        # 32, APAAN (82 FR 32457) and seven more of 21 CFR 1310.02(a) the compilation missed
+        ("us-list-i", 40, 0),
         ("us-list-ii", 11, 0),
     ],
 )
@@ -191,6 +192,57 @@ def test_a_carbamate_of_4_ap_is_listed_from_4_aps_designation_not_its_own(real_r
     listing = Listing.objects.get(substance__uid="1-boc-4-ap", schedule__uid="us-list-i")
     assert listing.effective_from == D(2020, 5, 15)
     assert listing.listed_by.reference == "85 FR 20822"
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "since", "reference"),
+    [
+        (
+            "N-Methylpseudoephedrine",
+            "8119",
+            D(1990, 11, 29),
+            "Pub. L. 101-647, title XXIII, sec. 2301",
+        ),
+        ("Ergocristine", "8612", D(2011, 5, 2), "76 FR 17778"),
+        ("PMK glycidate", "8535", D(2021, 6, 9), "86 FR 24703"),
+        ("PMK glycidic acid", "8525", D(2021, 6, 9), "86 FR 24703"),
+        ("APAA", "8515", D(2021, 6, 9), "86 FR 24703"),
+        ("MAPA", "8795", D(2021, 12, 20), None),
+        ("1-Boc-4-piperidone", "", D(2023, 5, 12), "88 FR 21902"),
+        ("APAAN", "8512", D(2017, 8, 14), "82 FR 32457"),
+    ],
+)
+def test_list_i_chemicals_of_1310_02_the_compilation_missed(
+    real_registry, name, code, since, reference
+):
+    """21 CFR 1310.02(a) lists each, with its code; the shared compilation had none of them, or
+    (N-methylpseudoephedrine) only as a name of N-methylephedrine, under that entry's code."""
+    result = _us(name)
+    [listed] = [m for m in _listed(result) if m["substance"] == result.substance.uid]
+    assert {m["schedule"]["code"] for m in _listed(result)} == {"US-LIST-I"}
+    assert result.since["US"] == since.isoformat()
+    assert _us(name, since - timedelta(days=1)).status == "not_controlled"
+    listing = Listing.objects.get(uid=listed["listing"])
+    assert listing.attributes.get("dea_code", "") == code
+    if reference:
+        assert listing.listed_by.reference == reference
+
+
+def test_n_methylpseudoephedrine_is_not_a_name_of_n_methylephedrine(real_registry):
+    pseudo, methyl = _us("N-Methylpseudoephedrine"), _us("N-Methylephedrine")
+    assert pseudo.substance.uid == "n-methylpseudoephedrine"
+    assert methyl.substance.uid == "n-methylephedrine"
+    codes = {
+        Listing.objects.get(uid=m["listing"]).attributes["dea_code"]
+        for r in (pseudo, methyl)
+        for m in _listed(r)
+        if m["substance"] == r.substance.uid
+    }
+    assert codes == {"8119", "8115"}
+    # China's "等麻黄素类物质" (and other ephedrine-type substances) reaches it, as it did while
+    # it was held as a name of N-methylephedrine.
+    [china] = check_items(["N-Methylpseudoephedrine"], on=COMPILED, jurisdiction="CN")
+    assert china.status == "controlled"
 
 
 def test_temporary_order_without_a_read_effective_day_is_uncertain_until_the_permanent_rule(
@@ -1259,6 +1311,22 @@ def test_fenfluramine_was_in_schedule_iv_from_1973_until_its_removal(real_regist
             "US-III",
         ),
         ("CC(C)CC(N(C)C)C1(c2ccc(Cl)cc2)CCC1", "sibutramine", "US-IV"),
+        (
+            "COc1ccc(CN(C(=O)[C@@H](N)Cc2c(C)cc(C(N)=O)cc2C)[C@@H](C)c2ncc(-c3ccccc3)[nH]2)"
+            "cc1C(=O)O",
+            "eluxadoline",
+            "US-IV",
+        ),
+        (
+            "CC[C@@H]1CN2CC[C@]3(Nc4cccc(OC)c4C3=O)[C@@H]2C[C@@H]1/C(=C\\OC)C(=O)OC",
+            "mitragynine-pseudoindoxyl",
+            "US-I",
+        ),
+        (
+            "C[C@]12C=C(C=O)C(=O)C=C1CC[C@@H]1[C@@H]2[C@H](O)C[C@@]2(C)[C@H]1CC[C@]2(C)O",
+            "formebolone",
+            "US-III",
+        ),
     ],
 )
 def test_a_us_only_compound_drawn_is_found(real_registry, smiles, uid, schedule):
