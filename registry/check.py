@@ -1291,7 +1291,11 @@ def _check_items(
             # An entry for the compound (in bulk, under another name) is governed by its own
             # listings too: bulk dextropropoxyphene is in US schedule II by its entry, not in
             # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
-            governed = own_jurisdictions if isomer or route.through_entry else set()
+            governed = (
+                own_jurisdictions
+                if isomer or route.through_entry or route.through_material
+                else set()
+            )
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
@@ -1487,7 +1491,7 @@ def _check_items(
                 r.reason = "; ".join(
                     _("%(what)s, but %(list)s does not cover %(needs)s")
                     % {
-                        "what": re.split(r" \(|（", route.explanation())[0],
+                        "what": route.explanation(covered=False),
                         "list": (listing.schedule.name_zh if chinese_language() else "")
                         or listing.schedule.name,
                         "needs": coverage_words(route.needs - set(listing.covers)),

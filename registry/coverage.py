@@ -10,7 +10,11 @@ preparations. A record is reached by a listing along a *route*:
   listing covers that kind of form;
 - as a member: the record is a member of a listed group entry (`member_of`);
 - as a single-ingredient preparation: a preparation with no listing of its own and one active
-  ingredient, whose listing covers single-ingredient preparations.
+  ingredient, whose listing covers single-ingredient preparations;
+- as a material containing it: a material (a plant, a natural product) and a substance it
+  `contains`, whose listing covers the materials containing it (the US schedules: "any material,
+  compound, mixture, or preparation which contains any quantity of"); where the material has a
+  listing of its own, that listing governs it there.
 
 A preparation is never reached by its ingredients' listings otherwise (`contains` carries no
 coverage), and a record excepted from a listing (`excepted_from`) is never reached by that
@@ -34,6 +38,9 @@ MAX_DEPTH = 4
 # A step from a compound to another record for it, an entry naming it in one physical form or
 # under another name (the inverse of that entry's `form_of`/`entry` relation).
 COMPOUND_ENTRY = "compound_entry"
+# A step from a material (a plant, a natural product) to a substance it contains, for a list
+# that covers the materials containing what it lists (`materials`).
+MATERIAL_INGREDIENT = "material_ingredient"
 
 # How an input matched a record, and what a listing of that record must cover to reach it.
 NEEDS_OF_MATCH = {
@@ -73,7 +80,7 @@ def coverage_words(words: Iterable[str]) -> str:
 class Step:
     """One relation followed from a record towards a listed one."""
 
-    kind: str  # form_of, member_of, single_ingredient, compound_entry
+    kind: str  # form_of, member_of, single_ingredient, compound_entry, material_ingredient
     form: str  # salt, stereoisomer, ..., entry for a form; "" otherwise
     substance: Substance  # the record reached by this step
 
@@ -106,6 +113,12 @@ class Route:
         the compound: where the entry has a listing of its own, that listing governs it."""
         return any(step.form == Relation.Form.ENTRY for step in self.steps)
 
+    @property
+    def through_material(self) -> bool:
+        """Whether the route goes from a material to a substance it contains: where the material
+        has a listing of its own, that listing governs it."""
+        return any(step.kind == MATERIAL_INGREDIENT for step in self.steps)
+
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
         route starts from (a named entry's `excepted`: "Alphacetylmethadol (except
@@ -114,10 +127,10 @@ class Route:
             return False
         return self.needs <= set(listing.covers)
 
-    def explanation(self) -> str:
+    def explanation(self, *, covered: bool = True) -> str:
         """Why the listing of `record` reaches the input, in words of the language in use: the
-        records by their names in it (the English name where there is no Chinese one), what
-        the entry covers in its words."""
+        records by their names in it (the English name where there is no Chinese one), and
+        (unless `covered` is false) what the entry covers, in its words."""
         if not self.steps and not self.needs:
             return ""
         parts = []
@@ -147,6 +160,8 @@ class Route:
             name = record_name(step.substance)
             if step.kind == COMPOUND_ENTRY:
                 parts.append(_("%(name)s, as that entry names it") % {"name": name})
+            elif step.kind == MATERIAL_INGREDIENT:
+                parts.append(_("a material containing %(name)s") % {"name": name})
             elif step.form == Relation.Form.ENTRY:
                 parts.append(_("an entry for %(name)s") % {"name": name})
             elif step.kind == Relation.Kind.FORM_OF:
@@ -162,7 +177,7 @@ class Route:
                     % {"name": record_name(step.substance)}
                 )
         text = _(", which is ").join(parts) if len(parts) > 1 else parts[0]
-        if self.needs:
+        if self.needs and covered:
             # Chinese writes the full-width bracket of the translation without a space before it.
             text += ("" if chinese_language() else " ") + _("(the entry covers %(what)s)") % {
                 "what": coverage_words(self.needs)
@@ -334,6 +349,15 @@ class RelationGraph:
             step = Step(COMPOUND_ENTRY, "", entry)
             out.append(Route(route.start, route.matched_by, (*route.steps, step), route.needs))
         ingredients = [r.target for r in relations if r.kind == Relation.Kind.CONTAINS]
+        if record.kind == Substance.Kind.MATERIAL and not route.steps:
+            # A plant or natural product is not what it contains, except for a list that covers
+            # the materials containing what it lists (`materials`).
+            for ingredient in ingredients:
+                if ingredient.pk in excepted:
+                    continue
+                step = Step(MATERIAL_INGREDIENT, "", ingredient)
+                needs = route.needs | {"materials"}
+                out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
         if (
             record.kind == Substance.Kind.PREPARATION
             and record.pk not in self.listed_ids

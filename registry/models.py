@@ -58,7 +58,18 @@ class Jurisdiction(EditTracking, models.Model):
 # What an entry can cover besides the substance itself, in the words of the lists' footnotes
 # ("items include their possible salts, stereoisomers, esters and ethers, and single-ingredient
 # preparations"). A hydrate is the substance itself with water of crystallisation and needs none.
-COVERAGE = ("salts", "stereoisomers", "positional_isomers", "esters", "ethers", "preparations")
+# `materials`: a material (a plant, a natural product) that contains the substance, as the US
+# schedules cover "any material, compound, mixture, or preparation which contains any quantity"
+# of what they list; where a list says nothing of it, a material is not its ingredient.
+COVERAGE = (
+    "salts",
+    "stereoisomers",
+    "positional_isomers",
+    "esters",
+    "ethers",
+    "preparations",
+    "materials",
+)
 # The same words as a reader of the language in use reads them (the check's explanations).
 COVERAGE_LABELS = {
     "salts": pgettext_lazy("coverage", "salts"),
@@ -67,6 +78,7 @@ COVERAGE_LABELS = {
     "esters": pgettext_lazy("coverage", "esters"),
     "ethers": pgettext_lazy("coverage", "ethers"),
     "preparations": pgettext_lazy("coverage", "preparations"),
+    "materials": pgettext_lazy("coverage", "materials containing it"),
 }
 # Which coverage reaches which form of a substance (Relation.Form); None: the substance itself.
 COVERAGE_OF_FORM = {
@@ -138,7 +150,8 @@ class Schedule(EditTracking, models.Model):
         help_text=_(
             "What every entry of the list covers besides the substance itself, from the list's "
             "footnotes: any of salts, stereoisomers, positional_isomers, esters, ethers, "
-            "preparations (single-ingredient preparations). A listing may say otherwise."
+            "preparations (single-ingredient preparations), materials (materials containing "
+            "it). A listing may say otherwise."
         ),
     )
 

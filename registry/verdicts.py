@@ -181,7 +181,8 @@ class ListingRef(Serialized):
     scope: str = described("What the entry covers, in the list's own words.")
     coverage: tuple[str, ...] = described(
         "What the entry covers besides the compound named (salts, stereoisomers, esters, "
-        "ethers, single_ingredient_preparations), from the list's footnotes or the entry."
+        "ethers, preparations: single-ingredient preparations, materials: materials containing "
+        "it), from the list's footnotes or the entry."
     )
 
     @classmethod
@@ -216,8 +217,9 @@ class RouteStep(Serialized):
 
     relation: str = described(
         "The relation followed (compound_entry: from a compound to another record for it, an "
-        "entry naming it in bulk or under another name).",
-        enum=("form_of", "member_of", "single_ingredient", "compound_entry"),
+        "entry naming it in bulk or under another name; material_ingredient: from a material "
+        "to a substance it contains).",
+        enum=("form_of", "member_of", "single_ingredient", "compound_entry", "material_ingredient"),
     )
     form: str = described(
         "For a form: which (salt, stereoisomer, ester, ether, hydrate, entry); empty otherwise."

@@ -1334,3 +1334,26 @@ def test_a_us_only_compound_drawn_is_found(real_registry, smiles, uid, schedule)
     result = _us(smiles)
     assert result.substance.uid == uid
     assert [m["schedule"]["code"] for m in _listed(result)] == [schedule]
+
+
+def test_khat_is_controlled_in_the_us_as_a_material_containing_cathinone_and_cathine(
+    real_registry,
+):
+    """21 CFR 1308.11(f) and 1308.14(f) cover "any material, compound, mixture, or preparation
+    which contains any quantity of" cathinone (schedule I) and cathine (schedule IV): khat, which
+    contains them, was answered not controlled in the US. The 1971 Convention lists both
+    alkaloids and not the plant; its lists are not read as covering materials containing them
+    (the INCB: no plant is under control of that Convention)."""
+    for name in ("Khat", "恰特草", "Catha edulis"):
+        result = _us(name)
+        assert result.status == "controlled", name
+        assert sorted(m["schedule"]["code"] for m in _listed(result)) == ["US-I", "US-IV"]
+        assert all(
+            m["route"]["steps"][0]["relation"] == "material_ingredient" for m in _listed(result)
+        )
+    [un] = check_items(["Khat"], on=COMPILED, jurisdiction="UN")
+    assert un.status == "not_controlled"
+    assert "does not cover materials containing it" in un.reason
+    [cn] = check_items(["Khat"], on=COMPILED, jurisdiction="CN")
+    assert [m["schedule"]["code"] for m in _listed(cn)] == ["CN-NONMED-2025"]
+    assert not cn.matches[0]["route"]["steps"]  # its own entry, not through its alkaloids

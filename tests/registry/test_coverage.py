@@ -130,6 +130,52 @@ def test_an_entry_of_one_physical_form_is_the_compound_but_where_it_has_an_entry
     assert _schedules("Compound, bulk") == ["BARE", "ELSE"]
 
 
+def test_a_material_is_what_it_contains_only_where_the_list_covers_materials(lists):
+    from tests.factories import JurisdictionFactory
+
+    materials = ScheduleFactory(
+        code="MAT",
+        uid="us-mat",
+        jurisdiction=JurisdictionFactory(code="US", name="US"),
+        coverage=["salts", "materials"],
+    )
+    alkaloid = SubstanceFactory(name_en="Alkaloid", smiles=AMFETAMINE)
+    plant = SubstanceFactory(name_en="Plant", kind="material")
+    RelationFactory(subject=plant, kind="contains", form="", target=alkaloid)
+    ListingFactory(substance=alkaloid, schedule=lists["all"])
+    ListingFactory(substance=alkaloid, schedule=materials)
+    # A list that says nothing of materials does not reach the plant (ALL covers salts,
+    # stereoisomers and esters); the one that covers them does, and says why.
+    [result] = check_items(["Plant"], on=D(2024, 1, 1))
+    [basis] = [m for m in result.matches if m["basis"] == "listing"]
+    assert basis["schedule"]["code"] == "MAT"
+    assert basis.explanation == (
+        "Plant, which is a material containing Alkaloid (the entry covers materials containing it)"
+    )
+    # Where the plant has an entry of its own, that entry governs it; a preparation (not a
+    # material) is never reached so.
+    ListingFactory(
+        substance=plant,
+        schedule=ScheduleFactory(code="OWN", uid="us-own", jurisdiction=materials.jurisdiction),
+    )
+    assert _schedules("Plant") == ["OWN"]
+    preparation = SubstanceFactory(name_en="Tincture", kind="preparation")
+    RelationFactory(subject=preparation, kind="contains", form="", target=alkaloid)
+    assert _schedules("Tincture") == []
+
+
+def test_a_material_not_covered_says_which_list_leaves_it_out(lists):
+    alkaloid = SubstanceFactory(name_en="Alkaloid", smiles=AMFETAMINE)
+    plant = SubstanceFactory(name_en="Plant (Genus species)", kind="material")
+    RelationFactory(subject=plant, kind="contains", form="", target=alkaloid)
+    ListingFactory(substance=alkaloid, schedule=lists["salts"])
+    [result] = check_items(["Plant (Genus species)"], on=D(2024, 1, 1))
+    assert result.status == "not_controlled"
+    # the record's whole name, its parentheses included, then the list and what it leaves out
+    assert "Plant (Genus species), which is a material containing Alkaloid, but" in result.reason
+    assert result.reason.endswith("does not cover materials containing it")
+
+
 def test_a_preparations_open_answer_counts_an_ingredients_listing_in_doubt(lists):
     from registry.check import preparation_open
     from registry.models import Instrument
