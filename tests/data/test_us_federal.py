@@ -1357,3 +1357,17 @@ def test_khat_is_controlled_in_the_us_as_a_material_containing_cathinone_and_cat
     [cn] = check_items(["Khat"], on=COMPILED, jurisdiction="CN")
     assert [m["schedule"]["code"] for m in _listed(cn)] == ["CN-NONMED-2025"]
     assert not cn.matches[0]["route"]["steps"]  # its own entry, not through its alkaloids
+
+
+@pytest.mark.parametrize("name", ["N-Ethylephedrine", "N-Ethylpseudoephedrine", "Lysergic acid"])
+def test_list_i_chemicals_struck_in_1994_were_listed_from_1990(real_registry, name):
+    """The Crime Control Act of 1990 listed them; the Domestic Chemical Diversion Control Act of
+    1993 struck them, in force 1994-04-16. The compilation, of the current lists, had neither."""
+
+    def list_i(on):
+        return [m for m in _listed(_us(name, on)) if m["schedule"]["code"] == "US-LIST-I"]
+
+    assert list_i(D(1990, 11, 28)) == []
+    assert len(list_i(D(1990, 11, 29))) == 1
+    assert len(list_i(D(1994, 4, 15))) == 1
+    assert list_i(D(1994, 4, 16)) == []
