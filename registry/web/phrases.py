@@ -78,6 +78,22 @@ SCOPE_CLAUSES = [
     gettext_noop("the preparations as described (limits per dosage unit or concentration)"),
     gettext_noop("the salts as the paragraph says"),
     gettext_noop("preparations within the stated limits"),
+    gettext_noop("and its salts (21 CFR 1310.02(a))"),
+    gettext_noop("and its optical and geometric isomers (21 CFR 1310.02(a))"),
+    gettext_noop(
+        "and its salts, optical and geometric isomers, and salts of isomers (21 CFR 1310.02(a))"
+    ),
+    gettext_noop("and its optical isomers (21 CFR 1310.02(a))"),
+    gettext_noop("and its amides, its carbamates, and its salts"),
+    gettext_noop("from 2023-11-30 also its halides (21 CFR 1310.02(a))"),
+    gettext_noop(
+        "as a carbamate of 4-piperidone (88 FR 21902: 4-piperidone, its acetals, amides, carbamates and salts)"
+    ),
+    gettext_noop("specifically listed from 2025-10-02 (FR Doc 2025-19349)"),
+    gettext_noop("its salts and optical isomers (21 U.S.C. 802(34) as amended in 1990)"),
+    gettext_noop(
+        "D-lysergic acid, its salts and optical isomers (21 U.S.C. 802(34) as amended in 1990)"
+    ),
     gettext_noop(
         "compound oral solids with more than 5 mg oxycodone base per "
         "dosage unit and no other narcotic, psychotropic or "
