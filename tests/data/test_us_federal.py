@@ -1344,7 +1344,7 @@ def test_khat_is_controlled_in_the_us_as_a_material_containing_cathinone_and_cat
     contains them, was answered not controlled in the US. The 1971 Convention lists both
     alkaloids and not the plant; its lists are not read as covering materials containing them
     (the INCB: no plant is under control of that Convention)."""
-    for name in ("Khat", "恰特草", "Catha edulis"):
+    for name in ("Khat", "恰特草", "Catha edulis", "Qat"):
         result = _us(name)
         assert result.status == "controlled", name
         assert sorted(m["schedule"]["code"] for m in _listed(result)) == ["US-I", "US-IV"]
@@ -1371,3 +1371,18 @@ def test_list_i_chemicals_struck_in_1994_were_listed_from_1990(real_registry, na
     assert len(list_i(D(1990, 11, 29))) == 1
     assert len(list_i(D(1994, 4, 15))) == 1
     assert list_i(D(1994, 4, 16)) == []
+
+
+def test_peyote_is_governed_by_its_own_us_entry_and_not_controlled_where_mescaline_alone_is(
+    real_registry,
+):
+    """Peyote contains mescaline; the US lists the cactus itself (1308.11(d)), China and the 1971
+    Convention only the alkaloid, and their lists do not cover materials containing it."""
+    for name in ("Peyote", "Lophophora williamsii"):
+        us = _us(name)
+        assert [m["schedule"]["code"] for m in _listed(us)] == ["US-I"]
+        assert not _listed(us)[0]["route"]["steps"]
+    for code in ("CN", "UN"):
+        [result] = check_items(["Peyote"], on=COMPILED, jurisdiction=code)
+        assert result.status == "not_controlled", code
+        assert "material containing Mescaline" in result.reason
