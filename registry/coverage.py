@@ -352,12 +352,18 @@ class RelationGraph:
         if record.kind == Substance.Kind.MATERIAL and not route.steps:
             # A plant or natural product is not what it contains, except for a list that covers
             # the materials containing what it lists (`materials`).
+            # From the ingredient on as from a record of its own: its forms and groups, with
+            # what is excepted from it.
             for ingredient in ingredients:
                 if ingredient.pk in excepted:
                     continue
                 step = Step(MATERIAL_INGREDIENT, "", ingredient)
                 needs = route.needs | {"materials"}
-                out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
+                self._walk(
+                    Route(route.start, route.matched_by, (*route.steps, step), needs),
+                    excepted | self.excepted([ingredient]),
+                    out,
+                )
         if (
             record.kind == Substance.Kind.PREPARATION
             and record.pk not in self.listed_ids

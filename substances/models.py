@@ -236,11 +236,14 @@ class Relation(EditTracking, models.Model):
       which then governs it; the entry's listings reach the compound.
     - *member of* (`member_of`): the subject is a member of a group entry (ephedrine, member of
       the ephedrine-type substances of the precursor annex): covered by the group's listings.
-    - *contains* (`contains`): the subject is a preparation and the target one of its active
-      ingredients. A preparation is covered only by its own listings, never by its ingredients'
-      (codeine compound oral liquids are Class II psychotropics, never narcotics); only a
-      preparation without listings of its own and with a single active ingredient falls under
-      that ingredient's listings that cover single-ingredient preparations.
+    - *contains* (`contains`): the subject is a preparation, or a material (a plant, a natural
+      product), and the target one of its active ingredients. A preparation is covered only by
+      its own listings, never by its ingredients' (codeine compound oral liquids are Class II
+      psychotropics, never narcotics); only a preparation without listings of its own and with a
+      single active ingredient falls under that ingredient's listings that cover
+      single-ingredient preparations. A material is covered by its own listings, and where it
+      has none by its ingredients' listings that cover `materials` (khat, in US schedules I
+      and IV through cathinone and cathine).
     - *excepted from* (`excepted_from`): an instrument or convention excepts the subject from the
       target's listings (dextromethorphan from racemethorphan's, by the 1961 Convention's
       Schedule I); no listing of the target reaches the subject as a form or an isomer.
@@ -319,6 +322,17 @@ class Relation(EditTracking, models.Model):
             raise ValidationError({"form": _("Say which form this is.")})
         if self.kind != self.Kind.FORM_OF and self.form:
             raise ValidationError({"form": _("Only a form names a form.")})
+        if self.kind == self.Kind.CONTAINS:
+            # What contains an ingredient is a preparation or a material (a plant, a natural
+            # product); what is contained is a substance, not a group entry.
+            if self.subject.kind not in (Substance.Kind.PREPARATION, Substance.Kind.MATERIAL):
+                raise ValidationError(
+                    {"subject": _("Only a preparation or a material contains an ingredient.")}
+                )
+            if self.target.kind == Substance.Kind.GROUP:
+                raise ValidationError(
+                    {"target": _("A group entry is not an ingredient: name the substance.")}
+                )
         if self.kind in self.CHAINED:
             # A form of a form, a member of a group that is a form: the chain must end.
             seen, frontier = set(), {self.target_id}

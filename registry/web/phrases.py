@@ -87,7 +87,8 @@ SCOPE_CLAUSES = [
     gettext_noop("and its amides, its carbamates, and its salts"),
     gettext_noop("from 2023-11-30 also its halides (21 CFR 1310.02(a))"),
     gettext_noop(
-        "as a carbamate of 4-piperidone (88 FR 21902: 4-piperidone, its acetals, amides, carbamates and salts)"
+        "as a carbamate of 4-piperidone (88 FR 21902: 4-piperidone, its acetals, amides, "
+        "carbamates and salts)"
     ),
     gettext_noop("specifically listed from 2025-10-02 (FR Doc 2025-19349)"),
     gettext_noop("its salts and optical isomers (21 U.S.C. 802(34) as amended in 1990)"),

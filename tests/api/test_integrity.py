@@ -195,6 +195,32 @@ def test_a_relation_cycle_is_a_form_error_in_the_admin(admin_client, actor):
     assert head() == before
 
 
+def test_only_a_preparation_or_a_material_contains_and_only_a_substance_is_contained(actor):
+    compound = SubstanceFactory(uid="cmp", name_en="Compound")
+    plant = SubstanceFactory(uid="plant", name_en="Plant", kind="material")
+    group = SubstanceFactory(uid="grp", name_en="Group", kind="group")
+    before = head()
+    with pytest.raises(ValidationError, match="Only a preparation or a material") as refused:
+        services.relate(subject=compound, kind="contains", target=plant, actor=actor)
+    assert "subject" in refused.value.message_dict
+    with pytest.raises(ValidationError, match="A group entry is not an ingredient") as refused:
+        services.relate(subject=plant, kind="contains", target=group, actor=actor)
+    assert "target" in refused.value.message_dict
+    assert head() == before
+    services.relate(subject=plant, kind="contains", target=compound, actor=actor)
+    assert head() == before + 1
+
+
+def test_a_compound_containing_something_is_a_400_naming_the_subject(curator, registry):
+    response = curator.post(
+        "/api/v1/relations/",
+        {"subject": "fentanyl", "kind": "contains", "target": "fentanyl-citrate"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "Only a preparation or a material" in response.json()["subject"][0]
+
+
 # --- dependency order -------------------------------------------------------------------------
 
 

@@ -164,6 +164,32 @@ def test_a_material_is_what_it_contains_only_where_the_list_covers_materials(lis
     assert _schedules("Tincture") == []
 
 
+def test_a_material_reaches_its_ingredients_forms_and_groups_as_the_list_covers_them(lists):
+    materials = ScheduleFactory(code="MAT", coverage=["stereoisomers", "materials"])
+    group = SubstanceFactory(name_en="Group", kind="group")
+    member = SubstanceFactory(name_en="Member")
+    RelationFactory(subject=member, kind="member_of", form="", target=group)
+    racemate = SubstanceFactory(name_en="Racemate", smiles=AMFETAMINE)
+    dex = SubstanceFactory(name_en="Dex", smiles=DEXAMFETAMINE, kind="form")
+    RelationFactory(subject=dex, kind="form_of", form="stereoisomer", target=racemate)
+    ListingFactory(substance=group, schedule=materials)
+    ListingFactory(substance=racemate, schedule=materials)
+    herb = SubstanceFactory(name_en="Herb", kind="material")
+    RelationFactory(subject=herb, kind="contains", form="", target=member)
+    RelationFactory(subject=herb, kind="contains", form="", target=dex)
+    [result] = check_items(["Herb"], on=D(2024, 1, 1))
+    explanations = sorted(m.explanation for m in result.matches if m["basis"] == "listing")
+    assert explanations == [
+        "Herb, which is a material containing Dex, which is a stereoisomer of Racemate "
+        "(the entry covers materials containing it, stereoisomers)",
+        "Herb, which is a material containing Member, which is a member of Group "
+        "(the entry covers materials containing it)",
+    ]
+    # what is excepted from the ingredient's parent stays excepted
+    RelationFactory(subject=dex, kind="excepted_from", form="", target=racemate)
+    assert _schedules("Herb") == ["MAT"]
+
+
 def test_a_material_not_covered_says_which_list_leaves_it_out(lists):
     alkaloid = SubstanceFactory(name_en="Alkaloid", smiles=AMFETAMINE)
     plant = SubstanceFactory(name_en="Plant (Genus species)", kind="material")
