@@ -1386,3 +1386,26 @@ def test_peyote_is_governed_by_its_own_us_entry_and_not_controlled_where_mescali
         [result] = check_items(["Peyote"], on=COMPILED, jurisdiction=code)
         assert result.status == "not_controlled", code
         assert "material containing Mescaline" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("name", "through"),
+    [("Sassafras oil", {"safrole"}), ("麻黄浸膏", {"ephedrine", "pseudoephedrine"})],
+)
+def test_an_oil_or_extract_rich_in_a_precursor_is_that_precursor_where_the_entry_says_so(
+    real_registry, name, through
+):
+    """DEA treats safrole-rich oils as the List I chemical, and every ephedrine or pseudoephedrine
+    mixture as regulated; the 1988 Convention leaves out only preparations from which the
+    substance cannot easily be recovered (art. 12(14)). China lists the oil and the extract
+    themselves."""
+    for code, schedule in (("US", "US-LIST-I"), ("UN", "UN-1988-I")):
+        [result] = check_items([name], on=COMPILED, jurisdiction=code)
+        listed = _listed(result)
+        assert {m["schedule"]["code"] for m in listed} == {schedule}, code
+        assert {m["route"]["steps"][0]["substance"] for m in listed} == through
+    [china] = check_items([name], on=COMPILED, jurisdiction="CN")
+    assert {m["schedule"]["code"] for m in _listed(china)} == {"CN-PREC-1"}
+    # A list that does not say so is not reached through its chemicals: khat contains cathine,
+    # a List I chemical, and is in schedules I and IV, not on List I.
+    assert "US-LIST-I" not in {m["schedule"]["code"] for m in _listed(_us("khat"))}
