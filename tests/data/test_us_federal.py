@@ -579,16 +579,26 @@ def test_cannabinoids_of_the_2011_order_are_in_doubt_until_the_act(real_registry
 
 def test_anabolic_steroids_from_the_acts_of_1990_and_2004(real_registry):
     """The category entered Schedule III on 1991-02-27 (Pub. L. 101-647, effective 90 days after
-    1990-11-29); testosterone is on the 2004 Act's list (in force 2005-01-20), and whether the
-    1990 list named it was not read: uncertain in between, not controlled before the category."""
+    1990-11-29), with a definition naming 27 steroids, testosterone among them; the 2004 Act (in
+    force 2005-01-20) named 26 more, bolasterone among them, which the 1990 definition reached
+    only if it "promotes muscle growth": uncertain in between, not controlled before the
+    category."""
     [category] = _listed(_us("Anabolic steroids", D(1991, 2, 27)))
     assert category["schedule"]["code"] == "US-III" and not category.get("date_uncertain")
     assert _us("Anabolic steroids", D(1991, 2, 26)).status == "not_controlled"
-    assert _us("Testosterone", D(1991, 2, 26)).status == "not_controlled"
-    assert _us("Testosterone", D(2000, 1, 1)).status == "uncertain"
-    listed = _listed(_us("Testosterone", D(2005, 1, 20)))
-    assert [m["instrument"]["reference"] for m in listed] == ["Pub. L. 108-358"]
-    assert not listed[0].get("date_uncertain")
+    for named_in_1990 in ("Testosterone", "Mibolerone", "Formebolone"):
+        assert _us(named_in_1990, D(1991, 2, 26)).status == "not_controlled"
+        listed = _listed(_us(named_in_1990, D(1991, 2, 27)))
+        assert [m["instrument"]["reference"] for m in listed] == [
+            "Pub. L. 101-647, title XIX, sec. 1902"
+        ], named_in_1990
+        assert not listed[0].get("date_uncertain")
+    for added_in_2004 in ("Bolasterone", "Tetrahydrogestrinone"):
+        assert _us(added_in_2004, D(1991, 2, 26)).status == "not_controlled"
+        assert _us(added_in_2004, D(2000, 1, 1)).status == "uncertain"
+        listed = _listed(_us(added_in_2004, D(2005, 1, 20)))
+        assert [m["instrument"]["reference"] for m in listed] == ["Pub. L. 108-358"]
+        assert not listed[0].get("date_uncertain")
 
 
 HISTORY = "DEA scheduling action in force on {} (FR citation not identified)"
