@@ -6,6 +6,7 @@ when, corrections included).
 """
 
 import datetime
+import json
 import re
 from typing import NamedTuple
 
@@ -99,9 +100,15 @@ def coverage_problem(value) -> str:
         return str(_("A list of words: %(words)s.") % {"words": ", ".join(COVERAGE)})
     unknown = [v for v in value if v not in COVERAGE]
     if unknown:
+        # Each quoted with its invisible or look-alike characters escaped (" materials",
+        # "m\u0430terials"), and no more than a few of them: the message names the problem, it
+        # does not echo a list of thousands back.
+        shown = ", ".join(json.dumps(v) for v in unknown[:5])
+        if len(unknown) > 5:
+            shown += f", … (+{len(unknown) - 5})"
         return str(
             _("Unknown coverage %(bad)s; known: %(words)s.")
-            % {"bad": ", ".join(unknown), "words": ", ".join(COVERAGE)}
+            % {"bad": shown, "words": ", ".join(COVERAGE)}
         )
     if len(set(value)) != len(value):
         return str(_("A word is given twice."))

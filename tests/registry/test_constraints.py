@@ -86,11 +86,18 @@ def test_relations_refuse_a_circle_and_a_form_without_its_form():
 def test_coverage_words_are_checked():
     schedule = ScheduleFactory()
     schedule.coverage = ["salts", "enantiomers"]
-    with pytest.raises(ValidationError, match="Unknown coverage enantiomers"):
+    with pytest.raises(ValidationError, match='Unknown coverage "enantiomers"'):
         schedule.full_clean()
     schedule.coverage = "salts"
     with pytest.raises(ValidationError, match="A list of words"):
         schedule.full_clean()
+    # A look-alike or a stray space is shown for what it is; thousands are not echoed back.
+    schedule.coverage = [" materials", "m\u0430terials", *(f"w{i}" for i in range(5000))]
+    with pytest.raises(ValidationError) as refused:
+        schedule.full_clean()
+    [message] = refused.value.message_dict["coverage"]
+    assert message.startswith('Unknown coverage " materials", "m\\u0430terials", "w0"')
+    assert "… (+4997)" in message and len(message) < 300
 
 
 def test_bad_uid_refused():
