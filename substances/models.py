@@ -325,9 +325,11 @@ class Relation(EditTracking, models.Model):
         if self.kind == self.Kind.CONTAINS:
             # What contains an ingredient is a preparation or a material (a plant, a natural
             # product); what is contained is a substance, not a group entry.
+            # Said of the relation's kind: on the subject's own admin page the subject is no
+            # field of the form, and an error under it would be shown nowhere.
             if self.subject.kind not in (Substance.Kind.PREPARATION, Substance.Kind.MATERIAL):
                 raise ValidationError(
-                    {"subject": _("Only a preparation or a material contains an ingredient.")}
+                    {"kind": _("Only a preparation or a material contains an ingredient.")}
                 )
             if self.target.kind == Substance.Kind.GROUP:
                 raise ValidationError(

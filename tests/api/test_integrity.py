@@ -202,7 +202,7 @@ def test_only_a_preparation_or_a_material_contains_and_only_a_substance_is_conta
     before = head()
     with pytest.raises(ValidationError, match="Only a preparation or a material") as refused:
         services.relate(subject=compound, kind="contains", target=plant, actor=actor)
-    assert "subject" in refused.value.message_dict
+    assert "kind" in refused.value.message_dict
     with pytest.raises(ValidationError, match="A group entry is not an ingredient") as refused:
         services.relate(subject=plant, kind="contains", target=group, actor=actor)
     assert "target" in refused.value.message_dict
@@ -211,14 +211,42 @@ def test_only_a_preparation_or_a_material_contains_and_only_a_substance_is_conta
     assert head() == before + 1
 
 
-def test_a_compound_containing_something_is_a_400_naming_the_subject(curator, registry):
+def test_a_compound_containing_something_is_a_400_naming_the_kind(curator, registry):
     response = curator.post(
         "/api/v1/relations/",
         {"subject": "fentanyl", "kind": "contains", "target": "fentanyl-citrate"},
         format="json",
     )
     assert response.status_code == 400
-    assert "Only a preparation or a material" in response.json()["subject"][0]
+    assert "Only a preparation or a material" in response.json()["kind"][0]
+
+
+def test_a_compound_containing_something_is_a_form_error_on_its_admin_page(admin_client, actor):
+    compound = SubstanceFactory(uid="cmp", name_en="Compound")
+    other = SubstanceFactory(uid="other", name_en="Other")
+    before = head()
+    form = {
+        "uid": "cmp",
+        "name_en": "Compound",
+        "kind": "compound",
+        "expected_version": "1",
+        "names-TOTAL_FORMS": "0",
+        "names-INITIAL_FORMS": "0",
+        "relations-TOTAL_FORMS": "1",
+        "relations-INITIAL_FORMS": "0",
+        "relations-0-kind": "contains",
+        "relations-0-form": "",
+        "relations-0-target": str(other.pk),
+        "relations-0-source": "",
+        "relations-0-notes": "",
+        "relations-0-uid": "",
+        "listings-TOTAL_FORMS": "0",
+        "listings-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(f"/admin/substances/substance/{compound.pk}/change/", form)
+    assert response.status_code == 200
+    assert "Only a preparation or a material contains an ingredient." in response.content.decode()
+    assert head() == before
 
 
 # --- dependency order -------------------------------------------------------------------------
