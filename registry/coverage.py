@@ -351,9 +351,8 @@ class RelationGraph:
         ingredients = [r.target for r in relations if r.kind == Relation.Kind.CONTAINS]
         if record.kind == Substance.Kind.MATERIAL and not route.steps:
             # A plant or natural product is not what it contains, except for a list that covers
-            # the materials containing what it lists (`materials`).
-            # From the ingredient on as from a record of its own: its forms and groups, with
-            # what is excepted from it.
+            # the materials containing what it lists (`materials`); from the ingredient on, the
+            # walk goes as from a record of its own (its forms, its groups, what is excepted).
             for ingredient in ingredients:
                 if ingredient.pk in excepted:
                     continue

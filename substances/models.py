@@ -324,9 +324,8 @@ class Relation(EditTracking, models.Model):
             raise ValidationError({"form": _("Only a form names a form.")})
         if self.kind == self.Kind.CONTAINS:
             # What contains an ingredient is a preparation or a material (a plant, a natural
-            # product); what is contained is a substance, not a group entry.
-            # Said of the relation's kind: on the subject's own admin page the subject is no
-            # field of the form, and an error under it would be shown nowhere.
+            # product); what is contained is a substance, not a group entry. A wrong subject is
+            # said of the kind: on the subject's own admin page the subject is no field.
             if self.subject.kind not in (Substance.Kind.PREPARATION, Substance.Kind.MATERIAL):
                 raise ValidationError(
                     {"kind": _("Only a preparation or a material contains an ingredient.")}

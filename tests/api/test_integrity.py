@@ -166,30 +166,35 @@ def test_a_relation_cycle_is_a_400_in_the_api(curator, registry):
     assert "go round in a circle" in response.json()["target"][0]
 
 
-def test_a_relation_cycle_is_a_form_error_in_the_admin(admin_client, actor):
-    a = SubstanceFactory(uid="a", name_en="A")
-    b = SubstanceFactory(uid="b", name_en="B")
-    services.relate(subject=b, kind="form_of", form="salt", target=a, actor=actor)
-    before = head()
+def _relation_on_admin_page(admin_client, substance, kind, target):
+    """Post the substance's admin page with one new relation typed in its inline."""
     form = {
-        "uid": "a",
-        "name_en": "A",
-        "kind": "compound",
+        "uid": substance.uid,
+        "name_en": substance.name_en,
+        "kind": substance.kind,
         "expected_version": "1",
         "names-TOTAL_FORMS": "0",
         "names-INITIAL_FORMS": "0",
         "relations-TOTAL_FORMS": "1",
         "relations-INITIAL_FORMS": "0",
-        "relations-0-kind": "member_of",
+        "relations-0-kind": kind,
         "relations-0-form": "",
-        "relations-0-target": str(b.pk),
+        "relations-0-target": str(target.pk),
         "relations-0-source": "",
         "relations-0-notes": "",
         "relations-0-uid": "",
         "listings-TOTAL_FORMS": "0",
         "listings-INITIAL_FORMS": "0",
     }
-    response = admin_client.post(f"/admin/substances/substance/{a.pk}/change/", form)
+    return admin_client.post(f"/admin/substances/substance/{substance.pk}/change/", form)
+
+
+def test_a_relation_cycle_is_a_form_error_in_the_admin(admin_client, actor):
+    a = SubstanceFactory(uid="a", name_en="A")
+    b = SubstanceFactory(uid="b", name_en="B")
+    services.relate(subject=b, kind="form_of", form="salt", target=a, actor=actor)
+    before = head()
+    response = _relation_on_admin_page(admin_client, a, "member_of", b)
     assert response.status_code == 200
     assert "go round in a circle" in response.content.decode()
     assert head() == before
@@ -225,25 +230,7 @@ def test_a_compound_containing_something_is_a_form_error_on_its_admin_page(admin
     compound = SubstanceFactory(uid="cmp", name_en="Compound")
     other = SubstanceFactory(uid="other", name_en="Other")
     before = head()
-    form = {
-        "uid": "cmp",
-        "name_en": "Compound",
-        "kind": "compound",
-        "expected_version": "1",
-        "names-TOTAL_FORMS": "0",
-        "names-INITIAL_FORMS": "0",
-        "relations-TOTAL_FORMS": "1",
-        "relations-INITIAL_FORMS": "0",
-        "relations-0-kind": "contains",
-        "relations-0-form": "",
-        "relations-0-target": str(other.pk),
-        "relations-0-source": "",
-        "relations-0-notes": "",
-        "relations-0-uid": "",
-        "listings-TOTAL_FORMS": "0",
-        "listings-INITIAL_FORMS": "0",
-    }
-    response = admin_client.post(f"/admin/substances/substance/{compound.pk}/change/", form)
+    response = _relation_on_admin_page(admin_client, compound, "contains", other)
     assert response.status_code == 200
     assert "Only a preparation or a material contains an ingredient." in response.content.decode()
     assert head() == before
