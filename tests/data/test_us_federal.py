@@ -29,7 +29,8 @@ def _in_force(schedule, on=COMPILED):
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
         # 32, APAAN (82 FR 32457) and seven more of 21 CFR 1310.02(a) the compilation missed
-        ("us-list-i", 40, 0),
+        # classes: the derivatives of 4-piperidone and of 4-AP, and the halides of 4-AP
+        ("us-list-i", 40, 3),
         ("us-list-ii", 11, 0),
     ],
 )
@@ -226,6 +227,55 @@ def test_list_i_chemicals_of_1310_02_the_compilation_missed(
     assert listing.attributes.get("dea_code", "") == code
     if reference:
         assert listing.listed_by.reference == reference
+
+
+@pytest.mark.parametrize(
+    ("smiles", "since", "kind"),
+    [
+        ("CCOC(=O)N1CCC(=O)CC1", D(2023, 5, 12), "a carbamate of 4-piperidone"),
+        ("CC(=O)N1CCC(=O)CC1", D(2023, 5, 12), "an amide of 4-piperidone"),
+        ("C1CC2(CCN1)OCCO2", D(2023, 5, 12), "an acetal of 4-piperidone"),
+        ("CC(C)(C)OC(=O)N1CCC2(CC1)OCCO2", D(2023, 5, 12), "an acetal and a carbamate"),
+        ("CC(=O)N1CCC(CC1)Nc1ccccc1", D(2020, 5, 15), "an amide of 4-AP"),
+        ("O=C(OCc1ccccc1)N1CCC(CC1)Nc1ccccc1", D(2020, 5, 15), "a carbamate of 4-AP"),
+    ],
+)
+def test_derivatives_a_list_i_entry_names_by_kind_are_list_i_chemicals(
+    real_registry, smiles, since, kind
+):
+    """4-piperidone's entry covers "its acetals, its amides, its carbamates" (88 FR 21902), 4-AP's
+    "its amides, its carbamates" (85 FR 20822): each is answered by a class, from the entry's day."""
+    result = _us(smiles)
+    assert result.status == "controlled", kind
+    assert result.since["US"] == since.isoformat()
+    assert {(m["basis"], m["schedule"]["code"]) for m in result.matches} == {("class", "US-LIST-I")}
+    assert _us(smiles, since - timedelta(days=1)).status == "not_controlled"
+
+
+@pytest.mark.parametrize(
+    ("smiles", "why"),
+    [
+        ("O=C1CCN(Cc2ccccc2)CC1", "an N-alkyl piperidone is no acetal, amide or carbamate"),
+        ("CC1CN(C(=O)OC(C)(C)C)CCC1=O", "a ring substituent makes another piperidone"),
+        ("c1ccc(CN2CCC(Nc3ccccc3)CC2)cc1", "an N-alkyl 4-AP is no amide or carbamate"),
+    ],
+)
+def test_what_those_entries_do_not_name_is_not_a_list_i_chemical(real_registry, smiles, why):
+    assert _us(smiles).status == "not_controlled", why
+
+
+def test_a_halide_of_4_ap_is_in_doubt_from_the_day_halides_were_added(real_registry):
+    """FR Doc 2023-23927 added "its halides" to 4-AP's entry from 2023-11-30; what the rule calls a
+    halide was not read, so a halogenated 4-AP is uncertain, never controlled, and outside the
+    entry before that day."""
+    for smiles in ("Fc1ccc(NC2CCNCC2)cc1", "CC(C)(C)OC(=O)N1CCC(CC1)Nc1ccc(F)cc1"):
+        result = _us(smiles)
+        assert result.status == "uncertain"
+        [match] = result.matches
+        assert match["class"]["uid"] == "class-us-4-ap-halides" and "halide" in match["condition"]
+        assert _us(smiles, D(2023, 11, 29)).status == "not_controlled"
+    # a halogen on the acyl group only: an amide of 4-AP, not a halide of it
+    assert _us("O=C(c1ccc(Cl)cc1)N(c1ccccc1)C1CCNCC1").status == "controlled"
 
 
 def test_n_methylpseudoephedrine_is_not_a_name_of_n_methylephedrine(real_registry):
