@@ -243,8 +243,8 @@ def test_list_i_chemicals_of_1310_02_the_compilation_missed(
 def test_derivatives_a_list_i_entry_names_by_kind_are_list_i_chemicals(
     real_registry, smiles, since, kind
 ):
-    """4-piperidone's entry covers "its acetals, its amides, its carbamates" (88 FR 21902), 4-AP's
-    "its amides, its carbamates" (85 FR 20822): each is answered by a class, from the entry's day."""
+    """4-piperidone's entry covers "its acetals, its amides, its carbamates" (88 FR 21902),
+    4-AP's "its amides, its carbamates" (85 FR 20822): a class answers each, from its day."""
     result = _us(smiles)
     assert result.status == "controlled", kind
     assert result.since["US"] == since.isoformat()
