@@ -178,6 +178,13 @@ class CheckResult:
         default=(),
         omit_empty=True,
     )
+    not_covered: dict[str, str] = described(
+        "Per jurisdiction code where nothing answers for the input: why a listing there that "
+        "reaches it (through something it contains, a form of it, a group it belongs to) does "
+        "not cover it, as when the list does not cover materials.",
+        default_factory=dict,
+        omit_empty=True,
+    )
     # The standardized parent itself (`structure` is its SMILES), and the atoms of it that the
     # first class match covers: what a drawing of the verdict highlights.
     parent: Any = described("", default=None, repr=False, compare=False, serialize=False)
@@ -279,7 +286,7 @@ def _date_doubt(listing: Listing, on: datetime.date) -> str:
     ended = listing.effective_to is not None and listing.effective_to <= on
     if ended and not (listing.ended_by and listing.ended_by.uncertain_on(on)):
         return ""
-    return "; ".join(doubts)
+    return _("; ").join(doubts)
 
 
 def _read(text: Any) -> _Item:
@@ -1240,7 +1247,8 @@ def _check_items(
     class_doubts = history.in_doubt(history.by_class, on)
     classes, broken = _classes_in_force({**class_doubts, **class_listings})
     unrecorded = _unrecorded(on, jurisdiction)
-    # The jurisdictions' codes by pk, read only when a preparation is asked about.
+    # The jurisdictions' codes by pk, read when a preparation is asked about or a listing that
+    # reaches an input does not cover it.
     codes = dict(Jurisdiction.objects.values_list("pk", "code")) if ingredients else {}
     chinese: dict[tuple[Any, ...], dict[str, str]] = {}
     for item in read:
@@ -1432,6 +1440,12 @@ def _check_items(
             }
             r.preparation_open = tuple(sorted(set(controlling) - answered))
             open_names = sorted({controlling[code] for code in r.preparation_open})
+        if missed and not (unfinished or rules_failed):
+            codes = codes or dict(Jurisdiction.objects.values_list("pk", "code"))
+            answered = {
+                m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
+            }
+            r.not_covered = _not_covered(missed, codes, answered)
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since, r.since_at_latest = _since_and_bounds(item.reaching, on)
@@ -1446,7 +1460,7 @@ def _check_items(
                 "lists by an act whose day is not known precisely: %(why)s"
             ) % {
                 "date": on.isoformat(),
-                "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
+                "why": _("; ").join(dict.fromkeys(m.date_uncertain for m in doubtful)),
             }
         elif doubtful or conditional:
             r.status = UNCERTAIN
@@ -1466,10 +1480,10 @@ def _check_items(
                     _("controlled or not on %(date)s: the date is not known precisely: %(why)s")
                     % {
                         "date": on.isoformat(),
-                        "why": "; ".join(dict.fromkeys(m.date_uncertain for m in doubtful)),
+                        "why": _("; ").join(dict.fromkeys(m.date_uncertain for m in doubtful)),
                     },
                 )
-            r.reason = "; ".join(reasons)
+            r.reason = _("; ").join(reasons)
         elif r.preparation_open:
             r.status = UNCERTAIN
             r.reason = _(
@@ -1488,16 +1502,7 @@ def _check_items(
         elif subject is not None or item.mol is not None:
             r.status = NOT_CONTROLLED
             if missed and not r.reason:
-                r.reason = "; ".join(
-                    _("%(what)s, but %(list)s does not cover %(needs)s")
-                    % {
-                        "what": route.explanation(covered=False),
-                        "list": (listing.schedule.name_zh if chinese_language() else "")
-                        or listing.schedule.name,
-                        "needs": coverage_words(route.needs - set(listing.covers)),
-                    }
-                    for route, listing in missed[:3]
-                )
+                r.reason = _("; ").join(_missed(route, listing) for route, listing in missed[:3])
             if not r.reason and jurisdiction:
                 r.reason = _("no listing or class in force on %(date)s in %(jurisdiction)s") % {
                     "date": on.isoformat(),
@@ -1589,7 +1594,7 @@ def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:
         )
         for b in bases
     )
-    return "; ".join(
+    return _("; ").join(
         _(
             "the structure is within the definition of %(class)s, which also requires "
             "%(condition)s: a structure alone does not show this"
@@ -1604,6 +1609,30 @@ def _unanswered(unrecorded: Sequence[Jurisdiction], matches: Sequence[Basis]) ->
     (a basis in doubt answers `uncertain` there, which says more than `unknown`)."""
     answered = {m.listed.schedule.jurisdiction for m in matches}
     return tuple(j.code for j in unrecorded if j.code not in answered)
+
+
+def _missed(route: Route, listing: Listing) -> str:
+    """Why a listing that a route reaches does not answer for it: what it does not cover."""
+    return _("%(what)s, but %(list)s does not cover %(needs)s") % {
+        "what": route.explanation(covered=False),
+        "list": (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name,
+        "needs": coverage_words(route.needs - set(listing.covers)),
+    }
+
+
+def _not_covered(
+    missed: Sequence[tuple[Route, Listing]], codes: dict[Any, str], answered: set[str]
+) -> dict[str, str]:
+    """Per jurisdiction that nothing answers in: why the listings there that reach the input do
+    not cover it (at most three reasons each)."""
+    by_code: dict[str, list[str]] = defaultdict(list)
+    for route, listing in missed:
+        code = codes.get(listing.schedule.jurisdiction_id, "")
+        if code and code not in answered:
+            by_code[code].append(_missed(route, listing))
+    return {
+        code: _("; ").join(list(dict.fromkeys(why))[:3]) for code, why in sorted(by_code.items())
+    }
 
 
 def _not_recorded(on: datetime.date, unrecorded: Sequence[Jurisdiction]) -> str:
@@ -1702,7 +1731,7 @@ def _merge_components(
         elif UNCERTAIN in statuses.values() or r.matches:
             r.status = UNCERTAIN
             r.reason = (
-                "; ".join(
+                _("; ").join(
                     dict.fromkeys(p.result.reason for p in parts if p.result.status == UNCERTAIN)
                 )
                 or item.result.reason

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from registry.models import COVERAGE_LABELS, COVERAGE_OF_FORM, Listing, chinese_language
 from substances.models import Relation, Substance
@@ -176,7 +177,13 @@ class Route:
                     _("a single-ingredient preparation of %(name)s")
                     % {"name": record_name(step.substance)}
                 )
-        text = _(", which is ").join(parts) if len(parts) > 1 else parts[0]
+        text = parts[0]
+        if len(parts) > 1:
+            # "A, which is a salt of B, which is a member of C": Chinese says the first link and
+            # the later ones apart (the later ones refer back to the record named last).
+            text += _(", which is ") + pgettext("a later link of a chain", ", which is ").join(
+                parts[1:]
+            )
         if self.needs and covered:
             # Chinese writes the full-width bracket of the translation without a space before it.
             text += ("" if chinese_language() else " ") + _("(the entry covers %(what)s)") % {

@@ -10,7 +10,7 @@ when.
 """
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,13 @@ class JurisdictionVerdict:
         default=(),
     )
 
+    reason: str = described(
+        "For `not_controlled`, why a listing there that reaches the compound (through something "
+        "it contains, a form of it, a group it belongs to) does not answer for it; empty "
+        "otherwise.",
+        default="",
+    )
+
     def as_dict(self) -> dict[str, Any]:
         return to_json(self)
 
@@ -75,6 +82,19 @@ def jurisdictions() -> list[Jurisdiction]:
     return list(Jurisdiction.objects.order_by("code"))
 
 
+def verdicts_of(result: Any, among: Sequence[Jurisdiction]) -> list[JurisdictionVerdict]:
+    """A check result's verdict in each jurisdiction of `among` (see `verdicts`)."""
+    return verdicts(
+        result.status,
+        result.matches,
+        among,
+        result.since,
+        result.unrecorded,
+        result.preparation_open,
+        result.not_covered,
+    )
+
+
 def verdicts(
     status: str,
     matches: Iterable[dict[str, Any]],
@@ -82,6 +102,7 @@ def verdicts(
     since: dict[str, str] | None = None,
     unrecorded: Sequence[str] = (),
     preparation_open: Sequence[str] = (),
+    not_covered: Mapping[str, str] | None = None,
 ) -> list[JurisdictionVerdict]:
     """Split one check result (its overall status and its typed bases) by jurisdiction.
 
@@ -92,6 +113,8 @@ def verdicts(
     there, whatever the others say.
     `preparation_open`: the codes where the input is a preparation not recorded as controlled
     there whose ingredient is (the check's own): `uncertain` there.
+    `not_covered`: per code, why a listing that reaches the input there does not cover it (the
+    check's own): the reason of a `not_controlled` there.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -113,7 +136,8 @@ def verdicts(
                     )
                 )
             else:
-                out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED))
+                why = (not_covered or {}).get(j.code, "")
+                out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED, reason=why))
             continue
         certain = [
             m

@@ -557,17 +557,7 @@ def verdict_json(result: Any, among: Any) -> dict[str, Any]:
 
     return {
         **to_json(result),
-        "jurisdictions": [
-            to_json(v)
-            for v in jurisdictions.verdicts(
-                result.status,
-                result.matches,
-                among,
-                result.since,
-                result.unrecorded,
-                result.preparation_open,
-            )
-        ],
+        "jurisdictions": [to_json(v) for v in jurisdictions.verdicts_of(result, among)],
     }
 
 

@@ -967,9 +967,7 @@ def check_page(request):
                 possible_matches=[
                     m for m in r.matches if isinstance(m, ClassBasis) and m.condition
                 ],
-                by_jurisdiction=per_jurisdiction.verdicts(
-                    r.status, r.matches, among, r.since, r.unrecorded, r.preparation_open
-                ),
+                by_jurisdiction=per_jurisdiction.verdicts_of(r, among),
                 since=[
                     (code, day, day == records_from.get(code), code in r.since_at_latest)
                     for code, day in r.since.items()

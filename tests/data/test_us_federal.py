@@ -1419,6 +1419,29 @@ def test_khat_is_controlled_in_the_us_as_a_material_containing_cathinone_and_cat
     assert not cn.matches[0]["route"]["steps"]  # its own entry, not through its alkaloids
 
 
+def test_asked_for_every_jurisdiction_the_check_says_why_the_un_lists_do_not_reach_khat(
+    real_registry, client
+):
+    """The same reason as when the UN alone is asked, beside the other jurisdictions' answers:
+    in the API's verdict per jurisdiction and on the check page, in English and in Chinese."""
+    response = client.post(
+        "/api/v1/check/",
+        {"items": ["Khat"], "on": COMPILED.isoformat()},
+        content_type="application/json",
+    )
+    [result] = response.json()["results"]
+    by_code = {v["jurisdiction"]: v for v in result["jurisdictions"]}
+    assert result["status"] == "controlled" and by_code["UN"]["status"] == "not_controlled"
+    assert "Schedule III does not cover materials containing it" in by_code["UN"]["reason"]
+    assert by_code["US"]["reason"] == by_code["CN"]["reason"] == ""
+    assert set(result["not_covered"]) == {"UN"}
+    page = client.get("/check/", {"items": "Khat", "on": COMPILED.isoformat()}).content.decode()
+    assert "which is a material containing Cathine, but Convention" in page
+    chinese = client.get("/zh-hans/check/", {"items": "Khat", "on": COMPILED.isoformat()})
+    text = chinese.content.decode()
+    assert "恰特草，为含有去甲伪麻黄碱的物料，但" in text and "不涵盖含有该物质的物料；" in text
+
+
 @pytest.mark.parametrize("name", ["N-Ethylephedrine", "N-Ethylpseudoephedrine", "Lysergic acid"])
 def test_list_i_chemicals_struck_in_1994_were_listed_from_1990(real_registry, name):
     """The Crime Control Act of 1990 listed them; the Domestic Chemical Diversion Control Act of

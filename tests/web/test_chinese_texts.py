@@ -268,7 +268,7 @@ def test_the_chinese_check_explains_a_form_with_chinese_names_and_words(
 ):
     query = {"items": "levamfetamine", "on": "1990-01-01"}
     html = client.get("/zh-hans/check/", query).content.decode()
-    assert "左苯丙胺，而后者是苯丙胺的立体异构体（该条目涵盖立体异构体）" in html
+    assert "左苯丙胺，为苯丙胺的立体异构体（该条目涵盖立体异构体）" in html
     for english in ("Levamfetamine", "Amfetamine", "stereoisomers"):
         assert english not in html
     english = _text(client.get("/check/", query).content.decode())
@@ -277,7 +277,7 @@ def test_the_chinese_check_explains_a_form_with_chinese_names_and_words(
         "stereoisomers))" in english
     )
     substance = _text(client.get("/zh-hans/substances/levamfetamine/").content.decode())
-    assert "左苯丙胺，而后者是苯丙胺的立体异构体（该条目涵盖立体异构体）： 苯丙胺" in substance
+    assert "左苯丙胺，为苯丙胺的立体异构体（该条目涵盖立体异构体）： 苯丙胺" in substance
 
 
 def test_every_coverage_word_has_a_chinese_translation():
