@@ -1772,10 +1772,19 @@ def covered_through(
     """The listings in force on `on` that reach `substance` through a relation, not directly:
     as a form of a listed compound, a member of a listed group, a single-ingredient preparation.
     """
+    return reach_through(substance, on=on, jurisdiction=jurisdiction)[0]
+
+
+def reach_through(
+    substance: Substance, *, on: datetime.date, jurisdiction: str | None = None
+) -> tuple[list[Coverage], dict[str, str]]:
+    """What `covered_through` gives, and per jurisdiction code, why the listings in force there
+    that a relation reaches but that do not cover `substance` leave it out (a list that does not
+    cover materials containing what it lists), as the check says it."""
     graph = RelationGraph.around([substance])
     routes = [r for r in graph.routes([(substance, "name", frozenset())]) if r.steps]
     if not routes:
-        return []
+        return [], {}
     listings = Listing.objects.in_force(on=on).filter(
         substance_id__in={r.record.pk for r in routes}
     )
@@ -1786,27 +1795,32 @@ def covered_through(
             "schedule__sort_order", "effective_from"
         )
     )
-    # An entry for a compound (in bulk, under another name) is governed by its own listings
-    # where it has them (the check's rule): the compound's other entries do not reach it there.
+    # An entry for a compound (in bulk, under another name), and a material, are governed by
+    # their own listings where they have them (the check's rule): what they relate to does not
+    # reach them there.
     own = set()
-    if any(route.through_entry for route in routes):
+    if any(route.through_entry or route.through_material for route in routes):
         own = set(
             Listing.objects.in_force(on=on)
             .filter(substance=substance)
             .values_list("schedule__jurisdiction_id", flat=True)
         )
-    out, seen = [], set()
+    out, seen, missed = [], set(), []
     for route in routes:
+        governed = own if route.through_entry or route.through_material else set()
         for listing in listings:
-            if (
-                listing.substance_id == route.record.pk
-                and listing.pk not in seen
-                and route.reaches(listing)
-                and not (route.through_entry and listing.schedule.jurisdiction_id in own)
-            ):
-                seen.add(listing.pk)
-                out.append(Coverage(listing, route))
-    return out
+            if listing.substance_id != route.record.pk or listing.pk in seen:
+                continue
+            if listing.schedule.jurisdiction_id in governed:
+                continue
+            if not route.reaches(listing):
+                missed.append((route, listing))
+                continue
+            seen.add(listing.pk)
+            out.append(Coverage(listing, route))
+    codes = {li.schedule.jurisdiction_id: li.schedule.jurisdiction.code for li in listings}
+    answered = {codes[c.listing.schedule.jurisdiction_id] for c in out}
+    return out, _not_covered(missed, codes, answered)
 
 
 def preparation_open(substance: Substance, *, on: datetime.date) -> dict[str, list[str]]:

@@ -475,12 +475,12 @@ def substance_detail(request, uid: str):
     relations = [r for r in both_ways if r.subject_id == substance.pk]
     inverse_relations = [r for r in both_ways if r.target_id == substance.pk]
     related = {r.target_id for r in relations} | {r.subject_id for r in inverse_relations}
-    covered_through = (
-        check_service.covered_through(substance, on=today)
+    covered_through, not_covered = (
+        check_service.reach_through(substance, on=today)
         if any(r.kind in Relation.CHAINED or r.kind == "contains" for r in relations)
         # an entry for it (in bulk, under another name) reaches it too, read the other way
         or any(r.form == Relation.Form.ENTRY for r in inverse_relations)
-        else []
+        else ([], {})
     )
     isomers = []
     if substance.skeleton_key:
@@ -523,6 +523,7 @@ def substance_detail(request, uid: str):
             today,
             isomer_of,
             check_service.preparation_open(substance, on=today),
+            not_covered,
         ),
         "links_out": depictions.records_elsewhere(substance),
         "feed_seq": feed_seq,
@@ -532,12 +533,19 @@ def substance_detail(request, uid: str):
 
 
 def _side_by_side(
-    listings, class_matches, covered_through, today, isomer_of=(), preparation_open=None
+    listings,
+    class_matches,
+    covered_through,
+    today,
+    isomer_of=(),
+    preparation_open=None,
+    not_covered=None,
 ) -> list[dict]:
     """The substance's status in each jurisdiction: lists in force (its own, and those that
     reach it through its relations), classes, the entries it may be a positional isomer of
     and, for a preparation, the ingredients controlled by entries that say nothing of
-    preparations (each uncertain, as the check answers), past listings."""
+    preparations (each uncertain, as the check answers), past listings, and why a list that a
+    relation reaches does not cover it (`not_covered`, by code)."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
@@ -566,6 +574,7 @@ def _side_by_side(
             ],
             "uncertain": c.status == per_jurisdiction.UNCERTAIN,
             "preparation_of": _preparation_note((preparation_open or {}).get(n.jurisdiction.code)),
+            "not_covered": (not_covered or {}).get(n.jurisdiction.code, ""),
         }
         for n, c in zip(named, classes, strict=True)
     ]

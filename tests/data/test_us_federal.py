@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from registry.check import check_items
+from registry.check import check_items, reach_through
 from registry.jurisdictions import jurisdictions, verdicts
 from registry.models import Listing
 from substances.models import Substance
@@ -1440,6 +1440,18 @@ def test_asked_for_every_jurisdiction_the_check_says_why_the_un_lists_do_not_rea
     chinese = client.get("/zh-hans/check/", {"items": "Khat", "on": COMPILED.isoformat()})
     text = chinese.content.decode()
     assert "恰特草，为含有去甲伪麻黄碱的物料，但" in text and "不涵盖含有该物质的物料；" in text
+
+
+def test_a_materials_page_says_why_a_list_of_what_it_contains_leaves_it_out(real_registry, client):
+    """Peyote contains mescaline. China's and the UN's lists name mescaline and do not cover
+    materials: the page says so beside their `not controlled`. In the US peyote has an entry of
+    its own, which governs it (as in the check): schedule I by that entry, not through mescaline."""
+    covered, why = reach_through(Substance.objects.get(uid="peyote"), on=COMPILED)
+    assert not covered and set(why) == {"CN", "UN"}
+    assert "Schedule I does not cover materials containing it" in why["UN"]
+    page = client.get("/substances/peyote/").content.decode()
+    assert "which is a material containing Mescaline, but Convention" in page
+    assert "through its relations" not in page
 
 
 @pytest.mark.parametrize("name", ["N-Ethylephedrine", "N-Ethylpseudoephedrine", "Lysergic acid"])
