@@ -817,6 +817,57 @@ def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int
     ]
 
 
+def _preparations_alike(
+    ingredients: dict[int, list[tuple[int, str]]],
+) -> dict[int, list[tuple[int, int]]]:
+    """Per preparation record (by pk, with its ingredients): the other preparation records that
+    contain one of its ingredients, as (record pk, ingredient pk). One query, none without
+    ingredients."""
+    wanted = {pk for pairs in ingredients.values() for pk, _name in pairs}
+    if not wanted:
+        return {}
+    rows = Relation.objects.filter(
+        kind=Relation.Kind.CONTAINS,
+        target_id__in=wanted,
+        subject__kind=Substance.Kind.PREPARATION,
+    ).values_list("subject_id", "target_id")
+    by_ingredient: dict[int, list[int]] = defaultdict(list)
+    for subject, target in rows:
+        by_ingredient[target].append(subject)
+    return {
+        preparation: [
+            (other, pk)
+            for pk, _name in pairs
+            for other in by_ingredient.get(pk, ())
+            if other != preparation
+        ]
+        for preparation, pairs in ingredients.items()
+    }
+
+
+def _opening(
+    ingredients: Sequence[tuple[int, str]],
+    alike: Sequence[tuple[int, int]],
+    listings_of: Any,
+) -> Iterable[tuple[Listing, str]]:
+    """The listings that leave a preparation's answer open where nothing else answers for it,
+    each with the name of the ingredient it concerns.
+
+    A list whose entry for an ingredient says which preparations it covers (China's: the single-
+    ingredient ones) has answered for the others: not covered. Where the ingredient's entry says
+    nothing of preparations the answer is open; and so it is where the list names another
+    preparation of the same ingredient (China's codeine-containing compound oral liquids, for a
+    codeine combination product): whether this one is of that kind is not recorded."""
+    for pk, name in ingredients:
+        for listing in listings_of(pk):
+            if "preparations" not in listing.covers:
+                yield listing, name
+    names = dict(ingredients)
+    for other, ingredient in alike:
+        for listing in listings_of(other):
+            yield listing, names[ingredient]
+
+
 def _has_stereo(smiles: str) -> bool:
     return "@" in smiles or "/" in smiles or "\\" in smiles
 
@@ -1240,6 +1291,8 @@ def _check_items(
         and item.result.substance.kind == Substance.Kind.PREPARATION
     }
     wanted |= {pk for pks in ingredients.values() for pk, _name in pks}
+    alike = _preparations_alike(ingredients)
+    wanted |= {pk for pairs in alike.values() for pk, _ingredient in pairs}
     history = _listings_up_to(on, jurisdiction, sorted(wanted))
     substance_listings = history.in_force(history.by_substance, on)
     class_listings = history.in_force(history.by_class, on)
@@ -1426,17 +1479,16 @@ def _check_items(
             answered = {
                 m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
             }
-            # A list whose entry says which preparations it covers (China's: the single-
-            # ingredient ones) has answered for the others: not covered. Only where the
-            # ingredient's entry says nothing of preparations is the answer open.
             controlling = {
                 codes[listing.schedule.jurisdiction_id]: name
-                for pk, name in ingredients[subject.pk]
-                for listing in [
-                    *substance_listings.get(pk, ()),
-                    *(li for li, _doubt in substance_doubts.get(pk, ())),
-                ]
-                if "preparations" not in listing.covers
+                for listing, name in _opening(
+                    ingredients[subject.pk],
+                    alike.get(subject.pk, ()),
+                    lambda pk: [
+                        *substance_listings.get(pk, ()),
+                        *(li for li, _doubt in substance_doubts.get(pk, ())),
+                    ],
+                )
             }
             r.preparation_open = tuple(sorted(set(controlling) - answered))
             open_names = sorted({controlling[code] for code in r.preparation_open})
@@ -1832,25 +1884,25 @@ def preparation_open(substance: Substance, *, on: datetime.date) -> dict[str, li
     if substance.kind != Substance.Kind.PREPARATION:
         return {}
     graph = RelationGraph.around([substance])
-    ingredients = dict(_ingredients(graph, substance))
+    ingredients = _ingredients(graph, substance)
     if not ingredients:
         return {}
-    # As the check reads them: the ingredients' listings in force and those in doubt on `on`.
-    history = _listings_up_to(on, None, sorted(ingredients))
-    listings = [
-        *(li for items in history.in_force(history.by_substance, on).values() for li in items),
-        *(
-            li
-            for items in history.in_doubt(history.by_substance, on).values()
-            for li, _doubt in items
-        ),
-    ]
+    alike = _preparations_alike({substance.pk: ingredients}).get(substance.pk, [])
+    # As the check reads them: the listings in force and those in doubt on `on`.
+    history = _listings_up_to(
+        on, None, sorted({pk for pk, _name in ingredients} | {pk for pk, _i in alike})
+    )
+    in_force = history.in_force(history.by_substance, on)
+    in_doubt = history.in_doubt(history.by_substance, on)
     out: dict[str, list[str]] = {}
-    for listing in listings:
-        if "preparations" not in listing.covers:
-            names = out.setdefault(listing.schedule.jurisdiction.code, [])
-            if ingredients[listing.substance_id] not in names:
-                names.append(ingredients[listing.substance_id])
+    for listing, name in _opening(
+        ingredients,
+        alike,
+        lambda pk: [*in_force.get(pk, ()), *(li for li, _doubt in in_doubt.get(pk, ()))],
+    ):
+        names = out.setdefault(listing.schedule.jurisdiction.code, [])
+        if name not in names:
+            names.append(name)
     return out
 
 

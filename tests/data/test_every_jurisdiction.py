@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from registry.check import check_items
 from registry.models import Instrument, Listing
 
 pytestmark = pytest.mark.django_db
@@ -306,9 +307,42 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
     by_code = _by_code(result["jurisdictions"])
     assert by_code["US"]["schedules"] == ["US-III"]
     # The 1961 Convention's codeine entry says nothing of preparations: open. China's covers
-    # single-ingredient preparations: a combination product is not among them.
-    assert by_code["UN"]["status"] == "uncertain"
-    assert by_code["CN"]["status"] == "not_controlled"
+    # single-ingredient preparations, but China also lists codeine's compound oral liquids:
+    # whether this product is one (a syrup) or not (tablets) is not recorded, so open too.
+    assert by_code["UN"]["status"] == by_code["CN"]["status"] == "uncertain"
+    assert by_code["CN"]["uncertain_because"] == ["preparation"]
+    [in_china] = client.post(
+        "/api/v1/check/",
+        {"items": ["Codeine combination product 90 mg/du"], "on": ON, "jurisdiction": "CN"},
+        content_type="application/json",
+    ).json()["results"]
+    assert "a preparation of Codeine, which CN controls" in in_china["reason"]
+    # Before China listed the compound oral liquids (2015-05-01), its codeine entry had
+    # answered for every compound preparation: not covered.
+    [before] = client.post(
+        "/api/v1/check/",
+        {"items": ["Codeine combination product 90 mg/du"], "on": "2015-04-30"},
+        content_type="application/json",
+    ).json()["results"]
+    assert _by_code(before["jurisdictions"])["CN"]["status"] == "not_controlled"
+    page = client.get("/substances/codeine-combination-product/").content.decode()
+    table = page[page.index("<table") :]
+    assert table[: table.index("</table>")].count("Uncertain (preparation)") == 2
+
+
+def test_tablets_of_paracetamol_and_hydrocodone_are_a_compound_oral_solid_of_hydrocodone(
+    real_registry,
+):
+    """China's 2025 lists dropped the tablets' own item (2013 Class II item 77): they are a
+    compound oral solid preparation of hydrocodone, Class I or II by the strength per tablet."""
+    tablets = "Paracetamol and hydrocodone bitartrate tablets"
+    [result] = check_items([tablets], on=datetime.date(2026, 1, 1), jurisdiction="CN")
+    assert result.status == "controlled"
+    assert sorted(m["schedule"]["code"] for m in result.matches) == [
+        "CN-PSY1-2025",
+        "CN-PSY2-2025",
+    ]
+    assert all(m["route"]["steps"][0]["relation"] == "member_of" for m in result.matches)
 
 
 def test_a_class_condition_a_structure_cannot_show_is_said_on_every_face(real_registry, client):
