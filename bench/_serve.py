@@ -7,6 +7,7 @@ Every run is bounded in time and in requests.
 """
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -109,17 +110,23 @@ def sqlite_database(substances: int) -> Path:
     path = SCRATCH / f"registry-bench-{substances}-{source_fingerprint()}.sqlite3"
     if path.exists():
         return path
-    building = path.with_suffix(".building")
-    for leftover in SCRATCH.glob(f"{building.name}*"):
-        leftover.unlink()
-    started = time.perf_counter()
-    fill(f"sqlite:///{building}", path.name, substances, quiet=True)
-    with contextlib.closing(sqlite3.connect(building)) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.execute("PRAGMA journal_mode=DELETE")
-        db.execute("ANALYZE")
-    building.rename(path)
-    print(f"  built in {time.perf_counter() - started:.0f} s")
+    # Two processes may want it at once (test modules on two workers): one builds, the other
+    # waits for the lock and then finds it built.
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return path
+        building = path.with_suffix(".building")
+        for leftover in SCRATCH.glob(f"{building.name}*"):
+            leftover.unlink()
+        started = time.perf_counter()
+        fill(f"sqlite:///{building}", path.name, substances, quiet=True)
+        with contextlib.closing(sqlite3.connect(building)) as db:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("PRAGMA journal_mode=DELETE")
+            db.execute("ANALYZE")
+        building.rename(path)
+        print(f"  built in {time.perf_counter() - started:.0f} s")
     return path
 
 
@@ -163,7 +170,10 @@ def query(url: str, sql: str, *params) -> list[tuple]:
 
 
 def collectstatic(env: dict[str, str]) -> None:
-    manage("collectstatic", "--no-input", "-v0", env=env)
+    # One at a time: two runs writing the same static root at once trip over each other's files.
+    with open(SCRATCH / "registry-bench-collectstatic.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        manage("collectstatic", "--no-input", "-v0", env=env)
 
 
 # --- servers --------------------------------------------------------------------------------
