@@ -1354,7 +1354,10 @@ def _check_items(
             # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
             governed = (
                 own_jurisdictions
-                if isomer or route.through_entry or route.through_material
+                if isomer
+                or route.through_entry
+                or route.through_material
+                or route.through_stereoisomer
                 else set()
             )
             if route.matched_by == "positional_isomer":

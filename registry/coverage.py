@@ -120,6 +120,17 @@ class Route:
         has a listing of its own, that listing governs it."""
         return any(step.kind == MATERIAL_INGREDIENT for step in self.steps)
 
+    @property
+    def through_stereoisomer(self) -> bool:
+        """Whether the route goes from a stereoisomer to the entry of its other configuration:
+        where the stereoisomer has a listing of its own, that listing governs it, as it does a
+        drawing matched as an isomer (N-methylpseudoephedrine, 8119, is not also N-methylephedrine,
+        8115, in US List I)."""
+        return any(
+            step.kind == Relation.Kind.FORM_OF and step.form == Relation.Form.STEREOISOMER
+            for step in self.steps
+        )
+
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
         route starts from (a named entry's `excepted`: "Alphacetylmethadol (except
@@ -317,7 +328,10 @@ class RelationGraph:
             if start.pk in excepted:
                 continue
             self._walk(Route(start, how, (), needs), excepted, routes)
-        return routes
+        # Shortest first: where two routes reach one listing, the first is the one told
+        # (racephedrine is a member of the ephedrine-type substances, not first a stereoisomer
+        # of ephedrine, which is one).
+        return sorted(routes, key=lambda route: len(route.steps))
 
     def _walk(self, route: Route, excepted: set[int], out: list[Route]) -> None:
         out.append(route)

@@ -89,6 +89,28 @@ def test_members_of_the_ephedrine_group_are_category_i_precursors(real_registry,
     assert [s["relation"] for s in match["route"]["steps"]] == ["member_of"]
 
 
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "CN[C@H](C)[C@@H](O)c1ccccc1",  # (+)-ephedrine, (1S,2R), half of racephedrine
+        "CN[C@H](C)[C@H](O)c1ccccc1",  # (-)-pseudoephedrine, (1R,2R)
+    ],
+)
+def test_stereoisomers_of_the_named_ephedrines_are_ephedrine_type_substances(real_registry, smiles):
+    """The group is open ("等麻黄素类物质"): the stereoisomers of its named members are in it."""
+    result = _one(smiles, D(2020, 1, 1))
+    assert result.status == "controlled", result.reason
+    [match] = [m for m in result.matches if m["schedule"]["uid"] == "cn-precursor-1"]
+    assert match["substance"] == "ephedrine-type-substances"
+
+
+def test_levomethorphans_own_entry_governs_it_after_the_2025_move(real_registry):
+    """The 2025 lists moved levomethorphan from the narcotic list to the non-medical one, and
+    kept racemethorphan, whose entry covers its stereoisomers, in the narcotic list: from then
+    levomethorphan's own entry answers, not racemethorphan's as its isomer."""
+    assert _schedules(_one("levomethorphan", D(2026, 1, 1))) == ["cn-nonmedical-2025"]
+
+
 THC_ISOMERS = {
     # The six the 2025 Non-medical List's item 282 names, drawn from its systematic names.
     "thc-delta-6a10a": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1=C2CC(C)CC1",
@@ -169,7 +191,7 @@ def test_the_api_shows_relations_both_ways(client, real_registry):
     listing = client.get(
         "/api/v1/listings/l-ephedrine-type-substances-cn-precursor-1-20051101/"
     ).json()
-    assert listing["coverage"] == ["salts", "preparations"]
+    assert listing["coverage"] == ["salts", "stereoisomers", "preparations"]
 
 
 @pytest.mark.parametrize(

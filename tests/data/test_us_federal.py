@@ -295,6 +295,26 @@ def test_n_methylpseudoephedrine_is_not_a_name_of_n_methylephedrine(real_registr
     assert china.status == "controlled"
 
 
+@pytest.mark.parametrize(
+    ("smiles", "codes"),
+    [
+        ("CN(C)[C@@H](C)[C@H](O)c1ccccc1", {"8115"}),  # (1R,2S): N-methylephedrine
+        ("CN(C)[C@@H](C)[C@@H](O)c1ccccc1", {"8119"}),  # (1S,2S): N-methylpseudoephedrine
+        ("CC(C(O)c1ccccc1)N(C)C", {"8115", "8119"}),  # no configuration drawn: either
+    ],
+)
+def test_a_drawing_of_either_n_methylephedrine_cites_its_own_code(real_registry, smiles, codes):
+    """Each is drawn with its configuration, and a stereoisomer's own entry governs it (a
+    drawing of N-methylpseudoephedrine cited N-methylephedrine's 8115). China's ephedrine-type
+    substances reach every one of them."""
+    result = _us(smiles)
+    assert {
+        Listing.objects.get(uid=m["listing"]).attributes["dea_code"] for m in _listed(result)
+    } == codes
+    [china] = check_items([smiles], on=COMPILED, jurisdiction="CN")
+    assert china.status == "controlled"
+
+
 def test_temporary_order_without_a_read_effective_day_is_uncertain_until_the_permanent_rule(
     real_registry,
 ):
