@@ -246,6 +246,7 @@ def _check(fx: Fixtures) -> None:
             except chemistry.ChemistryError as exc:
                 fx.problem(row.where, f"SMILES does not parse: {exc.reason}")
     chained: dict[str, set[str]] = defaultdict(set)
+    kinds = {row.values.get("uid", ""): row.values.get("kind") for row in fx.rows["substance"]}
     for row in fx.rows["relation"]:
         v = row.values
         ref(row, "subject", "substance")
@@ -258,6 +259,19 @@ def _check(fx: Fixtures) -> None:
             fx.problem(row.where, f"form {v['form']!r} is not one of {Relation.Form.values}")
         if v.get("subject") and v.get("subject") == v.get("target"):
             fx.problem(row.where, "a substance is not related to itself")
+        if v.get("kind") == Relation.Kind.CONTAINS:
+            # The model's rule (Relation.clean), said of the files before anything is written.
+            if kinds.get(v.get("subject", "")) not in (None, *Relation.CONTAINERS):
+                fx.problem(
+                    row.where,
+                    f"subject {v['subject']} is a {kinds[v['subject']]}: only a preparation or a "
+                    "material contains an ingredient",
+                )
+            if kinds.get(v.get("target", "")) == Substance.Kind.GROUP:
+                fx.problem(
+                    row.where,
+                    f"target {v['target']} is a group entry, not an ingredient: name the substance",
+                )
         if v.get("kind") in Relation.CHAINED:
             chained[v.get("subject", "")].add(v.get("target", ""))
     for row in fx.rows["relation"]:

@@ -326,7 +326,7 @@ class Relation(EditTracking, models.Model):
             # What contains an ingredient is a preparation or a material (a plant, a natural
             # product); what is contained is a substance, not a group entry. A wrong subject is
             # said of the kind: on the subject's own admin page the subject is no field.
-            if self.subject.kind not in (Substance.Kind.PREPARATION, Substance.Kind.MATERIAL):
+            if self.subject.kind not in self.CONTAINERS:
                 raise ValidationError(
                     {"kind": _("Only a preparation or a material contains an ingredient.")}
                 )
@@ -354,6 +354,8 @@ class Relation(EditTracking, models.Model):
 
     # The relations along which coverage flows (and which therefore must not form a circle).
     CHAINED = ("form_of", "member_of")
+    # What may contain an ingredient: the subject of a `contains` relation.
+    CONTAINERS = (Substance.Kind.PREPARATION, Substance.Kind.MATERIAL)
 
 
 class Name(EditTracking, models.Model):

@@ -107,6 +107,7 @@ def test_check_reports_every_problem_with_file_and_line_and_writes_nothing(tmp_p
         handle.write("r-loop-a,loop-a,form_of,salt,loop-b,,\n")
         handle.write("r-loop-b,loop-b,member_of,,loop-a,,\n")
         handle.write("r-bad,loop-a,member_of,salt,nobody,,\n")
+        handle.write("r-contains,fentanyl,contains,,fentanyl-citrate,,\n")
     with (folder / "listings.csv").open("a") as handle:
         handle.write("l-f-3,cn-narcotic-2025,fentanyl,,2026-01-01,,cn-2025-55,,,,,,\n")
         handle.write("l-f-4,cn-narcotic-2025,nobody,,2026-13-01,,cn-9999,,,,,,\n")
@@ -120,6 +121,10 @@ def test_check_reports_every_problem_with_file_and_line_and_writes_nothing(tmp_p
     assert "fixtures/relations.csv:3: relations go round in a circle through loop-a" in report
     assert "fixtures/relations.csv:5: target 'nobody' is not a known substance" in report
     assert "fixtures/relations.csv:5: a form_of relation names its form" in report
+    assert (
+        "fixtures/relations.csv:6: subject fentanyl is a compound: only a preparation or a "
+        "material contains an ingredient" in report
+    )
     assert "fixtures/listings.csv:4: fentanyl on cn-narcotic-2025 overlaps" in report
     assert "fixtures/listings.csv:5: substance 'nobody' is not a known substance" in report
     assert "fixtures/listings.csv:5: effective_from '2026-13-01' is not a YYYY-MM-DD date" in report
