@@ -21,14 +21,15 @@ from django.utils import timezone
 from registry import services
 from registry.models import Change, DraftChangeSet, DraftOperation, Instrument, Listing, Schedule
 from registry.representations import BY_NAME, resource_type_of
-from substances.models import RULE_KEYS, Substance, SubstanceClass
+from substances.models import RULE_KEYS, Relation, Substance, SubstanceClass
 
 Service = DraftOperation.Service
 
-# The legal facts: what is controlled, by which act, and how a class is defined. Under review
+# The legal facts: what is controlled, by which act, how a class is defined, and what decides
+# how far an entry reaches (the relations between substances, a list's coverage). Under review
 # (settings.REGISTRY_REQUIRE_REVIEW) every change of these made by a person, in the admin or
 # through the API, is held as a draft until a reviewer other than its author publishes it.
-LEGAL_TYPES = frozenset({"listing", "class", "instrument"})
+LEGAL_TYPES = frozenset({"listing", "class", "instrument", "relation", "schedule"})
 
 # One step of a draft as a face plans it: (service, summary, arguments).
 Step = tuple[str, str, dict[str, Any]]
@@ -134,8 +135,12 @@ def _create(args: dict[str, Any], actor: services.Actor) -> None:
         )
     elif model is Instrument:
         services.record_instrument(actor=actor, uid=uid, **fields)
-    else:
+    elif model is Relation:
+        services.relate(actor=actor, uid=uid, **fields)
+    elif model is SubstanceClass:
         services.define_class(actor=actor, uid=uid, rules=args.get("rules") or (), **fields)
+    else:
+        services.save_resource(model(uid=uid, **fields), actor=actor)
 
 
 def _update(args: dict[str, Any], actor: services.Actor) -> None:

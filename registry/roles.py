@@ -7,13 +7,15 @@ read-only to both; nobody can edit or delete a change row, whatever their role. 
 neither group see nothing in the admin.
 
 Review (settings.REGISTRY_REQUIRE_REVIEW, on in production) decides what happens to a change of
-the legal facts (listings, classes and their rules, instruments; see registry.drafts):
+the legal facts (listings, classes and their rules, instruments, and what decides how far an
+entry reaches: the relations between substances and a list's coverage; see registry.drafts):
 
 - review on: nobody changes the law alone. Whatever a Curator, a Reviewer or a superuser saves,
   deletes, reverts, lists, delists, reschedules or imports as a listing, in the admin or through
   the API, becomes a draft; a Reviewer (or superuser) other than the draft's author publishes it
   or discards it. The author may discard their own draft, never publish it. Substances, names
-  and precursor uses say what a thing is, not whether it is controlled: they are saved at once.
+  and precursor uses say what a thing is, not whether it is controlled: they are saved at once
+  (the relations typed on a substance's page are held, the rest of the page saved).
   Management commands run by the operator on the server (load_registry) are outside the review
   and are recorded in the feed as such (via "command").
 - review off (the embedded default): Curators and Reviewers may also apply legal changes at

@@ -212,11 +212,55 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
                 if name_form.has_changed() and not name.uid:
                     name.uid = services.new_uid(Name, f"n-{secrets.token_hex(5)}")
         if formset.model is Relation:
+            if drafts.holds(Relation) and formset.has_changed():
+                self._hold_relations(request, form.instance, formset)
+                return
             for relation_form in formset.forms:
                 relation = relation_form.instance
                 if relation_form.has_changed() and not relation.uid:
                     relation.uid = services.relation_uid(relation)
         super().save_formset(request, form, formset, change)
+
+    def _hold_relations(self, request, substance, formset) -> None:
+        """Under review, the relations edited on a substance's page are one draft: they decide
+        how far the lists reach it. The substance's own fields are saved as usual."""
+        formset.save(commit=False)  # what was added, changed and deleted; writes nothing
+        names = ("subject", "kind", "form", "target", "source", "notes")
+        steps = [
+            drafts.create_step(
+                Relation,
+                {n: getattr(relation, n) for n in names},
+                uid=relation.uid or services.relation_uid(relation),
+            )
+            for relation in formset.new_objects
+        ]
+        steps += [
+            drafts.update_step(
+                Relation.objects.get(pk=relation.pk),
+                {n: getattr(relation, n) for n in changed if n in names},
+            )
+            for relation, changed in formset.changed_objects
+        ]
+        steps += [drafts.delete_step(relation) for relation in formset.deleted_objects]
+        try:
+            changeset = drafts.propose(
+                title=f"Relations of {substance}", author=request.user, steps=steps
+            )
+        except ValidationError as exc:
+            self.message_user(
+                request, "The relations were not saved: " + " ".join(exc.messages), messages.ERROR
+            )
+            return
+        self.message_user(
+            request,
+            format_html(
+                "The relations were saved as the draft <a href='{}'>{}</a>: they change nothing "
+                "until a reviewer other than you publishes it.",
+                reverse("admin:registry_draftchangeset_change", args=[changeset.pk]),
+                changeset,
+            ),
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Name)
@@ -231,7 +275,11 @@ class NameAdmin(
 
 @admin.register(Relation)
 class RelationAdmin(
-    pickers.TolerantAutocompleteMixin, FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin
+    pickers.TolerantAutocompleteMixin,
+    FeedHistoryMixin,
+    HeldForReviewMixin,
+    ServiceAdminMixin,
+    admin.ModelAdmin,
 ):
     list_display = ("subject", "kind", "form", "target", "source")
     list_filter = ("kind", "form")
@@ -346,7 +394,7 @@ class JurisdictionAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Schedule)
-class ScheduleAdmin(FeedHistoryMixin, ServiceAdminMixin, admin.ModelAdmin):
+class ScheduleAdmin(FeedHistoryMixin, HeldForReviewMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("uid", "jurisdiction", "code", "name", "name_zh", "regime")
     list_filter = ("jurisdiction", "regime")
     search_fields = ("uid", "code", "name", "name_zh")

@@ -332,3 +332,147 @@ def test_deleting_a_class_that_listings_cite_is_refused_and_makes_no_draft(
     assert "Cannot delete substance class" in response.content.decode()
     assert SubstanceClass.objects.filter(uid="class-x").exists() and head() == before
     assert not DraftChangeSet.objects.exists()
+
+
+# --- what decides how far an entry reaches: relations and a list's coverage --------------------
+
+FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
+
+
+def _substance_form(substance, **values) -> dict:
+    data = {
+        "uid": substance.uid,
+        "name_en": substance.name_en,
+        "name_zh": substance.name_zh,
+        "kind": substance.kind,
+        "cas": substance.cas,
+        "smiles": substance.smiles,
+        "structure_source": substance.structure_source,
+        "notes": substance.notes,
+        "expected_version": str(substance.version),
+        "names-TOTAL_FORMS": "0",
+        "names-INITIAL_FORMS": "0",
+        "listings-TOTAL_FORMS": "0",
+        "listings-INITIAL_FORMS": "0",
+        "relations-TOTAL_FORMS": "0",
+        "relations-INITIAL_FORMS": "0",
+    }
+    return {**data, **values}
+
+
+def test_under_review_a_relation_added_on_a_substances_page_is_a_draft(
+    review, curator_client, curator, reviewer
+):
+    """A relation decides how far the lists reach a record (a salt of a listed compound is
+    listed): held like a listing, while the substance's own fields are saved at once."""
+    fentanyl = SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
+    citrate = SubstanceFactory(uid="fentanyl-citrate", name_en="Fentanyl citrate", kind="form")
+    before = head()
+    response = curator_client.post(
+        reverse("admin:substances_substance_change", args=[citrate.pk]),
+        _substance_form(
+            citrate,
+            notes="the citrate salt",
+            **{
+                "relations-TOTAL_FORMS": "1",
+                "relations-0-kind": "form_of",
+                "relations-0-form": "salt",
+                "relations-0-target": str(fentanyl.pk),
+            },
+        ),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "saved as the draft" in response.content.decode()
+    citrate.refresh_from_db()
+    assert citrate.notes == "the citrate salt"  # what says what the record is: at once
+    assert not citrate.relations.exists()
+    changeset = _only_draft(curator)
+    assert [op.service for op in changeset.operations.all()] == ["create"]
+    assert [c.resource_type for c in Change.objects.after(before)] == ["substance"]
+
+    drafts.publish(changeset, reviewer=reviewer)
+    [relation] = citrate.relations.all()
+    assert (relation.kind, relation.form, relation.target) == ("form_of", "salt", fentanyl)
+
+
+def test_under_review_a_relation_deleted_on_a_substances_page_is_a_draft(
+    review, curator_client, curator, reviewer
+):
+    from tests.factories import RelationFactory
+
+    fentanyl = SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
+    citrate = SubstanceFactory(uid="fentanyl-citrate", name_en="Fentanyl citrate", kind="form")
+    relation = RelationFactory(
+        uid="r-citrate", subject=citrate, kind="form_of", form="salt", target=fentanyl
+    )
+    curator_client.post(
+        reverse("admin:substances_substance_change", args=[citrate.pk]),
+        _substance_form(
+            citrate,
+            **{
+                "relations-TOTAL_FORMS": "1",
+                "relations-INITIAL_FORMS": "1",
+                "relations-0-id": str(relation.pk),
+                "relations-0-subject": str(citrate.pk),
+                "relations-0-uid": relation.uid,
+                "relations-0-kind": "form_of",
+                "relations-0-form": "salt",
+                "relations-0-target": str(fentanyl.pk),
+                "relations-0-DELETE": "on",
+            },
+        ),
+    )
+    assert citrate.relations.exists()
+    changeset = _only_draft(curator)
+    assert [op.service for op in changeset.operations.all()] == ["delete"]
+    drafts.publish(changeset, reviewer=reviewer)
+    assert not citrate.relations.exists()
+
+
+def test_under_review_a_relation_through_its_own_page_and_a_lists_coverage_are_drafts(
+    review, curator_client, curator, reviewer, nps_list, admin_client
+):
+    """A list's coverage (salts, stereoisomers, ...) decides what its entries reach; lists are
+    kept by superusers only, and under review their changes are drafts too."""
+    fentanyl = SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
+    citrate = SubstanceFactory(uid="fentanyl-citrate", name_en="Fentanyl citrate", kind="form")
+    response = curator_client.post(
+        reverse("admin:substances_relation_add"),
+        {
+            "uid": "",
+            "subject": str(citrate.pk),
+            "kind": "form_of",
+            "form": "salt",
+            "target": str(fentanyl.pk),
+            "source": "",
+            "notes": "",
+        },
+    )
+    assert response.status_code == 302
+    assert not citrate.relations.exists()
+    drafts.publish(_only_draft(curator), reviewer=reviewer)
+    assert citrate.relations.get().target == fentanyl
+
+    response = admin_client.post(
+        reverse("admin:registry_schedule_change", args=[nps_list.pk]),
+        {
+            "uid": nps_list.uid,
+            "jurisdiction": str(nps_list.jurisdiction.pk),
+            "code": nps_list.code,
+            "name": nps_list.name,
+            "name_zh": nps_list.name_zh,
+            "regime": nps_list.regime,
+            "sort_order": str(nps_list.sort_order),
+            "description": nps_list.description,
+            "description_zh": nps_list.description_zh,
+            "coverage": json.dumps(["salts", "esters"]),
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    nps_list.refresh_from_db()
+    assert nps_list.coverage != ["salts", "esters"]
+    [changeset] = DraftChangeSet.objects.filter(status="draft")
+    drafts.publish(changeset, reviewer=reviewer)
+    nps_list.refresh_from_db()
+    assert nps_list.coverage == ["salts", "esters"]

@@ -44,6 +44,14 @@ HELD_WRITES = [
     ("patch", "/api/v1/instruments/cn-2019/", {"title_en": "Amended"}, ["update"]),
     ("post", "/api/v1/classes/", {"uid": "nitazenes", "name_en": "Nitazenes"}, ["create"]),
     (
+        "post",
+        "/api/v1/relations/",
+        {"subject": "a-pvp", "kind": "member_of", "target": "5f-mdmb-pica"},
+        ["create"],
+    ),
+    ("patch", "/api/v1/relations/r-fentanyl-citrate/", {"notes": "the citrate"}, ["update"]),
+    ("delete", "/api/v1/relations/r-fentanyl-citrate/", None, ["delete"]),
+    (
         "patch",
         "/api/v1/classes/fentanyl-related/",
         {"rules": [{"label": "core", "kind": "include", "smarts": "c1ccccc1"}]},
