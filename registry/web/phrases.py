@@ -128,6 +128,27 @@ SCOPE_CLAUSES = [
         "this entry"
     ),
     gettext_noop("open-ended: '等' (etc.) covers other ephedrine-type substances"),
+    gettext_noop(
+        "the stereoisomers of the named members are read as such substances (racephedrine, a "
+        "named member, is the racemate of ephedrine and its enantiomer)"
+    ),
+    gettext_noop(
+        "its acetals, its amides, its carbamates, its salts, and salts of its acetals, amides "
+        "and carbamates, and any combination thereof (21 CFR 1310.02(a))"
+    ),
+    gettext_noop("the derivatives are the class class-us-4-piperidone-acetals-amides-carbamates"),
+    gettext_noop(
+        "4-piperidone, its acetals, its amides, its carbamates, and any combination thereof, "
+        "as a structure-defined group"
+    ),
+    gettext_noop(
+        "4-AP, its amides and its carbamates, as a structure-defined group (either nitrogen)"
+    ),
+    gettext_noop(
+        'halides of 4-AP, and their amides and carbamates ("any combination thereof"), as a '
+        "structure-defined group"
+    ),
+    gettext_noop("salts (21 CFR 1310.02(a))"),
     gettext_noop('entry reads "布托啡诺及其注射剂" (substance and its injection)'),
     gettext_noop('entry reads "地佐辛及其注射剂" (substance and its injection)'),
     gettext_noop('entry reads "纳布啡及其注射剂" (substance and its injection)'),
