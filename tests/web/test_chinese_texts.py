@@ -87,6 +87,23 @@ def test_every_scope_clause_has_a_chinese_translation():
     assert missing == []
 
 
+def test_every_scope_clause_of_the_real_lists_is_shown_in_chinese():
+    # A clause added to a fixture without its translation showed in English on the Chinese
+    # pages (the ephedrine-type group's stereoisomers, the List I classes).
+    from registry.web.templatetags.web import scope_text
+
+    english = re.compile(r"[a-z]{4}")
+    untranslated = set()
+    with translation.override("zh-hans"):
+        for path in ("listings.csv", "un/listings.csv", "us/listings.csv"):
+            with open(ROOT / "fixtures" / path, encoding="utf-8") as f:
+                for row in csv.DictReader(f):
+                    for clause in row["scope"].split("; "):
+                        if english.search(clause) and scope_text(clause) == clause:
+                            untranslated.add(clause)
+    assert sorted(untranslated) == []
+
+
 def test_a_list_s_chinese_remark_in_a_real_scope_carries_its_english_gloss():
     # The English pages showed such remarks in Chinese only ("包括含曲马多复方制剂").
     cjk = re.compile(r"[\u4e00-\u9fff]")
