@@ -178,10 +178,12 @@ class CheckResult:
         default=(),
         omit_empty=True,
     )
-    not_covered: dict[str, str] = described(
-        "Per jurisdiction code where nothing answers for the input: why a listing there that "
-        "reaches it (through something it contains, a form of it, a group it belongs to) does "
-        "not cover it, as when the list does not cover materials.",
+    reasons: dict[str, str] = described(
+        "Per jurisdiction code where nothing answers for the input: why it is not controlled "
+        "there though a listing there bears on it (a listing that reaches it through something "
+        "it contains, a form of it or a group it belongs to, but does not cover it, as when the "
+        "list does not cover materials; an ingredient's entry that covers only single-ingredient "
+        "preparations), or why a preparation's answer there is open (`preparation_open`).",
         default_factory=dict,
         omit_empty=True,
     )
@@ -819,53 +821,93 @@ def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int
 
 def _preparations_alike(
     ingredients: dict[int, list[tuple[int, str]]],
-) -> dict[int, list[tuple[int, int]]]:
-    """Per preparation record (by pk, with its ingredients): the other preparation records that
-    contain one of its ingredients, as (record pk, ingredient pk). One query, none without
-    ingredients."""
+) -> dict[int, list[tuple[int, str]]]:
+    """Per preparation record (by pk, with its ingredients): the other preparation records with
+    the same ingredients, as (record pk, name in the language in use). One query, none without
+    ingredients. A preparation with another active ingredient is not of the other's kind
+    (buprenorphine with naloxone is no buprenorphine patch)."""
     wanted = {pk for pairs in ingredients.values() for pk, _name in pairs}
     if not wanted:
         return {}
-    rows = Relation.objects.filter(
+    candidates = Relation.objects.filter(
         kind=Relation.Kind.CONTAINS,
         target_id__in=wanted,
         subject__kind=Substance.Kind.PREPARATION,
-    ).values_list("subject_id", "target_id")
-    by_ingredient: dict[int, list[int]] = defaultdict(list)
-    for subject, target in rows:
-        by_ingredient[target].append(subject)
+    ).values("subject_id")
+    contents: dict[int, set[int]] = defaultdict(set)
+    names: dict[int, str] = {}
+    for relation in Relation.objects.filter(
+        kind=Relation.Kind.CONTAINS, subject_id__in=candidates
+    ).select_related("subject"):
+        contents[relation.subject_id].add(relation.target_id)
+        names[relation.subject_id] = record_name(relation.subject)
     return {
         preparation: [
-            (other, pk)
-            for pk, _name in pairs
-            for other in by_ingredient.get(pk, ())
-            if other != preparation
+            (other, names[other])
+            for other in sorted(contents)
+            if other != preparation and contents[other] == {pk for pk, _name in pairs}
         ]
         for preparation, pairs in ingredients.items()
     }
 
 
+# How a listing bears on a preparation that has none of its own there (see _opening).
+SILENT, ALIKE, SINGLE = "silent", "alike", "single"
+
+
 def _opening(
     ingredients: Sequence[tuple[int, str]],
-    alike: Sequence[tuple[int, int]],
+    alike: Sequence[tuple[int, str]],
     listings_of: Any,
-) -> Iterable[tuple[Listing, str]]:
-    """The listings that leave a preparation's answer open where nothing else answers for it,
-    each with the name of the ingredient it concerns.
+) -> Iterable[tuple[Listing, str, str, str]]:
+    """The listings that bear on a preparation where nothing else answers for it: (listing,
+    how, the ingredients' names, the other preparation's name).
 
-    A list whose entry for an ingredient says which preparations it covers (China's: the single-
-    ingredient ones) has answered for the others: not covered. Where the ingredient's entry says
-    nothing of preparations the answer is open; and so it is where the list names another
-    preparation of the same ingredient (China's codeine-containing compound oral liquids, for a
-    codeine combination product): whether this one is of that kind is not recorded."""
+    Where the ingredient's entry says nothing of preparations, the answer is open (SILENT). A
+    list whose entry for an ingredient says which preparations it covers (China's: the single-
+    ingredient ones) has answered for the others: not covered (SINGLE), unless the list names
+    another preparation of the same ingredients (China's codeine-containing compound oral
+    liquids, for a codeine combination product): whether this one is of that kind is not
+    recorded, so the answer is open (ALIKE)."""
     for pk, name in ingredients:
         for listing in listings_of(pk):
-            if "preparations" not in listing.covers:
-                yield listing, name
-    names = dict(ingredients)
-    for other, ingredient in alike:
+            yield listing, SINGLE if "preparations" in listing.covers else SILENT, name, ""
+    names = ", ".join(name for _pk, name in ingredients)
+    for other, other_name in alike:
         for listing in listings_of(other):
-            yield listing, names[ingredient]
+            yield listing, ALIKE, names, other_name
+
+
+def _preparation_reasons(
+    openings: Iterable[tuple[Listing, str, str, str]], code_of: Any, on: datetime.date
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Per jurisdiction code, why a preparation's answer is open there, and why (where it is not
+    open) its ingredient's entry there leaves it out; see `_opening`."""
+    by_code: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    for listing, how, names, other in openings:
+        by_code[code_of(listing)][how].setdefault(names, other)
+    open_, closed = {}, {}
+    for code, hows in sorted(by_code.items()):
+        if hows[SILENT]:
+            open_[code] = _(
+                "a preparation of %(ingredients)s, which %(where)s controls on %(date)s: whether "
+                "its law reaches this preparation is not recorded"
+            ) % {"ingredients": ", ".join(hows[SILENT]), "where": code, "date": on.isoformat()}
+        elif hows[ALIKE]:
+            open_[code] = _("; ").join(
+                _(
+                    "a preparation of %(ingredients)s, as is %(other)s, which %(where)s lists on "
+                    "%(date)s: whether this one is of that kind is not recorded"
+                )
+                % {"ingredients": names, "other": other, "where": code, "date": on.isoformat()}
+                for names, other in hows[ALIKE].items()
+            )
+        elif hows[SINGLE]:
+            closed[code] = _(
+                "a preparation of %(ingredients)s, whose entry in %(where)s covers only its "
+                "single-ingredient preparations"
+            ) % {"ingredients": ", ".join(hows[SINGLE]), "where": code}
+    return open_, closed
 
 
 def _has_stereo(smiles: str) -> bool:
@@ -1482,25 +1524,30 @@ def _check_items(
             answered = {
                 m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
             }
-            controlling = {
-                codes[listing.schedule.jurisdiction_id]: name
-                for listing, name in _opening(
+            opened, closed = _preparation_reasons(
+                _opening(
                     ingredients[subject.pk],
                     alike.get(subject.pk, ()),
                     lambda pk: [
                         *substance_listings.get(pk, ()),
                         *(li for li, _doubt in substance_doubts.get(pk, ())),
                     ],
-                )
+                ),
+                lambda listing, codes=codes: codes[listing.schedule.jurisdiction_id],
+                on,
+            )
+            opened = {code: why for code, why in opened.items() if code not in answered}
+            r.preparation_open = tuple(opened)
+            r.reasons = {
+                **{code: why for code, why in closed.items() if code not in answered},
+                **opened,
             }
-            r.preparation_open = tuple(sorted(set(controlling) - answered))
-            open_names = sorted({controlling[code] for code in r.preparation_open})
         if missed and not (unfinished or rules_failed):
             codes = codes or dict(Jurisdiction.objects.values_list("pk", "code"))
             answered = {
                 m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
             }
-            r.not_covered = _not_covered(missed, codes, answered)
+            r.reasons = {**_not_covered(missed, codes, answered), **r.reasons}
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since, r.since_at_latest = _since_and_bounds(item.reaching, on)
@@ -1541,14 +1588,7 @@ def _check_items(
             r.reason = _("; ").join(reasons)
         elif r.preparation_open:
             r.status = UNCERTAIN
-            r.reason = _(
-                "a preparation of %(ingredients)s, which %(where)s controls on %(date)s: whether "
-                "its law reaches this preparation is not recorded"
-            ) % {
-                "ingredients": ", ".join(open_names),
-                "where": ", ".join(r.preparation_open),
-                "date": on.isoformat(),
-            }
+            r.reason = _("; ").join(r.reasons[code] for code in r.preparation_open)
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
         elif r.unrecorded:
@@ -1558,6 +1598,8 @@ def _check_items(
             r.status = NOT_CONTROLLED
             if missed and not r.reason:
                 r.reason = _("; ").join(_missed(route, listing) for route, listing in missed[:3])
+            if r.reasons and not r.reason:
+                r.reason = _("; ").join(dict.fromkeys(r.reasons.values()))
             if not r.reason and jurisdiction:
                 r.reason = _("no listing or class in force on %(date)s in %(jurisdiction)s") % {
                     "date": on.isoformat(),
@@ -1878,35 +1920,36 @@ def reach_through(
     return out, _not_covered(missed, codes, answered)
 
 
-def preparation_open(substance: Substance, *, on: datetime.date) -> dict[str, list[str]]:
-    """For a preparation record, the jurisdictions whose lists control one of its ingredients
-    on `on` (certainly, or possibly: an entry whose act took effect by a later day at the
-    latest) by an entry that says nothing of preparations, each with those ingredients' names:
-    there, unless something else answers for it, whether the law reaches the preparation is not
-    recorded, and the check says `uncertain` (see `check_items`). Empty for any other record."""
+def preparation_reasons(
+    substance: Substance, *, on: datetime.date
+) -> tuple[dict[str, str], dict[str, str]]:
+    """For a preparation record, as the check reads it on `on` (listings in force and in doubt):
+    per jurisdiction code, why its answer is open there (an ingredient's entry says nothing of
+    preparations; another preparation of the same ingredients is listed), and why an
+    ingredient's entry there leaves it out (it covers only single-ingredient preparations).
+    There, unless something else answers for it, the check says `uncertain` and `not
+    controlled` (see `check_items`). Empty for any other record."""
     if substance.kind != Substance.Kind.PREPARATION:
-        return {}
+        return {}, {}
     graph = RelationGraph.around([substance])
     ingredients = _ingredients(graph, substance)
     if not ingredients:
-        return {}
+        return {}, {}
     alike = _preparations_alike({substance.pk: ingredients}).get(substance.pk, [])
-    # As the check reads them: the listings in force and those in doubt on `on`.
     history = _listings_up_to(
-        on, None, sorted({pk for pk, _name in ingredients} | {pk for pk, _i in alike})
+        on, None, sorted({pk for pk, _name in ingredients} | {pk for pk, _name in alike})
     )
     in_force = history.in_force(history.by_substance, on)
     in_doubt = history.in_doubt(history.by_substance, on)
-    out: dict[str, list[str]] = {}
-    for listing, name in _opening(
-        ingredients,
-        alike,
-        lambda pk: [*in_force.get(pk, ()), *(li for li, _doubt in in_doubt.get(pk, ()))],
-    ):
-        names = out.setdefault(listing.schedule.jurisdiction.code, [])
-        if name not in names:
-            names.append(name)
-    return out
+    return _preparation_reasons(
+        _opening(
+            ingredients,
+            alike,
+            lambda pk: [*in_force.get(pk, ()), *(li for li, _doubt in in_doubt.get(pk, ()))],
+        ),
+        lambda listing: listing.schedule.jurisdiction.code,
+        on,
+    )
 
 
 MEMBERSHIP_CACHE_SECONDS = 24 * 3600

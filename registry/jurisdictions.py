@@ -67,9 +67,11 @@ class JurisdictionVerdict:
     )
 
     reason: str = described(
-        "For `not_controlled`, why a listing there that reaches the compound (through something "
-        "it contains, a form of it, a group it belongs to) does not answer for it; empty "
-        "otherwise.",
+        "For `not_controlled`, why a listing there that bears on the input does not answer for "
+        "it (one that reaches it through something it contains, a form of it or a group it "
+        "belongs to but does not cover it; an ingredient's entry that covers only "
+        "single-ingredient preparations); for a preparation's `uncertain`, why it is open; "
+        "empty otherwise.",
         default="",
     )
 
@@ -91,7 +93,7 @@ def verdicts_of(result: Any, among: Sequence[Jurisdiction]) -> list[Jurisdiction
         result.since,
         result.unrecorded,
         result.preparation_open,
-        result.not_covered,
+        result.reasons,
     )
 
 
@@ -102,7 +104,7 @@ def verdicts(
     since: dict[str, str] | None = None,
     unrecorded: Sequence[str] = (),
     preparation_open: Sequence[str] = (),
-    not_covered: Mapping[str, str] | None = None,
+    reasons: Mapping[str, str] | None = None,
 ) -> list[JurisdictionVerdict]:
     """Split one check result (its overall status and its typed bases) by jurisdiction.
 
@@ -113,8 +115,9 @@ def verdicts(
     there, whatever the others say.
     `preparation_open`: the codes where the input is a preparation not recorded as controlled
     there whose ingredient is (the check's own): `uncertain` there.
-    `not_covered`: per code, why a listing that reaches the input there does not cover it (the
-    check's own): the reason of a `not_controlled` there.
+    `reasons`: per code, why it is not controlled there though a listing there bears on it, or
+    why a preparation's answer there is open (the check's own): the reason of a `not_controlled`
+    or of a preparation's `uncertain` there.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -132,11 +135,15 @@ def verdicts(
             if j.code in preparation_open:
                 out.append(
                     JurisdictionVerdict(
-                        j.code, j.name, UNCERTAIN, uncertain_because=("preparation",)
+                        j.code,
+                        j.name,
+                        UNCERTAIN,
+                        uncertain_because=("preparation",),
+                        reason=(reasons or {}).get(j.code, ""),
                     )
                 )
             else:
-                why = (not_covered or {}).get(j.code, "")
+                why = (reasons or {}).get(j.code, "")
                 out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED, reason=why))
             continue
         certain = [

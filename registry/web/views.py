@@ -27,7 +27,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from registry import check as check_service
@@ -46,7 +45,7 @@ from registry.web.forms import (
     SearchForm,
     WhatsNewForm,
 )
-from registry.web.templatetags.web import loc, punct
+from registry.web.templatetags.web import loc
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
 PAGE_SIZE = 50
@@ -522,7 +521,7 @@ def substance_detail(request, uid: str):
             covered_through,
             today,
             isomer_of,
-            check_service.preparation_open(substance, on=today),
+            *check_service.preparation_reasons(substance, on=today),
             not_covered,
         ),
         "links_out": depictions.records_elsewhere(substance),
@@ -539,13 +538,14 @@ def _side_by_side(
     today,
     isomer_of=(),
     preparation_open=None,
+    preparation_closed=None,
     not_covered=None,
 ) -> list[dict]:
     """The substance's status in each jurisdiction: lists in force (its own, and those that
     reach it through its relations), classes, the entries it may be a positional isomer of
-    and, for a preparation, the ingredients controlled by entries that say nothing of
-    preparations (each uncertain, as the check answers), past listings, and why a list that a
-    relation reaches does not cover it (`not_covered`, by code)."""
+    and, for a preparation, why its answer is open (`preparation_open`, uncertain, as the check
+    answers) or why its ingredient's entry leaves it out (`preparation_closed`), past listings,
+    and why a list that a relation reaches does not cover it (`not_covered`); each by code."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
@@ -573,24 +573,15 @@ def _side_by_side(
                 if listing.schedule.jurisdiction_id == n.jurisdiction.pk
             ],
             "uncertain": c.status == per_jurisdiction.UNCERTAIN,
-            "preparation_of": _preparation_note((preparation_open or {}).get(n.jurisdiction.code)),
-            "not_covered": (not_covered or {}).get(n.jurisdiction.code, ""),
+            "preparation_of": (preparation_open or {}).get(n.jurisdiction.code, ""),
+            "not_covered": (not_covered or {}).get(n.jurisdiction.code, "")
+            or (preparation_closed or {}).get(n.jurisdiction.code, ""),
         }
         for n, c in zip(named, classes, strict=True)
     ]
 
 
 NOT_CONTROLLED = per_jurisdiction.NOT_CONTROLLED
-
-
-def _preparation_note(ingredients) -> str:
-    """Why a preparation is uncertain in a jurisdiction that controls its ingredients ("" when
-    it controls none of them), as the check says it."""
-    if not ingredients:
-        return ""
-    return _("a preparation of %(names)s: whether the law reaches it is not recorded") % {
-        "names": punct(", ").join(ingredients)
-    }
 
 
 def _structure_download(request, uid: str, *, sdf: bool) -> HttpResponse:

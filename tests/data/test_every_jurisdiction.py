@@ -316,7 +316,11 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
         {"items": ["Codeine combination product 90 mg/du"], "on": ON, "jurisdiction": "CN"},
         content_type="application/json",
     ).json()["results"]
-    assert "a preparation of Codeine, which CN controls" in in_china["reason"]
+    assert in_china["reason"] == (
+        "a preparation of Codeine, as is Codeine-containing compound oral liquid preparations, "
+        "which CN lists on 2026-12-03: whether this one is of that kind is not recorded"
+    )
+    assert by_code["CN"]["reason"] == in_china["reason"]  # said per jurisdiction too
     # Before China listed the compound oral liquids (2015-05-01), its codeine entry had
     # answered for every compound preparation: not covered.
     [before] = client.post(
@@ -324,7 +328,23 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
         {"items": ["Codeine combination product 90 mg/du"], "on": "2015-04-30"},
         content_type="application/json",
     ).json()["results"]
-    assert _by_code(before["jurisdictions"])["CN"]["status"] == "not_controlled"
+    assert _by_code(before["jurisdictions"])["CN"] == {
+        **_by_code(before["jurisdictions"])["CN"],
+        "status": "not_controlled",
+        "reason": "a preparation of Codeine, whose entry in CN covers only its single-ingredient "
+        "preparations",
+    }
+    # Another active ingredient makes another kind of preparation: China's buprenorphine
+    # patch says nothing of buprenorphine with naloxone, which China listed from 2019-09-01.
+    [naloxone] = client.post(
+        "/api/v1/check/",
+        {
+            "items": ["Buprenorphine and naloxone compound oral solid preparations"],
+            "on": "2015-04-30",
+        },
+        content_type="application/json",
+    ).json()["results"]
+    assert _by_code(naloxone["jurisdictions"])["CN"]["status"] == "not_controlled"
     page = client.get("/substances/codeine-combination-product/").content.decode()
     table = page[page.index("<table") :]
     assert table[: table.index("</table>")].count("Uncertain (preparation)") == 2

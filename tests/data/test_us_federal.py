@@ -1454,7 +1454,7 @@ def test_asked_for_every_jurisdiction_the_check_says_why_the_un_lists_do_not_rea
     assert result["status"] == "controlled" and by_code["UN"]["status"] == "not_controlled"
     assert "Schedule III does not cover materials containing it" in by_code["UN"]["reason"]
     assert by_code["US"]["reason"] == by_code["CN"]["reason"] == ""
-    assert set(result["not_covered"]) == {"UN"}
+    assert set(result["reasons"]) == {"UN"}
     page = client.get("/check/", {"items": "Khat", "on": COMPILED.isoformat()}).content.decode()
     assert "which is a material containing Cathine, but Convention" in page
     chinese = client.get("/zh-hans/check/", {"items": "Khat", "on": COMPILED.isoformat()})

@@ -203,7 +203,7 @@ def test_a_material_not_covered_says_which_list_leaves_it_out(lists):
 
 
 def test_a_preparations_open_answer_counts_an_ingredients_listing_in_doubt(lists):
-    from registry.check import preparation_open
+    from registry.check import preparation_reasons
     from registry.models import Instrument
     from tests.factories import InstrumentFactory
 
@@ -225,6 +225,6 @@ def test_a_preparations_open_answer_counts_an_ingredients_listing_in_doubt(lists
     # and the page both answer uncertain (the page read the listings certainly in force only).
     [result] = check_items(["Tablets"], on=D(2024, 6, 1))
     assert result.preparation_open == (schedule.jurisdiction.code,)
-    assert preparation_open(preparation, on=D(2024, 6, 1)) == {
-        schedule.jurisdiction.code: ["Ingredient"]
-    }
+    opened, closed = preparation_reasons(preparation, on=D(2024, 6, 1))
+    assert list(opened) == [schedule.jurisdiction.code] and not closed
+    assert "a preparation of Ingredient" in opened[schedule.jurisdiction.code]
