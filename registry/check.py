@@ -1812,6 +1812,17 @@ def _merge_components(
         for component in r.components:
             if component.role == "judged":
                 component.status = statuses.get(component.structure, UNKNOWN)
+        # Why a part is not controlled where nothing answers for the whole: the whole's too.
+        answered = {m.listed.schedule.jurisdiction for m in r.matches}
+        why: dict[str, list[str]] = defaultdict(list)
+        for part in parts:
+            for code, reason in part.result.reasons.items():
+                if code not in answered:
+                    why[code].append(reason)
+        r.reasons = {
+            **{code: _("; ").join(dict.fromkeys(reasons)) for code, reasons in why.items()},
+            **r.reasons,
+        }
         if any(p.result.unrecorded for p in parts):
             r.unrecorded = _unanswered(
                 [j for j in unrecorded if any(j.code in p.result.unrecorded for p in parts)],
@@ -1892,19 +1903,23 @@ def reach_through(
             "schedule__sort_order", "effective_from"
         )
     )
-    # An entry for a compound (in bulk, under another name), and a material, are governed by
-    # their own listings where they have them (the check's rule): what they relate to does not
-    # reach them there.
+    # An entry for a compound (in bulk, under another name), a material and a stereoisomer are
+    # governed by their own listings where they have them (the check's rule): what they relate
+    # to does not reach them there.
     own = set()
-    if any(route.through_entry or route.through_material for route in routes):
+    governing = [
+        route.through_entry or route.through_material or route.through_stereoisomer
+        for route in routes
+    ]
+    if any(governing):
         own = set(
             Listing.objects.in_force(on=on)
             .filter(substance=substance)
             .values_list("schedule__jurisdiction_id", flat=True)
         )
     out, seen, missed = [], set(), []
-    for route in routes:
-        governed = own if route.through_entry or route.through_material else set()
+    for route, governs in zip(routes, governing, strict=True):
+        governed = own if governs else set()
         for listing in listings:
             if listing.substance_id != route.record.pk or listing.pk in seen:
                 continue

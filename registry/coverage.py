@@ -191,10 +191,12 @@ class Route:
         text = parts[0]
         if len(parts) > 1:
             # "A, which is a salt of B, which is a member of C": Chinese says the first link and
-            # the later ones apart (the later ones refer back to the record named last).
-            text += _(", which is ") + pgettext("a later link of a chain", ", which is ").join(
-                parts[1:]
-            )
+            # the later ones apart (a later one refers back to the record named last, and so
+            # does the first where the input is said as a form of a record: "a salt of B, which
+            # is a stereoisomer of C" says B is).
+            later = pgettext("a later link of a chain", ", which is ")
+            first = _(", which is ") if parts[0] == record_name(self.start) else later
+            text += first + later.join(parts[1:])
         if self.needs and covered:
             # Chinese writes the full-width bracket of the translation without a space before it.
             text += ("" if chinese_language() else " ") + _("(the entry covers %(what)s)") % {

@@ -350,6 +350,20 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
     assert table[: table.index("</table>")].count("Uncertain (preparation)") == 2
 
 
+def test_an_input_in_parts_says_why_a_part_is_not_controlled_where_nothing_answers(
+    client, real_registry
+):
+    """Bufotenine with palmitic acid: the UN's answer says why, as for bufotenine alone."""
+    [result] = client.post(
+        "/api/v1/check/",
+        {"items": ["CN(C)CCc1c[nH]c2ccc(O)cc12.CCCCCCCCCCCCCCCC(=O)O"], "on": ON},
+        content_type="application/json",
+    ).json()["results"]
+    un = _by_code(result["jurisdictions"])["UN"]
+    assert un["status"] == "not_controlled"
+    assert "does not cover positional isomers" in un["reason"]
+
+
 def test_tablets_of_paracetamol_and_hydrocodone_are_a_compound_oral_solid_of_hydrocodone(
     real_registry,
 ):

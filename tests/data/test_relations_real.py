@@ -111,6 +111,26 @@ def test_levomethorphans_own_entry_governs_it_after_the_2025_move(real_registry)
     assert _schedules(_one("levomethorphan", D(2026, 1, 1))) == ["cn-nonmedical-2025"]
 
 
+def test_a_stereoisomers_page_says_what_the_check_says(real_registry, client):
+    """The pages of levomethorphan and N-methylpseudoephedrine showed the other entry too,
+    "through its relations", where their own entry governs them."""
+    for uid, codes in (
+        ("levomethorphan", ("CN-NONMED-2025", "UN-1961-I", "US-II")),
+        ("n-methylpseudoephedrine", ("US-LIST-I",)),
+    ):
+        page = client.get(f"/substances/{uid}/").content.decode()
+        table = page[page.index("<table") :]
+        table = table[: table.index("</table>")]
+        assert all(f">{code}</a>" in table for code in codes), uid
+        assert "CN-NARC-2025" not in table and table.count("through its relations") <= 1, uid
+
+
+def test_the_chinese_chain_says_which_record_each_link_is_of(real_registry, client):
+    # "消旋麻黄素的盐，为麻黄素的立体异构体" said the salt was the stereoisomer.
+    page = client.get("/zh-hans/check/", {"items": "Racephedrine hydrochloride"}).content
+    assert "作为消旋麻黄素的盐，后者为麻黄素的立体异构体" in page.decode()
+
+
 THC_ISOMERS = {
     # The six the 2025 Non-medical List's item 282 names, drawn from its systematic names.
     "thc-delta-6a10a": "CCCCCc1cc(O)c2c(c1)OC(C)(C)C1=C2CC(C)CC1",
