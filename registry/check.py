@@ -1394,14 +1394,7 @@ def _check_items(
             # An entry for the compound (in bulk, under another name) is governed by its own
             # listings too: bulk dextropropoxyphene is in US schedule II by its entry, not in
             # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
-            governed = (
-                own_jurisdictions
-                if isomer
-                or route.through_entry
-                or route.through_material
-                or route.through_stereoisomer
-                else set()
-            )
+            governed = own_jurisdictions if isomer or route.yields_to_own_entry else set()
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
@@ -1907,19 +1900,15 @@ def reach_through(
     # governed by their own listings where they have them (the check's rule): what they relate
     # to does not reach them there.
     own = set()
-    governing = [
-        route.through_entry or route.through_material or route.through_stereoisomer
-        for route in routes
-    ]
-    if any(governing):
+    if any(route.yields_to_own_entry for route in routes):
         own = set(
             Listing.objects.in_force(on=on)
             .filter(substance=substance)
             .values_list("schedule__jurisdiction_id", flat=True)
         )
     out, seen, missed = [], set(), []
-    for route, governs in zip(routes, governing, strict=True):
-        governed = own if governs else set()
+    for route in routes:
+        governed = own if route.yields_to_own_entry else set()
         for listing in listings:
             if listing.substance_id != route.record.pk or listing.pk in seen:
                 continue
@@ -2349,8 +2338,11 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
             for li in related.get(route.record.pk, ()):
                 if li.pk in seen or not route.reaches(li):
                     continue
-                if route.through_entry and li.schedule.jurisdiction.code in own_codes[substance.pk]:
-                    continue  # an entry's own listing governs it there (the check's rule)
+                if (
+                    route.yields_to_own_entry
+                    and li.schedule.jurisdiction.code in own_codes[substance.pk]
+                ):
+                    continue  # a record's own listing governs it there (the check's rule)
                 seen.add(li.pk)
                 reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))
                 # Shown unless it is on that list by name too (its own entry says it).

@@ -131,6 +131,13 @@ class Route:
             for step in self.steps
         )
 
+    @property
+    def yields_to_own_entry(self) -> bool:
+        """Whether the record the route starts from, where it has a listing of its own, is
+        governed by that listing rather than reached along this route: an entry for a compound
+        (in bulk, under another name), a material, a stereoisomer."""
+        return self.through_entry or self.through_material or self.through_stereoisomer
+
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
         route starts from (a named entry's `excepted`: "Alphacetylmethadol (except
