@@ -2047,25 +2047,41 @@ def _alternative_kind(text: str, in_ring: bool = False) -> str:
     return "any"
 
 
+def _label_of(text: str, in_ring: bool) -> str:
+    """The label of one conjunct of an atom query: its ``,``-alternatives' kinds together."""
+    kinds: list[str] = []
+    for alternative in _top_level(text, ","):
+        kind = _alternative_kind(alternative, in_ring)
+        if kind not in kinds:
+            kinds.append(kind)
+    if "any" in kinds:
+        return GENERIC_LABELS["any"]
+    if kinds == ["aryl"]:
+        return GENERIC_LABELS["aryl"]
+    if "aryl" in kinds:
+        return GENERIC_LABELS["any"]
+    return "/".join(kinds[:3]) + ("/…" if len(kinds) > 3 else "")
+
+
+def _vagueness(label: str) -> int:
+    """How little a label says: an element, a choice of elements, an aromatic atom, anything."""
+    if label == GENERIC_LABELS["any"]:
+        return 3
+    if label == GENERIC_LABELS["aryl"]:
+        return 2
+    return 1 if "/" in label else 0
+
+
 def query_atom_label(atom_smarts: str, *, in_ring: bool = False) -> tuple[str, int | None]:
     """How a query atom is drawn: an element symbol, "C/N" for a choice of elements, or a
     generic label (`GENERIC_LABELS`), with the hydrogen count the query fixes (None if it
     fixes none). RDKit itself draws every such atom as "?"."""
     inner = atom_smarts[1:-1] if atom_smarts.startswith("[") else atom_smarts
+    # ";" is the lowest-precedence "and": "N;!R;$(a),$(b)" is a nitrogen whichever of a and b
+    # holds. Each conjunct is labelled on its own, and the most definite label is the atom's.
+    labels = [_label_of(conjunct, in_ring) for conjunct in _top_level(inner, ";")]
+    label = min(labels, key=_vagueness)
     alternatives = _top_level(inner, ",")
-    kinds: list[str] = []
-    for alternative in alternatives:
-        kind = _alternative_kind(alternative, in_ring)
-        if kind not in kinds:
-            kinds.append(kind)
-    if "any" in kinds:
-        label = GENERIC_LABELS["any"]
-    elif kinds == ["aryl"]:
-        label = GENERIC_LABELS["aryl"]
-    elif "aryl" in kinds:
-        label = GENERIC_LABELS["any"]
-    else:
-        label = "/".join(kinds[:3]) + ("/…" if len(kinds) > 3 else "")
     hydrogens = None
     if len(alternatives) == 1 and label not in GENERIC_LABELS.values():
         counts = set()

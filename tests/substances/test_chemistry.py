@@ -532,6 +532,9 @@ FENTANYL_CLASS_CORE = (
         ("[#6,#16,#15]", False, ("C/S/P", None)),
         ("*", False, ("R", None)),
         ("[Cl,Br]", False, ("Cl/Br", None)),
+        # ";" binds loosest: a nitrogen, whichever group the alternatives allow on it
+        ("[NX3;!R;$([NH1]),$(N-[CX3](=[OX1])-[#6])]", False, ("N", None)),
+        ("[C;R1;$([CH2]),$([CH1]-[F,Cl,Br,I])]", True, ("C", None)),
     ],
 )
 def test_query_atoms_get_a_label_for_the_drawing(smarts, in_ring, label):
