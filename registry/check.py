@@ -852,7 +852,7 @@ def _preparations_alike(
 
 
 # How a listing bears on a preparation that has none of its own there (see _opening).
-SILENT, ALIKE, SINGLE = "silent", "alike", "single"
+SILENT, ALIKE, NAMED, SINGLE = "silent", "alike", "named", "single"
 
 
 def _opening(
@@ -868,10 +868,16 @@ def _opening(
     ingredient ones) has answered for the others: not covered (SINGLE), unless the list names
     another preparation of the same ingredients (China's codeine-containing compound oral
     liquids, for a codeine combination product): whether this one is of that kind is not
-    recorded, so the answer is open (ALIKE)."""
+    recorded, so the answer is open (ALIKE). So it is where the ingredient's entry names
+    compound preparations too, in words the registry keeps as the listing's
+    `compound_preparations` attribute (China's opium entry: "包括复方樟脑酊、阿桔片") (NAMED)."""
     for pk, name in ingredients:
         for listing in listings_of(pk):
-            yield listing, SINGLE if "preparations" in listing.covers else SILENT, name, ""
+            named = (listing.attributes or {}).get("compound_preparations", "")
+            if "preparations" not in listing.covers:
+                yield listing, SILENT, name, ""
+            else:
+                yield listing, NAMED if named else SINGLE, name, named
     names = ", ".join(name for _pk, name in ingredients)
     for other, other_name in alike:
         for listing in listings_of(other):
@@ -901,6 +907,16 @@ def _preparation_reasons(
                 )
                 % {"ingredients": names, "other": other, "where": code, "date": on.isoformat()}
                 for names, other in hows[ALIKE].items()
+            )
+        elif hows[NAMED]:
+            open_[code] = _("; ").join(
+                _(
+                    "a preparation of %(ingredients)s, whose entry in %(where)s covers its "
+                    "single-ingredient preparations and names compound ones (%(words)s): whether "
+                    "this one is among them is not recorded"
+                )
+                % {"ingredients": name, "where": code, "words": words}
+                for name, words in hows[NAMED].items()
             )
         elif hows[SINGLE]:
             closed[code] = _(

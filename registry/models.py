@@ -524,6 +524,14 @@ LISTING_ATTRIBUTES = {
     "exceptions_note_zh": ListingAttribute(
         str, _("exceptions_note_en in Chinese"), class_entry=True
     ),
+    "compound_preparations": ListingAttribute(
+        str,
+        _(
+            "The entry's own words naming compound preparations of what it lists, beside the "
+            "single-ingredient ones its coverage says (CN opium: 包括复方樟脑酊、阿桔片): a "
+            "compound preparation of it is then open, not left out"
+        ),
+    ),
 }
 
 # Attributes that the listing's representation publishes as keys of their own, beside

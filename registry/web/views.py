@@ -557,11 +557,7 @@ def _side_by_side(
             "classes": [
                 m for m in class_matches if m.listed.schedule.jurisdiction == c.jurisdiction
             ],
-            "through": [
-                t
-                for t in covered_through
-                if t.listing.schedule.jurisdiction_id == n.jurisdiction.pk
-            ],
+            "through": _one_per_list(covered_through, n.jurisdiction.pk),
             "controlled": n.controlled
             or c.status == per_jurisdiction.CONTROLLED
             or any(
@@ -582,6 +578,18 @@ def _side_by_side(
 
 
 NOT_CONTROLLED = per_jurisdiction.NOT_CONTROLLED
+
+
+def _one_per_list(covered_through, jurisdiction_pk) -> list:
+    """The coverages of one jurisdiction, the first for each list: an extract reaches UN Table I
+    through each of its alkaloids, and the table names the list once."""
+    seen, out = set(), []
+    for coverage in covered_through:
+        listing = coverage.listing
+        if listing.schedule.jurisdiction_id == jurisdiction_pk and listing.schedule_id not in seen:
+            seen.add(listing.schedule_id)
+            out.append(coverage)
+    return out
 
 
 def _structure_download(request, uid: str, *, sdf: bool) -> HttpResponse:

@@ -364,6 +364,26 @@ def test_an_input_in_parts_says_why_a_part_is_not_controlled_where_nothing_answe
     assert "does not cover positional isomers" in un["reason"]
 
 
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("Tramadol compound preparations", "包括含曲马多复方制剂"),
+        ("Opium combination product 25 mg/du", "包括复方樟脑酊、阿桔片"),
+    ],
+)
+def test_a_compound_preparation_is_open_where_the_ingredients_entry_names_compound_ones(
+    client, real_registry, name, words
+):
+    """China's 2025 tramadol and opium entries cover single-ingredient preparations and name
+    compound ones: such a preparation was answered not controlled there."""
+    [result] = client.post(
+        "/api/v1/check/", {"items": [name], "on": ON}, content_type="application/json"
+    ).json()["results"]
+    china = _by_code(result["jurisdictions"])["CN"]
+    assert (china["status"], china["uncertain_because"]) == ("uncertain", ["preparation"])
+    assert words in china["reason"]
+
+
 def test_tablets_of_paracetamol_and_hydrocodone_are_a_compound_oral_solid_of_hydrocodone(
     real_registry,
 ):

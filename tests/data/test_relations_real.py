@@ -125,6 +125,15 @@ def test_a_stereoisomers_page_says_what_the_check_says(real_registry, client):
         assert "CN-NARC-2025" not in table and table.count("through its relations") <= 1, uid
 
 
+def test_an_extract_names_each_list_it_reaches_once_on_its_page(real_registry, client):
+    # Ephedra extract reaches UN Table I and US List I through ephedrine and pseudoephedrine:
+    # the table said each list twice.
+    page = client.get("/substances/ephedra-extract/").content.decode()
+    table = page[page.index("<table") :]
+    table = table[: table.index("</table>")]
+    assert table.count(">UN-1988-I</a>") == 1 and table.count(">US-LIST-I</a>") == 1
+
+
 def test_the_chinese_chain_says_which_record_each_link_is_of(real_registry, client):
     # "消旋麻黄素的盐，为麻黄素的立体异构体" said the salt was the stereoisomer.
     page = client.get("/zh-hans/check/", {"items": "Racephedrine hydrochloride"}).content
