@@ -57,6 +57,7 @@ from registry.models import (
     Listing,
     Schedule,
 )
+from registry.representations import BY_NAME
 from substances import chemistry
 from substances.models import (
     ClassRule,
@@ -225,7 +226,7 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         """Under review, the relations edited on a substance's page are one draft: they decide
         how far the lists reach it. The substance's own fields are saved as usual."""
         formset.save(commit=False)  # what was added, changed and deleted; writes nothing
-        names = ("subject", "kind", "form", "target", "source", "notes")
+        names = [key for key in BY_NAME["relation"].keys if key != "uid"]
         steps = [
             drafts.create_step(
                 Relation,

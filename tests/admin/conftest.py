@@ -67,3 +67,26 @@ def announcement(china):
 def head() -> int:
     last = Change.objects.order_by("-seq").first()
     return last.seq if last else 0
+
+
+def substance_form(substance, **values) -> dict:
+    """A substance's admin change form as the page posts it, unchanged but for `values`: no
+    names, listings or relations typed, at the version it was read at."""
+    data = {
+        "uid": substance.uid,
+        "name_en": substance.name_en,
+        "name_zh": substance.name_zh,
+        "kind": substance.kind,
+        "cas": substance.cas,
+        "smiles": substance.smiles,
+        "structure_source": substance.structure_source,
+        "notes": substance.notes,
+        "expected_version": str(substance.version),
+        "names-TOTAL_FORMS": "0",
+        "names-INITIAL_FORMS": "0",
+        "listings-TOTAL_FORMS": "0",
+        "listings-INITIAL_FORMS": "0",
+        "relations-TOTAL_FORMS": "0",
+        "relations-INITIAL_FORMS": "0",
+    }
+    return {**data, **values}

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from registry import services
 from substances.models import Substance, SubstanceClass
-from tests.admin.conftest import head
+from tests.admin.conftest import head, substance_form
 from tests.factories import SubstanceClassFactory, SubstanceFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,27 +19,6 @@ def _class_form(uid: str, **values) -> dict[str, str]:
     )
     data |= {"uid": uid, "examples": "[]", "rules-TOTAL_FORMS": "0", "rules-INITIAL_FORMS": "0"}
     return data | values
-
-
-def _substance_form(substance, **values):
-    data = {
-        "uid": substance.uid,
-        "name_en": substance.name_en,
-        "name_zh": substance.name_zh,
-        "kind": substance.kind,
-        "cas": substance.cas,
-        "smiles": substance.smiles,
-        "structure_source": "",
-        "notes": "",
-        "names-TOTAL_FORMS": "0",
-        "names-INITIAL_FORMS": "0",
-        "listings-TOTAL_FORMS": "0",
-        "listings-INITIAL_FORMS": "0",
-        "relations-TOTAL_FORMS": "0",
-        "relations-INITIAL_FORMS": "0",
-    }
-    data.update(values)
-    return data
 
 
 def test_the_form_carries_the_version_it_was_opened_at(curator_client):
@@ -60,7 +39,7 @@ def test_second_save_from_the_same_version_is_refused_with_the_other_changes(cur
     )
     before = head()
     response = curator_client.post(
-        url, _substance_form(substance, notes="my note", expected_version="1")
+        url, substance_form(substance, notes="my note", expected_version="1")
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.non_field_errors()
@@ -75,7 +54,7 @@ def test_second_save_from_the_same_version_is_refused_with_the_other_changes(cur
     assert 'name="expected_version" value="2"' in response.content.decode()
     again = curator_client.post(
         url,
-        _substance_form(substance, name_zh="MT-45中文", notes="my note", expected_version="2"),
+        substance_form(substance, name_zh="MT-45中文", notes="my note", expected_version="2"),
     )
     assert again.status_code == 302
     substance.refresh_from_db()
@@ -97,7 +76,7 @@ def test_a_save_that_loses_the_race_after_validation_is_refused_by_the_service(
     monkeypatch.setattr(services, "update_substance", someone_saves_first)
     url = reverse("admin:substances_substance_change", args=[substance.pk])
     response = curator_client.post(
-        url, _substance_form(substance, notes="mine", expected_version="1")
+        url, substance_form(substance, notes="mine", expected_version="1")
     )
     assert response.status_code == 302 and response["Location"] == url
     page = curator_client.get(url)

@@ -11,10 +11,15 @@ from django.urls import reverse
 from registry import drafts, roles
 from registry.models import Change, DraftChangeSet, Instrument, Listing
 from substances.models import SubstanceClass
-from tests.admin.conftest import head, make_user
+from tests.admin.conftest import head, make_user, substance_form
 from tests.admin.test_import import ADB_BUTINACA, _confirm, _csv, _upload
 from tests.admin.test_legal_actions import _act
-from tests.factories import ListingFactory, SubstanceClassFactory, SubstanceFactory
+from tests.factories import (
+    ListingFactory,
+    RelationFactory,
+    SubstanceClassFactory,
+    SubstanceFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -339,27 +344,6 @@ def test_deleting_a_class_that_listings_cite_is_refused_and_makes_no_draft(
 FENTANYL = "CCC(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 
 
-def _substance_form(substance, **values) -> dict:
-    data = {
-        "uid": substance.uid,
-        "name_en": substance.name_en,
-        "name_zh": substance.name_zh,
-        "kind": substance.kind,
-        "cas": substance.cas,
-        "smiles": substance.smiles,
-        "structure_source": substance.structure_source,
-        "notes": substance.notes,
-        "expected_version": str(substance.version),
-        "names-TOTAL_FORMS": "0",
-        "names-INITIAL_FORMS": "0",
-        "listings-TOTAL_FORMS": "0",
-        "listings-INITIAL_FORMS": "0",
-        "relations-TOTAL_FORMS": "0",
-        "relations-INITIAL_FORMS": "0",
-    }
-    return {**data, **values}
-
-
 def test_under_review_a_relation_added_on_a_substances_page_is_a_draft(
     review, curator_client, curator, reviewer
 ):
@@ -370,7 +354,7 @@ def test_under_review_a_relation_added_on_a_substances_page_is_a_draft(
     before = head()
     response = curator_client.post(
         reverse("admin:substances_substance_change", args=[citrate.pk]),
-        _substance_form(
+        substance_form(
             citrate,
             notes="the citrate salt",
             **{
@@ -399,8 +383,6 @@ def test_under_review_a_relation_added_on_a_substances_page_is_a_draft(
 def test_under_review_a_relation_deleted_on_a_substances_page_is_a_draft(
     review, curator_client, curator, reviewer
 ):
-    from tests.factories import RelationFactory
-
     fentanyl = SubstanceFactory(uid="fentanyl", name_en="Fentanyl", smiles=FENTANYL)
     citrate = SubstanceFactory(uid="fentanyl-citrate", name_en="Fentanyl citrate", kind="form")
     relation = RelationFactory(
@@ -408,7 +390,7 @@ def test_under_review_a_relation_deleted_on_a_substances_page_is_a_draft(
     )
     curator_client.post(
         reverse("admin:substances_substance_change", args=[citrate.pk]),
-        _substance_form(
+        substance_form(
             citrate,
             **{
                 "relations-TOTAL_FORMS": "1",
