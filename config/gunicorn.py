@@ -31,27 +31,42 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 
-def on_starting(server):
-    """At most as many connections per worker at once as it has threads (those in a thread,
-    kept alive or waiting for a first request); the rest wait in the listen queue for a worker
-    with room.
+KEEPALIVE_REQUESTS = int(os.environ.get("GUNICORN_KEEPALIVE_REQUESTS", "100"))
+"""How many requests a kept-alive connection carries before the answer closes it (0: no
+limit), as nginx's `keepalive_requests` does. See pre_request."""
 
-    gunicorn's default (1,000) let the first worker to wake take every kept-alive connection of
-    a client that holds a few open (a proxy's pool, a load generator): that worker did all the
-    work on one core while the others idled. Twice the threads was not enough either: sixteen
-    connections on two workers of eight threads were held 16/0 or 12/4 as often as 8/8, and
-    the API's name search ran at 210-321 requests a second against 397-426 with eight
-    (bench/README.md, 2026-12-06). With no more connections than threads, a request that
-    arrives on a connection a worker holds finds a thread free at once. Set here, once the
-    thread count is final (this file, GUNICORN_THREADS, --threads or GUNICORN_CMD_ARGS).
-    GUNICORN_WORKER_CONNECTIONS or --worker-connections (any value but gunicorn's default)
-    says otherwise.
+
+def on_starting(server):
+    """Each worker holds up to twice as many connections as it has threads: one in each thread,
+    and as many again kept alive between requests, waiting in the worker's poller.
+
+    gunicorn keeps a connection alive only while fewer than `worker_connections - threads` are
+    waiting; at the default (1,000) the first worker to wake took every kept-alive connection of
+    a client that holds a few open (a proxy's pool, a load generator) and did all the work on
+    one core while the others idled. A cap equal to the thread count balanced the workers, but
+    by closing every connection after one answer: no connection was ever kept alive, and gunicorn
+    said so at start ("No keepalived connections can be handled"). Twice the threads keeps them
+    alive; pre_request spreads them. Set here, once the thread count is final (this file,
+    GUNICORN_THREADS, --threads or GUNICORN_CMD_ARGS). GUNICORN_WORKER_CONNECTIONS or
+    --worker-connections (any value but gunicorn's default) says otherwise.
     """
     cfg = server.cfg
     if "GUNICORN_WORKER_CONNECTIONS" in os.environ:
         cfg.set("worker_connections", int(os.environ["GUNICORN_WORKER_CONNECTIONS"]))
     elif cfg.worker_connections == cfg.settings["worker_connections"].default:
-        cfg.set("worker_connections", cfg.threads)
+        cfg.set("worker_connections", 2 * cfg.threads)
+
+
+def pre_request(worker, req):
+    """The answer to a connection's KEEPALIVE_REQUESTS-th request closes it.
+
+    The client opens another, and the worker with the most room takes it (a busy worker's
+    poller is slower to wake): connections that one worker took at the start of a client's
+    burst move to the others within a few hundred requests, instead of staying for the
+    connection's life (bench/README.md, 2026-12-06, the later stop).
+    """
+    if KEEPALIVE_REQUESTS and req.req_number >= KEEPALIVE_REQUESTS:
+        req.must_close = True
 
 
 M_ARENA_MAX = -8  # glibc's mallopt() parameter (malloc.h)

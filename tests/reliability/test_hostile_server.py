@@ -143,3 +143,25 @@ def test_slow_clients_do_not_hold_the_workers(served):
     assert all(status == 200 for status, _ in timings)
     assert slowest < 1.0
     assert process.poll() is None
+
+
+def test_connections_are_kept_alive_and_closed_after_their_share(served):
+    """One connection carries a client's requests (config/gunicorn.py: twice the threads), and
+    the answer to its 100th closes it, so that a client's connections spread over the workers."""
+    base, _process = served
+    host, port = base.removeprefix("http://").split(":")
+    answers = []
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        stream = sock.makefile("rb")
+        for _ in range(100):
+            sock.sendall(b"GET /health/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            status = stream.readline()
+            headers = {}
+            while (line := stream.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode().partition(":")
+                headers[name.strip().lower()] = value.strip().lower()
+            stream.read(int(headers["content-length"]))
+            answers.append((status.split()[1], headers.get("connection")))
+        assert stream.read() == b""  # the server closed it
+    assert answers[:99] == [(b"200", "keep-alive")] * 99
+    assert answers[99] == (b"200", "close")
