@@ -191,6 +191,11 @@ class CheckResult:
     # first class match covers: what a drawing of the verdict highlights.
     parent: Any = described("", default=None, repr=False, compare=False, serialize=False)
     highlight: tuple[int, ...] = described("", default=(), serialize=False)
+    # True when time ran out on it: the class rules ran past the item's budget on it (or on a
+    # part of it), or the check's time was spent before it was read or before its esters or
+    # isomers were looked for; the verdict may be weaker than more time would give. A caller
+    # that no one waits on may look again with more time (registry.jobs.screen).
+    out_of_time: bool = described("", default=False, serialize=False)
 
     def drawing(self, *, width: int = 340, height: int = 250) -> str:
         """The checked structure as an SVG drawing, the atoms of its first class match
@@ -224,6 +229,7 @@ class _Item:
     # another stereoisomer or labelled form of them, which one is not known.
     key_only: bool = False
     examined: bool = True  # False when the check's time ran out before it was read
+    cut_short: bool = False  # True when it ran out before its esters or isomers were looked for
     whole: "_Item | None" = None  # for a component of a structure of several: the input
     reaching: list[Listing] = field(default_factory=list)  # every listing that ever reached it
     # Every record the input matched, with how and what a listing must cover to reach it
@@ -342,10 +348,28 @@ def _read(text: Any) -> _Item:
     return parsed
 
 
+def _time_spent_reason() -> str:
+    return _("not examined: the check's time budget was spent; send fewer items at a time")
+
+
 def _unread(text: Any) -> _Item:
     """An item the check had no time left to read."""
-    reason = _("not examined: the check's time budget was spent; send fewer items at a time")
-    return _Item(CheckResult(str(text), "empty", UNKNOWN, reason), examined=False)
+    return _Item(
+        CheckResult(str(text), "empty", UNKNOWN, _time_spent_reason(), out_of_time=True),
+        examined=False,
+    )
+
+
+def _cut_short(items: list[_Item]) -> None:
+    """Items not yet looked at as esters, ethers or isomers when the check's time ran out: they
+    are judged on the rest, but not found `not_controlled`, since what was not looked at might
+    have controlled them (`unknown`, with the reason). A part's answer is merged into its
+    whole's as any part's is."""
+    for item in items:
+        item.cut_short = True
+        item.result.out_of_time = True
+        if item.whole is not None:
+            item.whole.result.out_of_time = True
 
 
 def _parse(result: CheckResult, text: str) -> _Item:
@@ -571,8 +595,9 @@ def _positional_isomers(items: list[_Item], deadline: float = float("inf")) -> N
     if not table:
         return
     wanted: dict[int, list[int]] = {}
-    for item in asked:
+    for n, item in enumerate(asked):
         if time.monotonic() > deadline:
+            _cut_short(asked[n:])
             break
         try:
             formula = chemistry.formula(item.mol)
@@ -743,9 +768,10 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
         return
     gates = _registry_gates()
     derived: dict[int, list[tuple[frozenset[str], tuple[str, str], bool]]] = {}
-    for item in asked:
+    for n, item in enumerate(asked):
         if time.monotonic() > deadline:
-            break  # the check's time is spent: what is left is answered as unread
+            _cut_short(asked[n:])  # the check's time is spent: no verdict on the rest
+            break
         try:
             parents = chemistry.hydrolysis_parents(
                 item.mol, formulas=gates.hydroxylated.__contains__
@@ -1309,18 +1335,21 @@ def check_items(
     on: datetime.date | None = None,
     jurisdiction: str | None = None,
     time_budget: float | None = None,
+    item_time_budget: float | None = None,
 ) -> list[CheckResult]:
     """The verdict on each input, in input order. See the module docstring.
 
     ``time_budget`` replaces `REQUEST_TIME_BUDGET_SECONDS` for the whole call: a check job,
     which no client waits on, passes infinity and keeps only the per-item budget.
+    ``item_time_budget`` replaces `ITEM_TIME_BUDGET_SECONDS`: a job's second look at an item
+    that ran out of time.
     """
     on = on or timezone.localdate()
     if len(items) > MAX_ITEMS:
         raise ValueError(f"at most {MAX_ITEMS} items per check")
     outside = _CALL_VERSION.set("")
     try:
-        return _check_items(items, on, jurisdiction, time_budget)
+        return _check_items(items, on, jurisdiction, time_budget, item_time_budget)
     finally:
         _CALL_VERSION.reset(outside)
 
@@ -1330,8 +1359,10 @@ def _check_items(
     on: datetime.date,
     jurisdiction: str | None,
     time_budget: float | None,
+    item_time_budget: float | None = None,
 ) -> list[CheckResult]:
     budget = REQUEST_TIME_BUDGET_SECONDS if time_budget is None else time_budget
+    per_item = ITEM_TIME_BUDGET_SECONDS if item_time_budget is None else item_time_budget
     deadline = time.monotonic() + budget
     inputs = [_read(text) if time.monotonic() < deadline else _unread(text) for text in items]
     read = inputs + _components_of(inputs)
@@ -1458,7 +1489,7 @@ def _check_items(
                 for b in doubtful
                 if isinstance(b, ListingBasis) and not b.form_uncertain
             )
-        rules_failed = unfinished = False
+        rules_failed, unfinished = False, item.cut_short
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
             r.reason = _("the rules of %(classes)s could not be applied") % {
@@ -1475,7 +1506,7 @@ def _check_items(
                     for m in matching.match_classes(
                         judged,
                         [c for _, c in classes],
-                        deadline=min(deadline, time.monotonic() + ITEM_TIME_BUDGET_SECONDS),
+                        deadline=min(deadline, time.monotonic() + per_item),
                     )
                 ]
             except chemistry.MatchTimeout as exc:
@@ -1484,6 +1515,9 @@ def _check_items(
                 }
                 rules_failed = unfinished = True
                 found = []
+                r.out_of_time = True
+                if item.whole is not None:
+                    item.whole.result.out_of_time = True
             except chemistry.ChemistryError as exc:
                 r.reason = _("class rules could not be applied: %(reason)s") % {
                     "reason": exc.reason
@@ -1600,6 +1634,11 @@ def _check_items(
             r.reason = _("; ").join(r.reasons[code] for code in r.preparation_open)
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
+            if item.cut_short and not r.reason:
+                r.reason = _(
+                    "not examined in full: the check's time budget was spent before its esters, "
+                    "ethers and isomers were looked for; send fewer items at a time"
+                )
         elif r.unrecorded:
             r.status = UNKNOWN
             r.reason = _not_recorded(on, unrecorded)

@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 
 from registry import jurisdictions as per_jurisdiction
 from registry import verdicts
-from registry.check import MAX_ITEMS, check_items
+from registry.check import CONTROLLED, MAX_ITEMS, check_items
 from registry.models import CheckJob, CheckJobChunk
 from registry.spreadsheet import safe_cell
 
@@ -259,8 +259,10 @@ def screen(
 ) -> list[dict]:
     """The verdict rows of some records, in order (the check's batch limit respected).
 
-    A job or the command line waits as long as the records take; a page that answers at once
-    passes the request's `time_budget`, and the records it leaves unexamined are `unknown`.
+    A job or the command line waits as long as the records take, and looks again, with more
+    time, at a record whose class rules ran out of their time (`_look_again`); a page that
+    answers at once passes the request's `time_budget`, and the records it leaves unexamined are
+    `unknown`.
     """
     started = time.monotonic()
     rows: list[dict] = []
@@ -274,17 +276,41 @@ def screen(
         # No client waits on a job: the request's time budget would leave records unexamined
         # on a busy worker. Each item keeps its own budget.
         left = time_budget - (time.monotonic() - started)
-        results = check_items(
-            [text for _, _, text in batch],
-            on=on,
-            jurisdiction=jurisdiction,
-            time_budget=max(left, 0.0),
-        )
+        texts = [text for _, _, text in batch]
+        results = check_items(texts, on=on, jurisdiction=jurisdiction, time_budget=max(left, 0.0))
+        if time_budget == float("inf"):
+            _look_again(texts, results, on, jurisdiction)
         rows.extend(
             verdict_row(record, result, among)
             for record, result in zip(batch, results, strict=True)
         )
     return rows
+
+
+SECOND_LOOK_SECONDS = 4.0
+"""The class rules' time on a record that ran out of its first budget (half a second), when no
+client waits for the answer: on a busy worker an ordinary structure can outlast half a second."""
+SECOND_LOOKS = 20
+"""At most this many records of a batch get a second look: beyond that the batch is hostile (or
+the worker is stalled), and the rest keep their `unknown`, with its reason."""
+
+
+def _look_again(texts: list, results: list, on, jurisdiction: str | None) -> None:
+    """Check once more, with `SECOND_LOOK_SECONDS` each, the records whose verdict is open only
+    for lack of time (`CheckResult.out_of_time`), and keep what the second look says."""
+    again = [n for n, r in enumerate(results) if r.out_of_time and r.status != CONTROLLED]
+    again = again[:SECOND_LOOKS]
+    if not again:
+        return
+    second = check_items(
+        [texts[n] for n in again],
+        on=on,
+        jurisdiction=jurisdiction,
+        time_budget=float("inf"),
+        item_time_budget=SECOND_LOOK_SECONDS,
+    )
+    for n, result in zip(again, second, strict=True):
+        results[n] = result
 
 
 @dataclass(frozen=True)
