@@ -195,6 +195,11 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",
     ],
     "DEFAULT_FILTER_BACKENDS": ["registry.api.filtering.RegistryFilterBackend"],
+    # DRF's two, the JSON one answering a kept detail as it was written (registry.api.renderers)
+    "DEFAULT_RENDERER_CLASSES": [
+        "registry.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "EXCEPTION_HANDLER": "registry.api.exceptions.exception_handler",
 }
 

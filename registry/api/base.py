@@ -32,7 +32,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -43,7 +42,7 @@ from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
 from registry.api.filtering import named_filters, parameter_names
 from registry.api.pagination import KeysetPagination
-from registry.api.renderers import MAX_CSV_ROWS, CSVRenderer
+from registry.api.renderers import MAX_CSV_ROWS, CSVRenderer, JSONRenderer
 from registry.api.snapshot import read_snapshot
 from registry.api.throttling import DEFAULT_THROTTLES
 from registry.models import Change, DraftChangeSet
@@ -226,8 +225,10 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
             # are keyed without them, so such a request is answered afresh.
             return Response(build())
         # Built once per registry version (and base URL, language, day); see detail_cache.
-        data, seq = detail_cache.get_or_build(request, type(self).__name__, build)
-        return Response(data, headers={SEQ_HEADER: str(seq)})
+        kept, seq = detail_cache.get_or_build(request, type(self).__name__, build)
+        # JSON is answered as kept; another format (the browsable API) renders the data.
+        as_kept = isinstance(request.accepted_renderer, JSONRenderer)
+        return Response(kept if as_kept else kept.data(), headers={SEQ_HEADER: str(seq)})
 
     def csv_response(self, queryset) -> Response:
         """Every selected row at once, as CSV (see registry.api.renderers)."""

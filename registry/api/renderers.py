@@ -1,4 +1,9 @@
-"""CSV answers for the list endpoints (`?format=csv` or `Accept: text/csv`).
+"""The API's renderers: JSON, which answers a kept detail as it was written, and CSV.
+
+JSON: `Rendered` is JSON this renderer wrote earlier (registry.api.detail_cache keeps each
+detail so); it is answered as those bytes, unless the client asked for an indented answer.
+
+CSV answers for the list endpoints (`?format=csv` or `Accept: text/csv`).
 
 A CSV answer holds every row the filters select (no cursor pages: a spreadsheet wants the whole
 list), one column per field of the JSON representation; nested values are written as JSON and
@@ -7,13 +12,37 @@ lists of uids joined with "; ". Cells that a spreadsheet would run as a formula 
 """
 
 import json
+from dataclasses import dataclass
 
+from rest_framework import renderers
 from rest_framework.renderers import BaseRenderer
 
 from registry.lists import csv_text
 
 MAX_CSV_ROWS = 50_000
 """A CSV answer holds at most this many rows; a whole copy is the export's job."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """JSON as `JSONRenderer` writes it, kept (see registry.api.detail_cache)."""
+
+    body: bytes
+
+    def data(self):
+        """The same as JSON types, for a renderer that needs them."""
+        return json.loads(self.body)
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer (the settings' first), which answers `Rendered` JSON as it is."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, Rendered):
+            if not self.get_indent(accepted_media_type or "", renderer_context or {}):
+                return data.body
+            data = data.data()
+        return super().render(data, accepted_media_type, renderer_context)
 
 
 def _cell(value):

@@ -78,3 +78,41 @@ def test_query_strings_share_one_entry(anon, registry):
         response = anon.get("/api/v1/substances/fentanyl/?format=json")
     assert response.status_code == 200
     assert "substances_name" not in " ".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_a_kept_detail_is_answered_as_written_or_as_the_client_asks(anon, registry):
+    first = anon.get("/api/v1/substances/fentanyl/")
+    kept = anon.get("/api/v1/substances/fentanyl/")
+    assert kept.content == first.content
+    assert kept["Content-Type"] == "application/json"
+    indented = anon.get("/api/v1/substances/fentanyl/", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b'{\n  "')
+    assert indented.json() == first.json()
+    page = anon.get("/api/v1/substances/fentanyl/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert "Fentanyl" in page.content.decode()
+
+
+def test_a_worker_keeps_only_so_many_bytes_of_details_near():
+    near = detail_cache._Near(limit=100)
+    for n in range(10):
+        near.put(f"k{n}", detail_cache.Rendered(b"x" * 30))
+    assert near.held <= 100
+    assert near.get("k0") is None and near.get("k9") is not None
+    near.get("k7")  # read lately: kept before the older ones
+    near.put("k10", detail_cache.Rendered(b"y" * 30))
+    assert near.get("k7") is not None and near.get("k8") is None
+    near.put("huge", detail_cache.Rendered(b"z" * 101))
+    assert near.get("huge") is None
+
+
+def test_an_entry_of_another_form_in_the_store_is_built_again(anon, registry, monkeypatch):
+    """A store that still holds details kept in an earlier form (JSON types, not the rendered
+    JSON) never answers with them."""
+    from django.core.cache import caches
+
+    store = caches[detail_cache.ALIAS]
+    monkeypatch.setattr(store, "get", lambda name, *args, **kwargs: {"uid": "stale"})
+    response = anon.get("/api/v1/substances/fentanyl/")
+    assert response.status_code == 200
+    assert response.json()["uid"] == "fentanyl"
