@@ -498,9 +498,32 @@ _POSITIONAL: dict[str, dict[str, list[tuple[int, tuple, str]]]] = {}
 
 
 @functools.lru_cache(maxsize=4096)
-def _signature(smiles: str) -> tuple:
-    """A record's `chemistry.isomer_signature`, from its stored structure (kept per process)."""
-    return chemistry.isomer_signature(chemistry.standardize(smiles))
+def _worked_out_signature(smiles: str) -> tuple:
+    """`chemistry.isomer_signature` of a stored structure, () when it cannot be read."""
+    try:
+        return chemistry.isomer_signature(chemistry.standardize(smiles))
+    except chemistry.ChemistryError:
+        return ()
+
+
+def _signature_key(smiles: str) -> str:
+    return f"check:isomer-signature:{hashlib.sha256(smiles.encode()).hexdigest()[:32]}"
+
+
+def _signatures(structures: Iterable[str], *, refresh: bool = False) -> dict[str, tuple]:
+    """Per stored structure, its `chemistry.isomer_signature` (() when it cannot be read).
+
+    Kept in the shared cache by structure, which is all it depends on, so it outlives writes:
+    once `keep_isomer_signatures` has run (the release step, registry.warming), a substance page
+    that asks whether the record is a positional isomer of an entry's (`positional_isomer_of`)
+    needs no chemistry. What is not kept yet is worked out and kept."""
+    keys = {smiles: _signature_key(smiles) for smiles in set(structures)}
+    kept = cache.get_many(list(keys.values())) if keys else {}
+    found = {smiles: tuple(kept[key]) for smiles, key in keys.items() if key in kept}
+    made = {keys[smiles]: _worked_out_signature(smiles) for smiles in keys.keys() - found.keys()}
+    if made or refresh:
+        cache.set_many((kept if refresh else {}) | made, KEPT_AHEAD_SECONDS)
+    return found | {smiles: made[key] for smiles, key in keys.items() if key in made}
 
 
 def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, tuple, str]]]:
@@ -511,17 +534,16 @@ def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, t
     if version not in _POSITIONAL:
         table: dict[str, list[tuple[int, tuple, str]]] = defaultdict(list)
         listings = Listing.objects.filter(substance__isnull=False).exclude(substance__smiles="")
-        seen: set[int] = set()
-        for listing in listings.select_related("schedule", "substance"):
-            record = listing.substance
-            if record.pk in seen or "positional_isomers" not in listing.covers:
-                continue
-            seen.add(record.pk)
-            try:
-                signature = _signature(record.smiles)
-            except chemistry.ChemistryError:
-                continue
-            table[signature[0]].append((record.pk, signature, record.skeleton_key))
+        records = {
+            listing.substance.pk: listing.substance
+            for listing in listings.select_related("schedule", "substance")
+            if "positional_isomers" in listing.covers
+        }
+        signatures = _signatures(record.smiles for record in records.values())
+        for pk, record in sorted(records.items()):
+            signature = signatures[record.smiles]
+            if signature:
+                table[signature[0]].append((pk, signature, record.skeleton_key))
         _POSITIONAL.clear()
         _POSITIONAL[version] = dict(table)
     return _POSITIONAL[version]
@@ -549,9 +571,8 @@ def positional_isomer_of(
     rows = _positional_table(version).get(substance.formula)
     if not rows:
         return []
-    try:
-        signature = _signature(substance.smiles)
-    except chemistry.ChemistryError:
+    signature = _signatures([substance.smiles])[substance.smiles]
+    if not signature:
         return []
     pks = _isomers_among(rows, signature, substance.skeleton_key, {substance.pk})
     if not pks:
@@ -2283,6 +2304,18 @@ def keep_substance_classes(
         made = {key: bases for (key, _), bases in zip(missing, found, strict=True)}
     cache.set_many((kept if refresh else {}) | made, KEPT_AHEAD_SECONDS)
     return len(missing)
+
+
+def keep_isomer_signatures(substances: Sequence[Substance], *, refresh: bool = False) -> int:
+    """Work out and keep the isomer signatures a substance page of `substances` would need to
+    say whether it may be a positional isomer of an entry's (see `positional_isomer_of`): those
+    of the records whose formula is an entry's that covers positional isomers (the entries'
+    own records among them). How many structures had none kept."""
+    formulas = _positional_table().keys()
+    wanted = {s.smiles for s in substances if s.smiles and s.formula in formulas}
+    missing = len(wanted) - len(cache.get_many([_signature_key(smiles) for smiles in wanted]))
+    _signatures(wanted, refresh=refresh)
+    return missing
 
 
 KEEPING_TIME_BUDGET_SECONDS = 5.0

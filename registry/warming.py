@@ -9,7 +9,10 @@ its rules. Each is worked out once and kept in the shared cache (`registry.cache
 - drawings, kept by content (those of the first `WARM_DRAWINGS_MAX` structures by id: 6-8 KB
   each, a national registry's fit in a few MB, a million synthetic ones would not);
 - the classes a substance page shows, kept per registry version and day (a write makes them
-  anew: a class listing's dates or a record's own lists can change them).
+  anew: a class listing's dates or a record's own lists can change them);
+- the isomer signatures a substance page reads to say whether the record may be a positional
+  isomer of an entry's (US hallucinogens), kept by structure: those of the entries' records and
+  of the records that share a formula with one.
 
 Worked out by the web worker that first needs one, they bring RDKit (and numpy) into it, 65-70
 MB that stay until the worker is replaced. `warm` works them all out ahead instead: at release
@@ -50,6 +53,7 @@ class Warmed:
     class_verdicts: int = 0
     drawings: int = 0
     substance_classes: int = 0
+    isomer_signatures: int = 0
     classes: int = 0
 
 
@@ -75,6 +79,7 @@ def warm(
                 structures[:room], **depictions.RECORD_DRAWING, refresh=refresh
             )
         done.substance_classes += check.keep_substance_classes(chunk, on, refresh=refresh)
+        done.isomer_signatures += check.keep_isomer_signatures(chunk, refresh=refresh)
         if progress:
             progress(f"{done.structures:,} of {total:,} structures")
     for cls in SubstanceClass.objects.prefetch_related("rules").order_by("uid"):
@@ -94,7 +99,7 @@ def _chunks() -> Iterator[list[Substance]]:
         chunk = list(
             Substance.objects.exclude(smiles="")
             .filter(pk__gt=last)
-            .only("pk", "smiles")
+            .only("pk", "smiles", "formula")
             .order_by("pk")[:CHUNK]
         )
         if not chunk:

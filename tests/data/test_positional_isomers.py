@@ -11,6 +11,7 @@ import pytest
 from registry.check import check_items
 from registry.jurisdictions import jurisdictions, verdicts
 from registry.models import Listing
+from substances.models import Substance
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,26 @@ def test_the_substance_page_says_what_the_check_says(real_registry, client):
     chinese = client.get("/zh-hans/substances/2-mmc/").content.decode()
     assert "不确定（条目是否涵盖）" in chinese and "若为" in chinese
     assert "positional isomer" not in client.get("/substances/2c-b/").content.decode()
+
+
+def test_once_warmed_the_page_reads_the_signatures_without_chemistry(
+    real_registry, client, monkeypatch
+):
+    """The release step keeps the isomer signatures a substance page reads (registry.warming):
+    a worker then answers 2-MMC's page, and 2C-B's, without RDKit."""
+    from registry import check, warming
+    from substances import chemistry
+
+    warming.warm(ON)
+    assert check.keep_isomer_signatures(list(Substance.objects.all())) == 0  # all kept
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("chemistry asked for")
+
+    monkeypatch.setattr(chemistry, "standardize", refuse)
+    monkeypatch.setattr(chemistry, "isomer_signature", refuse)
+    check._worked_out_signature.cache_clear()  # a new worker's process
+    check._POSITIONAL.clear()
+    page = client.get("/substances/2-mmc/").content.decode()
+    assert "It may be a positional isomer of a compound whose entry covers" in page
+    assert client.get("/substances/2c-b/").status_code == 200

@@ -45,8 +45,9 @@ class Command(BaseCommand):
 
         done = warming.warm(on=on, progress=progress, refresh=True)
         self.stdout.write(
-            f"Worked out {done.class_verdicts:,} class verdicts, {done.drawings:,} drawings and "
-            f"the classes of {done.substance_classes:,} substance pages, over "
+            f"Worked out {done.class_verdicts:,} class verdicts, {done.drawings:,} drawings, "
+            f"the classes of {done.substance_classes:,} substance pages and "
+            f"{done.isomer_signatures:,} isomer signatures, over "
             f"{done.structures:,} structures and {done.classes} classes, in "
             f"{time.monotonic() - started:.1f} s."
         )
