@@ -179,11 +179,14 @@ class CheckResult:
         omit_empty=True,
     )
     reasons: dict[str, str] = described(
-        "Per jurisdiction code where nothing answers for the input: why it is not controlled "
-        "there though a listing there bears on it (a listing that reaches it through something "
-        "it contains, a form of it or a group it belongs to, but does not cover it, as when the "
-        "list does not cover materials; an ingredient's entry that covers only single-ingredient "
-        "preparations), or why a preparation's answer there is open (`preparation_open`).",
+        "Per jurisdiction code where nothing answers for the input with certainty: why it is "
+        "not controlled there though a listing there bears on it (a listing that reaches it "
+        "through something it contains, a form of it or a group it belongs to, but does not "
+        "cover it, as when the list does not cover materials; an ingredient's entry that covers "
+        "only single-ingredient preparations), or why its answer there is `uncertain`: a "
+        "preparation's (`preparation_open`), or one reached only by bases in doubt there (an act "
+        "whose day is not known precisely, a class's condition a structure cannot show, a form "
+        "or identity in doubt).",
         default_factory=dict,
         omit_empty=True,
     )
@@ -1631,25 +1634,7 @@ def _check_items(
         elif doubtful or conditional:
             r.status = UNCERTAIN
             r.matches = [*doubtful, *conditional]
-            unshown = [b for b in conditional if isinstance(b, ClassBasis)]
-            reasons = [_conditions_unshown(unshown)] if unshown else []
-            reasons.extend(
-                dict.fromkeys(
-                    b.identity_uncertain or b.form_uncertain
-                    for b in conditional
-                    if not isinstance(b, ClassBasis)
-                )
-            )
-            if doubtful:
-                reasons.insert(
-                    0,
-                    _("controlled or not on %(date)s: the date is not known precisely: %(why)s")
-                    % {
-                        "date": on.isoformat(),
-                        "why": _("; ").join(dict.fromkeys(m.date_uncertain for m in doubtful)),
-                    },
-                )
-            r.reason = _("; ").join(reasons)
+            r.reason = _in_doubt(doubtful, conditional, on)
         elif r.preparation_open:
             r.status = UNCERTAIN
             r.reason = _("; ").join(r.reasons[code] for code in r.preparation_open)
@@ -1694,6 +1679,13 @@ def _check_items(
                 }
             r.reason = unknown
     _merge_components(read, on, unrecorded)
+    for item in inputs:
+        # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
+        # overall reason says it for all of them (the overall verdict may be another's).
+        item.result.reasons = {
+            **_doubts_by_jurisdiction(item.result.matches, on),
+            **item.result.reasons,
+        }
     return [item.result for item in inputs]
 
 
@@ -1744,6 +1736,55 @@ def _acetal_doubt(route: Route) -> str:
         "a glycoside (such as a glucuronide) or another acetal of %(name)s: an ether of it to a "
         'chemist, but whether an entry\'s "ethers" include an acetal is not settled'
     ) % {"name": record_name(route.start)}
+
+
+def _in_doubt(doubtful: Sequence[Basis], conditional: Sequence[Basis], on: datetime.date) -> str:
+    """Why bases in doubt leave an answer `uncertain`: an act whose day is not known precisely
+    (`doubtful`); a class's condition a structure cannot show, or an identity or form in doubt
+    (`conditional`)."""
+    unshown = [b for b in conditional if isinstance(b, ClassBasis)]
+    reasons = [_conditions_unshown(unshown)] if unshown else []
+    reasons.extend(
+        dict.fromkeys(
+            b.identity_uncertain or b.form_uncertain
+            for b in conditional
+            if not isinstance(b, ClassBasis)
+        )
+    )
+    if doubtful:
+        reasons.insert(
+            0,
+            _("controlled or not on %(date)s: the date is not known precisely: %(why)s")
+            % {
+                "date": on.isoformat(),
+                "why": _("; ").join(dict.fromkeys(m.date_uncertain for m in doubtful)),
+            },
+        )
+    return _("; ").join(reasons)
+
+
+def _doubts_by_jurisdiction(bases: Sequence[Basis], on: datetime.date) -> dict[str, str]:
+    """Per jurisdiction whose every basis is in doubt (and is not a move from one of its lists
+    to another, which leaves it controlled), why it is `uncertain` there (see `_in_doubt`)."""
+    by_code: dict[str, list[Basis]] = defaultdict(list)
+    for basis in bases:
+        by_code[basis.listed.schedule.jurisdiction].append(basis)
+    out = {}
+    for code, found in by_code.items():
+        conditional = [
+            b
+            for b in found
+            if (isinstance(b, ClassBasis) and b.condition)
+            or getattr(b, "identity_uncertain", "")
+            or getattr(b, "form_uncertain", "")
+        ]
+        doubtful = [b for b in found if b.date_uncertain]
+        if len(found) > len({*map(id, doubtful), *map(id, conditional)}):
+            continue  # a certain basis: controlled there
+        if handed_over(found):
+            continue
+        out[code] = _in_doubt(doubtful, conditional, on)
+    return out
 
 
 def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:

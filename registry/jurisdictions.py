@@ -70,8 +70,8 @@ class JurisdictionVerdict:
         "For `not_controlled`, why a listing there that bears on the input does not answer for "
         "it (one that reaches it through something it contains, a form of it or a group it "
         "belongs to but does not cover it; an ingredient's entry that covers only "
-        "single-ingredient preparations); for a preparation's `uncertain`, why it is open; "
-        "empty otherwise.",
+        "single-ingredient preparations); for `uncertain`, why it is open there; empty "
+        "otherwise.",
         default="",
     )
 
@@ -116,8 +116,8 @@ def verdicts(
     `preparation_open`: the codes where the input is a preparation not recorded as controlled
     there whose ingredient is (the check's own): `uncertain` there.
     `reasons`: per code, why it is not controlled there though a listing there bears on it, or
-    why a preparation's answer there is open (the check's own): the reason of a `not_controlled`
-    or of a preparation's `uncertain` there.
+    why its answer there is open (the check's own): the reason of a `not_controlled` or of an
+    `uncertain` there.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -173,7 +173,14 @@ def verdicts(
                 if present
             )
             out.append(
-                JurisdictionVerdict(j.code, j.name, UNCERTAIN, schedules, uncertain_because=because)
+                JurisdictionVerdict(
+                    j.code,
+                    j.name,
+                    UNCERTAIN,
+                    schedules,
+                    uncertain_because=because,
+                    reason=(reasons or {}).get(j.code, ""),
+                )
             )
             continue
         found = certain

@@ -617,3 +617,28 @@ def test_a_us_class_definition_has_a_chinese_translation_marked_as_one(real_regi
     assert "将N-丙酰基替换为另一酰基" in html
     chinese = client.get("/zh-hans/classes/class-fentanyls/").content.decode()
     assert "中文（正式文本）" in chinese and "参考译文" not in chinese
+
+
+def test_every_uncertain_answer_in_a_jurisdiction_says_why(real_registry):
+    """Whatever the verdict elsewhere: AM-1220 is named in China's list and within the US
+    cannabimimetic agents' definition, whose condition a structure cannot show; every record's
+    structure, checked, leaves no jurisdiction `uncertain` without a reason."""
+    from registry.jurisdictions import jurisdictions, verdicts_of
+    from substances.models import Substance
+
+    among = jurisdictions()
+    structures = sorted(set(Substance.objects.exclude(smiles="").values_list("smiles", flat=True)))
+    silent = []
+    for start in range(0, len(structures), 500):
+        for result in check_items(structures[start : start + 500], on=datetime.date(2026, 12, 3)):
+            silent += [
+                (result.input, v.jurisdiction)
+                for v in verdicts_of(result, among)
+                if v.status == "uncertain" and not v.reason
+            ]
+    assert len(structures) > 700
+    assert silent == []
+    [am_1220] = check_items(["AM-1220"], on=datetime.date(2026, 12, 3))
+    us = {v.jurisdiction: v for v in verdicts_of(am_1220, among)}["US"]
+    assert (am_1220.status, us.status) == ("controlled", "uncertain")
+    assert "CB1" in us.reason and "a structure alone does not show this" in us.reason
