@@ -367,7 +367,6 @@ def test_an_input_in_parts_says_why_a_part_is_not_controlled_where_nothing_answe
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("Tramadol compound preparations", "包括含曲马多复方制剂"),
         ("Opium combination product 25 mg/du", "包括复方樟脑酊、阿桔片"),
     ],
 )
@@ -382,6 +381,24 @@ def test_a_compound_preparation_is_open_where_the_ingredients_entry_names_compou
     china = _by_code(result["jurisdictions"])["CN"]
     assert (china["status"], china["uncertain_because"]) == ("uncertain", ["preparation"])
     assert words in china["reason"]
+
+
+def test_tramadol_compound_preparations_are_controlled_in_china_without_a_break(real_registry):
+    """Their own Class II entry from 2023-07-01 (2023年第43号); from 2025-07-28 the tramadol entry
+    (Class II item 68) lists tramadol "including compound preparations containing tramadol"
+    (包括含曲马多复方制剂): all of them, not some named ones as the opium entry's words are."""
+    for on in (datetime.date(2023, 6, 30), datetime.date(2024, 1, 1), datetime.date(2026, 1, 1)):
+        [result] = check_items(["Tramadol compound preparations"], on=on, jurisdiction="CN")
+        if on < datetime.date(2023, 7, 1):
+            # the 2013 tramadol entry covered its single-ingredient preparations only
+            assert result.status == "not_controlled"
+            assert "covers only its single-ingredient preparations" in result.reason
+            continue
+        assert (result.status, result.since) == ("controlled", {"CN": "2023-07-01"})
+    assert [m["schedule"]["code"] for m in result.matches] == ["CN-PSY2-2025"]
+    assert result.matches[0].listed.listing == (
+        "l-tramadol-compound-preparations-cn-psychotropic-2-2025-20250728"
+    )
 
 
 def test_tablets_of_paracetamol_and_hydrocodone_are_a_compound_oral_solid_of_hydrocodone(

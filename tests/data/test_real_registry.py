@@ -69,7 +69,11 @@ def test_the_2025_reorganisation_32_18_78_396_and_3_classes(real_registry):
     on = REORGANISATION
     assert _named(on, ["cn-narcotic-2025"]).count() == 32
     assert _named(on, ["cn-psychotropic-1-2025"]).count() == 18
-    assert _named(on, ["cn-psychotropic-2-2025"]).count() == 78
+    # 78 entries; item 68 names tramadol and, within it, the compound preparations containing
+    # tramadol (包括含曲马多复方制剂): one entry, two listings.
+    class_ii = _named(on, ["cn-psychotropic-2-2025"])
+    assert class_ii.values("item_number").distinct().count() == 78
+    assert class_ii.count() == 79
     assert _named(on, ["cn-nonmedical-2025"]).count() == 396
     assert _classes(on).exclude(schedule__regime="precursor").count() == 3
     # Besides the three drug classes, the 2024 precursor entries "X and its esters", held as
