@@ -292,12 +292,42 @@ def _date_doubt(listing: Listing, on: datetime.date) -> str:
                 _("%(act)s took effect %(when)s")
                 % {"act": act, "when": instrument.precision_text()}
             )
+    doubts.extend(_expiry_doubt(listing, on))
     if not doubts:
         return ""
     ended = listing.effective_to is not None and listing.effective_to <= on
     if ended and not (listing.ended_by and listing.ended_by.uncertain_on(on)):
         return ""
     return _("; ").join(doubts)
+
+
+def _expiry_doubt(listing: Listing, on: datetime.date) -> list[str]:
+    """Why a listing made by a temporary order may not be in force on `on`: the order ran out
+    (`temporary_until`, as extended so far as recorded) and what continued it, if anything, is
+    not recorded, until a later act or document shows it in force (`continued_shown_on`)."""
+    attributes = listing.attributes or {}
+    if "temporary_until" not in attributes:
+        return []
+    until = datetime.date.fromisoformat(attributes["temporary_until"])
+    shown = attributes.get("continued_shown_on")
+    shown = datetime.date.fromisoformat(shown) if shown else None
+    if on < until or (shown is not None and on >= shown):
+        return []
+    if shown is None:
+        return [
+            _(
+                "the temporary order that listed it ran until %(until)s, and no act continuing "
+                "it is recorded"
+            )
+            % {"until": until.isoformat()}
+        ]
+    return [
+        _(
+            "the temporary order that listed it ran until %(until)s; no act continuing it is "
+            "recorded before %(shown)s, when it is shown in force again"
+        )
+        % {"until": until.isoformat(), "shown": shown.isoformat()}
+    ]
 
 
 def _read(text: Any) -> _Item:

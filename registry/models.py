@@ -493,6 +493,22 @@ LISTING_ATTRIBUTES = {
     "cfr_paragraph": ListingAttribute(
         str, _("US: the paragraph of 21 CFR that lists the entry"), ("US",)
     ),
+    "temporary_until": ListingAttribute(
+        str,
+        _(
+            "US: the day (YYYY-MM-DD) the temporary order that made the entry ends, as extended "
+            "so far as recorded: from then the entry is in doubt, unless a later act is recorded"
+        ),
+        ("US",),
+    ),
+    "continued_shown_on": ListingAttribute(
+        str,
+        _(
+            "US: the day (YYYY-MM-DD) a later act or document shows the entry in force again, "
+            "after temporary_until, though what continued it in between is not recorded"
+        ),
+        ("US",),
+    ),
     "legal_text_zh": ListingAttribute(str, _("The act's own wording for this entry, in Chinese")),
     "legal_text_en": ListingAttribute(str, _("An English rendering of legal_text_zh")),
     "legal_text_source": ListingAttribute(
@@ -570,6 +586,17 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
     code = value.get("dea_code")
     if code is not None and not (len(code) == 4 and code.isdigit()):
         return str(_("dea_code is four digits."))
+    days = {}
+    for name in ("temporary_until", "continued_shown_on"):
+        if name in value:
+            try:
+                days[name] = datetime.date.fromisoformat(value[name])
+            except ValueError:
+                return str(_("%(name)s is a day, YYYY-MM-DD.") % {"name": name})
+    if "continued_shown_on" in days and not (
+        "temporary_until" in days and days["continued_shown_on"] > days["temporary_until"]
+    ):
+        return str(_("continued_shown_on is a day after temporary_until, which it needs."))
     return ""
 
 
@@ -769,6 +796,24 @@ class Listing(EditTracking, models.Model):
                         },
                         code="listing_attributes",
                     )
+
+    @property
+    def continuity_known_as(self) -> str:
+        """What is known of the entry's continuity when a temporary order made it
+        (`temporary_until`, `continued_shown_on`), in words; "" otherwise."""
+        attributes = self.attributes or {}
+        until, shown = attributes.get("temporary_until"), attributes.get("continued_shown_on")
+        if not until:
+            return ""
+        if shown:
+            return str(
+                _(
+                    "its temporary order ran until %(until)s; what continued it until %(shown)s "
+                    "is not recorded"
+                )
+                % {"until": until, "shown": shown}
+            )
+        return str(_("by a temporary order, until %(until)s unless continued") % {"until": until})
 
     @property
     def start_known_as(self) -> str:

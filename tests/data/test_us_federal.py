@@ -1524,3 +1524,42 @@ def test_an_oil_or_extract_rich_in_a_precursor_is_that_precursor_where_the_entry
     # A list that does not say so is not reached through its chemicals: khat contains cathine,
     # a List I chemical, and is in schedules I and IV, not on List I.
     assert "US-LIST-I" not in {m["schedule"]["code"] for m in _listed(_us("khat"))}
+
+
+@pytest.mark.parametrize(
+    ("name", "on", "status"),
+    [
+        # 84 FR 34291: "effective July 18, 2019, until July 18, 2021"; what continued it was
+        # not read, and the schedules compiled on 2026-12-03 hold it.
+        ("N-Ethylhexedrone", D(2021, 7, 17), "controlled"),
+        ("N-Ethylhexedrone", D(2021, 7, 18), "uncertain"),
+        ("N-Ethylhexedrone", D(2026, 12, 2), "uncertain"),
+        ("N-Ethylhexedrone", D(2026, 12, 3), "controlled"),
+        # 86 FR 11862 until 2023-03-01; the permanent order 88 FR 13692 from 2023-04-05.
+        ("Brorphine", D(2023, 2, 28), "controlled"),
+        ("Brorphine", D(2023, 3, 1), "uncertain"),
+        ("Brorphine", D(2023, 4, 5), "controlled"),
+        # 90 FR 39314: "effective August 15, 2025, until August 15, 2027".
+        ("Metonitazepyne", D(2026, 12, 3), "controlled"),
+        ("Metonitazepyne", D(2027, 8, 15), "uncertain"),
+        # Its temporary order ran until 2019-10-28; the fentanyl-related substances class
+        # holds it from 2018-02-06 whatever followed.
+        ("ortho-Fluorofentanyl", D(2020, 1, 1), "controlled"),
+    ],
+)
+def test_an_entry_whose_temporary_order_ran_out_is_in_doubt_until_shown_again(
+    real_registry, name, on, status
+):
+    [result] = check_items([name], on=on, jurisdiction="US")
+    assert result.status == status, result.reason
+    if status == "uncertain":
+        assert "temporary order that listed it ran until" in result.reason
+
+
+def test_the_substance_page_says_what_continued_a_temporary_order_is_not_recorded(
+    real_registry, client
+):
+    page = client.get("/substances/n-ethylhexedrone/").content.decode()
+    assert "its temporary order ran until 2021-07-18; what continued it until 2026-12-03" in page
+    chinese = client.get("/zh-hans/substances/metonitazepyne/").content.decode()
+    assert "依临时列管令，除非延续，有效至2027-08-15" in chinese

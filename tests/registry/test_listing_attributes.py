@@ -50,6 +50,22 @@ def test_an_attribute_of_another_jurisdiction_is_refused_naming_it():
     assert attributes_problem({"dea_code": "9801"}) == ""  # jurisdiction not known: not checked
 
 
+@pytest.mark.parametrize(
+    ("attributes", "problem"),
+    [
+        ({"temporary_until": "2027-08-15"}, ""),
+        ({"temporary_until": "2021-07-18", "continued_shown_on": "2026-12-03"}, ""),
+        ({"temporary_until": "15 August 2027"}, "temporary_until is a day, YYYY-MM-DD."),
+        ({"temporary_until": "2021-07-18", "continued_shown_on": "2021-07-18"}, "a day after"),
+        ({"continued_shown_on": "2026-12-03"}, "a day after temporary_until"),
+    ],
+)
+def test_a_temporary_orders_end_is_a_day_and_what_shows_it_again_comes_after(attributes, problem):
+    found = attributes_problem(attributes, "US")
+    assert (problem in found and found) if problem else found == ""
+    assert "temporary_until" in attributes_problem({"temporary_until": "2027-08-15"}, "CN")
+
+
 def test_the_services_refuse_an_attribute_of_another_jurisdiction(cn_listing, actor, us_schedule):
     us_act, one, other = (
         InstrumentFactory(jurisdiction=us_schedule.jurisdiction),
