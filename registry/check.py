@@ -170,6 +170,14 @@ class CheckResult:
         default=(),
         omit_empty=True,
     )
+    unjudged: tuple[str, ...] = described(
+        "The codes of the jurisdictions asked about where the check could not finish judging the "
+        "input (its class rules could not all be applied, in time or at all, or the check's time "
+        "ran out before its esters, ethers and isomers were looked for) and no basis answers: "
+        "the verdict there is `unknown`, with the reason in `reasons`.",
+        default=(),
+        omit_empty=True,
+    )
     preparation_open: tuple[str, ...] = described(
         "The codes of the jurisdictions where the input is a preparation the registry does not "
         "record as controlled there, though an ingredient of it is controlled there: the "
@@ -379,6 +387,13 @@ def _read(text: Any) -> _Item:
         result.structure, result.parent = parsed.result.structure, parsed.result.parent
         return _Item(result, mol=parsed.mol, raw=parsed.raw)
     return parsed
+
+
+def _cut_short_reason() -> str:
+    return _(
+        "not examined in full: the check's time budget was spent before its esters, ethers and "
+        "isomers were looked for; send fewer items at a time"
+    )
 
 
 def _time_spent_reason() -> str:
@@ -1443,6 +1458,15 @@ def _check_items(
     class_doubts = history.in_doubt(history.by_class, on)
     classes, broken = _classes_in_force({**class_doubts, **class_listings})
     unrecorded = _unrecorded(on, jurisdiction)
+
+    @functools.cache
+    def asked_codes() -> tuple[str, ...]:
+        """The codes of the jurisdictions asked about (read once, when an item needs them)."""
+        held = Jurisdiction.objects.order_by("code")
+        if jurisdiction:
+            held = held.filter(code__iexact=jurisdiction)
+        return tuple(held.values_list("code", flat=True))
+
     # The jurisdictions' codes by pk, read when a preparation is asked about or a listing that
     # reaches an input does not cover it.
     codes = dict(Jurisdiction.objects.values_list("pk", "code")) if ingredients else {}
@@ -1544,11 +1568,13 @@ def _check_items(
                 if isinstance(b, ListingBasis) and not b.form_uncertain
             )
         rules_failed, unfinished = False, item.cut_short
+        unjudged_because = _cut_short_reason() if item.cut_short else ""
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
             r.reason = _("the rules of %(classes)s could not be applied") % {
                 "classes": ", ".join(broken)
             }
+            unjudged_because = r.reason
             rules_failed = True
         if item.mol is not None and classes:
             # Judged without isotope labels, as without stereochemistry: fentanyl-d5 is
@@ -1567,6 +1593,7 @@ def _check_items(
                 r.reason = _("the class rules could not all be applied in time: %(reason)s") % {
                     "reason": exc.reason
                 }
+                unjudged_because = r.reason
                 rules_failed = unfinished = True
                 found = []
                 r.out_of_time = True
@@ -1576,6 +1603,7 @@ def _check_items(
                 r.reason = _("class rules could not be applied: %(reason)s") % {
                     "reason": exc.reason
                 }
+                unjudged_because = r.reason
                 rules_failed, found = True, []
             by_uid = {cls.uid: cls for cls, _ in classes}
             if found:
@@ -1671,10 +1699,7 @@ def _check_items(
         elif unfinished or rules_failed:
             r.status = UNKNOWN  # no class can be ruled out
             if item.cut_short and not r.reason:
-                r.reason = _(
-                    "not examined in full: the check's time budget was spent before its esters, "
-                    "ethers and isomers were looked for; send fewer items at a time"
-                )
+                r.reason = _cut_short_reason()
         elif r.unrecorded:
             r.status = UNKNOWN
             r.reason = _not_recorded(on, unrecorded)
@@ -1708,6 +1733,20 @@ def _check_items(
                     "reason": r.reason,
                 }
             r.reason = unknown
+        if unjudged_because and r.status != INVALID:
+            # Where no basis answers, a class or a form not looked at may have: not judged there.
+            answered = {b.listed.schedule.jurisdiction for b in r.matches}
+            r.unjudged = tuple(
+                code
+                for code in asked_codes()
+                if code not in answered
+                and code not in r.unrecorded
+                and code not in r.preparation_open
+            )
+            r.reasons = {
+                **r.reasons,
+                **{code: unjudged_because for code in r.unjudged},
+            }
     _merge_components(read, on, unrecorded)
     for item in inputs:
         # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
@@ -1963,6 +2002,11 @@ def _merge_components(
             **{code: _("; ").join(dict.fromkeys(reasons)) for code, reasons in why.items()},
             **r.reasons,
         }
+        if any(p.result.unjudged for p in parts):
+            answered_by_whole = {m.listed.schedule.jurisdiction for m in r.matches}
+            r.unjudged = tuple(
+                sorted({code for p in parts for code in p.result.unjudged} - answered_by_whole)
+            )
         if any(p.result.unrecorded for p in parts):
             r.unrecorded = _unanswered(
                 [j for j in unrecorded if any(j.code in p.result.unrecorded for p in parts)],

@@ -70,8 +70,8 @@ class JurisdictionVerdict:
         "For `not_controlled`, why a listing there that bears on the input does not answer for "
         "it (one that reaches it through something it contains, a form of it or a group it "
         "belongs to but does not cover it; an ingredient's entry that covers only "
-        "single-ingredient preparations); for `uncertain`, why it is open there; empty "
-        "otherwise.",
+        "single-ingredient preparations); for `uncertain`, why it is open there; for "
+        "`unknown` where the check could not finish judging the input, why; empty otherwise.",
         default="",
     )
 
@@ -94,6 +94,7 @@ def verdicts_of(result: Any, among: Sequence[Jurisdiction]) -> list[Jurisdiction
         result.unrecorded,
         result.preparation_open,
         result.reasons,
+        result.unjudged,
     )
 
 
@@ -105,6 +106,7 @@ def verdicts(
     unrecorded: Sequence[str] = (),
     preparation_open: Sequence[str] = (),
     reasons: Mapping[str, str] | None = None,
+    unjudged: Sequence[str] = (),
 ) -> list[JurisdictionVerdict]:
     """Split one check result (its overall status and its typed bases) by jurisdiction.
 
@@ -118,6 +120,8 @@ def verdicts(
     `reasons`: per code, why it is not controlled there though a listing there bears on it, or
     why its answer there is open (the check's own): the reason of a `not_controlled` or of an
     `uncertain` there.
+    `unjudged`: the codes where the check could not finish judging the input and no basis
+    answers (the check's own): `unknown` there, with its reason.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -129,7 +133,12 @@ def verdicts(
             out.append(JurisdictionVerdict(j.code, j.name, "unknown"))
             continue
         if status in SHARED and not unrecorded:
-            out.append(JurisdictionVerdict(j.code, j.name, status))
+            why = (reasons or {}).get(j.code, "") if j.code in unjudged else ""
+            out.append(JurisdictionVerdict(j.code, j.name, status, reason=why))
+            continue
+        if j.code in unjudged and not found:
+            why = (reasons or {}).get(j.code, "")
+            out.append(JurisdictionVerdict(j.code, j.name, "unknown", reason=why))
             continue
         if not found:
             if j.code in preparation_open:

@@ -659,3 +659,23 @@ def test_every_uncertain_answer_in_a_jurisdiction_says_why(real_registry):
     us = {v.jurisdiction: v for v in verdicts_of(am_1220, among)}["US"]
     assert (am_1220.status, us.status) == ("controlled", "uncertain")
     assert "CB1" in us.reason and "a structure alone does not show this" in us.reason
+
+
+def test_where_time_ran_out_a_jurisdiction_no_basis_answers_is_not_judged(
+    real_registry, monkeypatch
+):
+    """2-MMC is named on China's list, and in the US a possible positional isomer of 3-MMC: when
+    the check's time runs out before isomers are looked for, China still answers, the others
+    are `unknown` with the reason (not `not_controlled`), and the API says which."""
+    from registry import check
+    from registry.jurisdictions import jurisdictions, verdicts_of
+    from registry.verdicts import to_json
+
+    looked_for = check._positional_isomers
+    monkeypatch.setattr(check, "_positional_isomers", lambda items, _deadline: looked_for(items, 0))
+    [result] = check_items(["CC(NC)C(=O)c1ccccc1C"], on=datetime.date(2026, 12, 3))
+    by_code = {v.jurisdiction: v for v in verdicts_of(result, jurisdictions())}
+    assert (result.status, by_code["CN"].status) == ("controlled", "controlled")
+    assert by_code["US"].status == by_code["UN"].status == "unknown"
+    assert "time budget was spent before its esters" in by_code["US"].reason
+    assert to_json(result)["unjudged"] == ["UN", "US"]
