@@ -31,7 +31,17 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 
-KEEPALIVE_REQUESTS = int(os.environ.get("GUNICORN_KEEPALIVE_REQUESTS", "100"))
+def _keepalive_requests() -> int:
+    value = os.environ.get("GUNICORN_KEEPALIVE_REQUESTS", "100")
+    if not value.isdigit():
+        raise SystemExit(
+            f"GUNICORN_KEEPALIVE_REQUESTS must be a whole number, 0 or more (0: no limit); "
+            f"got {value!r}"
+        )
+    return int(value)
+
+
+KEEPALIVE_REQUESTS = _keepalive_requests()
 """How many requests a kept-alive connection carries before the answer closes it (0: no
 limit), as nginx's `keepalive_requests` does. See pre_request."""
 

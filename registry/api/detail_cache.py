@@ -3,10 +3,10 @@
 A resource's detail is read from many rows (names, listings, relations, uses) and costs tens of
 milliseconds to build. It changes only when the registry does, or with the request's base URL
 (links are absolute), language or day (answers that depend on the date); query parameters do
-not change it. It is kept under all of those, so an entry can never be served after a write:
-the next read asks under the new version (`Change.objects.version()`, read in the request's own
-snapshot) and builds it again. Entries of older versions are never read again and leave with
-the store's expiry or culling.
+not change it, except `?format=`, which its links carry. It is kept under all of those, so an
+entry can never be served after a write: the next read asks under the new version
+(`Change.objects.version()`, read in the request's own snapshot) and builds it again. Entries of
+older versions are never read again and leave with the store's expiry or culling.
 
 An entry is the detail's JSON as the API's JSON renderer writes it (`renderers.Rendered`): a
 JSON answer is those bytes, with no parsing or rendering; another format (the browsable API)
@@ -28,6 +28,7 @@ from collections import OrderedDict
 
 from django.core.cache import caches
 from django.utils import timezone, translation
+from rest_framework.settings import api_settings
 
 from registry.api.renderers import JSONRenderer, Rendered
 from registry.models import Change
@@ -76,10 +77,14 @@ _near = _Near(NEAR_BYTES)
 
 
 def key(request, resource: str, version: str) -> str:
+    # The links of a representation carry the request's `?format=` (DRF keeps it in the URLs it
+    # builds): a detail read with it is another entry.
+    override = api_settings.URL_FORMAT_OVERRIDE
     parts = (
         resource,
         request.path,
         request.build_absolute_uri("/"),
+        request.query_params.get(override, "") if override else "",
         translation.get_language() or "",
         timezone.localdate().isoformat(),
         version,

@@ -67,13 +67,15 @@ def test_the_links_follow_the_host_asked(anon, registry):
 
 def test_query_strings_share_one_entry(anon, registry):
     """Junk parameters cannot fill the store: a detail refuses them (400) before building
-    anything, and the one it takes without a filter (`format`) reads the kept entry."""
+    anything; the one it takes without a filter (`format`) has an entry per format (its links
+    carry it), read again like any other."""
     anon.get("/api/v1/substances/fentanyl/")
     for number in range(5):
         with CaptureQueriesContext(connection) as queries:
             response = anon.get(f"/api/v1/substances/fentanyl/?junk={number}")
         assert response.status_code == 400
         assert "substances_name" not in " ".join(q["sql"] for q in queries.captured_queries)
+    anon.get("/api/v1/substances/fentanyl/?format=json")
     with CaptureQueriesContext(connection) as queries:
         response = anon.get("/api/v1/substances/fentanyl/?format=json")
     assert response.status_code == 200
@@ -116,3 +118,19 @@ def test_an_entry_of_another_form_in_the_store_is_built_again(anon, registry, mo
     response = anon.get("/api/v1/substances/fentanyl/")
     assert response.status_code == 200
     assert response.json()["uid"] == "fentanyl"
+
+
+def test_a_read_with_format_does_not_change_the_links_others_read(anon, curator, registry):
+    """DRF carries `?format=` into the links it builds: such a read is kept apart, so a plain
+    read's `url` never carries another client's format, and its ETag is the one a write asks."""
+    anon.get("/api/v1/substances/fentanyl/?format=api")
+    anon.get("/api/v1/substances/fentanyl/?format=json")
+    plain = anon.get("/api/v1/substances/fentanyl/")
+    assert plain.json()["url"].endswith("/api/v1/substances/fentanyl/")
+    response = curator.patch(
+        "/api/v1/substances/fentanyl/",
+        {"notes": "read plainly"},
+        format="json",
+        HTTP_IF_MATCH=curator.get("/api/v1/substances/fentanyl/")["ETag"],
+    )
+    assert response.status_code == 200

@@ -76,3 +76,12 @@ def test_no_limit_on_a_connection_s_requests_when_the_operator_says_so(monkeypat
     request = _request(1_000_000)
     module.pre_request(None, request)
     assert not request.must_close
+
+
+@pytest.mark.parametrize("value", ["-1", "many", "1.5"])
+def test_a_keepalive_limit_that_is_not_a_whole_number_stops_the_start_with_its_name(
+    monkeypatch, value
+):
+    monkeypatch.setenv("GUNICORN_KEEPALIVE_REQUESTS", value)
+    with pytest.raises(SystemExit, match="GUNICORN_KEEPALIVE_REQUESTS must be a whole number"):
+        _settings()

@@ -13,7 +13,9 @@ from registry import warming
 class Command(BaseCommand):
     help = (
         "Work out what the public pages derive with RDKit (the classes each structure falls "
-        "under, the drawings of structures and class rules, the members of each class) where "
+        "under, the drawings of structures and class rules, the members of each class, the isomer "
+        "signatures a substance page compares with the US entries that cover positional "
+        "isomers) where "
         "the shared cache does not hold it yet, and keep it there, so that the web workers read "
         "it instead of importing RDKit; what it holds already is kept anew for two days. Run it at "
         "release, and once a day just after midnight; "
