@@ -1210,9 +1210,31 @@ def _since(listings: Sequence[Listing], on: datetime.date) -> dict[str, str]:
     the count.
     """
     return _since_periods(
-        ((li.schedule.jurisdiction.code, li.effective_from, li.effective_to) for li in listings),
+        (
+            (li.schedule.jurisdiction.code, start, end)
+            for li in listings
+            for start, end in _certain_spans(li)
+        ),
         on,
     )
+
+
+def _certain_spans(listing: Listing) -> list[tuple[datetime.date, datetime.date | None]]:
+    """The listing's period, less the days it is in doubt because its temporary order ran out
+    (`temporary_until` up to `continued_shown_on`, see `_expiry_doubt`): a run of control
+    breaks there."""
+    start, end = listing.effective_from, listing.effective_to
+    attributes = listing.attributes or {}
+    if "temporary_until" not in attributes:
+        return [(start, end)]
+    until = datetime.date.fromisoformat(attributes["temporary_until"])
+    shown = attributes.get("continued_shown_on")
+    spans = [(start, until if end is None else min(until, end))]
+    if shown:
+        shown = datetime.date.fromisoformat(shown)
+        if end is None or shown < end:
+            spans.append((shown, end))
+    return [(a, b) for a, b in spans if b is None or a < b]
 
 
 def _since_and_bounds(
@@ -1457,6 +1479,8 @@ def _check_items(
     substance_doubts = history.in_doubt(history.by_substance, on)
     class_doubts = history.in_doubt(history.by_class, on)
     classes, broken = _classes_in_force({**class_doubts, **class_listings})
+    class_codes = {li.schedule.jurisdiction.code for lis in class_listings.values() for li in lis}
+    class_codes |= {li.schedule.jurisdiction.code for lis in class_doubts.values() for li, _ in lis}
     unrecorded = _unrecorded(on, jurisdiction)
 
     @functools.cache
@@ -1569,6 +1593,9 @@ def _check_items(
             )
         rules_failed, unfinished = False, item.cut_short
         unjudged_because = _cut_short_reason() if item.cut_short else ""
+        # Where a class rule not applied could have answered: every jurisdiction when the look
+        # for esters and isomers was cut short, else those with a class in force or in doubt.
+        unjudged_in = None if item.cut_short else class_codes
         if item.mol is not None and broken:
             # A class in force whose stored rules cannot be compiled cannot be ruled out.
             r.reason = _("the rules of %(classes)s could not be applied") % {
@@ -1742,6 +1769,7 @@ def _check_items(
                 if code not in answered
                 and code not in r.unrecorded
                 and code not in r.preparation_open
+                and (unjudged_in is None or code in unjudged_in)
             )
             r.reasons = {
                 **r.reasons,

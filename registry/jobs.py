@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 
 from registry import jurisdictions as per_jurisdiction
 from registry import verdicts
-from registry.check import MAX_ITEMS, check_items
+from registry.check import CONTROLLED, MAX_ITEMS, check_items
 from registry.models import CheckJob, CheckJobChunk
 from registry.spreadsheet import safe_cell
 
@@ -298,9 +298,11 @@ the worker is stalled), and the rest keep their `unknown`, with its reason."""
 def _look_again(texts: list, results: list, on, jurisdiction: str | None) -> None:
     """Check once more, with `SECOND_LOOK_SECONDS` each, the records whose verdict is open only
     for lack of time (`CheckResult.out_of_time`), and keep what the second look says."""
-    # Controlled ones too: a jurisdiction with no basis for them was left unjudged.
-    again = [n for n, r in enumerate(results) if r.out_of_time]
-    again = again[:SECOND_LOOKS]
+    # Controlled ones too where a jurisdiction was left unjudged; those known nowhere first.
+    again = [
+        n for n, r in enumerate(results) if r.out_of_time and (r.status != CONTROLLED or r.unjudged)
+    ]
+    again = sorted(again, key=lambda n: results[n].status == CONTROLLED)[:SECOND_LOOKS]
     if not again:
         return
     second = check_items(

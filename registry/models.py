@@ -590,6 +590,8 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
     for name in ("temporary_until", "continued_shown_on"):
         if name in value:
             try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[name]):
+                    raise ValueError(value[name])
                 days[name] = datetime.date.fromisoformat(value[name])
             except ValueError:
                 return str(_("%(name)s is a day, YYYY-MM-DD.") % {"name": name})
@@ -764,6 +766,13 @@ class Listing(EditTracking, models.Model):
         problem = attributes_problem(self.attributes, self.jurisdiction_code)
         if problem:
             raise ValidationError({"attributes": problem}, code="listing_attributes")
+        until = self.attributes.get("temporary_until")
+        first = self.effective_from
+        if until and isinstance(first, datetime.date) and until <= first.isoformat():
+            raise ValidationError(
+                {"attributes": _("temporary_until is a day after the listing's first day.")},
+                code="listing_attributes",
+            )
         excepted = self.attributes.get("excepted") or ()
         if self.substance_id and self.substance.uid in excepted:
             raise ValidationError(

@@ -662,7 +662,7 @@ def test_every_uncertain_answer_in_a_jurisdiction_says_why(real_registry):
 
 
 def test_where_time_ran_out_a_jurisdiction_no_basis_answers_is_not_judged(
-    real_registry, monkeypatch
+    real_registry, monkeypatch, client
 ):
     """2-MMC is named on China's list, and in the US a possible positional isomer of 3-MMC: when
     the check's time runs out before isomers are looked for, China still answers, the others
@@ -679,3 +679,23 @@ def test_where_time_ran_out_a_jurisdiction_no_basis_answers_is_not_judged(
     assert by_code["US"].status == by_code["UN"].status == "unknown"
     assert "time budget was spent before its esters" in by_code["US"].reason
     assert to_json(result)["unjudged"] == ["UN", "US"]
+    page = client.get("/check/", {"items": "CC(NC)C(=O)c1ccccc1C", "on": ON}).content.decode()
+    assert "Unknown (not recorded then)" not in page
+    assert page.count("the check&#x27;s time budget was spent before its esters") >= 2
+
+
+def test_a_class_rule_not_applied_in_time_leaves_unjudged_only_where_classes_are_in_force(
+    real_registry, monkeypatch
+):
+    """No class was in force under the UN conventions in 2015 (their first, the glycidic acid
+    esters, came later): ketamine's class rules running out of time leaves the UN answer as it
+    is (not controlled); China and the US answer by ketamine's own entries anyway."""
+    from registry import check
+    from registry.jurisdictions import jurisdictions, verdicts_of
+
+    monkeypatch.setattr(check, "ITEM_TIME_BUDGET_SECONDS", 0.0)
+    [result] = check_items(["ketamine"], on=datetime.date(2015, 1, 1))
+    by_code = {v.jurisdiction: v.status for v in verdicts_of(result, jurisdictions())}
+    assert result.out_of_time
+    assert by_code == {"CN": "controlled", "UN": "not_controlled", "US": "controlled"}
+    assert result.unjudged == ()

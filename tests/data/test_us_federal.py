@@ -1539,9 +1539,14 @@ def test_an_oil_or_extract_rich_in_a_precursor_is_that_precursor_where_the_entry
         ("Brorphine", D(2023, 2, 28), "controlled"),
         ("Brorphine", D(2023, 3, 1), "uncertain"),
         ("Brorphine", D(2023, 4, 5), "controlled"),
-        # 90 FR 39314: "effective August 15, 2025, until August 15, 2027".
-        ("Metonitazepyne", D(2026, 12, 3), "controlled"),
-        ("Metonitazepyne", D(2027, 8, 15), "uncertain"),
+        # 90 FR 39314 until 2027-08-15, made permanent by FR Doc 2026-00362: not in doubt.
+        ("Metonitazepyne", D(2027, 8, 15), "controlled"),
+        # FR Doc 2026-17531, issued 2026-08-27 "until 2028-08-27" (the eCFR): still running.
+        ("SR-17018", D(2028, 8, 26), "controlled"),
+        ("SR-17018", D(2028, 8, 27), "uncertain"),
+        # 83 FR 44474 extended by 85 FR 52915 to 2021-08-31 at the latest; nothing after read.
+        ("N-Ethylpentylone", D(2021, 8, 30), "controlled"),
+        ("N-Ethylpentylone", D(2022, 6, 1), "uncertain"),
         # Its temporary order ran until 2019-10-28; the fentanyl-related substances class
         # holds it from 2018-02-06 whatever followed.
         ("ortho-Fluorofentanyl", D(2020, 1, 1), "controlled"),
@@ -1561,5 +1566,13 @@ def test_the_substance_page_says_what_continued_a_temporary_order_is_not_recorde
 ):
     page = client.get("/substances/n-ethylhexedrone/").content.decode()
     assert "its temporary order ran until 2021-07-18; what continued it until 2026-12-03" in page
-    chinese = client.get("/zh-hans/substances/metonitazepyne/").content.decode()
-    assert "依临时列管令，除非延续，有效至2027-08-15" in chinese
+    chinese = client.get("/zh-hans/substances/bromazolam/").content.decode()
+    assert "依临时列管令，除非延续，有效至2028-03-16" in chinese
+
+
+def test_a_run_of_control_breaks_where_a_temporary_order_ran_out(real_registry):
+    """N-ethylhexedrone: controlled again from 2026-12-03, so since then, not since 2019."""
+    [result] = check_items(["N-Ethylhexedrone"], on=D(2026, 12, 6), jurisdiction="US")
+    assert (result.status, result.since) == ("controlled", {"US": "2026-12-03"})
+    [result] = check_items(["Brorphine"], on=D(2024, 1, 1), jurisdiction="US")
+    assert result.since == {"US": "2023-04-05"}

@@ -372,15 +372,20 @@ def test_no_verdict_on_what_the_check_had_no_time_to_look_at(db, registry, monke
 
 
 def test_a_controlled_record_that_ran_out_of_time_gets_a_second_look_too(db, registry, monkeypatch):
-    """Controlled in one jurisdiction, not judged in the others: a job looks again."""
+    """Controlled in one jurisdiction, not judged in another (its look for esters was cut
+    short): a job looks again, and the second look answers there."""
     from tests.factories import JurisdictionFactory
 
     JurisdictionFactory(code="US", name="United States", name_zh="美国")
-    monkeypatch.setattr(check, "ITEM_TIME_BUDGET_SECONDS", 0.0)
-    [quick] = check.check_items([FENTANYL], on=D(2024, 1, 1))
-    rows = jobs.screen([(1, "exhibit-1", FENTANYL)], D(2024, 1, 1), None)
-    assert quick.out_of_time and quick.unjudged and rows[0]["status"] == "controlled"
-    assert quick.unjudged == ("US",)
+    looked_for, calls = check._esters_and_ethers, []
+
+    def cut_once(items, deadline):
+        calls.append(deadline)
+        return looked_for(items, 0 if len(calls) == 1 else deadline)
+
+    monkeypatch.setattr(check, "_esters_and_ethers", cut_once)
+    rows = jobs.screen([(1, "exhibit-1", BUTYRYLFENTANYL)], D(2024, 1, 1), None)
+    assert len(calls) == 2  # the first look, cut short, and the second
     assert {v["jurisdiction"]: v["status"] for v in rows[0]["jurisdictions"]} == {
         "CN": "controlled",
         "US": "not_controlled",

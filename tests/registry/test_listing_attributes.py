@@ -56,6 +56,8 @@ def test_an_attribute_of_another_jurisdiction_is_refused_naming_it():
         ({"temporary_until": "2027-08-15"}, ""),
         ({"temporary_until": "2021-07-18", "continued_shown_on": "2026-12-03"}, ""),
         ({"temporary_until": "15 August 2027"}, "temporary_until is a day, YYYY-MM-DD."),
+        ({"temporary_until": "20270815"}, "temporary_until is a day, YYYY-MM-DD."),
+        ({"temporary_until": "2027-W33-7"}, "temporary_until is a day, YYYY-MM-DD."),
         ({"temporary_until": "2021-07-18", "continued_shown_on": "2021-07-18"}, "a day after"),
         ({"continued_shown_on": "2026-12-03"}, "a day after temporary_until"),
     ],
