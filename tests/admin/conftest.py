@@ -69,6 +69,14 @@ def head() -> int:
     return last.seq if last else 0
 
 
+NO_INLINES = {
+    f"{inline}-{count}": "0"
+    for inline in ("names", "listings", "relations")
+    for count in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
+"""The management forms of a substance's admin page with no name, listing or relation typed."""
+
+
 def substance_form(substance, **values) -> dict:
     """A substance's admin change form as the page posts it, unchanged but for `values`: no
     names, listings or relations typed, at the version it was read at."""
@@ -82,11 +90,6 @@ def substance_form(substance, **values) -> dict:
         "structure_source": substance.structure_source,
         "notes": substance.notes,
         "expected_version": str(substance.version),
-        "names-TOTAL_FORMS": "0",
-        "names-INITIAL_FORMS": "0",
-        "listings-TOTAL_FORMS": "0",
-        "listings-INITIAL_FORMS": "0",
-        "relations-TOTAL_FORMS": "0",
-        "relations-INITIAL_FORMS": "0",
+        **NO_INLINES,
     }
     return {**data, **values}

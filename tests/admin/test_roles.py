@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from registry import roles
 from registry.models import Change
-from tests.admin.conftest import make_user
+from tests.admin.conftest import NO_INLINES, make_user
 from tests.factories import SubstanceFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,12 +46,7 @@ def test_a_curator_can_edit_a_substance(curator_client):
             "name_zh": "MT-45",
             "kind": "compound",
             "expected_version": "1",
-            "names-TOTAL_FORMS": "0",
-            "names-INITIAL_FORMS": "0",
-            "listings-TOTAL_FORMS": "0",
-            "listings-INITIAL_FORMS": "0",
-            "relations-TOTAL_FORMS": "0",
-            "relations-INITIAL_FORMS": "0",
+            **NO_INLINES,
         },
     )
     assert response.status_code == 302

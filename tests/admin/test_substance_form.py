@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from registry.models import Change
 from substances.models import Substance
-from tests.admin.conftest import head
+from tests.admin.conftest import NO_INLINES, head
 from tests.factories import ListingFactory, NameFactory, SubstanceFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,12 +25,7 @@ def _form(**values):
         "smiles": "",
         "structure_source": "",
         "notes": "",
-        "names-TOTAL_FORMS": "0",
-        "names-INITIAL_FORMS": "0",
-        "listings-TOTAL_FORMS": "0",
-        "listings-INITIAL_FORMS": "0",
-        "relations-TOTAL_FORMS": "0",
-        "relations-INITIAL_FORMS": "0",
+        **NO_INLINES,
     }
     data.update(values)
     return data

@@ -14,7 +14,7 @@ from django.urls import reverse
 from registry import drafts, importing, services
 from registry.models import Change, DraftOperation, Instrument, Listing
 from substances.models import Name, PrecursorUse, Substance, SubstanceClass
-from tests.admin.conftest import make_user
+from tests.admin.conftest import NO_INLINES, make_user
 from tests.api.conftest import _token_client
 from tests.factories import (
     InstrumentFactory,
@@ -223,12 +223,7 @@ def _substance_form(**values):
         "smiles": "",
         "structure_source": "",
         "notes": "",
-        "names-TOTAL_FORMS": "0",
-        "names-INITIAL_FORMS": "0",
-        "listings-TOTAL_FORMS": "0",
-        "listings-INITIAL_FORMS": "0",
-        "relations-TOTAL_FORMS": "0",
-        "relations-INITIAL_FORMS": "0",
+        **NO_INLINES,
         **values,
     }
 

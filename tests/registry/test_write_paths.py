@@ -9,6 +9,7 @@ from django.urls import reverse
 from registry.models import Change, Listing
 from registry.representations import iter_all
 from substances.models import Substance, SubstanceClass
+from tests.admin.conftest import NO_INLINES
 from tests.factories import (
     InstrumentFactory,
     JurisdictionFactory,
@@ -78,12 +79,7 @@ def test_admin_form_shows_cas_check_digit_error(admin_client_user):
             "name_en": "Oxycodone",
             "kind": "compound",
             "cas": "76-42-5",
-            "names-TOTAL_FORMS": "0",
-            "names-INITIAL_FORMS": "0",
-            "listings-TOTAL_FORMS": "0",
-            "listings-INITIAL_FORMS": "0",
-            "relations-TOTAL_FORMS": "0",
-            "relations-INITIAL_FORMS": "0",
+            **NO_INLINES,
         },
     )
     assert response.status_code == 200
@@ -101,12 +97,7 @@ def test_admin_change_and_delete_substance_record_changes(admin_client_user):
             "name_en": "MT-45",
             "name_zh": "MT-45",
             "kind": "compound",
-            "names-TOTAL_FORMS": "0",
-            "names-INITIAL_FORMS": "0",
-            "listings-TOTAL_FORMS": "0",
-            "listings-INITIAL_FORMS": "0",
-            "relations-TOTAL_FORMS": "0",
-            "relations-INITIAL_FORMS": "0",
+            **NO_INLINES,
         },
     )
     assert response.status_code == 302
