@@ -62,6 +62,7 @@ from registry.verdicts import (
     SubstanceRef,
     described,
     handed_over,
+    is_conditional,
     to_json,
 )
 from substances import chemistry, matching
@@ -311,14 +312,12 @@ def _date_doubt(listing: Listing, on: datetime.date) -> str:
 
 def _expiry_doubt(listing: Listing, on: datetime.date) -> list[str]:
     """Why a listing made by a temporary order may not be in force on `on`: the order ran out
-    (`temporary_until`, as extended so far as recorded) and what continued it, if anything, is
-    not recorded, until a later act or document shows it in force (`continued_shown_on`)."""
-    attributes = listing.attributes or {}
-    if "temporary_until" not in attributes:
+    and what continued it, if anything, is not recorded, until a later act or document shows it
+    in force (`Listing.lapse`)."""
+    lapse = listing.lapse()
+    if lapse is None:
         return []
-    until = datetime.date.fromisoformat(attributes["temporary_until"])
-    shown = attributes.get("continued_shown_on")
-    shown = datetime.date.fromisoformat(shown) if shown else None
+    until, shown = lapse
     if on < until or (shown is not None and on >= shown):
         return []
     if shown is None:
@@ -558,8 +557,17 @@ def _signature_key(smiles: str) -> str:
     return f"check:isomer-signature:{hashlib.sha256(smiles.encode()).hexdigest()[:32]}"
 
 
-def _signatures(structures: Iterable[str], *, refresh: bool = False) -> dict[str, tuple]:
-    """Per stored structure, its `chemistry.isomer_signature` (() when it cannot be read).
+def _signatures(structures: Iterable[str]) -> dict[str, tuple]:
+    """Per stored structure, its `chemistry.isomer_signature` (() when it cannot be read); see
+    `_kept_signatures`."""
+    return _kept_signatures(structures)[0]
+
+
+def _kept_signatures(
+    structures: Iterable[str], *, refresh: bool = False
+) -> tuple[dict[str, tuple], int]:
+    """Per stored structure, its `chemistry.isomer_signature` (() when it cannot be read), and
+    how many were not kept yet.
 
     Kept in the shared cache by structure, which is all it depends on, so it outlives writes:
     once `keep_isomer_signatures` has run (the release step, registry.warming), a substance page
@@ -571,7 +579,7 @@ def _signatures(structures: Iterable[str], *, refresh: bool = False) -> dict[str
     made = {keys[smiles]: _worked_out_signature(smiles) for smiles in keys.keys() - found.keys()}
     if made or refresh:
         cache.set_many((kept if refresh else {}) | made, KEPT_AHEAD_SECONDS)
-    return found | {smiles: made[key] for smiles, key in keys.items() if key in made}
+    return found | {smiles: made[key] for smiles, key in keys.items() if key in made}, len(made)
 
 
 def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, tuple, str]]]:
@@ -1221,19 +1229,15 @@ def _since(listings: Sequence[Listing], on: datetime.date) -> dict[str, str]:
 
 def _certain_spans(listing: Listing) -> list[tuple[datetime.date, datetime.date | None]]:
     """The listing's period, less the days it is in doubt because its temporary order ran out
-    (`temporary_until` up to `continued_shown_on`, see `_expiry_doubt`): a run of control
-    breaks there."""
+    (`Listing.lapse`, see `_expiry_doubt`): a run of control breaks there."""
     start, end = listing.effective_from, listing.effective_to
-    attributes = listing.attributes or {}
-    if "temporary_until" not in attributes:
+    lapse = listing.lapse()
+    if lapse is None:
         return [(start, end)]
-    until = datetime.date.fromisoformat(attributes["temporary_until"])
-    shown = attributes.get("continued_shown_on")
+    until, shown = lapse
     spans = [(start, until if end is None else min(until, end))]
-    if shown:
-        shown = datetime.date.fromisoformat(shown)
-        if end is None or shown < end:
-            spans.append((shown, end))
+    if shown is not None and (end is None or shown < end):
+        spans.append((shown, end))
     return [(a, b) for a, b in spans if b is None or a < b]
 
 
@@ -1868,19 +1872,13 @@ def _doubts_by_jurisdiction(bases: Sequence[Basis], on: datetime.date) -> dict[s
         by_code[basis.listed.schedule.jurisdiction].append(basis)
     out = {}
     for code, found in by_code.items():
-        conditional = [
-            b
-            for b in found
-            if (isinstance(b, ClassBasis) and b.condition)
-            or getattr(b, "identity_uncertain", "")
-            or getattr(b, "form_uncertain", "")
-        ]
-        doubtful = [b for b in found if b.date_uncertain]
-        if len(found) > len({*map(id, doubtful), *map(id, conditional)}):
+        if any(not b.date_uncertain and not is_conditional(b) for b in found):
             continue  # a certain basis: controlled there
         if handed_over(found):
             continue
-        out[code] = _in_doubt(doubtful, conditional, on)
+        out[code] = _in_doubt(
+            [b for b in found if b.date_uncertain], [b for b in found if is_conditional(b)], on
+        )
     return out
 
 
@@ -2456,9 +2454,7 @@ def keep_isomer_signatures(substances: Sequence[Substance], *, refresh: bool = F
     own records among them). How many structures had none kept."""
     formulas = _positional_table().keys()
     wanted = {s.smiles for s in substances if s.smiles and s.formula in formulas}
-    missing = len(wanted) - len(cache.get_many([_signature_key(smiles) for smiles in wanted]))
-    _signatures(wanted, refresh=refresh)
-    return missing
+    return _kept_signatures(wanted, refresh=refresh)[1]
 
 
 KEEPING_TIME_BUDGET_SECONDS = 5.0

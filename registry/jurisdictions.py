@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.models import Jurisdiction, Listing
-from registry.verdicts import ClassBasis, described, handed_over, to_json
+from registry.verdicts import ClassBasis, described, handed_over, is_conditional, to_json
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
@@ -155,11 +155,7 @@ def verdicts(
                 why = (reasons or {}).get(j.code, "")
                 out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED, reason=why))
             continue
-        certain = [
-            m
-            for m in found
-            if not m.date_uncertain and not _condition(m) and not _identity(m) and not _form(m)
-        ]
+        certain = [m for m in found if not m.date_uncertain and not is_conditional(m)]
         if not certain and handed_over(found):
             # moved between lists on a day not known precisely: controlled, on one of them
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))

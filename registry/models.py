@@ -806,14 +806,27 @@ class Listing(EditTracking, models.Model):
                         code="listing_attributes",
                     )
 
+    def lapse(self) -> tuple[datetime.date, datetime.date | None] | None:
+        """When the temporary order that made the entry ran out with nothing recorded that
+        continued it (`temporary_until`), and the day a later act shows it in force again
+        (`continued_shown_on`, None when none does); None for any other entry."""
+        attributes = self.attributes or {}
+        if "temporary_until" not in attributes:
+            return None
+        shown = attributes.get("continued_shown_on")
+        return (
+            datetime.date.fromisoformat(attributes["temporary_until"]),
+            datetime.date.fromisoformat(shown) if shown else None,
+        )
+
     @property
     def continuity_known_as(self) -> str:
-        """What is known of the entry's continuity when a temporary order made it
-        (`temporary_until`, `continued_shown_on`), in words; "" otherwise."""
-        attributes = self.attributes or {}
-        until, shown = attributes.get("temporary_until"), attributes.get("continued_shown_on")
-        if not until:
+        """What is known of the entry's continuity when a temporary order made it (`lapse`), in
+        words; "" otherwise."""
+        lapse = self.lapse()
+        if lapse is None:
             return ""
+        until, shown = (day.isoformat() if day else None for day in lapse)
         if shown:
             return str(
                 _(

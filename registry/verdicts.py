@@ -588,6 +588,17 @@ def _listed_subject(basis: Any) -> tuple[str, str] | None:
     return None
 
 
+def is_conditional(basis: Any) -> bool:
+    """Whether a basis is in doubt for what the input is, not for a date: a class whose
+    definition also asks what a structure cannot show, an identity (an InChIKey no record has)
+    or a form (a glycoside, a possible positional isomer) in doubt."""
+    return bool(
+        (isinstance(basis, ClassBasis) and basis.condition)
+        or getattr(basis, "identity_uncertain", "")
+        or getattr(basis, "form_uncertain", "")
+    )
+
+
 def handed_over(bases: Iterable[Any]) -> bool:
     """Whether bases in doubt include a transfer: a record's (or a class's) listing that ends on
     the day another listing of the same record (class) begins. Whichever day the act moving it
