@@ -29,6 +29,7 @@ import datetime
 import functools
 import hashlib
 import re
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -48,6 +49,7 @@ from registry.models import (
     Instrument,
     Jurisdiction,
     Listing,
+    Schedule,
     chinese_language,
     citation,
 )
@@ -542,6 +544,7 @@ def _registry_gates() -> _Gates:
 
 
 _POSITIONAL: dict[str, dict[str, list[tuple[int, tuple, str]]]] = {}
+_POSITIONAL_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -585,24 +588,55 @@ def _kept_signatures(
 def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, tuple, str]]]:
     """The records with an entry that covers positional isomers (21 CFR 1308.11(d): "isomer"
     there includes position isomers), by formula: (pk, `chemistry.isomer_signature`, skeleton
-    key). Recomputed when the registry changes (`version`: its token, when the caller has it)."""
+    key). Recomputed when the registry changes (`version`: its token, when the caller has it).
+
+    One thread of a worker works it out while the others wait for it: eight threads that each
+    read the entries at once, on a worker's first substance pages or after a write, held eight
+    times the rows at the same moment, and the worker kept that memory."""
     version = version or _version()
-    if version not in _POSITIONAL:
-        table: dict[str, list[tuple[int, tuple, str]]] = defaultdict(list)
-        listings = Listing.objects.filter(substance__isnull=False).exclude(substance__smiles="")
-        records = {
-            listing.substance.pk: listing.substance
-            for listing in listings.select_related("schedule", "substance")
-            if "positional_isomers" in listing.covers
-        }
-        signatures = _signatures(record.smiles for record in records.values())
-        for pk, record in sorted(records.items()):
-            signature = signatures[record.smiles]
-            if signature:
-                table[signature[0]].append((pk, signature, record.skeleton_key))
-        _POSITIONAL.clear()
-        _POSITIONAL[version] = dict(table)
-    return _POSITIONAL[version]
+    table = _POSITIONAL.get(version)
+    if table is None:
+        with _POSITIONAL_LOCK:
+            table = _POSITIONAL.get(version)
+            if table is None:
+                table = _worked_out_positional_table()
+                _POSITIONAL.clear()
+                _POSITIONAL[version] = table
+    return table
+
+
+def _worked_out_positional_table() -> dict[str, list[tuple[int, tuple, str]]]:
+    """`_positional_table` read afresh: only the entries that may cover positional isomers
+    (their own coverage said, or their list's says it), and of their records only what the
+    table holds."""
+    wide = [
+        pk
+        for pk, coverage in Schedule.objects.values_list("pk", "coverage")
+        if "positional_isomers" in Listing.covers_of(None, coverage)
+    ]
+    rows = (
+        Listing.objects.filter(substance__isnull=False)
+        .exclude(substance__smiles="")
+        .filter(Q(coverage__isnull=False) | Q(schedule__in=wide))
+        .values_list(
+            "coverage",
+            "schedule__coverage",
+            "substance_id",
+            "substance__smiles",
+            "substance__skeleton_key",
+        )
+    )
+    records = {
+        pk: (smiles, skeleton)
+        for coverage, list_coverage, pk, smiles, skeleton in rows
+        if "positional_isomers" in Listing.covers_of(coverage, list_coverage)
+    }
+    signatures = _signatures(smiles for smiles, _skeleton in records.values())
+    table: dict[str, list[tuple[int, tuple, str]]] = defaultdict(list)
+    for pk, (smiles, skeleton) in sorted(records.items()):
+        if signature := signatures[smiles]:
+            table[signature[0]].append((pk, signature, skeleton))
+    return dict(table)
 
 
 def _isomers_among(rows, signature: tuple, skeleton: str, leave_out: set[int]) -> list[int]:

@@ -859,7 +859,12 @@ class Listing(EditTracking, models.Model):
     @property
     def covers(self) -> tuple[str, ...]:
         """What the entry covers besides the substance itself: its own word, else its list's."""
-        value = self.coverage if self.coverage is not None else self.schedule.coverage
+        return self.covers_of(self.coverage, self.schedule.coverage)
+
+    @staticmethod
+    def covers_of(coverage: list | None, list_coverage: list | None) -> tuple[str, ...]:
+        """`covers` from an entry's `coverage` and its list's, as a query reads them."""
+        value = coverage if coverage is not None else list_coverage
         return tuple(value or ())
 
     def clean(self) -> None:

@@ -106,3 +106,58 @@ def test_once_warmed_the_page_reads_the_signatures_without_chemistry(
     page = client.get("/substances/2-mmc/").content.decode()
     assert "It may be a positional isomer of a compound whose entry covers" in page
     assert client.get("/substances/2c-b/").status_code == 200
+
+
+def test_the_table_holds_every_entry_that_covers_positional_isomers(real_registry):
+    # Read in SQL down to the entries whose coverage may say so: the same table as one built
+    # from every entry's `covers`.
+    from collections import defaultdict
+
+    from registry import check
+
+    records = {
+        listing.substance.pk: listing.substance
+        for listing in Listing.objects.filter(substance__isnull=False)
+        .exclude(substance__smiles="")
+        .select_related("schedule", "substance")
+        if "positional_isomers" in listing.covers
+    }
+    signatures = check._signatures(record.smiles for record in records.values())
+    expected = defaultdict(list)
+    for pk, record in sorted(records.items()):
+        if signature := signatures[record.smiles]:
+            expected[signature[0]].append((pk, signature, record.skeleton_key))
+    table = check._worked_out_positional_table()
+    assert table == dict(expected)
+    assert sum(len(rows) for rows in table.values()) >= 100
+
+
+def test_the_table_is_worked_out_once_however_many_threads_ask(monkeypatch):
+    import threading
+    import time
+
+    from registry import check
+
+    calls = []
+
+    def slow():
+        calls.append(threading.get_ident())
+        time.sleep(0.2)
+        return {"C10H15N": [(1, ("C10H15N",), "X")]}
+
+    monkeypatch.setattr(check, "_worked_out_positional_table", slow)
+    check._POSITIONAL.clear()
+    tables = []
+    threads = [
+        threading.Thread(target=lambda: tables.append(check._positional_table("v1")))
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    assert len(tables) == 8 and all(table is tables[0] for table in tables)
+    check._positional_table("v2")  # a new version of the registry: worked out again
+    assert len(calls) == 2
+    check._POSITIONAL.clear()
