@@ -132,6 +132,24 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
     return entries
 
 
+def item_rows(entries: Sequence[ListEntry]) -> list[tuple[ListEntry, int]]:
+    """Each entry with the number of rows its item spans, on the item's first row (0 on the
+    rows after it): an item of the gazette may name more than one subject (item 68 of China's
+    2025 Class II list, tramadol "including compound preparations containing tramadol"), which
+    the registry holds as one listing per subject, in item order side by side. Entries without
+    an item number are an item each."""
+    rows: list[tuple[ListEntry, int]] = []
+    first = 0
+    for place, entry in enumerate(entries):
+        if place and entry.item_number and entry.item_number == entries[place - 1].item_number:
+            rows[first] = (rows[first][0], rows[first][1] + 1)
+            rows.append((entry, 0))
+        else:
+            first = len(rows)
+            rows.append((entry, 1))
+    return rows
+
+
 def _haystack(entry: ListEntry) -> str:
     return "\x1f".join(
         (entry.item_number, entry.name_zh, entry.name_en, entry.cas, entry.scope)

@@ -665,6 +665,8 @@ def schedule_detail(request, uid: str):
             "on": on,
             "query": query,
             "entries": entries,
+            "rows": (rows := lists.item_rows(entries)),
+            "items": sum(1 for _entry, span in rows if span),
             "totals": totals,
             "download_query": urlencode(download),
             "chinese": chinese_language(),

@@ -121,3 +121,58 @@ def test_xlsx_keeps_formula_like_text_as_text(client, sample):
 def test_bad_date_on_a_download_answers_for_today(client, sample):
     response = get(client, "/schedules/cn-nonmedical-2025/csv/", on="2025-13-45")
     assert response.content.decode("utf-8-sig").startswith("item,")
+
+
+def test_an_item_naming_two_subjects_is_one_item_of_two_rows(client, sample):
+    # As item 68 of China's 2025 Class II list: tramadol "including compound preparations
+    # containing tramadol", held as one listing per subject under one item number.
+    for name in ("Tramadol", "Tramadol compound preparations"):
+        ListingFactory(
+            schedule=sample.nonmedical_2025,
+            substance=SubstanceFactory(name_en=name, cas=""),
+            effective_from=D2025,
+            listed_by=sample.reorganisation,
+            item_number="68",
+        )
+    ListingFactory(
+        schedule=sample.nonmedical_2025,
+        substance=SubstanceFactory(name_en="Zolpidem-like", cas=""),
+        effective_from=D2025,
+        listed_by=sample.reorganisation,
+        item_number="69",
+    )
+    html = get(client, "/schedules/cn-nonmedical-2025/", on="2025-09-01").content.decode()
+    entries = html.count("<tr>") - 1  # the head's row aside
+    assert f"{entries} entries in force" in html
+    assert f"They are {entries - 1} items of the list" in html
+    assert html.count('<td class="num" rowspan="2">68</td>') == 1
+    assert ">68</td>" in html and html.count(">68</td>") == 1
+    assert html.index("Tramadol<") < html.index("Tramadol compound preparations")
+    # Filtered down to one of the two subjects, the item is a row of its own again.
+    html = get(client, "/schedules/cn-nonmedical-2025/", on="2025-09-01", q="compound prep")
+    assert '<td class="num">68</td>' in html.content.decode()
+    assert "items of the list" not in html.content.decode()
+    # The downloads keep a row per subject, each with its item number.
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get(
+                    "/schedules/cn-nonmedical-2025/csv/", {"on": "2025-09-01"}
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert sum(1 for row in rows if row[0] == "68") == 2
+
+
+def test_the_items_sentence_is_chinese_on_the_chinese_site(client, sample):
+    for name in ("Tramadol", "Tramadol compound preparations"):
+        ListingFactory(
+            schedule=sample.nonmedical_2025,
+            substance=SubstanceFactory(name_en=name, cas=""),
+            effective_from=D2025,
+            listed_by=sample.reorganisation,
+            item_number="68",
+        )
+    html = get(client, "/zh-hans/schedules/cn-nonmedical-2025/", on="2025-09-01").content.decode()
+    assert "个序号：一个序号可包含多个对象" in html
