@@ -699,3 +699,26 @@ def test_a_class_rule_not_applied_in_time_leaves_unjudged_only_where_classes_are
     assert result.out_of_time
     assert by_code == {"CN": "controlled", "UN": "not_controlled", "US": "controlled"}
     assert result.unjudged == ()
+
+
+def test_ergotamines_structure_is_a_precursor_in_each_jurisdiction(real_registry, client):
+    # Without a structure on its record, a drawing of ergotamine found nothing and was answered
+    # not controlled in China, under the 1988 Convention and in the US, which all list it.
+    ergotamine = (
+        "C[C@@]1(C(=O)N2[C@H](C(=O)N3CCC[C@H]3[C@@]2(O1)O)CC4=CC=CC=C4)NC(=O)"
+        "[C@H]5CN([C@@H]6CC7=CNC8=CC=CC(=C78)C6=C5)C"
+    )
+    response = client.post(
+        "/api/v1/check/", {"items": [ergotamine], "on": ON}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    [result] = response.json()["results"]
+    assert result["substance"]["uid"] == "ergotamine"
+    assert {code: v["status"] for code, v in _by_code(result["jurisdictions"]).items()} == {
+        "CN": "controlled",
+        "UN": "controlled",
+        "US": "controlled",
+    }
+    codes = {m["schedule"]["code"] for m in result["matches"]}
+    assert {"UN-1988-I", "US-LIST-I"} <= codes, codes
+    assert any(code.startswith("CN-PREC") for code in codes), codes
