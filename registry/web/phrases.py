@@ -213,6 +213,12 @@ SCOPE_CLAUSES = [
     gettext_noop(
         "acid and its esters, as a structure-defined group (any ester matched, EAPA included)"
     ),
+    # The US schedule III entry of the derivatives of barbituric acid, as a class.
+    gettext_noop(
+        "any substance which contains any quantity of a derivative of barbituric acid, or any "
+        "salt of one"
+    ),
+    gettext_noop("unless listed in another schedule"),
     gettext_noop("esters, as a structure-defined group (any ester matched)"),
     gettext_noop(
         "acid and its methyl, ethyl, propyl, isopropyl, butyl, isobutyl, sec-butyl and tert-butyl "

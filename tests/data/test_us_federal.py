@@ -25,7 +25,7 @@ def _in_force(schedule, on=COMPILED):
     [
         ("us-schedule-i", 314, 3),  # classes: fentanyl-related, cannabimimetic agents, THCs
         ("us-schedule-ii", 72, 0),
-        ("us-schedule-iii", 120, 0),
+        ("us-schedule-iii", 120, 1),  # class: the derivatives of barbituric acid
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
         # 32, APAAN (82 FR 32457) and seven more of 21 CFR 1310.02(a) the compilation missed
@@ -474,11 +474,12 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     rest as 21 U.S.C. 812(c) prints them) date 175 listings to 1971-05-01 (with the opiates its
     schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
     three of them included, the marijuana entries moved to schedule III in 2026, the class its
-    "Tetrahydrocannabinols" means and two of that class's named examples); the rest of the
+    "Tetrahydrocannabinols" means and two of that class's named examples, and the class its
+    "derivative of barbituric acid" means); the rest of the
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 175]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 176]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -1583,3 +1584,46 @@ def test_a_run_of_control_breaks_where_a_temporary_order_ran_out(real_registry):
     assert (result.status, result.since) == ("controlled", {"US": "2026-12-03"})
     [result] = check_items(["Brorphine"], on=D(2024, 1, 1), jurisdiction="US")
     assert result.since == {"US": "2023-04-05"}
+
+
+@pytest.mark.parametrize(
+    ("text", "schedules"),
+    [
+        # named by China and the 1971 Convention, not by the US: schedule III by the class
+        ("butobarbital", ["US-III"]),
+        ("allobarbital", ["US-III"]),
+        ("cyclobarbital", ["US-III"]),
+        ("vinylbital", ["US-III"]),
+        ("CCCCC1(CC=C)C(=O)NC(=O)NC1=O", ["US-III"]),  # a barbiturate named nowhere
+        ("C=CCC1(C(C)CCC)C(=O)NC(=S)NC1=O", ["US-III"]),  # thiamylal
+        # "unless listed in another schedule": the named entry answers alone
+        ("phenobarbital", ["US-IV"]),
+        ("amobarbital", ["US-II"]),
+        # named in schedule III as well: both entries
+        ("butalbital", ["US-III", "US-III"]),
+    ],
+)
+def test_a_derivative_of_barbituric_acid_is_in_schedule_iii_unless_listed_in_another(
+    real_registry, text, schedules
+):
+    result = _us(text)
+    assert result.status == "controlled"
+    assert sorted(m["schedule"]["code"] for m in result.matches) == schedules
+
+
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "O=C1CC(=O)NC(=O)N1",  # barbituric acid itself
+        "O=C1CC(=O)NC(=S)N1",  # 2-thiobarbituric acid, a reagent
+        "CN1C(=O)CC(=O)N(C)C1=O",  # substituted on nitrogen only
+        "CCC1(c2ccccc2)C(=O)NCNC1=O",  # primidone: no 2-oxo group
+    ],
+)
+def test_what_is_not_read_as_a_derivative_of_barbituric_acid(real_registry, smiles):
+    assert _us(smiles).status == "not_controlled"
+
+
+def test_amobarbital_was_in_schedule_iii_by_name_and_as_a_derivative_before_1973(real_registry):
+    result = _us("amobarbital", D(1972, 6, 1))
+    assert sorted(m["schedule"]["code"] for m in result.matches) == ["US-III", "US-III"]
