@@ -28,6 +28,7 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import os
 import re
 import threading
 import time
@@ -545,6 +546,20 @@ def _registry_gates() -> _Gates:
 
 _POSITIONAL: dict[str, dict[str, list[tuple[int, tuple, str]]]] = {}
 _POSITIONAL_LOCK = threading.Lock()
+POSITIONAL_WAIT_SECONDS = 10
+"""How long a thread waits for another to work out the positional table before it works it out
+itself (the other may be held up by the shared cache)."""
+
+
+def _new_positional_lock() -> None:
+    """A process made by fork (the check jobs' local pool) starts with the lock free: a thread
+    of the parent that held it at the fork does not exist in the child, which would otherwise
+    wait on it for ever."""
+    global _POSITIONAL_LOCK
+    _POSITIONAL_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_positional_lock)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -590,18 +605,24 @@ def _positional_table(version: str | None = None) -> dict[str, list[tuple[int, t
     there includes position isomers), by formula: (pk, `chemistry.isomer_signature`, skeleton
     key). Recomputed when the registry changes (`version`: its token, when the caller has it).
 
-    One thread of a worker works it out while the others wait for it: eight threads that each
-    read the entries at once, on a worker's first substance pages or after a write, held eight
-    times the rows at the same moment, and the worker kept that memory."""
+    One thread of a worker works it out while the others wait for it (at most
+    `POSITIONAL_WAIT_SECONDS`): eight threads that each read the entries at once, on a worker's
+    first substance pages or after a write, held eight times the rows at the same moment, and
+    the worker kept that memory."""
     version = version or _version()
     table = _POSITIONAL.get(version)
     if table is None:
-        with _POSITIONAL_LOCK:
+        lock = _POSITIONAL_LOCK
+        locked = lock.acquire(timeout=POSITIONAL_WAIT_SECONDS)
+        try:
             table = _POSITIONAL.get(version)
             if table is None:
                 table = _worked_out_positional_table()
                 _POSITIONAL.clear()
                 _POSITIONAL[version] = table
+        finally:
+            if locked:
+                lock.release()
     return table
 
 

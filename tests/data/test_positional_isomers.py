@@ -161,3 +161,39 @@ def test_the_table_is_worked_out_once_however_many_threads_ask(monkeypatch):
     check._positional_table("v2")  # a new version of the registry: worked out again
     assert len(calls) == 2
     check._POSITIONAL.clear()
+
+
+def test_a_process_forked_while_a_thread_works_the_table_out_does_not_wait_for_it():
+    # The check jobs' local pool forks the web worker: a lock held by one of its threads at
+    # that moment was held for ever in the child, whose first check then hung.
+    import multiprocessing
+
+    from registry import check
+
+    check._POSITIONAL_LOCK.acquire()
+    try:
+        context = multiprocessing.get_context("fork")
+        answer = context.Queue()
+        child = context.Process(
+            target=lambda: answer.put(check._POSITIONAL_LOCK.acquire(timeout=5))
+        )
+        child.start()
+        child.join(20)
+        assert not child.is_alive()
+        assert answer.get(timeout=1) is True
+    finally:
+        check._POSITIONAL_LOCK.release()
+
+
+def test_a_thread_that_waits_too_long_works_the_table_out_itself(monkeypatch):
+    from registry import check
+
+    monkeypatch.setattr(check, "POSITIONAL_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(check, "_worked_out_positional_table", lambda: {"C1H1": []})
+    check._POSITIONAL.clear()
+    check._POSITIONAL_LOCK.acquire()
+    try:
+        assert check._positional_table("v-held") == {"C1H1": []}
+    finally:
+        check._POSITIONAL_LOCK.release()
+        check._POSITIONAL.clear()
