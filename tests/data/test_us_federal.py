@@ -25,7 +25,7 @@ def _in_force(schedule, on=COMPILED):
     [
         ("us-schedule-i", 314, 3),  # classes: fentanyl-related, cannabimimetic agents, THCs
         ("us-schedule-ii", 72, 0),
-        ("us-schedule-iii", 120, 1),  # class: the derivatives of barbituric acid
+        ("us-schedule-iii", 120, 2),  # classes: barbituric acid derivatives, and the unsettled
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 9, 0),
         # 32, APAAN (82 FR 32457) and seven more of 21 CFR 1310.02(a) the compilation missed
@@ -474,12 +474,12 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     rest as 21 U.S.C. 812(c) prints them) date 175 listings to 1971-05-01 (with the opiates its
     schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
     three of them included, the marijuana entries moved to schedule III in 2026, the class its
-    "Tetrahydrocannabinols" means and two of that class's named examples, and the class its
-    "derivative of barbituric acid" means); the rest of the
+    "Tetrahydrocannabinols" means and two of that class's named examples, and the two classes
+    its "derivative of barbituric acid" means); the rest of the
     undated ones keep their evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 176]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 177]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -1596,6 +1596,12 @@ def test_a_run_of_control_breaks_where_a_temporary_order_ran_out(real_registry):
         ("vinylbital", ["US-III"]),
         ("CCCCC1(CC=C)C(=O)NC(=O)NC1=O", ["US-III"]),  # a barbiturate named nowhere
         ("C=CCC1(C(C)CCC)C(=O)NC(=S)NC1=O", ["US-III"]),  # thiamylal
+        # a sodium salt drawn as its lactim anion, as PubChem draws such salts
+        ("CCCCC1(C(=O)NC(=NC1=O)[O-])CC.[Na+]", ["US-III"]),
+        ("CCCCC1(CC)C(=O)N=C(O)NC1=O", ["US-III"]),  # a lactim tautomer
+        ("CCc1c(O)nc(O)nc1O", ["US-III"]),  # 5-ethylbarbituric acid, aromatic tautomer
+        ("O=C1NC(=O)C2(CCCC2)C(=O)N1", ["US-III"]),  # spiro at carbon 5
+        ("CCCCC1(CC)C(=S)NC(=O)NC1=O", ["US-III"]),  # a 4-thioxo analogue
         # "unless listed in another schedule": the named entry answers alone
         ("phenobarbital", ["US-IV"]),
         ("amobarbital", ["US-II"]),
@@ -1615,9 +1621,9 @@ def test_a_derivative_of_barbituric_acid_is_in_schedule_iii_unless_listed_in_ano
     "smiles",
     [
         "O=C1CC(=O)NC(=O)N1",  # barbituric acid itself
-        "O=C1CC(=O)NC(=S)N1",  # 2-thiobarbituric acid, a reagent
-        "CN1C(=O)CC(=O)N(C)C1=O",  # substituted on nitrogen only
+        "Oc1cc(O)nc(O)n1",  # the same, as 2,4,6-trihydroxypyrimidine
         "CCC1(c2ccccc2)C(=O)NCNC1=O",  # primidone: no 2-oxo group
+        "O=C1NC(=O)C(=Cc2ccccc2)C(=O)N1",  # a 5-ylidene compound
     ],
 )
 def test_what_is_not_read_as_a_derivative_of_barbituric_acid(real_registry, smiles):
@@ -1627,3 +1633,28 @@ def test_what_is_not_read_as_a_derivative_of_barbituric_acid(real_registry, smil
 def test_amobarbital_was_in_schedule_iii_by_name_and_as_a_derivative_before_1973(real_registry):
     result = _us("amobarbital", D(1972, 6, 1))
     assert sorted(m["schedule"]["code"] for m in result.matches) == ["US-III", "US-III"]
+
+
+@pytest.mark.parametrize(
+    "smiles",
+    [
+        "O=C1CC(=O)NC(=S)N1",  # 2-thiobarbituric acid, a reagent
+        "CN1C(=O)CC(=O)N(C)C1=O",  # 1,3-dimethylbarbituric acid: on nitrogen only
+    ],
+)
+def test_a_ring_with_nothing_on_carbon_5_is_uncertain_not_controlled(real_registry, smiles):
+    # A derivative by the letter of the words; no copy read says the Act reaches such reagents.
+    result = _us(smiles)
+    assert result.status == "uncertain"
+    assert [m["schedule"]["code"] for m in result.matches] == ["US-III"]
+    assert "no copy read says the Act reaches" in result.reason
+
+
+def test_ergotamines_list_i_entry_covers_its_salts_not_its_epimer(real_registry):
+    # 21 CFR 1310.02(a): "Ergotamine and its salts"; ergotaminine, its C-8 epimer, is not listed.
+    ergotaminine = (
+        "C[C@@]1(C(=O)N2[C@H](C(=O)N3CCC[C@H]3[C@@]2(O1)O)CC4=CC=CC=C4)NC(=O)"
+        "[C@@H]5CN([C@@H]6CC7=CNC8=CC=CC(=C78)C6=C5)C"
+    )
+    assert _us(ergotaminine).status == "not_controlled"
+    assert [m["schedule"]["code"] for m in _listed(_us("ergotamine tartrate"))] == ["US-LIST-I"]

@@ -144,8 +144,13 @@ def test_an_item_naming_two_subjects_is_one_item_of_two_rows(client, sample):
     html = get(client, "/schedules/cn-nonmedical-2025/", on="2025-09-01").content.decode()
     entries = html.count("<tr>") - 1  # the head's row aside
     assert f"{entries} entries in force" in html
-    assert f"They are {entries - 1} items of the list" in html
+    assert f"They make up {entries - 1} items of the list" in html
     assert html.count('<td class="num" rowspan="2">68</td>') == 1
+    # The item's rows are a group of their own, which printing keeps on one page.
+    group = html[html.index('<tbody class="item">') :]
+    group = group[: group.index("</tbody>")]
+    assert ">68</td>" in group and "Tramadol compound preparations" in group
+    assert html.count('<tbody class="item">') == 1
     assert ">68</td>" in html and html.count(">68</td>") == 1
     assert html.index("Tramadol<") < html.index("Tramadol compound preparations")
     # Filtered down to one of the two subjects, the item is a row of its own again.
