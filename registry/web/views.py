@@ -656,6 +656,7 @@ def schedule_detail(request, uid: str):
     download = {"on": on.isoformat()}
     if query:
         download["q"] = query
+    rows = lists.item_rows(entries)
     return render(
         request,
         "web/schedule.html",
@@ -665,7 +666,7 @@ def schedule_detail(request, uid: str):
             "on": on,
             "query": query,
             "entries": entries,
-            "rows": (rows := lists.item_rows(entries)),
+            "rows": rows,
             "items": sum(1 for _entry, span in rows if span),
             "totals": totals,
             "download_query": urlencode(download),

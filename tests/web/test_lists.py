@@ -123,24 +123,26 @@ def test_bad_date_on_a_download_answers_for_today(client, sample):
     assert response.content.decode("utf-8-sig").startswith("item,")
 
 
-def test_an_item_naming_two_subjects_is_one_item_of_two_rows(client, sample):
+def _entry(sample, name: str, item: str):
+    ListingFactory(
+        schedule=sample.nonmedical_2025,
+        substance=SubstanceFactory(name_en=name, cas=""),
+        effective_from=D2025,
+        listed_by=sample.reorganisation,
+        item_number=item,
+    )
+
+
+def _item_68_of_two_subjects(sample):
     # As item 68 of China's 2025 Class II list: tramadol "including compound preparations
     # containing tramadol", held as one listing per subject under one item number.
     for name in ("Tramadol", "Tramadol compound preparations"):
-        ListingFactory(
-            schedule=sample.nonmedical_2025,
-            substance=SubstanceFactory(name_en=name, cas=""),
-            effective_from=D2025,
-            listed_by=sample.reorganisation,
-            item_number="68",
-        )
-    ListingFactory(
-        schedule=sample.nonmedical_2025,
-        substance=SubstanceFactory(name_en="Zolpidem-like", cas=""),
-        effective_from=D2025,
-        listed_by=sample.reorganisation,
-        item_number="69",
-    )
+        _entry(sample, name, "68")
+
+
+def test_an_item_naming_two_subjects_is_one_item_of_two_rows(client, sample):
+    _item_68_of_two_subjects(sample)
+    _entry(sample, "Zolpidem-like", "69")
     html = get(client, "/schedules/cn-nonmedical-2025/", on="2025-09-01").content.decode()
     entries = html.count("<tr>") - 1  # the head's row aside
     assert f"{entries} entries in force" in html
@@ -158,26 +160,12 @@ def test_an_item_naming_two_subjects_is_one_item_of_two_rows(client, sample):
     assert '<td class="num">68</td>' in html.content.decode()
     assert "items of the list" not in html.content.decode()
     # The downloads keep a row per subject, each with its item number.
-    rows = list(
-        csv.reader(
-            io.StringIO(
-                client.get(
-                    "/schedules/cn-nonmedical-2025/csv/", {"on": "2025-09-01"}
-                ).content.decode("utf-8-sig")
-            )
-        )
-    )
+    download = get(client, "/schedules/cn-nonmedical-2025/csv/", on="2025-09-01")
+    rows = list(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert sum(1 for row in rows if row[0] == "68") == 2
 
 
 def test_the_items_sentence_is_chinese_on_the_chinese_site(client, sample):
-    for name in ("Tramadol", "Tramadol compound preparations"):
-        ListingFactory(
-            schedule=sample.nonmedical_2025,
-            substance=SubstanceFactory(name_en=name, cas=""),
-            effective_from=D2025,
-            listed_by=sample.reorganisation,
-            item_number="68",
-        )
+    _item_68_of_two_subjects(sample)
     html = get(client, "/zh-hans/schedules/cn-nonmedical-2025/", on="2025-09-01").content.decode()
     assert "个序号：一个序号可包含多个对象" in html
