@@ -70,6 +70,14 @@ class SubstanceQuerySet(models.QuerySet):
 
         return self.filter(search.matching(text, close=close, using=self.db))
 
+    def narrowed_to_page(self, ordering: list[str], after: list | None, reverse: bool, rows: int):
+        """This queryset for a page of `rows` rows in `ordering` after the cursor `after`
+        (registry.api.pagination): a search alone, read in uid order, reads only that window of
+        its index (`substances.search.narrowed_to_page`). The same rows either way."""
+        from substances import search  # the search reads the models this module serves
+
+        return search.narrowed_to_page(self, ordering, after, reverse, rows)
+
 
 class NameQuerySet(models.QuerySet):
     def matching(self, text: str):

@@ -41,7 +41,9 @@ The unranked filter (`matching`: the API's `?q=`, read a page at a time in uid o
 SQLite, the search document of migration 0013 first: one FTS5 row per substance holding all its
 keys, so that the substances containing a key are read from the index alone. A rare key's ids
 are looked up and sorted, a common key's collected once and met as the uid index is read, and
-a very common key's rows tested one by one as the page is read (`_Names.document_condition`).
+a very common key's rows tested one by one as the page is read (`_InDocument`). A page in uid
+order, the API's, reads only its window of the document, which is kept in uid order
+(`narrowed_to_page`).
 
 This module knows substances only: whether a hit is controlled is the registry's business.
 Use it through `Substance.objects.ranked_search(text)` (or `.search(text)` for the queryset).
@@ -49,16 +51,21 @@ Use it through `Substance.objects.ranked_search(text)` (or `.search(text)` for t
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import enum
+import importlib
 import math
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import reduce
 
-from django.db import connections
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.lookups import In
+from django.db.models.lookups import In, Lookup
 from rapidfuzz import fuzz, process
 
 from substances import chemistry
@@ -90,8 +97,9 @@ TRIGRAM_TABLE = "substances_search_trigram"
 key, -2*id-1 for its Chinese key, a name's id for a name's key."""
 
 DOCUMENT_TABLE = "substances_search_document"
-"""The FTS5 table of migration 0013 (SQLite): one row per substance, under its id, holding all
-its keys; `MATCH '"key"'` is the substances with a key containing `key`, read from the index."""
+"""The FTS5 table of migration 0013 (SQLite): one row per substance, holding all its keys;
+`MATCH '"key"'` is the substances with a key containing `key`, read from the index. Each row is
+under its substance's position, which follows the uid (migration 0019)."""
 
 DOCUMENT_SCAN_SHARE = 0.25
 """A key held by this share of substances or more is very common: reading the page's rows one
@@ -434,6 +442,163 @@ def _glob_literal(text: str) -> str:
     return "".join(f"[{ch}]" if ch in "*?[]" else ch for ch in text)
 
 
+# --- the search document (SQLite) -----------------------------------------------------------
+
+_positions = importlib.import_module("substances.migrations.0019_search_document_in_uid_order")
+
+_ID_MASK = _positions.ID_MASK
+_ID_BITS = _positions.ID_BITS
+_RANK_TABLE = _positions.RANK_TABLE
+
+DOCUMENT_ID = f"(rowid & {_ID_MASK})"
+"""SQL: the substance id of a search document, read from its position (rowid)."""
+
+_LAST_POSITION = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class _DocumentMatch:
+    """The substances whose search document holds one of `keys` (each of three characters or
+    more), and, for a page in uid order, the window it reads: (the uid it starts after, or
+    None; whether it reads backwards, in descending uid; how many rows)."""
+
+    keys: tuple[str, ...]
+    window: tuple[str | None, bool, int] | None = None
+
+    def matched(self) -> tuple[str, list]:
+        """SQL for the documents holding a key, and its parameters.
+
+        A phrase costs a read of each of its trigrams' lists: a long key is looked up by its
+        first DOCUMENT_PHRASE_CHARS characters, and the documents found are then read for it
+        whole (a key cannot run across two keys of a document: none holds the separator).
+        """
+        phrases = [key[:DOCUMENT_PHRASE_CHARS] for key in self.keys]
+        match = " OR ".join('"' + phrase.replace('"', '""') + '"' for phrase in phrases)
+        sql, params = f"{DOCUMENT_TABLE} MATCH %s", [match]
+        if phrases != list(self.keys):
+            sql += f" AND ({' OR '.join(['instr(keys, %s) > 0'] * len(self.keys))})"
+            params += list(self.keys)
+        return sql, params
+
+
+class _InDocument(Lookup):
+    """`pk` of a substance whose search document matches (`_DocumentMatch`), SQLite only.
+
+    Its SQL is chosen as the query is compiled:
+
+    - for a page in uid order (a window, see `narrowed_to_page`): the window's first rows in
+      the document's own order, which is the uid's, and the documents of substances without a
+      rank (few; see migration 0019), then the page's rows among those, sorted: a page of
+      "fentanyl" reads 51 documents, not 6,786;
+    - else by how common the key is, counted no further than `COMMON_KEY_ROWS`: a rare key's
+      ids, read once; a common key's, collected once and met as the page's order is read
+      (`_ScanIn`); a key so common (`DOCUMENT_SCAN_SHARE`) that the page's rows are sooner
+      tested one by one, on their keys.
+    """
+
+    lookup_name = "in_search_document"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        column, column_params = compiler.compile(self.lhs)
+        found: _DocumentMatch = self.rhs
+        where, params = found.matched()
+        if found.window is not None:
+            return self._window(column, where, params, found.window)
+        with connection.cursor() as cursor:
+            # Positions come in ascending order, those without a rank first (by id), then the
+            # others in uid order: how far into the ranks the COMMON_KEY_ROWS-th one falls says
+            # how thick they are. The ids come as one text, read in Python only for a rare key.
+            cursor.execute(
+                f"SELECT count(*), max(rowid) >> {_ID_BITS}, group_concat({DOCUMENT_ID}),"
+                f" (SELECT max(rank) FROM {_RANK_TABLE}),"
+                " (SELECT max(id) FROM substances_substance)"
+                f" FROM (SELECT rowid FROM {DOCUMENT_TABLE} WHERE {where} LIMIT %s) AS probe",
+                [*params, COMMON_KEY_ROWS],
+            )
+            count, last_rank, listed, ranks, substances = cursor.fetchone()
+        if count < COMMON_KEY_ROWS:
+            if not listed:
+                raise EmptyResultSet
+            ids = sorted(int(pk) for pk in listed.split(","))
+            return f"{column} IN ({', '.join(['%s'] * len(ids))})", [*column_params, *ids]
+        read = substances * last_rank / ranks if last_rank and ranks else substances
+        if count < DOCUMENT_SCAN_SHARE * read:
+            sql = f"+{column} IN (SELECT {DOCUMENT_ID} FROM {DOCUMENT_TABLE} WHERE {where})"
+            return sql, [*column_params, *params]
+        return self._tested_per_row(compiler, found.keys)
+
+    def _window(self, column, where, params, window):
+        after, backwards, rows = window
+        ranked = f"SELECT {DOCUMENT_ID} FROM {DOCUMENT_TABLE} WHERE {where} AND rowid > {_ID_MASK}"
+        ranked_params = list(params)
+        if after is not None:
+            # The position of the nearest ranked uid at or beyond `after`: the window starts
+            # past it (a substance without a rank is read apart, below).
+            nearest = (
+                f"SELECT {{position}} FROM substances_substance s JOIN {_RANK_TABLE} r"
+                " ON r.substance_id = s.id WHERE s.uid {side} %s ORDER BY s.uid {order} LIMIT 1"
+            )
+            if backwards:
+                bound = nearest.format(position=f"r.rank << {_ID_BITS}", side=">=", order="ASC")
+                ranked += f" AND rowid < coalesce(({bound}), {_LAST_POSITION})"
+            else:
+                position = f"(r.rank << {_ID_BITS}) | {_ID_MASK}"
+                bound = nearest.format(position=position, side="<=", order="DESC")
+                ranked += f" AND rowid > coalesce(({bound}), {_ID_MASK})"
+            ranked_params.append(after)
+        ranked += f" ORDER BY rowid {'DESC' if backwards else 'ASC'} LIMIT %s"
+        ranked_params.append(rows)
+        unranked = f"SELECT rowid FROM {DOCUMENT_TABLE} WHERE {where} AND rowid <= {_ID_MASK}"
+        sql = f"{column} IN (SELECT * FROM ({ranked}) UNION ALL {unranked})"
+        return sql, [*ranked_params, *params]
+
+    @staticmethod
+    def _tested_per_row(compiler, keys):
+        """Each row read tested on its keys (`_Names.scanned`), in the query being compiled."""
+        condition = reduce(operator.or_, (_Names.scanned(key) for key in keys))
+        return compiler.compile(compiler.query.build_where(condition))
+
+
+def narrowed_to_page(queryset, ordering: list[str], after: list | None, reverse: bool, rows: int):
+    """`queryset`, told that a page will read `rows` of its rows in `ordering` after the cursor
+    `after` (backwards if `reverse`): where its only condition is a search in the document and
+    it is read in uid order, the search reads that page's window alone (`_InDocument`); else
+    `queryset` as it is. The page is the same either way; the paginator still applies the
+    cursor and the limit."""
+    if ordering not in (["uid"], ["-uid"]):
+        return queryset
+    if after is not None and not isinstance(after[0], str):
+        return queryset
+    where = queryset.query.where
+    if where.negated or len(where.children) != 1 or not isinstance(where.children[0], _InDocument):
+        return queryset
+    only = where.children[0]
+    if only.rhs.window is not None:
+        return queryset
+    backwards = (ordering == ["-uid"]) != reverse
+    window = (after[0] if after is not None else None, backwards, rows)
+    narrowed = queryset.all()
+    narrowed.query.where.children = [
+        _InDocument(only.lhs, dataclasses.replace(only.rhs, window=window))
+    ]
+    return narrowed
+
+
+def order_document(using: str | None = None) -> int:
+    """Rank again, in uid order, the substances whose document sorts apart, without a rank
+    (after a load: see migration 0019), with every other; how many there were. SQLite with the
+    search document only (0 elsewhere)."""
+    connection = _connection(using)
+    if not _has_search_document(connection):
+        return 0
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        unranked = _positions.unranked(cursor)
+        if unranked:
+            _positions.rebuild(cursor)
+    return unranked
+
+
 class _Names:
     """SQL for the names whose key matches, per database (SQLite's FTS5 or PostgreSQL's LIKE)."""
 
@@ -621,40 +786,6 @@ class _Names:
             | Q(search_key_zh__contains=key)
             | _ExistsPerRow(Name.objects.filter(substance=OuterRef("pk"), search_key__contains=key))
         )
-
-    def document_condition(self, keys: list[str]) -> Q | None:
-        """The substances with a key containing one of `keys` (each of three characters or
-        more), from the search document (SQLite, migration 0013); None for keys so common that
-        reading the page's rows one by one is sooner (`DOCUMENT_SCAN_SHARE`).
-
-        Read first, no further than that: a rare key's few ids, so read, are the condition
-        (the index is not asked twice); a common key's ids are collected once and the page's
-        order read until a page of them is met (`_ScanIn`).
-        """
-        # A phrase costs a read of each of its trigrams' lists: a long key is looked up by its
-        # first DOCUMENT_PHRASE_CHARS characters, and the documents found are then read for it
-        # whole (a key cannot run across two keys of a document: none holds the separator).
-        phrases = [key[:DOCUMENT_PHRASE_CHARS] for key in keys]
-        match = " OR ".join('"' + phrase.replace('"', '""') + '"' for phrase in phrases)
-        sql = f"SELECT rowid FROM {DOCUMENT_TABLE} WHERE {DOCUMENT_TABLE} MATCH %s"
-        params = [match]
-        if phrases != keys:
-            sql += f" AND ({' OR '.join(['instr(keys, %s) > 0'] * len(keys))})"
-            params += keys
-        with self.connection.cursor() as cursor:
-            # The index lists ids in ascending order: where the COMMON_KEY_ROWS-th one falls
-            # says how thick they are (ids are given in sequence). The ids come as one text,
-            # read in Python only for a rare key.
-            cursor.execute(
-                f"SELECT count(*), max(rowid), group_concat(rowid) FROM ({sql} LIMIT %s) AS probe",
-                [*params, COMMON_KEY_ROWS],
-            )
-            count, last, listed = cursor.fetchone()
-        if count < COMMON_KEY_ROWS:
-            return Q(pk__in=[int(pk) for pk in listed.split(",")] if listed else [])
-        if count >= DOCUMENT_SCAN_SHARE * last:
-            return None
-        return Q(_ScanIn(F("pk"), RawSQL(sql, params)))
 
     def trigram_ids(self, key: str) -> tuple[str, list]:
         """SQL for the substances with a key containing `key`, answered by the trigram index."""
@@ -914,15 +1045,19 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
 
     Close spellings are guesses, for a reader who sees them ranked below what was typed: a
     filter leaves them out unless asked (`close`). Nothing is read for the condition beyond
-    the identifiers' few rows and a bounded count of a key's hits (on PostgreSQL, a rare key's
-    ids); the rest is SQL the database runs as it reads the page.
+    the identifiers' few rows and, as the query is compiled, a bounded count of a key's hits
+    (on PostgreSQL, a rare key's ids, read here); the rest is SQL the database runs as it
+    reads the page.
     """
     text = (text or "").strip()
     outcome = SearchOutcome(query=text, key=search_key(text))
     if not text:
         return Q(pk__in=[])
     identified = {hit.substance_id for hit in _identifier_hits(text, outcome)}
-    condition = Q(pk__in=sorted(identified))
+    # What finds a substance, any of: its identifiers, then its names' look-ups. A search made
+    # of the document's condition alone reads a page in uid order as a window of it
+    # (`narrowed_to_page`).
+    parts = [Q(pk__in=sorted(identified))] if identified else []
     if key := outcome.key:
         spelled = {}
         if close and len(key) >= MIN_CLOSE_CHARS:
@@ -933,15 +1068,14 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
             # The keys looked for inside names, at once from the search document; the key's
             # own exact look-up is among them (a key containing it).
             inside = [k for how, k in lookups if how == "contains" and len(k) >= 3]
-            if (found := names.document_condition(inside)) is not None:
-                condition |= found
-                rest = []
-                for how, looked_up in lookups:
-                    if how == "exact":
-                        looked_up = [k for k in looked_up if k != key]
-                    if looked_up and not (how == "contains" and looked_up in inside):
-                        rest.append((how, looked_up))
-                lookups = rest
+            parts.append(Q(_InDocument(F("pk"), _DocumentMatch(tuple(inside)))))
+            rest = []
+            for how, looked_up in lookups:
+                if how == "exact":
+                    looked_up = [k for k in looked_up if k != key]
+                if looked_up and not (how == "contains" and looked_up in inside):
+                    rest.append((how, looked_up))
+            lookups = rest
         elif names.postgresql:
             # A rare look-up's ids as a list, and only the others tested row by row (see
             # `few_ids`); a common look-up counted once.
@@ -951,13 +1085,13 @@ def matching(text: str, *, close: bool = False, using: str | None = None) -> Q:
                     common.append((how, looked_up))
                 else:
                     identified.update(found)
-            condition = Q(pk__in=sorted(identified))
+            parts = [Q(pk__in=sorted(identified))]
             for how, looked_up in common:
                 if how == "contains":
-                    condition |= names.scanned(looked_up)
+                    parts.append(names.scanned(looked_up))
                 else:
-                    condition |= names.condition(how, looked_up)
-            return condition
+                    parts.append(names.condition(how, looked_up))
+            lookups = []
         for how, looked_up in lookups:
-            condition |= names.condition(how, looked_up)
-    return condition
+            parts.append(names.condition(how, looked_up))
+    return reduce(operator.or_, parts) if parts else Q(pk__in=[])

@@ -159,6 +159,10 @@ class KeysetPagination(BasePagination):
         self.ordering = self.ordering_of(queryset)
         cursor = self.decode_cursor(request, self.ordering)
         values, reverse = cursor if cursor else (None, False)
+        # A queryset may read less for a page it is told of (a search: its index's window).
+        narrowed = getattr(queryset, "narrowed_to_page", None)
+        if narrowed is not None:
+            queryset = narrowed(self.ordering, values, reverse, size + 1)
         if values is not None:
             try:
                 queryset = queryset.filter(self._beyond(self.ordering, values, reverse))

@@ -60,14 +60,38 @@ def assert_sqlite_index_exact() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT rowid, key, substance_id FROM {search.TRIGRAM_TABLE}")
         assert set(cursor.fetchall()) == expected
-    # The search document (migration 0013): one row per substance, holding all its keys.
+    # The search document (migration 0013): one row per substance, holding all its keys...
     documents = {pk: set() for pk in Substance.objects.values_list("pk", flat=True)}
     for _rowid, key, substance_id in expected:
         documents[substance_id].add(key)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT rowid, keys FROM {search.DOCUMENT_TABLE}")
-        held = {rowid: set(keys.split("\x1f")) - {""} for rowid, keys in cursor.fetchall()}
+        rows = cursor.fetchall()
+    mask = 2**31 - 1
+    held = {rowid & mask: set(keys.split("\x1f")) - {""} for rowid, keys in rows}
     assert held == documents
+    assert_positions_in_uid_order(dict(rows))
+
+
+def assert_positions_in_uid_order(positions=None) -> None:
+    """...each under its substance's position (migration 0019): rank << 31 | id, the ranks
+    rising with the uid; a substance without a rank at its id, below every ranked one."""
+    if positions is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT rowid, 0 FROM {search.DOCUMENT_TABLE}")
+            positions = dict(cursor.fetchall())
+    mask = 2**31 - 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT substance_id, rank FROM substances_search_rank")
+        ranks = dict(cursor.fetchall())
+    by_id = {position & mask: position for position in positions}
+    ranked = []
+    for pk, uid in Substance.objects.order_by("uid").values_list("pk", "uid"):
+        assert by_id[pk] == (ranks.get(pk, 0) << 31 | pk), uid
+        if pk in ranks:
+            ranked.append(ranks[pk])
+    assert ranked == sorted(ranked) and len(set(ranked)) == len(ranked)
+    assert set(ranks) <= set(by_id)
 
 
 @pytest.fixture
