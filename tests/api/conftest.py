@@ -10,6 +10,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from registry import services
+from registry.api import throttling
 from registry.models import Change
 from registry.representations import iter_all
 from tests.factories import (
@@ -29,10 +30,13 @@ D = datetime.date
 
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
-    # Throttle counters live in the cache; each test starts with none.
+    # Throttle counters live in the cache, and a worker's leases of them in the process; each
+    # test starts with none.
     cache.clear()
+    throttling._leases.clear()
     yield
     cache.clear()
+    throttling._leases.clear()
 
 
 @pytest.fixture

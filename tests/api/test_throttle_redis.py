@@ -3,7 +3,8 @@
 A redis-server of the module's own, on a Unix socket in a temporary folder (no port to collide
 with another run), stands behind the default cache. Counts are exact under concurrent requests
 (DRF's read-then-write way loses some), a refused request is not counted, Retry-After says how
-long until the window has room, and an anonymous reader is counted once.
+long until the window has room, and an anonymous reader is counted once. A busy client's
+requests are let through on leases of a few entries of its log, never more than its rate.
 """
 
 import shutil
@@ -175,3 +176,60 @@ def test_the_log_is_kept_by_one_script_sent_again_if_redis_forgot_it(on_redis, a
     (key,) = redis.keys("*")
     assert redis.zcard(key) == 2
     assert 0 < redis.ttl(key) <= 60
+
+
+def _log(redis) -> list[tuple[bytes, float]]:
+    (key,) = redis.keys("*")
+    return redis.zrange(key, 0, -1, withscores=True)
+
+
+def test_a_busy_client_is_counted_a_lease_at_a_time(on_redis, anon, registry):
+    redis = cache.client.get_client()
+    # 1,000 a minute: leases of 10 entries, one trip to Redis for every ten requests.
+    with _rates(anon="1000/minute", user="1000/minute"):
+        started = time.time()
+        assert all(anon.get("/api/v1/jurisdictions/").status_code == 200 for _ in range(25))
+    log = _log(redis)
+    assert len(log) == 30
+    # Each entry is logged at its lease's end: it leaves the window no sooner than the request
+    # it let through.
+    assert all(score >= started + throttling.LEASE_SECONDS for _member, score in log[1:])
+
+
+def test_a_lease_ended_unused_is_given_back(on_redis, anon, registry, monkeypatch):
+    monkeypatch.setattr(throttling, "LEASE_SECONDS", 0.05)
+    redis = cache.client.get_client()
+    with _rates(anon="1000/minute", user="1000/minute"):
+        assert anon.get("/api/v1/jurisdictions/").status_code == 200
+        assert len(_log(redis)) == 10
+        time.sleep(0.1)
+        assert anon.get("/api/v1/jurisdictions/").status_code == 200
+    # The nine ended unused are out of the log; a new lease of ten is in it.
+    assert len(_log(redis)) == 11
+
+
+def test_leases_never_let_more_than_the_rate_through(on_redis, transactional_db):
+    # 8 threads, 60 requests each, against 200 a minute (leases of two entries): at most 200
+    # pass, and at most a lease's worth fewer (an entry taken and not used).
+    statuses: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def reader():
+        client = APIClient()
+        start.wait()
+        try:
+            for _ in range(60):
+                status = client.get("/api/v1/jurisdictions/").status_code
+                with lock:
+                    statuses.append(status)
+        finally:
+            connection.close()
+
+    with _rates(anon="200/minute", user="1000/minute"):
+        threads = [threading.Thread(target=reader) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert 199 <= statuses.count(200) <= 200
