@@ -107,10 +107,12 @@ class SubstanceViewSet(RegistryViewSet):
     """Substances: identity, names, and (in the detail) their legal history."""
 
     # A list row reads the columns its representation and its orderings use, not the
-    # structure's texts (SMILES, InChI, notes) nor what only the detail shows.
-    list_queryset = Substance.objects.only(
+    # structure's texts (SMILES, InChI, notes) nor what only the detail shows; as a named
+    # tuple, not a model instance, which cost a page of 50 more than reading it.
+    list_queryset = Substance.objects.values_list(
         *(name for name in api.SubstanceListSerializer.Meta.fields if name != "url"),
         "updated_at",
+        named=True,
     ).order_by("uid")
     detail_queryset = Substance.objects.prefetch_related(
         "relations__target",
