@@ -5,7 +5,7 @@ milliseconds to build. It changes only when the registry does, or with the reque
 (links are absolute), language or day (answers that depend on the date); query parameters do
 not change it, except `?format=`, which its links carry. It is kept under all of those, so an
 entry can never be served after a write: the next read asks under the new version
-(`Change.objects.version()`, read in the request's own snapshot) and builds it again. Entries of
+(`Change.objects.version()`, read in one statement) and builds it again, in a snapshot. Entries of
 older versions are never read again and leave with the store's expiry or culling.
 
 An entry is the detail's JSON as the API's JSON renderer writes it (`renderers.Rendered`): a
@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from rest_framework.settings import api_settings
 
 from registry.api.renderers import JSONRenderer, Rendered
+from registry.api.snapshot import read_snapshot
 from registry.models import Change
 
 ALIAS = "representations"
@@ -96,8 +97,11 @@ def key(request, resource: str, version: str) -> str:
 
 def get_or_build(request, resource: str, build) -> tuple[Rendered, int]:
     """The detail for this request, kept if built under the same key, else `build()` (its
-    data), and the feed position it reflects (read with the version, in the request's
-    snapshot)."""
+    data), and the feed position it reflects.
+
+    A kept detail is found under the version read with the position, in one statement; one
+    built is built in a snapshot that reads them again, so that it is what the registry held
+    at that position (`request.registry_seq` says which, to an error raised in `build`)."""
     seq, version = Change.objects.position()
     name = key(request, resource, version)
     kept = _near.get(name)
@@ -105,7 +109,11 @@ def get_or_build(request, resource: str, build) -> tuple[Rendered, int]:
         store = caches[ALIAS]
         body = store.get(name)
         if not isinstance(body, bytes):
-            body = JSONRenderer().render(build())
+            with read_snapshot():
+                seq, version = Change.objects.position()
+                request.registry_seq = seq
+                name = key(request, resource, version)
+                body = JSONRenderer().render(build())
             store.set(name, body)
         kept = Rendered(body)
         _near.put(name, kept)

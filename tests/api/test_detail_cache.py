@@ -134,3 +134,24 @@ def test_a_read_with_format_does_not_change_the_links_others_read(anon, curator,
         HTTP_IF_MATCH=curator.get("/api/v1/substances/fentanyl/")["ETag"],
     )
     assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_detail_is_one_statement_and_a_built_one_one_snapshot(anon, registry):
+    """The feed position and the version are one read, which is its own snapshot: a kept
+    detail needs no transaction around it. A detail built is read in one, with the position
+    again, so that its Registry-Seq is the position it shows (a 404's too)."""
+    with CaptureQueriesContext(connection) as built:
+        first = anon.get("/api/v1/substances/fentanyl/")
+    with CaptureQueriesContext(connection) as kept:
+        second = anon.get("/api/v1/substances/fentanyl/")
+    assert first.json() == second.json()
+    assert first["Registry-Seq"] == second["Registry-Seq"]
+    statements = [query["sql"] for query in built.captured_queries]
+    if connection.vendor == "sqlite":
+        assert statements[1].startswith("BEGIN")  # after the position read outside it
+        assert not any(sql.startswith("BEGIN") for sql in (q["sql"] for q in kept.captured_queries))
+    assert len(kept.captured_queries) == 1
+    missing = anon.get("/api/v1/substances/no-such-substance/")
+    assert missing.status_code == 404
+    assert missing["Registry-Seq"] == first["Registry-Seq"]
