@@ -229,8 +229,13 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
         # A kept detail is answered from one read of the feed position, a statement that is its
         # own snapshot; the detail is built, on a miss, in a snapshot of its own (detail_cache).
         # A transaction around every read cost a kept detail a tenth of its time.
+        # The browsable API (a browser's request, or ?format=api) reads more to draw its page:
+        # all of it in the request's snapshot, as before.
         actions = getattr(self, "action_map", None) or {}
-        return actions.get(request.method.lower()) == "retrieve"
+        browsed = request.GET.get(api_settings.URL_FORMAT_OVERRIDE or "format") == "api" or (
+            "text/html" in request.headers.get("Accept", "")
+        )
+        return actions.get(request.method.lower()) == "retrieve" and not browsed
 
     def retrieve(self, request, *args, **kwargs):
         def build():
