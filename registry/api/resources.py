@@ -106,12 +106,14 @@ class InstrumentViewSet(RegistryViewSet):
 class SubstanceViewSet(RegistryViewSet):
     """Substances: identity, names, and (in the detail) their legal history."""
 
-    # A list row reads the columns its representation and its orderings use, not the
-    # structure's texts (SMILES, InChI, notes) nor what only the detail shows; as a named
-    # tuple, not a model instance, which cost a page of 50 more than reading it.
+    # A list row reads the columns its representation and its orderings use (the model's own,
+    # name_en and id, where an empty `ordering` leaves it), not the structure's texts (SMILES,
+    # InChI, notes) nor what only the detail shows; as a named tuple, not a model instance,
+    # which cost a page of 50 more than reading it.
     list_queryset = Substance.objects.values_list(
         *(name for name in api.SubstanceListSerializer.Meta.fields if name != "url"),
         "updated_at",
+        "id",
         named=True,
     ).order_by("uid")
     detail_queryset = Substance.objects.prefetch_related(

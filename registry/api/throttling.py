@@ -174,6 +174,10 @@ class _SlidingLog(SimpleRateThrottle):
             return True
         key = self.cache.make_key(f"log:{self.key}")
         self.now = self.timer()
+        if self.num_requests <= 0:
+            # A rate of 0 (a scope switched off): refused, the whole window to wait.
+            self.history = []
+            return False
         if _leases.take(key, self.now):
             return True
         asked = max(1, min(LEASE_MAX, self.num_requests // LEASE_SHARE))
@@ -210,7 +214,7 @@ class _SlidingLog(SimpleRateThrottle):
             return True
         # Refused: not counted, as DRF does not count it (a client that keeps knocking while
         # refused is let in again when its window has room).
-        self.history = [float(oldest[0])] * self.num_requests
+        self.history = [float(oldest[0]) if oldest else self.now] * self.num_requests
         return False
 
 

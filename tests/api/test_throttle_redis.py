@@ -233,3 +233,11 @@ def test_leases_never_let_more_than_the_rate_through(on_redis, transactional_db)
         for thread in threads:
             thread.join()
     assert 199 <= statuses.count(200) <= 200
+
+
+def test_a_rate_of_zero_refuses_every_request(on_redis, anon, registry):
+    # A scope switched off: refused with the whole window to wait, not an error.
+    with _rates(anon="0/minute", user="1000/minute"):
+        refused = anon.get("/api/v1/jurisdictions/")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 60
