@@ -14,13 +14,13 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
-# Four threads a worker: on the benchmark's mix of searches, pages and details at 100,000
-# substances, four answered 164-165 requests a second on 11.8 ms of CPU each, with workers of
-# 120-124 MB, where eight answered 111-115 on 14.5-16.7 ms, with workers of up to 147 MB: the
-# threads of a worker share one interpreter lock, and more of them only waited on it and held
-# more memory at once (bench/README.md, 2026-12-07). Behind a buffering proxy a slow client does
-# not hold a thread (docs/deployment.md).
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Eight threads a worker. With four, four slow clients landing on one worker held all of its
+# threads, and the connections it went on accepting waited for good: the slow-client test failed
+# when all four fell on the same worker (one spread in eight, at random). Four answered the
+# benchmark's mix at 164-165 requests a second against 111-115 with eight, with workers of 124
+# MB against up to 147 (bench/README.md, 2026-12-07). Behind a buffering proxy a slow client holds no
+# thread (docs/deployment.md); without one, a worker must outlast a few.
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # A request is answered in well under this: the check gives itself 8 s (registry.check).
 timeout = 30
 graceful_timeout = 30

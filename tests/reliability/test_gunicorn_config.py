@@ -39,11 +39,11 @@ def _started(monkeypatch, *, args=(), env=None):
 @pytest.mark.parametrize(
     ("args", "env", "threads", "connections"),
     [
-        ((), {}, 4, 8),
-        ((), {"GUNICORN_THREADS": "8"}, 8, 16),
+        ((), {}, 8, 16),
+        ((), {"GUNICORN_THREADS": "4"}, 4, 8),
         (("--threads", "32"), {}, 32, 64),
         (("--threads", "32", "--worker-connections", "100"), {}, 32, 100),
-        ((), {"GUNICORN_WORKER_CONNECTIONS": "50"}, 4, 50),
+        ((), {"GUNICORN_WORKER_CONNECTIONS": "50"}, 8, 50),
     ],
 )
 def test_the_connection_cap_follows_the_final_thread_count(
