@@ -18,8 +18,8 @@ worker_class = "gthread"
 # threads, and the connections it went on accepting waited for good: the slow-client test failed
 # when all four fell on the same worker (one spread in eight, at random). Four answered the
 # benchmark's mix at 164-165 requests a second against 111-115 with eight, with workers of 124
-# MB against up to 147 (bench/README.md, 2026-12-07). Behind a buffering proxy a slow client holds no
-# thread (docs/deployment.md); without one, a worker must outlast a few.
+# MB against up to 147 (bench/README.md, 2026-12-07). Behind a buffering proxy a slow client
+# holds no thread (docs/deployment.md); without one, a worker must outlast a few.
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 # A request is answered in well under this: the check gives itself 8 s (registry.check).
 timeout = 30
