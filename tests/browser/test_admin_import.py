@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from registry import roles
 from registry.models import Change, Listing
@@ -50,6 +51,7 @@ def test_curator_imports_an_announcement(live_server, registry_setup, page, tmp_
     page.fill("#id_username", "curator")
     page.fill("#id_password", "pw")
     page.click("input[type=submit]")
+    page.wait_for_url(live_server.url + "/admin/")
     page.goto(live_server.url + "/admin/substances/substance/")
     page.get_by_role("link", name="Import an announcement").click()
 
@@ -65,8 +67,9 @@ def test_curator_imports_an_announcement(live_server, registry_setup, page, tmp_
     page.uncheck("input[name=as_draft]")
     page.click("input[name=preview]")
 
+    # The preview is posted to the page's own address: wait for its rows, not for a new URL.
     rows = page.locator("#import-rows tbody tr")
-    assert rows.count() == 2
+    expect(rows).to_have_count(2)
     assert rows.nth(0).locator("td.status").inner_text().lower() == "new"
     assert rows.nth(0).locator("svg").count() == 1
     assert not Listing.objects.exists()  # a preview writes nothing
