@@ -17,22 +17,26 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import get_template
 from django.templatetags.static import static
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from registry import check as check_service
 from registry import depictions, filtersets, history, lists
 from registry import jurisdictions as per_jurisdiction
-from registry.cache import derived
+from registry.cache import DERIVED_SECONDS, derived
 from registry.models import Change, Instrument, Listing, Schedule, chinese_language, citation
 from registry.stats import schedule_counts
 from registry.verdicts import ClassBasis, ListingBasis
@@ -392,18 +396,9 @@ def search_page(request):
             )
             classes = classes.filter(pk__in=listed.values("substance_class_id"))
         context["classes"] = check_service.class_controls(classes, on=today)
-    found = Substance.objects.filter(pk__in=list(page.object_list)).prefetch_related(
-        _listings_today(today)
-    )
-    by_id = {s.pk: s for s in found}
     hits = outcome.hits.for_substances(page.object_list)
-    shown = [by_id[pk] for pk in page.object_list if pk in by_id]
-    # The classes that cover each result, and since when it has been controlled without a
-    # break (from its class's start when a class came first), as the check counts.
-    standings = check_service.standings(shown, on=today)
-    for substance in shown:  # beside its listings in force today (`listings_on`)
-        substance.standing = standings[substance.pk]
-    results = [(s, hits[s.pk]) for s in shown]
+    rows = _result_rows(list(page.object_list), today)
+    results = [(rows[pk], hits[pk]) for pk in page.object_list if pk in rows]
     context.update(
         {
             "outcome": outcome,
@@ -414,6 +409,69 @@ def search_page(request):
         }
     )
     return render(request, "web/search.html", context)
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """A search result as the page shows it, rendered (see `_result_rows`)."""
+
+    uid: str
+    name_en: str
+    name_zh: str
+    cas: str
+    name_html: str  # its name, a link to its page, and its name in the other language
+    status_html: str  # its status today (`status_today`) and since when (`since_line`)
+
+
+def _result_rows(ids: list[int], today: datetime.date) -> dict[int, ResultRow]:
+    """Per substance id, its search result as the page shows it whatever the query: its name
+    (a link), its CAS number, and its status today with the lists, relations and classes that
+    make it (`status_today`) and since when it has been controlled (`since_line`).
+
+    A result is the same on every page that shows it until the registry or the day changes:
+    rendered once, it is kept under the registry's version, the day, the language and the
+    path the site is served under, and a page renders only the results not kept. Rendering
+    one costs its listings, its relations and the classes around it, and most of a page's
+    time went there (50 results a page). The key's "r1" names the row's shape: a release that
+    changes `ResultRow` changes it, so that no worker reads a row kept by the one before.
+    """
+    prefix = ":".join(
+        (
+            "web:result:r1",
+            registry_version(),
+            today.isoformat(),
+            get_language(),
+            get_script_prefix(),
+        )
+    )
+    keys = {pk: f"{prefix}:{pk}" for pk in ids}
+    kept = cache.get_many(list(keys.values()))
+    rows = {pk: kept[key] for pk, key in keys.items() if key in kept}
+    missing = [pk for pk in ids if pk not in rows]
+    if not missing:
+        return rows
+    found = list(Substance.objects.filter(pk__in=missing).prefetch_related(_listings_today(today)))
+    # The classes that cover each result, and since when it has been controlled without a
+    # break (from its class's start when a class came first), as the check counts.
+    standings = check_service.standings(found, on=today)
+    name, status = (
+        get_template("web/includes/search_result_name.html"),
+        get_template("web/includes/search_result_status.html"),
+    )
+    made = {}
+    for substance in found:  # beside its listings in force today (`listings_on`)
+        substance.standing = standings[substance.pk]
+        made[substance.pk] = ResultRow(
+            uid=substance.uid,
+            name_en=substance.name_en,
+            name_zh=substance.name_zh,
+            cas=substance.cas,
+            # Rendered by the templates, which escape what they insert.
+            name_html=mark_safe(name.render({"s": substance}).strip()),
+            status_html=mark_safe(status.render({"s": substance}).strip()),
+        )
+    cache.set_many({keys[pk]: row for pk, row in made.items()}, DERIVED_SECONDS)
+    return rows | made
 
 
 def _search_page(request, query: str, question: str, within, order: str) -> tuple:

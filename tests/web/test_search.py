@@ -215,3 +215,42 @@ def test_a_common_querys_ranking_is_not_left_to_the_cyclic_collector(client, sam
         gc.garbage.clear()
         gc.enable()
     assert longest < hits
+
+
+def test_a_kept_result_follows_a_write_the_language_and_the_day(client, sample):
+    """A result is rendered once and kept (views._result_rows) under the registry's version,
+    the language and the day: a delisting shows at once, and neither language is served the
+    other's rendering."""
+    import datetime
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from registry import services
+    from registry.models import Listing
+    from tests.factories import InstrumentFactory
+
+    def result(prefix=""):
+        page = client.get(f"{prefix}/search/", {"q": "alpha-PVP"}).content.decode()
+        return page.split('<ol class="results"', 1)[1].split("</ol>", 1)[0]
+
+    listed = result()
+    assert "/schedules/cn-nonmedical-2025/" in listed and "status-controlled" in listed
+    with CaptureQueriesContext(connection) as queries:
+        assert result() == listed
+    assert not [q for q in queries if "registry_listing" in q["sql"]], "read again, not kept"
+    chinese = result("/zh-hans")
+    assert "/zh-hans/schedules/cn-nonmedical-2025/" in chinese and "今日" in chinese
+
+    services.delist(
+        listing=Listing.objects.get(substance=sample.pvp, schedule=sample.nonmedical_2025),
+        instrument=InstrumentFactory(
+            jurisdiction=sample.cn, uid="cn-2026-1", effective_on=datetime.date(2026, 1, 1)
+        ),
+        effective_to=datetime.date(2026, 1, 1),
+        actor=services.Actor(name="test"),
+    )
+    delisted = result()
+    assert "/schedules/cn-nonmedical-2025/" not in delisted
+    assert "status-free" in delisted
+    assert "/schedules/" not in result("/zh-hans")
