@@ -130,21 +130,25 @@ _SALT_WORDS_EN = (
     "sulfate|sulphate|bitartrate|tartrate|citrate|dihydrogen phosphate|phosphate|maleate|"
     "fumarate|mesylate|mesilate|methanesulfonate|besylate|besilate|tosylate|acetate|succinate|"
     "oxalate|lactate|nitrate|napadisylate|pamoate|salicylate|benzoate|gluconate|"
-    "monohydrate|dihydrate|sesquihydrate|hemihydrate|hydrate|sodium salt|potassium salt|salt"
+    "monohydrate|dihydrate|sesquihydrate|hemihydrate|hydrate|sodium salt|potassium salt|salt|"
+    # A cation after the name: "pentobarbital sodium", "fospropofol disodium" (USAN and USP
+    # names of a drug's salts), 戊巴比妥钠 in Chinese.
+    "disodium|dipotassium|sodium|potassium|calcium|magnesium"
 )
 _SALT_SUFFIX_RE = re.compile(r"^(.+?)(?:[\s,]+(?:" + _SALT_WORDS_EN + r"))+\s*$", re.IGNORECASE)
 _SALT_PREFIX_ZH_RE = re.compile(
     r"^(?:盐酸|硫酸|磷酸|重酒石酸|酒石酸|枸橼酸|柠檬酸|氢溴酸|马来酸|富马酸|甲磺酸|苯磺酸|醋酸|乙酸|草酸)(.+)$"
 )
 _SALT_SUFFIX_ZH_RE = re.compile(
-    r"^(.+?)(?:盐酸盐|硫酸盐|磷酸盐|酒石酸盐|枸橼酸盐|氢溴酸盐|一水合物|水合物|盐)$"
+    r"^(.+?)(?:盐酸盐|硫酸盐|磷酸盐|酒石酸盐|枸橼酸盐|氢溴酸盐|一水合物|水合物|盐|二钠|钠|钾|钙)$"
 )
 
 
 def salt_free_key(text: str) -> str:
     """The search key of a name with its salt or hydrate words taken away, or "" if it has none.
 
-    "Ketamine hydrochloride", "ketamine HCl" and 盐酸氯胺酮 give the key of "ketamine".
+    "Ketamine hydrochloride", "ketamine HCl" and 盐酸氯胺酮 give the key of "ketamine";
+    "pentobarbital sodium" and 戊巴比妥钠 that of "pentobarbital".
     """
     if not text:
         return ""

@@ -271,6 +271,11 @@ _SALT_SUFFIXES = sorted(
         "salt",
         "base",
         "freebase",
+        "sodium",  # a cation after the name: "pentobarbital sodium", "fospropofol disodium"
+        "disodium",
+        "potassium",
+        "dipotassium",
+        "calcium",
     ),
     key=len,
     reverse=True,
@@ -296,6 +301,8 @@ _SALT_PREFIXES_ZH = sorted(
     key=len,
     reverse=True,
 )
+# A cation after a Chinese name: 戊巴比妥钠 is pentobarbital sodium.
+_SALT_SUFFIXES_ZH = ("二钠", "钠", "钾", "钙")
 # English stems and their INN spellings, both ways.
 _SPELLINGS = (("fentanyl", "fentanil"), ("amphetamine", "amfetamine"), ("phetamine", "fetamine"))
 
@@ -326,8 +333,9 @@ def related_keys(key: str) -> list[tuple[Tier, str, str]]:
         if rest != key and len(rest) >= MIN_CLOSE_CHARS:
             related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
             break
-    for prefix in _SALT_PREFIXES_ZH:
-        rest = key.removeprefix(prefix)
+    for rest in [key.removeprefix(p) for p in _SALT_PREFIXES_ZH] + [
+        key.removesuffix(s) for s in _SALT_SUFFIXES_ZH
+    ]:
         if rest != key and len(rest) >= MIN_CONTAINS_CHARS:
             related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
             break

@@ -133,3 +133,6 @@ def test_salt_free_key_leaves_whole_names_alone():
     assert salt_free_key("盐酸") == ""  # hydrochloric acid is a precursor by that name
     assert salt_free_key("Hydrochloric acid") == ""
     assert salt_free_key("methamphetamine") == ""
+    assert salt_free_key("fospropofol disodium") == "fospropofol"  # a cation after the name
+    assert salt_free_key("戊巴比妥钠") == "戊巴比妥"
+    assert salt_free_key("Sodium") == "" and salt_free_key("钠") == ""  # a cation alone

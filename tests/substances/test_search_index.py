@@ -376,3 +376,16 @@ def test_related_keys_of_plain_names_are_none():
 
     assert related_keys("morphine") == []
     assert related_keys("hcl") == []  # a salt word alone names nothing
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["pentobarbital sodium", "Pentobarbital Sodium", "戊巴比妥钠"])
+def test_a_salt_named_by_its_cation_finds_its_parent(query):
+    """USP and Chinese pharmacopoeia names of a drug's sodium salt put the cation after it."""
+    from substances import search as search_module
+    from tests.factories import SubstanceFactory
+
+    pentobarbital = SubstanceFactory(name_en="Pentobarbital", name_zh="戊巴比妥")
+    SubstanceFactory(name_en="Sodium chloride", name_zh="氯化钠")
+    outcome = search_module.search(query)
+    assert outcome.hits.substance_ids[:1] == [pentobarbital.pk]
