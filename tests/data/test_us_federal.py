@@ -1595,16 +1595,25 @@ def test_a_run_of_control_breaks_where_a_temporary_order_ran_out(real_registry):
         ("cyclobarbital", ["US-III"]),
         ("vinylbital", ["US-III"]),
         ("CCCCC1(CC=C)C(=O)NC(=O)NC1=O", ["US-III"]),  # a barbiturate named nowhere
-        ("C=CCC1(C(C)CCC)C(=O)NC(=S)NC1=O", ["US-III"]),  # thiamylal
+        # thiamylal: by the class, and by the group entry it is a member of (code 2100)
+        ("C=CCC1(C(C)CCC)C(=O)NC(=S)NC1=O", ["US-III", "US-III"]),
         # a sodium salt drawn as its lactim anion, as PubChem draws such salts
         ("CCCCC1(C(=O)NC(=NC1=O)[O-])CC.[Na+]", ["US-III"]),
         ("CCCCC1(CC)C(=O)N=C(O)NC1=O", ["US-III"]),  # a lactim tautomer
         ("CCc1c(O)nc(O)nc1O", ["US-III"]),  # 5-ethylbarbituric acid, aromatic tautomer
         ("O=C1NC(=O)C2(CCCC2)C(=O)N1", ["US-III"]),  # spiro at carbon 5
         ("CCCCC1(CC)C(=S)NC(=O)NC1=O", ["US-III"]),  # a 4-thioxo analogue
+        # recorded by name too: thiamylal a member of the group entry (code 2100), hexobarbital
+        # named nowhere; their salts by their USP names, in English and in Chinese
+        ("thiamylal", ["US-III", "US-III"]),
+        ("thiamylal sodium", ["US-III", "US-III"]),
+        ("硫戊巴比妥钠", ["US-III", "US-III"]),
+        ("hexobarbital", ["US-III"]),
         # "unless listed in another schedule": the named entry answers alone
         ("phenobarbital", ["US-IV"]),
         ("amobarbital", ["US-II"]),
+        ("pentobarbital sodium", ["US-II"]),
+        ("戊巴比妥钠", ["US-II"]),
         # named in schedule III as well: both entries
         ("butalbital", ["US-III", "US-III"]),
     ],
@@ -1658,3 +1667,25 @@ def test_ergotamines_list_i_entry_covers_its_salts_not_its_epimer(real_registry)
     )
     assert _us(ergotaminine).status == "not_controlled"
     assert [m["schedule"]["code"] for m in _listed(_us("ergotamine tartrate"))] == ["US-LIST-I"]
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "schedules"),
+    [
+        # drawn: records that had no structure answer for a drawing of their compound
+        (
+            "COC1=CC=C2C[C@@H]3[C@@H]4C=C[C@H](O)[C@@H]5OC1=C2[C@@]54CC[N+]3(C)C.[Br-]",
+            COMPILED,
+            ["US-I"],
+        ),
+        ("CCN(C)[C@@H](C)[C@H](O)c1ccccc1", D(1992, 6, 1), ["US-LIST-I"]),  # N-ethylephedrine
+        ("CCN(C)[C@@H](C)[C@@H](O)c1ccccc1", D(1992, 6, 1), ["US-LIST-I"]),  # its diastereomer
+        ("CCN(C)[C@@H](C)[C@H](O)c1ccccc1", COMPILED, []),  # a List I chemical of 1990-1994 only
+        # named as a salt with its cation: "fospropofol disodium", as the product is labelled
+        ("fospropofol disodium", COMPILED, ["US-IV"]),
+    ],
+)
+def test_records_drawn_and_salts_named_with_their_cation(real_registry, text, on, schedules):
+    result = _us(text, on)
+    assert sorted(m["schedule"]["code"] for m in result.matches) == schedules
+    assert result.status == ("controlled" if schedules else "not_controlled")
