@@ -44,7 +44,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry.cache import KEPT_AHEAD_SECONDS, derived
-from registry.coverage import RelationGraph, Route, coverage_words, record_name
+from registry.coverage import (
+    COMPOUND_PREPARATION,
+    RelationGraph,
+    Route,
+    Step,
+    coverage_words,
+    record_name,
+)
 from registry.models import (
     Change,
     Instrument,
@@ -64,6 +71,7 @@ from registry.verdicts import (
     RouteRef,
     SubstanceRef,
     described,
+    either_entry,
     handed_over,
     is_conditional,
     to_json,
@@ -1834,7 +1842,7 @@ def _check_items(
                 **r.reasons,
                 **{code: unjudged_because for code in r.unjudged},
             }
-    _merge_components(read, on, unrecorded)
+    _merge_components(read, on, unrecorded, jurisdiction)
     for item in inputs:
         # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
         # overall reason says it for all of them (the overall verdict may be another's).
@@ -1921,7 +1929,8 @@ def _in_doubt(doubtful: Sequence[Basis], conditional: Sequence[Basis], on: datet
 
 def _doubts_by_jurisdiction(bases: Sequence[Basis], on: datetime.date) -> dict[str, str]:
     """Per jurisdiction whose every basis is in doubt (and is not a move from one of its lists
-    to another, which leaves it controlled), why it is `uncertain` there (see `_in_doubt`)."""
+    to another, or a choice between two entries that both control it, which leave it
+    controlled), why it is `uncertain` there (see `_in_doubt`)."""
     by_code: dict[str, list[Basis]] = defaultdict(list)
     for basis in bases:
         by_code[basis.listed.schedule.jurisdiction].append(basis)
@@ -1929,7 +1938,7 @@ def _doubts_by_jurisdiction(bases: Sequence[Basis], on: datetime.date) -> dict[s
     for code, found in by_code.items():
         if any(not b.date_uncertain and not is_conditional(b) for b in found):
             continue  # a certain basis: controlled there
-        if handed_over(found):
+        if handed_over(found) or either_entry(found):
             continue
         out[code] = _in_doubt(
             [b for b in found if b.date_uncertain], [b for b in found if is_conditional(b)], on
@@ -2045,8 +2054,128 @@ def _components_of(items: list[_Item]) -> list[_Item]:
     return parts
 
 
+def _compound_preparations(
+    r: CheckResult, parts: list[_Item], on: datetime.date, jurisdiction: str | None
+) -> None:
+    """A mixture of a listed compound with other components may be a preparation that a list
+    names on an entry of its own: 21 CFR 1308.13(c)(1) puts amobarbital with active medicinal
+    ingredients listed in no schedule in schedule III, while amobarbital, and any mixture
+    containing it that no other entry governs, is in schedule II (1308.12(e)). A structure
+    does not show which the mixture is (what its other components are there for, how much of
+    each), so where such an entry is in force the compound's own entry and the preparation's
+    each answer in doubt (`ListingBasis.entry_uncertain`), and together they make the mixture
+    controlled, on one of their lists.
+
+    Only where the other components answer to nothing in that jurisdiction (the entries name
+    preparations with ingredients in no schedule, or none), and the whole structure is not a
+    listed record there itself."""
+    own = [
+        m
+        for m in r.matches
+        if isinstance(m, ListingBasis)
+        and m.component
+        and not m.route.steps
+        and not m.date_uncertain
+        and not is_conditional(m)
+    ]
+    if not own:
+        return
+    records = {p.result.substance.pk: p for p in parts if p.result.substance is not None}
+    contains = list(
+        Relation.objects.filter(
+            kind=Relation.Kind.CONTAINS,
+            subject__kind=Substance.Kind.PREPARATION,
+            subject__in=Relation.objects.filter(
+                kind=Relation.Kind.CONTAINS, target__uid__in={m.substance for m in own}
+            ).values("subject_id"),
+        ).select_related("subject", "target")
+    )
+    ingredients: dict[int, set[int]] = defaultdict(set)
+    for relation in contains:
+        ingredients[relation.subject_id].add(relation.target_id)
+    # A preparation entry names the ingredients a mixture must hold, all of them drawn here.
+    preparations = {pk for pk, held in ingredients.items() if held <= records.keys()}
+    if not preparations:
+        return
+    listings = Listing.objects.in_force(on=on).filter(substance_id__in=preparations)
+    if jurisdiction:
+        listings = listings.in_jurisdiction(jurisdiction)
+    by_preparation: dict[int, list[Listing]] = defaultdict(list)
+    for listing in listings.select_related("schedule__jurisdiction", "listed_by", "ended_by"):
+        by_preparation[listing.substance_id].append(listing)
+    whole = {m.listed.schedule.jurisdiction for m in r.matches if not m.component}
+    # Per basis of an ingredient's own entry: the preparation entries that may govern instead.
+    instead: dict[int, list[tuple[Relation, Route, list[Listing]]]] = defaultdict(list)
+    for relation in contains:
+        if relation.subject_id not in preparations or relation.target_id not in records:
+            continue
+        ingredient = records[relation.target_id]
+        for basis in own:
+            if basis.component != ingredient.result.structure or (
+                basis.substance != relation.target.uid
+            ):
+                continue
+            code = basis.listed.schedule.jurisdiction
+            others = [
+                p
+                for pk, p in records.items()
+                if pk not in ingredients[relation.subject_id]
+                and any(m.listed.schedule.jurisdiction == code for m in p.result.matches)
+            ] + [
+                p
+                for p in parts
+                if p.result.substance is None
+                and any(m.listed.schedule.jurisdiction == code for m in p.result.matches)
+            ]
+            if code in whole or others:
+                continue  # the whole's own entry, or two controlled components: each answers
+            route = Route(
+                start=relation.target,
+                matched_by=basis.route.matched_by,
+                steps=(Step(COMPOUND_PREPARATION, "", relation.subject),),
+                needs=frozenset(basis.route.needs),
+            )
+            entries = [
+                li
+                for li in by_preparation.get(relation.subject_id, ())
+                if li.schedule.jurisdiction.code == code and route.reaches(li)
+            ]
+            if entries:
+                instead[id(basis)].append((relation, route, entries))
+    if not instead:
+        return
+    replaced: dict[int, ListingBasis] = {}
+    added: list[ListingBasis] = []
+    for basis in own:
+        if id(basis) not in instead:
+            continue
+        found = instead[id(basis)]
+        why = _(
+            "%(entries)s governs a mixture of %(ingredient)s with other components if the "
+            "mixture is such a preparation, and the entry for %(ingredient)s otherwise: a "
+            "structure does not show which it is"
+        ) % {
+            "entries": _(" or ").join(
+                dict.fromkeys(record_name(rel.subject) for rel, _r, _e in found)
+            ),
+            "ingredient": record_name(found[0][0].target),
+        }
+        replaced[id(basis)] = dataclasses.replace(basis, entry_uncertain=why)
+        added.extend(
+            dataclasses.replace(
+                _named_basis(route, li), component=basis.component, entry_uncertain=why
+            )
+            for _relation, route, entries in found
+            for li in entries
+        )
+    r.matches = [replaced.get(id(m), m) for m in r.matches] + added
+
+
 def _merge_components(
-    read: list[_Item], on: datetime.date, unrecorded: Sequence[Jurisdiction]
+    read: list[_Item],
+    on: datetime.date,
+    unrecorded: Sequence[Jurisdiction],
+    jurisdiction: str | None = None,
 ) -> None:
     """Each input drawn in parts is controlled when any part is, and says which."""
     by_whole: dict[int, list[_Item]] = defaultdict(list)
@@ -2069,6 +2198,7 @@ def _merge_components(
                 r.parent, r.highlight = part.result.parent, part.result.highlight
             for match in part.result.matches:
                 r.matches.append(dataclasses.replace(match, component=part.result.structure))
+        _compound_preparations(r, parts, on, jurisdiction)
         for component in r.components:
             if component.role == "judged":
                 component.status = statuses.get(component.structure, UNKNOWN)

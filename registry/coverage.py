@@ -43,6 +43,11 @@ COMPOUND_ENTRY = "compound_entry"
 # that covers the materials containing what it lists (`materials`).
 MATERIAL_INGREDIENT = "material_ingredient"
 
+# A step from a compound drawn in a mixture with other components to a preparation entry that
+# names it as its ingredient (`contains`): the mixture may be such a preparation
+# (registry.check._compound_preparations).
+COMPOUND_PREPARATION = "compound_preparation"
+
 # How an input matched a record, and what a listing of that record must cover to reach it.
 NEEDS_OF_MATCH = {
     "salt": "salts",
@@ -177,6 +182,8 @@ class Route:
             parts.append(record_name(self.start))
         for step in self.steps:
             name = record_name(step.substance)
+            if step.kind == COMPOUND_PREPARATION:
+                continue  # said with the subject, below
             if step.kind == COMPOUND_ENTRY:
                 parts.append(_("%(name)s, as that entry names it") % {"name": name})
             elif step.kind == MATERIAL_INGREDIENT:
@@ -196,7 +203,14 @@ class Route:
                     % {"name": record_name(step.substance)}
                 )
         text = parts[0]
-        if len(parts) > 1:
+        if self.steps and self.steps[0].kind == COMPOUND_PREPARATION:
+            text = _(
+                "a mixture of %(subject)s with other components, if it is what %(entry)s names"
+            ) % {
+                "subject": text,
+                "entry": record_name(self.steps[0].substance),
+            }
+        elif len(parts) > 1:
             # "A, which is a salt of B, which is a member of C": Chinese says the first link and
             # the later ones apart (a later one refers back to the record named last, and so
             # does the first where the input is said as a form of a record: "a salt of B, which

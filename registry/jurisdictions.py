@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.models import Jurisdiction, Listing
-from registry.verdicts import ClassBasis, described, handed_over, is_conditional, to_json
+from registry.verdicts import (
+    ClassBasis,
+    described,
+    either_entry,
+    handed_over,
+    is_conditional,
+    to_json,
+)
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
@@ -156,8 +163,9 @@ def verdicts(
                 out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED, reason=why))
             continue
         certain = [m for m in found if not m.date_uncertain and not is_conditional(m)]
-        if not certain and handed_over(found):
-            # moved between lists on a day not known precisely: controlled, on one of them
+        if not certain and (handed_over(found) or either_entry(found)):
+            # moved between lists on a day not known precisely, or a mixture that its
+            # ingredient's entry or a preparation entry governs: controlled, on one of them
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
             classes = tuple(
                 dict.fromkeys(m.substance_class.uid for m in found if isinstance(m, ClassBasis))

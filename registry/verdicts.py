@@ -218,8 +218,16 @@ class RouteStep(Serialized):
     relation: str = described(
         "The relation followed (compound_entry: from a compound to another record for it, an "
         "entry naming it in bulk or under another name; material_ingredient: from a material "
-        "to a substance it contains).",
-        enum=("form_of", "member_of", "single_ingredient", "compound_entry", "material_ingredient"),
+        "to a substance it contains; compound_preparation: from a compound in a mixture to a "
+        "preparation entry that names it as its ingredient).",
+        enum=(
+            "form_of",
+            "member_of",
+            "single_ingredient",
+            "compound_entry",
+            "material_ingredient",
+            "compound_preparation",
+        ),
     )
     form: str = described(
         "For a form: which (salt, stereoisomer, ester, ether, hydrate, entry); empty otherwise."
@@ -302,6 +310,17 @@ class ListingBasis(Serialized):
         "any stereoisomer or labelled form of the records that share its first block, and one "
         "of them is excepted from an entry (dextromethorphan, from racemethorphan's): why. "
         "With no other basis the status is `uncertain`.",
+        default="",
+        omit_empty=True,
+    )
+    entry_uncertain: str = described(
+        "Present when the input falls under this entry or another entry of the same "
+        "jurisdiction, and which one is not settled: a mixture of a listed compound with other "
+        "components, which a preparation entry naming that compound governs if the mixture is "
+        "such a preparation (21 CFR 1308.13(c)(1): amobarbital with active medicinal "
+        "ingredients listed in no schedule is in schedule III; amobarbital is in schedule II), "
+        "and the compound's own entry otherwise: why. Such bases come together: with no other "
+        "basis the status there is `controlled`, on one of their lists.",
         default="",
         omit_empty=True,
     )
@@ -590,13 +609,22 @@ def _listed_subject(basis: Any) -> tuple[str, str] | None:
 
 def is_conditional(basis: Any) -> bool:
     """Whether a basis is in doubt for what the input is, not for a date: a class whose
-    definition also asks what a structure cannot show, an identity (an InChIKey no record has)
-    or a form (a glycoside, a possible positional isomer) in doubt."""
+    definition also asks what a structure cannot show, an identity (an InChIKey no record has),
+    a form (a glycoside, a possible positional isomer) or an entry (a mixture that may be a
+    listed preparation of its ingredient) in doubt."""
     return bool(
         (isinstance(basis, ClassBasis) and basis.condition)
         or getattr(basis, "identity_uncertain", "")
         or getattr(basis, "form_uncertain", "")
+        or getattr(basis, "entry_uncertain", "")
     )
+
+
+def either_entry(bases: Iterable[Any]) -> bool:
+    """Whether bases in doubt include entries of which one governs, whichever it is: a mixture
+    under its ingredient's entry or under the entry for such preparations of it (see
+    `ListingBasis.entry_uncertain`). The compound is controlled; only the list is in doubt."""
+    return any(getattr(b, "entry_uncertain", "") for b in bases)
 
 
 def handed_over(bases: Iterable[Any]) -> bool:
