@@ -33,7 +33,7 @@ import re
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -2054,8 +2054,34 @@ def _components_of(items: list[_Item]) -> list[_Item]:
     return parts
 
 
+@dataclasses.dataclass
+class _PreparationEntries:
+    """The preparation records that name their ingredients (`contains`), with their listings
+    in force on the date asked: read once per check, when a mixture has a controlled part."""
+
+    contains: list[Relation]
+    listings: dict[int, list[Listing]]
+
+    @classmethod
+    def read(cls, on: datetime.date, jurisdiction: str | None) -> "_PreparationEntries":
+        contains = list(
+            Relation.objects.filter(
+                kind=Relation.Kind.CONTAINS, subject__kind=Substance.Kind.PREPARATION
+            ).select_related("subject", "target")
+        )
+        listings = Listing.objects.in_force(on=on).filter(
+            substance_id__in={r.subject_id for r in contains}
+        )
+        if jurisdiction:
+            listings = listings.in_jurisdiction(jurisdiction)
+        by_preparation: dict[int, list[Listing]] = defaultdict(list)
+        for listing in listings.select_related("schedule__jurisdiction", "listed_by", "ended_by"):
+            by_preparation[listing.substance_id].append(listing)
+        return cls(contains, by_preparation)
+
+
 def _compound_preparations(
-    r: CheckResult, parts: list[_Item], on: datetime.date, jurisdiction: str | None
+    r: CheckResult, parts: list[_Item], entries_of: Callable[[], _PreparationEntries]
 ) -> None:
     """A mixture of a listed compound with other components may be a preparation that a list
     names on an entry of its own: 21 CFR 1308.13(c)(1) puts amobarbital with active medicinal
@@ -2081,15 +2107,10 @@ def _compound_preparations(
     if not own:
         return
     records = {p.result.substance.pk: p for p in parts if p.result.substance is not None}
-    contains = list(
-        Relation.objects.filter(
-            kind=Relation.Kind.CONTAINS,
-            subject__kind=Substance.Kind.PREPARATION,
-            subject__in=Relation.objects.filter(
-                kind=Relation.Kind.CONTAINS, target__uid__in={m.substance for m in own}
-            ).values("subject_id"),
-        ).select_related("subject", "target")
-    )
+    known = entries_of()
+    listed = {m.substance for m in own}
+    named = {rel.subject_id for rel in known.contains if rel.target.uid in listed}
+    contains = [rel for rel in known.contains if rel.subject_id in named]
     ingredients: dict[int, set[int]] = defaultdict(set)
     for relation in contains:
         ingredients[relation.subject_id].add(relation.target_id)
@@ -2097,12 +2118,7 @@ def _compound_preparations(
     preparations = {pk for pk, held in ingredients.items() if held <= records.keys()}
     if not preparations:
         return
-    listings = Listing.objects.in_force(on=on).filter(substance_id__in=preparations)
-    if jurisdiction:
-        listings = listings.in_jurisdiction(jurisdiction)
-    by_preparation: dict[int, list[Listing]] = defaultdict(list)
-    for listing in listings.select_related("schedule__jurisdiction", "listed_by", "ended_by"):
-        by_preparation[listing.substance_id].append(listing)
+    by_preparation = known.listings
     whole = {m.listed.schedule.jurisdiction for m in r.matches if not m.component}
     # Per basis of an ingredient's own entry: the preparation entries that may govern instead.
     instead: dict[int, list[tuple[Relation, Route, list[Listing]]]] = defaultdict(list)
@@ -2178,6 +2194,7 @@ def _merge_components(
     jurisdiction: str | None = None,
 ) -> None:
     """Each input drawn in parts is controlled when any part is, and says which."""
+    entries_of = functools.cache(lambda: _PreparationEntries.read(on, jurisdiction))
     by_whole: dict[int, list[_Item]] = defaultdict(list)
     for item in read:
         if item.whole is not None:
@@ -2198,7 +2215,7 @@ def _merge_components(
                 r.parent, r.highlight = part.result.parent, part.result.highlight
             for match in part.result.matches:
                 r.matches.append(dataclasses.replace(match, component=part.result.structure))
-        _compound_preparations(r, parts, on, jurisdiction)
+        _compound_preparations(r, parts, entries_of)
         for component in r.components:
             if component.role == "judged":
                 component.status = statuses.get(component.structure, UNKNOWN)
