@@ -22,6 +22,9 @@ midnight, when the day in the keys changes (docs/deployment.md). What was kept a
 back and skipped, so a run after one write works out only what that write changed. A page
 asked before its values are made still works them out itself: the answer never waits for the
 job.
+
+The same runs rank the SQLite search document again where a write left a substance without a
+rank (`substances.search.order_document`): its search pages read it apart until then.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import check, depictions
+from substances import search
 from substances.models import Substance, SubstanceClass
 
 log = logging.getLogger(__name__)
@@ -55,6 +59,7 @@ class Warmed:
     substance_classes: int = 0
     isomer_signatures: int = 0
     classes: int = 0
+    ranked: int = 0  # search documents ranked anew (`substances.search.order_document`)
 
 
 def warm(
@@ -68,6 +73,10 @@ def warm(
     (`registry.cache.KEPT_AHEAD_SECONDS`), so that nothing made ahead runs out."""
     on = on or timezone.localdate()
     done = Warmed()
+    # A substance written where its neighbours in uid order left no room has no rank in the
+    # search document, and every search page reads it apart: ranked again here, on the run that
+    # follows each write (with a Celery broker) and the daily one, not only by the next load.
+    done.ranked = search.order_document()
     total = Substance.objects.exclude(smiles="").count()
     for chunk in _chunks():
         structures = sorted({s.smiles for s in chunk})

@@ -178,3 +178,17 @@ def test_the_api_reads_a_search_page_from_its_window(client):
         "/api/v1/substances/", {"q": "fentanyl", "kind": "compound", "page_size": 50}
     ).json()
     assert [row["uid"] for row in both["results"]] == read
+
+
+def test_the_warming_run_ranks_what_a_write_left_unranked():
+    """The run after each write (with a Celery broker) and the daily one (registry.warming)."""
+    from registry import warming
+
+    make(["a", "b"])
+    make([f"a{n:02d}" for n in range(40)])
+    before = unranked()
+    assert before > 0
+    assert warming.warm().ranked == before
+    assert unranked() == 0
+    assert_positions_in_uid_order()
+    assert warming.warm().ranked == 0

@@ -52,4 +52,5 @@ class Command(BaseCommand):
             f"{done.isomer_signatures:,} isomer signatures, over "
             f"{done.structures:,} structures and {done.classes} classes, in "
             f"{time.monotonic() - started:.1f} s."
+            + (f" Ranked {done.ranked:,} search documents anew." if done.ranked else "")
         )
