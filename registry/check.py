@@ -71,7 +71,6 @@ from registry.verdicts import (
     RouteRef,
     SubstanceRef,
     described,
-    either_entry,
     handed_over,
     is_conditional,
     to_json,
@@ -1929,8 +1928,7 @@ def _in_doubt(doubtful: Sequence[Basis], conditional: Sequence[Basis], on: datet
 
 def _doubts_by_jurisdiction(bases: Sequence[Basis], on: datetime.date) -> dict[str, str]:
     """Per jurisdiction whose every basis is in doubt (and is not a move from one of its lists
-    to another, or a choice between two entries that both control it, which leave it
-    controlled), why it is `uncertain` there (see `_in_doubt`)."""
+    to another, which leaves it controlled), why it is `uncertain` there (see `_in_doubt`)."""
     by_code: dict[str, list[Basis]] = defaultdict(list)
     for basis in bases:
         by_code[basis.listed.schedule.jurisdiction].append(basis)
@@ -1938,7 +1936,7 @@ def _doubts_by_jurisdiction(bases: Sequence[Basis], on: datetime.date) -> dict[s
     for code, found in by_code.items():
         if any(not b.date_uncertain and not is_conditional(b) for b in found):
             continue  # a certain basis: controlled there
-        if handed_over(found) or either_entry(found):
+        if handed_over(found):
             continue
         out[code] = _in_doubt(
             [b for b in found if b.date_uncertain], [b for b in found if is_conditional(b)], on
@@ -2103,6 +2101,7 @@ def _compound_preparations(
         and not m.route.steps
         and not m.date_uncertain
         and not is_conditional(m)
+        and not m.entry_uncertain
     ]
     if not own:
         return
@@ -2114,7 +2113,9 @@ def _compound_preparations(
     ingredients: dict[int, set[int]] = defaultdict(set)
     for relation in contains:
         ingredients[relation.subject_id].add(relation.target_id)
-    # A preparation entry names the ingredients a mixture must hold, all of them drawn here.
+    # A preparation entry names the ingredients a mixture must hold, all of them drawn here:
+    # two or more (buprenorphine with naloxone), or one with others the entry leaves open
+    # (`with_other_ingredients`), never a single-ingredient dosage form (a patch).
     preparations = {pk for pk, held in ingredients.items() if held <= records.keys()}
     if not preparations:
         return
@@ -2132,16 +2133,20 @@ def _compound_preparations(
             ):
                 continue
             code = basis.listed.schedule.jurisdiction
+            # The other components on a drug schedule there (a precursor, such as ephedrine in a
+            # codeine cough syrup, is in no schedule of drugs): then each answers by its entry.
             others = [
                 p
-                for pk, p in records.items()
-                if pk not in ingredients[relation.subject_id]
-                and any(m.listed.schedule.jurisdiction == code for m in p.result.matches)
-            ] + [
-                p
                 for p in parts
-                if p.result.substance is None
-                and any(m.listed.schedule.jurisdiction == code for m in p.result.matches)
+                if (
+                    p.result.substance is None
+                    or p.result.substance.pk not in ingredients[relation.subject_id]
+                )
+                and any(
+                    m.listed.schedule.jurisdiction == code
+                    and m.listed.schedule.regime != Schedule.Regime.PRECURSOR
+                    for m in p.result.matches
+                )
             ]
             if code in whole or others:
                 continue  # the whole's own entry, or two controlled components: each answers
@@ -2151,10 +2156,13 @@ def _compound_preparations(
                 steps=(Step(COMPOUND_PREPARATION, "", relation.subject),),
                 needs=frozenset(basis.route.needs),
             )
+            open_ended = len(ingredients[relation.subject_id]) == 1
             entries = [
                 li
                 for li in by_preparation.get(relation.subject_id, ())
-                if li.schedule.jurisdiction.code == code and route.reaches(li)
+                if li.schedule.jurisdiction.code == code
+                and route.reaches(li)
+                and (not open_ended or (li.attributes or {}).get("with_other_ingredients"))
             ]
             if entries:
                 instead[id(basis)].append((relation, route, entries))

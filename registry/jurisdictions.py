@@ -15,14 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from registry.models import Jurisdiction, Listing
-from registry.verdicts import (
-    ClassBasis,
-    described,
-    either_entry,
-    handed_over,
-    is_conditional,
-    to_json,
-)
+from registry.verdicts import ClassBasis, described, handed_over, is_conditional, to_json
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
@@ -68,8 +61,7 @@ class JurisdictionVerdict:
         "record has, which may name an excepted stereoisomer), `form` (whether the entry's "
         "words reach it: a glycoside or other acetal of a listed compound, an ether of it only in "
         "a reading not settled; a possible positional isomer of a compound whose entry covers "
-        "them). Empty "
-        "otherwise.",
+        "them). Empty otherwise.",
         default=(),
     )
 
@@ -163,9 +155,8 @@ def verdicts(
                 out.append(JurisdictionVerdict(j.code, j.name, NOT_CONTROLLED, reason=why))
             continue
         certain = [m for m in found if not m.date_uncertain and not is_conditional(m)]
-        if not certain and (handed_over(found) or either_entry(found)):
-            # moved between lists on a day not known precisely, or a mixture that its
-            # ingredient's entry or a preparation entry governs: controlled, on one of them
+        if not certain and handed_over(found):
+            # moved between lists on a day not known precisely: controlled, on one of them
             schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
             classes = tuple(
                 dict.fromkeys(m.substance_class.uid for m in found if isinstance(m, ClassBasis))

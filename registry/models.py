@@ -540,6 +540,15 @@ LISTING_ATTRIBUTES = {
     "exceptions_note_zh": ListingAttribute(
         str, _("exceptions_note_en in Chinese"), class_entry=True
     ),
+    "with_other_ingredients": ListingAttribute(
+        bool,
+        _(
+            "The entry is for preparations of its ingredient (the record's `contains`) with other "
+            "ingredients it does not name (US 21 CFR 1308.13(c)(1): amobarbital with active "
+            "medicinal ingredients listed in no schedule; CN: codeine-containing compound oral "
+            "liquids): a mixture of that ingredient with other components may be one"
+        ),
+    ),
     "compound_preparations": ListingAttribute(
         str,
         _(

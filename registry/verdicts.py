@@ -319,8 +319,10 @@ class ListingBasis(Serialized):
         "components, which a preparation entry naming that compound governs if the mixture is "
         "such a preparation (21 CFR 1308.13(c)(1): amobarbital with active medicinal "
         "ingredients listed in no schedule is in schedule III; amobarbital is in schedule II), "
-        "and the compound's own entry otherwise: why. Such bases come together: with no other "
-        "basis the status there is `controlled`, on one of their lists.",
+        "and the compound's own entry otherwise: why. Such bases come together and count as "
+        "certain: the input is `controlled` there, on one of their lists. Only the preparation "
+        "entries the registry links to the compound are offered: a list may name others (by "
+        "quantity, as 21 CFR 1308.15(c) does) that it does not link.",
         default="",
         omit_empty=True,
     )
@@ -609,22 +611,14 @@ def _listed_subject(basis: Any) -> tuple[str, str] | None:
 
 def is_conditional(basis: Any) -> bool:
     """Whether a basis is in doubt for what the input is, not for a date: a class whose
-    definition also asks what a structure cannot show, an identity (an InChIKey no record has),
-    a form (a glycoside, a possible positional isomer) or an entry (a mixture that may be a
-    listed preparation of its ingredient) in doubt."""
+    definition also asks what a structure cannot show, an identity (an InChIKey no record has)
+    or a form (a glycoside, a possible positional isomer) in doubt. Not an entry in doubt
+    (`ListingBasis.entry_uncertain`): the input is controlled by one entry or the other."""
     return bool(
         (isinstance(basis, ClassBasis) and basis.condition)
         or getattr(basis, "identity_uncertain", "")
         or getattr(basis, "form_uncertain", "")
-        or getattr(basis, "entry_uncertain", "")
     )
-
-
-def either_entry(bases: Iterable[Any]) -> bool:
-    """Whether bases in doubt include entries of which one governs, whichever it is: a mixture
-    under its ingredient's entry or under the entry for such preparations of it (see
-    `ListingBasis.entry_uncertain`). The compound is controlled; only the list is in doubt."""
-    return any(getattr(b, "entry_uncertain", "") for b in bases)
 
 
 def handed_over(bases: Iterable[Any]) -> bool:

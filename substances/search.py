@@ -276,6 +276,7 @@ _SALT_SUFFIXES = sorted(
         "potassium",
         "dipotassium",
         "calcium",
+        "magnesium",
     ),
     key=len,
     reverse=True,
@@ -302,7 +303,7 @@ _SALT_PREFIXES_ZH = sorted(
     reverse=True,
 )
 # A cation after a Chinese name: 戊巴比妥钠 is pentobarbital sodium.
-_SALT_SUFFIXES_ZH = ("二钠", "钠", "钾", "钙")
+_SALT_SUFFIXES_ZH = ("二钠", "钠", "钾", "钙", "镁")
 # English stems and their INN spellings, both ways.
 _SPELLINGS = (("fentanyl", "fentanil"), ("amphetamine", "amfetamine"), ("phetamine", "fetamine"))
 
@@ -333,10 +334,12 @@ def related_keys(key: str) -> list[tuple[Tier, str, str]]:
         if rest != key and len(rest) >= MIN_CLOSE_CHARS:
             related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
             break
-    for rest in [key.removeprefix(p) for p in _SALT_PREFIXES_ZH] + [
-        key.removesuffix(s) for s in _SALT_SUFFIXES_ZH
+    # A cation is one character: what is left must be a name, not a word such as 氯化 (chloride)
+    # from 氯化钠 (sodium chloride).
+    for rest, least in [(key.removeprefix(p), MIN_CONTAINS_CHARS) for p in _SALT_PREFIXES_ZH] + [
+        (key.removesuffix(s), MIN_CONTAINS_CHARS + 1) for s in _SALT_SUFFIXES_ZH
     ]:
-        if rest != key and len(rest) >= MIN_CONTAINS_CHARS:
+        if rest != key and len(rest) >= least:
             related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]
             break
     related += [(Tier.VARIANT, spelled, "contains") for spelled in inn_spellings(key)]

@@ -12,11 +12,15 @@ lists (registry.lists), drawings and files of structures (registry.depictions). 
 a structure itself.
 """
 
+import dataclasses
 import datetime
+import functools
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, Subquery
@@ -34,6 +38,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from registry import check as check_service
+from registry import coverage as relation_words
 from registry import depictions, filtersets, history, lists
 from registry import jurisdictions as per_jurisdiction
 from registry.cache import DERIVED_SECONDS, derived
@@ -49,6 +54,7 @@ from registry.web.forms import (
     SearchForm,
     WhatsNewForm,
 )
+from registry.web.templatetags import web as web_tags
 from registry.web.templatetags.web import loc
 from substances.models import Name, PrecursorUse, Relation, Substance, SubstanceClass
 
@@ -423,6 +429,27 @@ class ResultRow:
     status_html: str  # its status today (`status_today`) and since when (`since_line`)
 
 
+@functools.cache
+def _result_release() -> str:
+    """What a kept search result was rendered with, as a digest: the shape of `ResultRow`, its
+    templates, the template filters, the code that works out a standing and says a relation
+    (`registry.check`, `registry.coverage`) and the compiled translations. A release that
+    changes any of them, in a rolling deployment too, renders its own rows."""
+    digest = hashlib.sha256(repr(dataclasses.fields(ResultRow)).encode())
+    files = [
+        Path(get_template(name).origin.name)
+        for name in (
+            "web/includes/search_result_name.html",
+            "web/includes/search_result_status.html",
+        )
+    ]
+    files += [Path(module.__file__) for module in (web_tags, check_service, relation_words)]
+    files += sorted(p for root in settings.LOCALE_PATHS for p in Path(root).rglob("*.mo"))
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def _result_rows(ids: list[int], today: datetime.date) -> dict[int, ResultRow]:
     """Per substance id, its search result as the page shows it whatever the query: its name
     (a link), its CAS number, and its status today with the lists, relations and classes that
@@ -432,12 +459,12 @@ def _result_rows(ids: list[int], today: datetime.date) -> dict[int, ResultRow]:
     rendered once, it is kept under the registry's version, the day, the language and the
     path the site is served under, and a page renders only the results not kept. Rendering
     one costs its listings, its relations and the classes around it, and most of a page's
-    time went there (50 results a page). The key's "r1" names the row's shape: a release that
-    changes `ResultRow` changes it, so that no worker reads a row kept by the one before.
+    time went there (50 results a page). The key also names the release (`_result_release`),
+    so that no worker reads a row a release before it rendered.
     """
     prefix = ":".join(
         (
-            "web:result:r1",
+            f"web:result:{_result_release()}",
             registry_version(),
             today.isoformat(),
             get_language(),

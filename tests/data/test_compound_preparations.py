@@ -81,3 +81,40 @@ def test_the_check_page_says_which_entries_are_in_doubt(real_registry, client):
     chinese = client.get("/zh-hans/check/", {"items": mixture}).content.decode()
     assert "适用此条目还是另一条目，存疑：" in chinese
     assert "结构无法显示属于哪一种" in chinese
+
+
+EPHEDRINE = "CN[C@@H](C)[C@H](O)c1ccccc1"
+PSEUDOEPHEDRINE = "CN[C@@H](C)[C@@H](O)c1ccccc1"
+CHLORPHENAMINE = "CN(C)CCC(c1ccc(Cl)cc1)c1ccccn1"
+HYDROCODONE = "COC1=CC=C2C[C@@H]3[C@@H]4CCC(=O)[C@@H]5OC1=C2[C@@]54CCN3C"
+IBUPROFEN = "CC(C)Cc1ccc(C(C)C(=O)O)cc1"
+BUPRENORPHINE = (
+    "CO[C@]12CC[C@@]3(C[C@@H]1[C@](C)(O)C(C)(C)C)[C@H]1CC4=C5C(=C(O)C=C4)O[C@@H]2[C@]53CCN1CC1CC1"
+)
+
+
+def test_a_precursor_beside_the_drug_leaves_the_preparation_entry_open(real_registry):
+    # A codeine cough syrup's usual make-up (codeine, ephedrine, chlorphenamine) is what China's
+    # compound oral liquid entry is for; ephedrine is a precursor, on no list of drugs.
+    _result, by_code = _verdicts(f"{CODEINE}.{EPHEDRINE}.{CHLORPHENAMINE}")
+    assert {"CN-NARC-2025", "CN-PSY2-2025"} <= set(by_code["CN"].schedules)
+    # 21 CFR 1308.13(e): with nonnarcotic active ingredients; a List I chemical is no schedule
+    _result, by_code = _verdicts(f"{CODEINE}.{PSEUDOEPHEDRINE}")
+    assert {"US-II", "US-III"} <= set(by_code["US"].schedules)
+
+
+@pytest.mark.parametrize(
+    ("text", "on", "schedules"),
+    [
+        # paracetamol-hydrocodone tablets name paracetamol, which has no record: not offered for
+        # hydrocodone with ibuprofen; the compound oral solids entry begins on 2023-07-01
+        (f"{HYDROCODONE}.{IBUPROFEN}", datetime.date(2020, 1, 1), ["CN-NARC-2013"]),
+        # a transdermal patch is a single-ingredient dosage form, not a mixture's entry
+        (f"{BUPRENORPHINE}.{PARACETAMOL}", ON, ["CN-PSY1-2025"]),
+    ],
+)
+def test_only_entries_that_can_describe_the_mixture_are_offered(real_registry, text, on, schedules):
+    [result] = check_items([text], on=on, jurisdiction="CN")
+    [cn] = [v for v in verdicts_of(result, jurisdictions()) if v.jurisdiction == "CN"]
+    assert sorted(cn.schedules) == schedules
+    assert not any(m.entry_uncertain for m in result.matches)

@@ -1689,3 +1689,18 @@ def test_records_drawn_and_salts_named_with_their_cation(real_registry, text, on
     result = _us(text, on)
     assert sorted(m["schedule"]["code"] for m in result.matches) == schedules
     assert result.status == ("controlled" if schedules else "not_controlled")
+
+
+def test_codeine_methylbromide_is_a_pentavalent_nitrogen_morphine_derivative(real_registry):
+    # 1961 Convention, Schedule I, and China's 吗啡甲溴化物: "Morphine methobromide and other
+    # pentavalent nitrogen morphine derivatives ... one of which is codeine-N-oxide".
+    drawn = "COC1=CC=C2C[C@@H]3[C@@H]4C=C[C@H](O)[C@@H]5OC1=C2[C@@]54CC[N+]3(C)C.[Br-]"
+    for text in (drawn, "codeine methylbromide"):
+        [result] = check_items([text], on=COMPILED)
+        by_code = {
+            v.jurisdiction: v for v in verdicts(result.status, result.matches, jurisdictions())
+        }
+        assert {code: v.status for code, v in by_code.items()} == dict.fromkeys(
+            ("CN", "UN", "US"), "controlled"
+        )
+        assert by_code["UN"].schedules == ("UN-1961-I",)
