@@ -2090,9 +2090,9 @@ def _compound_preparations(
     each answer in doubt (`ListingBasis.entry_uncertain`), and together they make the mixture
     controlled, on one of their lists.
 
-    Only where the other components answer to nothing in that jurisdiction (the entries name
-    preparations with ingredients in no schedule, or none), and the whole structure is not a
-    listed record there itself."""
+    Only where no other component is on a list of drugs in that jurisdiction (the entries name
+    preparations with ingredients in no schedule; a precursor is in none), and the whole
+    structure is not a listed record there itself."""
     own = [
         m
         for m in r.matches
@@ -2135,20 +2135,15 @@ def _compound_preparations(
             code = basis.listed.schedule.jurisdiction
             # The other components on a drug schedule there (a precursor, such as ephedrine in a
             # codeine cough syrup, is in no schedule of drugs): then each answers by its entry.
-            others = [
-                p
+            scheduled_other = any(
+                m.listed.schedule.jurisdiction == code
+                and m.listed.schedule.regime != Schedule.Regime.PRECURSOR
                 for p in parts
-                if (
-                    p.result.substance is None
-                    or p.result.substance.pk not in ingredients[relation.subject_id]
-                )
-                and any(
-                    m.listed.schedule.jurisdiction == code
-                    and m.listed.schedule.regime != Schedule.Regime.PRECURSOR
-                    for m in p.result.matches
-                )
-            ]
-            if code in whole or others:
+                if p.result.substance is None
+                or p.result.substance.pk not in ingredients[relation.subject_id]
+                for m in p.result.matches
+            )
+            if code in whole or scheduled_other:
                 continue  # the whole's own entry, or two controlled components: each answers
             route = Route(
                 start=relation.target,

@@ -123,6 +123,12 @@ def canonical_cas(text: str) -> str:
     return "-".join(match.groups()) if match else folded
 
 
+# A cation after the name names a salt of it: "pentobarbital sodium", "fospropofol disodium"
+# (USAN and USP names of a drug's salts), 戊巴比妥钠 in Chinese. Read here and by the search's
+# related keys (substances.search).
+CATIONS = ("disodium", "dipotassium", "sodium", "potassium", "calcium", "magnesium")
+CATIONS_ZH = ("二钠", "钠", "钾", "钙", "镁")
+
 # Words that name a salt or solvate form rather than a substance: "ketamine hydrochloride" is a
 # salt of ketamine, 盐酸氯胺酮 likewise. Only used when the whole name is not known itself.
 _SALT_WORDS_EN = (
@@ -131,16 +137,16 @@ _SALT_WORDS_EN = (
     "fumarate|mesylate|mesilate|methanesulfonate|besylate|besilate|tosylate|acetate|succinate|"
     "oxalate|lactate|nitrate|napadisylate|pamoate|salicylate|benzoate|gluconate|"
     "monohydrate|dihydrate|sesquihydrate|hemihydrate|hydrate|sodium salt|potassium salt|salt|"
-    # A cation after the name: "pentobarbital sodium", "fospropofol disodium" (USAN and USP
-    # names of a drug's salts), 戊巴比妥钠 in Chinese.
-    "disodium|dipotassium|sodium|potassium|calcium|magnesium"
+    + "|".join(CATIONS)
 )
 _SALT_SUFFIX_RE = re.compile(r"^(.+?)(?:[\s,]+(?:" + _SALT_WORDS_EN + r"))+\s*$", re.IGNORECASE)
 _SALT_PREFIX_ZH_RE = re.compile(
     r"^(?:盐酸|硫酸|磷酸|重酒石酸|酒石酸|枸橼酸|柠檬酸|氢溴酸|马来酸|富马酸|甲磺酸|苯磺酸|醋酸|乙酸|草酸)(.+)$"
 )
 _SALT_SUFFIX_ZH_RE = re.compile(
-    r"^(.+?)(?:盐酸盐|硫酸盐|磷酸盐|酒石酸盐|枸橼酸盐|氢溴酸盐|一水合物|水合物|盐|二钠|钠|钾|钙|镁)$"
+    r"^(.+?)(?:盐酸盐|硫酸盐|磷酸盐|酒石酸盐|枸橼酸盐|氢溴酸盐|一水合物|水合物|盐|"
+    + "|".join(CATIONS_ZH)
+    + ")$"
 )
 
 

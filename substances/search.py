@@ -70,7 +70,7 @@ from rapidfuzz import fuzz, process
 
 from substances import chemistry
 from substances.models import Name, Substance
-from substances.normalize import normalize_cas, search_key
+from substances.normalize import CATIONS, CATIONS_ZH, normalize_cas, search_key
 
 __all__ = ["Hit", "RankedHits", "SearchOutcome", "Tier", "close_spellings", "matching", "search"]
 
@@ -271,12 +271,7 @@ _SALT_SUFFIXES = sorted(
         "salt",
         "base",
         "freebase",
-        "sodium",  # a cation after the name: "pentobarbital sodium", "fospropofol disodium"
-        "disodium",
-        "potassium",
-        "dipotassium",
-        "calcium",
-        "magnesium",
+        *CATIONS,
     ),
     key=len,
     reverse=True,
@@ -302,8 +297,6 @@ _SALT_PREFIXES_ZH = sorted(
     key=len,
     reverse=True,
 )
-# A cation after a Chinese name: 戊巴比妥钠 is pentobarbital sodium.
-_SALT_SUFFIXES_ZH = ("二钠", "钠", "钾", "钙", "镁")
 # English stems and their INN spellings, both ways.
 _SPELLINGS = (("fentanyl", "fentanil"), ("amphetamine", "amfetamine"), ("phetamine", "fetamine"))
 
@@ -337,7 +330,7 @@ def related_keys(key: str) -> list[tuple[Tier, str, str]]:
     # A cation is one character: what is left must be a name, not a word such as 氯化 (chloride)
     # from 氯化钠 (sodium chloride).
     for rest, least in [(key.removeprefix(p), MIN_CONTAINS_CHARS) for p in _SALT_PREFIXES_ZH] + [
-        (key.removesuffix(s), MIN_CONTAINS_CHARS + 1) for s in _SALT_SUFFIXES_ZH
+        (key.removesuffix(s), MIN_CONTAINS_CHARS + 1) for s in CATIONS_ZH
     ]:
         if rest != key and len(rest) >= least:
             related += [(Tier.PREFIX, rest, "exact"), (Tier.CONTAINS, rest, "prefix")]

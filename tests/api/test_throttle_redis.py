@@ -120,30 +120,36 @@ def test_the_export_keeps_its_own_scope_and_rate(on_redis, anon, registry):
     export_rate(anon, registry)
 
 
-def test_concurrent_readers_are_counted_exactly(on_redis, transactional_db):
-    # 8 threads, 40 requests against a rate of 25: exactly 25 pass. DRF's way (read the log,
-    # write it back) lets requests that overlap overwrite each other's entries.
+def _read_at_once(threads: int, requests: int) -> list[int]:
+    """The statuses of `requests` reads by each of `threads` clients, started together."""
     statuses: list[int] = []
     lock = threading.Lock()
-    start = threading.Barrier(8)
+    start = threading.Barrier(threads)
 
     def reader():
         client = APIClient()
         start.wait()
         try:
-            for _ in range(5):
+            for _ in range(requests):
                 status = client.get("/api/v1/jurisdictions/").status_code
                 with lock:
                     statuses.append(status)
         finally:
             connection.close()  # this thread's own: the test database is dropped after
 
+    running = [threading.Thread(target=reader) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    return statuses
+
+
+def test_concurrent_readers_are_counted_exactly(on_redis, transactional_db):
+    # 8 threads, 40 requests against a rate of 25: exactly 25 pass. DRF's way (read the log,
+    # write it back) lets requests that overlap overwrite each other's entries.
     with _rates(anon="25/minute", user="1000/minute"):
-        threads = [threading.Thread(target=reader) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = _read_at_once(8, 5)
     assert sorted(set(statuses)) == [200, 429]
     assert statuses.count(200) == 25
 
@@ -211,27 +217,8 @@ def test_a_lease_ended_unused_is_given_back(on_redis, anon, registry, monkeypatc
 def test_leases_never_let_more_than_the_rate_through(on_redis, transactional_db):
     # 8 threads, 60 requests each, against 200 a minute (leases of two entries): at most 200
     # pass, and at most a lease's worth fewer (an entry taken and not used).
-    statuses: list[int] = []
-    lock = threading.Lock()
-    start = threading.Barrier(8)
-
-    def reader():
-        client = APIClient()
-        start.wait()
-        try:
-            for _ in range(60):
-                status = client.get("/api/v1/jurisdictions/").status_code
-                with lock:
-                    statuses.append(status)
-        finally:
-            connection.close()
-
     with _rates(anon="200/minute", user="1000/minute"):
-        threads = [threading.Thread(target=reader) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        statuses = _read_at_once(8, 60)
     assert 199 <= statuses.count(200) <= 200
 
 
