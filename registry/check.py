@@ -266,12 +266,14 @@ class _Item:
     positional_governed: set[int] = field(default_factory=set)
 
 
-def _named_basis(route: Route, listing: Listing, doubt: str = "") -> ListingBasis:
+def _named_basis(
+    route: Route, listing: Listing, doubt: str = "", *, covered: bool = True
+) -> ListingBasis:
     return ListingBasis(
         matched_by=route.matched_by,
         substance=route.record.uid,
         route=RouteRef.of(route),
-        explanation=route.explanation(),
+        explanation=route.explanation(covered=covered),
         listed=ListingRef.of(listing),
         date_uncertain=doubt,
     )
@@ -1627,6 +1629,13 @@ def _check_items(
                 if listing.schedule.jurisdiction_id in governed:
                     continue
                 if not route.reaches(listing):
+                    if route.reaches_on_condition(listing) and listing.pk not in seen_listings:
+                        seen_listings.add(listing.pk)
+                        # Not "the entry covers esters": it does only on its condition.
+                        basis = _named_basis(route, listing, covered=False)
+                        doubt = _conditional_coverage_doubt(route, listing)
+                        conditional.append(dataclasses.replace(basis, form_uncertain=doubt))
+                        continue
                     missed.append((route, listing))
                     continue
                 if listing.pk in seen_listings:
@@ -1899,6 +1908,23 @@ def _acetal_doubt(route: Route) -> str:
         "a glycoside (such as a glucuronide) or another acetal of %(name)s: an ether of it to a "
         'chemist, but whether an entry\'s "ethers" include an acetal is not settled'
     ) % {"name": record_name(route.start)}
+
+
+def _conditional_coverage_doubt(route: Route, listing: Listing) -> str:
+    """Why a listing that reaches the input only through its conditional coverage is in doubt:
+    the condition the entry's text sets, which the list does not settle."""
+    attributes = listing.attributes or {}
+    note = (
+        attributes.get("conditional_coverage_note_zh") if chinese_language() else ""
+    ) or attributes.get("conditional_coverage_note_en", "")
+    return _(
+        "%(what)s: %(list)s covers %(needs)s only %(condition)s, which the list does not settle"
+    ) % {
+        "what": route.explanation(covered=False),
+        "list": (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name,
+        "needs": coverage_words(route.needs - set(listing.covers)),
+        "condition": note,
+    }
 
 
 def _in_doubt(doubtful: Sequence[Basis], conditional: Sequence[Basis], on: datetime.date) -> str:

@@ -151,6 +151,16 @@ class Route:
             return False
         return self.needs <= set(listing.covers)
 
+    def reaches_on_condition(self, listing: Listing) -> bool:
+        """Whether the listing reaches the route only through coverage its text makes depend on
+        a condition the list does not settle (`conditional_coverage`: the US anabolic steroids'
+        "salts, esters and isomers that promote muscle growth", 1991-2005)."""
+        attributes = listing.attributes or {}
+        conditional = set(attributes.get("conditional_coverage") or ())
+        if not conditional or (self.steps and self.start.uid in (attributes.get("excepted") or ())):
+            return False
+        return self.needs <= set(listing.covers) | conditional
+
     def explanation(self, *, covered: bool = True) -> str:
         """Why the listing of `record` reaches the input, in words of the language in use: the
         records by their names in it (the English name where there is no Chinese one), and

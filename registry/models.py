@@ -549,6 +549,20 @@ LISTING_ATTRIBUTES = {
             "liquids): a mixture of that ingredient with other components may be one"
         ),
     ),
+    "conditional_coverage": ListingAttribute(
+        list,
+        _(
+            "Coverage words (salts, esters, ...) the entry's text makes depend on a condition the "
+            "list does not settle (US anabolic steroids, 1991-2005: 'salts, esters and isomers "
+            "that promote muscle growth'): a form reached only through them is in doubt"
+        ),
+    ),
+    "conditional_coverage_note_en": ListingAttribute(
+        str, _("The condition of conditional_coverage, in the act's words")
+    ),
+    "conditional_coverage_note_zh": ListingAttribute(
+        str, _("conditional_coverage_note_en in Chinese")
+    ),
     "compound_preparations": ListingAttribute(
         str,
         _(
@@ -592,6 +606,13 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
             return str(_("%(name)s must be a %(kind)s.") % {"name": name, "kind": kind.__name__})
         if kind is list and not all(isinstance(uid, str) and uid for uid in item):
             return str(_("%(name)s is a list of uids.") % {"name": name})
+    conditional = value.get("conditional_coverage")
+    if conditional is not None:
+        problem = coverage_problem(conditional)
+        if problem:
+            return str(_("conditional_coverage: %(problem)s") % {"problem": problem})
+        if not value.get("conditional_coverage_note_en"):
+            return str(_("conditional_coverage needs conditional_coverage_note_en, its condition."))
     code = value.get("dea_code")
     if code is not None and not (len(code) == 4 and code.isdigit()):
         return str(_("dea_code is four digits."))

@@ -672,6 +672,56 @@ def test_anabolic_steroids_from_the_acts_of_1990_and_2004(real_registry):
         assert not listed[0].get("date_uncertain")
 
 
+TESTOSTERONE_ENANTHATE = "CCCCCCC(=O)O[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@]12C"
+TESTOSTERONE_ETHYL_ETHER = "CCO[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@]12C"
+NANDROLONE_DECANOATE = "CCCCCCCCCC(=O)O[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@@H]4[C@H]3CC[C@]12C"
+
+
+def test_a_steroid_s_esters_and_ethers_are_schedule_iii_since_the_2004_act(real_registry):
+    """21 U.S.C. 802(41)(A) since 2005-01-20: a named steroid "and any salt, ester, or ether"
+    of it (70 FR 74653: "these substances and their salts, esters and ethers are Schedule III
+    controlled substances"). Testosterone enanthate was answered not controlled: Schedule III's
+    coverage (salts, isomers) was read for the steroids too."""
+    for drawn, how in (
+        (TESTOSTERONE_ENANTHATE, "ester"),
+        (TESTOSTERONE_ETHYL_ETHER, "ether"),
+        (NANDROLONE_DECANOATE, "ester"),
+    ):
+        result = _us(drawn, D(2005, 1, 20))
+        assert result.status == "controlled", (drawn, result.reason)
+        [match] = _listed(result)
+        assert match["schedule"]["code"] == "US-III" and match["matched_by"] == how
+        assert match["instrument"]["reference"] == "Pub. L. 108-358, sec. 2(a)"
+        assert _us(drawn).status == "controlled"
+
+
+def test_a_steroid_s_esters_were_in_doubt_under_the_1990_definition(real_registry):
+    """The 1990 definition reached "their salts, esters and isomers that promote muscle
+    growth": an ester of a named steroid is in doubt from 1991-02-27 to 2005-01-19 (whether it
+    promotes muscle growth is not on any list), an ether was not named, and the steroid itself
+    stays controlled without a break when the 2004 Act restated its definition."""
+    result = _us(TESTOSTERONE_ENANTHATE, D(2000, 1, 1))
+    assert result.status == "uncertain"
+    assert "promotes muscle growth" in result.reason and "covers esters only" in result.reason
+    [match] = _listed(result)
+    assert match["listing"] == "l-testosterone-us-schedule-iii-20160208"
+    assert _us(TESTOSTERONE_ENANTHATE, D(2005, 1, 19)).status == "uncertain"
+    assert _us(TESTOSTERONE_ENANTHATE, D(1991, 2, 26)).status == "not_controlled"
+    ether = _us(TESTOSTERONE_ETHYL_ETHER, D(2000, 1, 1))
+    assert ether.status == "not_controlled"
+    assert "does not cover ethers" in ether.reason
+    for day in (D(2005, 1, 19), D(2005, 1, 20)):
+        [match] = _listed(_us("Testosterone", day))
+        assert not match.get("date_uncertain"), day
+    listings = Listing.objects.filter(
+        substance__uid="testosterone", schedule__uid="us-schedule-iii"
+    )
+    assert [(li.effective_from, li.effective_to) for li in listings.order_by("effective_from")] == [
+        (D(1991, 2, 27), D(2005, 1, 20)),
+        (D(2005, 1, 20), None),
+    ]
+
+
 HISTORY = "DEA scheduling action in force on {} (FR citation not identified)"
 
 

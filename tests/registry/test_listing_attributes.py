@@ -68,6 +68,27 @@ def test_a_temporary_orders_end_is_a_day_and_what_shows_it_again_comes_after(att
     assert "temporary_until" in attributes_problem({"temporary_until": "2027-08-15"}, "CN")
 
 
+@pytest.mark.parametrize(
+    ("attributes", "problem"),
+    [
+        ({"conditional_coverage": ["esters"], "conditional_coverage_note_en": "if ..."}, ""),
+        ({"conditional_coverage": ["esters"]}, "needs conditional_coverage_note_en"),
+        (
+            {"conditional_coverage": ["esterz"], "conditional_coverage_note_en": "if ..."},
+            'conditional_coverage: Unknown coverage "esterz"',
+        ),
+        ({"conditional_coverage": "esters", "conditional_coverage_note_en": "if"}, "must be a"),
+        (
+            {"conditional_coverage": ["esters", "esters"], "conditional_coverage_note_en": "if"},
+            "A word is given twice.",
+        ),
+    ],
+)
+def test_a_conditional_coverage_names_known_words_and_its_condition(attributes, problem):
+    found = attributes_problem(attributes, "US")
+    assert (problem in found and found) if problem else found == ""
+
+
 def test_the_services_refuse_an_attribute_of_another_jurisdiction(cn_listing, actor, us_schedule):
     us_act, one, other = (
         InstrumentFactory(jurisdiction=us_schedule.jurisdiction),
