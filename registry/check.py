@@ -2085,6 +2085,10 @@ class _PreparationEntries:
 
     contains: list[Relation]
     listings: dict[int, list[Listing]]
+    # The entries a preparation record is an item of (`member_of`): US 21 CFR 1308.15(c) lists
+    # "any of the following" narcotic drugs within limits, one entry whose items are recorded
+    # apart, each naming its ingredient; an item is listed through the entry.
+    groups: dict[int, list[Substance]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def read(cls, on: datetime.date, jurisdiction: str | None) -> "_PreparationEntries":
@@ -2093,15 +2097,21 @@ class _PreparationEntries:
                 kind=Relation.Kind.CONTAINS, subject__kind=Substance.Kind.PREPARATION
             ).select_related("subject", "target")
         )
+        subjects = {r.subject_id for r in contains}
+        groups: dict[int, list[Substance]] = defaultdict(list)
+        for relation in Relation.objects.filter(
+            kind=Relation.Kind.MEMBER_OF, subject_id__in=subjects
+        ).select_related("target"):
+            groups[relation.subject_id].append(relation.target)
         listings = Listing.objects.in_force(on=on).filter(
-            substance_id__in={r.subject_id for r in contains}
+            substance_id__in=subjects | {g.pk for held in groups.values() for g in held}
         )
         if jurisdiction:
             listings = listings.in_jurisdiction(jurisdiction)
         by_preparation: dict[int, list[Listing]] = defaultdict(list)
         for listing in listings.select_related("schedule__jurisdiction", "listed_by", "ended_by"):
             by_preparation[listing.substance_id].append(listing)
-        return cls(contains, by_preparation)
+        return cls(contains, by_preparation, groups)
 
 
 def _compound_preparations(
@@ -2171,22 +2181,31 @@ def _compound_preparations(
             )
             if code in whole or scheduled_other:
                 continue  # the whole's own entry, or two controlled components: each answers
-            route = Route(
-                start=relation.target,
-                matched_by=basis.route.matched_by,
-                steps=(Step(COMPOUND_PREPARATION, "", relation.subject),),
-                needs=frozenset(basis.route.needs),
-            )
+            named = Step(COMPOUND_PREPARATION, "", relation.subject)
             open_ended = len(ingredients[relation.subject_id]) == 1
-            entries = [
-                li
-                for li in by_preparation.get(relation.subject_id, ())
-                if li.schedule.jurisdiction.code == code
-                and route.reaches(li)
-                and (not open_ended or (li.attributes or {}).get("with_other_ingredients"))
-            ]
-            if entries:
-                instead[id(basis)].append((relation, route, entries))
+            # The preparation's own entries, and those of the entries it is an item of.
+            for steps, holder in (
+                ((named,), relation.subject_id),
+                *(
+                    ((named, Step(Relation.Kind.MEMBER_OF, "", group)), group.pk)
+                    for group in known.groups.get(relation.subject_id, ())
+                ),
+            ):
+                route = Route(
+                    start=relation.target,
+                    matched_by=basis.route.matched_by,
+                    steps=steps,
+                    needs=frozenset(basis.route.needs),
+                )
+                entries = [
+                    li
+                    for li in by_preparation.get(holder, ())
+                    if li.schedule.jurisdiction.code == code
+                    and route.reaches(li)
+                    and (not open_ended or (li.attributes or {}).get("with_other_ingredients"))
+                ]
+                if entries:
+                    instead[id(basis)].append((relation, route, entries))
     if not instead:
         return
     replaced: dict[int, ListingBasis] = {}
@@ -2206,13 +2225,18 @@ def _compound_preparations(
             "ingredient": record_name(found[0][0].target),
         }
         replaced[id(basis)] = dataclasses.replace(basis, entry_uncertain=why)
-        added.extend(
-            dataclasses.replace(
-                _named_basis(route, li), component=basis.component, entry_uncertain=why
-            )
-            for _relation, route, entries in found
-            for li in entries
-        )
+        # An entry reached twice (named for the mixture, and as the entry an item of it belongs
+        # to) answers once, by the first way.
+        offered = {m.listed.listing for m in added}
+        for _relation, route, entries in found:
+            for li in entries:
+                if li.uid not in offered:
+                    offered.add(li.uid)
+                    added.append(
+                        dataclasses.replace(
+                            _named_basis(route, li), component=basis.component, entry_uncertain=why
+                        )
+                    )
     r.matches = [replaced.get(id(m), m) for m in r.matches] + added
 
 

@@ -213,6 +213,7 @@ class Route:
                     % {"name": record_name(step.substance)}
                 )
         text = parts[0]
+        later = pgettext("a later link of a chain", ", which is ")
         if self.steps and self.steps[0].kind == COMPOUND_PREPARATION:
             text = _(
                 "a mixture of %(subject)s with other components, if it is what %(entry)s names"
@@ -220,12 +221,14 @@ class Route:
                 "subject": text,
                 "entry": record_name(self.steps[0].substance),
             }
+            if len(parts) > 1:
+                # An item of a listed entry (US 1308.15(c)): "..., which is a member of ...".
+                text += later + later.join(parts[1:])
         elif len(parts) > 1:
             # "A, which is a salt of B, which is a member of C": Chinese says the first link and
             # the later ones apart (a later one refers back to the record named last, and so
             # does the first where the input is said as a form of a record: "a salt of B, which
             # is a stereoisomer of C" says B is).
-            later = pgettext("a later link of a chain", ", which is ")
             first = _(", which is ") if parts[0] == record_name(self.start) else later
             text += first + later.join(parts[1:])
         if self.needs and covered:

@@ -118,3 +118,71 @@ def test_only_entries_that_can_describe_the_mixture_are_offered(real_registry, t
     [cn] = [v for v in verdicts_of(result, jurisdictions()) if v.jurisdiction == "CN"]
     assert sorted(cn.schedules) == schedules
     assert not any(m.entry_uncertain for m in result.matches)
+
+
+HYDROCODONE = "COC1=CC=C2C[C@@H]3[C@@H]4CCC(=O)[C@@H]5OC1=C2[C@@]54CCN3C"
+
+
+def test_hydrocodone_with_paracetamol_is_offered_china_s_tablet_entry(real_registry):
+    """China's 2013 Class II named paracetamol and hydrocodone bitartrate tablets (氨酚氢可酮片,
+    item 77) apart from hydrocodone, a narcotic drug. Paracetamol had no record, so the entry,
+    which names both ingredients, was never offered for the two drawn together: the mixture was
+    answered on hydrocodone's narcotic entry alone."""
+    [result] = check_items(
+        [f"{HYDROCODONE}.{PARACETAMOL}"], on=datetime.date(2020, 1, 1), jurisdiction="CN"
+    )
+    assert result.status == "controlled"
+    by_entry = {(m.substance, m.listed.schedule.code) for m in result.matches}
+    assert by_entry == {
+        ("hydrocodone", "CN-NARC-2013"),
+        ("paracetamol-hydrocodone-tablets", "CN-PSY2-2013"),
+    }
+    assert all(m.entry_uncertain for m in result.matches)
+    # the record itself: an analgesic, on no list anywhere
+    [alone] = check_items(["对乙酰氨基酚"], on=ON)
+    assert alone.substance.uid == "paracetamol" and alone.status == "not_controlled"
+    [named] = check_items(["Acetaminophen"], on=ON)
+    assert named.substance.uid == "paracetamol"
+
+
+GUAIFENESIN = "COc1ccccc1OCC(O)CO"
+DIPHENOXYLATE = "CCOC(=O)C1(C2=CC=CC=C2)CCN(CCC(C#N)(C2=CC=CC=C2)C2=CC=CC=C2)CC1"
+DIFENOXIN = "N#CC(CCN1CCC(C(=O)O)(C2=CC=CC=C2)CC1)(C1=CC=CC=C1)C1=CC=CC=C1"
+ATROPINE = "CN1[C@@H]2CC[C@H]1C[C@H](C2)OC(=O)C(CO)c1ccccc1"
+
+
+def _us_schedules(text, on=ON):
+    [result] = check_items([text], on=on, jurisdiction="US")
+    return result, sorted(m.listed.schedule.code for m in result.matches)
+
+
+def test_a_codeine_cough_mixture_may_be_a_schedule_v_preparation(real_registry):
+    """21 CFR 1308.15(c) puts in schedule V preparations of codeine (not more than 200 mg per
+    100 mL) with nonnarcotic active ingredients; its entry named no ingredient, so codeine with
+    guaifenesin, drawn, was offered schedules II and III only. Its items are now its members,
+    each naming its ingredient."""
+    result, schedules = _us_schedules(f"{CODEINE}.{GUAIFENESIN}")
+    assert schedules == ["US-II", "US-III", "US-III", "US-V"]
+    [five] = [m for m in result.matches if m.listed.schedule.code == "US-V"]
+    assert five.substance == "narcotic-preparations" and five.entry_uncertain
+    assert [s.relation for s in five.route.steps] == ["compound_preparation", "member_of"]
+    assert "a member of Narcotic preparations" in five.explanation
+    # the item named: a member of the paragraph's entry
+    [named] = check_items(
+        ["Codeine preparations within schedule V limits"], on=ON, jurisdiction="US"
+    )
+    assert [m.listed.schedule.code for m in named.matches] == ["US-V"]
+
+
+def test_diphenoxylate_is_a_schedule_v_preparation_only_with_atropine(real_registry):
+    # 1308.15(c)(4): "not less than 25 micrograms of atropine sulfate per dosage unit"
+    assert _us_schedules(f"{DIPHENOXYLATE}.{ATROPINE}")[1] == ["US-II", "US-V"]
+    assert _us_schedules(f"{DIPHENOXYLATE}.{GUAIFENESIN}")[1] == ["US-II"]
+
+
+def test_difenoxin_with_atropine_by_the_day_its_items_were_made(real_registry):
+    # 1 mg with atropine: schedule IV (1308.14(b)(1)); 0.5 mg: schedule V (1308.15(c)(6)), both
+    # from 1978-09-27; difenoxin itself in schedule I. Before that day, no schedule V item.
+    drawn = f"{DIFENOXIN}.{ATROPINE}"
+    assert _us_schedules(drawn)[1] == ["US-I", "US-IV", "US-V"]
+    assert "US-V" not in _us_schedules(drawn, datetime.date(1978, 9, 26))[1]

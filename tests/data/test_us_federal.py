@@ -27,7 +27,7 @@ def _in_force(schedule, on=COMPILED):
         ("us-schedule-ii", 72, 0),
         ("us-schedule-iii", 120, 2),  # classes: barbituric acid derivatives, and the unsettled
         ("us-schedule-iv", 82, 0),
-        ("us-schedule-v", 9, 0),
+        ("us-schedule-v", 10, 0),  # 1308.15(c)(6), difenoxin with atropine, apart (2026-12-07)
         # 32, APAAN (82 FR 32457) and seven more of 21 CFR 1310.02(a) the compilation missed
         # classes: the derivatives of 4-piperidone and of 4-AP, and the halides of 4-AP
         ("us-list-i", 40, 3),
@@ -720,6 +720,37 @@ def test_a_steroid_s_esters_were_in_doubt_under_the_1990_definition(real_registr
         (D(1991, 2, 27), D(2005, 1, 20)),
         (D(2005, 1, 20), None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("smiles", "uid"),
+    [
+        ("C[C@]12CCC(=O)C(O)=C1CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O", "oxymesterone"),
+        ("C[C@]12CC[C@H](O)CC1=CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O", "methandriol"),
+        ("C[C@]12Cc3nonc3C[C@@H]1CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O", "furazabol"),
+        ("C[C@]12Cc3cn[nH]c3C[C@@H]1CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@@H]2O", "prostanozol"),
+        (
+            "C[C@@H]1CC2=CC(=O)CC[C@]2(C)[C@H]2CC[C@@]3(C)[C@@H](CC[C@]3(C)O)[C@H]12",
+            "bolasterone",
+        ),
+        (
+            "C[C@]12CC=CC[C@@H]1CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O",
+            "desoxymethyltestosterone",
+        ),
+    ],
+)
+def test_an_anabolic_steroid_that_had_no_structure_is_found_drawn(real_registry, smiles, uid):
+    # Drawn, each was answered not controlled in the US: its record had no structure.
+    result = _us(smiles)
+    assert result.substance.uid == uid
+    assert [m["schedule"]["code"] for m in _listed(result)] == ["US-III"]
+
+
+def test_calusterone_and_bolasterone_are_told_apart_by_their_7_methyl(real_registry):
+    # The 7-epimers (7beta and 7alpha), each its own entry: neither is the other's stereoisomer
+    # match (both are listed; a drawing of one finds that one).
+    calusterone = _us("C[C@H]1CC2=CC(=O)CC[C@]2(C)[C@H]2CC[C@@]3(C)[C@@H](CC[C@]3(C)O)[C@H]12")
+    assert calusterone.substance.uid == "calusterone" and calusterone.matched_by == "structure"
 
 
 HISTORY = "DEA scheduling action in force on {} (FR citation not identified)"
