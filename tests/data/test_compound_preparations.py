@@ -186,3 +186,38 @@ def test_difenoxin_with_atropine_by_the_day_its_items_were_made(real_registry):
     drawn = f"{DIFENOXIN}.{ATROPINE}"
     assert _us_schedules(drawn)[1] == ["US-I", "US-IV", "US-V"]
     assert "US-V" not in _us_schedules(drawn, datetime.date(1978, 9, 26))[1]
+
+
+PROPIRAM = "CCC(=O)N(C1=NC=CC=C1)C(C)CN1CCCCC1"
+
+
+@pytest.mark.parametrize(
+    ("drawn", "schedules"),
+    [
+        (f"{DIPHENOXYLATE}.{ATROPINE}", ["UN-1961-I", "UN-1961-III"]),
+        (f"{DIPHENOXYLATE}.{GUAIFENESIN}", ["UN-1961-I"]),  # the entry names atropine
+        (f"{DIFENOXIN}.{ATROPINE}", ["UN-1961-I", "UN-1961-III"]),
+        (f"{PROPIRAM}.{PARACETAMOL}", ["UN-1961-II", "UN-1961-III"]),
+    ],
+)
+def test_the_1961_convention_s_schedule_iii_preparations_are_offered(
+    real_registry, drawn, schedules
+):
+    """Schedule III of the 1961 Convention lists preparations of diphenoxylate and of difenoxin
+    with atropine sulfate, and of propiram and dextropropoxyphene within limits: their entries
+    named no ingredient, so a mixture drawn was answered on the drug's own schedule alone."""
+    [result] = check_items([drawn], on=ON, jurisdiction="UN")
+    assert sorted(m.listed.schedule.code for m in result.matches) == schedules
+    assert result.status == "controlled"
+
+
+def test_a_codeine_mixture_may_be_a_1961_schedule_iii_preparation(real_registry):
+    [result] = check_items([f"{CODEINE}.{GUAIFENESIN}"], on=ON, jurisdiction="UN")
+    by_schedule = {m.listed.schedule.code: m for m in result.matches}
+    assert sorted(by_schedule) == ["UN-1961-II", "UN-1961-III"]
+    three = by_schedule["UN-1961-III"]
+    assert three.substance == "un-1961-iii-codeine-group-preparations"
+    assert [s.substance for s in three.route.steps] == [
+        "un-1961-iii-codeine-preparations",
+        "un-1961-iii-codeine-group-preparations",
+    ]
