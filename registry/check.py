@@ -1912,14 +1912,13 @@ def _acetal_doubt(route: Route) -> str:
 
 def _conditional_coverage_doubt(route: Route, listing: Listing) -> str:
     """Why a listing that reaches the input only through its conditional coverage is in doubt:
-    the condition the entry's text sets, which the list does not settle."""
+    the condition the law sets (US anabolic steroids before 2005: "if it promotes muscle
+    growth"), a fact no list records."""
     attributes = listing.attributes or {}
     note = (
         attributes.get("conditional_coverage_note_zh") if chinese_language() else ""
     ) or attributes.get("conditional_coverage_note_en", "")
-    return _(
-        "%(what)s: %(list)s covers %(needs)s only %(condition)s, which the list does not settle"
-    ) % {
+    return _("%(what)s: %(list)s reaches %(needs)s only %(condition)s, a fact no list records") % {
         "what": route.explanation(covered=False),
         "list": (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name,
         "needs": coverage_words(route.needs - set(listing.covers)),

@@ -457,6 +457,14 @@ def subject_history(
         .select_related("schedule__jurisdiction", "listed_by", "ended_by")
         .order_by("effective_from", "schedule__sort_order", "id")
     )
+    # Each listing's run on its list (Listing.run_start): one that starts the day another on the
+    # same list ends continues it.
+    last: dict[int, Listing] = {}
+    for listing in listings:
+        before = last.get(listing.schedule_id)
+        if before is not None and before.effective_to == listing.effective_from:
+            listing._run_start = before.run_start
+        last[listing.schedule_id] = listing
     return SubjectHistory(
         on=on,
         listings=listings,
@@ -475,6 +483,7 @@ _LISTING_FIELDS = (
     "item_number",
     "listed_by_id",
     "ended_by_id",
+    "schedule_id",
     "schedule__name",
     "schedule__name_zh",
     "substance__uid",
@@ -507,6 +516,7 @@ class ListingFacts:
     subject_uid: str
     name_en: str
     name_zh: str
+    schedule_id: int
     schedule_name: str
     schedule_name_zh: str
     item_number: str
@@ -533,6 +543,7 @@ def _facts(listings) -> list[ListingFacts]:
                 subject_uid=row[f"{prefix}__uid"],
                 name_en=row[f"{prefix}__name_en"],
                 name_zh=row[f"{prefix}__name_zh"],
+                schedule_id=row["schedule_id"],
                 schedule_name=row["schedule__name"],
                 schedule_name_zh=row["schedule__name_zh"],
                 item_number=row["item_number"],
@@ -560,6 +571,9 @@ class InstrumentChanges:
     added: list[ListingFacts] = field(default_factory=list)
     moves: list[tuple[list[ListingFacts], ListingFacts]] = field(default_factory=list)
     removed: list[ListingFacts] = field(default_factory=list)
+    # Entries ended and started again on the same list the same day (an act restating them, a
+    # temporary order made permanent): held without a break, neither moved nor added.
+    continued: list[ListingFacts] = field(default_factory=list)
 
 
 def instrument_changes(instrument) -> InstrumentChanges:
@@ -596,7 +610,9 @@ def instrument_changes(instrument) -> InstrumentChanges:
     result = InstrumentChanges()
     for row in made:
         before = ended_by_subject.get(row.subject) or ended_elsewhere.get(row.subject)
-        if before:
+        if before and all(b.schedule_id == row.schedule_id for b in before):
+            result.continued.append(row)
+        elif before:
             result.moves.append((before, row))
         else:
             result.added.append(row)
@@ -604,7 +620,9 @@ def instrument_changes(instrument) -> InstrumentChanges:
         if row.subject in made_subjects:
             continue  # told with its move
         after = started_elsewhere.get(row.subject)
-        if after:
+        if after and all(later.schedule_id == row.schedule_id for later in after):
+            result.continued.append(row)
+        elif after:
             result.moves.extend(([row], later) for later in after)
         else:
             result.removed.append(row)

@@ -604,6 +604,8 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
             )
         if not isinstance(item, kind) or (kind is int and isinstance(item, bool)):
             return str(_("%(name)s must be a %(kind)s.") % {"name": name, "kind": kind.__name__})
+        if name == "conditional_coverage":
+            continue  # coverage words, below
         if kind is list and not all(isinstance(uid, str) and uid for uid in item):
             return str(_("%(name)s is a list of uids.") % {"name": name})
     conditional = value.get("conditional_coverage")
@@ -611,8 +613,17 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
         problem = coverage_problem(conditional)
         if problem:
             return str(_("conditional_coverage: %(problem)s") % {"problem": problem})
+        if not conditional:
+            return str(_("conditional_coverage names at least one coverage word."))
         if not value.get("conditional_coverage_note_en"):
             return str(_("conditional_coverage needs conditional_coverage_note_en, its condition."))
+    elif "conditional_coverage_note_en" in value or "conditional_coverage_note_zh" in value:
+        return str(
+            _(
+                "conditional_coverage_note_en and conditional_coverage_note_zh are the condition "
+                "of conditional_coverage, which is not given."
+            )
+        )
     code = value.get("dea_code")
     if code is not None and not (len(code) == 4 and code.isdigit()):
         return str(_("dea_code is four digits."))
@@ -803,6 +814,18 @@ class Listing(EditTracking, models.Model):
                 {"attributes": _("temporary_until is a day after the listing's first day.")},
                 code="listing_attributes",
             )
+        already = set(self.attributes.get("conditional_coverage") or ()) & set(
+            self.covers if self.schedule_id else self.coverage or ()
+        )
+        if already:
+            # "esters, on a condition" beside "esters" would say nothing: the entry reaches them.
+            raise ValidationError(
+                {
+                    "attributes": _("conditional_coverage: the entry already covers %(words)s.")
+                    % {"words": ", ".join(sorted(already))}
+                },
+                code="listing_attributes",
+            )
         excepted = self.attributes.get("excepted") or ()
         if self.substance_id and self.substance.uid in excepted:
             raise ValidationError(
@@ -866,6 +889,19 @@ class Listing(EditTracking, models.Model):
                 % {"until": until, "shown": shown}
             )
         return str(_("by a temporary order, until %(until)s unless continued") % {"until": until})
+
+    @property
+    def run_start(self) -> "Listing":
+        """The listing that began the unbroken run on its list this one continues: the steroids
+        named in 1990, listed again under the 2004 Act's definition on 2005-01-20, have been in
+        schedule III since 1991-02-27. Set by `registry.history.subject_history` (which reads a
+        subject's listings together); itself otherwise."""
+        return getattr(self, "_run_start", None) or self
+
+    @property
+    def run_from(self) -> datetime.date:
+        """Since when the entry's list has held the subject without a break (`run_start`)."""
+        return self.run_start.effective_from
 
     @property
     def start_known_as(self) -> str:

@@ -321,8 +321,8 @@ class ListingBasis(Serialized):
         "ingredients listed in no schedule is in schedule III; amobarbital is in schedule II), "
         "and the compound's own entry otherwise: why. Such bases come together and count as "
         "certain: the input is `controlled` there, on one of their lists. Only the preparation "
-        "entries the registry links to the compound are offered: a list may name others (by "
-        "quantity, as 21 CFR 1308.15(c) does) that it does not link.",
+        "entries the registry links to the compound (`contains`, directly or through an item of "
+        "the entry, as 21 CFR 1308.15(c)'s) are offered; one it does not link is not.",
         default="",
         omit_empty=True,
     )

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 from registry import drafts, services
 from registry.admin.history import diff, representation_at_version
 from registry.admin.pickers import InstrumentChoiceField
-from registry.models import DraftChangeSet, Instrument, Schedule
+from registry.models import DraftChangeSet, Instrument, Listing, Schedule
 from registry.representations import represent
 from substances import chemistry
 from substances.models import RULE_KEYS, Name, Relation, Substance, SubstanceClass
@@ -203,6 +203,19 @@ class SubstanceClassAdminForm(VersionLockForm):
 
 class ListingForm(forms.ModelForm):
     """The listing's admin form (the admin supplies the model and fields)."""
+
+    def clean_uid(self):
+        # A listing's uid is typed (it names the entry, the list and the day): one that any
+        # listing ever had, deleted ones included, is a form error here, not a refusal when
+        # the services save (which the admin would show as a server error).
+        uid = (self.cleaned_data.get("uid") or "").strip()
+        if not self.instance.pk and uid and services.uid_ever_used(Listing, uid):
+            raise ValidationError(
+                "The uid %(uid)s was used before and is never reused: choose another.",
+                code="uid_reused",
+                params={"uid": uid},
+            )
+        return uid
 
     def clean_attributes(self):
         # An empty box means no attributes (an empty object), not a missing value.

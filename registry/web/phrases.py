@@ -55,7 +55,7 @@ SCOPE_CLAUSES = [
     ),
     gettext_noop("the salts of the substances, whenever their existence is possible"),
     gettext_noop("the salts, isomers and salts of isomers as the paragraph says"),
-    gettext_noop("esters only if they promote muscle growth (the 1990 definition)"),
+    gettext_noop("esters and ethers only if they promote muscle growth (the 1990 definition)"),
     gettext_noop(
         "the salts, isomers and salts of isomers as the paragraph says, and any salt, ester or "
         "ether (21 U.S.C. 802(41)(A) since 2005-01-20)"

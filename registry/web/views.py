@@ -837,7 +837,7 @@ def _url_maker(name: str):
 
 def _listing_rows(changes: history.InstrumentChanges):
     """The instrument's added, moved and removed listings as rows in the page's language:
-    (added rows, moves as (rows before, row after), removed rows)."""
+    (added rows, moves as (rows before, row after), removed rows, continued rows)."""
     zh = chinese_language()
     substance_url, class_url, instrument_url = (
         _url_maker("substance"),
@@ -876,6 +876,7 @@ def _listing_rows(changes: history.InstrumentChanges):
         [row(f) for f in changes.added],
         [([row(b) for b in before], row(after)) for before, after in changes.moves],
         [row(f) for f in changes.removed],
+        [row(f) for f in changes.continued],
     )
 
 
@@ -920,12 +921,13 @@ def instrument_detail(request, uid: str):
     """What one instrument did: the entries it added, moved and removed (see
     `registry.history.instrument_changes`)."""
     instrument = get_object_or_404(Instrument.objects.select_related("jurisdiction"), uid=uid)
-    added, moves, removed = _listing_rows(history.instrument_changes(instrument))
+    added, moves, removed, continued = _listing_rows(history.instrument_changes(instrument))
     context = {
         "instrument": instrument,
         "added": added,
         "moves": moves,
         "removed": removed,
+        "continued_groups": _group_rows(continued, lambda row: (row.schedule,)),
         "added_groups": _group_rows(added, lambda row: (row.schedule,)),
         "removed_groups": _group_rows(removed, lambda row: (row.schedule,)),
         "move_groups": _group_moves(moves, instrument),

@@ -221,3 +221,17 @@ def test_a_codeine_mixture_may_be_a_1961_schedule_iii_preparation(real_registry)
         "un-1961-iii-codeine-preparations",
         "un-1961-iii-codeine-group-preparations",
     ]
+
+
+def test_hydrocodone_combination_products_were_in_schedule_iii_until_2014(real_registry):
+    """21 CFR 1308.13(e)(1)(iii) and (iv) held hydrocodone (dihydrocodeinone) combination
+    products in schedule III from 1971-05-01 until 79 FR 49661 moved them to schedule II on
+    2014-10-06; the registry had no such entry, so hydrocodone with paracetamol, drawn, was
+    answered certainly schedule II in 2010."""
+    drawn = f"{HYDROCODONE}.{PARACETAMOL}"
+    result, schedules = _us_schedules(drawn, datetime.date(2010, 1, 1))
+    assert schedules == ["US-II", "US-III", "US-III"]
+    assert all(m.entry_uncertain for m in result.matches)
+    assert _us_schedules(drawn, datetime.date(2014, 10, 5))[1] == ["US-II", "US-III", "US-III"]
+    result, schedules = _us_schedules(drawn, datetime.date(2014, 10, 6))
+    assert schedules == ["US-II"] and not result.matches[0].entry_uncertain

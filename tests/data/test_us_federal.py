@@ -474,12 +474,13 @@ def test_listings_dated_by_the_act_and_those_left_in_doubt(real_registry):
     rest as 21 U.S.C. 812(c) prints them) date 175 listings to 1971-05-01 (with the opiates its
     schedule II (a)(1) covers and the barbiturates of its schedule III (b)(1), the compounds of
     three of them included, the marijuana entries moved to schedule III in 2026, the class its
-    "Tetrahydrocannabinols" means and two of that class's named examples, and the two classes
-    its "derivative of barbituric acid" means); the rest of the
-    undated ones keep their evidence acts."""
+    "Tetrahydrocannabinols" means and two of that class's named examples, the two classes
+    its "derivative of barbituric acid" means, and the two hydrocodone combination products of
+    its schedule III (d)(3)-(4), recorded 2026-12-07); the rest of the undated ones keep their
+    evidence acts."""
     us = Listing.objects.filter(schedule__jurisdiction__code="US")
     acts = ["us-dea-code-list-2016", "us-schedules-compiled-2026", "us-csa-1970"]
-    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 177]
+    assert [us.filter(listed_by__uid=uid).count() for uid in acts] == [2, 1, 179]
     dates = us.filter(listed_by__uid="us-csa-1970").values_list("effective_from", flat=True)
     assert set(dates) == {D(1971, 5, 1)}
 
@@ -696,23 +697,35 @@ def test_a_steroid_s_esters_and_ethers_are_schedule_iii_since_the_2004_act(real_
 
 
 def test_a_steroid_s_esters_were_in_doubt_under_the_1990_definition(real_registry):
-    """The 1990 definition reached "their salts, esters and isomers that promote muscle
-    growth": an ester of a named steroid is in doubt from 1991-02-27 to 2005-01-19 (whether it
-    promotes muscle growth is not on any list), an ether was not named, and the steroid itself
-    stays controlled without a break when the 2004 Act restated its definition."""
+    """The 1990 definition reached "any salt, ester, or isomer of a drug or substance described
+    or listed in this paragraph, if that salt, ester, or isomer promotes muscle growth", and any
+    other drug related to testosterone that does: an ester or an ether of a named steroid is in
+    doubt from 1991-02-27 to 2005-01-19 (whether it promotes muscle growth is not on any list),
+    and the steroid itself stays controlled without a break when the 2004 Act restated its
+    definition: its page says since 1991-02-27, and the 2004 Act's record continued it."""
     result = _us(TESTOSTERONE_ENANTHATE, D(2000, 1, 1))
     assert result.status == "uncertain"
-    assert "promotes muscle growth" in result.reason and "covers esters only" in result.reason
+    assert "promotes muscle growth" in result.reason and "reaches esters only" in result.reason
     [match] = _listed(result)
     assert match["listing"] == "l-testosterone-us-schedule-iii-20160208"
     assert _us(TESTOSTERONE_ENANTHATE, D(2005, 1, 19)).status == "uncertain"
     assert _us(TESTOSTERONE_ENANTHATE, D(1991, 2, 26)).status == "not_controlled"
+    # An ether is in doubt too: the 1990 definition reached any drug "chemically and
+    # pharmacologically related to testosterone" that promotes muscle growth.
     ether = _us(TESTOSTERONE_ETHYL_ETHER, D(2000, 1, 1))
-    assert ether.status == "not_controlled"
-    assert "does not cover ethers" in ether.reason
+    assert ether.status == "uncertain"
+    assert "reaches ethers only" in ether.reason
     for day in (D(2005, 1, 19), D(2005, 1, 20)):
         [match] = _listed(_us("Testosterone", day))
         assert not match.get("date_uncertain"), day
+    from registry.history import instrument_changes, subject_history
+    from registry.models import Instrument
+
+    testosterone = Substance.objects.get(uid="testosterone")
+    [today] = subject_history(substance=testosterone, on=COMPILED).in_force
+    assert today.run_from == D(1991, 2, 27) and today.effective_from == D(2005, 1, 20)
+    changes = instrument_changes(Instrument.objects.get(uid="us-pl-108-358-restated"))
+    assert (len(changes.continued), changes.moves, changes.added) == (23, [], [])
     listings = Listing.objects.filter(
         substance__uid="testosterone", schedule__uid="us-schedule-iii"
     )
@@ -1785,3 +1798,16 @@ def test_codeine_methylbromide_is_a_pentavalent_nitrogen_morphine_derivative(rea
             ("CN", "UN", "US"), "controlled"
         )
         assert by_code["UN"].schedules == ("UN-1961-I",)
+
+
+def test_a_steroid_s_page_says_since_when_without_a_break(real_registry, client):
+    # The 2004 Act restated the 1990 steroids' definition: their pages said "since 2005-01-20",
+    # and the Act's page said they moved from schedule III to schedule III.
+    page = client.get("/substances/testosterone/").content.decode()
+    assert "</strong> since 1991-02-27" in page and "</strong> since 2005-01-20" not in page
+    assert "US-III</a> since 1991-02-27" in page  # the jurisdictions side by side
+    assert "continued from 2005-01-20 by" in page
+    act = client.get("/instruments/us-pl-108-358-restated/").content.decode()
+    assert "Continued without a break" in act and "Moved" not in act
+    chinese = client.get("/zh-hans/substances/testosterone/").content.decode()
+    assert "2005-01-20起延续" in chinese

@@ -82,6 +82,10 @@ def test_a_temporary_orders_end_is_a_day_and_what_shows_it_again_comes_after(att
             {"conditional_coverage": ["esters", "esters"], "conditional_coverage_note_en": "if"},
             "A word is given twice.",
         ),
+        ({"conditional_coverage": [], "conditional_coverage_note_en": "if"}, "at least one"),
+        ({"conditional_coverage": [""], "conditional_coverage_note_en": "if"}, "Unknown coverage"),
+        ({"conditional_coverage_note_en": "if ..."}, "which is not given"),
+        ({"conditional_coverage_note_zh": "在"}, "which is not given"),
     ],
 )
 def test_a_conditional_coverage_names_known_words_and_its_condition(attributes, problem):
@@ -280,3 +284,22 @@ def test_a_named_entry_cannot_except_what_it_names(admin_client, cn_listing):
     assert response.status_code == 200
     assert "An entry cannot except the substance it names." in response.content.decode()
     assert not Listing.objects.filter(uid="l-cn-4").exists()
+
+
+def test_a_conditional_coverage_the_entry_already_has_is_refused(cn_listing, actor):
+    # "esters, on a condition" beside "esters" would say nothing: the entry reaches them anyway.
+    cn_listing.coverage = ["salts", "esters"]
+    cn_listing.save()
+    before = Change.objects.head()
+    with pytest.raises(ValidationError, match="the entry already covers esters"):
+        services.update_resource(
+            cn_listing,
+            actor=actor,
+            fields={
+                "attributes": {
+                    "conditional_coverage": ["esters", "ethers"],
+                    "conditional_coverage_note_en": "if ...",
+                }
+            },
+        )
+    assert Change.objects.head() == before

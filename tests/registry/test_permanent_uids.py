@@ -361,3 +361,25 @@ def test_a_draft_cannot_change_a_uid(world):
     with pytest.raises(ValidationError, match="A uid is permanent"):
         drafts.publish(changeset, reviewer=reviewer)
     assert SubstanceClass.objects.filter(uid="fentanyls").exists()
+
+
+def test_admin_add_of_a_listing_with_a_deleted_uid_is_a_form_error(rf, admin_user, world, actor):
+    # It reached the services, which refused it when saving: a server error in the admin.
+    from django.contrib import admin
+
+    services.delete_resource(world["listing"], actor=actor)
+    request = rf.get("/")
+    request.user = admin_user
+    form_class = admin.site._registry[Listing].get_form(request)
+    form = form_class(
+        data={
+            "uid": "l-carfentanil",
+            "schedule": world["nps"].pk,
+            "substance": world["carfentanil"].pk,
+            "effective_from": "2017-03-01",
+            "listed_by": world["instrument"].pk,
+            "attributes": "{}",
+        }
+    )
+    assert not form.is_valid()
+    assert "was used before" in str(form.errors["uid"])
