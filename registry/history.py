@@ -458,11 +458,22 @@ def subject_history(
         .order_by("effective_from", "schedule__sort_order", "id")
     )
     # Each listing's run on its list (Listing.run_start): one that starts the day another on the
-    # same list ends continues it.
+    # same list ends continues it, when that day is known to the day, nothing in the run lapsed
+    # (a temporary order), and the subject went to no other list that day (midazolam left
+    # China's Class II for Class I in 2024, and only some of its preparations stayed).
+    lists_started: dict[datetime.date, set[int]] = defaultdict(set)
+    for listing in listings:
+        lists_started[listing.effective_from].add(listing.schedule_id)
     last: dict[int, Listing] = {}
     for listing in listings:
         before = last.get(listing.schedule_id)
-        if before is not None and before.effective_to == listing.effective_from:
+        if (
+            before is not None
+            and before.effective_to == listing.effective_from
+            and lists_started[listing.effective_from] == {listing.schedule_id}
+            and not listing.start_known_as
+            and before.lapse() is None
+        ):
             listing._run_start = before.run_start
         last[listing.schedule_id] = listing
     return SubjectHistory(
@@ -607,10 +618,23 @@ def instrument_changes(instrument) -> InstrumentChanges:
         ended_by_subject[row.subject].append(row)
     made_subjects = {row.subject for row in made}
 
+    made_lists = defaultdict(set)
+    for row in made:
+        made_lists[row.subject, row.effective_from].add(row.schedule_id)
+
+    def continues(before: list[ListingFacts], row: ListingFacts) -> bool:
+        """Ended and started again on the same list, that day, and on no other list."""
+        return made_lists.get((row.subject, row.effective_from), {row.schedule_id}) == {
+            row.schedule_id
+        } and all(
+            b.schedule_id == row.schedule_id and b.effective_to == row.effective_from
+            for b in before
+        )
+
     result = InstrumentChanges()
     for row in made:
         before = ended_by_subject.get(row.subject) or ended_elsewhere.get(row.subject)
-        if before and all(b.schedule_id == row.schedule_id for b in before):
+        if before and continues(before, row):
             result.continued.append(row)
         elif before:
             result.moves.append((before, row))
@@ -620,7 +644,10 @@ def instrument_changes(instrument) -> InstrumentChanges:
         if row.subject in made_subjects:
             continue  # told with its move
         after = started_elsewhere.get(row.subject)
-        if after and all(later.schedule_id == row.schedule_id for later in after):
+        if after and all(
+            later.schedule_id == row.schedule_id and later.effective_from == row.effective_to
+            for later in after
+        ):
             result.continued.append(row)
         elif after:
             result.moves.extend(([row], later) for later in after)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from registry import spreadsheet
 from registry.models import Listing, Schedule
+from substances.models import Substance, SubstanceClass
 
 _NUMBER_PARTS = re.compile(r"(\d+)")
 
@@ -72,6 +73,9 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
         .in_force(on=on)
         .order_by()
         .values_list(
+            "pk",
+            "substance_id",
+            "substance_class_id",
             "item_number",
             "substance__uid",
             "substance__name_zh",
@@ -89,8 +93,13 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
             "listed_by__title_zh",
         )
     )
+    rows = list(rows)
+    runs = _runs_from(schedule, rows)
     entries = []
     for (
+        pk,
+        _substance_id,
+        _class_id,
         item,
         s_uid,
         s_zh,
@@ -108,6 +117,12 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
         i_zh,
     ) in rows:
         is_class = s_uid is None
+        run = runs.get(pk)
+        if run is not None:
+            # Held without a break since an earlier listing on this list (a restated entry):
+            # since then, by the act that began it, as the subject's page says.
+            since, act = run.effective_from, run.listed_by
+            i_uid, i_ref, i_en, i_zh = act.uid, act.reference, act.title_en, act.title_zh
         entries.append(
             ListEntry(
                 item_number=item or "",
@@ -130,6 +145,35 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
     if needle:
         entries = [e for e in entries if needle in _haystack(e)]
     return entries
+
+
+def _runs_from(schedule: Schedule, rows: list[tuple]) -> dict[int, Listing]:
+    """For each listing in `rows` (pk, substance id, class id, ...,  effective_from at [12])
+    that continues an earlier one on `schedule`, the listing that began its run
+    (`Listing.run_start`, by `registry.history.subject_history`'s rule). One query, and one per
+    subject whose entry was restated (a few)."""
+    from registry.history import subject_history
+
+    ended = set(
+        Listing.objects.filter(schedule=schedule, effective_to__isnull=False).values_list(
+            "substance_id", "substance_class_id", "effective_to"
+        )
+    )
+    runs: dict[int, Listing] = {}
+    for row in rows:
+        pk, substance_id, class_id, since = row[0], row[1], row[2], row[12]
+        if (substance_id, class_id, since) not in ended:
+            continue
+        subject = (
+            {"substance": Substance(pk=substance_id)}
+            if substance_id
+            else {"substance_class": SubstanceClass(pk=class_id)}
+        )
+        held = subject_history(on=since, **subject).listings
+        [listing] = [li for li in held if li.pk == pk]
+        if listing.run_start.pk != pk:
+            runs[pk] = listing.run_start
+    return runs
 
 
 def item_rows(entries: Sequence[ListEntry]) -> list[tuple[ListEntry, int]]:

@@ -552,9 +552,9 @@ LISTING_ATTRIBUTES = {
     "conditional_coverage": ListingAttribute(
         list,
         _(
-            "Coverage words (salts, esters, ...) the entry's text makes depend on a condition the "
-            "list does not settle (US anabolic steroids, 1991-2005: 'salts, esters and isomers "
-            "that promote muscle growth'): a form reached only through them is in doubt"
+            "Coverage words (esters, ethers, ...) the law makes depend on a condition no list "
+            "records (US anabolic steroids, 1991-2005: an ester or ether 'if [it] promotes "
+            "muscle growth'): a form reached only through them is in doubt"
         ),
     ),
     "conditional_coverage_note_en": ListingAttribute(
@@ -615,7 +615,7 @@ def attributes_problem(value, jurisdiction: str | None = None) -> str:
             return str(_("conditional_coverage: %(problem)s") % {"problem": problem})
         if not conditional:
             return str(_("conditional_coverage names at least one coverage word."))
-        if not value.get("conditional_coverage_note_en"):
+        if not str(value.get("conditional_coverage_note_en") or "").strip():
             return str(_("conditional_coverage needs conditional_coverage_note_en, its condition."))
     elif "conditional_coverage_note_en" in value or "conditional_coverage_note_zh" in value:
         return str(

@@ -927,6 +927,7 @@ def instrument_detail(request, uid: str):
         "added": added,
         "moves": moves,
         "removed": removed,
+        "continued": continued,
         "continued_groups": _group_rows(continued, lambda row: (row.schedule,)),
         "added_groups": _group_rows(added, lambda row: (row.schedule,)),
         "removed_groups": _group_rows(removed, lambda row: (row.schedule,)),

@@ -24,7 +24,7 @@ def _in_force(schedule, on=COMPILED):
     ("schedule", "named", "classes"),
     [
         ("us-schedule-i", 314, 3),  # classes: fentanyl-related, cannabimimetic agents, THCs
-        ("us-schedule-ii", 72, 0),
+        ("us-schedule-ii", 74, 0),  # + the two hydrocodone combination products, from 2014
         ("us-schedule-iii", 120, 2),  # classes: barbituric acid derivatives, and the unsettled
         ("us-schedule-iv", 82, 0),
         ("us-schedule-v", 10, 0),  # 1308.15(c)(6), difenoxin with atropine, apart (2026-12-07)
@@ -1811,3 +1811,29 @@ def test_a_steroid_s_page_says_since_when_without_a_break(real_registry, client)
     assert "Continued without a break" in act and "Moved" not in act
     chinese = client.get("/zh-hans/substances/testosterone/").content.decode()
     assert "2005-01-20起延续" in chinese
+
+
+def test_restated_entries_are_shown_continued_everywhere_and_a_move_stays_a_move(
+    real_registry, client
+):
+    # The list's page and its CSV said "since 2005-01-20" too; midazolam, which China moved from
+    # Class II to Class I in 2024 keeping some preparations in Class II, is not "continued".
+    page = client.get("/schedules/us-schedule-iii/").content.decode()
+    row = page[page.index(">Testosterone<") :][:1500]
+    assert "1991-02-27" in row and "Pub. L. 101-647" in row
+    csv_text = client.get("/schedules/us-schedule-iii/csv/").content.decode()
+    [line] = [li for li in csv_text.splitlines() if li.endswith(",testosterone")]
+    assert ",1991-02-27," in line
+    midazolam = client.get("/instruments/cn-2024-54/").content.decode()
+    assert "Continued without a break" not in midazolam
+    hcp = client.get("/instruments/us-79-fr-49661/").content.decode()
+    assert "0 entries added, 2 moved, 0 removed." in hcp
+
+
+def test_a_hydrocodone_combination_product_is_schedule_ii_since_2014(real_registry):
+    named = "Hydrocodone combination product 15 mg/du"
+    assert [m["schedule"]["code"] for m in _listed(_us(named, D(2014, 10, 5)))] == ["US-III"]
+    for day in (D(2014, 10, 6), COMPILED):
+        result = _us(named, day)
+        assert result.status == "controlled"
+        assert [m["schedule"]["code"] for m in _listed(result)] == ["US-II"]

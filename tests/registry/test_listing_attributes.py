@@ -85,6 +85,7 @@ def test_a_temporary_orders_end_is_a_day_and_what_shows_it_again_comes_after(att
         ({"conditional_coverage": [], "conditional_coverage_note_en": "if"}, "at least one"),
         ({"conditional_coverage": [""], "conditional_coverage_note_en": "if"}, "Unknown coverage"),
         ({"conditional_coverage_note_en": "if ..."}, "which is not given"),
+        ({"conditional_coverage": ["esters"], "conditional_coverage_note_en": "  "}, "needs"),
         ({"conditional_coverage_note_zh": "在"}, "which is not given"),
     ],
 )
