@@ -147,19 +147,24 @@ class Route:
         """Whether the listing covers what the route needs, and does not except the record the
         route starts from (a named entry's `excepted`: "Alphacetylmethadol (except
         levo-alphacetylmethadol)" reaches the other isomers, not that one)."""
-        if self.steps and self.start.uid in ((listing.attributes or {}).get("excepted") or ()):
+        if self._excepted_by(listing):
             return False
         return self.needs <= set(listing.covers)
 
     def reaches_on_condition(self, listing: Listing) -> bool:
-        """Whether the listing reaches the route only through coverage its text makes depend on
-        a condition the list does not settle (`conditional_coverage`: the US anabolic steroids'
-        "salts, esters and isomers that promote muscle growth", 1991-2005)."""
-        attributes = listing.attributes or {}
-        conditional = set(attributes.get("conditional_coverage") or ())
-        if not conditional or (self.steps and self.start.uid in (attributes.get("excepted") or ())):
+        """Whether the listing reaches the route only through coverage the law makes depend on
+        a condition no list records (`conditional_coverage`: a US anabolic steroid's ester or
+        ether "if [it] promotes muscle growth", 1991-2005)."""
+        conditional = set((listing.attributes or {}).get("conditional_coverage") or ())
+        if not conditional or self._excepted_by(listing):
             return False
         return self.needs <= set(listing.covers) | conditional
+
+    def _excepted_by(self, listing: Listing) -> bool:
+        """Whether the listing's own exception names the record the route starts from."""
+        return bool(self.steps) and self.start.uid in (
+            (listing.attributes or {}).get("excepted") or ()
+        )
 
     def explanation(self, *, covered: bool = True) -> str:
         """Why the listing of `record` reaches the input, in words of the language in use: the

@@ -436,6 +436,31 @@ class SubjectHistory:
     events: list[TimelineEvent]
 
 
+def mark_runs(listings: list[Listing]) -> None:
+    """Set each listing's run on its list (`Listing.run_start`), given every listing of one
+    subject in order of first day (`listed_by` and `schedule__jurisdiction` loaded).
+
+    One that starts the day another on the same list ends continues it, when that day is known
+    to the day, nothing in the run lapsed (a temporary order), and the subject went to no other
+    list that day (midazolam left China's Class II for Class I in 2024, and only some of its
+    preparations stayed)."""
+    lists_started: dict[datetime.date, set[int]] = defaultdict(set)
+    for listing in listings:
+        lists_started[listing.effective_from].add(listing.schedule_id)
+    last: dict[int, Listing] = {}
+    for listing in listings:
+        before = last.get(listing.schedule_id)
+        if (
+            before is not None
+            and before.effective_to == listing.effective_from
+            and lists_started[listing.effective_from] == {listing.schedule_id}
+            and not listing.start_known_as
+            and before.lapse() is None
+        ):
+            listing._run_start = before.run_start
+        last[listing.schedule_id] = listing
+
+
 def subject_history(
     *,
     substance: Substance | None = None,
@@ -457,25 +482,7 @@ def subject_history(
         .select_related("schedule__jurisdiction", "listed_by", "ended_by")
         .order_by("effective_from", "schedule__sort_order", "id")
     )
-    # Each listing's run on its list (Listing.run_start): one that starts the day another on the
-    # same list ends continues it, when that day is known to the day, nothing in the run lapsed
-    # (a temporary order), and the subject went to no other list that day (midazolam left
-    # China's Class II for Class I in 2024, and only some of its preparations stayed).
-    lists_started: dict[datetime.date, set[int]] = defaultdict(set)
-    for listing in listings:
-        lists_started[listing.effective_from].add(listing.schedule_id)
-    last: dict[int, Listing] = {}
-    for listing in listings:
-        before = last.get(listing.schedule_id)
-        if (
-            before is not None
-            and before.effective_to == listing.effective_from
-            and lists_started[listing.effective_from] == {listing.schedule_id}
-            and not listing.start_known_as
-            and before.lapse() is None
-        ):
-            listing._run_start = before.run_start
-        last[listing.schedule_id] = listing
+    mark_runs(listings)
     return SubjectHistory(
         on=on,
         listings=listings,

@@ -10,14 +10,18 @@ import csv
 import datetime
 import io
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from registry import spreadsheet
 from registry.models import Listing, Schedule
-from substances.models import Substance, SubstanceClass
 
 _NUMBER_PARTS = re.compile(r"(\d+)")
+# Where a row of `official_list`'s query holds the listing's first day.
+_SINCE = 12
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
         )
     )
     rows = list(rows)
-    runs = _runs_from(schedule, rows)
+    runs = _runs_from(schedule, rows)  # since when, without a break
     entries = []
     for (
         pk,
@@ -148,31 +152,34 @@ def official_list(schedule: Schedule, *, on: datetime.date, query: str = "") -> 
 
 
 def _runs_from(schedule: Schedule, rows: list[tuple]) -> dict[int, Listing]:
-    """For each listing in `rows` (pk, substance id, class id, ...,  effective_from at [12])
-    that continues an earlier one on `schedule`, the listing that began its run
-    (`Listing.run_start`, by `registry.history.subject_history`'s rule). One query, and one per
-    subject whose entry was restated (a few)."""
-    from registry.history import subject_history
+    """For each listing in `rows` (its pk, substance id and class id first, its first day at
+    `_SINCE`) that continues an earlier one on `schedule`, the listing that began its run
+    (`Listing.run_start`, by `registry.history.mark_runs`). Two queries: the list's ended
+    listings, then every listing of the subjects whose entry may continue one."""
+    from registry.history import mark_runs
 
     ended = set(
         Listing.objects.filter(schedule=schedule, effective_to__isnull=False).values_list(
             "substance_id", "substance_class_id", "effective_to"
         )
     )
-    runs: dict[int, Listing] = {}
-    for row in rows:
-        pk, substance_id, class_id, since = row[0], row[1], row[2], row[12]
-        if (substance_id, class_id, since) not in ended:
-            continue
-        subject = (
-            {"substance": Substance(pk=substance_id)}
-            if substance_id
-            else {"substance_class": SubstanceClass(pk=class_id)}
+    restarted = [row for row in rows if (row[1], row[2], row[_SINCE]) in ended]
+    if not restarted:
+        return {}
+    held: dict[tuple, list[Listing]] = defaultdict(list)
+    for listing in (
+        Listing.objects.filter(
+            Q(substance_id__in={row[1] for row in restarted if row[1]})
+            | Q(substance_class_id__in={row[2] for row in restarted if row[2]})
         )
-        held = subject_history(on=since, **subject).listings
-        [listing] = [li for li in held if li.pk == pk]
-        if listing.run_start.pk != pk:
-            runs[pk] = listing.run_start
+        .select_related("schedule__jurisdiction", "listed_by")
+        .order_by("effective_from", "schedule__sort_order", "id")
+    ):
+        held[listing.substance_id, listing.substance_class_id].append(listing)
+    runs: dict[int, Listing] = {}
+    for listings in held.values():
+        mark_runs(listings)
+        runs.update((li.pk, li.run_start) for li in listings if li.run_start is not li)
     return runs
 
 

@@ -59,6 +59,17 @@ def clean_smiles_text(raw: str) -> str:
     return raw
 
 
+def refuse_a_used_uid(model, uid: str) -> None:
+    """A new resource's uid that any resource of its type has or ever had (deleted ones
+    included) is a form error, not a refusal when the services save it (a server error)."""
+    if uid and services.uid_ever_used(model, uid):
+        raise ValidationError(
+            "The uid %(uid)s was used before and is never reused: choose another.",
+            code="uid_reused",
+            params={"uid": uid},
+        )
+
+
 class PermanentUidForm(forms.ModelForm):
     """A public resource's uid: chosen once, on add, and never again.
 
@@ -93,12 +104,7 @@ class PermanentUidForm(forms.ModelForm):
         if not uid:
             typed = (self.data.get(self.add_prefix(f)) for f in self.uid_source_fields)
             return services.new_uid(model, next((str(t) for t in typed if t), ""))
-        if services.uid_ever_used(model, uid):
-            raise ValidationError(
-                "The uid %(uid)s was used before and is never reused: choose another.",
-                code="uid_reused",
-                params={"uid": uid},
-            )
+        refuse_a_used_uid(model, uid)
         return uid
 
 
@@ -205,16 +211,10 @@ class ListingForm(forms.ModelForm):
     """The listing's admin form (the admin supplies the model and fields)."""
 
     def clean_uid(self):
-        # A listing's uid is typed (it names the entry, the list and the day): one that any
-        # listing ever had, deleted ones included, is a form error here, not a refusal when
-        # the services save (which the admin would show as a server error).
+        # A listing's uid is typed (it names the entry, the list and the day).
         uid = (self.cleaned_data.get("uid") or "").strip()
-        if not self.instance.pk and uid and services.uid_ever_used(Listing, uid):
-            raise ValidationError(
-                "The uid %(uid)s was used before and is never reused: choose another.",
-                code="uid_reused",
-                params={"uid": uid},
-            )
+        if not self.instance.pk:
+            refuse_a_used_uid(Listing, uid)
         return uid
 
     def clean_attributes(self):
@@ -389,12 +389,7 @@ class NameInlineForm(forms.ModelForm):
         uid = (self.cleaned_data.get("uid") or "").strip()
         if self.instance.pk:
             return self.instance.uid
-        if uid and services.uid_ever_used(Name, uid):
-            raise ValidationError(
-                "The uid %(uid)s was used before and is never reused: choose another.",
-                code="uid_reused",
-                params={"uid": uid},
-            )
+        refuse_a_used_uid(Name, uid)
         return uid
 
 
