@@ -52,6 +52,7 @@ from registry.coverage import (
     coverage_words,
     record_name,
 )
+from registry.history import mark_runs
 from registry.models import (
     Change,
     Instrument,
@@ -1270,6 +1271,10 @@ def _listings_up_to(
     )
     for listing in class_listings:
         by_class[listing.substance_class_id].append(listing)
+    # Each listing's run on its list (a restated entry continues the one it ended), for the
+    # answer to say since when the list has held the compound, as the pages do.
+    for held in (*by_substance.values(), *by_class.values()):
+        mark_runs(sorted(held, key=lambda li: (li.effective_from, li.schedule.sort_order, li.pk)))
     return _History(by_substance, by_class)
 
 

@@ -442,18 +442,22 @@ def mark_runs(listings: list[Listing]) -> None:
 
     One that starts the day another on the same list ends continues it, when that day is known
     to the day, nothing in the run lapsed (a temporary order), and the subject went to no other
-    list that day (midazolam left China's Class II for Class I in 2024, and only some of its
-    preparations stayed)."""
-    lists_started: dict[datetime.date, set[int]] = defaultdict(set)
+    list of its jurisdiction that day (midazolam left China's Class II for Class I in 2024, and
+    only some of its preparations stayed). Another jurisdiction's lists do not count: what the
+    US did on a day says nothing of a run on a Chinese list, and a run reads the same whether
+    the other jurisdictions' listings were read or not (the check reads one when asked)."""
+    lists_started: dict[tuple[int, datetime.date], set[int]] = defaultdict(set)
     for listing in listings:
-        lists_started[listing.effective_from].add(listing.schedule_id)
+        started = (listing.schedule.jurisdiction_id, listing.effective_from)
+        lists_started[started].add(listing.schedule_id)
     last: dict[int, Listing] = {}
     for listing in listings:
         before = last.get(listing.schedule_id)
+        started = (listing.schedule.jurisdiction_id, listing.effective_from)
         if (
             before is not None
             and before.effective_to == listing.effective_from
-            and lists_started[listing.effective_from] == {listing.schedule_id}
+            and lists_started[started] == {listing.schedule_id}
             and not listing.start_known_as
             and before.lapse() is None
         ):

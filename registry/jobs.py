@@ -390,7 +390,9 @@ def csv_cells(row: dict[str, Any]) -> list[str]:
     # A listing reached more than one way (the structure itself, its parent, a relation) is
     # one entry of the cell: the ways are in the JSON, the cell names what holds it.
     listings = dict.fromkeys(
-        f"{m['schedule']['code']} since {m['effective_from']}"
+        # Since when the list has held it (a result stored before runs were kept: the entry's
+        # own first day).
+        f"{m['schedule']['code']} since {m.get('run_from') or m['effective_from']}"
         for m in matches
         if m.get("basis") == "listing"
     )

@@ -178,6 +178,11 @@ class ListingRef(Serialized):
     effective_to: datetime.date | None = described(
         "The day it ceased to be in force (null while it is)."
     )
+    run_from: datetime.date = described(
+        "Since when the list has held the subject without a break: the listing's own first "
+        "day, or an earlier one when it continues, from the day it began, an entry on the same "
+        "list that ended that day (a definition restated by a later act)."
+    )
     scope: str = described("What the entry covers, in the list's own words.")
     coverage: tuple[str, ...] = described(
         "What the entry covers besides the compound named (salts, stereoisomers, esters, "
@@ -203,6 +208,7 @@ class ListingRef(Serialized):
             ),
             effective_from=listing.effective_from,
             effective_to=listing.effective_to,
+            run_from=listing.run_from,
             scope=listing.scope,
             coverage=tuple(listing.covers),
         )

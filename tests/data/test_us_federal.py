@@ -1830,6 +1830,28 @@ def test_restated_entries_are_shown_continued_everywhere_and_a_move_stays_a_move
     assert "0 entries added, 2 moved, 0 removed." in hcp
 
 
+def test_the_check_says_since_when_a_restated_entry_has_held_a_steroid(real_registry, client):
+    # The check gave each listing's own first day: testosterone "since 2005-01-20" beside a
+    # summary that said 1991-02-27. The API says both, and the page says since when first.
+    [match] = _listed(_us("Testosterone", D(2010, 1, 1)))
+    assert (match["effective_from"], match["run_from"]) == ("2005-01-20", "1991-02-27")
+    # The US alone or every jurisdiction: the same run (no other country's lists break it).
+    [everywhere] = [
+        m
+        for m in check_items(["Testosterone"], on=D(2010, 1, 1))[0].matches
+        if m.get("basis") == "listing" and m["schedule"]["jurisdiction"] == "US"
+    ]
+    assert everywhere["run_from"] == "1991-02-27"
+    [before] = _listed(_us("Testosterone", D(2000, 1, 1)))
+    assert before["run_from"] == before["effective_from"] == "1991-02-27"
+    query = {"items": "Testosterone", "on": "2010-01-01", "jurisdiction": "US"}
+    page = client.get("/check/", query).content.decode()
+    assert "</a> since 1991-02-27" in page and "this entry from 2005-01-20" in page
+    assert "</a> since 2005-01-20" not in page
+    chinese = client.get("/zh-hans/check/", query).content.decode()
+    assert "本条目自2005-01-20起" in chinese
+
+
 def test_a_hydrocodone_combination_product_is_schedule_ii_since_2014(real_registry):
     named = "Hydrocodone combination product 15 mg/du"
     assert [m["schedule"]["code"] for m in _listed(_us(named, D(2014, 10, 5)))] == ["US-III"]
