@@ -258,9 +258,10 @@ class _Item:
     # Every record the input matched, with how and what a listing must cover to reach it
     # (salts for a salt match, stereoisomers for an isomer): all are weighed, none hides another.
     candidates: list[tuple[Substance, str, frozenset[str]]] = field(default_factory=list)
-    # The candidates (pks) reached only by cutting an acetal carbon's bond (a glycoside): an
-    # ether of the record to a chemist, one in law only in a reading that is not settled.
-    acetal_of: set[int] = field(default_factory=set)
+    # The candidates (pks) reached only in a reading that is not settled, and which: by
+    # cutting an acetal carbon's bond (a glycoside, `chemistry.ACETALS`), an ether of the
+    # record to a chemist; or an enol's ester or ether (`chemistry.ENOLS`), one of a tautomer.
+    unsettled_of: dict[int, str] = field(default_factory=dict)
     # The candidates (pks) it may be a positional isomer of (see `_positional_isomers`), and the
     # jurisdictions where its own record has an entry, which no such reading overrides.
     isomer_of: set[int] = field(default_factory=set)
@@ -490,6 +491,12 @@ class _Gates:
     # The formulas of the parents that hold a hydroxyl group: only such a parent can be what
     # an ester or an ether is of (a cut leaves a hydroxyl where the bond was).
     hydroxylated: frozenset[str] = frozenset()
+    # And those that hold a ketone: what an enol ester or ether is of (`chemistry.ENOLS`).
+    ketones: frozenset[str] = frozenset()
+
+    def hydrolysable(self, formula: str) -> bool:
+        """Whether a part cut from an ester or an ether may be a registry substance's parent."""
+        return formula in self.hydroxylated or formula in self.ketones
 
     def admit(self, mol) -> bool:
         """Whether a standardized structure may be a registry substance's parent, asked from
@@ -527,7 +534,7 @@ def _registry_gates() -> _Gates:
     moves)."""
     version = _version()
     if version not in _GATES:
-        formulas, sizes, graphs, keys, hydroxylated = set(), set(), set(), {}, set()
+        formulas, sizes, graphs, keys, hydroxylated, ketones = set(), set(), set(), {}, set(), set()
         rows = Substance.objects.exclude(smiles="").values_list(
             "smiles", "canonical_smiles", "inchikey", "parent_key"
         )
@@ -541,6 +548,8 @@ def _registry_gates() -> _Gates:
             formulas.add(formula)
             if chemistry.has_hydroxyl(parent):
                 hydroxylated.add(formula)
+            if chemistry.has_ketone(parent):
+                ketones.add(formula)
             sizes.add((formula, chemistry.graph_size(parent)))
             graphs.add(chemistry.graph_key(parent))
             if parent is raw and canonical and own_key and own_key == parent_key:
@@ -549,7 +558,12 @@ def _registry_gates() -> _Gates:
                 keys[canonical] = parent_key
         _GATES.clear()
         _GATES[version] = _Gates(
-            frozenset(formulas), frozenset(sizes), frozenset(graphs), keys, frozenset(hydroxylated)
+            frozenset(formulas),
+            frozenset(sizes),
+            frozenset(graphs),
+            keys,
+            frozenset(hydroxylated),
+            frozenset(ketones),
         )
     return _GATES[version]
 
@@ -915,9 +929,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
             _cut_short(asked[n:])  # the check's time is spent: no verdict on the rest
             break
         try:
-            parents = chemistry.hydrolysis_parents(
-                item.mol, formulas=gates.hydroxylated.__contains__
-            )
+            parents = chemistry.hydrolysis_parents(item.mol, formulas=gates.hydrolysable)
         except chemistry.ChemistryError:
             continue
         for needs, parent in parents:
@@ -925,14 +937,22 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                 continue
             # A labelled ester is an ester of the compound its part labels.
             key = chemistry.inchikey(chemistry.without_isotope_labels(parent) or parent)
-            acetal = chemistry.ACETALS in needs
-            if acetal:  # reached as an ether, and in doubt (see `_Item.acetal_of`)
+            # Reached in a reading not settled (see `_Item.unsettled_of`): a glycoside as an
+            # ether, an enol's ester or ether as one of its ketone.
+            unsettled = ""
+            if chemistry.ACETALS in needs:
+                unsettled = chemistry.ACETALS
                 needs = (needs - {chemistry.ACETALS}) | {"ethers"}
+            elif chemistry.ENOLS in needs:
+                unsettled = chemistry.ENOLS
+                needs = needs - {chemistry.ENOLS}
             if key:
-                derived.setdefault(id(item), []).append((needs, (key, key.split("-")[0]), acetal))
+                derived.setdefault(id(item), []).append(
+                    (needs, (key, key.split("-")[0]), unsettled)
+                )
     if not derived:
         return
-    keys = [k for found in derived.values() for _needs, k, _acetal in found]
+    keys = [k for found in derived.values() for _needs, k, _unsettled in found]
     records = Substance.objects.filter(
         Q(inchikey__in={k[0] for k in keys})
         | Q(parent_key__in={k[0] for k in keys})
@@ -949,14 +969,14 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
         found: list[tuple[Substance, str, frozenset[str]]] = []
         seen: set[int] = set()
         stereo_input = _has_stereo(item.result.structure)
-        for needs, (exact, skeleton), acetal in derived.get(id(item), ()):
+        for needs, (exact, skeleton), unsettled in derived.get(id(item), ()):
             how = "ester" if "esters" in needs else "ether"
             for record in by_key.get(exact, ()):
                 if record.pk not in seen:
                     seen.add(record.pk)
                     found.append((record, how, needs))
-                    if acetal:
-                        item.acetal_of.add(record.pk)
+                    if unsettled:
+                        item.unsettled_of[record.pk] = unsettled
             for record in by_skeleton.get(skeleton, ()):
                 # Of another configuration (or of none drawn): an ester or ether of a
                 # stereoisomer, weighed as `_find` weighs a stereoisomer (its exceptions do not
@@ -966,8 +986,8 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                     stereo = stereo_input and _has_stereo(record.smiles)
                     more = {"stereoisomers"} if stereo else set()
                     found.append((record, "stereoisomer", needs | more))
-                    if acetal:
-                        item.acetal_of.add(record.pk)
+                    if unsettled:
+                        item.unsettled_of[record.pk] = unsettled
         if found:
             item.candidates = found
             # Said as what the input is of the record: an ester (or ether) of it, also where
@@ -1619,7 +1639,7 @@ def _check_items(
             governed = own_jurisdictions if isomer or route.yields_to_own_entry else set()
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
-            form = _acetal_doubt(route) if route.start.pk in item.acetal_of else ""
+            form = _unsettled_doubt(route, item.unsettled_of.get(route.start.pk, ""))
             if route.matched_by == "positional_isomer":
                 form = _positional_doubt(route)
             if not form:  # a reading not settled starts no run of control
@@ -1907,12 +1927,26 @@ def _positional_doubt(route: Route) -> str:
     ) % {"name": record_name(route.start)}
 
 
-def _acetal_doubt(route: Route) -> str:
-    """Why a listing reaching the input through an acetal carbon's bond is in doubt."""
-    return _(
-        "a glycoside (such as a glucuronide) or another acetal of %(name)s: an ether of it to a "
-        'chemist, but whether an entry\'s "ethers" include an acetal is not settled'
-    ) % {"name": record_name(route.start)}
+def _unsettled_doubt(route: Route, reading: str) -> str:
+    """Why a listing reaching the input in a reading not settled is in doubt ("" for none):
+    through an acetal carbon's bond (`chemistry.ACETALS`), or as an ester or an ether of an
+    enol of the record's ketone (`chemistry.ENOLS`)."""
+    if reading == chemistry.ACETALS:
+        return _(
+            "a glycoside (such as a glucuronide) or another acetal of %(name)s: an ether of it "
+            'to a chemist, but whether an entry\'s "ethers" include an acetal is not settled'
+        ) % {"name": record_name(route.start)}
+    if reading == chemistry.ENOLS and "esters" in route.needs:
+        return _(
+            "an ester of an enol of %(name)s (a tautomer of its ketone), not of a hydroxyl it "
+            'has: whether an entry\'s "esters" include one is not settled'
+        ) % {"name": record_name(route.start)}
+    if reading == chemistry.ENOLS:
+        return _(
+            "an ether of an enol of %(name)s (a tautomer of its ketone), not of a hydroxyl it "
+            'has: whether an entry\'s "ethers" include one is not settled'
+        ) % {"name": record_name(route.start)}
+    return ""
 
 
 def _conditional_coverage_doubt(route: Route, listing: Listing) -> str:

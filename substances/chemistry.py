@@ -976,6 +976,67 @@ ACETALS = "acetals"
 glycoside (morphine 3-glucuronide) is an ether of its aglycone to a chemist, and whether a
 list's "ethers" reach it is a reading the law does not settle."""
 
+ENOLS = "enols"
+"""The word `hydrolysis_parents` gives, beside "esters" or "ethers", for a parent reached
+through an enol: the ester or ether of a ketone's enol form (testosterone's 3-enol acetate,
+penmesterol, methyltestosterone's 3-cyclopentyl enol ether) gives, cut, an enol, whose ketone
+is the parent given. An ester or ether of a ketone's tautomer, not of a hydroxyl the compound
+has: whether a list's "esters" or "ethers" reach it is a reading the law does not settle."""
+
+
+def _is_vinylic(atom) -> bool:
+    """A carbon outside an aromatic ring with a double bond to another carbon (an enol's)."""
+    return (
+        atom.GetAtomicNum() == 6
+        and not atom.GetIsAromatic()
+        and any(
+            bond.GetBondType() == Chem.BondType.DOUBLE
+            and bond.GetOtherAtom(atom).GetAtomicNum() == 6
+            for bond in atom.GetBonds()
+        )
+    )
+
+
+_ENOL = None
+_made_with_rdkit("_ENOL", lambda rdkit: rdkit.Chem.MolFromSmarts("[OX2H1]-[#6X3;!a]=[#6X3;!a]"))
+_DIENOL = None
+_made_with_rdkit(
+    "_DIENOL",
+    lambda rdkit: rdkit.Chem.MolFromSmarts("[OX2H1]-[#6X3;!a]=[#6X3;!a]-[#6X3;!a]=[#6X3;!a]"),
+)
+
+
+def _keto_forms(mol: Mol) -> list[Mol]:
+    """The ketones an enol in `mol` is a tautomer of: the enol's own carbon made the carbonyl
+    (HO-C=C to O=C-CH), and, for a dienol, the conjugated one (HO-C=C-C=C to O=C-C=C-CH:
+    testosterone's 3,5-dienol gives both testosterone and its 5-ene isomer). Standardized;
+    none when `mol` has no enol."""
+    out: list[Mol] = []
+    edits = [(match, False) for match in mol.GetSubstructMatches(_ENOL, maxMatches=8)]
+    edits += [(match, True) for match in mol.GetSubstructMatches(_DIENOL, maxMatches=8)]
+    for match, conjugated in edits:
+        edited = Chem.RWMol(mol)
+        oxygen, carbon, beta = match[0], match[1], match[2]
+        edited.GetBondBetweenAtoms(oxygen, carbon).SetBondType(Chem.BondType.DOUBLE)
+        edited.GetBondBetweenAtoms(carbon, beta).SetBondType(Chem.BondType.SINGLE)
+        if conjugated:
+            gamma, delta = match[3], match[4]
+            edited.GetBondBetweenAtoms(beta, gamma).SetBondType(Chem.BondType.DOUBLE)
+            edited.GetBondBetweenAtoms(gamma, delta).SetBondType(Chem.BondType.SINGLE)
+        for index in match:
+            edited.GetAtomWithIdx(index).SetNoImplicit(False)
+            edited.GetAtomWithIdx(index).SetNumExplicitHs(0)
+        with rdBase.BlockLogs():
+            try:
+                piece = edited.GetMol()
+                Chem.SanitizeMol(piece)
+                # The carbon made saturated may be a new stereocentre: left undrawn.
+                Chem.AssignStereochemistry(piece, cleanIt=True, force=True)
+                out.append(standardize(Chem.MolFromSmiles(Chem.MolToSmiles(piece))))
+            except (ValueError, RuntimeError, ChemistryError):
+                continue
+    return out
+
 
 _HYDROXYL = None
 _made_with_rdkit("_HYDROXYL", lambda rdkit: rdkit.Chem.MolFromSmarts("[OX2H1]-[#6]"))
@@ -985,6 +1046,16 @@ def has_hydroxyl(mol_or_text: Mol | str) -> bool:
     """Whether the structure has a hydroxyl on a carbon (an alcohol, a phenol, a carboxylic
     acid): what an ester or an ether can be of (`hydrolysis_parents`)."""
     return _as_mol(mol_or_text).HasSubstructMatch(_HYDROXYL)
+
+
+_KETONE = None
+_made_with_rdkit("_KETONE", lambda rdkit: rdkit.Chem.MolFromSmarts("[#6]-[CX3](=O)-[#6]"))
+
+
+def has_ketone(mol_or_text: Mol | str) -> bool:
+    """Whether the structure has a ketone: what an enol ester or ether can be of
+    (`hydrolysis_parents`, `ENOLS`)."""
+    return _as_mol(mol_or_text).HasSubstructMatch(_KETONE)
 
 
 MAX_HYDROLYSIS_CUTS = 2
@@ -1018,6 +1089,8 @@ def hydrolysis_parents(
     """
     mol = standardize(mol_or_text)
     sites: list[tuple[str, tuple[int, int], tuple[int, int]]] = []  # kind, cut a, cut b
+    # The cuts that leave their oxygen on an enol's carbon (see `ENOLS`).
+    enolic: set[tuple[int, int]] = set()
     oxygens_seen: set[int] = set()
     for left, oxygen, right in mol.GetSubstructMatches(_CHAIN_OXYGEN, maxMatches=64):
         if oxygen in oxygens_seen:
@@ -1034,6 +1107,10 @@ def hydrolysis_parents(
             kind = ACETALS
         else:
             kind = "ethers"
+        if _is_vinylic(mol.GetAtomWithIdx(right)):
+            enolic.add((left, oxygen))  # the oxygen stays on `right`
+        if not acyl[1] and not acyl[0] and _is_vinylic(mol.GetAtomWithIdx(left)):
+            enolic.add((oxygen, right))
         sites.append((kind, (left, oxygen), (oxygen, right)))
     if not sites:
         return []
@@ -1069,10 +1146,17 @@ def hydrolysis_parents(
                 parent = _cut(mol, cuts, kept)
                 if parent is None:
                     continue
-                smiles = Chem.MolToSmiles(parent)
-                if smiles not in known:
-                    known.add(smiles)
-                    out.append((frozenset(site[0] for site in chosen), parent))
+                words = frozenset(site[0] for site in chosen)
+                if enolic.intersection(cuts):
+                    # An enol, cut free: the parents are its ketones.
+                    found = [(words | {ENOLS}, keto) for keto in _keto_forms(parent)]
+                else:
+                    found = [(words, parent)]
+                for said, compound in found:
+                    smiles = Chem.MolToSmiles(compound)
+                    if smiles not in known:
+                        known.add(smiles)
+                        out.append((said, compound))
     return out
 
 

@@ -23,6 +23,10 @@ MORPHINE_3_BUTYL_ETHER = "CCCCOc1ccc2C[C@H]3N(C)CC[C@@]45[C@@H](Oc1c24)[C@@H](O)
 CODEINE = "COc1ccc2C[C@H]3N(C)CC[C@@]45[C@@H](Oc1c24)[C@@H](O)C=C[C@@H]35"
 DEXTRORPHAN_ACETATE = "CC(=O)OC1=CC=C2C[C@H]3[C@H]4CCCC[C@@]4(CCN3C)C2=C1"
 PHENYL_PROPIONATE = "CCC(=O)Oc1ccccc1"
+# Testosterone's 3-enol acetate (an androsta-3,5-diene), and methyltestosterone's 3-cyclopentyl
+# enol ether (penmesterol): esters and ethers of the enol of the 3-ketone, not of a hydroxyl.
+TESTOSTERONE_ENOL_ACETATE = "CC(=O)OC1=CC2=CC[C@H]3[C@@H]4CC[C@H](O)[C@@]4(C)CC[C@@H]3[C@@]2(C)CC1"
+PENMESTEROL = "C[C@]12CC[C@@H]3[C@H](CC=C4C=C(OC5CCCC5)CC[C@@]43C)[C@@H]1CC[C@@]2(C)O"
 
 
 def _check(*items, on=ON):
@@ -48,6 +52,44 @@ def test_esters_and_ethers_are_cut_back_to_their_parents():
         chemistry.hydrolysis_parents("CN1CC[C@]23c4c5ccc(O)c4O[C@H]2[C@@H](O)C=C[C@H]3[C@H]1C5")
         == []
     )
+
+
+def test_an_enol_s_ester_or_ether_is_cut_back_to_its_ketones():
+    testosterone = "MUMGGOZAMZWBJJ-DYKIIFRCSA-N"
+    parents = {
+        chemistry.inchikey(mol): needs
+        for needs, mol in chemistry.hydrolysis_parents(TESTOSTERONE_ENOL_ACETATE)
+    }
+    # The 3,5-dienol gives the conjugated 4-en-3-one (testosterone) and the 5-en-3-one.
+    assert parents[testosterone] == {"esters", chemistry.ENOLS}
+    assert len([needs for needs in parents.values() if chemistry.ENOLS in needs]) == 2
+    # An ester of a hydroxyl stays one: testosterone 17-acetate gives testosterone alone.
+    acetate = "CC(=O)O[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@]12C"
+    assert {chemistry.inchikey(mol): needs for needs, mol in chemistry.hydrolysis_parents(acetate)}[
+        testosterone
+    ] == {"esters"}
+
+
+def test_an_enol_s_ester_or_ether_of_a_steroid_is_in_doubt_not_free(real_registry):
+    # Testosterone's enol acetate and penmesterol were answered not controlled, with no hint:
+    # the cut gave an enol, which is no record. They are esters and ethers of a tautomer of the
+    # steroid, and whether "any salt, ester, or ether" (21 U.S.C. 802(41)(A)) reaches them is
+    # a reading no list settles.
+    found = _check(TESTOSTERONE_ENOL_ACETATE, PENMESTEROL, on=datetime.date(2020, 1, 1))
+    for smiles, uid, form in (
+        (TESTOSTERONE_ENOL_ACETATE, "testosterone", "ester"),
+        (PENMESTEROL, "methyltestosterone", "ether"),
+    ):
+        result, by_code = found[smiles]
+        assert result.status == "uncertain"
+        assert (result.substance.uid, result.matched_by) == (uid, form)
+        assert by_code["US"].status == "uncertain"
+        assert by_code["US"].schedules == ("US-III",)
+        assert f"an {form} of an enol of" in result.reason
+        assert "not settled" in result.matches[0]["form_uncertain"]
+    # A doubt is no run of control, and before the steroids were listed nothing reaches them.
+    [before] = check_items([PENMESTEROL], on=datetime.date(1991, 2, 26), jurisdiction="US")
+    assert before.status == "not_controlled"
 
 
 def test_an_ester_or_ether_of_morphine_is_controlled_where_morphine_s_list_covers_them(
