@@ -2332,15 +2332,20 @@ def _merge_components(
                 r.matches,
             )
         controlled = [s for s, status in statuses.items() if status == CONTROLLED]
+        in_doubt = False
         if controlled:
             r.status = CONTROLLED
             r.reason = _("controlled through its component %(parts)s") % {
                 "parts": ", ".join(controlled)
             }
-        elif any(not m.date_uncertain for m in r.matches):
-            r.status, r.reason = CONTROLLED, ""  # the mixture itself is a listed record
+        elif any(
+            not m.component and not m.date_uncertain and not is_conditional(m) for m in r.matches
+        ):
+            # The mixture itself is a listed record. Not a part's basis in doubt for what the
+            # part is (a class's condition): that part, and so the whole, is uncertain.
+            r.status, r.reason = CONTROLLED, ""
         elif UNCERTAIN in statuses.values() or r.matches:
-            r.status = UNCERTAIN
+            r.status, in_doubt = UNCERTAIN, True
             r.reason = (
                 _("; ").join(
                     dict.fromkeys(p.result.reason for p in parts if p.result.status == UNCERTAIN)
@@ -2351,7 +2356,7 @@ def _merge_components(
             r.since, r.since_at_latest = _since_and_bounds(
                 [*item.reaching, *(x for p in parts for x in p.reaching)], on
             )
-        elif any(status != NOT_CONTROLLED for status in statuses.values()):
+        elif any(status not in (NOT_CONTROLLED, UNCERTAIN) for status in statuses.values()):
             r.status = UNKNOWN
             r.reason = _("a component could not be judged: %(parts)s") % {
                 "parts": ", ".join(
@@ -2360,7 +2365,9 @@ def _merge_components(
                     if p.result.status != NOT_CONTROLLED
                 )
             }
-        else:
+        elif not in_doubt:
+            # A part in doubt, or a whole whose own entry is, leaves the whole in doubt: it was
+            # judged, and a judgement in doubt is not a part that could not be judged.
             r.status = NOT_CONTROLLED
             r.reason = parts[0].result.reason
 

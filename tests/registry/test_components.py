@@ -101,6 +101,72 @@ def test_since_restarts_after_a_break_and_joins_touching_periods(registry, actor
     assert early.since == {registry.jurisdiction.code: "2010-01-01"}
 
 
+# Drawn with hexane (no record): a part whose answer is in doubt.
+CARISOPRODOL = "CCCC(C)(COC(N)=O)COC(=O)NC(C)C"
+JWH_018 = "CCCCCn1cc(C(=O)c2cccc3ccccc23)c2ccccc21"
+
+
+def test_a_part_in_doubt_for_its_date_leaves_the_mixture_in_doubt_not_unknown(registry, actor):
+    """A part listed by an act whose effective day is known only as "not after" is in doubt
+    before that day. Drawn with another component, the whole was `unknown`, "a component
+    could not be judged": it was judged, and in doubt."""
+    from registry import services
+    from tests.factories import InstrumentFactory, ListingFactory
+
+    carisoprodol = services.create_substance(
+        actor=actor, uid="carisoprodol", name_en="Carisoprodol", smiles=CARISOPRODOL
+    )
+    act = InstrumentFactory(
+        jurisdiction=registry.jurisdiction,
+        published_on=D(2021, 1, 1),
+        effective_on=D(2022, 1, 1),
+        effective_precision="not-after",
+        effective_bound=D(2021, 1, 1),
+    )
+    ListingFactory(
+        schedule=registry, substance=carisoprodol, listed_by=act, effective_from=D(2022, 1, 1)
+    )
+    [alone] = check_items([CARISOPRODOL], on=D(2021, 6, 1))
+    [mixture] = check_items([f"{CARISOPRODOL}.{HEXANE}"], on=D(2021, 6, 1))
+    assert alone.status == mixture.status == "uncertain"
+    assert mixture.reason == alone.reason
+    [later] = check_items([f"{CARISOPRODOL}.{HEXANE}"], on=D(2022, 6, 1))
+    assert later.status == "controlled"
+
+
+def test_a_part_in_doubt_for_what_it_is_leaves_the_mixture_in_doubt_not_controlled(registry, actor):
+    """A class whose definition also asks what a structure cannot show (a receptor activity)
+    leaves a member in doubt. Drawn with another component, the whole was `controlled`, with
+    no reason, as if the mixture itself were a listed record."""
+    from registry import services
+    from tests.factories import InstrumentFactory, ListingFactory
+
+    agonists = services.define_class(
+        actor=actor,
+        uid="class-indole-ketones",
+        name_en="Naphthoylindoles",
+        condition="that the substance be a CB1 receptor agonist, as shown by assays",
+        rules=[
+            {
+                "label": "3-naphthoylindole",
+                "kind": "include",
+                "smarts": "O=C(c1c[nX3]c2ccccc12)c1cccc2ccccc12",
+            }
+        ],
+    )
+    ListingFactory(
+        schedule=registry,
+        substance=None,
+        substance_class=agonists,
+        listed_by=InstrumentFactory(jurisdiction=registry.jurisdiction, effective_on=D(2019, 5, 1)),
+        effective_from=D(2019, 5, 1),
+    )
+    assert _one(JWH_018).status == "uncertain"
+    mixture = _one(f"{JWH_018}.{HEXANE}")
+    assert mixture.status == "uncertain"
+    assert "CB1 receptor agonist" in mixture.reason
+
+
 @pytest.mark.parametrize(
     "name", ["Fentanyl hydrochloride", "fentanyl HCl", "盐酸芬太尼", "芬太尼枸橼酸盐"]
 )
