@@ -266,6 +266,10 @@ class _Item:
     # jurisdictions where its own record has an entry, which no such reading overrides.
     isomer_of: set[int] = field(default_factory=set)
     positional_governed: set[int] = field(default_factory=set)
+    # The codes of the jurisdictions where the input is a record with an entry of its own on
+    # the day (in force or in doubt): a whole drawn in parts is governed there by that entry,
+    # not by its parts' (see `_merge_components`).
+    own_entries: set[str] = field(default_factory=set)
 
 
 def _named_basis(
@@ -1623,14 +1627,16 @@ def _check_items(
             for route in routes[id(item)]
             if route.matched_by not in ("stereoisomer", "positional_isomer") and not route.steps
         }
-        own_jurisdictions = {
-            listing.schedule.jurisdiction_id
+        own_listings = [
+            listing
             for pk in itself
             for listing in [
                 *substance_listings.get(pk, ()),
                 *(li for li, _doubt in substance_doubts.get(pk, ())),
             ]
-        }
+        ]
+        own_jurisdictions = {listing.schedule.jurisdiction_id for listing in own_listings}
+        item.own_entries = {listing.schedule.jurisdiction.code for listing in own_listings}
         for route in routes[id(item)]:
             isomer = route.matched_by in ("stereoisomer", "positional_isomer")
             # An entry for the compound (in bulk, under another name) is governed by its own
@@ -2278,13 +2284,30 @@ def _compound_preparations(
     r.matches = [replaced.get(id(m), m) for m in r.matches] + added
 
 
+def _answering(result: CheckResult, kept: Sequence[Basis], governed: set[str]) -> str:
+    """What a part of a whole drawn in parts answers for the whole, given its bases outside the
+    jurisdictions where the whole is governed by its own entry (`kept`): its own status, unless
+    a basis left out there is what made it controlled or in doubt."""
+    if len(kept) == len(result.matches) and not set(result.preparation_open) & governed:
+        return result.status
+    if result.status not in (CONTROLLED, UNCERTAIN):
+        return result.status
+    if any(not m.date_uncertain and not is_conditional(m) for m in kept) or (
+        kept and handed_over(kept)
+    ):
+        return CONTROLLED
+    open_elsewhere = set(result.preparation_open) - governed
+    return UNCERTAIN if kept or open_elsewhere else NOT_CONTROLLED
+
+
 def _merge_components(
     read: list[_Item],
     on: datetime.date,
     unrecorded: Sequence[Jurisdiction],
     jurisdiction: str | None = None,
 ) -> None:
-    """Each input drawn in parts is controlled when any part is, and says which."""
+    """Each input drawn in parts is controlled when any part is, and says which; where the
+    whole is a record with an entry of its own, by that entry (see `_Item.own_entries`)."""
     entries_of = functools.cache(lambda: _PreparationEntries.read(on, jurisdiction))
     by_whole: dict[int, list[_Item]] = defaultdict(list)
     for item in read:
@@ -2298,13 +2321,25 @@ def _merge_components(
                     component.status = item.result.status
             continue
         r = item.result
-        statuses = {}
+        # Where the whole drawn is a record with an entry of its own, in force or in doubt on
+        # the day, that entry governs it there, as an entry of its own governs an isomer: its
+        # parts' entries do not answer for it. Dichloralphenazone, a complex of phenazone with
+        # two chloral hydrate, is in US schedule IV by name from 2001; before, chloral hydrate's
+        # entry reached it only on a reading its own listing records as a doubt. Elsewhere each
+        # part answers as a part. A part keeps its own status (`statuses`, shown for it); what
+        # it says for the whole is `answering`.
+        governed = item.own_entries
+        statuses, answering = {}, {}
         for part in parts:
+            kept = [
+                m for m in part.result.matches if m.listed.schedule.jurisdiction not in governed
+            ]
             statuses[part.result.structure] = part.result.status
+            answering[part.result.structure] = _answering(part.result, kept, governed)
             if part.result.structure == r.structure and part.result.highlight and not r.highlight:
                 # The input's parent is this part: its drawing shows the part's class match.
                 r.parent, r.highlight = part.result.parent, part.result.highlight
-            for match in part.result.matches:
+            for match in kept:
                 r.matches.append(dataclasses.replace(match, component=part.result.structure))
         _compound_preparations(r, parts, entries_of)
         for component in r.components:
@@ -2331,7 +2366,7 @@ def _merge_components(
                 [j for j in unrecorded if any(j.code in p.result.unrecorded for p in parts)],
                 r.matches,
             )
-        controlled = [s for s, status in statuses.items() if status == CONTROLLED]
+        controlled = [s for s, status in answering.items() if status == CONTROLLED]
         in_doubt = False
         if controlled:
             r.status = CONTROLLED
@@ -2344,25 +2379,31 @@ def _merge_components(
             # The mixture itself is a listed record. Not a part's basis in doubt for what the
             # part is (a class's condition): that part, and so the whole, is uncertain.
             r.status, r.reason = CONTROLLED, ""
-        elif UNCERTAIN in statuses.values() or r.matches:
+        elif UNCERTAIN in answering.values() or r.matches:
             r.status, in_doubt = UNCERTAIN, True
             r.reason = (
                 _("; ").join(
-                    dict.fromkeys(p.result.reason for p in parts if p.result.status == UNCERTAIN)
+                    dict.fromkeys(
+                        p.result.reason for p in parts if answering[p.result.structure] == UNCERTAIN
+                    )
                 )
                 or item.result.reason
             )
         if r.status == CONTROLLED:
-            r.since, r.since_at_latest = _since_and_bounds(
-                [*item.reaching, *(x for p in parts for x in p.reaching)], on
-            )
-        elif any(status not in (NOT_CONTROLLED, UNCERTAIN) for status in statuses.values()):
+            reaching = [
+                listing
+                for p in parts
+                for listing in p.reaching
+                if listing.schedule.jurisdiction.code not in governed
+            ]
+            r.since, r.since_at_latest = _since_and_bounds([*item.reaching, *reaching], on)
+        elif any(status not in (NOT_CONTROLLED, UNCERTAIN) for status in answering.values()):
             r.status = UNKNOWN
             r.reason = _("a component could not be judged: %(parts)s") % {
                 "parts": ", ".join(
                     f"{p.result.structure} ({p.result.reason})"
                     for p in parts
-                    if p.result.status != NOT_CONTROLLED
+                    if answering[p.result.structure] != NOT_CONTROLLED
                 )
             }
         elif not in_doubt:

@@ -314,8 +314,7 @@ def _check_identifiers(item: ItemAnalysis) -> None:
         try:
             mol = chemistry.parse_smiles(smiles)
             item.inchikey = chemistry.describe(mol).inchikey
-            item.parent_key = chemistry.parent_key(mol)
-            item.skeleton_key = chemistry.skeleton_key(mol)
+            item.parent_key, item.skeleton_key = chemistry.record_keys(mol)
             item.structure = smiles
         except chemistry.ChemistryError as exc:
             item.errors.append(f"SMILES: {exc.reason}.")

@@ -871,6 +871,27 @@ def skeleton_key(mol_or_text: Mol | str) -> str:
     return parent_key(mol_or_text).split("-", 1)[0]
 
 
+def record_keys(mol_or_text: Mol | str) -> tuple[str, str]:
+    """The parent key and the skeleton key a registry record of this structure is found by.
+
+    Those of its standardized parent (`parent_key`, `skeleton_key`), unless the structure is
+    several compounds of different constitution, none of them a counter-ion or a solvent (see
+    `components`): a complex or an adduct, such as dichloralphenazone (phenazone with two
+    chloral hydrate) or chloral betaine (betaine with chloral hydrate). Such a compound is none
+    of its parts, nor a salt of its largest one: phenazone drawn is not dichloralphenazone. The
+    check reads a drawing of several such parts part by part, and as a whole by its own
+    InChIKey; so the record of a complex is its own parent, and both keys are those of its own
+    InChIKey. A record of stereoisomers of one compound drawn together (both 3-epimers of a
+    steroid) keeps its parent's keys.
+    """
+    mol = _as_mol(mol_or_text)
+    judged = [smiles for smiles, counter_ion in components(mol) if not counter_ion]
+    if len(judged) > 1 and len({skeleton_key(smiles) for smiles in judged}) > 1:
+        own = inchikey(mol)
+        return own, own.split("-", 1)[0]
+    return parent_key(mol), skeleton_key(mol)
+
+
 def formula(mol_or_text: Mol | str) -> str:
     """Hill molecular formula, all fragments together (e.g. ``C22H28N2O`` for fentanyl)."""
     return rdMolDescriptors.CalcMolFormula(_as_mol(mol_or_text))

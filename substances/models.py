@@ -157,7 +157,7 @@ class Substance(EditTracking, models.Model):
         key = ""
         if self.smiles:
             try:
-                key = chemistry.parent_key(chemistry.parse_structure(self.smiles))
+                key = chemistry.record_keys(chemistry.parse_structure(self.smiles))[0]
             except chemistry.ChemistryError:
                 key = ""
         if key:
@@ -219,8 +219,7 @@ class Substance(EditTracking, models.Model):
         self.formula = identity.formula
         self.molecular_weight = identity.molecular_weight
         mol = chemistry.parse_structure(self.smiles)
-        self.parent_key = chemistry.parent_key(mol)
-        self.skeleton_key = chemistry.skeleton_key(mol)
+        self.parent_key, self.skeleton_key = chemistry.record_keys(mol)
 
 
 class Relation(EditTracking, models.Model):

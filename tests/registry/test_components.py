@@ -167,6 +167,84 @@ def test_a_part_in_doubt_for_what_it_is_leaves_the_mixture_in_doubt_not_controll
     assert "CB1 receptor agonist" in mixture.reason
 
 
+PHENAZONE = "CC1=CC(=O)N(c2ccccc2)N1C"
+CHLORAL_HYDRATE = "OC(O)C(Cl)(Cl)Cl"
+# Phenazone with two chloral hydrate, a compound named on a list of its own.
+COMPLEX = f"{PHENAZONE}.{CHLORAL_HYDRATE}.{CHLORAL_HYDRATE}"
+
+
+@pytest.fixture
+def complex_listed(registry, actor):
+    """Chloral hydrate listed from 2017; the complex named from 2022 by an act that may have
+    taken effect as early as 2017 (its listing is in doubt in between), as dichloralphenazone
+    is in US schedule IV."""
+    from registry import services
+    from tests.factories import InstrumentFactory, ListingFactory
+
+    chloral = services.create_substance(
+        actor=actor, uid="chloral-hydrate", name_en="Chloral hydrate", smiles=CHLORAL_HYDRATE
+    )
+    ListingFactory(
+        schedule=registry,
+        substance=chloral,
+        listed_by=registry.listings.first().listed_by,
+        effective_from=D(2017, 3, 1),
+    )
+    complex_ = services.create_substance(
+        actor=actor, uid="dichloralphenazone", name_en="Dichloralphenazone", smiles=COMPLEX
+    )
+    act = InstrumentFactory(
+        jurisdiction=registry.jurisdiction,
+        published_on=D(2022, 1, 1),
+        effective_on=D(2022, 1, 1),
+        effective_precision="not-after",
+        effective_bound=D(2017, 3, 1),
+    )
+    ListingFactory(
+        schedule=registry, substance=complex_, listed_by=act, effective_from=D(2022, 1, 1)
+    )
+    return complex_
+
+
+def test_a_part_of_a_complex_drawn_alone_is_not_the_complex(complex_listed):
+    """The complex's record was keyed by its largest part, so phenazone drawn alone was found
+    as a "salt" of the complex, and controlled."""
+    assert complex_listed.parent_key == complex_listed.inchikey
+    alone = _one(PHENAZONE)
+    assert (alone.status, alone.substance) == ("not_controlled", None)
+    assert _one(CHLORAL_HYDRATE).substance.uid == "chloral-hydrate"
+
+
+def test_a_complex_drawn_is_governed_by_its_own_entry_not_by_its_part(complex_listed, registry):
+    drawn = _one(f"{CHLORAL_HYDRATE}.{PHENAZONE}.{CHLORAL_HYDRATE}")
+    assert (drawn.status, drawn.substance.uid, drawn.reason) == (
+        "controlled",
+        "dichloralphenazone",
+        "",
+    )
+    assert [(m["substance"], m.get("component", "")) for m in drawn.matches] == [
+        ("dichloralphenazone", "")
+    ]
+    assert drawn.since == {registry.jurisdiction.code: "2022-01-01"}
+    # The part is still itself: controlled alone, and shown so.
+    parts = {c["structure"]: c["status"] for c in drawn.components}
+    assert parts[CHLORAL_HYDRATE] == "controlled"
+
+
+def test_a_complex_in_doubt_by_its_own_entry_is_in_doubt_not_controlled_by_its_part(
+    complex_listed,
+):
+    """Before its own entry, whether the complex was controlled as "a compound containing"
+    chloral hydrate is the doubt its listing records: its part does not settle it."""
+    [drawn] = check_items([COMPLEX], on=D(2020, 1, 1))
+    assert drawn.status == "uncertain"
+    [basis] = drawn.matches
+    assert basis["substance"] == "dichloralphenazone" and basis["date_uncertain"]
+    # Drawn in another proportion it is no record: a mixture containing chloral hydrate.
+    [mixture] = check_items([f"{PHENAZONE}.{CHLORAL_HYDRATE}"], on=D(2020, 1, 1))
+    assert mixture.status == "controlled" and CHLORAL_HYDRATE in mixture.reason
+
+
 @pytest.mark.parametrize(
     "name", ["Fentanyl hydrochloride", "fentanyl HCl", "盐酸芬太尼", "芬太尼枸橼酸盐"]
 )

@@ -224,6 +224,23 @@ def test_parent_key_keeps_stereo_and_skeleton_key_drops_it():
     assert len(chemistry.skeleton_key(FENTANYL)) == 14
 
 
+def test_a_complex_record_is_its_own_parent_and_a_salt_or_epimer_pair_is_not():
+    """Dichloralphenazone is phenazone with two chloral hydrate: its largest part is phenazone,
+    which a record keyed by that parent made a "salt" of the complex."""
+    phenazone = "CC1=CC(=O)N(c2ccccc2)N1C"
+    complex_ = f"{phenazone}.OC(O)C(Cl)(Cl)Cl.OC(O)C(Cl)(Cl)Cl"
+    own = chemistry.inchikey(complex_)
+    assert chemistry.record_keys(complex_) == (own, own.split("-")[0])
+    assert chemistry.parent_key(complex_) == chemistry.parent_key(phenazone) != own
+    assert chemistry.record_keys(FENTANYL_CITRATE) == (FENTANYL_KEY, FENTANYL_KEY[:14])
+    # both 3-epimers of one compound drawn together: the compound, whatever its configuration
+    epimers = "C[C@@H](N)Cc1ccccc1.C[C@H](N)Cc1ccccc1"
+    assert chemistry.record_keys(epimers) == (
+        chemistry.parent_key(epimers),
+        chemistry.skeleton_key(epimers),
+    )
+
+
 # --- identity -------------------------------------------------------------------------------------
 
 
