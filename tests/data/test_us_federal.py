@@ -1785,6 +1785,65 @@ def test_records_drawn_and_salts_named_with_their_cation(real_registry, text, on
     assert result.status == ("controlled" if schedules else "not_controlled")
 
 
+PHENAZONE = "CC1=CC(=O)N(c2ccccc2)N1C"
+BETAINE = "C[N+](C)(C)CC(=O)[O-]"
+CHLORAL_HYDRATE = "OC(O)C(Cl)(Cl)Cl"
+DICHLORALPHENAZONE = f"{PHENAZONE}.{CHLORAL_HYDRATE}.{CHLORAL_HYDRATE}"
+
+
+@pytest.mark.parametrize(
+    ("text", "uid", "since"),
+    [
+        (
+            "C(COC(O)C(Cl)(Cl)Cl)(COC(O)C(Cl)(Cl)Cl)(COC(O)C(Cl)(Cl)Cl)COC(O)C(Cl)(Cl)Cl",
+            "petrichloral",
+            "1971-05-01",
+        ),
+        (f"{BETAINE}.{CHLORAL_HYDRATE}", "chloral-betaine", "1971-05-01"),
+        (DICHLORALPHENAZONE, "dichloralphenazone", "2001-08-16"),
+        (f"{CHLORAL_HYDRATE}.{PHENAZONE}.{CHLORAL_HYDRATE}", "dichloralphenazone", "2001-08-16"),
+        ("78-12-6", "petrichloral", "1971-05-01"),
+        ("2218-68-0", "chloral-betaine", "1971-05-01"),
+        ("480-30-8", "dichloralphenazone", "2001-08-16"),
+    ],
+)
+def test_a_compound_of_chloral_drawn_is_in_schedule_iv_by_its_own_name(
+    real_registry, text, uid, since
+):
+    """None of the three had a structure: petrichloral drawn was "an ether of Chloral hydrate,
+    but Schedule IV does not cover ethers", though the Act names it; chloral betaine and
+    dichloralphenazone drawn were controlled "through their component" chloral hydrate, since
+    1971. Each is now its own record, drawn whole, and found by its CAS number too."""
+    result = _us(text, D(2020, 1, 1))
+    assert (result.status, result.substance.uid, result.reason) == ("controlled", uid, "")
+    assert [(m["substance"], m["schedule"]["code"]) for m in result.matches] == [(uid, "US-IV")]
+    assert result.since == {"US": since}
+
+
+def test_dichloralphenazone_drawn_before_its_rule_is_in_doubt_not_chloral_hydrate(
+    real_registry, client
+):
+    """66 FR 42943 named it in 2001. Before, DEA read it as "a compound containing chloral
+    hydrate", a Schedule IV substance, but says that reading was not applied: a complex of
+    chloral hydrate is not chloral hydrate, and its listing records the doubt. Drawn, it was
+    controlled through its chloral hydrate from 1971."""
+    for text in (DICHLORALPHENAZONE, "Dichloralphenazone"):
+        before = _us(text, D(2000, 1, 1))
+        assert before.status == "uncertain"
+        [basis] = before.matches
+        assert basis["substance"] == "dichloralphenazone" and basis["date_uncertain"]
+    # Its parts alone are themselves: chloral hydrate is in schedule IV, phenazone is not (nor
+    # is betaine, chloral betaine's other part); neither is found as a salt of the complex.
+    hydrate = _us(CHLORAL_HYDRATE, D(2000, 1, 1))
+    assert (hydrate.status, hydrate.substance.uid) == ("controlled", "chloral-hydrate")
+    for part in (PHENAZONE, BETAINE):
+        alone = _us(part)
+        assert (alone.status, alone.substance) == ("not_controlled", None)
+    # The page draws the complex, all three parts.
+    page = client.get("/substances/dichloralphenazone/")
+    assert page.status_code == 200 and "480-30-8" in page.content.decode()
+
+
 def test_codeine_methylbromide_is_a_pentavalent_nitrogen_morphine_derivative(real_registry):
     # 1961 Convention, Schedule I, and China's 吗啡甲溴化物: "Morphine methobromide and other
     # pentavalent nitrogen morphine derivatives ... one of which is codeine-N-oxide".
