@@ -273,16 +273,33 @@ class _Item:
 
 
 def _named_basis(
-    route: Route, listing: Listing, doubt: str = "", *, covered: bool = True
+    route: Route, listing: Listing, doubt: str = "", *, covered: bool = True, certain: bool = False
 ) -> ListingBasis:
+    """The basis of a named listing reaching the input by `route`. A `certain` one says since
+    when the list has held the input without a break (`_run_from`); one in doubt, since when
+    its entry has been in force."""
     return ListingBasis(
         matched_by=route.matched_by,
         substance=route.record.uid,
         route=RouteRef.of(route),
         explanation=route.explanation(covered=covered),
-        listed=ListingRef.of(listing),
+        listed=ListingRef.of(
+            listing, run_from=_run_from(route, listing) if certain else listing.effective_from
+        ),
         date_uncertain=doubt,
     )
+
+
+def _run_from(route: Route, listing: Listing) -> datetime.date:
+    """The first day of the run on its list (`Listing.run_before`, see
+    `registry.history.mark_runs`) of the entries that each reached the input by `route` without
+    a condition: testosterone has been on US schedule III since 1991-02-27, but an ester of it
+    only since 2005-01-20, the 1990 definition reaching esters "if [they promote] muscle
+    growth"."""
+    start = listing
+    while (before := start.run_before) is not None and route.reaches(before):
+        start = before
+    return start.effective_from
 
 
 def _date_doubt(listing: Listing, on: datetime.date) -> str:
@@ -1681,7 +1698,7 @@ def _check_items(
                     conditional.append(dataclasses.replace(basis, form_uncertain=form))
                     continue
                 own_lists.add(listing.schedule.uid)
-                r.matches.append(_named_basis(route, listing))
+                r.matches.append(_named_basis(route, listing, certain=True))
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
                 if listing.schedule.jurisdiction_id in governed:
                     continue
@@ -2115,7 +2132,9 @@ def _components_of(items: list[_Item]) -> list[_Item]:
             part.whole = item
             parts.append(part)
         try:
-            item.keys = (chemistry.inchikey(item.raw), "", "")
+            # The whole is found by its own key, and, drawn with water or as a salt, by the key
+            # of its parts (a complex's record: `chemistry.complex_key`).
+            item.keys = (chemistry.inchikey(item.raw), chemistry.complex_key(item.raw), "")
         except chemistry.ChemistryError:
             item.keys = ("", "", "")
         item.mol = None  # the parts meet the class rules, not the whole

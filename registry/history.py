@@ -462,6 +462,7 @@ def mark_runs(listings: list[Listing]) -> None:
             and before.lapse() is None
         ):
             listing._run_start = before.run_start
+            listing._run_before = before
         last[listing.schedule_id] = listing
 
 

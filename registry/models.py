@@ -899,6 +899,13 @@ class Listing(EditTracking, models.Model):
         return getattr(self, "_run_start", None) or self
 
     @property
+    def run_before(self) -> "Listing | None":
+        """The listing on the same list this one continues, from the day it ended (see
+        `run_start`); None when it continues none, or when its subject's listings were not read
+        together."""
+        return getattr(self, "_run_before", None)
+
+    @property
     def run_from(self) -> datetime.date:
         """Since when the entry's list has held the subject without a break (`run_start`)."""
         return self.run_start.effective_from

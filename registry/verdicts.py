@@ -179,9 +179,11 @@ class ListingRef(Serialized):
         "The day it ceased to be in force (null while it is)."
     )
     run_from: datetime.date = described(
-        "Since when the list has held the subject without a break: the listing's own first "
-        "day, or an earlier one when it continues, from the day it began, an entry on the same "
-        "list that ended that day (a definition restated by a later act)."
+        "Since when the list has held the input without a break: the listing's own first day, "
+        "or an earlier one when it continues, from the day it began, an entry on the same list "
+        "that ended that day (a definition restated by a later act) and reached the input the "
+        "same way (an ester only from the day an entry covered esters). The listing's own first "
+        "day where the answer is in doubt."
     )
     scope: str = described("What the entry covers, in the list's own words.")
     coverage: tuple[str, ...] = described(
@@ -191,7 +193,9 @@ class ListingRef(Serialized):
     )
 
     @classmethod
-    def of(cls, listing) -> ListingRef:
+    def of(cls, listing, *, run_from: datetime.date | None = None) -> ListingRef:
+        """The listing's reference; `run_from` as the check reads it for the input (its own
+        first day unless given)."""
         schedule, instrument = listing.schedule, listing.listed_by
         return cls(
             listing=listing.uid,
@@ -208,7 +212,7 @@ class ListingRef(Serialized):
             ),
             effective_from=listing.effective_from,
             effective_to=listing.effective_to,
-            run_from=listing.run_from,
+            run_from=run_from or listing.effective_from,
             scope=listing.scope,
             coverage=tuple(listing.covers),
         )

@@ -885,11 +885,32 @@ def record_keys(mol_or_text: Mol | str) -> tuple[str, str]:
     steroid) keeps its parent's keys.
     """
     mol = _as_mol(mol_or_text)
-    judged = [smiles for smiles, counter_ion in components(mol) if not counter_ion]
-    if len(judged) > 1 and len({skeleton_key(smiles) for smiles in judged}) > 1:
-        own = inchikey(mol)
+    if own := complex_key(mol):
         return own, own.split("-", 1)[0]
     return parent_key(mol), skeleton_key(mol)
+
+
+def complex_key(mol_or_text: Mol | str) -> str:
+    """The InChIKey of a structure's parts that are not counter-ions or solvents, each as often
+    as drawn, when they are two or more compounds of different constitution (a complex, an
+    adduct, a mixture); "" otherwise. Dichloralphenazone drawn with water, or as a
+    hydrochloride, is dichloralphenazone: the key is that of its phenazone and its two chloral
+    hydrate, whatever else is drawn with them (`record_keys`, and the check's look-up of a whole
+    drawn in parts)."""
+    mol = _as_mol(mol_or_text)
+    with rdBase.BlockLogs():
+        try:
+            cleaned = rdMolStandardize.Cleanup(mol)
+            fragments = Chem.GetMolFrags(cleaned, asMols=True, sanitizeFrags=True)
+        except (ValueError, RuntimeError) as exc:
+            raise ChemistryError("the structure could not be split into its parts") from exc
+    judged = [fragment for fragment in fragments if not _is_counter_ion(fragment)]
+    if len({skeleton_key(Chem.MolToSmiles(fragment)) for fragment in judged}) < 2:
+        return ""
+    combined = judged[0]
+    for fragment in judged[1:]:
+        combined = Chem.CombineMols(combined, fragment)
+    return inchikey(combined)
 
 
 def formula(mol_or_text: Mol | str) -> str:
@@ -1027,11 +1048,19 @@ _made_with_rdkit(
 )
 
 
-def _keto_forms(mol: Mol) -> list[Mol]:
-    """The ketones an enol in `mol` is a tautomer of: the enol's own carbon made the carbonyl
+MAX_KETO_ENOLS = 2
+"""Most enols of one parent `_keto_forms` turns back into ketones together (a 3,17-bis-enol
+ether of androstenedione is two)."""
+
+
+def _keto_forms(mol: Mol, depth: int = MAX_KETO_ENOLS) -> list[Mol]:
+    """The ketones the enols in `mol` are tautomers of: an enol's own carbon made the carbonyl
     (HO-C=C to O=C-CH), and, for a dienol, the conjugated one (HO-C=C-C=C to O=C-C=C-CH:
-    testosterone's 3,5-dienol gives both testosterone and its 5-ene isomer). Standardized;
-    none when `mol` has no enol."""
+    testosterone's 3,5-dienol gives both testosterone and its 5-ene isomer); with a second
+    enol, each of those with it turned back too (up to `MAX_KETO_ENOLS`). Standardized; none
+    when `mol` has no enol."""
+    if depth <= 0:
+        return []
     out: list[Mol] = []
     edits = [(match, False) for match in mol.GetSubstructMatches(_ENOL, maxMatches=8)]
     edits += [(match, True) for match in mol.GetSubstructMatches(_DIENOL, maxMatches=8)]
@@ -1053,9 +1082,11 @@ def _keto_forms(mol: Mol) -> list[Mol]:
                 Chem.SanitizeMol(piece)
                 # The carbon made saturated may be a new stereocentre: left undrawn.
                 Chem.AssignStereochemistry(piece, cleanIt=True, force=True)
-                out.append(standardize(Chem.MolFromSmiles(Chem.MolToSmiles(piece))))
+                keto = standardize(Chem.MolFromSmiles(Chem.MolToSmiles(piece)))
             except (ValueError, RuntimeError, ChemistryError):
                 continue
+        out.append(keto)
+        out.extend(_keto_forms(keto, depth - 1))
     return out
 
 
@@ -1168,11 +1199,11 @@ def hydrolysis_parents(
                 if parent is None:
                     continue
                 words = frozenset(site[0] for site in chosen)
+                found = [(words, parent)]
                 if enolic.intersection(cuts):
-                    # An enol, cut free: the parents are its ketones.
-                    found = [(words | {ENOLS}, keto) for keto in _keto_forms(parent)]
-                else:
-                    found = [(words, parent)]
+                    # An enol, cut free: a parent itself (formestane, oxymetholone and
+                    # 4-hydroxytestosterone are enols), and so are its ketones, in doubt.
+                    found += [(words | {ENOLS}, keto) for keto in _keto_forms(parent)]
                 for said, compound in found:
                     smiles = Chem.MolToSmiles(compound)
                     if smiles not in known:

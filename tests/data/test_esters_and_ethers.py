@@ -92,6 +92,40 @@ def test_an_enol_s_ester_or_ether_of_a_steroid_is_in_doubt_not_free(real_registr
     assert before.status == "not_controlled"
 
 
+@pytest.mark.parametrize(
+    ("smiles", "uid", "form"),
+    [
+        # 4-hydroxytestosterone 4-acetate: the steroid is itself an enol (its 4-hydroxy-4-en-3-one)
+        (
+            "CC(=O)OC1=C2CC[C@H]3[C@@H]4CC[C@H](O)[C@@]4(C)CC[C@@H]3[C@@]2(C)CCC1=O",
+            "4-hydroxytestosterone",
+            "ester",
+        ),
+        # oxymetholone's 2-hydroxymethylene as a methyl ether
+        (
+            "C[C@]12CC(=COC)C(=O)C[C@@H]1CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O",
+            "oxymetholone",
+            "ether",
+        ),
+    ],
+)
+def test_an_ester_or_ether_of_a_listed_enol_is_certain(real_registry, smiles, uid, form):
+    # Listed compounds that are enols themselves: an ester or ether of their own hydroxyl is
+    # one of them, not of a tautomer; the enol is a parent as much as its ketones.
+    [result] = check_items([smiles], on=datetime.date(2020, 1, 1), jurisdiction="US")
+    assert (result.status, result.substance.uid, result.matched_by) == ("controlled", uid, form)
+
+
+def test_two_enols_of_one_steroid_are_both_turned_back():
+    # Androstenedione's 3,17-bis-enol ether: both enols become ketones together.
+    bis = "C[C@]12CC[C@H]3[C@@H](CC=C4C=C(OCC)CC[C@@]43C)[C@@H]1CC=C2OCC"
+    androstenedione = chemistry.inchikey(
+        "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@@]43C)[C@@H]1CCC2=O"
+    )
+    parents = {chemistry.inchikey(mol): needs for needs, mol in chemistry.hydrolysis_parents(bis)}
+    assert parents[androstenedione] == {"ethers", chemistry.ENOLS}
+
+
 def test_an_ester_or_ether_of_morphine_is_controlled_where_morphine_s_list_covers_them(
     real_registry,
 ):

@@ -1844,6 +1844,35 @@ def test_dichloralphenazone_drawn_before_its_rule_is_in_doubt_not_chloral_hydrat
     assert page.status_code == 200 and "480-30-8" in page.content.decode()
 
 
+@pytest.mark.parametrize("partner", ["O", "Cl", "CCO"])
+def test_dichloralphenazone_drawn_as_a_hydrate_or_a_salt_is_dichloralphenazone(
+    real_registry, partner
+):
+    # With water, hydrochloric acid or ethanol drawn beside it, the complex was a mixture
+    # controlled through its chloral hydrate since 1971, where drawn alone it is in doubt
+    # before its rule of 2001 and in schedule IV from that rule.
+    drawn = f"{DICHLORALPHENAZONE}.{partner}"
+    before = _us(drawn, D(2000, 1, 1))
+    assert (before.status, before.substance.uid) == ("uncertain", "dichloralphenazone")
+    after = _us(drawn, D(2020, 1, 1))
+    assert (after.status, after.substance.uid) == ("controlled", "dichloralphenazone")
+    assert after.since == {"US": "2001-08-16"}
+    # One chloral hydrate is not the complex: a mixture, through its chloral hydrate.
+    mixture = _us(f"{PHENAZONE}.{CHLORAL_HYDRATE}.{partner}", D(2020, 1, 1))
+    assert (mixture.status, mixture.substance) == ("controlled", None)
+
+
+def test_the_run_of_an_ester_starts_when_the_list_first_reached_esters(real_registry):
+    # Testosterone has been in schedule III since 1991-02-27; its esters only since the 2004
+    # Act (before, "if that salt, ester, or isomer promotes muscle growth"). The answer's
+    # listing said an ester had been held since 1991.
+    butyrate = "CCCC(=O)O[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@]12C"
+    result = _us(butyrate, D(2010, 1, 1))
+    [match] = _listed(result)
+    assert (match["effective_from"], match["run_from"]) == ("2005-01-20", "2005-01-20")
+    assert result.since == {"US": "2005-01-20"}
+
+
 def test_codeine_methylbromide_is_a_pentavalent_nitrogen_morphine_derivative(real_registry):
     # 1961 Convention, Schedule I, and China's 吗啡甲溴化物: "Morphine methobromide and other
     # pentavalent nitrogen morphine derivatives ... one of which is codeine-N-oxide".
