@@ -6,7 +6,7 @@ import pytest
 
 from registry.check import check_items, reach_through
 from registry.jurisdictions import jurisdictions, verdicts
-from registry.models import Listing
+from registry.models import Instrument, Listing
 from substances.models import Substance
 
 pytestmark = pytest.mark.django_db
@@ -357,6 +357,22 @@ def test_a_rule_whose_day_was_not_read_is_in_doubt_from_its_publication(
     assert _us(name, published).status == "uncertain"
     assert _us(name, certain - datetime.timedelta(days=1)).status == "uncertain"
     assert _us(name, certain).status == "controlled"
+
+
+def test_the_permanent_rule_for_three_nitazenes_took_effect_on_its_publication(real_registry):
+    """89 FR 85047 (FR Doc 2024-24635): 'DATES: Effective October 25, 2024.' (read in govinfo's
+    copy). It dates no listing: the three are listed from their temporary order, whose control
+    'will continue to apply', so the day changes no verdict."""
+    act = Instrument.objects.get(uid="us-044-89-fr-85047")
+    assert (act.published_on, act.effective_on, act.effective_precision) == (
+        D(2024, 10, 25),
+        D(2024, 10, 25),
+        "day",
+    )
+    assert not Listing.objects.filter(listed_by=act).exists()
+    for name in ("Butonitazene", "Flunitazene", "Metodesnitazene"):
+        assert _us(name, D(2024, 10, 24)).status == "controlled"
+        assert _us(name, D(2024, 10, 25)).status == "controlled"
 
 
 def test_mibk_is_a_list_ii_chemical_from_its_rule_of_1995(real_registry):
@@ -719,7 +735,6 @@ def test_a_steroid_s_esters_were_in_doubt_under_the_1990_definition(real_registr
         [match] = _listed(_us("Testosterone", day))
         assert not match.get("date_uncertain"), day
     from registry.history import instrument_changes, subject_history
-    from registry.models import Instrument
 
     testosterone = Substance.objects.get(uid="testosterone")
     [today] = subject_history(substance=testosterone, on=COMPILED).in_force
