@@ -1384,14 +1384,18 @@ def _since_periods(listed: Iterable[Period], on: datetime.date) -> dict[str, str
     out = {}
     for code, spans in periods.items():
         spans.sort(key=lambda span: span[0])
-        start, end = None, None
+        runs: list[list[datetime.date | None]] = []
         for span_start, span_end in spans:
-            if start is None or (end is not None and span_start > end):
-                start, end = span_start, span_end  # a break: a new run starts
-            elif end is not None and (span_end is None or span_end > end):
-                end = span_end
-        if start is not None and start <= on and (end is None or end > on):
-            out[code] = start.isoformat()
+            if runs and (runs[-1][1] is None or span_start <= runs[-1][1]):
+                if runs[-1][1] is not None and (span_end is None or span_end > runs[-1][1]):
+                    runs[-1][1] = span_end
+            else:
+                runs.append([span_start, span_end])  # a break: a new run starts
+        # `on` may fall in an earlier run than the last: a listing whose temporary order ran
+        # out before a later act shows it again has two spans, both of the listing in force.
+        for start, end in runs:
+            if start <= on and (end is None or end > on):
+                out[code] = start.isoformat()
     return out
 
 

@@ -246,6 +246,23 @@ def test_a_complex_in_doubt_by_its_own_entry_is_in_doubt_not_controlled_by_its_p
 
 
 @pytest.mark.parametrize(
+    ("on", "since"),
+    [
+        (D(2022, 1, 1), {"US": "2019-07-18"}),  # the first run, though a later one follows
+        (D(2024, 1, 1), {}),  # the break
+        (D(2027, 1, 1), {"US": "2026-12-03"}),
+    ],
+)
+def test_since_is_the_run_that_holds_the_day_not_the_last_run(on, since):
+    """One listing whose temporary order ran out before a later document shows it again has
+    two spans, both read while the listing is in force (`_certain_spans`)."""
+    from registry.check import _since_periods
+
+    spans = [("US", D(2019, 7, 18), D(2022, 7, 18)), ("US", D(2026, 12, 3), None)]
+    assert _since_periods(spans, on) == since
+
+
+@pytest.mark.parametrize(
     "name", ["Fentanyl hydrochloride", "fentanyl HCl", "盐酸芬太尼", "芬太尼枸橼酸盐"]
 )
 def test_a_salt_name_resolves_to_its_parent(registry, name):
