@@ -1646,12 +1646,18 @@ def test_an_oil_or_extract_rich_in_a_precursor_is_that_precursor_where_the_entry
 @pytest.mark.parametrize(
     ("name", "on", "status"),
     [
-        # 84 FR 34291: "effective July 18, 2019, until July 18, 2021"; what continued it was
-        # not read, and the schedules compiled on 2026-12-03 hold it.
-        ("N-Ethylhexedrone", D(2021, 7, 17), "controlled"),
-        ("N-Ethylhexedrone", D(2021, 7, 18), "uncertain"),
+        # 84 FR 34291: "effective July 18, 2019, until July 18, 2021", extended by 86 FR 37672
+        # ("effective July 18, 2021 and expires on July 18, 2022"); the permanent rule was not
+        # read, and the schedules compiled on 2026-12-03 hold it.
+        ("N-Ethylhexedrone", D(2021, 7, 18), "controlled"),
+        ("N-Ethylhexedrone", D(2022, 7, 17), "controlled"),
+        ("N-Ethylhexedrone", D(2022, 7, 18), "uncertain"),
         ("N-Ethylhexedrone", D(2026, 12, 2), "uncertain"),
         ("N-Ethylhexedrone", D(2026, 12, 3), "controlled"),
+        # alpha-PiHP with alpha-PHP, its positional isomer, until 88 FR 86266 named it.
+        ("alpha-PiHP", D(2022, 1, 1), "controlled"),
+        ("alpha-PiHP", D(2022, 7, 18), "uncertain"),
+        ("alpha-PiHP", D(2023, 12, 13), "controlled"),
         # 86 FR 11862 until 2023-03-01; the permanent order 88 FR 13692 from 2023-04-05.
         ("Brorphine", D(2023, 2, 28), "controlled"),
         ("Brorphine", D(2023, 3, 1), "uncertain"),
@@ -1661,9 +1667,6 @@ def test_an_oil_or_extract_rich_in_a_precursor_is_that_precursor_where_the_entry
         # FR Doc 2026-17531, issued 2026-08-27 "until 2028-08-27" (the eCFR): still running.
         ("SR-17018", D(2028, 8, 26), "controlled"),
         ("SR-17018", D(2028, 8, 27), "uncertain"),
-        # 83 FR 44474 extended by 85 FR 52915 to 2021-08-31 at the latest; nothing after read.
-        ("N-Ethylpentylone", D(2021, 8, 30), "controlled"),
-        ("N-Ethylpentylone", D(2022, 6, 1), "uncertain"),
         # Its temporary order ran until 2019-10-28; the fentanyl-related substances class
         # holds it from 2018-02-06 whatever followed.
         ("ortho-Fluorofentanyl", D(2020, 1, 1), "controlled"),
@@ -1682,7 +1685,7 @@ def test_the_substance_page_says_what_continued_a_temporary_order_is_not_recorde
     real_registry, client
 ):
     page = client.get("/substances/n-ethylhexedrone/").content.decode()
-    assert "its temporary order ran until 2021-07-18; what continued it until 2026-12-03" in page
+    assert "its temporary order ran until 2022-07-18; what continued it until 2026-12-03" in page
     chinese = client.get("/zh-hans/substances/bromazolam/").content.decode()
     assert "依临时列管令，除非延续，有效至2028-03-16" in chinese
 
@@ -1693,6 +1696,36 @@ def test_a_run_of_control_breaks_where_a_temporary_order_ran_out(real_registry):
     assert (result.status, result.since) == ("controlled", {"US": "2026-12-03"})
     [result] = check_items(["Brorphine"], on=D(2024, 1, 1), jurisdiction="US")
     assert result.since == {"US": "2023-04-05"}
+
+
+@pytest.mark.parametrize(
+    ("name", "on", "since"),
+    [
+        # before the order ran out, the run is the order's: the later run does not hide it
+        ("N-Ethylhexedrone", D(2022, 1, 1), "2019-07-18"),
+        ("alpha-PHP", D(2022, 7, 17), "2019-07-18"),
+        ("Brorphine", D(2023, 2, 28), "2021-03-01"),
+    ],
+)
+def test_a_run_of_control_before_a_temporary_order_ran_out_says_since_the_order(
+    real_registry, name, on, since
+):
+    [result] = check_items([name], on=on, jurisdiction="US")
+    assert (result.status, result.since) == ("controlled", {"US": since})
+
+
+@pytest.mark.parametrize("name", ["N-Ethylpentylone", "Dipentylone"])
+@pytest.mark.parametrize("on", [D(2020, 8, 31), D(2021, 8, 31), D(2022, 6, 1), COMPILED])
+def test_n_ethylpentylone_and_its_positional_isomers_are_controlled_without_a_break(
+    real_registry, name, on
+):
+    """83 FR 44474 until 2020-08-31, extended by 85 FR 52915 for a year or until the permanent
+    rule; 86 FR 31427 ("Effective date: June 14, 2021") placed N-ethylpentylone "and its
+    optical, positional, and geometric isomers" permanently, within the extension."""
+    [result] = check_items([name], on=on, jurisdiction="US")
+    assert (result.status, result.since) == ("controlled", {"US": "2018-08-31"}), result.reason
+    listing = Listing.objects.get(uid=_listed(result)[0]["listing"])
+    assert listing.lapse() is None
 
 
 @pytest.mark.parametrize(
