@@ -437,8 +437,9 @@ class SubjectHistory:
 
 
 def mark_runs(listings: list[Listing]) -> None:
-    """Set each listing's run on its list (`Listing.run_start`), given every listing of one
-    subject in order of first day (`listed_by` and `schedule__jurisdiction` loaded).
+    """Set each listing's run on its list (`Listing.run_before`, and so `Listing.run_start`),
+    given every listing of one subject in order of first day (`listed_by` and
+    `schedule__jurisdiction` loaded).
 
     One that starts the day another on the same list ends continues it, when that day is known
     to the day, nothing in the run lapsed (a temporary order), and the subject went to no other
@@ -461,7 +462,6 @@ def mark_runs(listings: list[Listing]) -> None:
             and not listing.start_known_as
             and before.lapse() is None
         ):
-            listing._run_start = before.run_start
             listing._run_before = before
         last[listing.schedule_id] = listing
 

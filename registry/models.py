@@ -891,19 +891,22 @@ class Listing(EditTracking, models.Model):
         return str(_("by a temporary order, until %(until)s unless continued") % {"until": until})
 
     @property
-    def run_start(self) -> "Listing":
-        """The listing that began the unbroken run on its list this one continues: the steroids
-        named in 1990, listed again under the 2004 Act's definition on 2005-01-20, have been in
-        schedule III since 1991-02-27. Set by `registry.history.subject_history` (which reads a
-        subject's listings together); itself otherwise."""
-        return getattr(self, "_run_start", None) or self
+    def run_before(self) -> "Listing | None":
+        """The listing on the same list this one continues, from the day it ended: set by
+        `registry.history.mark_runs` (which reads a subject's listings together); None when it
+        continues none, or when its subject's listings were not read together."""
+        return getattr(self, "_run_before", None)
 
     @property
-    def run_before(self) -> "Listing | None":
-        """The listing on the same list this one continues, from the day it ended (see
-        `run_start`); None when it continues none, or when its subject's listings were not read
-        together."""
-        return getattr(self, "_run_before", None)
+    def run_start(self) -> "Listing":
+        """The listing that began the unbroken run on its list this one continues (`run_before`,
+        followed back): the steroids named in 1990, listed again under the 2004 Act's definition
+        on 2005-01-20, have been in schedule III since 1991-02-27. Itself when it continues
+        none."""
+        start = self
+        while start.run_before is not None:
+            start = start.run_before
+        return start
 
     @property
     def run_from(self) -> datetime.date:

@@ -101,6 +101,21 @@ def test_since_restarts_after_a_break_and_joins_touching_periods(registry, actor
     assert early.since == {registry.jurisdiction.code: "2010-01-01"}
 
 
+def _listed_by_a_latest_day(schedule, substance, *, published, latest, bound):
+    """`substance` listed on `schedule` by an act that took effect by `latest` at the latest,
+    and not before `bound` ("not-after"): in doubt between the two days."""
+    from tests.factories import InstrumentFactory, ListingFactory
+
+    act = InstrumentFactory(
+        jurisdiction=schedule.jurisdiction,
+        published_on=published,
+        effective_on=latest,
+        effective_precision="not-after",
+        effective_bound=bound,
+    )
+    ListingFactory(schedule=schedule, substance=substance, listed_by=act, effective_from=latest)
+
+
 # Drawn with hexane (no record): a part whose answer is in doubt.
 CARISOPRODOL = "CCCC(C)(COC(N)=O)COC(=O)NC(C)C"
 JWH_018 = "CCCCCn1cc(C(=O)c2cccc3ccccc23)c2ccccc21"
@@ -111,20 +126,12 @@ def test_a_part_in_doubt_for_its_date_leaves_the_mixture_in_doubt_not_unknown(re
     before that day. Drawn with another component, the whole was `unknown`, "a component
     could not be judged": it was judged, and in doubt."""
     from registry import services
-    from tests.factories import InstrumentFactory, ListingFactory
 
     carisoprodol = services.create_substance(
         actor=actor, uid="carisoprodol", name_en="Carisoprodol", smiles=CARISOPRODOL
     )
-    act = InstrumentFactory(
-        jurisdiction=registry.jurisdiction,
-        published_on=D(2021, 1, 1),
-        effective_on=D(2022, 1, 1),
-        effective_precision="not-after",
-        effective_bound=D(2021, 1, 1),
-    )
-    ListingFactory(
-        schedule=registry, substance=carisoprodol, listed_by=act, effective_from=D(2022, 1, 1)
+    _listed_by_a_latest_day(
+        registry, carisoprodol, published=D(2021, 1, 1), latest=D(2022, 1, 1), bound=D(2021, 1, 1)
     )
     [alone] = check_items([CARISOPRODOL], on=D(2021, 6, 1))
     [mixture] = check_items([f"{CARISOPRODOL}.{HEXANE}"], on=D(2021, 6, 1))
@@ -179,7 +186,7 @@ def complex_listed(registry, actor):
     taken effect as early as 2017 (its listing is in doubt in between), as dichloralphenazone
     is in US schedule IV."""
     from registry import services
-    from tests.factories import InstrumentFactory, ListingFactory
+    from tests.factories import ListingFactory
 
     chloral = services.create_substance(
         actor=actor, uid="chloral-hydrate", name_en="Chloral hydrate", smiles=CHLORAL_HYDRATE
@@ -193,15 +200,8 @@ def complex_listed(registry, actor):
     complex_ = services.create_substance(
         actor=actor, uid="dichloralphenazone", name_en="Dichloralphenazone", smiles=COMPLEX
     )
-    act = InstrumentFactory(
-        jurisdiction=registry.jurisdiction,
-        published_on=D(2022, 1, 1),
-        effective_on=D(2022, 1, 1),
-        effective_precision="not-after",
-        effective_bound=D(2017, 3, 1),
-    )
-    ListingFactory(
-        schedule=registry, substance=complex_, listed_by=act, effective_from=D(2022, 1, 1)
+    _listed_by_a_latest_day(
+        registry, complex_, published=D(2022, 1, 1), latest=D(2022, 1, 1), bound=D(2017, 3, 1)
     )
     return complex_
 
