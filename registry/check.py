@@ -282,7 +282,7 @@ def _named_basis(
         matched_by=route.matched_by,
         substance=route.record.uid,
         route=RouteRef.of(route),
-        explanation=route.explanation(covered=covered),
+        explanation=route.explanation(covered=covered, listing=listing),
         listed=ListingRef.of(
             listing, run_from=_run_from(route, listing) if certain else listing.effective_from
         ),
@@ -944,7 +944,8 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
     if not asked:
         return
     gates = _registry_gates()
-    derived: dict[int, list[tuple[frozenset[str], tuple[str, str], bool]]] = {}
+    # Per item: what it needs covered, the parent's keys, the reading not settled, its SMILES.
+    derived: dict[int, list[tuple[frozenset[str], tuple[str, str], str, str]]] = {}
     for n, item in enumerate(asked):
         if time.monotonic() > deadline:
             _cut_short(asked[n:])  # the check's time is spent: no verdict on the rest
@@ -969,11 +970,11 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                 needs = needs - {chemistry.ENOLS}
             if key:
                 derived.setdefault(id(item), []).append(
-                    (needs, (key, key.split("-")[0]), unsettled)
+                    (needs, (key, key.split("-")[0]), unsettled, chemistry.canonical_smiles(parent))
                 )
     if not derived:
         return
-    keys = [k for found in derived.values() for _needs, k, _unsettled in found]
+    keys = [k for found in derived.values() for _needs, k, _unsettled, _smiles in found]
     records = Substance.objects.filter(
         Q(inchikey__in={k[0] for k in keys})
         | Q(parent_key__in={k[0] for k in keys})
@@ -990,7 +991,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
         found: list[tuple[Substance, str, frozenset[str]]] = []
         seen: set[int] = set()
         stereo_input = _has_stereo(item.result.structure)
-        for needs, (exact, skeleton), unsettled in derived.get(id(item), ()):
+        for needs, (exact, skeleton), unsettled, smiles in derived.get(id(item), ()):
             how = "ester" if "esters" in needs else "ether"
             for record in by_key.get(exact, ()):
                 if record.pk not in seen:
@@ -1005,7 +1006,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                 if record.pk not in seen:
                     seen.add(record.pk)
                     stereo = stereo_input and _has_stereo(record.smiles)
-                    more = {"stereoisomers"} if stereo else set()
+                    more = {chemistry.isomer_kind(smiles, record.smiles)} if stereo else set()
                     found.append((record, "stereoisomer", needs | more))
                     if unsettled:
                         item.unsettled_of[record.pk] = unsettled
@@ -1217,7 +1218,10 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
         add(tables["salt"].get(item.unlabelled, []), "salt", {"salts"})
     stereo_input = _has_stereo(r.structure)
     for s in tables["stereoisomer"].get(skeleton, []) if skeleton else []:
-        needs = {"stereoisomers"} if stereo_input and _has_stereo(s.smiles) else ()
+        # The input's parent against the record's: a mirror image needs optical isomers
+        # covered, another configuration stereoisomers (`chemistry.isomer_kind`).
+        both = stereo_input and _has_stereo(s.smiles)
+        needs = {chemistry.isomer_kind(r.structure, s.smiles)} if both else ()
         add([s], "stereoisomer", needs)
     return out
 
@@ -1686,7 +1690,11 @@ def _check_items(
                         # Not "the entry covers esters": it does only on its condition.
                         basis = _named_basis(route, listing, covered=False)
                         doubt = _conditional_coverage_doubt(route, listing)
-                        conditional.append(dataclasses.replace(basis, form_uncertain=doubt))
+                        basis = dataclasses.replace(basis, form_uncertain=doubt)
+                        if unsure and listing.schedule.jurisdiction_id not in every_one_listed:
+                            # An InChIKey of a stereoisomer not known: which one, in doubt too.
+                            basis = dataclasses.replace(basis, identity_uncertain=unsure)
+                        conditional.append(basis)
                         continue
                     missed.append((route, listing))
                     continue
@@ -1977,19 +1985,33 @@ def _unsettled_doubt(route: Route, reading: str) -> str:
 
 
 def _conditional_coverage_doubt(route: Route, listing: Listing) -> str:
-    """Why a listing that reaches the input only through its conditional coverage is in doubt:
-    the condition the law sets (US anabolic steroids before 2005: "if it promotes muscle
-    growth"), a fact no list records."""
+    """Why a listing that reaches the input only on a condition is in doubt: the condition the
+    law sets (US anabolic steroids before 2005: "if it promotes muscle growth"), a fact no list
+    records; or a reading the law leaves open (a diastereomer, under an entry that covers
+    "optical isomers": `registry.models.coverage_reach`)."""
     attributes = listing.attributes or {}
-    note = (
-        attributes.get("conditional_coverage_note_zh") if chinese_language() else ""
-    ) or attributes.get("conditional_coverage_note_en", "")
-    return _("%(what)s: %(list)s reaches %(needs)s only %(condition)s, a fact no list records") % {
-        "what": route.explanation(covered=False),
-        "list": (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name,
-        "needs": coverage_words(route.needs - set(listing.covers)),
-        "condition": note,
-    }
+    missing = route.uncovered(listing)
+    listed = (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name
+    what = route.explanation(covered=False)
+    reasons = []
+    conditional = missing & set(attributes.get("conditional_coverage") or ())
+    if conditional:
+        note = (
+            attributes.get("conditional_coverage_note_zh") if chinese_language() else ""
+        ) or attributes.get("conditional_coverage_note_en", "")
+        reasons.append(
+            _("%(list)s reaches %(needs)s only %(condition)s, a fact no list records")
+            % {"list": listed, "needs": coverage_words(conditional), "condition": note}
+        )
+    if missing - conditional:
+        reasons.append(
+            _(
+                "%(list)s covers optical isomers, and whether a stereoisomer that is not the "
+                "mirror image of %(name)s (a diastereomer) is one, the law does not settle"
+            )
+            % {"list": listed, "name": record_name(route.record)}
+        )
+    return _("%(what)s: %(why)s") % {"what": what, "why": _("; ").join(reasons)}
 
 
 def _in_doubt(doubtful: Sequence[Basis], conditional: Sequence[Basis], on: datetime.date) -> str:
@@ -2071,7 +2093,7 @@ def _missed(route: Route, listing: Listing) -> str:
     return _("%(what)s, but %(list)s does not cover %(needs)s") % {
         "what": route.explanation(covered=False),
         "list": (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name,
-        "needs": coverage_words(route.needs - set(listing.covers)),
+        "needs": coverage_words(route.uncovered(listing)),
     }
 
 
@@ -2445,7 +2467,7 @@ class Coverage:
 
     @property
     def explanation(self) -> str:
-        return self.route.explanation()
+        return self.route.explanation(listing=self.listing)
 
 
 def covered_through(

@@ -30,7 +30,14 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from registry.models import COVERAGE_LABELS, COVERAGE_OF_FORM, Listing, chinese_language
+from registry.models import (
+    COVERAGE_LABELS,
+    COVERAGE_OF_FORM,
+    Listing,
+    chinese_language,
+    coverage_reach,
+)
+from substances import chemistry
 from substances.models import Relation, Substance
 
 # How far a chain of forms and memberships is followed (a salt of a member of a group: 2).
@@ -73,6 +80,16 @@ def _derived_phrase(derived: set[str], name: str, *, isomer: bool) -> str:
     if derived == {"esters"}:
         return _("an ester of %(name)s") % {"name": name}
     return _("an ether of %(name)s") % {"name": name}
+
+
+def _isomer_need(record: Substance, target: Substance) -> str:
+    """What a listing of `target` must cover to reach `record`, its stereoisomer by a recorded
+    relation: a racemate's enantiomers and a mirror image are optical isomers (levorphanol of
+    racemorphan); a diastereomer (N-methylpseudoephedrine of N-methylephedrine), or a record
+    with no structure to tell, only a stereoisomer."""
+    if not (record.smiles and target.smiles):
+        return "stereoisomers"
+    return chemistry.isomer_kind(record.smiles, target.smiles)
 
 
 def coverage_words(words: Iterable[str]) -> str:
@@ -149,16 +166,39 @@ class Route:
         levo-alphacetylmethadol)" reaches the other isomers, not that one)."""
         if self._excepted_by(listing):
             return False
-        return self.needs <= set(listing.covers)
+        return self.needs <= coverage_reach(listing.covers)[0]
+
+    def uncovered(self, listing: Listing) -> set[str]:
+        """What the route needs that the listing does not cover."""
+        return set(self.needs - coverage_reach(listing.covers)[0])
 
     def reaches_on_condition(self, listing: Listing) -> bool:
         """Whether the listing reaches the route only through coverage the law makes depend on
         a condition no list records (`conditional_coverage`: a US anabolic steroid's ester or
-        ether "if [it] promotes muscle growth", 1991-2005)."""
-        conditional = set((listing.attributes or {}).get("conditional_coverage") or ())
+        ether "if [it] promotes muscle growth", 1991-2005), or on a reading it leaves open (a
+        diastereomer under a US entry's "optical isomers", `coverage_reach`)."""
+        reached, open_ = coverage_reach(listing.covers)
+        conditional = set((listing.attributes or {}).get("conditional_coverage") or ()) | open_
         if not conditional or self._excepted_by(listing):
             return False
-        return self.needs <= set(listing.covers) | conditional
+        return self.needs <= reached | conditional
+
+    def covered_words(self, listing: Listing) -> set[str]:
+        """The listing's own words for what the route needs of it: "stereoisomers" for a
+        mirror image reached by an entry that covers every stereoisomer, "optical isomers" for
+        one reached by a US entry that covers only those."""
+        own = set(listing.covers)
+        words = set()
+        for need in self.needs:
+            if need in own:
+                words.add(need)
+            elif need in ("optical_isomers", "geometric_isomers") and "stereoisomers" in own:
+                words.add("stereoisomers")
+            elif need == "stereoisomers":
+                words |= {"optical_isomers", "geometric_isomers"} & own or {need}
+            else:
+                words.add(need)
+        return words
 
     def _excepted_by(self, listing: Listing) -> bool:
         """Whether the listing's own exception names the record the route starts from."""
@@ -166,10 +206,11 @@ class Route:
             (listing.attributes or {}).get("excepted") or ()
         )
 
-    def explanation(self, *, covered: bool = True) -> str:
+    def explanation(self, *, covered: bool = True, listing: Listing | None = None) -> str:
         """Why the listing of `record` reaches the input, in words of the language in use: the
         records by their names in it (the English name where there is no Chinese one), and
-        (unless `covered` is false) what the entry covers, in its words."""
+        (unless `covered` is false) what the entry covers, in its words (the `listing`'s
+        where it is given)."""
         if not self.steps and not self.needs:
             return ""
         parts = []
@@ -238,8 +279,9 @@ class Route:
             text += first + later.join(parts[1:])
         if self.needs and covered:
             # Chinese writes the full-width bracket of the translation without a space before it.
+            words = self.covered_words(listing) if listing is not None else self.needs
             text += ("" if chinese_language() else " ") + _("(the entry covers %(what)s)") % {
-                "what": coverage_words(self.needs)
+                "what": coverage_words(words)
             }
         return text
 
@@ -387,6 +429,8 @@ class RelationGraph:
                 continue
             if relation.kind == Relation.Kind.FORM_OF:
                 need = COVERAGE_OF_FORM.get(relation.form)
+                if relation.form == Relation.Form.STEREOISOMER:
+                    need = _isomer_need(record, target)
                 needs = route.needs | ({need} if need else set())
                 step = Step(relation.kind, relation.form, target)
                 self._walk(

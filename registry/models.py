@@ -8,6 +8,7 @@ when, corrections included).
 import datetime
 import json
 import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from django.conf import settings
@@ -62,9 +63,16 @@ class Jurisdiction(EditTracking, models.Model):
 # `materials`: a material (a plant, a natural product) that contains the substance, as the US
 # schedules cover "any material, compound, mixture, or preparation which contains any quantity"
 # of what they list; where a list says nothing of it, a material is not its ingredient.
+#
+# `stereoisomers` reaches every stereoisomer; `optical_isomers` the mirror image (and a racemate's
+# enantiomers), `geometric_isomers` a compound that differs only about double bonds: the US
+# schedules cover "the optical isomer" except where a paragraph says more (21 CFR 1300.01), and
+# whether a diastereomer is an optical isomer the text does not settle (see `coverage_reach`).
 COVERAGE = (
     "salts",
     "stereoisomers",
+    "optical_isomers",
+    "geometric_isomers",
     "positional_isomers",
     "esters",
     "ethers",
@@ -75,6 +83,8 @@ COVERAGE = (
 COVERAGE_LABELS = {
     "salts": pgettext_lazy("coverage", "salts"),
     "stereoisomers": pgettext_lazy("coverage", "stereoisomers"),
+    "optical_isomers": pgettext_lazy("coverage", "optical isomers"),
+    "geometric_isomers": pgettext_lazy("coverage", "geometric isomers"),
     "positional_isomers": pgettext_lazy("coverage", "positional isomers"),
     "esters": pgettext_lazy("coverage", "esters"),
     "ethers": pgettext_lazy("coverage", "ethers"),
@@ -92,6 +102,25 @@ COVERAGE_OF_FORM = {
     # governs it.
     "entry": None,
 }
+
+
+def coverage_reach(covers: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """What a coverage reaches, and what it reaches only in a reading the law leaves open.
+
+    "stereoisomers" reaches the optical and the geometric isomers; the two together reach every
+    stereoisomer. "optical_isomers" alone reaches a stereoisomer that is not the mirror image (a
+    diastereomer, epitestosterone of testosterone) only if such a compound is an "optical
+    isomer", which 21 CFR 1300.01 does not say: in doubt. A geometric isomer it does not reach.
+    """
+    words = set(covers)
+    if "stereoisomers" in words:
+        words |= {"optical_isomers", "geometric_isomers"}
+    if {"optical_isomers", "geometric_isomers"} <= words:
+        words.add("stereoisomers")
+    open_ = (
+        {"stereoisomers"} if "optical_isomers" in words and "stereoisomers" not in words else set()
+    )
+    return frozenset(words), frozenset(open_)
 
 
 def coverage_problem(value) -> str:
@@ -156,7 +185,8 @@ class Schedule(EditTracking, models.Model):
         blank=True,
         help_text=_(
             "What every entry of the list covers besides the substance itself, from the list's "
-            "footnotes: any of salts, stereoisomers, positional_isomers, esters, ethers, "
+            "footnotes: any of salts, stereoisomers (optical_isomers or geometric_isomers where "
+            "the list says only those), positional_isomers, esters, ethers, "
             "preparations (single-ingredient preparations), materials (materials containing "
             "it). A listing may say otherwise."
         ),

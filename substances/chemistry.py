@@ -982,6 +982,78 @@ def isomer_signature(mol_or_text: Mol | str) -> tuple:
     return (rdMolDescriptors.CalcMolFormula(mol), tuple(cores), groups)
 
 
+# What a compound of another configuration than an entry's is of it, as the coverage word of
+# `registry.models.COVERAGE` a listing must hold to reach it: its mirror image is an optical
+# isomer; one that differs only about double bonds, a geometric isomer; any other (a
+# diastereomer, or a configuration drawn in part) is only a stereoisomer.
+OPTICAL_ISOMERS = "optical_isomers"
+GEOMETRIC_ISOMERS = "geometric_isomers"
+STEREOISOMERS = "stereoisomers"
+
+
+@functools.lru_cache(maxsize=4096)
+def isomer_kind(smiles: str, other: str) -> str:
+    """Which isomer of the compound drawn as `other` the compound drawn as `smiles` is (the
+    same constitution, the caller has checked): `OPTICAL_ISOMERS` where one is the mirror image
+    of the other, or either draws no configuration (a racemate and its enantiomers); else
+    `GEOMETRIC_ISOMERS` where they differ only about double bonds, each drawn about the same
+    ones; else `STEREOISOMERS` (a diastereomer, a configuration drawn in part, a drawing that
+    cannot be read). Epitestosterone is a stereoisomer of testosterone, not its mirror image."""
+    try:  # each as its parent (a record may be drawn as a salt), read again from its SMILES
+        # so that its double bonds' configuration is perceived
+        mols = [Chem.MolFromSmiles(Chem.MolToSmiles(standardize(text))) for text in (smiles, other)]
+    except ChemistryError:
+        return STEREOISOMERS
+    if any(mol is None for mol in mols):
+        return STEREOISOMERS
+    if Chem.MolToSmiles(mols[0]) == Chem.MolToSmiles(mols[1]):
+        return OPTICAL_ISOMERS  # the same configuration: it is the compound itself
+    centres = [_stereo_elements(mol)[0] for mol in mols]
+    bonds = [_stereo_elements(mol)[1] for mol in mols]
+    if not (centres[0] or bonds[0]) or not (centres[1] or bonds[1]):
+        return OPTICAL_ISOMERS
+    if centres[0] != centres[1] or bonds[0] != bonds[1]:
+        return STEREOISOMERS  # drawn about different centres or bonds: in part
+    if _without(mols[0], bonds=True) == _without(mols[1], bonds=True):
+        return GEOMETRIC_ISOMERS if bonds[0] else STEREOISOMERS
+    mirror = Chem.Mol(mols[0])
+    for atom in mirror.GetAtoms():
+        tag = atom.GetChiralTag()
+        if tag == Chem.ChiralType.CHI_TETRAHEDRAL_CW:
+            atom.SetChiralTag(Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+        elif tag == Chem.ChiralType.CHI_TETRAHEDRAL_CCW:
+            atom.SetChiralTag(Chem.ChiralType.CHI_TETRAHEDRAL_CW)
+    if Chem.MolToSmiles(mirror) == Chem.MolToSmiles(mols[1]):
+        return OPTICAL_ISOMERS
+    return STEREOISOMERS
+
+
+def _stereo_elements(mol: Mol) -> tuple[int, int]:
+    """How many stereocentres and stereo double bonds a drawing specifies."""
+    centres = sum(
+        atom.GetChiralTag()
+        in (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+        for atom in mol.GetAtoms()
+    )
+    bonds = sum(
+        bond.GetBondType() == Chem.BondType.DOUBLE
+        and bond.GetStereo() != Chem.BondStereo.STEREONONE
+        for bond in mol.GetBonds()
+    )
+    return centres, bonds
+
+
+def _without(mol: Mol, *, bonds: bool) -> str:
+    """Canonical SMILES of `mol` with its double bonds' configuration (`bonds`) left out."""
+    copy = Chem.Mol(mol)
+    if bonds:
+        for bond in copy.GetBonds():
+            if bond.GetBondType() == Chem.BondType.DOUBLE:
+                bond.SetStereo(Chem.BondStereo.STEREONONE)
+            bond.SetBondDir(Chem.BondDir.NONE)
+    return Chem.MolToSmiles(copy)
+
+
 # An oxygen between two carbons by chain bonds: an ester's (one of the carbons an acyl carbon,
 # of a carboxylic, carbonic or carbamic acid) or an ether's. Bonds in a ring are not an ester's
 # or an ether's of another compound (a lactone, the epoxy bridge of morphine).

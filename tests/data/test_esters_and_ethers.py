@@ -26,7 +26,9 @@ PHENYL_PROPIONATE = "CCC(=O)Oc1ccccc1"
 # Testosterone's 3-enol acetate (an androsta-3,5-diene), and methyltestosterone's 3-cyclopentyl
 # enol ether (penmesterol): esters and ethers of the enol of the 3-ketone, not of a hydroxyl.
 TESTOSTERONE_ENOL_ACETATE = "CC(=O)OC1=CC2=CC[C@H]3[C@@H]4CC[C@H](O)[C@@]4(C)CC[C@@H]3[C@@]2(C)CC1"
-PENMESTEROL = "C[C@]12CC[C@@H]3[C@H](CC=C4C=C(OC5CCCC5)CC[C@@]43C)[C@@H]1CC[C@@]2(C)O"
+# Drawn from the registry's methyltestosterone (its keto form has that record's InChIKey); it
+# was drawn with three centres of another configuration, a stereoisomer's enol ether.
+PENMESTEROL = "C[C@]12CCC(OC3CCCC3)=CC1=CC[C@@H]1[C@@H]2CC[C@@]2(C)[C@H]1CC[C@]2(C)O"
 
 
 def _check(*items, on=ON):

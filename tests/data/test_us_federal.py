@@ -1166,16 +1166,19 @@ def test_dextropropoxyphenes_other_stereoisomers_are_in_the_bulk_entry_but_levop
 ):
     # 1308.12(c) covers the opiates' optical isomers, "dextrorphan and levopropoxyphene
     # excepted": the two diastereomers, (2R,3R) and (2S,3S), were not_controlled, the bulk
-    # entry covering salts only because levopropoxyphene was no record it could except.
+    # entry covering salts only because levopropoxyphene was no record it could except. They
+    # are not dextropropoxyphene's mirror image, and whether a diastereomer is an "optical
+    # isomer" (21 CFR 1300.01) the text does not say: the bulk entry reaches them in doubt.
     for diastereomer in (
         "CCC(=O)O[C@@](CC1=CC=CC=C1)(C1=CC=CC=C1)[C@H](C)CN(C)C",
         "CCC(=O)O[C@](CC1=CC=CC=C1)(C1=CC=CC=C1)[C@@H](C)CN(C)C",
     ):
         result = _us(diastereomer)
-        assert result.status == "controlled", diastereomer
+        assert result.status == "uncertain", diastereomer
         assert {(m.listed.schedule.code, m.substance) for m in result.matches} == {
             ("US-II", "dextropropoxyphene-bulk")
         }
+        assert "optical isomers" in result.matches[0]["form_uncertain"]
     for text in (LEVOPROPOXYPHENE, "levopropoxyphene"):
         result = _us(text)
         assert result.substance.uid == "levopropoxyphene"
@@ -1444,7 +1447,10 @@ def test_an_inchikey_no_record_has_is_in_doubt_where_an_isomer_is_excepted(real_
         )
     }
     assert by_code["CN"].status == "controlled"
-    assert by_code["US"].status == "uncertain" and by_code["US"].uncertain_because == ("identity",)
+    # Which stereoisomer the key names is not known (identity), and levomethorphan's entry
+    # covers its optical isomers only: a diastereomer would be in doubt there too (form).
+    assert by_code["US"].status == "uncertain"
+    assert by_code["US"].uncertain_because == ("identity", "form")
     # A key a record has is answered as before.
     levomethorphan = Substance.objects.get(uid="levomethorphan").inchikey
     assert _us(levomethorphan).status == "controlled"
