@@ -570,6 +570,11 @@ class Loader:
                 obj = model(uid=uid)
             for attr, value in fields.items():
                 setattr(obj, attr, value)
+            if before is not None and isinstance(obj, Substance):
+                # Derived here as a save would derive them: a record whose identifiers this
+                # release's chemistry derives differently (the InChIKey of a double bond's
+                # configuration) is updated through the services, with its change in the feed.
+                obj.derive_identifiers()
             after = represent(obj)
             if before is not None and after != before and uid not in self.accept:
                 change = self._others_change(rtype, uid)

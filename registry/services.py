@@ -203,6 +203,10 @@ def update_resource(
         before = represent(current)
         _apply(current, fields)
         current.full_clean()
+        if isinstance(current, Substance):
+            # Derived now, as the save will derive them: identifiers that this release's
+            # chemistry derives differently are a change of the record, told in the feed.
+            current.derive_identifiers()
         if also is not None:
             also(current)
         change = None

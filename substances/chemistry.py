@@ -427,15 +427,19 @@ def parse_smiles(text: str) -> Mol:
     # Sanitize and drop explicit hydrogens on the molecule already read (as MolFromSmiles
     # would), rather than parsing the text a second time.
     mol = _sanitize(raw, "SMILES")
-    if "[H" not in text and "[2H" not in text and "[3H" not in text:
-        return mol  # no hydrogen atoms written out: nothing to remove
+    if "[H" in text or "[2H" in text or "[3H" in text:
+        with rdBase.BlockLogs():
+            mol = Chem.RemoveHs(mol, sanitize=False)
+            # Without sanitizing, RemoveHs leaves the atoms' hydrogen counts as they were: the
+            # oxygen of "[H]O..." counted none, and the formula (a gate of the check) lacked it.
+            mol.UpdatePropertyCache(strict=False)
+        # RemoveHs without sanitizing drops the ring information that ring queries (R, x) need.
+        Chem.FastFindRings(mol)
+    # Read without sanitizing, a molecule has its centres' tags but not its double bonds'
+    # configuration, which is perceived from the bond directions here (as MolFromSmiles does):
+    # without it (E)- and (Z)-ethchlorvynol had one InChIKey, neither the standard one.
     with rdBase.BlockLogs():
-        mol = Chem.RemoveHs(mol, sanitize=False)
-        # Without sanitizing, RemoveHs leaves the atoms' hydrogen counts as they were: the
-        # oxygen of "[H]O..." counted none, and the formula (a gate of the check) lacked it.
-        mol.UpdatePropertyCache(strict=False)
-    # RemoveHs without sanitizing drops the ring information that ring queries (R, x) need.
-    Chem.FastFindRings(mol)
+        Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
     return mol
 
 

@@ -11,10 +11,12 @@ stereoisomer where they cover isomers.
 import datetime
 
 import pytest
+from django.core.management import call_command
 
 from registry.check import check_items
-from registry.models import Listing, coverage_reach
-from substances.chemistry import isomer_kind
+from registry.models import Change, Listing, coverage_reach
+from substances.chemistry import inchikey, isomer_kind
+from substances.models import Substance
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,8 @@ TAPENTADOL_1R2S = "CC[C@@H](c1cccc(O)c1)[C@H](C)CN(C)C"
 TAPENTADOL_ENANTIOMER = "CC[C@H](c1cccc(O)c1)[C@H](C)CN(C)C"
 
 
+ETHCHLORVYNOL_Z = r"C#CC(O)(/C=C\Cl)CC"  # the registry draws the (E) isomer
+CROTONYLFENTANYL_Z = r"C/C=C\C(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 ON = D(2026, 12, 3)
 
 
@@ -141,3 +145,63 @@ def test_a_diastereomer_is_controlled_in_china_and_uncertain_in_the_us(real_regi
     mirror = _check(TAPENTADOL_ENANTIOMER, jurisdiction="US")
     assert mirror.status == "controlled"
     assert mirror.since == {"US": "2009-06-22"}
+
+
+@pytest.mark.parametrize(
+    ("uid", "key"),
+    [
+        # the InChIKeys the shared data's verified structures give (standard InChI, /b layer)
+        ("ethchlorvynol", "ZEHYJZXQEQOSON-AATRIKPKSA-N"),
+        ("nalfurafine", "XGZZHZMWIXFATA-UEZBDDGYSA-N"),
+        ("crotonylfentanyl", "VDYXGPCGBKLRDA-XNWCZRBMSA-N"),
+    ],
+)
+def test_a_double_bond_s_configuration_is_in_the_inchikey(real_registry, uid, key):
+    """A SMILES was read without its double bonds' configuration: the (E) and (Z) forms had one
+    InChIKey, not the standard one, and the standard key of nine records found nothing."""
+    assert Substance.objects.get(uid=uid).inchikey == key
+    [result] = check_items([key], on=ON)
+    assert result.substance.uid == uid and result.matched_by == "inchikey"
+    assert inchikey(ETHCHLORVYNOL_Z) != inchikey(r"C#CC(O)(/C=C/Cl)CC")
+
+
+def test_a_geometric_isomer_is_not_reached_by_an_entry_of_optical_isomers(real_registry):
+    """(Z)-ethchlorvynol: US schedule IV names the compound the registry draws as (E), and
+    covers its optical isomers only; China's Class II psychotropic substances cover every
+    stereoisomer; the 1971 Convention's Schedule IV covers salts only."""
+    us = _check(ETHCHLORVYNOL_Z, jurisdiction="US")
+    assert us.status == "not_controlled"
+    assert "does not cover geometric isomers" in us.reason
+    everywhere = _check(ETHCHLORVYNOL_Z)
+    assert {m["schedule"]["jurisdiction"] for m in everywhere.matches} == {"CN"}
+    assert everywhere.status == "controlled"
+    # The (E) isomer drawn is the compound itself, in all three.
+    drawn = _check(r"C#CC(O)(/C=C/Cl)CC")
+    assert {m["schedule"]["jurisdiction"] for m in drawn.matches} == {"CN", "UN", "US"}
+
+
+def test_a_geometric_isomer_of_a_fentanyl_is_reached_by_the_class(real_registry):
+    """(Z)-crotonylfentanyl is not what 1308.11(b)'s crotonylfentanyl entry reaches (optical
+    isomers), but the fentanyl-related substances reach it; the 1961 Convention's entry covers
+    its isomers."""
+    us = _check(CROTONYLFENTANYL_Z, jurisdiction="US")
+    assert us.status == "controlled"
+    assert [m["basis"] for m in us.matches] == ["class"]
+    un = _check(CROTONYLFENTANYL_Z, jurisdiction="UN")
+    assert un.status == "controlled"
+    assert [m["basis"] for m in un.matches] == ["listing"]
+
+
+def test_loading_again_derives_stale_identifiers_and_tells_the_feed(real_registry):
+    """A registry loaded before the fix holds the old keys: loading the fixtures again derives
+    them as a save would, and writes each change through the services, in the feed."""
+    Substance.objects.filter(uid="ethchlorvynol").update(
+        inchikey="ZEHYJZXQEQOSON-UHFFFAOYSA-N", parent_key="ZEHYJZXQEQOSON-UHFFFAOYSA-N"
+    )
+    head = Change.objects.order_by("-seq").values_list("seq", flat=True).first()
+    call_command("load_registry", verbosity=0)
+    assert list(Change.objects.filter(seq__gt=head).values_list("resource_type", "uid")) == [
+        ("substance", "ethchlorvynol")
+    ]
+    record = Substance.objects.get(uid="ethchlorvynol")
+    assert record.inchikey == record.parent_key == "ZEHYJZXQEQOSON-AATRIKPKSA-N"
