@@ -49,6 +49,7 @@ from registry.coverage import (
     RelationGraph,
     Route,
     Step,
+    conditional_words,
     coverage_words,
     record_name,
 )
@@ -1994,7 +1995,7 @@ def _conditional_coverage_doubt(route: Route, listing: Listing) -> str:
     listed = (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name
     what = route.explanation(covered=False)
     reasons = []
-    conditional = missing & set(attributes.get("conditional_coverage") or ())
+    conditional = missing & conditional_words(listing)
     if conditional:
         note = (
             attributes.get("conditional_coverage_note_zh") if chinese_language() else ""
@@ -2093,7 +2094,7 @@ def _missed(route: Route, listing: Listing) -> str:
     return _("%(what)s, but %(list)s does not cover %(needs)s") % {
         "what": route.explanation(covered=False),
         "list": (listing.schedule.name_zh if chinese_language() else "") or listing.schedule.name,
-        "needs": coverage_words(route.uncovered(listing)),
+        "needs": coverage_words(route.uncovered_words(listing)),
     }
 
 

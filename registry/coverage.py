@@ -82,13 +82,22 @@ def _derived_phrase(derived: set[str], name: str, *, isomer: bool) -> str:
     return _("an ether of %(name)s") % {"name": name}
 
 
+def conditional_words(listing: Listing) -> frozenset[str]:
+    """What the listing reaches only on a condition no list records (`conditional_coverage`),
+    as far as those words reach (`coverage_reach`: "stereoisomers" holds the optical ones)."""
+    words = (listing.attributes or {}).get("conditional_coverage") or ()
+    return coverage_reach(words)[0] if words else frozenset()
+
+
 def _isomer_need(record: Substance, target: Substance) -> str:
     """What a listing of `target` must cover to reach `record`, its stereoisomer by a recorded
     relation: a racemate's enantiomers and a mirror image are optical isomers (levorphanol of
     racemorphan); a diastereomer (N-methylpseudoephedrine of N-methylephedrine), or a record
     with no structure to tell, only a stereoisomer."""
     if not (record.smiles and target.smiles):
-        return "stereoisomers"
+        # The relations recorded without a structure to tell are a racemate and its
+        # enantiomers (racephedrine, (±)-ephedrine, has no one SMILES): a diastereomer is drawn.
+        return "optical_isomers"
     return chemistry.isomer_kind(record.smiles, target.smiles)
 
 
@@ -172,13 +181,22 @@ class Route:
         """What the route needs that the listing does not cover."""
         return set(self.needs - coverage_reach(listing.covers)[0])
 
+    def uncovered_words(self, listing: Listing) -> set[str]:
+        """`uncovered` in the words of a list: one that covers no stereoisomer at all (the
+        1988 Convention's tables) does not cover "stereoisomers", whichever kind is needed."""
+        missing = self.uncovered(listing)
+        isomers = {"optical_isomers", "geometric_isomers"}
+        if missing & isomers and not isomers & coverage_reach(listing.covers)[0]:
+            missing = (missing - isomers) | {"stereoisomers"}
+        return missing
+
     def reaches_on_condition(self, listing: Listing) -> bool:
         """Whether the listing reaches the route only through coverage the law makes depend on
         a condition no list records (`conditional_coverage`: a US anabolic steroid's ester or
         ether "if [it] promotes muscle growth", 1991-2005), or on a reading it leaves open (a
         diastereomer under a US entry's "optical isomers", `coverage_reach`)."""
         reached, open_ = coverage_reach(listing.covers)
-        conditional = set((listing.attributes or {}).get("conditional_coverage") or ()) | open_
+        conditional = set(conditional_words(listing)) | open_
         if not conditional or self._excepted_by(listing):
             return False
         return self.needs <= reached | conditional

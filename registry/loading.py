@@ -576,12 +576,19 @@ class Loader:
                 # configuration) is updated through the services, with its change in the feed.
                 obj.derive_identifiers()
             after = represent(obj)
+            differing = [k for k in after if before and after.get(k) != before.get(k)]
+            # Identifiers derived again differ, and nothing a curator writes: no conflict with a
+            # curator's later edit (the record keeps every word of theirs, its keys are new).
+            derived_only = bool(differing) and set(differing) <= DERIVED_FIELDS
             if before is not None and after != before and uid not in self.accept:
-                change = self._others_change(rtype, uid)
+                change = None if derived_only else self._others_change(rtype, uid)
                 if change is not None:
-                    differing = [k for k in after if after.get(k) != before.get(k)]
-                    self._conflict(rtype, uid, row.where, differing, change)
+                    curated = [k for k in differing if k not in DERIVED_FIELDS]
+                    self._conflict(rtype, uid, row.where, curated, change)
                     obj.refresh_from_db()
+                    if isinstance(obj, Substance):
+                        # The curator's record kept, with its identifiers derived again.
+                        services.save_resource(obj, actor=self.actor)
                     continue
             if before is not None and after == before:
                 outcome = "unchanged"
@@ -665,6 +672,10 @@ _CELL_READERS: dict[str, Callable[[dict[str, str], Any], Any]] = {
     ),
     "attributes": lambda v, model_field: _attributes(v),
 }
+
+
+# The fields a record's save derives from its structure (`Substance.derive_identifiers`).
+DERIVED_FIELDS = frozenset({"canonical_smiles", "inchi", "inchikey", "formula", "molecular_weight"})
 
 
 def _coverage_cell(v: dict[str, str], model_field) -> list[str] | None:

@@ -1003,9 +1003,12 @@ def isomer_kind(smiles: str, other: str) -> str:
     `GEOMETRIC_ISOMERS` where they differ only about double bonds, each drawn about the same
     ones; else `STEREOISOMERS` (a diastereomer, a configuration drawn in part, a drawing that
     cannot be read). Epitestosterone is a stereoisomer of testosterone, not its mirror image."""
-    try:  # each as its parent (a record may be drawn as a salt), read again from its SMILES
-        # so that its double bonds' configuration is perceived
-        mols = [Chem.MolFromSmiles(Chem.MolToSmiles(standardize(text))) for text in (smiles, other)]
+    try:  # each as its parent (a record may be drawn as a salt), without isotope labels (a
+        # labelled compound is the compound it labels), read again from its SMILES so that its
+        # double bonds' configuration is perceived
+        parents = [standardize(text) for text in (smiles, other)]
+        parents = [without_isotope_labels(mol) or mol for mol in parents]
+        mols = [Chem.MolFromSmiles(Chem.MolToSmiles(mol)) for mol in parents]
     except ChemistryError:
         return STEREOISOMERS
     if any(mol is None for mol in mols):

@@ -57,8 +57,10 @@ SCOPE_CLAUSES = [
     gettext_noop("the salts, isomers and salts of isomers as the paragraph says"),
     gettext_noop("esters and ethers only if they promote muscle growth (the 1990 definition)"),
     gettext_noop(
-        "the salts, isomers and salts of isomers as the paragraph says, and any salt, ester or "
-        "ether (21 U.S.C. 802(41)(A) since 2005-01-20)"
+        "the salts, esters and ethers (21 CFR 1308.13(f) and 21 U.S.C. 802(41)(A) since 2005-01-20)"
+    ),
+    gettext_noop(
+        "an isomer only as a drug chemically and pharmacologically related to testosterone"
     ),
     gettext_noop(
         "the isomers (unless specifically excepted), esters and "

@@ -9,10 +9,12 @@ stereoisomer where they cover isomers.
 """
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
 
+from registry import services
 from registry.check import check_items
 from registry.models import Change, Listing, coverage_reach
 from substances.chemistry import inchikey, isomer_kind
@@ -29,7 +31,7 @@ TAPENTADOL_1R2S = "CC[C@@H](c1cccc(O)c1)[C@H](C)CN(C)C"
 TAPENTADOL_ENANTIOMER = "CC[C@H](c1cccc(O)c1)[C@H](C)CN(C)C"
 
 
-ETHCHLORVYNOL_Z = r"C#CC(O)(/C=C\Cl)CC"  # the registry draws the (E) isomer
+ETHCHLORVYNOL_Z = r"C#CC(O)(/C=C\Cl)CC"  # the registry draws no configuration
 CROTONYLFENTANYL_Z = r"C/C=C\C(=O)N(c1ccccc1)C1CCN(CCc2ccccc2)CC1"
 ON = D(2026, 12, 3)
 
@@ -65,6 +67,8 @@ def _by_code(result):
         (r"C/C=C/[C@H](N)C", r"C/C=C/[C@@H](N)C", "optical_isomers"),
         ("not a smiles", TESTOSTERONE, "stereoisomers"),
         (TESTOSTERONE, TESTOSTERONE, "optical_isomers"),  # itself: nothing more to cover
+        # a labelled compound is the compound it labels: here the mirror image
+        ("C[C@@H](N)Cc1ccccc1", "[2H]C([2H])([2H])[C@H](N)Cc1ccccc1", "optical_isomers"),
     ],
 )
 def test_isomer_kind(smiles, other, kind):
@@ -114,21 +118,29 @@ def test_us_lists_cover_optical_isomers_except_where_a_paragraph_says_more(real_
     }
 
 
-def test_epitestosterone_is_uncertain_in_the_us_its_mirror_image_controlled(real_registry):
-    epi = _check(EPITESTOSTERONE, jurisdiction="US")
-    assert epi.status == "uncertain"
-    [basis] = epi.matches
-    assert basis["schedule"]["code"] == "US-III"
-    assert "optical isomers" in basis["form_uncertain"]
-    assert "diastereomer" in epi.reason
-    ent = _check(ENT_TESTOSTERONE, jurisdiction="US")
+def test_a_stereoisomer_of_a_steroid_is_in_doubt(real_registry):
+    """Epitestosterone (17-alpha) and ent-testosterone. Since 2005-01-20 the definition and 21
+    CFR 1308.13(f) name the steroids' salts, esters and ethers, not their isomers: a
+    stereoisomer is an anabolic steroid only as a drug "chemically and pharmacologically related
+    to testosterone", a fact no list records. Before, 1308.13(f) covered the optical isomers:
+    the mirror image was controlled, the diastereomer in doubt."""
+    for smiles in (EPITESTOSTERONE, ENT_TESTOSTERONE):
+        now = _check(smiles, jurisdiction="US")
+        assert now.status == "uncertain", smiles
+        [basis] = now.matches
+        assert basis["schedule"]["code"] == "US-III"
+        assert "chemically and pharmacologically related" in basis["form_uncertain"]
+    epi = _check(EPITESTOSTERONE, on=D(2000, 1, 1), jurisdiction="US")
+    assert epi.status == "uncertain" and "diastereomer" in epi.reason
+    ent = _check(ENT_TESTOSTERONE, on=D(2000, 1, 1), jurisdiction="US")
     assert ent.status == "controlled"
-    assert ent.since == {"US": "1991-02-27"}
     [basis] = ent.matches
     assert basis["explanation"].endswith("(the entry covers optical isomers)")
     assert basis["route"]["needs"] == ["optical_isomers"]
-    # Testosterone itself is unchanged.
+    # Testosterone itself, and its esters since 2005, are unchanged.
     assert _check(TESTOSTERONE, jurisdiction="US").since == {"US": "1991-02-27"}
+    acetate = "CC(=O)O[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@]12C"
+    assert _check(acetate, jurisdiction="US").status == "controlled"
 
 
 def test_a_diastereomer_is_controlled_in_china_and_uncertain_in_the_us(real_registry):
@@ -150,40 +162,36 @@ def test_a_diastereomer_is_controlled_in_china_and_uncertain_in_the_us(real_regi
 @pytest.mark.parametrize(
     ("uid", "key"),
     [
-        # the InChIKeys the shared data's verified structures give (standard InChI, /b layer)
-        ("ethchlorvynol", "ZEHYJZXQEQOSON-AATRIKPKSA-N"),
+        # the standard InChIKeys, with the double bond's layer (the shared data's verified
+        # structures give the same for the last two)
+        ("mitragynine", "LELBFTMXCIIKKX-QVRQZEMUSA-N"),
         ("nalfurafine", "XGZZHZMWIXFATA-UEZBDDGYSA-N"),
         ("crotonylfentanyl", "VDYXGPCGBKLRDA-XNWCZRBMSA-N"),
     ],
 )
 def test_a_double_bond_s_configuration_is_in_the_inchikey(real_registry, uid, key):
     """A SMILES was read without its double bonds' configuration: the (E) and (Z) forms had one
-    InChIKey, not the standard one, and the standard key of nine records found nothing."""
+    InChIKey, not the standard one, and the standard key of such a record found nothing."""
     assert Substance.objects.get(uid=uid).inchikey == key
     [result] = check_items([key], on=ON)
     assert result.substance.uid == uid and result.matched_by == "inchikey"
-    assert inchikey(ETHCHLORVYNOL_Z) != inchikey(r"C#CC(O)(/C=C/Cl)CC")
+    assert inchikey(CROTONYLFENTANYL_Z) != inchikey(CROTONYLFENTANYL_Z.replace("\\", "/"))
 
 
-def test_a_geometric_isomer_is_not_reached_by_an_entry_of_optical_isomers(real_registry):
-    """(Z)-ethchlorvynol: US schedule IV names the compound the registry draws as (E), and
-    covers its optical isomers only; China's Class II psychotropic substances cover every
-    stereoisomer; the 1971 Convention's Schedule IV covers salts only."""
-    us = _check(ETHCHLORVYNOL_Z, jurisdiction="US")
-    assert us.status == "not_controlled"
-    assert "does not cover geometric isomers" in us.reason
-    everywhere = _check(ETHCHLORVYNOL_Z)
-    assert {m["schedule"]["jurisdiction"] for m in everywhere.matches} == {"CN"}
-    assert everywhere.status == "controlled"
-    # The (E) isomer drawn is the compound itself, in all three.
-    drawn = _check(r"C#CC(O)(/C=C/Cl)CC")
-    assert {m["schedule"]["jurisdiction"] for m in drawn.matches} == {"CN", "UN", "US"}
+def test_a_compound_the_lists_name_without_a_configuration_is_either_form(real_registry):
+    """Ethchlorvynol's designation (1-chloro-3-ethylpent-1-en-4-yn-3-ol) and CAS number state no
+    configuration, and the record draws none: its (E) and (Z) forms are both ethchlorvynol,
+    controlled in China, by the 1971 Convention and in US schedule IV."""
+    for smiles in (ETHCHLORVYNOL_Z, r"C#CC(O)(/C=C/Cl)CC"):
+        result = _check(smiles)
+        assert result.status == "controlled", smiles
+        assert {m["schedule"]["jurisdiction"] for m in result.matches} == {"CN", "UN", "US"}
 
 
 def test_a_geometric_isomer_of_a_fentanyl_is_reached_by_the_class(real_registry):
-    """(Z)-crotonylfentanyl is not what 1308.11(b)'s crotonylfentanyl entry reaches (optical
-    isomers), but the fentanyl-related substances reach it; the 1961 Convention's entry covers
-    its isomers."""
+    """The (E) configuration is in crotonylfentanyl's designation (the 1961 Convention's and
+    1308.11(b)'s). Its (Z) form is not what the US entry reaches (optical isomers), but the
+    fentanyl-related substances reach it; the 1961 Convention's entry covers its isomers."""
     us = _check(CROTONYLFENTANYL_Z, jurisdiction="US")
     assert us.status == "controlled"
     assert [m["basis"] for m in us.matches] == ["class"]
@@ -192,16 +200,49 @@ def test_a_geometric_isomer_of_a_fentanyl_is_reached_by_the_class(real_registry)
     assert [m["basis"] for m in un.matches] == ["listing"]
 
 
+def _stale_mitragynine():
+    Substance.objects.filter(uid="mitragynine").update(
+        inchikey="LELBFTMXCIIKKX-ALKREAHSSA-N", parent_key="LELBFTMXCIIKKX-ALKREAHSSA-N"
+    )
+    return Change.objects.order_by("-seq").values_list("seq", flat=True).first()
+
+
 def test_loading_again_derives_stale_identifiers_and_tells_the_feed(real_registry):
     """A registry loaded before the fix holds the old keys: loading the fixtures again derives
     them as a save would, and writes each change through the services, in the feed."""
-    Substance.objects.filter(uid="ethchlorvynol").update(
-        inchikey="ZEHYJZXQEQOSON-UHFFFAOYSA-N", parent_key="ZEHYJZXQEQOSON-UHFFFAOYSA-N"
-    )
-    head = Change.objects.order_by("-seq").values_list("seq", flat=True).first()
+    head = _stale_mitragynine()
     call_command("load_registry", verbosity=0)
     assert list(Change.objects.filter(seq__gt=head).values_list("resource_type", "uid")) == [
-        ("substance", "ethchlorvynol")
+        ("substance", "mitragynine")
     ]
-    record = Substance.objects.get(uid="ethchlorvynol")
-    assert record.inchikey == record.parent_key == "ZEHYJZXQEQOSON-AATRIKPKSA-N"
+    record = Substance.objects.get(uid="mitragynine")
+    assert record.inchikey == record.parent_key == "LELBFTMXCIIKKX-QVRQZEMUSA-N"
+
+
+def test_a_curator_s_edit_is_kept_and_the_keys_derived_again(real_registry):
+    """A curator's later word on the record is kept (a conflict, reported), and its keys are
+    still derived again: not a false conflict over a field no curator writes."""
+    record = Substance.objects.get(uid="mitragynine")
+    services.update_substance(
+        substance=record, actor=services.Actor.system("curator-test"), notes="a curator's note"
+    )
+    head = _stale_mitragynine()
+    out = io.StringIO()
+    call_command("load_registry", verbosity=1, stdout=out)
+    record = Substance.objects.get(uid="mitragynine")
+    assert record.notes == "a curator's note"
+    assert record.inchikey == "LELBFTMXCIIKKX-QVRQZEMUSA-N"
+    assert "mitragynine" in out.getvalue() and "notes" in out.getvalue()
+    assert "inchikey" not in out.getvalue()
+    assert list(Change.objects.filter(seq__gt=head).values_list("uid", flat=True)) == [
+        "mitragynine"
+    ]
+
+
+def test_a_racemate_recorded_without_a_structure_is_its_enantiomers(real_registry):
+    """Racephedrine, (±)-ephedrine, has no one SMILES: its relation to ephedrine is that of a
+    racemate to its enantiomer, which List I's "optical isomers" reach."""
+    for text in ("racephedrine", "racephedrine hydrochloride"):
+        result = _check(text, jurisdiction="US")
+        assert result.status == "controlled", text
+        assert {m["schedule"]["code"] for m in result.matches} == {"US-LIST-I"}
