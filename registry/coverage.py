@@ -91,13 +91,13 @@ def conditional_words(listing: Listing) -> frozenset[str]:
 
 def _isomer_need(record: Substance, target: Substance) -> str:
     """What a listing of `target` must cover to reach `record`, its stereoisomer by a recorded
-    relation: a racemate's enantiomers and a mirror image are optical isomers (levorphanol of
-    racemorphan); a diastereomer (N-methylpseudoephedrine of N-methylephedrine), or a record
-    with no structure to tell, only a stereoisomer."""
+    relation (`chemistry.isomer_kind`): a racemate's enantiomers and a mirror image are optical
+    isomers (levorphanol of racemorphan); a diastereomer (N-methylpseudoephedrine of
+    N-methylephedrine) only a stereoisomer."""
     if not (record.smiles and target.smiles):
         # The relations recorded without a structure to tell are a racemate and its
         # enantiomers (racephedrine, (±)-ephedrine, has no one SMILES): a diastereomer is drawn.
-        return "optical_isomers"
+        return chemistry.OPTICAL_ISOMERS
     return chemistry.isomer_kind(record.smiles, target.smiles)
 
 

@@ -579,11 +579,12 @@ class Loader:
             differing = [k for k in after if before and after.get(k) != before.get(k)]
             # Identifiers derived again differ, and nothing a curator writes: no conflict with a
             # curator's later edit (the record keeps every word of theirs, its keys are new).
-            derived_only = bool(differing) and set(differing) <= DERIVED_FIELDS
+            derived = _derived_fields(model)
+            derived_only = bool(differing) and set(differing) <= derived
             if before is not None and after != before and uid not in self.accept:
                 change = None if derived_only else self._others_change(rtype, uid)
                 if change is not None:
-                    curated = [k for k in differing if k not in DERIVED_FIELDS]
+                    curated = [k for k in differing if k not in derived]
                     self._conflict(rtype, uid, row.where, curated, change)
                     obj.refresh_from_db()
                     if isinstance(obj, Substance):
@@ -674,8 +675,10 @@ _CELL_READERS: dict[str, Callable[[dict[str, str], Any], Any]] = {
 }
 
 
-# The fields a record's save derives from its structure (`Substance.derive_identifiers`).
-DERIVED_FIELDS = frozenset({"canonical_smiles", "inchi", "inchikey", "formula", "molecular_weight"})
+def _derived_fields(model) -> frozenset[str]:
+    """The fields of a resource that no curator writes (its save derives them: a substance's
+    identifiers from its structure)."""
+    return frozenset(f.name for f in model._meta.concrete_fields if not f.editable)
 
 
 def _coverage_cell(v: dict[str, str], model_field) -> list[str] | None:

@@ -1015,14 +1015,13 @@ def isomer_kind(smiles: str, other: str) -> str:
         return STEREOISOMERS
     if Chem.MolToSmiles(mols[0]) == Chem.MolToSmiles(mols[1]):
         return OPTICAL_ISOMERS  # the same configuration: it is the compound itself
-    centres = [_stereo_elements(mol)[0] for mol in mols]
-    bonds = [_stereo_elements(mol)[1] for mol in mols]
-    if not (centres[0] or bonds[0]) or not (centres[1] or bonds[1]):
+    drawn = [_stereo_elements(mol) for mol in mols]  # (centres, double bonds) of each
+    if not any(drawn[0]) or not any(drawn[1]):
         return OPTICAL_ISOMERS
-    if centres[0] != centres[1] or bonds[0] != bonds[1]:
+    if drawn[0] != drawn[1]:
         return STEREOISOMERS  # drawn about different centres or bonds: in part
-    if _without(mols[0], bonds=True) == _without(mols[1], bonds=True):
-        return GEOMETRIC_ISOMERS if bonds[0] else STEREOISOMERS
+    if _without_bond_configuration(mols[0]) == _without_bond_configuration(mols[1]):
+        return GEOMETRIC_ISOMERS if drawn[0][1] else STEREOISOMERS
     mirror = Chem.Mol(mols[0])
     for atom in mirror.GetAtoms():
         tag = atom.GetChiralTag()
@@ -1050,14 +1049,13 @@ def _stereo_elements(mol: Mol) -> tuple[int, int]:
     return centres, bonds
 
 
-def _without(mol: Mol, *, bonds: bool) -> str:
-    """Canonical SMILES of `mol` with its double bonds' configuration (`bonds`) left out."""
+def _without_bond_configuration(mol: Mol) -> str:
+    """Canonical SMILES of `mol` with its double bonds' configuration left out."""
     copy = Chem.Mol(mol)
-    if bonds:
-        for bond in copy.GetBonds():
-            if bond.GetBondType() == Chem.BondType.DOUBLE:
-                bond.SetStereo(Chem.BondStereo.STEREONONE)
-            bond.SetBondDir(Chem.BondDir.NONE)
+    for bond in copy.GetBonds():
+        if bond.GetBondType() == Chem.BondType.DOUBLE:
+            bond.SetStereo(Chem.BondStereo.STEREONONE)
+        bond.SetBondDir(Chem.BondDir.NONE)
     return Chem.MolToSmiles(copy)
 
 
