@@ -195,6 +195,29 @@ SCOPE_CLAUSES = [
     gettext_noop(
         'the salts, as 1308.14(b) says of its narcotic drugs ("or their salts"): not its isomers'
     ),
+    # The US entries whose paragraph or entry names salts and no isomers, or its own isomers.
+    gettext_noop(
+        'the salts, as 1308.13(e) says of its narcotic drugs ("or their salts"): not its isomers'
+    ),
+    gettext_noop('the salts, as 1308.14(g) says ("including its salts"): not its isomers'),
+    gettext_noop(
+        'the salts, as 1308.14(g) says ("including its salts"), and the optical isomers its '
+        'entry names ("Butorphanol (including its optical isomers)")'
+    ),
+    gettext_noop("the salts, isomers and salts of isomers, as 1308.15(d) says"),
+    gettext_noop("an isomer is the optical isomer (21 CFR 1300.01)"),
+    gettext_noop(
+        'the salts, as compounds that contain it (1308.13(c): "any material, compound, '
+        'mixture, or preparation which contains any quantity of"): not its isomers, which '
+        "neither the paragraph nor its entry names"
+    ),
+    gettext_noop(
+        "the salts, as the drug by whatever name it is designated (1308.13(a)): not its "
+        'isomers, which its entry ("Nalorphine", 1308.13(d)) does not name'
+    ),
+    gettext_noop(
+        "the salts, isomers and salts of isomers, as the rule that placed it says (72 FR 24532)"
+    ),
     gettext_noop(
         "hemp as Pub. L. 119-37 defines it (total THC not more than 0.3 %, no cannabinoid "
         "synthesized outside the plant) cannot be the pure compound"

@@ -246,3 +246,56 @@ def test_a_racemate_recorded_without_a_structure_is_its_enantiomers(real_registr
         result = _check(text, jurisdiction="US")
         assert result.status == "controlled", text
         assert {m["schedule"]["code"] for m in result.matches} == {"US-LIST-I"}
+
+
+def _mirror_image(uid):
+    """The registry's drawing of `uid` with every tetrahedral centre inverted."""
+    from rdkit import Chem
+
+    mol = Chem.MolFromSmiles(Substance.objects.get(uid=uid).smiles)
+    flip = {
+        Chem.ChiralType.CHI_TETRAHEDRAL_CW: Chem.ChiralType.CHI_TETRAHEDRAL_CCW,
+        Chem.ChiralType.CHI_TETRAHEDRAL_CCW: Chem.ChiralType.CHI_TETRAHEDRAL_CW,
+    }
+    for atom in mol.GetAtoms():
+        if atom.GetChiralTag() in flip:
+            atom.SetChiralTag(flip[atom.GetChiralTag()])
+    return Chem.MolToSmiles(mol)
+
+
+@pytest.mark.parametrize(
+    ("uid", "status"),
+    [
+        # 1308.13(e): "narcotic drugs or their salts"
+        ("buprenorphine", "not_controlled"),
+        # 1308.13(c) names neither salts nor isomers; the entries are the Act's bare names
+        ("lysergic-acid", "not_controlled"),
+        ("lysergic-acid-amide", "not_controlled"),
+        # 1308.13(d): "Nalorphine 9400.", the name alone
+        ("nalorphine", "not_controlled"),
+        # 1308.14(g): "including its salts"; butorphanol's entry adds its optical isomers
+        ("eluxadoline", "not_controlled"),
+        ("butorphanol", "controlled"),
+        # 1308.12(d) names no isomers; the rule that placed lisdexamfetamine does
+        ("lisdexamfetamine", "controlled"),
+    ],
+)
+def test_a_us_entry_reaches_the_isomers_its_own_words_name(real_registry, uid, status):
+    """21 CFR 1300.01 defines what "isomer" means where a paragraph or entry uses the word; a
+    paragraph that names salts only (1308.13(e), 1308.14(g)) or nothing (1308.13(c) and (d))
+    reaches no isomer unless the entry itself names it."""
+    result = _check(_mirror_image(uid), jurisdiction="US")
+    assert result.status == status, result.reasons
+    if status == "not_controlled":
+        assert "does not cover stereoisomers" in result.reasons["US"]
+    else:
+        assert "the entry covers optical isomers" in result.matches[0]["explanation"]
+
+
+def test_a_salt_of_an_entry_that_names_no_salts_is_the_drug(real_registry):
+    """1308.13(c) and (d) do not say "salts"; a salt is read as a compound that contains the
+    drug, or as the drug by whatever name it is designated (1308.13(a))."""
+    for text in ("nalorphine hydrochloride", "lysergic acid hydrochloride"):
+        result = _check(text, jurisdiction="US")
+        assert result.status == "controlled", text
+        assert {m["schedule"]["code"] for m in result.matches} == {"US-III"}
