@@ -199,6 +199,15 @@ class CheckResult:
         default=(),
         omit_empty=True,
     )
+    not_compared: dict[str, tuple[str, ...]] = described(
+        "For a structure that is no registry record: per jurisdiction code where no basis "
+        "reaches it, the uids of the compounds listed there on the day that the registry holds "
+        "no structure for (a new entry whose structure no source read confirms): the structure "
+        "was not compared with them, so `not_controlled` there holds as far as the registry's "
+        "structures reach; `reasons` says so in words.",
+        default_factory=dict,
+        omit_empty=True,
+    )
     reasons: dict[str, str] = described(
         "Per jurisdiction code where nothing answers for the input with certainty: why it is "
         "not controlled there though a listing there bears on it (a listing that reaches it "
@@ -1607,6 +1616,12 @@ def _check_items(
     unrecorded = _unrecorded(on, jurisdiction)
 
     @functools.cache
+    def undrawn() -> dict[str, list[Substance]]:
+        """The compounds listed on the day that no structure can be compared with (read once,
+        when a structure that is no record answers `not_controlled` somewhere)."""
+        return _undrawn_in_force(on, jurisdiction)
+
+    @functools.cache
     def asked_codes() -> tuple[str, ...]:
         """The codes of the jurisdictions asked about (read once, when an item needs them)."""
         held = Jurisdiction.objects.order_by("code")
@@ -1911,6 +1926,8 @@ def _check_items(
                 **r.reasons,
                 **{code: unjudged_because for code in r.unjudged},
             }
+        if subject is None and item.mol is not None and r.status in (NOT_CONTROLLED, CONTROLLED):
+            _tell_not_compared(r, undrawn())
     _merge_components(read, on, unrecorded, jurisdiction)
     for item in inputs:
         # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
@@ -1928,6 +1945,63 @@ def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdictio
     if jurisdiction:
         held = held.filter(code__iexact=jurisdiction)
     return list(held.order_by("code"))
+
+
+def _undrawn_in_force(on: datetime.date, jurisdiction: str | None) -> dict[str, list[Substance]]:
+    """Per jurisdiction code, the compounds listed there on `on` that have no structure and no
+    relation through which a drawn record answers for them (a new entry whose structure no
+    source read confirms: China's tegileridine, the US's ergocristine), by name."""
+    related = Relation.objects.filter(
+        Q(subject=OuterRef("substance")) | Q(target=OuterRef("substance"))
+    )
+    listed = (
+        Listing.objects.in_force(on=on)
+        .filter(substance__kind=Substance.Kind.COMPOUND, substance__smiles="")
+        .exclude(Exists(related))
+        .select_related("substance", "schedule__jurisdiction")
+        .order_by("schedule__jurisdiction__code", "substance__name_en")
+    )
+    if jurisdiction:
+        listed = listed.filter(schedule__jurisdiction__code__iexact=jurisdiction)
+    out: dict[str, list[Substance]] = {}
+    for listing in listed:
+        found = out.setdefault(listing.schedule.jurisdiction.code, [])
+        if listing.substance not in found:
+            found.append(listing.substance)
+    return out
+
+
+def _tell_not_compared(r: CheckResult, undrawn: dict[str, list[Substance]]) -> None:
+    """Where no basis reaches a structure that is no registry record, say which compounds
+    listed there it was not compared with, having no structure (`CheckResult.not_compared`):
+    in that jurisdiction's reason, and in the verdict's own when it is `not_controlled`."""
+    answered = {m.listed.schedule.jurisdiction for m in r.matches}
+    open_ = {
+        code: found
+        for code, found in undrawn.items()
+        if code not in answered and code not in r.unrecorded and code not in r.unjudged
+    }
+    if not open_:
+        return
+    r.not_compared = {code: tuple(s.uid for s in found) for code, found in open_.items()}
+    chinese = chinese_language()
+    said = {
+        code: _(
+            "not compared with %(names)s, listed in %(code)s: the registry holds no structure "
+            "for them"
+        )
+        % {"names": ("、" if chinese else ", ").join(record_name(s) for s in found), "code": code}
+        for code, found in open_.items()
+    }
+    r.reasons = {
+        **r.reasons,
+        **{
+            code: _("; ").join(filter(None, (r.reasons.get(code), why)))
+            for code, why in said.items()
+        },
+    }
+    if r.status == NOT_CONTROLLED:
+        r.reason = _("; ").join(filter(None, (r.reason, *said.values())))
 
 
 def _identity_in_doubt(item: _Item, graph: RelationGraph) -> str:
