@@ -219,6 +219,19 @@ SCOPE_CLAUSES = [
         "the salts, isomers and salts of isomers, as the rule that placed it says (72 FR 24532)"
     ),
     gettext_noop(
+        'the salts, and the optical isomers its entry names ("Eluxadoline (...) (including its '
+        'optical isomers) and its salts, isomers, and salts of isomers")'
+    ),
+    gettext_noop(
+        "the salts, isomers (whether optical, position, or geometric) and salts of such isomers, "
+        "as 1308.14(d) said"
+    ),
+    gettext_noop(
+        'the salts, and the esters and ethers as derivatives of an opiate (1308.12(b)(1): "Opium '
+        'and opiate, and any salt, compound, derivative, or preparation of opium or opiate")'
+    ),
+    gettext_noop("its isomers only as opiates themselves, which the paragraph does not name"),
+    gettext_noop(
         "hemp as Pub. L. 119-37 defines it (total THC not more than 0.3 %, no cannabinoid "
         "synthesized outside the plant) cannot be the pure compound"
     ),

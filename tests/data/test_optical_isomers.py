@@ -89,7 +89,8 @@ def test_us_lists_cover_optical_isomers_except_where_a_paragraph_says_more(real_
     """Only 1308.11(d) and the Act's I(c) (hallucinogens), coca leaves, cocaine and ecgonine
     (1308.12(b)(4)), 3-methylthiofentanyl (1308.11(b): "for purposes of 3-methylthiofentanyl
     only, the term isomer includes the optical and geometric isomers"), the schedule III
-    stimulants (1308.13(b): "isomers (whether optical, position, or geometric)"), tramadol and
+    stimulants (1308.13(b): "isomers (whether optical, position, or geometric)"), fenfluramine
+    (1308.14(d), 1973-2022, in the same words), tramadol and
     the two PMK glycidates (their own words: "optical and geometric isomers") cover every
     stereoisomer; every other US entry covers its optical isomers."""
     every = set()
@@ -113,6 +114,7 @@ def test_us_lists_cover_optical_isomers_except_where_a_paragraph_says_more(real_
         "mazindol",
         "stimulant-compounds-previously-excepted",
         "tramadol",
+        "fenfluramine",
         "pmk-methyl-glycidate",
         "pmk-glycidic-acid",
     }
@@ -273,8 +275,9 @@ def _mirror_image(uid):
         ("lysergic-acid-amide", "not_controlled"),
         # 1308.13(d): "Nalorphine 9400.", the name alone
         ("nalorphine", "not_controlled"),
-        # 1308.14(g): "including its salts"; butorphanol's entry adds its optical isomers
-        ("eluxadoline", "not_controlled"),
+        # 1308.14(g): "including its salts"; butorphanol's and eluxadoline's entries add
+        # their optical isomers ("(including its optical isomers)")
+        ("eluxadoline", "controlled"),
         ("butorphanol", "controlled"),
         # 1308.12(d) names no isomers; the rule that placed lisdexamfetamine does
         ("lisdexamfetamine", "controlled"),
@@ -299,3 +302,25 @@ def test_a_salt_of_an_entry_that_names_no_salts_is_the_drug(real_registry):
         result = _check(text, jurisdiction="US")
         assert result.status == "controlled", text
         assert {m["schedule"]["code"] for m in result.matches} == {"US-III"}
+
+
+@pytest.mark.parametrize("uid", ["morphine", "oxycodone", "codeine", "thebaine"])
+def test_an_isomer_of_an_opiate_item_is_reached_only_as_an_opiate(real_registry, uid):
+    """1308.12(b)(1) names opium, opiates and "any salt, compound, derivative, or preparation"
+    of them, and its items without isomers: a mirror image is reached only if it is itself an
+    opiate or a derivative, which no list records."""
+    result = _check(_mirror_image(uid), jurisdiction="US")
+    assert result.status == "uncertain"
+    [basis] = result.matches
+    assert basis["schedule"]["code"] == "US-II"
+    assert "only if it is itself an opiate" in basis["form_uncertain"]
+    assert _check(uid, jurisdiction="US").status == "controlled"
+
+
+def test_fenfluramine_covered_its_position_isomers(real_registry):
+    """1308.14(d), until 2022: "isomers (whether optical, position, or geometric)"."""
+    para = "CCNC(C)Cc1ccc(C(F)(F)F)cc1"  # the trifluoromethyl moved to the 4-position
+    result = _check(para, on=D(2020, 1, 1), jurisdiction="US")
+    assert result.status == "uncertain"
+    assert "positional isomer of Fenfluramine" in result.matches[0]["explanation"]
+    assert _check(para, on=D(2023, 6, 1), jurisdiction="US").status == "not_controlled"

@@ -34,10 +34,15 @@ def test_the_us_hallucinogen_entries_cover_positional_isomers(real_registry):
         for listing in Listing.objects.filter(schedule__jurisdiction__code="US")
         if "positional_isomers" in listing.covers
     ]
-    # 129 hallucinogens; and the 6 schedule III stimulants, whose paragraph covers "isomers
-    # (whether optical, position, or geometric)" (21 CFR 1308.13(b))
-    assert len(covering) == 135
-    assert {li.attributes.get("cfr_paragraph") for li in covering} == {"1308.11(d)", "1308.13(b)"}
+    # 129 hallucinogens; the 6 schedule III stimulants, whose paragraph covers "isomers
+    # (whether optical, position, or geometric)" (21 CFR 1308.13(b)); and fenfluramine in
+    # schedule IV until 2022, in the same words (1308.14(d))
+    assert len(covering) == 136
+    assert {li.attributes.get("cfr_paragraph") for li in covering} == {
+        "1308.11(d)",
+        "1308.13(b)",
+        "1308.14(d)",
+    }
 
 
 def test_a_positional_isomer_of_a_hallucinogen_is_uncertain_in_the_us(real_registry):
