@@ -232,6 +232,10 @@ SCOPE_CLAUSES = [
     ),
     gettext_noop("its isomers only as opiates themselves, which the paragraph does not name"),
     gettext_noop(
+        "its isomers, esters, ethers, salts, and salts of isomers, esters, and ethers, as its "
+        "entry says"
+    ),
+    gettext_noop(
         "hemp as Pub. L. 119-37 defines it (total THC not more than 0.3 %, no cannabinoid "
         "synthesized outside the plant) cannot be the pure compound"
     ),

@@ -2001,3 +2001,42 @@ def test_a_hydrocodone_combination_product_is_schedule_ii_since_2014(real_regist
         result = _us(named, day)
         assert result.status == "controlled"
         assert [m["schedule"]["code"] for m in _listed(result)] == ["US-II"]
+
+
+@pytest.mark.parametrize(
+    ("uid", "smiles"),
+    [
+        # 21 CFR 1308.11(h)(90), (91): the names the regulation gives them, read by OPSIN
+        ("mgm-15", r"CC[C@@H]1CN2CC[C@]3(O)c4c(cccc4OC)N[C@@H]3[C@@H]2C[C@@H]1/C(=C\OC)C(=O)OC"),
+        (
+            "mgm-16",
+            r"CC[C@@H]1CN2CC[C@]3(O)c4c(ccc(F)c4OC)N[C@@H]3[C@@H]2C[C@@H]1/C(=C\OC)C(=O)OC",
+        ),
+    ],
+)
+def test_the_temporary_mitragynine_analogues_are_drawn_from_their_entries(
+    real_registry, uid, smiles
+):
+    result = check_items([smiles], on=COMPILED, jurisdiction="US")[0]
+    assert result.substance.uid == uid and result.matched_by == "structure"
+    assert [m["schedule"]["code"] for m in result.matches] == ["US-I"]
+
+
+def test_an_opioid_s_temporary_entry_names_its_esters_and_ethers(real_registry):
+    """1308.11(h)'s opening words name salts and isomers; the opioids' entries add "its
+    isomers, esters, ethers, salts, and salts of isomers, esters, and ethers", the
+    benzodiazepine's do not (bromazolam: "its salts, isomers, and salts of isomers")."""
+    covers = {
+        li.substance.uid: set(li.covers)
+        for li in _in_force("us-schedule-i").filter(
+            substance__uid__in=("spirochlorphine", "mgm-15", "ethyleneoxynitazene", "bromazolam")
+        )
+    }
+    assert {"esters", "ethers"} <= covers["spirochlorphine"]
+    assert {"esters", "ethers"} <= covers["mgm-15"]
+    assert {"esters", "ethers"} <= covers["ethyleneoxynitazene"]
+    assert not {"esters", "ethers"} & covers["bromazolam"]
+    acetate = r"CC[C@@H]1CN2CC[C@]3(OC(C)=O)c4c(cccc4OC)N[C@@H]3[C@@H]2C[C@@H]1/C(=C\OC)C(=O)OC"
+    [result] = check_items([acetate], on=COMPILED, jurisdiction="US")
+    assert result.status == "controlled"
+    assert result.matches[0]["route"]["needs"] == ["esters"]
