@@ -200,11 +200,12 @@ class CheckResult:
         omit_empty=True,
     )
     not_compared: dict[str, tuple[str, ...]] = described(
-        "For a structure that is no registry record: per jurisdiction code where no basis "
-        "reaches it, the uids of the compounds listed there on the day that the registry holds "
-        "no structure for (a new entry whose structure no source read confirms): the structure "
-        "was not compared with them, so `not_controlled` there holds as far as the registry's "
-        "structures reach; `reasons` says so in words.",
+        "For a structure that is no registry record (nor a salt of one): per jurisdiction code "
+        "where no basis reaches it, the uids of the entries listed there on the day that no "
+        "structure is compared with (a compound the registry holds no structure for, such as a "
+        "new entry whose structure no source read confirms, or an element with no one "
+        "drawing): `not_controlled` there holds as far as the registry's structures reach; "
+        "`reasons` says so in words.",
         default_factory=dict,
         omit_empty=True,
     )
@@ -1616,9 +1617,9 @@ def _check_items(
     unrecorded = _unrecorded(on, jurisdiction)
 
     @functools.cache
-    def undrawn() -> dict[str, list[Substance]]:
-        """The compounds listed on the day that no structure can be compared with (read once,
-        when a structure that is no record answers `not_controlled` somewhere)."""
+    def undrawn() -> tuple[_Undrawn, ...]:
+        """The compounds listed on the day that no structure can be compared with (read when a
+        structure that is no record is judged; kept per registry version and day)."""
         return _undrawn_in_force(on, jurisdiction)
 
     @functools.cache
@@ -1926,8 +1927,8 @@ def _check_items(
                 **r.reasons,
                 **{code: unjudged_because for code in r.unjudged},
             }
-        if subject is None and item.mol is not None and r.status in (NOT_CONTROLLED, CONTROLLED):
-            _tell_not_compared(r, undrawn())
+        if item.mol is not None and r.status != INVALID:
+            _tell_not_compared(r, undrawn)
     _merge_components(read, on, unrecorded, jurisdiction)
     for item in inputs:
         # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
@@ -1947,10 +1948,29 @@ def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdictio
     return list(held.order_by("code"))
 
 
-def _undrawn_in_force(on: datetime.date, jurisdiction: str | None) -> dict[str, list[Substance]]:
-    """Per jurisdiction code, the compounds listed there on `on` that have no structure and no
-    relation through which a drawn record answers for them (a new entry whose structure no
-    source read confirms: China's tegileridine, the US's ergocristine), by name."""
+@dataclass(frozen=True)
+class _Undrawn:
+    """A jurisdiction's entries that no structure is compared with (see `_undrawn_in_force`)."""
+
+    code: str
+    name: str
+    name_zh: str
+    records: tuple[tuple[str, str, str], ...]  # (uid, English name, Chinese name)
+
+
+def _undrawn_in_force(on: datetime.date, jurisdiction: str | None) -> tuple[_Undrawn, ...]:
+    """Per jurisdiction, the compounds listed there on `on` that no structure is compared with:
+    those without a structure (a new entry whose structure no source read confirms: China's
+    tegileridine; an element with no one drawing, red phosphorus) and without a relation
+    through which a drawn record answers for them. Kept per registry version, day and
+    jurisdiction asked about: one query the first time."""
+    return derived(
+        f"check:undrawn:{_version()}:{on.isoformat()}:{(jurisdiction or '').upper()}",
+        lambda: _read_undrawn(on, jurisdiction),
+    )
+
+
+def _read_undrawn(on: datetime.date, jurisdiction: str | None) -> tuple[_Undrawn, ...]:
     related = Relation.objects.filter(
         Q(subject=OuterRef("substance")) | Q(target=OuterRef("substance"))
     )
@@ -1959,40 +1979,61 @@ def _undrawn_in_force(on: datetime.date, jurisdiction: str | None) -> dict[str, 
         .filter(substance__kind=Substance.Kind.COMPOUND, substance__smiles="")
         .exclude(Exists(related))
         .select_related("substance", "schedule__jurisdiction")
-        .order_by("schedule__jurisdiction__code", "substance__name_en")
     )
     if jurisdiction:
         listed = listed.filter(schedule__jurisdiction__code__iexact=jurisdiction)
-    out: dict[str, list[Substance]] = {}
+    out: dict[str, tuple[Jurisdiction, dict[str, Substance]]] = {}
     for listing in listed:
-        found = out.setdefault(listing.schedule.jurisdiction.code, [])
-        if listing.substance not in found:
-            found.append(listing.substance)
-    return out
+        place = listing.schedule.jurisdiction
+        out.setdefault(place.code, (place, {}))[1][listing.substance.uid] = listing.substance
+    return tuple(
+        _Undrawn(
+            code,
+            place.name,
+            place.name_zh,
+            tuple((uid, s.name_en, s.name_zh) for uid, s in sorted(found.items())),
+        )
+        for code, (place, found) in sorted(out.items())
+    )
 
 
-def _tell_not_compared(r: CheckResult, undrawn: dict[str, list[Substance]]) -> None:
-    """Where no basis reaches a structure that is no registry record, say which compounds
-    listed there it was not compared with, having no structure (`CheckResult.not_compared`):
-    in that jurisdiction's reason, and in the verdict's own when it is `not_controlled`."""
+# How a check result's `substance` stands to the input when the input is that record itself,
+# or a salt, a labelled form or another configuration of it: nothing is left that was not
+# compared (an entry listed without a structure that is a form of a record is related to it).
+_ITSELF = frozenset(
+    {"structure", "salt", "stereoisomer", "isotopologue", "name", "cas", "inchikey"}
+)
+
+
+def _tell_not_compared(r: CheckResult, undrawn: Callable[[], Sequence[_Undrawn]]) -> None:
+    """Where no basis reaches a structure that is no registry record (an ester or a positional
+    isomer of one is none), say which compounds listed there it was not compared with
+    (`CheckResult.not_compared`): in that jurisdiction's reason, whatever the verdict, and in
+    the verdict's own when it is `not_controlled`."""
+    if r.substance is not None and r.matched_by in _ITSELF:
+        return
     answered = {m.listed.schedule.jurisdiction for m in r.matches}
-    open_ = {
-        code: found
-        for code, found in undrawn.items()
-        if code not in answered and code not in r.unrecorded and code not in r.unjudged
-    }
+    open_ = [
+        place
+        for place in undrawn()
+        if place.code not in answered
+        and place.code not in r.unrecorded
+        and place.code not in r.unjudged
+    ]
     if not open_:
         return
-    r.not_compared = {code: tuple(s.uid for s in found) for code, found in open_.items()}
     chinese = chinese_language()
-    said = {
-        code: _(
-            "not compared with %(names)s, listed in %(code)s: the registry holds no structure "
-            "for them"
-        )
-        % {"names": ("、" if chinese else ", ").join(record_name(s) for s in found), "code": code}
-        for code, found in open_.items()
-    }
+    said = {}
+    for place in open_:
+        names = sorted((zh if chinese else "") or en for _uid, en, zh in place.records)
+        said[place.code] = _(
+            "not compared with %(names)s, listed in %(jurisdiction)s: the registry holds no "
+            "structure for them"
+        ) % {
+            "names": ("、" if chinese else ", ").join(names),
+            "jurisdiction": (place.name_zh if chinese else "") or place.name,
+        }
+    r.not_compared = {place.code: tuple(uid for uid, _en, _zh in place.records) for place in open_}
     r.reasons = {
         **r.reasons,
         **{
@@ -2476,6 +2517,14 @@ def _merge_components(
             **{code: _("; ").join(dict.fromkeys(reasons)) for code, reasons in why.items()},
             **r.reasons,
         }
+        # The entries a part was not compared with, where nothing answers for the whole.
+        left_out = {
+            code: uids
+            for part in parts
+            for code, uids in part.result.not_compared.items()
+            if code not in answered
+        }
+        r.not_compared = dict(sorted({**left_out, **r.not_compared}.items()))
         if any(p.result.unjudged for p in parts):
             answered_by_whole = {m.listed.schedule.jurisdiction for m in r.matches}
             r.unjudged = tuple(

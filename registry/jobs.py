@@ -381,6 +381,7 @@ CSV_COLUMNS = [
     "listings",
     "classes",
     "jurisdictions",
+    "not_compared",
 ]
 
 
@@ -413,6 +414,11 @@ def csv_cells(row: dict[str, Any]) -> list[str]:
         "; ".join(listings),
         "; ".join(classes),
         "; ".join(_verdict_cell(v) for v in row.get("jurisdictions") or []),
+        # The entries listed without a structure that a structure no record has was not
+        # compared with, per jurisdiction where nothing answers: "CN: dimdazenil tegileridine".
+        "; ".join(
+            f"{code}: {' '.join(uids)}" for code, uids in (row.get("not_compared") or {}).items()
+        ),
     ]
     return [safe_cell(cell) for cell in cells]
 

@@ -1,8 +1,9 @@
 """A structure the registry holds no record of is compared with every listed compound it holds a
 structure for, and no other. Where a list names a compound whose structure no source read
 confirms (China's tegileridine, dimdazenil and valiloxybate of 2023 and 2025; the US's
-ergocristine), the verdict says which ones it was not compared with (`not_compared`, and the
-reason in words): `not_controlled` there holds as far as the registry's structures reach."""
+ergocristine), or an element with no one drawing (red phosphorus), the verdict says which ones
+it was not compared with (`not_compared`, and the reason in words), whatever it answers
+elsewhere: `not_controlled` there holds as far as the registry's structures reach."""
 
 import datetime
 
@@ -32,11 +33,48 @@ def test_a_structure_no_record_has_is_not_compared_with_the_undrawn_entries(real
     assert set(result.not_compared["CN"]) == UNDRAWN_CN
     assert "ergocristine" in result.not_compared["US"]
     assert "UN" not in result.not_compared
-    assert "not compared with Dimdazenil, Tegileridine, Valiloxybate, listed in CN" in (
+    assert "not compared with Dimdazenil, Tegileridine, Valiloxybate, listed in China" in (
         result.reason
     )
     assert result.reasons["CN"].startswith("not compared with Dimdazenil")
     assert result.as_dict()["not_compared"]["CN"] == sorted(UNDRAWN_CN)
+    # drawn since: MGM-15 and MGM-16 from the names 21 CFR 1308.11(h) gives them, white
+    # phosphorus as P4
+    assert not {"mgm-15", "mgm-16", "white-phosphorus"} & set(result.not_compared["US"])
+
+
+def test_an_ester_of_a_record_is_no_record(real_registry):
+    """Valiloxybate's candidate drawing is an ester of gamma-hydroxybutyrate: reached as one,
+    not covered, and not compared with the entry it may be."""
+    result = _check("CC(C)[C@H](N)C(=O)OCCCC(=O)O", jurisdiction="CN")
+    assert result.status == "not_controlled"
+    assert result.substance.uid == "gamma-hydroxybutyrate"
+    assert set(result.not_compared["CN"]) == UNDRAWN_CN
+    assert "does not cover esters" in result.reason and "Valiloxybate" in result.reason
+
+
+def test_the_jurisdictions_that_answer_otherwise_keep_the_word(real_registry):
+    """An unsettled US class makes the verdict uncertain; China's and the conventions' answers
+    are still not controlled, and say what they were not compared with."""
+    result = _check("CCN1C(=O)CC(=O)N(CC)C1=O")  # 1,3-diethylbarbituric acid
+    assert result.status == "uncertain"
+    assert set(result.not_compared["CN"]) == UNDRAWN_CN
+    assert "not compared with" in result.reasons["CN"]
+    assert "not compared" not in result.reason
+
+
+def test_a_mixture_carries_its_parts_words(real_registry):
+    result = _check("c1ccc2ccccc2c1." + CANDIDATE)
+    assert result.status == "not_controlled"
+    assert set(result.not_compared["CN"]) == UNDRAWN_CN
+
+
+def test_the_chinese_words_name_the_jurisdiction(real_registry):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        result = _check(CANDIDATE, jurisdiction="CN")
+    assert "未与地达西尼、泰吉利定、韦利西贝比对：其列于中国的目录" in result.reason
 
 
 def test_a_salt_drawn_is_told_as_its_parent(real_registry):
