@@ -230,7 +230,10 @@ SCOPE_CLAUSES = [
         'the salts, and the esters and ethers as derivatives of an opiate (1308.12(b)(1): "Opium '
         'and opiate, and any salt, compound, derivative, or preparation of opium or opiate")'
     ),
-    gettext_noop("its isomers only as opiates themselves, which the paragraph does not name"),
+    gettext_noop(
+        "its isomers only as opiates, or compounds or derivatives of opium or an opiate, "
+        "themselves: the paragraph names no isomers"
+    ),
     gettext_noop(
         "its isomers, esters, ethers, salts, and salts of isomers, esters, and ethers, as its "
         "entry says"

@@ -317,6 +317,14 @@ def test_an_isomer_of_an_opiate_item_is_reached_only_as_an_opiate(real_registry,
     assert _check(uid, jurisdiction="US").status == "controlled"
 
 
+def test_an_epimer_of_an_opiate_item_is_in_doubt_too(real_registry):
+    """6-epimorphine (the 6-hydroxyl turned) is no optical isomer, but a compound made from
+    morphine: the same condition, not a certain "not covered"."""
+    result = _check("CN1CC[C@]23C4=C5O[C@H]2[C@H](O)C=C[C@H]3[C@H]1CC4=CC=C5O", jurisdiction="US")
+    assert result.status == "uncertain"
+    assert "reaches stereoisomers only if it is itself an opiate" in result.reason
+
+
 def test_fenfluramine_covered_its_position_isomers(real_registry):
     """1308.14(d), until 2022: "isomers (whether optical, position, or geometric)"."""
     para = "CCNC(C)Cc1ccc(C(F)(F)F)cc1"  # the trifluoromethyl moved to the 4-position
