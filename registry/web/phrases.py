@@ -238,6 +238,13 @@ SCOPE_CLAUSES = [
         "its isomers, esters, ethers, salts, and salts of isomers, esters, and ethers, as its "
         "entry says"
     ),
+    # The US anabolic steroids by their definition, as a class with a condition.
+    gettext_noop(
+        "any drug or hormonal substance chemically and pharmacologically related to testosterone, "
+        "other than estrogens, progestins and corticosteroids (from 2005-01-20 also "
+        "dehydroepiandrosterone), and its salts, esters and ethers"
+    ),
+    gettext_noop("only on that condition, which a structure cannot show"),
     gettext_noop(
         "hemp as Pub. L. 119-37 defines it (total THC not more than 0.3 %, no cannabinoid "
         "synthesized outside the plant) cannot be the pure compound"

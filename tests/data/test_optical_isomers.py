@@ -129,17 +129,22 @@ def test_a_stereoisomer_of_a_steroid_is_in_doubt(real_registry):
     for smiles in (EPITESTOSTERONE, ENT_TESTOSTERONE):
         now = _check(smiles, jurisdiction="US")
         assert now.status == "uncertain", smiles
-        [basis] = now.matches
+        # (and within the definition, on its condition: class-us-anabolic-steroids)
+        [basis] = [m for m in now.matches if m["basis"] == "listing"]
         assert basis["schedule"]["code"] == "US-III"
         assert "chemically and pharmacologically related" in basis["form_uncertain"]
     epi = _check(EPITESTOSTERONE, on=D(2000, 1, 1), jurisdiction="US")
     assert epi.status == "uncertain" and "diastereomer" in epi.reason
     ent = _check(ENT_TESTOSTERONE, on=D(2000, 1, 1), jurisdiction="US")
     assert ent.status == "controlled"
-    [basis] = ent.matches
+    [basis] = [m for m in ent.matches if m["basis"] == "listing"]
     assert basis["explanation"].endswith("(the entry covers optical isomers)")
     assert basis["route"]["needs"] == ["optical_isomers"]
-    # Testosterone itself, and its esters since 2005, are unchanged.
+    # Testosterone itself, and its esters since 2005, are unchanged; a steroid no list names is
+    # within the definition, on its condition.
+    trestolone = "C[C@@H]1CC2=CC(=O)CC[C@@H]2[C@@H]2CC[C@]3(C)[C@@H](O)CC[C@H]3[C@H]12"
+    assert _check(trestolone, jurisdiction="US").status == "uncertain"
+    assert "chemically and pharmacologically related" in _check(trestolone).reasons["US"]
     assert _check(TESTOSTERONE, jurisdiction="US").since == {"US": "1991-02-27"}
     acetate = "CC(=O)O[C@H]1CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@]12C"
     assert _check(acetate, jurisdiction="US").status == "controlled"
