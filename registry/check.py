@@ -1978,22 +1978,24 @@ def _read_undrawn(on: datetime.date, jurisdiction: str | None) -> tuple[_Undrawn
         Listing.objects.in_force(on=on)
         .filter(substance__kind=Substance.Kind.COMPOUND, substance__smiles="")
         .exclude(Exists(related))
-        .select_related("substance", "schedule__jurisdiction")
     )
     if jurisdiction:
         listed = listed.filter(schedule__jurisdiction__code__iexact=jurisdiction)
-    out: dict[str, tuple[Jurisdiction, dict[str, Substance]]] = {}
-    for listing in listed:
-        place = listing.schedule.jurisdiction
-        out.setdefault(place.code, (place, {}))[1][listing.substance.uid] = listing.substance
+    rows = listed.values_list(
+        "schedule__jurisdiction__code",
+        "schedule__jurisdiction__name",
+        "schedule__jurisdiction__name_zh",
+        "substance__uid",
+        "substance__name_en",
+        "substance__name_zh",
+    ).distinct()
+    places: dict[str, tuple[str, str]] = {}
+    records: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for code, name, name_zh, *record in rows:
+        places[code] = (name, name_zh)
+        records[code].add(tuple(record))
     return tuple(
-        _Undrawn(
-            code,
-            place.name,
-            place.name_zh,
-            tuple((uid, s.name_en, s.name_zh) for uid, s in sorted(found.items())),
-        )
-        for code, (place, found) in sorted(out.items())
+        _Undrawn(code, *places[code], tuple(sorted(records[code]))) for code in sorted(places)
     )
 
 
@@ -2524,7 +2526,11 @@ def _merge_components(
             for code, uids in part.result.not_compared.items()
             if code not in answered
         }
-        r.not_compared = dict(sorted({**left_out, **r.not_compared}.items()))
+        r.not_compared = {
+            code: uids
+            for code, uids in sorted({**left_out, **r.not_compared}.items())
+            if code not in answered
+        }
         if any(p.result.unjudged for p in parts):
             answered_by_whole = {m.listed.schedule.jurisdiction for m in r.matches}
             r.unjudged = tuple(
