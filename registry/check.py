@@ -84,6 +84,12 @@ from substances.search import inn_spellings
 from substances.validators import CAS_RE, cas_check_digit
 
 MAX_ITEMS = 1000
+# Names offered for a name the registry does not know (`CheckResult.close_names`): so many for
+# each, for so many unknown names of one call (a search each, a few milliseconds), and none
+# for a key shorter than this (one or two letters begin too many names to help).
+CLOSE_NAMES = 5
+CLOSE_NAMES_ITEMS = 20
+CLOSE_NAMES_MIN_CHARS = 3
 
 REQUEST_TIME_BUDGET_SECONDS = 8.0
 """Time one check may spend on its items, reading included: well inside a worker's timeout."""
@@ -207,6 +213,15 @@ class CheckResult:
         "drawing): `not_controlled` there holds as far as the registry's structures reach; "
         "`reasons` says so in words.",
         default_factory=dict,
+        omit_empty=True,
+    )
+    close_names: list[dict[str, str]] = described(
+        "For a name the registry does not know (`unknown`), asked with suggestions: up to "
+        f"{CLOSE_NAMES} records whose names begin with it, contain it or are spelled like it, "
+        "best first, each as `uid`, `name` (the name found), `name_en` and `name_zh`. Offered, "
+        "not matched: the verdict stays `unknown` (a misspelling is not a name of the record; "
+        "esketamine is not ketamine).",
+        default_factory=list,
         omit_empty=True,
     )
     reasons: dict[str, str] = described(
@@ -1560,8 +1575,13 @@ def check_items(
     jurisdiction: str | None = None,
     time_budget: float | None = None,
     item_time_budget: float | None = None,
+    suggest: bool = False,
 ) -> list[CheckResult]:
     """The verdict on each input, in input order. See the module docstring.
+
+    With ``suggest``, a name the registry does not know is given the names close to it
+    (`CheckResult.close_names`), for the first `CLOSE_NAMES_ITEMS` such names: a person reading
+    the answer (the site, the API) is helped by them; a job's rows are not.
 
     ``time_budget`` replaces `REQUEST_TIME_BUDGET_SECONDS` for the whole call: a check job,
     which no client waits on, passes infinity and keeps only the per-item budget.
@@ -1573,9 +1593,58 @@ def check_items(
         raise ValueError(f"at most {MAX_ITEMS} items per check")
     outside = _CALL_VERSION.set("")
     try:
-        return _check_items(items, on, jurisdiction, time_budget, item_time_budget)
+        results = _check_items(items, on, jurisdiction, time_budget, item_time_budget)
     finally:
         _CALL_VERSION.reset(outside)
+    if suggest:
+        _offer_close_names(results)
+    return results
+
+
+def _offer_close_names(results: Sequence[CheckResult]) -> None:
+    """Give each name the registry does not know the records whose names are close to it
+    (`CheckResult.close_names`), and say them in its reason: the search's hits (a name it
+    begins, one it is inside, a close spelling), else the search's suggestions."""
+    unknown = [
+        r
+        for r in results
+        if r.status == UNKNOWN
+        and r.detected_as == "name"
+        and len(search_key(r.input)) >= CLOSE_NAMES_MIN_CHARS
+    ][:CLOSE_NAMES_ITEMS]
+    for r in unknown:
+        outcome = Substance.objects.ranked_search(r.input, limit=CLOSE_NAMES)
+        found = [(hit.substance_id, hit.matched) for hit in outcome.hits]
+        if not found and outcome.suggestions:
+            keys = {search_key(text): text for text in outcome.suggestions}
+            named = Name.objects.filter(search_key__in=keys).values_list("substance_id", "name")
+            own = Substance.objects.filter(
+                Q(search_key_en__in=keys) | Q(search_key_zh__in=keys)
+            ).values_list("pk", "name_en")
+            by_key = {search_key(name): pk for pk, name in [*own, *named]}
+            found = [(by_key[key], text) for key, text in keys.items() if key in by_key]
+        records = Substance.objects.in_bulk({pk for pk, _name in found})
+        said = []
+        for pk, name in found:
+            s = records.get(pk)
+            if s is None or any(offered["uid"] == s.uid for offered in r.close_names):
+                continue
+            r.close_names.append(
+                {"uid": s.uid, "name": name, "name_en": s.name_en, "name_zh": s.name_zh}
+            )
+            # Said by the record's name in the language in use, and by the name found where
+            # that is another of its names ("ecstasy (MDMA)").
+            own = record_name(s)
+            if search_key(name) in (s.search_key_en, s.search_key_zh):
+                said.append(own)
+            else:
+                said.append(f"{name}（{own}）" if chinese_language() else f"{name} ({own})")
+        if said:
+            r.reason = _("%(unknown)s; names close to it: %(names)s") % {
+                "unknown": r.reason,
+                "names": ("、" if chinese_language() else ", ").join(said[:CLOSE_NAMES]),
+            }
+        del r.close_names[CLOSE_NAMES:]
 
 
 def _check_items(

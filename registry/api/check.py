@@ -105,7 +105,9 @@ class CheckView(RegistryAPIView):
         on = query.validated_data.get("on") or timezone.localdate()
         jurisdiction = query.validated_data.get("jurisdiction")
         with read_snapshot():
-            results = check_items(query.validated_data["items"], on=on, jurisdiction=jurisdiction)
+            results = check_items(
+                query.validated_data["items"], on=on, jurisdiction=jurisdiction, suggest=True
+            )
             among = [
                 j
                 for j in per_jurisdiction.jurisdictions()

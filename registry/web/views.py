@@ -1051,7 +1051,7 @@ def check_page(request):
     context = {"form": form, "results": None}
     if form.is_bound and form.is_valid():
         on = form.chosen_date()
-        results = check_service.check_items(form.cleaned_data["items"], on=on)
+        results = check_service.check_items(form.cleaned_data["items"], on=on, suggest=True)
         context["on"] = on
         among = per_jurisdiction.jurisdictions()
         records_from = {j.code: j.records_from.isoformat() for j in among if j.records_from}
