@@ -245,6 +245,11 @@ SCOPE_CLAUSES = [
         "dehydroepiandrosterone), and its salts, esters and ethers"
     ),
     gettext_noop("only on that condition, which a structure cannot show"),
+    # Dehydroepiandrosterone under the definition of 1990 (1991-02-27 to 2005-01-19).
+    gettext_noop(
+        "any drug or hormonal substance chemically and pharmacologically related to testosterone, "
+        "other than estrogens, progestins and corticosteroids, that promotes muscle growth"
+    ),
     gettext_noop(
         "hemp as Pub. L. 119-37 defines it (total THC not more than 0.3 %, no cannabinoid "
         "synthesized outside the plant) cannot be the pure compound"

@@ -142,7 +142,7 @@ def test_a_stereoisomer_of_a_steroid_is_in_doubt(real_registry):
     assert basis["route"]["needs"] == ["optical_isomers"]
     # Testosterone itself, and its esters since 2005, are unchanged; a steroid no list names is
     # within the definition, on its condition.
-    trestolone = "C[C@@H]1CC2=CC(=O)CC[C@@H]2[C@@H]2CC[C@]3(C)[C@@H](O)CC[C@H]3[C@H]12"
+    trestolone = "C[C@@H]1CC2=CC(=O)CC[C@@H]2[C@H]2CC[C@]3(C)[C@@H](O)CC[C@H]3[C@@H]21"
     assert _check(trestolone, jurisdiction="US").status == "uncertain"
     assert "chemically and pharmacologically related" in _check(trestolone).reasons["US"]
     assert _check(TESTOSTERONE, jurisdiction="US").since == {"US": "1991-02-27"}

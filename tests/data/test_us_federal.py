@@ -2051,3 +2051,66 @@ def test_an_opioid_s_temporary_entry_names_its_esters_and_ethers(real_registry):
     [result] = check_items([acetate], on=COMPILED, jurisdiction="US")
     assert result.status == "controlled"
     assert result.matches[0]["route"]["needs"] == ["esters"]
+
+
+DHEA = "C[C@]12CC[C@H]3[C@@H](CC=C4C[C@@H](O)CC[C@@]43C)[C@@H]1CCC2=O"
+TRESTOLONE = "C[C@@H]1CC2=CC(=O)CC[C@@H]2[C@H]2CC[C@]3(C)[C@@H](O)CC[C@H]3[C@@H]21"
+
+
+def _classes(result):
+    return {m["class"]["uid"] for m in result.matches if m["basis"] == "class"}
+
+
+def test_dehydroepiandrosterone_was_in_doubt_until_the_2004_act_left_it_out(real_registry):
+    # The 1990 definition left out estrogens, progestins and corticosteroids, not DHEA.
+    assert _us(DHEA, D(1991, 2, 26)).status == "not_controlled"
+    for day in (D(1991, 2, 27), D(2000, 1, 1), D(2005, 1, 19)):
+        before = _us(DHEA, day)
+        assert before.status == "uncertain", day
+        assert _classes(before) == {"class-us-anabolic-steroids-dhea-1990"}
+        assert "promotes muscle growth" in before.reasons["US"]
+    for day in (D(2005, 1, 20), COMPILED):
+        after = _us(DHEA, day)
+        assert after.status == "not_controlled" and not after.matches, day
+
+
+def test_the_steroid_rule_looks_at_the_nucleus_it_matched(real_registry):
+    # Trestolone joined to an estrogen (a carbonate) or to a corticosteroid (hydrocortisone's
+    # 21-hemisuccinate): the estrogen's aromatic ring A or the corticosteroid's side chain does
+    # not take the trestolone part out of the definition.
+    with_estradiol = (
+        "O=C(O[C@H]1CC[C@H]2[C@@H]3CCc4cc(O)ccc4[C@H]3CC[C@]12C)"
+        "O[C@H]1CC[C@H]2[C@@H]3[C@H](C)CC4=CC(=O)CC[C@@H]4[C@H]3CC[C@]12C"
+    )
+    with_cortisol = (
+        "O=C(CCC(=O)OCC(=O)[C@@]1(O)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3[C@@H](O)C[C@@]21C)"
+        "O[C@H]1CC[C@H]2[C@@H]3[C@H](C)CC4=CC(=O)CC[C@@H]4[C@H]3CC[C@]12C"
+    )
+    for text in (TRESTOLONE, with_estradiol, with_cortisol):
+        result = _us(text)
+        assert result.status == "uncertain", text
+        assert _classes(result) == {"class-us-anabolic-steroids"}
+    # Each part alone is left out, as before.
+    estradiol = "C[C@]12CC[C@H]3[C@@H](CCc4cc(O)ccc43)[C@@H]1CC[C@@H]2O"
+    hydrocortisone = "OCC(=O)[C@@]1(O)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3[C@@H](O)C[C@@]21C"
+    for text in (estradiol, hydrocortisone):
+        assert _us(text).status == "not_controlled", text
+    # A 16-ketone keeps a steroid within the rule: only a carbonyl carbon outside the rings on
+    # carbon 17 (the pregnane side chain) leaves it out.
+    keto16 = "C[C@]12CC[C@H]3[C@@H](CCC4=CC(=O)CC[C@@]43C)[C@@H]1CC(=O)[C@@H]2O"
+    assert _classes(_us(keto16)) == {"class-us-anabolic-steroids"}
+
+
+def test_the_steroid_class_examples_are_drawn_as_the_records(real_registry):
+    # A named steroid's example answers by its own listing, not as a stereoisomer in doubt.
+    from substances.models import SubstanceClass
+
+    examples = {
+        ex["name"]: ex["smiles"]
+        for ex in SubstanceClass.objects.get(uid="class-us-anabolic-steroids").examples
+    }
+    for name in ("Stanozolol", "Oxandrolone"):
+        result = _us(examples[name])
+        assert result.status == "controlled", name
+        assert result.substance.uid == name.lower()
+    assert examples["Trestolone"] == TRESTOLONE
