@@ -97,7 +97,8 @@ ITEM_TIME_BUDGET_SECONDS = 0.5
 """Time the class rules may take on one structure (real compounds take milliseconds)."""
 
 # One token of the characters SMILES is written with; anything else is read as a name.
-_STRUCTURE_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$:/\\.%*]+$")
+# A SMILES, with CXSMILES extensions after a space ("... |&1:20,26|", a relative configuration).
+_STRUCTURE_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]()=#$:/\\.%*]+(?:[ \t]+\|[^|\n]*\|)?$")
 
 CONTROLLED = "controlled"
 NOT_CONTROLLED = "not_controlled"
@@ -216,11 +217,13 @@ class CheckResult:
         omit_empty=True,
     )
     close_names: list[dict[str, str]] = described(
-        "For a name the registry does not know (`unknown`), asked with suggestions: up to "
-        f"{CLOSE_NAMES} records whose names begin with it, contain it or are spelled like it, "
-        "best first, each as `uid`, `name` (the name found), `name_en` and `name_zh`. Offered, "
-        "not matched: the verdict stays `unknown` (a misspelling is not a name of the record; "
-        "esketamine is not ketamine).",
+        "For a name the registry does not know (`unknown`), when the check is asked for "
+        f"suggestions (the site, the API): up to {CLOSE_NAMES} records whose names begin with "
+        "it, contain it or are spelled like it, best first, then the classes whose names "
+        "contain it, each as `kind` (`substance` or `class`), `uid`, `name` (the name found), "
+        "`name_en` and `name_zh`. Offered, not matched: the verdict stays `unknown` (a "
+        "misspelling is not a name of the record; esketamine is not ketamine; a class is "
+        "checked by structure, not by its name).",
         default_factory=list,
         omit_empty=True,
     )
@@ -482,7 +485,7 @@ def _cut_short(items: list[_Item]) -> None:
 
 def _parse(result: CheckResult, text: str) -> _Item:
     try:
-        raw = chemistry.parse_structure(text)
+        raw = chemistry.parse_input(text)
         mol = chemistry.standardize(raw)
         structure = chemistry.canonical_smiles(mol)
     except chemistry.ChemistryError as exc:
@@ -1032,7 +1035,7 @@ def _esters_and_ethers(items: list[_Item], deadline: float = float("inf")) -> No
                 if record.pk not in seen:
                     seen.add(record.pk)
                     stereo = stereo_input and _has_stereo(record.smiles)
-                    more = {chemistry.isomer_kind(smiles, record.smiles)} if stereo else set()
+                    more = chemistry.stereo_need(smiles, record.smiles) if stereo else set()
                     found.append((record, "stereoisomer", needs | more))
                     if unsettled:
                         item.unsettled_of[record.pk] = unsettled
@@ -1245,9 +1248,10 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
     stereo_input = _has_stereo(r.structure)
     for s in tables["stereoisomer"].get(skeleton, []) if skeleton else []:
         # The input's parent against the record's: a mirror image needs optical isomers
-        # covered, another configuration stereoisomers (`chemistry.isomer_kind`).
+        # covered, another configuration stereoisomers (`chemistry.stereo_need`: nothing for
+        # an enantiomer of a racemate a record draws by its relative configuration).
         both = stereo_input and _has_stereo(s.smiles)
-        needs = {chemistry.isomer_kind(r.structure, s.smiles)} if both else ()
+        needs = chemistry.stereo_need(r.structure, s.smiles) if both else ()
         add([s], "stereoisomer", needs)
     return out
 
@@ -1630,7 +1634,13 @@ def _offer_close_names(results: Sequence[CheckResult]) -> None:
             if s is None or any(offered["uid"] == s.uid for offered in r.close_names):
                 continue
             r.close_names.append(
-                {"uid": s.uid, "name": name, "name_en": s.name_en, "name_zh": s.name_zh}
+                {
+                    "kind": "substance",
+                    "uid": s.uid,
+                    "name": name,
+                    "name_en": s.name_en,
+                    "name_zh": s.name_zh,
+                }
             )
             # Said by the record's name in the language in use, and by the name found where
             # that is another of its names ("ecstasy (MDMA)").
@@ -1639,12 +1649,33 @@ def _offer_close_names(results: Sequence[CheckResult]) -> None:
                 said.append(own)
             else:
                 said.append(f"{name}（{own}）" if chinese_language() else f"{name} ({own})")
+        del r.close_names[CLOSE_NAMES:]
+        separator = "、" if chinese_language() else ", "
         if said:
             r.reason = _("%(unknown)s; names close to it: %(names)s") % {
                 "unknown": r.reason,
-                "names": ("、" if chinese_language() else ", ").join(said[:CLOSE_NAMES]),
+                "names": separator.join(said[:CLOSE_NAMES]),
             }
-        del r.close_names[CLOSE_NAMES:]
+        # A class's name ("芬太尼类物质") is no substance's: the class is checked by structure.
+        classes = list(SubstanceClass.objects.matching(r.input).order_by("name_en")[:CLOSE_NAMES])
+        for c in classes:
+            r.close_names.append(
+                {
+                    "kind": "class",
+                    "uid": c.uid,
+                    "name": c.name_zh if chinese_language() and c.name_zh else c.name_en,
+                    "name_en": c.name_en,
+                    "name_zh": c.name_zh,
+                }
+            )
+        if classes:
+            names = separator.join(
+                (c.name_zh or c.name_en) if chinese_language() else c.name_en for c in classes
+            )
+            r.reason = _(
+                "%(unknown)s; it names a class (%(names)s), which a name cannot be checked "
+                "against: give the structure"
+            ) % {"unknown": r.reason, "names": names}
 
 
 def _check_items(

@@ -290,8 +290,10 @@ def looks_like_smiles(text: str) -> bool:
     """
     if not isinstance(text, str):
         return False
-    text = text.strip()
-    if not text or len(text) > MAX_INPUT_CHARS or any(ch.isspace() for ch in text):
+    whole = text.strip()
+    # A CXSMILES: the SMILES, a space and its extensions between bars ("... |&1:20,26|").
+    text = cx.group(1) if (cx := _CXSMILES_RE.fullmatch(whole)) else whole
+    if not text or len(whole) > MAX_INPUT_CHARS or any(ch.isspace() for ch in text):
         return False
     if is_inchikey(text) or _CAS_RE.match(text) or not _SMILES_CHARS_RE.match(text):
         return False
@@ -300,10 +302,13 @@ def looks_like_smiles(text: str) -> bool:
     if not _spelt_in_smiles_tokens(text):  # "5F-ADB", "4-fluoro": RDKit need not be asked
         return False
     try:
-        parse_smiles(text)
+        parse_smiles(whole)
     except ChemistryError:
         return False
     return True
+
+
+_CXSMILES_RE = re.compile(r"(\S+)[ \t]+(\|[^|\n]*\|)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,8 +403,15 @@ def _sanitize(mol: Mol, kind: str) -> Mol:
     return mol
 
 
-def parse_smiles(text: str) -> Mol:
+def parse_smiles(text: str, *, relative: bool = False) -> Mol:
     """Read a SMILES string (CXSMILES extensions allowed) into a sanitized molecule.
+
+    Centres a CXSMILES gives only a relative configuration (`&n`, a racemate of the
+    configuration drawn; `on`, one of the two, not known which) are read as of no configuration
+    (`_relative_read_as_none`): the identity of "(±)-trans-nabilone" is that of the compound
+    whatever its configuration, as a standard InChI has it. With `relative`, they keep the
+    configuration drawn, for `isomer_kind` to tell a diastereomer from the racemate's
+    enantiomers.
 
     Refuses, with a `ChemistryError` whose reason says why: non-text, empty or over-long input
     (`MAX_INPUT_CHARS`), syntax errors (with the position RDKit reports), chemically impossible
@@ -435,6 +447,8 @@ def parse_smiles(text: str) -> Mol:
             mol.UpdatePropertyCache(strict=False)
         # RemoveHs without sanitizing drops the ring information that ring queries (R, x) need.
         Chem.FastFindRings(mol)
+    if not relative:
+        mol = _relative_read_as_none(mol)
     # Read without sanitizing, a molecule has its centres' tags but not its double bonds'
     # configuration, which is perceived from the bond directions here (as MolFromSmiles does):
     # without it (E)- and (Z)-ethchlorvynol had one InChIKey, neither the standard one.
@@ -443,11 +457,95 @@ def parse_smiles(text: str) -> Mol:
     return mol
 
 
-def parse_molblock(text: str) -> Mol:
+def _relative_centres(mol: Mol) -> set[int]:
+    """The centres a drawing gives only a relative configuration: those of its enhanced-stereo
+    AND groups (a racemate of the configuration drawn) and OR groups (one of the two)."""
+    relative = (Chem.StereoGroupType.STEREO_AND, Chem.StereoGroupType.STEREO_OR)
+    return {
+        atom.GetIdx()
+        for group in mol.GetStereoGroups()
+        if group.GetGroupType() in relative
+        for atom in group.GetAtoms()
+    }
+
+
+def _relative_read_as_none(mol: Mol) -> Mol:
+    """`mol` with the centres of a relative configuration (`_relative_centres`) unspecified and
+    those groups dropped: the racemate is the compound drawn without configuration."""
+    centres = _relative_centres(mol)
+    if not centres:
+        return mol
+    flat = Chem.RWMol(mol)
+    for index in centres:
+        flat.GetAtomWithIdx(index).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    absolute = Chem.StereoGroupType.STEREO_ABSOLUTE
+    _keep_groups(flat, [g for g in mol.GetStereoGroups() if g.GetGroupType() == absolute])
+    return flat.GetMol()
+
+
+def parse_input(text: str) -> Mol:
+    """Read a structure someone asks about (`parse_structure`), keeping the configuration a
+    relative group of two or more centres gives ("rac-cis", read as one enantiomer of it: a
+    diastereomer of the trans compound, not the compound whatever its configuration); a group
+    of one centre is a racemate, read as the compound drawn without configuration."""
+    mol = parse_structure(text, relative=True)
+    single = [
+        group
+        for group in mol.GetStereoGroups()
+        if group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE
+        and len(group.GetAtoms()) < 2
+    ]
+    if not single:
+        return mol
+    flat = Chem.RWMol(mol)
+    for group in single:
+        for atom in group.GetAtoms():
+            flat.GetAtomWithIdx(atom.GetIdx()).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    singles = {_group_atoms(group) for group in single}
+    _keep_groups(flat, [g for g in mol.GetStereoGroups() if _group_atoms(g) not in singles])
+    mol = flat.GetMol()
+    with rdBase.BlockLogs():
+        Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
+    return mol
+
+
+def _group_atoms(group) -> tuple[int, ...]:
+    return tuple(atom.GetIdx() for atom in group.GetAtoms())
+
+
+def _keep_groups(copy: Chem.RWMol, groups) -> None:
+    """Give `copy` (an editable copy of a molecule) these stereo groups of the original, only."""
+    copy.SetStereoGroups(
+        [Chem.CreateStereoGroup(g.GetGroupType(), copy, list(_group_atoms(g))) for g in groups]
+    )
+
+
+def drawn_relative(text: str) -> bool:
+    """Whether a drawing gives each of its configured centres only relatively (a CXSMILES whose
+    `&n`/`on` groups hold every centre drawn, as "(±)-trans" or "(R*,R*)" names mean), and at
+    least one: the compound is the racemate (or either enantiomer) of that configuration, not
+    one enantiomer, and not its diastereomers."""
+    if "|" not in text:
+        return False
+    try:
+        mol = parse_structure(text, relative=True)
+    except ChemistryError:
+        return False
+    drawn = {
+        atom.GetIdx()
+        for atom in mol.GetAtoms()
+        if atom.GetChiralTag()
+        in (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+    }
+    return bool(drawn) and drawn <= _relative_centres(mol)
+
+
+def parse_molblock(text: str, *, relative: bool = False) -> Mol:
     """Read an MDL molfile (V2000/V3000) or the first record of an SD file into a molecule.
 
     Stereo is taken from the wedge bonds or 3D coordinates; the same refusals as `parse_smiles`
-    apply, with `MAX_MOLBLOCK_CHARS` as the length limit.
+    apply, with `MAX_MOLBLOCK_CHARS` as the length limit, and a relative configuration (V3000
+    enhanced stereo) is read as `parse_smiles` reads it.
     """
     if not isinstance(text, str) or not text.strip():
         raise ChemistryError("empty input")
@@ -474,14 +572,18 @@ def parse_molblock(text: str) -> Mol:
         raise ChemistryError(f"unparseable molfile: {exc}".rstrip(".")) from exc
     if mol is None:
         raise ChemistryError("invalid molfile")
+    if not relative and _relative_centres(mol):
+        mol = _relative_read_as_none(mol)
+        with rdBase.BlockLogs():
+            Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
     return mol
 
 
-def parse_structure(text: str) -> Mol:
+def parse_structure(text: str, *, relative: bool = False) -> Mol:
     """Read structure text, telling a molfile/SD record (see `is_molblock`) from a SMILES."""
     if isinstance(text, str) and is_molblock(text):
-        return parse_molblock(text)
-    return parse_smiles(text)
+        return parse_molblock(text, relative=relative)
+    return parse_smiles(text, relative=relative)
 
 
 def _as_mol(mol_or_text: Mol | str) -> Mol:
@@ -1006,7 +1108,9 @@ def isomer_kind(smiles: str, other: str) -> str:
     try:  # each as its parent (a record may be drawn as a salt), without isotope labels (a
         # labelled compound is the compound it labels), read again from its SMILES so that its
         # double bonds' configuration is perceived
-        parents = [standardize(text) for text in (smiles, other)]
+        # (a relative configuration as drawn: one enantiomer of the racemate it names, whose
+        # mirror image is the other)
+        parents = [standardize(parse_structure(text, relative=True)) for text in (smiles, other)]
         parents = [without_isotope_labels(mol) or mol for mol in parents]
         mols = [Chem.MolFromSmiles(Chem.MolToSmiles(mol)) for mol in parents]
     except ChemistryError:
@@ -1032,6 +1136,19 @@ def isomer_kind(smiles: str, other: str) -> str:
     if Chem.MolToSmiles(mirror) == Chem.MolToSmiles(mols[1]):
         return OPTICAL_ISOMERS
     return STEREOISOMERS
+
+
+def stereo_need(smiles: str, record: str) -> frozenset[str]:
+    """What a listing of the compound drawn as `record` must cover to reach the compound drawn
+    as `smiles`, another configuration of it (both drawn with one): `isomer_kind`, or nothing
+    where the record gives only a relative configuration (`drawn_relative`, as "(±)-trans-"
+    names it) and `smiles` is one of that racemate's enantiomers. Such an enantiomer is read as
+    the compound the entry names, as it is against a record drawn without configuration; a
+    diastereomer (cis-nabilone against trans) is not."""
+    kind = isomer_kind(smiles, record)
+    if kind == OPTICAL_ISOMERS and drawn_relative(record):
+        return frozenset()
+    return frozenset({kind})
 
 
 def _stereo_elements(mol: Mol) -> tuple[int, int]:
@@ -2366,9 +2483,15 @@ def depict_svg(
     ``highlight_atoms`` (atom indices of the molecule given, e.g. a class match's atoms on the
     standardized parent) are highlighted together with the bonds between them. The result starts
     with ``<svg`` (no XML prolog), has a ``viewBox`` and a transparent background. A SMARTS
-    pattern (a class rule) is drawn with its query atoms labelled (`drawable_pattern`).
+    pattern (a class rule) is drawn with its query atoms labelled (`drawable_pattern`). A
+    relative configuration is drawn as drawn, its centres labelled ("and1").
     """
-    mol = _as_mol(mol_or_smiles)
+    if isinstance(mol_or_smiles, str) and not is_molblock(mol_or_smiles):
+        mol = _as_mol(mol_or_smiles)
+        if "|" in mol_or_smiles:
+            mol = parse_smiles(mol_or_smiles, relative=True)
+    else:
+        mol = _as_mol(mol_or_smiles)
     pattern = _is_pattern(mol)
     if pattern:
         mol = drawable_pattern(mol)

@@ -984,6 +984,16 @@ def _examples(examples) -> list[dict]:
     return rows
 
 
+def _examples_on(legal) -> datetime.date | None:
+    """The day a class's examples are checked on when it is in force today no longer: the last
+    day one of its listings was (a link checking today would answer what the class no longer
+    decides); None when it is in force, or was never listed."""
+    if legal.in_force or not legal.listings:
+        return None
+    ends = [li.effective_to for li in legal.listings if li.effective_to]
+    return max(ends) - datetime.timedelta(days=1) if ends else None
+
+
 def class_detail(request, uid: str):
     today = timezone.localdate()
     cls = get_object_or_404(SubstanceClass.objects.prefetch_related("rules"), uid=uid)
@@ -1009,6 +1019,7 @@ def class_detail(request, uid: str):
         "members": members,
         "reference_svg": depictions.structure_svg(cls.reference_smiles),
         "examples": _examples(cls.examples),
+        "examples_on": _examples_on(legal),
         # China's acts are authoritative in Chinese; another jurisdiction's definition is in
         # English, and its Chinese is a translation for reference.
         "chinese_authoritative": not legal.listings

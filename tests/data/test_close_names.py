@@ -46,6 +46,7 @@ def test_an_unknown_name_is_offered_the_names_close_to_it(real_registry, typed, 
 def test_a_name_is_offered_under_the_name_it_was_found_by(real_registry):
     [offered] = _offered("ecstacy").close_names
     assert offered == {
+        "kind": "substance",
         "uid": "3-4-mdma",
         "name": "ecstasy",
         "name_en": "MDMA",
@@ -106,3 +107,14 @@ def test_the_check_page_links_them(real_registry, client):
     chinese = client.get("/zh-hans/check/", {"items": "ketamin", "on": ON.isoformat()})
     assert ">氯胺酮</a>" in chinese.content.decode()
     assert "与之相近的名称：氯胺酮" in chinese.content.decode()
+
+
+def test_a_class_named_is_offered_as_a_class_to_check_by_structure(real_registry, client):
+    result = _offered("芬太尼类物质")
+    assert result.status == "unknown"
+    classes = [offered for offered in result.close_names if offered["kind"] == "class"]
+    assert "class-fentanyls" in [offered["uid"] for offered in classes]
+    assert "names a class" in result.reason and "give the structure" in result.reason
+    page = client.get("/zh-hans/check/", {"items": "芬太尼类物质"}).content.decode()
+    assert 'href="/zh-hans/classes/class-fentanyls/"' in page
+    assert "请提供结构" in page

@@ -2069,6 +2069,8 @@ def test_dehydroepiandrosterone_was_in_doubt_until_the_2004_act_left_it_out(real
         assert before.status == "uncertain", day
         assert _classes(before) == {"class-us-anabolic-steroids-dhea-1990"}
         assert "promotes muscle growth" in before.reasons["US"]
+        # The 2004 Act's day is known: no doubt about the date, only the condition.
+        assert not any(m.get("date_uncertain") for m in before.matches)
     for day in (D(2005, 1, 20), COMPILED):
         after = _us(DHEA, day)
         assert after.status == "not_controlled" and not after.matches, day
@@ -2114,3 +2116,48 @@ def test_the_steroid_class_examples_are_drawn_as_the_records(real_registry):
         assert result.status == "controlled", name
         assert result.substance.uid == name.lower()
     assert examples["Trestolone"] == TRESTOLONE
+
+
+NABILONE = "CCCCCCC(C)(C)c1cc(O)c2c(c1)OC(C)(C)[C@@H]1CCC(=O)C[C@@H]21"  # (6aR,10aR), trans
+CIS_NABILONE = "CCCCCCC(C)(C)c1cc(O)c2c(c1)OC(C)(C)[C@H]1CCC(=O)C[C@@H]21"
+
+
+def test_nabilone_is_the_trans_pair_its_entry_names(real_registry):
+    # 1308.12(f): "Nabilone [Another name for nabilone: (±)-trans-3-(1,1-dimethylheptyl)-...]".
+    record = Substance.objects.get(uid="nabilone")
+    assert record.inchikey == "GECBBEABIDMGGL-UHFFFAOYSA-N"  # the constitution's, as before
+    for text in (
+        NABILONE,
+        NABILONE.replace("[C@@H]1CCC", "[C@H]1CCC").replace("[C@@H]21", "[C@H]21"),
+        "nabilone",
+        "51022-71-0",
+        record.canonical_smiles,
+    ):
+        result = _us(text)
+        assert result.status == "controlled", text
+    cis = _us(CIS_NABILONE)
+    assert cis.status == "uncertain"
+    [basis] = _listed(cis)
+    assert basis["substance"] == "nabilone" and basis["route"]["needs"] == ["stereoisomers"]
+    assert "diastereomer" in cis.reasons["US"] or "mirror image" in cis.reasons["US"]
+    # Asked as the racemic cis pair (CXSMILES), it is the same diastereomer.
+    assert _us(CIS_NABILONE + " |&1:20,26|").status == "uncertain"
+
+
+def test_4_methylaminorex_is_the_cis_isomer_its_us_entry_names(real_registry):
+    cis = ["C[C@@H]1N=C(N)O[C@@H]1c1ccccc1", "C[C@H]1N=C(N)O[C@H]1c1ccccc1"]
+    trans = "C[C@H]1N=C(N)O[C@@H]1c1ccccc1"
+    for text in (*cis, "CC1N=C(N)OC1c1ccccc1", "4-methylaminorex"):
+        assert _us(text).status == "controlled", text
+    assert _us(trans).status == "uncertain"  # a diastereomer under "optical isomers"
+    for code in ("CN", "UN"):  # their entries cover stereoisomers
+        [result] = check_items([trans], on=COMPILED, jurisdiction=code)
+        assert result.status == "controlled", code
+
+
+def test_an_ended_class_checks_its_examples_on_its_last_day(real_registry, client):
+    page = client.get("/classes/class-us-anabolic-steroids-dhea-1990/").content.decode()
+    assert "each example is checked on 2005-01-19" in page
+    assert "&amp;on=2005-01-19" in page
+    current = client.get("/classes/class-us-anabolic-steroids/").content.decode()
+    assert "is no longer in force" not in current and "&amp;on=" not in current
