@@ -80,6 +80,7 @@ from registry.verdicts import (
 from substances import chemistry, matching
 from substances.models import Name, Relation, Substance, SubstanceClass
 from substances.normalize import INVISIBLE_RE, normalize_cas, salt_free_key, search_key
+from substances.querysets import class_names_matching
 from substances.search import inn_spellings
 from substances.validators import CAS_RE, cas_check_digit
 
@@ -1231,7 +1232,10 @@ def _find(item: _Item, tables: dict[str, dict[str, list[Substance]]]):
         add(tables["structure"].get(exact, []), "inchikey")
         add(tables["salt"].get(exact, []), "inchikey")
         for s in tables["stereoisomer"].get(skeleton, []):
-            add([s], "stereoisomer", {"stereoisomers"} if _has_stereo(s.smiles) else ())
+            # Which stereoisomer a key names is not known, unless the record is drawn without
+            # configuration, or by a relative one whose enantiomers' keys it is (nabilone's).
+            known = not _has_stereo(s.smiles) or exact in chemistry.enantiomer_keys(s.smiles)
+            add([s], "stereoisomer", () if known else {"stereoisomers"})
         return out
     add(tables["structure"].get(exact, []) if exact else [], "structure")
     solvated = parent and exact != parent and item.raw is not None and item.mol is not None
@@ -1601,22 +1605,40 @@ def check_items(
     finally:
         _CALL_VERSION.reset(outside)
     if suggest:
-        _offer_close_names(results)
+        _offer_close_names(results, on, jurisdiction)
     return results
 
 
-def _offer_close_names(results: Sequence[CheckResult]) -> None:
+def _offer_close_names(
+    results: Sequence[CheckResult], on: datetime.date, jurisdiction: str | None
+) -> None:
     """Give each name the registry does not know the records whose names are close to it
     (`CheckResult.close_names`), and say them in its reason: the search's hits (a name it
-    begins, one it is inside, a close spelling), else the search's suggestions."""
+    begins, one it is inside, a close spelling), else the search's suggestions; for the first
+    `CLOSE_NAMES_ITEMS` such names. Every one is told the classes in force on `on` (in the
+    jurisdiction asked about) whose names contain it: they are few, and compared here."""
     unknown = [
         r
         for r in results
         if r.status == UNKNOWN
         and r.detected_as == "name"
         and len(search_key(r.input)) >= CLOSE_NAMES_MIN_CHARS
-    ][:CLOSE_NAMES_ITEMS]
-    for r in unknown:
+    ]
+    in_force = Listing.objects.in_force(on=on).filter(substance_class__isnull=False)
+    if jurisdiction:
+        in_force = in_force.filter(schedule__jurisdiction__code=jurisdiction)
+    classes = (
+        {
+            c.pk: c
+            for c in SubstanceClass.objects.filter(
+                pk__in=in_force.values("substance_class_id")
+            ).order_by("name_en")
+        }
+        if unknown
+        else {}
+    )
+    rows = [(pk, c.name_en, c.name_zh) for pk, c in classes.items()]
+    for r in unknown[:CLOSE_NAMES_ITEMS]:
         outcome = Substance.objects.ranked_search(r.input, limit=CLOSE_NAMES)
         found = [(hit.substance_id, hit.matched) for hit in outcome.hits]
         if not found and outcome.suggestions:
@@ -1650,15 +1672,15 @@ def _offer_close_names(results: Sequence[CheckResult]) -> None:
             else:
                 said.append(f"{name}（{own}）" if chinese_language() else f"{name} ({own})")
         del r.close_names[CLOSE_NAMES:]
-        separator = "、" if chinese_language() else ", "
         if said:
             r.reason = _("%(unknown)s; names close to it: %(names)s") % {
                 "unknown": r.reason,
-                "names": separator.join(said[:CLOSE_NAMES]),
+                "names": ("、" if chinese_language() else ", ").join(said[:CLOSE_NAMES]),
             }
+    for r in unknown:
         # A class's name ("芬太尼类物质") is no substance's: the class is checked by structure.
-        classes = list(SubstanceClass.objects.matching(r.input).order_by("name_en")[:CLOSE_NAMES])
-        for c in classes:
+        named = [classes[pk] for pk in class_names_matching(r.input, rows)][:CLOSE_NAMES]
+        for c in named:
             r.close_names.append(
                 {
                     "kind": "class",
@@ -1668,9 +1690,9 @@ def _offer_close_names(results: Sequence[CheckResult]) -> None:
                     "name_zh": c.name_zh,
                 }
             )
-        if classes:
-            names = separator.join(
-                (c.name_zh or c.name_en) if chinese_language() else c.name_en for c in classes
+        if named:
+            names = ("、" if chinese_language() else ", ").join(
+                (c.name_zh or c.name_en) if chinese_language() else c.name_en for c in named
             )
             r.reason = _(
                 "%(unknown)s; it names a class (%(names)s), which a name cannot be checked "
@@ -2356,8 +2378,8 @@ def _components_of(items: list[_Item]) -> list[_Item]:
     for item in items:
         if item.raw is None or item.result.status == INVALID or not item.examined:
             continue
-        if item.result.detected_as == "smiles" and "." not in item.result.input:
-            continue
+        if item.result.detected_as == "smiles" and chemistry.part_count(item.raw) < 2:
+            continue  # one part (a racemate written as a CXSMILES is two: `parse_input`)
         try:
             found = chemistry.components(item.raw)
         except chemistry.ChemistryError:

@@ -100,7 +100,12 @@ def _smiles_lines(handle: IO[str]) -> Iterator[Record]:
         if not text or text.startswith("#"):
             continue
         structure, _, ident = text.partition(" ") if " " in text else text.partition("\t")
-        yield str(number), ident.strip(), structure
+        ident = ident.strip()
+        if ident.startswith("|") and "|" in ident[1:]:
+            # A CXSMILES: its extensions, between bars, are part of the structure.
+            extension, _, ident = ident[1:].partition("|")
+            structure, ident = f"{structure} |{extension}|", ident.strip()
+        yield str(number), ident, structure
 
 
 def _sdf_records(handle: IO[str]) -> Iterator[Record]:

@@ -309,6 +309,48 @@ def looks_like_smiles(text: str) -> bool:
 
 
 _CXSMILES_RE = re.compile(r"(\S+)[ \t]+(\|[^|\n]*\|)")
+# The CXSMILES extensions read: enhanced-stereo groups only (`&n:`, `on:`, `a:` and their atom
+# indices, comma-separated).
+_CX_FIELD = r"(?:&\d+|o\d+|a):\d+(?:,\d+)*"
+_CX_GROUPS_RE = re.compile(rf"\|({_CX_FIELD}(?:,{_CX_FIELD})*)\|")
+_CX_GROUP_RE = re.compile(r"(&\d+|o\d+|a):(\d+(?:,\d+)*)")
+
+
+def _cx_groups(text: str) -> list[tuple[str, list[int]]]:
+    """The enhanced-stereo groups a CXSMILES gives, as (label, atom indices); a text with any
+    other extension, or with a bar elsewhere, is refused rather than read in part (RDKit passes
+    over what it cannot read)."""
+    if "|" not in text:
+        return []
+    whole = _CXSMILES_RE.fullmatch(text)
+    fields = _CX_GROUPS_RE.fullmatch(whole.group(2)) if whole else None
+    if fields is None:
+        raise ChemistryError(
+            "only a SMILES with enhanced-stereo groups after a space is read as CXSMILES "
+            "(such as |&1:3,5|, |o1:3|, |a:3|)"
+        )
+    return [
+        (label, [int(index) for index in indices.split(",")])
+        for label, indices in _CX_GROUP_RE.findall(fields.group(1))
+    ]
+
+
+def _check_cx_groups(raw: Mol, groups: list[tuple[str, list[int]]]) -> None:
+    """Refuse a group whose atoms are not centres the SMILES draws, or an atom in two groups."""
+    seen: set[int] = set()
+    configured = (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
+    for label, indices in groups:
+        for index in indices:
+            if index >= raw.GetNumAtoms() or raw.GetAtomWithIdx(index).GetChiralTag() not in (
+                configured
+            ):
+                raise ChemistryError(
+                    f"CXSMILES group {label} names atom {index}, which is no centre drawn with a "
+                    "configuration (atoms count from 0)"
+                )
+            if index in seen:
+                raise ChemistryError(f"CXSMILES: atom {index} is in two groups")
+            seen.add(index)
 
 
 # --------------------------------------------------------------------------------------------
@@ -427,6 +469,7 @@ def parse_smiles(text: str, *, relative: bool = False) -> Mol:
     if len(text) > MAX_INPUT_CHARS:
         raise ChemistryError(f"too long: {len(text)} characters, limit {MAX_INPUT_CHARS}")
     _check_written_masses(text, molfile=False)
+    groups = _cx_groups(text)
     params = Chem.SmilesParserParams()
     params.sanitize = False
     params.removeHs = False
@@ -436,6 +479,7 @@ def parse_smiles(text: str, *, relative: bool = False) -> Mol:
         raise ChemistryError(_reason_from_log("SMILES", capture.messages))
     _check_heavy_atoms(raw, wildcards="*" in text)
     _check_isotopes(raw)
+    _check_cx_groups(raw, groups)
     # Sanitize and drop explicit hydrogens on the molecule already read (as MolFromSmiles
     # would), rather than parsing the text a second time.
     mol = _sanitize(raw, "SMILES")
@@ -484,29 +528,65 @@ def _relative_read_as_none(mol: Mol) -> Mol:
 
 
 def parse_input(text: str) -> Mol:
-    """Read a structure someone asks about (`parse_structure`), keeping the configuration a
-    relative group of two or more centres gives ("rac-cis", read as one enantiomer of it: a
-    diastereomer of the trans compound, not the compound whatever its configuration); a group
-    of one centre is a racemate, read as the compound drawn without configuration."""
+    """Read a structure someone asks about (`parse_structure`), a relative configuration as
+    what it says of the compound. One AND group of two or more centres (`&n`, a racemate of the
+    configuration drawn) is the two enantiomers side by side, a mixture whose parts are each
+    judged: "rac-cis-nabilone" is two diastereomers of the trans compound; racemethorphan drawn
+    from its dextro form is dextro- and levomethorphan. Any other relative group (an OR group,
+    one of the two not known which; a group of one centre, a racemate; a second AND group) is
+    read as no configuration at its centres."""
     mol = parse_structure(text, relative=True)
-    single = [
+    relative = [
         group
         for group in mol.GetStereoGroups()
         if group.GetGroupType() != Chem.StereoGroupType.STEREO_ABSOLUTE
-        and len(group.GetAtoms()) < 2
     ]
-    if not single:
+    if not relative:
         return mol
-    flat = Chem.RWMol(mol)
-    for group in single:
-        for atom in group.GetAtoms():
-            flat.GetAtomWithIdx(atom.GetIdx()).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
-    singles = {_group_atoms(group) for group in single}
-    _keep_groups(flat, [g for g in mol.GetStereoGroups() if _group_atoms(g) not in singles])
-    mol = flat.GetMol()
+    racemic = [
+        group
+        for group in relative
+        if group.GetGroupType() == Chem.StereoGroupType.STEREO_AND and len(group.GetAtoms()) > 1
+    ]
+    pair = _group_atoms(racemic[0]) if len(racemic) == 1 else ()
+    drawn = Chem.RWMol(mol)
+    for group in relative:
+        if _group_atoms(group) != pair:
+            for atom in group.GetAtoms():
+                drawn.GetAtomWithIdx(atom.GetIdx()).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    _keep_groups(drawn, [])
+    if pair:
+        # The configuration from the tags alone: a molfile's coordinates and wedges would give
+        # the mirror image the drawn one's.
+        drawn.RemoveAllConformers()
+    one = drawn.GetMol()
     with rdBase.BlockLogs():
-        Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
-    return mol
+        Chem.AssignStereochemistry(one, cleanIt=True, force=True)
+    if not pair:
+        return one
+    both = Chem.CombineMols(one, _mirror(one, pair))
+    with rdBase.BlockLogs():
+        Chem.AssignStereochemistry(both, cleanIt=True, force=True)
+    return both
+
+
+def part_count(mol: Mol) -> int:
+    """How many disconnected parts a structure has ("." in a SMILES, or the two enantiomers of
+    a racemate `parse_input` reads)."""
+    return len(Chem.GetMolFrags(mol))
+
+
+def _mirror(mol: Mol, centres: Iterable[int] | None = None) -> Mol:
+    """`mol` with the configuration of these centres (all by default) inverted."""
+    mirror = Chem.Mol(mol)
+    inverted = {
+        Chem.ChiralType.CHI_TETRAHEDRAL_CW: Chem.ChiralType.CHI_TETRAHEDRAL_CCW,
+        Chem.ChiralType.CHI_TETRAHEDRAL_CCW: Chem.ChiralType.CHI_TETRAHEDRAL_CW,
+    }
+    for atom in mirror.GetAtoms():
+        if (centres is None or atom.GetIdx() in centres) and atom.GetChiralTag() in inverted:
+            atom.SetChiralTag(inverted[atom.GetChiralTag()])
+    return mirror
 
 
 def _group_atoms(group) -> tuple[int, ...]:
@@ -520,6 +600,7 @@ def _keep_groups(copy: Chem.RWMol, groups) -> None:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def drawn_relative(text: str) -> bool:
     """Whether a drawing gives each of its configured centres only relatively (a CXSMILES whose
     `&n`/`on` groups hold every centre drawn, as "(±)-trans" or "(R*,R*)" names mean), and at
@@ -538,6 +619,16 @@ def drawn_relative(text: str) -> bool:
         in (Chem.ChiralType.CHI_TETRAHEDRAL_CW, Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
     }
     return bool(drawn) and drawn <= _relative_centres(mol)
+
+
+@functools.lru_cache(maxsize=1024)
+def enantiomer_keys(text: str) -> frozenset[str]:
+    """The InChIKeys of the configuration a relative drawing (`drawn_relative`) gives and of
+    its mirror image: the keys of the compound it names, either enantiomer ("" none else)."""
+    if not drawn_relative(text):
+        return frozenset()
+    mol = parse_structure(text, relative=True)
+    return frozenset(inchikey(one) for one in (mol, _mirror(mol)))
 
 
 def parse_molblock(text: str, *, relative: bool = False) -> Mol:
@@ -2532,10 +2623,11 @@ def molfile(smiles: str, *, title: str = "", properties: dict[str, str] | None =
     The title line carries `title`; each property becomes a `> <name>` data item, and the
     record ends with `$$$$` (an SD file of one compound).
     """
-    mol = Chem.Mol(parse_smiles(smiles))
+    relative = drawn_relative(smiles)  # kept as V3000 enhanced stereo, which V2000 cannot hold
+    mol = Chem.Mol(parse_smiles(smiles, relative=relative))
     rdDepictor.Compute2DCoords(mol)
     mol.SetProp("_Name", (title or "").replace("\n", " ")[:80])
-    block = Chem.MolToMolBlock(mol)
+    block = Chem.MolToV3KMolBlock(mol) if relative else Chem.MolToMolBlock(mol)
     if properties is None:
         return block
     items = "".join(

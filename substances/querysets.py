@@ -93,13 +93,20 @@ class SubstanceClassQuerySet(models.QuerySet):
         plural "s" of the text aside: "fentanyl", "芬太尼", "synthetic cannabinoid" and
         "nitazenes" find their classes. Too short a text (one Chinese character, two Latin
         letters) finds none. The classes are few: their names are compared here, not in SQL."""
-        key = search_key(text)
-        if len(key) < (3 if key.isascii() else 2):
-            return self.none()
-        keys = {key, key[:-1]} if key.endswith("s") and len(key) > 3 else {key}
-        ids = [
-            pk
-            for pk, name_en, name_zh in self.values_list("pk", "name_en", "name_zh").order_by()
-            if any(k in search_key(name_en) or k in search_key(name_zh) for k in keys)
-        ]
-        return self.filter(pk__in=ids)
+        rows = self.values_list("pk", "name_en", "name_zh").order_by()
+        return self.filter(pk__in=class_names_matching(text, rows))
+
+
+def class_names_matching(text: str, rows) -> list:
+    """The keys of the rows (key, English name, Chinese name) whose names contain `text`, as
+    `SubstanceClassQuerySet.matching` compares them: for a caller that holds the classes' names
+    already and asks for many texts."""
+    key = search_key(text)
+    if len(key) < (3 if key.isascii() else 2):
+        return []
+    keys = {key, key[:-1]} if key.endswith("s") and len(key) > 3 else {key}
+    return [
+        pk
+        for pk, name_en, name_zh in rows
+        if any(k in search_key(name_en) or k in search_key(name_zh) for k in keys)
+    ]

@@ -324,6 +324,9 @@ BAD_WRITES = [
     ("post", "/api/v1/substances/", {"name_en": ""}, "name_en"),
     ("post", "/api/v1/substances/", {"name_en": "X", "cas": "50-00-1"}, "cas"),
     ("post", "/api/v1/substances/", {"name_en": "X", "smiles": "C1CC("}, "smiles"),
+    # a CXSMILES extension other than enhanced-stereo groups, or a group of no drawn centre
+    ("post", "/api/v1/substances/", {"name_en": "X", "smiles": "CCO |xyz|"}, "smiles"),
+    ("post", "/api/v1/substances/", {"name_en": "X", "smiles": "C[C@H](N)CC |&1:9|"}, "smiles"),
     ("post", "/api/v1/substances/", {"name_en": "X", "kind": "gas"}, "kind"),
     ("post", "/api/v1/substances/", {"name_en": "X", "parent": "fentanyl"}, "parent"),
     (

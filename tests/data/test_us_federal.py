@@ -7,6 +7,7 @@ import pytest
 from registry.check import check_items, reach_through
 from registry.jurisdictions import jurisdictions, verdicts
 from registry.models import Instrument, Listing
+from substances.chemistry import inchikey
 from substances.models import Substance
 
 pytestmark = pytest.mark.django_db
@@ -2161,3 +2162,30 @@ def test_an_ended_class_checks_its_examples_on_its_last_day(real_registry, clien
     assert "&amp;on=2005-01-19" in page
     current = client.get("/classes/class-us-anabolic-steroids/").content.decode()
     assert "is no longer in force" not in current and "&amp;on=" not in current
+
+
+def test_a_racemate_asked_about_is_both_its_enantiomers(real_registry):
+    # Racemethorphan written as dextromethorphan's drawing with an AND group: dextro and levo.
+    record = Substance.objects.get(uid="dextromethorphan").smiles
+    from rdkit import Chem
+
+    centres = [a.GetIdx() for a in Chem.MolFromSmiles(record).GetAtoms() if a.GetChiralTag()]
+    racemate = f"{record} |&1:{','.join(map(str, centres))}|"
+    assert _us(record).status == "not_controlled"  # excepted
+    result = _us(racemate)
+    assert result.status == "controlled" and len(result.components) == 2
+    [un] = check_items([racemate], on=COMPILED, jurisdiction="UN")
+    assert un.status == "controlled"
+
+
+def test_a_key_of_the_named_configuration_is_the_compound(real_registry):
+    assert _us("GECBBEABIDMGGL-RTBURBONSA-N").status == "controlled"  # GSRS's nabilone key
+    assert (
+        _us(
+            inchikey(NABILONE.replace("[C@@H]1CCC", "[C@H]1CCC").replace("[C@@H]21", "[C@H]21"))
+        ).status
+        == "controlled"
+    )
+    assert _us(inchikey(CIS_NABILONE)).status == "uncertain"
+    for cis in ("C[C@@H]1N=C(N)O[C@@H]1c1ccccc1", "C[C@H]1N=C(N)O[C@H]1c1ccccc1"):
+        assert _us(inchikey(cis)).status == "controlled"

@@ -390,3 +390,16 @@ def test_a_controlled_record_that_ran_out_of_time_gets_a_second_look_too(db, reg
         "CN": "controlled",
         "US": "not_controlled",
     }
+
+
+def test_a_smiles_file_keeps_a_cxsmiles_whole():
+    lines = io.StringIO(
+        "C[C@H](N)Cc1ccccc1 |&1:1| rac-amphetamine\n"
+        "C[C@@H]1N=C(N)O[C@@H]1c1ccccc1 |&1:1,6|\n"
+        "CCO ethanol\n"
+    )
+    assert list(jobs._smiles_lines(lines)) == [
+        ("1", "rac-amphetamine", "C[C@H](N)Cc1ccccc1 |&1:1|"),
+        ("2", "", "C[C@@H]1N=C(N)O[C@@H]1c1ccccc1 |&1:1,6|"),
+        ("3", "ethanol", "CCO"),
+    ]

@@ -4,6 +4,7 @@ the compound's whatever its configuration (a standard InChI states no relative c
 whose enantiomers are each the compound the name means, and whose cis diastereomers are not."""
 
 import pytest
+from rdkit import Chem
 
 from substances import chemistry
 
@@ -54,9 +55,7 @@ def test_an_enantiomer_of_the_racemate_is_the_compound_a_diastereomer_is_not():
     assert chemistry.isomer_kind(CIS, NABILONE_RAC_TRANS) == chemistry.STEREOISOMERS
 
 
-def test_an_input_keeps_a_relative_configuration_of_two_centres_not_of_one():
-    rac_cis = chemistry.parse_input(CIS + " |&1:20,26|")
-    assert chemistry.inchikey(rac_cis) == chemistry.inchikey(CIS)  # read as one enantiomer of it
+def test_an_input_racemate_of_one_centre_is_the_compound_without_configuration():
     racemate = chemistry.parse_input("C[C@H](N)Cc1ccccc1 |&1:1|")
     assert chemistry.inchikey(racemate) == chemistry.inchikey("CC(N)Cc1ccccc1")
 
@@ -66,3 +65,52 @@ def test_a_cxsmiles_looks_like_a_smiles():
     assert chemistry.looks_like_smiles("C[C@H](N)Cc1ccccc1 |&1:1|")
     assert not chemistry.looks_like_smiles("alpha |beta|")
     assert not chemistry.looks_like_smiles("CCO CCN")
+
+
+def test_an_input_racemate_of_two_or_more_centres_is_both_enantiomers():
+    rac_cis = chemistry.parse_input(CIS + " |&1:20,26|")
+    assert chemistry.part_count(rac_cis) == 2
+    keys = {chemistry.inchikey(part) for part in Chem.GetMolFrags(rac_cis, asMols=True)}
+    assert keys == {
+        chemistry.inchikey(CIS),
+        chemistry.inchikey(chemistry._mirror(chemistry.parse_smiles(CIS))),
+    }
+    # "one of the two" is read as no configuration there; a racemate of one centre likewise
+    either = chemistry.parse_input(CIS + " |o1:20,26|")
+    assert chemistry.inchikey(either) == chemistry.inchikey(NABILONE_FLAT)
+    assert chemistry.part_count(chemistry.parse_input("C[C@H](N)Cc1ccccc1 |&1:1|")) == 1
+
+
+def test_a_v3000_molfile_racemate_is_read_as_both_enantiomers():
+    block = Chem.MolToV3KMolBlock(chemistry.parse_smiles(NABILONE_RAC_TRANS, relative=True))
+    assert "MDLV30/STERAC1" in block
+    assert chemistry.part_count(chemistry.parse_input(block)) == 2
+    # A record's molfile keeps its relative configuration.
+    assert "MDLV30/STERAC1" in chemistry.molfile(NABILONE_RAC_TRANS)
+    assert "V3000" not in chemistry.molfile(NABILONE_FLAT)
+
+
+def test_the_keys_of_a_relative_drawing_are_its_enantiomers():
+    assert chemistry.enantiomer_keys(NABILONE_RAC_TRANS) == {
+        "GECBBEABIDMGGL-RTBURBONSA-N",
+        chemistry.inchikey(MIRROR),
+    }
+    assert chemistry.enantiomer_keys(NABILONE_TRANS) == frozenset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "CCO |xyz|",  # an extension not read
+        "C[C@H](N)Cc1ccccc1 |&1:99|",  # no atom 99
+        "C[C@H](N)Cc1ccccc1 |&1:0|",  # atom 0 is no centre drawn
+        "C |^1:0|",  # a radical: not read, so refused
+        "C[C@H](N)Cc1ccccc1 |&1:1,&2:1|",  # one atom in two groups
+        "C[C@H](N)Cc1ccccc1|&1:1|",  # no space before the bar
+        "C[C@H](N)Cc1ccccc1 |&1:1|\nfree text",
+    ],
+)
+def test_a_cxsmiles_is_read_whole_or_refused(text):
+    with pytest.raises(chemistry.ChemistryError):
+        chemistry.parse_smiles(text)
+    assert not chemistry.looks_like_smiles(text)
