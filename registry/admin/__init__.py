@@ -169,8 +169,11 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         if not obj.canonical_smiles:
             return "no structure"
         try:
-            # Drawn from the canonical SMILES, which carries no free text to inject.
-            return mark_safe(chemistry.depict_svg(obj.canonical_smiles))
+            # Drawn from the canonical SMILES, which carries no free text to inject; a relative
+            # configuration from the curated SMILES, of which only enhanced-stereo groups are
+            # read (`chemistry.parse_smiles` refuses any other extension).
+            relative = obj.smiles if chemistry.drawn_relative(obj.smiles) else ""
+            return mark_safe(chemistry.depict_svg(relative or obj.canonical_smiles))
         except chemistry.ChemistryError as exc:
             return f"cannot draw: {exc.reason}"
 

@@ -114,3 +114,8 @@ def test_a_cxsmiles_is_read_whole_or_refused(text):
     with pytest.raises(chemistry.ChemistryError):
         chemistry.parse_smiles(text)
     assert not chemistry.looks_like_smiles(text)
+
+
+def test_a_relative_drawing_is_drawn_with_its_configuration():
+    # Wedges and "and1" labels, not the drawing of the compound without configuration.
+    assert chemistry.depict_svg(NABILONE_RAC_TRANS) != chemistry.depict_svg(NABILONE_FLAT)
