@@ -1641,14 +1641,10 @@ def _offer_close_names(
     for r in unknown[:CLOSE_NAMES_ITEMS]:
         outcome = Substance.objects.ranked_search(r.input, limit=CLOSE_NAMES)
         found = [(hit.substance_id, hit.matched) for hit in outcome.hits]
-        if not found and outcome.suggestions:
-            keys = {search_key(text): text for text in outcome.suggestions}
-            named = Name.objects.filter(search_key__in=keys).values_list("substance_id", "name")
-            own = Substance.objects.filter(
-                Q(search_key_en__in=keys) | Q(search_key_zh__in=keys)
-            ).values_list("pk", "name_en")
-            by_key = {search_key(name): pk for pk, name in [*own, *named]}
-            found = [(by_key[key], text) for key, text in keys.items() if key in by_key]
+        for text in [] if found else outcome.suggestions[:CLOSE_NAMES]:
+            # A suggestion is a name: the record it names (`named`, the search's exact tier).
+            pk = Substance.objects.named([search_key(text)]).order_by("pk").values("pk").first()
+            found += [(pk["pk"], text)] if pk else []
         records = Substance.objects.in_bulk({pk for pk, _name in found})
         said = []
         for pk, name in found:

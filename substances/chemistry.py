@@ -516,15 +516,30 @@ def _relative_centres(mol: Mol) -> set[int]:
 def _relative_read_as_none(mol: Mol) -> Mol:
     """`mol` with the centres of a relative configuration (`_relative_centres`) unspecified and
     those groups dropped: the racemate is the compound drawn without configuration."""
-    centres = _relative_centres(mol)
-    if not centres:
+    if not _relative_centres(mol):
         return mol
-    flat = Chem.RWMol(mol)
-    for index in centres:
-        flat.GetAtomWithIdx(index).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
     absolute = Chem.StereoGroupType.STEREO_ABSOLUTE
-    _keep_groups(flat, [g for g in mol.GetStereoGroups() if g.GetGroupType() == absolute])
-    return flat.GetMol()
+    return _without_groups(
+        mol,
+        unspecified=[g for g in mol.GetStereoGroups() if g.GetGroupType() != absolute],
+        kept=[g for g in mol.GetStereoGroups() if g.GetGroupType() == absolute],
+    )
+
+
+def _without_groups(mol: Mol, *, unspecified, kept=()) -> Mol:
+    """A copy of `mol` whose `unspecified` stereo groups' centres have no configuration, with
+    only the `kept` groups, its configuration perceived again."""
+    copy = Chem.RWMol(mol)
+    for group in unspecified:
+        for index in _group_atoms(group):
+            copy.GetAtomWithIdx(index).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
+    copy.SetStereoGroups(
+        [Chem.CreateStereoGroup(g.GetGroupType(), copy, list(_group_atoms(g))) for g in kept]
+    )
+    out = copy.GetMol()
+    with rdBase.BlockLogs():
+        Chem.AssignStereochemistry(out, cleanIt=True, force=True)
+    return out
 
 
 def parse_input(text: str) -> Mol:
@@ -549,21 +564,13 @@ def parse_input(text: str) -> Mol:
         if group.GetGroupType() == Chem.StereoGroupType.STEREO_AND and len(group.GetAtoms()) > 1
     ]
     pair = _group_atoms(racemic[0]) if len(racemic) == 1 else ()
-    drawn = Chem.RWMol(mol)
-    for group in relative:
-        if _group_atoms(group) != pair:
-            for atom in group.GetAtoms():
-                drawn.GetAtomWithIdx(atom.GetIdx()).SetChiralTag(Chem.ChiralType.CHI_UNSPECIFIED)
-    _keep_groups(drawn, [])
-    if pair:
-        # The configuration from the tags alone: a molfile's coordinates and wedges would give
-        # the mirror image the drawn one's.
-        drawn.RemoveAllConformers()
-    one = drawn.GetMol()
-    with rdBase.BlockLogs():
-        Chem.AssignStereochemistry(one, cleanIt=True, force=True)
+    one = _without_groups(mol, unspecified=[g for g in relative if _group_atoms(g) != pair])
     if not pair:
         return one
+    # The configuration from the tags alone: a molfile's coordinates and wedges would give the
+    # mirror image the drawn one's.
+    one = Chem.RWMol(one)
+    one.RemoveAllConformers()
     both = Chem.CombineMols(one, _mirror(one, pair))
     with rdBase.BlockLogs():
         Chem.AssignStereochemistry(both, cleanIt=True, force=True)
@@ -591,13 +598,6 @@ def _mirror(mol: Mol, centres: Iterable[int] | None = None) -> Mol:
 
 def _group_atoms(group) -> tuple[int, ...]:
     return tuple(atom.GetIdx() for atom in group.GetAtoms())
-
-
-def _keep_groups(copy: Chem.RWMol, groups) -> None:
-    """Give `copy` (an editable copy of a molecule) these stereo groups of the original, only."""
-    copy.SetStereoGroups(
-        [Chem.CreateStereoGroup(g.GetGroupType(), copy, list(_group_atoms(g))) for g in groups]
-    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -663,11 +663,7 @@ def parse_molblock(text: str, *, relative: bool = False) -> Mol:
         raise ChemistryError(f"unparseable molfile: {exc}".rstrip(".")) from exc
     if mol is None:
         raise ChemistryError("invalid molfile")
-    if not relative and _relative_centres(mol):
-        mol = _relative_read_as_none(mol)
-        with rdBase.BlockLogs():
-            Chem.AssignStereochemistry(mol, cleanIt=True, force=True)
-    return mol
+    return mol if relative else _relative_read_as_none(mol)
 
 
 def parse_structure(text: str, *, relative: bool = False) -> Mol:
@@ -1217,14 +1213,7 @@ def isomer_kind(smiles: str, other: str) -> str:
         return STEREOISOMERS  # drawn about different centres or bonds: in part
     if _without_bond_configuration(mols[0]) == _without_bond_configuration(mols[1]):
         return GEOMETRIC_ISOMERS if drawn[0][1] else STEREOISOMERS
-    mirror = Chem.Mol(mols[0])
-    for atom in mirror.GetAtoms():
-        tag = atom.GetChiralTag()
-        if tag == Chem.ChiralType.CHI_TETRAHEDRAL_CW:
-            atom.SetChiralTag(Chem.ChiralType.CHI_TETRAHEDRAL_CCW)
-        elif tag == Chem.ChiralType.CHI_TETRAHEDRAL_CCW:
-            atom.SetChiralTag(Chem.ChiralType.CHI_TETRAHEDRAL_CW)
-    if Chem.MolToSmiles(mirror) == Chem.MolToSmiles(mols[1]):
+    if Chem.MolToSmiles(_mirror(mols[0])) == Chem.MolToSmiles(mols[1]):
         return OPTICAL_ISOMERS
     return STEREOISOMERS
 
@@ -2577,12 +2566,8 @@ def depict_svg(
     pattern (a class rule) is drawn with its query atoms labelled (`drawable_pattern`). A
     relative configuration is drawn as drawn, its centres labelled ("and1").
     """
-    if isinstance(mol_or_smiles, str) and not is_molblock(mol_or_smiles):
-        mol = _as_mol(mol_or_smiles)
-        if "|" in mol_or_smiles:
-            mol = parse_smiles(mol_or_smiles, relative=True)
-    else:
-        mol = _as_mol(mol_or_smiles)
+    relative = isinstance(mol_or_smiles, str) and "|" in mol_or_smiles
+    mol = parse_structure(mol_or_smiles, relative=True) if relative else _as_mol(mol_or_smiles)
     pattern = _is_pattern(mol)
     if pattern:
         mol = drawable_pattern(mol)
