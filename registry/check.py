@@ -233,7 +233,9 @@ class CheckResult:
         "not controlled there though a listing there bears on it (a listing that reaches it "
         "through something it contains, a form of it or a group it belongs to, but does not "
         "cover it, as when the list does not cover materials; an ingredient's entry that covers "
-        "only single-ingredient preparations), or why its answer there is `uncertain`: a "
+        "only single-ingredient preparations; a class listed there whose rules take the "
+        "structure in and one of whose exclusions takes it out again), or why its answer there "
+        "is `uncertain`: a "
         "preparation's (`preparation_open`), or one reached only by bases in doubt there (an act "
         "whose day is not known precisely, a class's condition a structure cannot show, a form "
         "or identity in doubt).",
@@ -1873,10 +1875,14 @@ def _check_items(
             }
             unjudged_because = r.reason
             rules_failed = True
+        # Where a class in force takes the structure in by a rule and out again by an exclusion
+        # (a progestin, out of the US anabolic steroids), why it is not a member, by code.
+        left: dict[str, str] = {}
         if item.mol is not None and classes:
             # Judged without isotope labels, as without stereochemistry: fentanyl-d5 is
             # fentanyl, not another fentanyl-related substance. Atoms are told in the drawing.
             judged = chemistry.without_isotope_labels(item.mol) or item.mol
+            left_out: list[matching.LeftOut] = []
             try:
                 found = [
                     dataclasses.replace(m, atoms=chemistry.drawn_indices(judged, m.atoms))
@@ -1884,8 +1890,10 @@ def _check_items(
                         judged,
                         [c for _, c in classes],
                         deadline=min(deadline, time.monotonic() + per_item),
+                        left_out=left_out,
                     )
                 ]
+                left = _left_out_reasons(left_out, classes, class_listings, class_doubts)
             except chemistry.MatchTimeout as exc:
                 r.reason = _("the class rules could not all be applied in time: %(reason)s") % {
                     "reason": exc.reason
@@ -1970,6 +1978,14 @@ def _check_items(
                 m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
             }
             r.reasons = {**_not_covered(missed, codes, answered), **r.reasons}
+        if left:
+            answered = {
+                m.listed.schedule.jurisdiction for m in [*r.matches, *doubtful, *conditional]
+            }
+            r.reasons = {
+                **{code: why for code, why in left.items() if code not in answered},
+                **r.reasons,
+            }
         if r.matches:
             r.status, r.reason = CONTROLLED, r.reason if rules_failed else ""
             r.since, r.since_at_latest = _since_and_bounds(item.reaching, on)
@@ -2315,6 +2331,37 @@ def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:
         % {"class": name, "condition": condition}
         for name, condition in said
     )
+
+
+def _left_out_reasons(
+    left_out: Sequence[matching.LeftOut],
+    classes: Sequence[tuple[SubstanceClass, matching.CompiledClass]],
+    class_listings: dict[int, list[Listing]],
+    class_doubts: dict[int, list[tuple[Listing, str]]],
+) -> dict[str, str]:
+    """Why a structure is not a member of the classes that took it in by a rule and out again
+    by an exclusion (`matching.LeftOut`), in the language in use, by the code of each
+    jurisdiction where the class is listed on the day (in force or in doubt)."""
+    by_uid = {cls.uid: cls for cls, _compiled in classes}
+    reasons: dict[str, str] = {}
+    for out in left_out:
+        cls = by_uid[out.class_uid]
+        rule = next((x for x in cls.rules.all() if x.label == out.exclusion_label), None)
+        label = out.exclusion_label
+        if chinese_language() and rule is not None and rule.label_zh:
+            label = rule.label_zh
+        why = _("within the rules of %(class)s, but left out by its rule “%(rule)s”") % {
+            "class": record_name(cls),
+            "rule": label,
+        }
+        listings = [
+            *class_listings.get(cls.pk, ()),
+            *(listing for listing, _doubt in class_doubts.get(cls.pk, ())),
+        ]
+        for listing in listings:
+            code = listing.schedule.jurisdiction.code
+            reasons[code] = f"{reasons[code]}; {why}" if code in reasons else why
+    return reasons
 
 
 def _unanswered(unrecorded: Sequence[Jurisdiction], matches: Sequence[Basis]) -> tuple[str, ...]:

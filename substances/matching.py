@@ -44,6 +44,7 @@ __all__ = [
     "CompiledClass",
     "CompiledRule",
     "GroupFound",
+    "LeftOut",
     "RuleResult",
     "RuleSpec",
     "check_rule",
@@ -126,6 +127,17 @@ class ClassMatch:
     atoms: tuple[int, ...]
     explanation: str
     groups: tuple[GroupFound, ...] = ()
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A class a structure is not a member of only by an exclusion: the include rule that
+    matched it (``rule_label``) and the first exclude rule that took it out again
+    (``exclusion_label``)."""
+
+    class_uid: str
+    rule_label: str
+    exclusion_label: str
 
 
 @dataclass(frozen=True)
@@ -451,6 +463,7 @@ def _membership(
     screen: object,
     deadline: float | None = None,
     elements: dict[str, int] | None = None,
+    left_out: list[LeftOut] | None = None,
 ) -> ClassMatch | None:
     def first(rule: CompiledRule) -> tuple[int, ...] | None:
         return _first_match(mol, rule, cls.uid, screen, deadline, elements)
@@ -461,7 +474,10 @@ def _membership(
             continue
         if any(first(other) is None for other in cls.requires):
             return None
-        if any(first(other) is not None for other in cls.excludes):
+        exclusion = next((other for other in cls.excludes if first(other) is not None), None)
+        if exclusion is not None:
+            if left_out is not None:
+                left_out.append(LeftOut(cls.uid, rule.spec.label, exclusion.spec.label))
             return None
         atoms, groups = found
         explanation = rule.spec.explanation
@@ -481,12 +497,18 @@ def _membership(
 
 
 def match_classes(
-    mol: chemistry.Mol | str, classes: Iterable[CompiledClass], *, deadline: float | None = None
+    mol: chemistry.Mol | str,
+    classes: Iterable[CompiledClass],
+    *,
+    deadline: float | None = None,
+    left_out: list[LeftOut] | None = None,
 ) -> list[ClassMatch]:
     """The classes a structure belongs to, in the order the classes are given.
 
     ``mol`` is a molecule or structure text; it is standardized first (a salt is judged by its
-    parent), so reported atoms refer to ``chemistry.standardize(mol)``. Raises
+    parent), so reported atoms refer to ``chemistry.standardize(mol)``. Given a list as
+    ``left_out``, each class whose include rule matched but one of whose exclude rules did too is
+    added to it (`LeftOut`): the check says why such a structure is not a member. Raises
     `chemistry.ChemistryError` for unreadable text and `chemistry.MatchTimeout` (a subclass) if
     a rule's search exceeds its time budget or ``deadline`` (a `time.monotonic` value) passes;
     the caller turns either into a verdict.
@@ -505,7 +527,7 @@ def match_classes(
     # One deadline for all the molecule's searches, registered with the guard once.
     with chemistry.search_budget(deadline):
         for cls in classes:
-            match = _membership(parent, cls, screen, deadline, elements)
+            match = _membership(parent, cls, screen, deadline, elements, left_out)
             if match is not None:
                 found.append(match)
     return found

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.utils import translation
 
 from registry.check import check_items, reach_through
 from registry.jurisdictions import jurisdictions, verdicts
@@ -2189,3 +2190,40 @@ def test_a_key_of_the_named_configuration_is_the_compound(real_registry):
     assert _us(inchikey(CIS_NABILONE)).status == "uncertain"
     for cis in ("C[C@@H]1N=C(N)O[C@@H]1c1ccccc1", "C[C@H]1N=C(N)O[C@H]1c1ccccc1"):
         assert _us(inchikey(cis)).status == "controlled"
+
+
+NORETHISTERONE = "C[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(C#C)O)CCC4=CC(=O)CC[C@H]34"
+LEVONORGESTREL = "CC[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(C#C)O)CCC4=CC(=O)CC[C@H]34"
+
+
+def test_a_progestin_is_not_an_anabolic_steroid_and_the_verdict_says_why(real_registry):
+    # 802(41)(A), 1990 and 2004: "other than estrogens, progestins, corticosteroids ...".
+    for text, name in ((NORETHISTERONE, "norethisterone"), (LEVONORGESTREL, "levonorgestrel")):
+        for day in (D(1995, 6, 1), COMPILED):
+            result = _us(text, day)
+            assert result.status == "not_controlled" and not result.matches, (name, day)
+            why = f"left out by its rule “a progestin: {name}”"
+            assert why in result.reasons["US"] and why in result.reason
+    # Asked about everywhere, the reason is the US's only.
+    [everywhere] = check_items([NORETHISTERONE], on=COMPILED)
+    assert "a progestin" in everywhere.reasons["US"]
+    assert all("a progestin" not in why for code, why in everywhere.reasons.items() if code != "US")
+    with translation.override("zh-hans"):
+        chinese = _us(NORETHISTERONE)
+    assert "但被其规则“孕激素：炔诺酮（norethisterone）”排除" in chinese.reasons["US"]
+    # An ester of it that no rule draws is left to the definition's condition.
+    propionate = "C#C[C@]1(OC(=O)CC)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@@H]4[C@H]3CC[C@@]21C"
+    assert _classes(_us(propionate)) == {"class-us-anabolic-steroids"}
+
+
+def test_a_progestin_the_definition_names_as_an_anabolic_steroid_is_controlled(real_registry):
+    # Normethandrolone (a progestin, ATC G03DC31) is named in 802(41)(A): its listing answers.
+    result = _us(Substance.objects.get(uid="normethandrolone").smiles)
+    assert result.status == "controlled"
+    assert [m["substance"] for m in _listed(result)] == ["normethandrolone"]
+
+
+def test_the_check_page_says_a_progestin_is_left_out(real_registry, client):
+    page = client.get("/check/", {"items": NORETHISTERONE, "on": COMPILED.isoformat()})
+    assert page.status_code == 200
+    assert "left out by its rule “a progestin: norethisterone”" in page.content.decode()

@@ -73,3 +73,113 @@ def test_the_class_carries_the_condition_a_structure_cannot_show():
     assert _member(CANNABIMIMETIC, CANNABIMIMETIC["reference_smiles"])  # JWH-018
     fentanyls = next(i for i in _load() if i["uid"] == "class-us-fentanyl-related-substances")
     assert not fentanyls.get("condition")
+
+
+STEROIDS = next(i for i in _load() if i["uid"] == "class-us-anabolic-steroids")
+
+# Each progestin as its sources draw it (GSRS, DrugBank, the Guide to Pharmacology, copies of
+# PubChem and Wikipedia), with the standard InChIKey they give: the exclusions must answer for
+# these drawings, not for the SMARTS they were written from.
+PROGESTINS = {
+    "norethisterone": (
+        "C[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(C#C)O)CCC4=CC(=O)CC[C@H]34",
+        "VIKNJXKGJWUCNN-XGXHKTLJSA-N",
+    ),
+    "norethisterone acetate": (
+        "CC(=O)O[C@]1(CC[C@@H]2[C@@]1(CC[C@H]3[C@H]2CCC4=CC(=O)CC[C@H]34)C)C#C",
+        "IMONTRJLAWHYGT-ZCPXKWAGSA-N",
+    ),
+    "norethisterone enantate": (
+        "CCCCCCC(=O)O[C@]1(CC[C@@H]2[C@@]1(CC[C@H]3[C@H]2CCC4=CC(=O)CC[C@H]34)C)C#C",
+        "APTGJECXMIKIET-WOSSHHRXSA-N",
+    ),
+    "levonorgestrel": (
+        "CC[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(C#C)O)CCC4=CC(=O)CC[C@H]34",
+        "WWYNJERNGUHSAO-XUDSTZEESA-N",
+    ),
+    "desogestrel": (
+        "CC[C@]12CC(=C)[C@H]3[C@H]([C@@H]1CC[C@]2(C#C)O)CCC4=CCCC[C@H]34",
+        "RPLCPCMSCLEKRS-BPIQYHPVSA-N",
+    ),
+    "etonogestrel": (
+        "[H][C@@]12CC[C@@](O)(C#C)[C@@]1(CC)CC(=C)[C@]1([H])[C@@]3([H])CCC(=O)C=C3CC[C@@]21[H]",
+        "GCKFUYQCUCGESZ-BPIQYHPVSA-N",
+    ),
+    "gestodene": (
+        r"O=C4\C=C3/[C@@H]([C@H]2CC[C@]1([C@@H](/C=C\[C@]1(C#C)O)[C@@H]2CC3)CC)CC4",
+        "SIGSPDASOTUPFS-XUDSTZEESA-N",
+    ),
+    "norgestimate (E)": (
+        r"O=C(O[C@@]2(C#C)CC[C@H]1[C@H]4[C@H](CC[C@@]12CC)[C@@H]3/C(=C\C(=N\O)CC3)CC4)C",
+        "KIQQMECNKUGGKA-NMYWJIRASA-N",
+    ),
+    "norelgestromin (E)": (
+        "CC[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(C#C)O)CCC4=C/C(=N/O)CC[C@H]34",
+        "ISHXLNHNDMZNMC-VTKCIJPMSA-N",
+    ),
+    "dienogest": (
+        "C[C@]12CCC3=C4CCC(=O)C=C4CC[C@H]3[C@@H]1CC[C@]2(CC#N)O",
+        "AZFLJNIPTRTECV-FUMNGEBKSA-N",
+    ),
+    "drospirenone": (
+        "C[C@]12CCC(=O)C=C1[C@@H]3C[C@@H]3[C@@H]4[C@@H]2CC[C@]5([C@H]4[C@@H]6C[C@@H]6[C@@]57CCC(=O)O7)C",
+        "METQSPRSQINEEU-HXCATZOESA-N",
+    ),
+    "lynestrenol": (
+        r"C#C[C@]2(O)CC[C@H]1[C@H]4[C@H](CC[C@@]12C)[C@@H]3\C(=C/CCC3)CC4",
+        "YNVGQYHLRCDXFQ-XGXHKTLJSA-N",
+    ),
+    "norethynodrel": (
+        "C[C@]12CC[C@H]3[C@@H](CCC4=C3CCC(=O)C4)[C@@H]1CC[C@@]2(O)C#C",
+        "ICTXHFFSOAJUMG-SLHNCBLASA-N",
+    ),
+    "ethynodiol diacetate": (
+        r"CC(=O)O[C@@H]4/C=C3\[C@@H]([C@H]2CC[C@]1([C@@H](CC[C@]1(C#C)OC(C)=O)[C@@H]2CC3)C)CC4",
+        "ONKUMRGIYFNPJW-KIEAKMPYSA-N",
+    ),
+    "allylestrenol": (
+        "C[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(CC=C)O)CCC4=CCCC[C@H]34",
+        "ATXHVCQZZJYMCF-XUDSTZEESA-N",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PROGESTINS))
+def test_a_progestin_the_definition_leaves_out_is_left_out_by_its_own_rule(name):
+    smiles, key = PROGESTINS[name]
+    assert chemistry.inchikey(smiles) == key  # the drawing is the compound its sources name
+    left_out = []
+    assert not match_classes(
+        chemistry.standardize(smiles), [_compiled(STEROIDS)], left_out=left_out
+    )
+    [out] = left_out
+    assert out.class_uid == STEROIDS["uid"]
+    assert out.rule_label == "the steroid nucleus with an oxygen on carbon 17"
+    assert out.exclusion_label == "a progestin: " + name.split(" (")[0]
+
+
+@pytest.mark.parametrize(
+    ("smiles", "why"),
+    [
+        # Norethisterone's 17-propionate: an ester no exclusion draws.
+        (
+            "C#C[C@]1(OC(=O)CC)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@@H]4[C@H]3CC[C@@]21C",
+            "an ester of a progestin that no rule draws",
+        ),
+        # Norbolethone, named in the definition: levonorgestrel with an ethyl for its ethynyl.
+        ("CC[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(CC)O)CCC4=CC(=O)CC[C@H]34", "norbolethone"),
+        # Ethisterone: described both as a progestin and as an androgen.
+        ("C#C[C@]1(O)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@]4(C)[C@H]3CC[C@@]21C", "ethisterone"),
+        # Trestolone joined to norethisterone by a carbonate: the exclusion draws the whole.
+        (
+            "O=C(O[C@]1(C#C)CC[C@H]2[C@@H]3CCC4=CC(=O)CC[C@@H]4[C@H]3CC[C@@]21C)"
+            "O[C@H]1CC[C@H]2[C@@H]3[C@H](C)CC4=CC(=O)CC[C@@H]4[C@H]3CC[C@]12C",
+            "an ester joining an androgen to a progestin",
+        ),
+    ],
+)
+def test_a_steroid_no_progestin_exclusion_draws_stays_within_the_rule(smiles, why):
+    left_out = []
+    assert _member(STEROIDS, smiles), why
+    assert match_classes(chemistry.standardize(smiles), [_compiled(STEROIDS)], left_out=left_out)
+    assert left_out == [], why
