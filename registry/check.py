@@ -32,6 +32,7 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -404,6 +405,10 @@ def _expiry_doubt(listing: Listing, on: datetime.date) -> list[str]:
     ]
 
 
+# Digits of any script, spaces and dashes only: what normalize_cas may read as a CAS number.
+_CAS_SHAPED = re.compile(r"[\d\s\-‐‑‒–—―−－]+")
+
+
 def _read(text: Any) -> _Item:
     """Decide what the input is and, for structures, parse and key it. Never raises."""
     if not isinstance(text, str):
@@ -423,10 +428,14 @@ def _read(text: Any) -> _Item:
     if chemistry.is_molblock(text):
         result.detected_as = "molfile"
         return _parse(result, INVISIBLE_RE.sub("", text))
-    if chemistry.is_inchikey(stripped):
+    # An InChIKey typed in lower case or full-width letters is still the key; so is a CAS
+    # number with full-width digits, dashes of any kind or spaces ("４３７－３８－７", "437 38 7"),
+    # as the search box and the API's cas filter read them.
+    folded = unicodedata.normalize("NFKC", stripped).upper()
+    if chemistry.is_inchikey(folded):
         result.detected_as = "inchikey"
-        return _Item(result, keys=(stripped, stripped, stripped.split("-")[0]))
-    if CAS_RE.match(stripped) or (stripped.isdigit() and normalize_cas(stripped)):
+        return _Item(result, keys=(folded, folded, folded.split("-")[0]))
+    if CAS_RE.match(stripped) or (_CAS_SHAPED.fullmatch(stripped) and normalize_cas(stripped)):
         result.detected_as = "cas"
         cas = normalize_cas(stripped)
         if cas_check_digit(cas) != int(cas[-1]):

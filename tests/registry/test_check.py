@@ -29,7 +29,14 @@ def test_listed_compound_by_structure_name_cas_and_inchikey(registry):
         ("SUBLIMAZE", "name", "name"),
         ("437-38-7", "cas", "cas"),
         ("437387", "cas", "cas"),
+        # As typed with a Chinese input method, with a leading zero, other dashes or spaces.
+        ("４３７－３８－７", "cas", "cas"),
+        ("0437-38-7", "cas", "cas"),
+        ("437—38—7", "cas", "cas"),
+        ("437 38 7", "cas", "cas"),
         ("PJMPHNIQZUBGLI-UHFFFAOYSA-N", "inchikey", "inchikey"),
+        ("pjmphniqzubgli-uhfffaoysa-n", "inchikey", "inchikey"),
+        ("ＰＪＭＰＨＮＩＱＺＵＢＧＬＩ－ＵＨＦＦＦＡＯＹＳＡ－Ｎ", "inchikey", "inchikey"),
     ]:
         r = _one(text)
         assert (r.detected_as, r.status, r.substance.uid, r.matched_by) == (
