@@ -107,6 +107,8 @@ def refuse_repeated(data) -> None:
     """A parameter or form field given more than once (a QueryDict's lists) is a 400 naming
     it: no endpoint takes a list in one, and read as the last value, ?schedule=a&schedule=b
     answered for b alone (a second file was screened, the first dropped unsaid)."""
+    if not hasattr(data, "lists"):
+        return  # no body at all: DRF gives a plain dict, with nothing in it repeated
     repeated = {name: len(values) for name, values in data.lists() if len(values) > 1}
     if repeated:
         raise serializers.ValidationError(

@@ -112,6 +112,10 @@ def test_bad_requests_name_the_field(reader_token):
     response = post({"file": [upload(SEIZED), upload(table, name="x.csv")]})
     assert response.status_code == 400
     assert response.json()["file"] == ["Given 2 times: give it once."]
+    # No body at all, not even a content type: the file is missing, as with an empty form.
+    response = reader_token.generic("POST", URL)
+    assert response.status_code == 400
+    assert "file" in response.json()
 
 
 def test_quota_per_token(reader_token, settings, monkeypatch):
