@@ -126,8 +126,10 @@ class RegistryAPIView(APIView):
             fields = self.query_serializer_class().fields
             accepted.update(name for name, field in fields.items() if not field.read_only)
         filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None:
-            # A detail, and a write to it, read the filtered queryset too (get_object).
+        if filterset_class is not None and self.query_action() in (None, "list"):
+            # Filters choose rows of a list. On a detail they would only turn a record that
+            # exists into a 404 (`?kind=preparation` on fentanyl's), which a client syncing
+            # may read as deleted: there they are parameters the endpoint does not take.
             accepted |= parameter_names(filterset_class)
         paginator = getattr(self, "paginator", None)
         if paginator is not None and self.query_action() in (None, "list"):

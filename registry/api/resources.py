@@ -285,6 +285,7 @@ class ListingViewSet(RegistryViewSet):
         ),
         request=api.RescheduleSerializer,
         responses={201: api.ListingSerializer(many=True), 202: HELD},
+        filters=False,  # an action on one listing: the list's filters are no parameters of it
     )
     # Answered with both listings, unpaged: without pagination_class=None the schema would offer
     # it `cursor` and `page_size`, which the API refuses as parameters it does not read.
