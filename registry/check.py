@@ -1073,10 +1073,13 @@ def _ingredients(graph: RelationGraph, preparation: Substance) -> list[tuple[int
 def _preparations_alike(
     ingredients: dict[int, list[tuple[int, str]]],
 ) -> dict[int, list[tuple[int, str]]]:
-    """Per preparation record (by pk, with its ingredients): the other preparation records with
-    the same ingredients, as (record pk, name in the language in use). One query, none without
-    ingredients. A preparation with another active ingredient is not of the other's kind
-    (buprenorphine with naloxone is no buprenorphine patch)."""
+    """Per preparation record (by pk, with its ingredients): the other preparation records of
+    its kind, as (record pk, name in the language in use): those with the same ingredients, and
+    the compound ones named by some of its ingredients (China's diphenoxylate compound
+    preparations, for diphenoxylate with atropine). Two queries, none without ingredients. A
+    preparation with another active ingredient is not of a single-ingredient one's kind
+    (buprenorphine with naloxone is no buprenorphine patch), nor a single-ingredient one of a
+    compound one's."""
     wanted = {pk for pairs in ingredients.values() for pk, _name in pairs}
     if not wanted:
         return {}
@@ -1087,16 +1090,28 @@ def _preparations_alike(
     ).values("subject_id")
     contents: dict[int, set[int]] = defaultdict(set)
     names: dict[int, str] = {}
+    said: dict[int, str] = {}  # what each says of its ingredients (`Substance.ingredients`)
     for relation in Relation.objects.filter(
         kind=Relation.Kind.CONTAINS, subject_id__in=candidates
     ).select_related("subject"):
         contents[relation.subject_id].add(relation.target_id)
         names[relation.subject_id] = record_name(relation.subject)
+        said[relation.subject_id] = relation.subject.ingredients
+    said.update(Substance.objects.filter(pk__in=ingredients).values_list("pk", "ingredients"))
+
+    def alike(preparation: int, mine: set[int], other: int) -> bool:
+        kinds = {said.get(preparation, ""), said.get(other, "")}
+        if kinds == {Substance.Ingredients.SINGLE, Substance.Ingredients.COMPOUND}:
+            return False
+        if contents[other] == mine:
+            return True
+        return said.get(other) == Substance.Ingredients.COMPOUND and contents[other] < mine
+
     return {
         preparation: [
             (other, names[other])
             for other in sorted(contents)
-            if other != preparation and contents[other] == {pk for pk, _name in pairs}
+            if other != preparation and alike(preparation, {pk for pk, _name in pairs}, other)
         ]
         for preparation, pairs in ingredients.items()
     }

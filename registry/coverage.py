@@ -50,6 +50,10 @@ COMPOUND_ENTRY = "compound_entry"
 # that covers the materials containing what it lists (`materials`).
 MATERIAL_INGREDIENT = "material_ingredient"
 
+# A step from a preparation to its one active ingredient, for a list that covers
+# single-ingredient preparations (`preparations`).
+SINGLE_INGREDIENT = "single_ingredient"
+
 # A step from a compound drawn in a mixture with other components to a preparation entry that
 # names it as its ingredient (`contains`): the mixture may be such a preparation
 # (registry.check._compound_preparations).
@@ -167,7 +171,19 @@ class Route:
         """Whether the record the route starts from, where it has a listing of its own, is
         governed by that listing rather than reached along this route: an entry for a compound
         (in bulk, under another name), a material, a stereoisomer."""
-        return self.through_entry or self.through_material or self.through_stereoisomer
+        return (
+            self.through_entry
+            or self.through_material
+            or self.through_stereoisomer
+            or self.through_single_ingredient
+        )
+
+    @property
+    def through_single_ingredient(self) -> bool:
+        """Whether the route goes from a single-ingredient preparation to its ingredient: where
+        the preparation has a listing of its own (the US's FDA-approved GHB product), that
+        listing governs it; elsewhere the ingredient's entry may (China's: "单方制剂")."""
+        return any(step.kind == SINGLE_INGREDIENT for step in self.steps)
 
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
@@ -487,12 +503,21 @@ class RelationGraph:
                     excepted | self.excepted([ingredient]),
                     out,
                 )
+        # A preparation recorded as single-ingredient is one, listed or not (its own listing
+        # governs it where it has one: `yields_to_own_entry`); one with a listing of its own and
+        # no word on its ingredients is left to that listing, and a compound one is never a
+        # single-ingredient preparation, though it names one ingredient (codeine's schedule V
+        # preparations, "with one or more nonnarcotic active medicinal ingredients").
         if (
             record.kind == Substance.Kind.PREPARATION
-            and record.pk not in self.listed_ids
+            and record.ingredients != Substance.Ingredients.COMPOUND
+            and (
+                record.pk not in self.listed_ids
+                or record.ingredients == Substance.Ingredients.SINGLE
+            )
             and len(ingredients) == 1
             and ingredients[0].pk not in excepted
         ):
-            step = Step("single_ingredient", "", ingredients[0])
+            step = Step(SINGLE_INGREDIENT, "", ingredients[0])
             needs = route.needs | {"preparations"}
             out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))

@@ -294,6 +294,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
             "name_en",
             "name_zh",
             "kind",
+            "ingredients",
             "cas",
             "smiles",
             "structure_source",

@@ -41,10 +41,28 @@ class Substance(EditTracking, models.Model):
         PREPARATION = "preparation", _("preparation")
         GROUP = "group", _("group entry")
 
+    class Ingredients(models.TextChoices):
+        # What a preparation holds besides the ingredients its `contains` relations name: the
+        # words of the lists (China's 单方制剂 and 复方制剂, the US "with one or more nonnarcotic
+        # active medicinal ingredients", the 1961 Convention's "compounded with one or more
+        # other ingredients") turn on it.
+        SINGLE = "single", _("single-ingredient: the one active ingredient it names")
+        COMPOUND = "compound", _("compound: more than one active ingredient, named or not")
+
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     name_en = models.CharField(_("English name"), max_length=500)
     name_zh = models.CharField(_("Chinese name"), max_length=500, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COMPOUND)
+    ingredients = models.CharField(
+        _("active ingredients"),
+        max_length=8,
+        choices=Ingredients.choices,
+        blank=True,
+        help_text=_(
+            "For a preparation: whether it has one active ingredient (the one it contains) or "
+            "more (it may name only some of them). Blank where the record does not say."
+        ),
+    )
     cas = models.CharField(
         _("CAS RN"), max_length=16, blank=True, validators=[validate_cas], db_index=True
     )
@@ -103,6 +121,14 @@ class Substance(EditTracking, models.Model):
                 name="substance_has_name",
                 violation_error_message=_("A substance needs an English name."),
             ),
+            models.CheckConstraint(
+                condition=Q(ingredients="")
+                | (Q(kind="preparation") & Q(ingredients__in=["single", "compound"])),
+                name="substance_ingredients_of_preparations",
+                violation_error_message=_(
+                    "Only a preparation says whether it has one active ingredient or more."
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["inchikey"], name="substance_inchikey_idx"),
@@ -137,6 +163,14 @@ class Substance(EditTracking, models.Model):
         which checks a whole batch at once.
         """
         super().clean()
+        if self.ingredients and self.kind != self.Kind.PREPARATION:
+            raise ValidationError(
+                {
+                    "ingredients": _(
+                        "Only a preparation says whether it has one active ingredient or more."
+                    )
+                }
+            )
         if self.smiles:
             try:
                 chemistry.describe(self.smiles)

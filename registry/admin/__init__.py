@@ -147,7 +147,7 @@ class SubstanceAdmin(StaleSaveMixin, FeedHistoryMixin, ServiceAdminMixin, admin.
         "or an InChIKey."
     )
     fieldsets = (
-        (None, {"fields": ("uid", "name_en", "name_zh", "kind")}),
+        (None, {"fields": ("uid", "name_en", "name_zh", "kind", "ingredients")}),
         ("Structure and identifiers", {"fields": ("cas", "smiles", "structure_source")}),
         (
             "Derived from the SMILES (read-only)",

@@ -167,6 +167,7 @@ class SubstanceAdminForm(VersionLockForm):
             "name_en",
             "name_zh",
             "kind",
+            "ingredients",
             "cas",
             "smiles",
             "structure_source",

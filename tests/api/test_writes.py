@@ -328,6 +328,15 @@ BAD_WRITES = [
     ("post", "/api/v1/substances/", {"name_en": "X", "smiles": "CCO |xyz|"}, "smiles"),
     ("post", "/api/v1/substances/", {"name_en": "X", "smiles": "C[C@H](N)CC |&1:9|"}, "smiles"),
     ("post", "/api/v1/substances/", {"name_en": "X", "kind": "gas"}, "kind"),
+    # only a preparation says how many active ingredients it has
+    ("post", "/api/v1/substances/", {"name_en": "X", "ingredients": "single"}, "ingredients"),
+    ("patch", "/api/v1/substances/fentanyl/", {"ingredients": "compound"}, "ingredients"),
+    (
+        "post",
+        "/api/v1/substances/",
+        {"name_en": "X", "kind": "preparation", "ingredients": "several"},
+        "ingredients",
+    ),
     ("post", "/api/v1/substances/", {"name_en": "X", "parent": "fentanyl"}, "parent"),
     (
         "post",
