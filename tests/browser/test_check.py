@@ -94,6 +94,22 @@ def test_draw_a_structure_and_check_it(site, page, screenshot, prefix):
     assert errors == []
 
 
+def test_check_only_this_checks_the_drawing_at_once(site, page):
+    page.goto(f"{site}/check/")
+    editor = page.locator("#structure-editor")
+    editor.wait_for(state="visible")
+    textarea = page.locator("textarea[name=items]")
+    textarea.fill(ANALOGUE_SMILES)
+    editor.locator("[data-editor=load]").click()
+    page.wait_for_function("document.querySelector('#structure-editor output').value !== ''")
+    drawn = editor.locator("output").inner_text()
+    textarea.fill("ketamine")  # what was in the box is replaced, not checked with it
+    editor.locator("[data-editor=replace]").click()
+    page.wait_for_url("**/check/?items=*")
+    assert page.locator("article.verdict").count() == 1
+    assert page.locator("textarea[name=items]").input_value() == drawn
+
+
 def test_the_check_works_without_javascript(site, browser):
     context = browser.new_context(java_script_enabled=False, locale="en-GB")
     page = context.new_page()

@@ -37,11 +37,12 @@ function start() {
     items.value = text ? `${text}\n${smiles}` : smiles;
     items.focus();
   });
+  // "Check only this": the drawing alone in the text box, and the check asked at once.
   replace.addEventListener("click", () => {
     const smiles = drawnSmiles(editor);
     if (!smiles) return;
     items.value = smiles;
-    items.focus();
+    items.form.requestSubmit();
   });
   load.addEventListener("click", () => {
     const line = firstLine();
