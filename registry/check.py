@@ -44,6 +44,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registry import analogues
 from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import (
     COMPOUND_PREPARATION,
@@ -65,6 +66,7 @@ from registry.models import (
     citation,
 )
 from registry.verdicts import (
+    AnalogueRef,
     Basis,
     ClassBasis,
     ClassRef,
@@ -229,13 +231,25 @@ class CheckResult:
         default_factory=list,
         omit_empty=True,
     )
+    analogue_of: dict[str, AnalogueRef] = described(
+        "Per jurisdiction code where no list reaches the compound, and the jurisdiction has a law "
+        "that treats a substance close to a listed one as listed (the US Federal Analogue Act, "
+        "21 U.S.C. 813): the listed substance its structure is closest to, where it is close. "
+        "Told, never judged: the verdict there stays what the lists make it (`not_controlled`), "
+        "and the reason there says the law; whether the "
+        "substance is an analogue in the law's sense (substantially similar in structure and "
+        "effect, intended for human consumption) is for a court.",
+        default_factory=dict,
+        omit_empty=True,
+    )
     reasons: dict[str, str] = described(
         "Per jurisdiction code where nothing answers for the input with certainty: why it is "
         "not controlled there though a listing there bears on it (a listing that reaches it "
         "through something it contains, a form of it or a group it belongs to, but does not "
         "cover it, as when the list does not cover materials; an ingredient's entry that covers "
         "only single-ingredient preparations; a class listed there whose rules take the "
-        "structure in and one of whose exclusions takes it out again), or why its answer there "
+        "structure in and one of whose exclusions takes it out again; a listed substance its "
+        "structure is close to, under an analogue law: `analogue_of`), or why its answer there "
         "is `uncertain`: a "
         "preparation's (`preparation_open`), or one reached only by bases in doubt there (an act "
         "whose day is not known precisely, a class's condition a structure cannot show, a form "
@@ -1767,12 +1781,21 @@ def _check_items(
         return _undrawn_in_force(on, jurisdiction)
 
     @functools.cache
-    def asked_codes() -> tuple[str, ...]:
-        """The codes of the jurisdictions asked about (read once, when an item needs them)."""
+    def asked() -> tuple[Jurisdiction, ...]:
+        """The jurisdictions asked about (read once, when an item needs them)."""
         held = Jurisdiction.objects.order_by("code")
         if jurisdiction:
             held = held.filter(code__iexact=jurisdiction)
-        return tuple(held.values_list("code", flat=True))
+        return tuple(held)
+
+    def asked_codes() -> tuple[str, ...]:
+        return tuple(j.code for j in asked())
+
+    @functools.cache
+    def analogue_basis() -> analogues.Basis:
+        """The analogue laws in force on the day in the jurisdictions asked about, and what
+        they measure against (read once, when an item needs them)."""
+        return analogues.basis(on, analogues.analogue_laws(on, asked()), _version())
 
     # The jurisdictions' codes by pk, read when a preparation is asked about or a listing that
     # reaches an input does not cover it.
@@ -2087,6 +2110,8 @@ def _check_items(
             }
         if item.mol is not None and r.status != INVALID:
             _tell_not_compared(r, undrawn)
+        if r.status in (CONTROLLED, NOT_CONTROLLED, UNCERTAIN):
+            _tell_analogues(r, item, asked_codes, analogue_basis, graph)
     _merge_components(read, on, unrecorded, jurisdiction)
     for item in inputs:
         # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
@@ -2355,6 +2380,63 @@ def _conditions_unshown(bases: Sequence[ClassBasis]) -> str:
         % {"class": name, "condition": condition}
         for name, condition in said
     )
+
+
+def _tell_analogues(
+    r: CheckResult,
+    item: _Item,
+    asked_codes: Callable[[], Sequence[str]],
+    analogue_basis: Callable[[], analogues.Basis],
+    graph: RelationGraph,
+) -> None:
+    """Where no list of a jurisdiction with an analogue law reaches a compound, and its
+    structure is close to a substance on a list that law measures against, say so beside the
+    verdict (`CheckResult.analogue_of`, the jurisdiction's reason; the overall reason when it is
+    not controlled): the law, the substance, the list. The verdict stays what the lists make it;
+    see registry.analogues."""
+    subject = r.substance
+    mol = item.mol
+    if mol is None:
+        if subject is None or not subject.smiles or subject.kind not in _DRAWN_KINDS:
+            return
+        try:
+            mol = chemistry.parse_smiles(subject.smiles)
+        except chemistry.ChemistryError:
+            return
+    found_in = analogue_basis()
+    answered = {m.listed.schedule.jurisdiction for m in r.matches}
+    left = set(asked_codes()) - answered - set(r.unrecorded) - set(r.unjudged)
+    left = (left - set(r.preparation_open)) & set(found_in.laws)
+    if not left:
+        return
+    # A record a list excepts by name is left out by the law, not close to it (dextromethorphan,
+    # excepted from racemethorphan's entries, is an approved drug the definition leaves out too).
+    if subject is not None and graph.excepted([subject]):
+        return
+    leave_out = {subject.pk} if subject is not None else set()
+    close = analogues.closest_listed(mol, found_in, leave_out)
+    said = []
+    for code, found in sorted(close.items()):
+        if code not in left:
+            continue
+        chinese = chinese_language()
+        words = _(
+            "its structure is close to %(substance)s (%(schedule)s; likeness %(likeness)s): under "
+            "%(law)s; whether it is such an analogue the registry does not judge"
+        ) % {
+            "substance": record_name(found.substance),
+            "schedule": found.schedule,
+            "likeness": f"{found.likeness:.2f}",
+            "law": (found.law_zh or found.law_en) if chinese else found.law_en,
+        }
+        r.reasons[code] = f"{r.reasons[code]}{_('; ')}{words}" if r.reasons.get(code) else words
+        r.analogue_of[code] = found.ref()
+        said.append(words)
+    if said and r.status == NOT_CONTROLLED:
+        r.reason = _("; ").join([r.reason, *said] if r.reason else said)
+
+
+_DRAWN_KINDS = (Substance.Kind.COMPOUND, Substance.Kind.FORM)
 
 
 def _left_out_reasons(

@@ -45,6 +45,27 @@ class Jurisdiction(EditTracking, models.Model):
             "not `not_controlled`: the earlier law is not recorded. Empty: held from the start."
         ),
     )
+    # A law that treats a substance close to a listed one as listed (the US Federal Analogue
+    # Act): what the check says beside a verdict of not controlled for a structure close to a
+    # substance on a list that is its basis (`Schedule.analogue_basis`). Whether a structure is
+    # "substantially similar" the law leaves to a court; the check names the closest substance.
+    analogue_law = models.TextField(
+        blank=True,
+        help_text=_(
+            "A law that treats a substance close to a listed one as listed, in English: said "
+            "beside a verdict of not controlled for a structure close to a substance on a list "
+            "that is its basis. Empty where there is none."
+        ),
+    )
+    analogue_law_zh = models.TextField(
+        blank=True, help_text=_("The analogue law in Chinese, for the Chinese pages.")
+    )
+    analogue_law_from = models.DateField(
+        validators=[validate_day_held],
+        null=True,
+        blank=True,
+        help_text=_("The day the analogue law took effect."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -179,6 +200,13 @@ class Schedule(EditTracking, models.Model):
     description = models.TextField(blank=True)
     description_zh = models.TextField(
         blank=True, help_text=_("The description in Chinese, for the Chinese pages.")
+    )
+    analogue_basis = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Whether the jurisdiction's analogue law measures substances against this list's "
+            "(the US Federal Analogue Act: schedules I and II)."
+        ),
     )
     coverage = models.JSONField(
         default=list,

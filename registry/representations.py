@@ -246,7 +246,20 @@ class ResourceType:
 
 # In dependency order: a client applying an export line by line meets each referenced uid first.
 RESOURCE_TYPES: tuple[ResourceType, ...] = (
-    ResourceType("jurisdiction", Jurisdiction, ("uid", "code", "name", "name_zh", "records_from")),
+    ResourceType(
+        "jurisdiction",
+        Jurisdiction,
+        (
+            "uid",
+            "code",
+            "name",
+            "name_zh",
+            "records_from",
+            "analogue_law",
+            "analogue_law_zh",
+            "analogue_law_from",
+        ),
+    ),
     ResourceType(
         "schedule",
         Schedule,
@@ -260,6 +273,7 @@ RESOURCE_TYPES: tuple[ResourceType, ...] = (
             "sort_order",
             "description",
             "description_zh",
+            "analogue_basis",
             "coverage",
         ),
         select=("jurisdiction",),

@@ -69,6 +69,8 @@ __all__ = [
     "is_molblock",
     "is_ordinary",
     "isomer_signature",
+    "likeness",
+    "likeness_fingerprint",
     "looks_like_smiles",
     "molecular_mass",
     "parent_key",
@@ -96,6 +98,7 @@ _RDKIT_MODULES = {
     "rdDepictor": "rdkit.Chem.rdDepictor",
     "rdMolDescriptors": "rdkit.Chem.rdMolDescriptors",
     "rdMolHash": "rdkit.Chem.rdMolHash",
+    "rdFingerprintGenerator": "rdkit.Chem.rdFingerprintGenerator",
     "rdqueries": "rdkit.Chem.rdqueries",
     "rdMolDraw2D": "rdkit.Chem.Draw.rdMolDraw2D",
     "rdMolStandardize": "rdkit.Chem.MolStandardize.rdMolStandardize",
@@ -122,6 +125,7 @@ Descriptors = _NotImportedYet("Descriptors")
 rdDepictor = _NotImportedYet("rdDepictor")
 rdMolDescriptors = _NotImportedYet("rdMolDescriptors")
 rdMolHash = _NotImportedYet("rdMolHash")
+rdFingerprintGenerator = _NotImportedYet("rdFingerprintGenerator")
 rdqueries = _NotImportedYet("rdqueries")
 rdMolDraw2D = _NotImportedYet("rdMolDraw2D")
 rdMolStandardize = _NotImportedYet("rdMolStandardize")
@@ -1797,6 +1801,29 @@ def screen_of(mol: Mol) -> object:
         return None
     with rdBase.BlockLogs():
         return Chem.PatternFingerprint(mol, fpSize=_SCREEN_BITS)
+
+
+# Likeness of whole structures: Morgan fingerprints (radius 2, 2048 bits) compared by Tanimoto
+# similarity. A measure of how much two drawings share, not a finding of "substantial
+# similarity" in any law's sense: the check uses it only to name a listed substance a structure
+# is close to (registry.analogues).
+_LIKENESS = None
+_made_with_rdkit(
+    "_LIKENESS",
+    lambda rdkit: rdkit.rdFingerprintGenerator.GetMorganGenerator(radius=2, fpSize=2048),
+)
+
+
+def likeness_fingerprint(mol: Mol | str) -> object:
+    """The fingerprint `likeness` compares, of a structure's standardized parent."""
+    parent = standardize(mol)
+    with rdBase.BlockLogs():
+        return _LIKENESS.GetFingerprint(parent)
+
+
+def likeness(fingerprint: object, others: Iterable[object]) -> list[float]:
+    """The Tanimoto similarity (0 to 1) of one `likeness_fingerprint` to each of `others`."""
+    return list(DataStructs.BulkTanimotoSimilarity(fingerprint, list(others)))
 
 
 def _match_parameters(chem, max_matches: int = 1):

@@ -347,7 +347,17 @@ class JurisdictionSerializer(ModelSerializer):
 
     class Meta:
         model = Jurisdiction
-        fields = ["uid", "url", "code", "name", "name_zh", "records_from"]
+        fields = [
+            "uid",
+            "url",
+            "code",
+            "name",
+            "name_zh",
+            "records_from",
+            "analogue_law",
+            "analogue_law_zh",
+            "analogue_law_from",
+        ]
 
 
 class ScheduleSerializer(ModelSerializer):
@@ -367,6 +377,7 @@ class ScheduleSerializer(ModelSerializer):
             "sort_order",
             "description",
             "description_zh",
+            "analogue_basis",
             "coverage",
         ]
 
