@@ -419,8 +419,11 @@ def _expiry_doubt(listing: Listing, on: datetime.date) -> list[str]:
     ]
 
 
-# Digits of any script, spaces and dashes only: what normalize_cas may read as a CAS number.
-_CAS_SHAPED = re.compile(r"[\d\s\-‐‑‒–—―−－]+")
+# A CAS number as typed: digits of any script, alone or in the three groups of a CAS number
+# (2-7, 2, 1) parted by a space or a dash of any kind. Not any run of digits and dashes: an EC
+# number (289-812-6) or a date (2024-01-15) is no CAS number written another way.
+_CAS_SEPARATOR = r"[\s\-‐‑‒–—―−－]"
+_CAS_SHAPED = re.compile(rf"\d+|\d{{2,8}}{_CAS_SEPARATOR}\d{{2}}{_CAS_SEPARATOR}\d")
 
 
 def _read(text: Any) -> _Item:
@@ -1132,13 +1135,14 @@ def _preparations_alike(
 
 
 # How a listing bears on a preparation that has none of its own there (see _opening).
-SILENT, ALIKE, NAMED, SINGLE = "silent", "alike", "named", "single"
+SILENT, ALIKE, NAMED, SINGLE, EITHER = "silent", "alike", "named", "single", "either"
 
 
 def _opening(
     ingredients: Sequence[tuple[int, str]],
     alike: Sequence[tuple[int, str]],
     listings_of: Any,
+    either: bool = False,
 ) -> Iterable[tuple[Listing, str, str, str]]:
     """The listings that bear on a preparation where nothing else answers for it: (listing,
     how, the ingredients' names, the other preparation's name).
@@ -1150,14 +1154,17 @@ def _opening(
     liquids, for a codeine combination product): whether this one is of that kind is not
     recorded, so the answer is open (ALIKE). So it is where the ingredient's entry names
     compound preparations too, in words the registry keeps as the listing's
-    `compound_preparations` attribute (China's opium entry: "包括复方樟脑酊、阿桔片") (NAMED)."""
+    `compound_preparations` attribute (China's opium entry: "包括复方樟脑酊、阿桔片") (NAMED).
+    A preparation whose own entry admits one active ingredient or more (`either`: the 1961
+    Convention's Schedule III, "compounded with one or more other ingredients", inert or not)
+    may be a single-ingredient one: open too (EITHER)."""
     for pk, name in ingredients:
         for listing in listings_of(pk):
             named = (listing.attributes or {}).get("compound_preparations", "")
             if "preparations" not in listing.covers:
                 yield listing, SILENT, name, ""
             else:
-                yield listing, NAMED if named else SINGLE, name, named
+                yield listing, NAMED if named else EITHER if either else SINGLE, name, named
     names = ", ".join(name for _pk, name in ingredients)
     for other, other_name in alike:
         for listing in listings_of(other):
@@ -1198,6 +1205,12 @@ def _preparation_reasons(
                 % {"ingredients": name, "where": code, "words": words}
                 for name, words in hows[NAMED].items()
             )
+        elif hows[EITHER]:
+            open_[code] = _(
+                "a preparation of %(ingredients)s, whose entry in %(where)s covers its "
+                "single-ingredient preparations: whether this one has another active ingredient "
+                "its own entry does not say"
+            ) % {"ingredients": ", ".join(hows[EITHER]), "where": code}
         elif hows[SINGLE]:
             closed[code] = _(
                 "a preparation of %(ingredients)s, whose entry in %(where)s covers only its "
@@ -2009,6 +2022,7 @@ def _check_items(
                         *substance_listings.get(pk, ()),
                         *(li for li, _doubt in substance_doubts.get(pk, ())),
                     ],
+                    either=subject.ingredients == Substance.Ingredients.EITHER,
                 ),
                 lambda listing, codes=codes: codes[listing.schedule.jurisdiction_id],
                 on,
@@ -2954,6 +2968,7 @@ def preparation_reasons(
             ingredients,
             alike,
             lambda pk: [*in_force.get(pk, ()), *(li for li, _doubt in in_doubt.get(pk, ()))],
+            either=substance.ingredients == Substance.Ingredients.EITHER,
         ),
         lambda listing: listing.schedule.jurisdiction.code,
         on,

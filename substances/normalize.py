@@ -98,7 +98,9 @@ def normalize_cas(text: str) -> str:
     none), so 0437-38-7 and ４３７－３８－７ both give 437-38-7. Returns "" when the text is not
     shaped like a CAS number (2-7 digits, 2 digits, 1 digit).
     """
-    digits = re.sub(r"[\s\-‐‑–—－]", "", ascii_digits(INVISIBLE_RE.sub("", text)), flags=re.ASCII)
+    digits = re.sub(
+        r"[\s\-‐‑‒–—―−－]", "", ascii_digits(INVISIBLE_RE.sub("", text)), flags=re.ASCII
+    )
     if not re.fullmatch(r"[0-9]{3,}", digits):
         return ""
     head = digits[:-3].lstrip("0")

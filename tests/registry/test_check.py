@@ -34,6 +34,7 @@ def test_listed_compound_by_structure_name_cas_and_inchikey(registry):
         ("0437-38-7", "cas", "cas"),
         ("437—38—7", "cas", "cas"),
         ("437 38 7", "cas", "cas"),
+        ("437−38−7", "cas", "cas"),  # minus signs, as a PDF or a word processor writes them
         ("PJMPHNIQZUBGLI-UHFFFAOYSA-N", "inchikey", "inchikey"),
         ("pjmphniqzubgli-uhfffaoysa-n", "inchikey", "inchikey"),
         ("ＰＪＭＰＨＮＩＱＺＵＢＧＬＩ－ＵＨＦＦＦＡＯＹＳＡ－Ｎ", "inchikey", "inchikey"),
@@ -47,6 +48,21 @@ def test_listed_compound_by_structure_name_cas_and_inchikey(registry):
         ), text
         listing = [m for m in r.matches if m["basis"] == "listing"]
         assert listing[0]["schedule"]["code"] == "NM"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "289-812-6",  # an EC number: three digits in the middle, not two
+        "207-113-6",  # fentanyl's EC number
+        "2024-01-15",  # a date
+        "437-387",
+        "--437387",
+    ],
+)
+def test_digits_and_dashes_not_grouped_as_a_cas_number_are_no_cas_number(registry, text):
+    r = _one(text)
+    assert (r.detected_as, r.status) == ("name", "unknown"), text
 
 
 def test_a_registry_structure_is_known_by_its_canonical_smiles_without_inchi(registry, monkeypatch):
