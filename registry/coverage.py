@@ -507,10 +507,12 @@ class RelationGraph:
         # governs it where it has one: `yields_to_own_entry`); one with a listing of its own and
         # no word on its ingredients is left to that listing, and a compound one is never a
         # single-ingredient preparation, though it names one ingredient (codeine's schedule V
-        # preparations, "with one or more nonnarcotic active medicinal ingredients").
+        # preparations, "with one or more nonnarcotic active medicinal ingredients"), nor
+        # certainly one whose entry admits either (registry.check._opening says so).
         if (
             record.kind == Substance.Kind.PREPARATION
-            and record.ingredients != Substance.Ingredients.COMPOUND
+            and record.ingredients
+            not in (Substance.Ingredients.COMPOUND, Substance.Ingredients.EITHER)
             and (
                 record.pk not in self.listed_ids
                 or record.ingredients == Substance.Ingredients.SINGLE

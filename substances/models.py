@@ -48,6 +48,9 @@ class Substance(EditTracking, models.Model):
         # other ingredients") turn on it.
         SINGLE = "single", _("single-ingredient: the one active ingredient it names")
         COMPOUND = "compound", _("compound: more than one active ingredient, named or not")
+        # The 1961 Convention's Schedule III: "compounded with one or more other ingredients",
+        # which may be inert (a linctus) or active.
+        EITHER = "either", _("either: its entry admits one active ingredient or more")
 
     uid = models.CharField(max_length=100, unique=True, validators=[validate_uid])
     name_en = models.CharField(_("English name"), max_length=500)
@@ -59,8 +62,9 @@ class Substance(EditTracking, models.Model):
         choices=Ingredients.choices,
         blank=True,
         help_text=_(
-            "For a preparation: whether it has one active ingredient (the one it contains) or "
-            "more (it may name only some of them). Blank where the record does not say."
+            "For a preparation: whether it has one active ingredient (the one it contains), "
+            "more (it may name only some of them), or either, as its entry admits. Blank where "
+            "the record does not say."
         ),
     )
     cas = models.CharField(
@@ -123,7 +127,7 @@ class Substance(EditTracking, models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ingredients="")
-                | (Q(kind="preparation") & Q(ingredients__in=["single", "compound"])),
+                | (Q(kind="preparation") & Q(ingredients__in=["single", "compound", "either"])),
                 name="substance_ingredients_of_preparations",
                 violation_error_message=_(
                     "Only a preparation says whether it has one active ingredient or more."

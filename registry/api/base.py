@@ -40,7 +40,7 @@ from registry import drafts, services
 from registry.api import SEQ_HEADER, detail_cache
 from registry.api import serializers as api
 from registry.api.exceptions import PreconditionFailed
-from registry.api.filtering import named_filters, parameter_names
+from registry.api.filtering import parameter_names
 from registry.api.pagination import KeysetPagination
 from registry.api.renderers import MAX_CSV_ROWS, CSVRenderer, JSONRenderer
 from registry.api.snapshot import read_snapshot
@@ -243,15 +243,8 @@ class ReadOnlyRegistryViewSet(RegistryAPIView, viewsets.GenericViewSet):
         def build():
             return self.get_serializer(self.get_object()).data
 
-        filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class and named_filters(filterset_class, request.query_params):
-            # A detail obeys the list's filters too (get_object reads the filtered queryset:
-            # a bad value is a 400, a record the filters leave out a 404). The kept details
-            # are keyed without them, so such a request is answered afresh.
-            with read_snapshot():
-                request.registry_seq = Change.objects.head()
-                return Response(build(), headers={SEQ_HEADER: str(request.registry_seq)})
-        # Built once per registry version (and base URL, language, day); see detail_cache.
+        # A detail takes no filters (refuse_unknown_query_parameters): built once per registry
+        # version (and base URL, language, day); see detail_cache.
         kept, seq = detail_cache.get_or_build(request, type(self).__name__, build)
         # JSON is answered as kept; another format (the browsable API) renders the data.
         as_kept = isinstance(request.accepted_renderer, JSONRenderer)

@@ -11,7 +11,9 @@ from django.db import migrations, models
 
 TABLE = "substances_substance"
 CONSTRAINT = "substance_ingredients_of_preparations"
-CHECK = "ingredients = '' OR (kind = 'preparation' AND ingredients IN ('single', 'compound'))"
+CHECK = (
+    "ingredients = '' OR (kind = 'preparation' AND ingredients IN ('single', 'compound', 'either'))"
+)
 
 
 def add_column(apps, schema_editor):
@@ -52,11 +54,12 @@ class Migration(migrations.Migration):
                         choices=[
                             ("single", "single-ingredient: the one active ingredient it names"),
                             ("compound", "compound: more than one active ingredient, named or not"),
+                            ("either", "either: its entry admits one active ingredient or more"),
                         ],
                         help_text=(
                             "For a preparation: whether it has one active ingredient (the one it "
-                            "contains) or more (it may name only some of them). Blank where the "
-                            "record does not say."
+                            "contains), more (it may name only some of them), or either, as its "
+                            "entry admits. Blank where the record does not say."
                         ),
                         max_length=8,
                         verbose_name="active ingredients",
@@ -68,7 +71,8 @@ class Migration(migrations.Migration):
                         condition=models.Q(
                             ("ingredients", ""),
                             models.Q(
-                                ("kind", "preparation"), ("ingredients__in", ["single", "compound"])
+                                ("kind", "preparation"),
+                                ("ingredients__in", ["single", "compound", "either"]),
                             ),
                             _connector="OR",
                         ),

@@ -97,3 +97,15 @@ def test_the_substance_page_says_how_many_active_ingredients(real_registry, clie
     chinese = client.get("/zh-hans/substances/codeine-preparations-schedule-v/").content.decode()
     assert "有效成分" in chinese and "复方" in chinese
     assert "Active ingredients" not in client.get("/substances/fentanyl/").content.decode()
+
+
+@pytest.mark.parametrize("item", ["pholcodine", "morphine", "dihydrocodeine", "ethylmorphine"])
+def test_a_1961_schedule_iii_preparation_may_have_one_active_ingredient(real_registry, item):
+    # "Compounded with one or more other ingredients", which may be inert: a pholcodine linctus
+    # is a single-ingredient preparation China controls, a compound one may not be.
+    name = f"Preparations of {item} within the 1961 Convention's Schedule III limits"
+    assert Substance.objects.get(uid=f"un-1961-iii-{item}-preparations").ingredients == "either"
+    _result, by_code = _by_code(name)
+    assert by_code["CN"].status == "uncertain", by_code["CN"]
+    assert "whether this one has another active ingredient" in by_code["CN"].reason
+    assert by_code["UN"].status == "controlled"

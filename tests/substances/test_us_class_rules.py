@@ -137,6 +137,10 @@ PROGESTINS = {
         r"CC(=O)O[C@@H]4/C=C3\[C@@H]([C@H]2CC[C@]1([C@@H](CC[C@]1(C#C)OC(C)=O)[C@@H]2CC3)C)CC4",
         "ONKUMRGIYFNPJW-KIEAKMPYSA-N",
     ),
+    "etynodiol": (
+        r"O[C@@H]4/C=C3\[C@@H]([C@H]2CC[C@]1([C@@H](CC[C@]1(C#C)O)[C@@H]2CC3)C)CC4",
+        "JYILPERKVHXLNF-QMNUTNMBSA-N",
+    ),
     "allylestrenol": (
         "C[C@]12CC[C@H]3[C@H]([C@@H]1CC[C@]2(CC=C)O)CCC4=CCCC[C@H]34",
         "ATXHVCQZZJYMCF-XUDSTZEESA-N",
