@@ -232,7 +232,8 @@ class CheckResult:
         omit_empty=True,
     )
     analogue_of: dict[str, AnalogueRef] = described(
-        "Per jurisdiction code where no list reaches the compound, and the jurisdiction has a law "
+        "For a structure the registry holds no record of, per jurisdiction code where no list "
+        "reaches it, and the jurisdiction has a law "
         "that treats a substance close to a listed one as listed (the US Federal Analogue Act, "
         "21 U.S.C. 813): the listed substance its structure is closest to, where it is close. "
         "Told, never judged: the verdict there stays what the lists make it (`not_controlled`), "
@@ -2125,7 +2126,7 @@ def _check_items(
         if item.mol is not None and r.status != INVALID:
             _tell_not_compared(r, undrawn)
         if r.status in (CONTROLLED, NOT_CONTROLLED, UNCERTAIN):
-            _tell_analogues(r, item, asked_codes, analogue_basis, graph)
+            _tell_analogues(r, item, asked_codes, analogue_basis)
     _merge_components(read, on, unrecorded, jurisdiction)
     for item in inputs:
         # Why, in each jurisdiction where it is uncertain through bases in doubt, as the
@@ -2401,34 +2402,25 @@ def _tell_analogues(
     item: _Item,
     asked_codes: Callable[[], Sequence[str]],
     analogue_basis: Callable[[], analogues.Basis],
-    graph: RelationGraph,
 ) -> None:
     """Where no list of a jurisdiction with an analogue law reaches a compound, and its
     structure is close to a substance on a list that law measures against, say so beside the
     verdict (`CheckResult.analogue_of`, the jurisdiction's reason; the overall reason when it is
     not controlled): the law, the substance, the list. The verdict stays what the lists make it;
     see registry.analogues."""
-    subject = r.substance
+    # A structure the registry holds no record of: a record is held by name, and its lists
+    # answer for it (naloxone, an approved drug the US schedules name only to leave out, would
+    # be "close to oxymorphone").
+    if r.substance is not None or item.mol is None:
+        return
     mol = item.mol
-    if mol is None:
-        if subject is None or not subject.smiles or subject.kind not in _DRAWN_KINDS:
-            return
-        try:
-            mol = chemistry.parse_smiles(subject.smiles)
-        except chemistry.ChemistryError:
-            return
     found_in = analogue_basis()
     answered = {m.listed.schedule.jurisdiction for m in r.matches}
     left = set(asked_codes()) - answered - set(r.unrecorded) - set(r.unjudged)
     left = (left - set(r.preparation_open)) & set(found_in.laws)
     if not left:
         return
-    # A record a list excepts by name is left out by the law, not close to it (dextromethorphan,
-    # excepted from racemethorphan's entries, is an approved drug the definition leaves out too).
-    if subject is not None and graph.excepted([subject]):
-        return
-    leave_out = {subject.pk} if subject is not None else set()
-    close = analogues.closest_listed(mol, found_in, leave_out)
+    close = analogues.closest_listed(mol, found_in)
     said = []
     for code, found in sorted(close.items()):
         if code not in left:
@@ -2448,9 +2440,6 @@ def _tell_analogues(
         said.append(words)
     if said and r.status == NOT_CONTROLLED:
         r.reason = _("; ").join([r.reason, *said] if r.reason else said)
-
-
-_DRAWN_KINDS = (Substance.Kind.COMPOUND, Substance.Kind.FORM)
 
 
 def _left_out_reasons(
@@ -2816,6 +2805,16 @@ def _merge_components(
             for code, uids in sorted({**left_out, **r.not_compared}.items())
             if code not in answered
         }
+        # The listed substances a part is close to, under an analogue law: the closest of all.
+        close = [
+            (found.likeness, code, found)
+            for part in parts
+            for code, found in part.result.analogue_of.items()
+            if code not in answered
+        ]
+        for _likeness, code, found in sorted(close, key=lambda c: (c[0], c[2].substance)):
+            r.analogue_of[code] = found
+        r.analogue_of = {c: f for c, f in sorted(r.analogue_of.items()) if c not in answered}
         if any(p.result.unjudged for p in parts):
             answered_by_whole = {m.listed.schedule.jurisdiction for m in r.matches}
             r.unjudged = tuple(

@@ -147,7 +147,7 @@ class AnalogueRef(Serialized):
     schedule: str = described("The code of the list it is on, on the day asked about.")
     likeness: float = described(
         "How alike the two structures are: the Tanimoto similarity of their Morgan "
-        "fingerprints (radius 2), from 0.5 (told from there) to 1. No legal test."
+        "fingerprints (radius 2), from 0.6 (told from there) to 1. No legal test."
     )
 
 

@@ -56,10 +56,20 @@ def test_an_ordinary_medicine_is_told_nothing(real_registry, name):
     assert "Analogue Act" not in result.reason
 
 
-def test_what_a_list_reaches_or_excepts_is_told_nothing(real_registry):
-    # Controlled: its own listing answers. Excepted by name: the law leaves it out.
-    for text in ("fentanyl", "ketamine", "dextromethorphan"):
-        assert _us(text).analogue_of == {}, text
+def test_a_record_is_told_nothing(real_registry):
+    # Controlled: its own listing answers. Excepted by name: the law leaves it out. Naloxone, an
+    # approved drug the US schedules name only to leave out, is held by name: its likeness to
+    # oxymorphone says nothing of the law.
+    for text in ("fentanyl", "ketamine", "dextromethorphan", "naloxone"):
+        result = _us(text)
+        assert result.analogue_of == {} and "Analogue Act" not in result.reason, text
+
+
+def test_a_mixture_is_told_what_its_part_is_close_to(real_registry):
+    caffeine = FAR["caffeine"]
+    [everywhere] = check_items([f"{TFM}.{caffeine}"], on=ON)
+    assert set(everywhere.analogue_of) == {"US"}
+    assert everywhere.analogue_of["US"].substance == _us(TFM).analogue_of["US"].substance
 
 
 def test_the_law_is_told_from_the_day_it_took_effect_and_where_it_is(real_registry):
