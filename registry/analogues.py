@@ -41,15 +41,14 @@ no list names, 108 reach it (120 reach 0.5); of 214 ordinary medicines, 10 (23 r
 
 @dataclass(frozen=True)
 class CloseTo:
-    """The listed substance a structure is closest to in one jurisdiction with an analogue law:
-    its record, the list it is on (`schedule`: its code) and how alike the two are."""
+    """The listed substance a structure is closest to in one jurisdiction with an analogue law
+    (`law`: the jurisdiction): its record, the list it is on (`schedule`: its code) and how
+    alike the two are."""
 
-    jurisdiction: str
+    law: Jurisdiction
     substance: Substance
     schedule: str
     likeness: float
-    law_en: str
-    law_zh: str
 
     def ref(self) -> AnalogueRef:
         return AnalogueRef(
@@ -73,9 +72,7 @@ def _fingerprints(version: str) -> dict[int, object]:
         if found is None:
             found = {}
             rows = (
-                Substance.objects.filter(
-                    listings__schedule__analogue_basis=True, listings__isnull=False
-                )
+                Substance.objects.filter(listings__schedule__analogue_basis=True)
                 .exclude(smiles="")
                 .values_list("pk", "smiles")
                 .distinct()
@@ -153,13 +150,6 @@ def closest_listed(mol: chemistry.Mol, found_in: Basis) -> dict[str, CloseTo]:
         records.update(Substance.objects.in_bulk(missing))
     laws = found_in.laws
     return {
-        code: CloseTo(
-            code,
-            records[pk],
-            schedule,
-            value,
-            laws[code].analogue_law,
-            laws[code].analogue_law_zh,
-        )
+        code: CloseTo(laws[code], records[pk], schedule, value)
         for code, (value, pk, schedule) in best.items()
     }

@@ -2433,7 +2433,9 @@ def _tell_analogues(
             "substance": record_name(found.substance),
             "schedule": found.schedule,
             "likeness": f"{found.likeness:.2f}",
-            "law": (found.law_zh or found.law_en) if chinese else found.law_en,
+            "law": (found.law.analogue_law_zh or found.law.analogue_law)
+            if chinese
+            else found.law.analogue_law,
         }
         r.reasons[code] = f"{r.reasons[code]}{_('; ')}{words}" if r.reasons.get(code) else words
         r.analogue_of[code] = found.ref()
