@@ -1162,6 +1162,8 @@ def _opening(
     for pk, name in ingredients:
         for listing in listings_of(pk):
             named = (listing.attributes or {}).get("compound_preparations", "")
+            if "compound_preparations" in listing.covers:
+                continue  # it reaches every preparation of its entry (coverage.Route)
             if "preparations" not in listing.covers:
                 yield listing, SILENT, name, ""
             else:
@@ -1860,12 +1862,26 @@ def _check_items(
         ]
         own_jurisdictions = {listing.schedule.jurisdiction_id for listing in own_listings}
         item.own_entries = {listing.schedule.jurisdiction.code for listing in own_listings}
+        # A preparation named by a group entry (an item of the 1961 Convention's Schedule III
+        # entry for the preparations of the codeine group) is governed by that entry's listing
+        # as by its own: its ingredient's entry does not reach it there.
+        grouped = {
+            listing.schedule.jurisdiction_id
+            for route in routes[id(item)]
+            if route.names_as_member
+            for listing in [
+                *substance_listings.get(route.record.pk, ()),
+                *(li for li, _doubt in substance_doubts.get(route.record.pk, ())),
+            ]
+        }
         for route in routes[id(item)]:
             isomer = route.matched_by in ("stereoisomer", "positional_isomer")
             # An entry for the compound (in bulk, under another name) is governed by its own
             # listings too: bulk dextropropoxyphene is in US schedule II by its entry, not in
             # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
             governed = own_jurisdictions if isomer or route.yields_to_own_entry else set()
+            if route.through_preparation:
+                governed = governed | grouped
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _unsettled_doubt(route, item.unsettled_of.get(route.start.pk, ""))
@@ -1894,7 +1910,8 @@ def _check_items(
                             basis = dataclasses.replace(basis, identity_uncertain=unsure)
                         conditional.append(basis)
                         continue
-                    missed.append((route, listing))
+                    if not route.through_compound_preparation:
+                        missed.append((route, listing))
                     continue
                 if listing.pk in seen_listings:
                     continue
@@ -2918,23 +2935,34 @@ def reach_through(
     # An entry for a compound (in bulk, under another name), a material and a stereoisomer are
     # governed by their own listings where they have them (the check's rule): what they relate
     # to does not reach them there.
-    own = set()
+    own, grouped = set(), set()
     if any(route.yields_to_own_entry for route in routes):
         own = set(
             Listing.objects.in_force(on=on)
             .filter(substance=substance)
             .values_list("schedule__jurisdiction_id", flat=True)
         )
+        # A preparation named by a group entry is governed by that entry's listing too.
+        grouped = {
+            listing.schedule.jurisdiction_id
+            for route in routes
+            if route.names_as_member
+            for listing in listings
+            if listing.substance_id == route.record.pk
+        }
     out, seen, missed = [], set(), []
     for route in routes:
         governed = own if route.yields_to_own_entry else set()
+        if route.through_preparation:
+            governed = governed | grouped
         for listing in listings:
             if listing.substance_id != route.record.pk or listing.pk in seen:
                 continue
             if listing.schedule.jurisdiction_id in governed:
                 continue
             if not route.reaches(listing):
-                missed.append((route, listing))
+                if not route.through_compound_preparation:
+                    missed.append((route, listing))
                 continue
             seen.add(listing.pk)
             out.append(Coverage(listing, route))
@@ -3364,17 +3392,26 @@ def standings(substances: Sequence[Substance], *, on: datetime.date) -> dict[int
                 for li in by_class[cls.pk]
             )
         through, seen = [], set()
+        # A preparation named by a group entry is governed by that entry's listing too.
+        grouped = {
+            li.schedule.jurisdiction.code
+            for route in routes.get(substance.pk, ())
+            if route.names_as_member
+            for li in related.get(route.record.pk, ())
+            if li.effective_to is None or li.effective_to > on
+        }
         for route in routes.get(substance.pk, ()):
             for li in related.get(route.record.pk, ()):
                 if li.pk in seen or not route.reaches(li):
                     continue
-                if (
-                    route.yields_to_own_entry
-                    and li.schedule.jurisdiction.code in own_codes[substance.pk]
+                seen.add(li.pk)
+                # Before its own entry, this one reached it: its control runs on unbroken (the
+                # check's `since`), though it is not shown where the own entry governs now.
+                reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))
+                if route.yields_to_own_entry and li.schedule.jurisdiction.code in (
+                    own_codes[substance.pk] | (grouped if route.through_preparation else set())
                 ):
                     continue  # a record's own listing governs it there (the check's rule)
-                seen.add(li.pk)
-                reaching.append((li.schedule.jurisdiction.code, li.effective_from, li.effective_to))
                 # Shown unless it is on that list by name too (its own entry says it).
                 if li.schedule.uid not in own_lists[substance.pk] and _History.in_force(
                     {0: [li]}, on

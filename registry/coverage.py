@@ -11,14 +11,19 @@ preparations. A record is reached by a listing along a *route*:
 - as a member: the record is a member of a listed group entry (`member_of`);
 - as a single-ingredient preparation: a preparation with no listing of its own and one active
   ingredient, whose listing covers single-ingredient preparations;
+- as a preparation containing it: a preparation with other active ingredients, or one whose
+  entry admits either, and an ingredient whose listing covers compound preparations (and, for
+  the latter, single-ingredient ones): the conventions put every preparation under the
+  controls of the drug it contains (1961, article 2(3); 1971, article 3(1)); where the
+  preparation has a listing of its own, that listing governs it there;
 - as a material containing it: a material (a plant, a natural product) and a substance it
   `contains`, whose listing covers the materials containing it (the US schedules: "any material,
   compound, mixture, or preparation which contains any quantity of"); where the material has a
   listing of its own, that listing governs it there.
 
 A preparation is never reached by its ingredients' listings otherwise (`contains` carries no
-coverage), and a record excepted from a listing (`excepted_from`) is never reached by that
-listing or by the listings of the excepted target's other forms (the 1961 Convention excepts
+coverage of its own), and a record excepted from a listing (`excepted_from`) is never reached by
+that listing or by the listings of the excepted target's other forms (the 1961 Convention excepts
 dextromethorphan from the isomers of racemethorphan, levomethorphan included).
 """
 
@@ -53,6 +58,10 @@ MATERIAL_INGREDIENT = "material_ingredient"
 # A step from a preparation to its one active ingredient, for a list that covers
 # single-ingredient preparations (`preparations`).
 SINGLE_INGREDIENT = "single_ingredient"
+# A step from a preparation that has, or may have, other active ingredients to an ingredient it
+# names, for a list that covers compound preparations too (`compound_preparations`: the 1961
+# Convention's article 2(3), the 1971 Convention's article 3(1)).
+PREPARATION_INGREDIENT = "preparation_ingredient"
 
 # A step from a compound drawn in a mixture with other components to a preparation entry that
 # names it as its ingredient (`contains`): the mixture may be such a preparation
@@ -116,7 +125,9 @@ def coverage_words(words: Iterable[str]) -> str:
 class Step:
     """One relation followed from a record towards a listed one."""
 
-    kind: str  # form_of, member_of, single_ingredient, compound_entry, material_ingredient
+    # form_of, member_of, single_ingredient, preparation_ingredient, compound_entry,
+    # material_ingredient, compound_preparation
+    kind: str
     form: str  # salt, stereoisomer, ..., entry for a form; "" otherwise
     substance: Substance  # the record reached by this step
 
@@ -175,15 +186,35 @@ class Route:
             self.through_entry
             or self.through_material
             or self.through_stereoisomer
-            or self.through_single_ingredient
+            or self.through_preparation
         )
 
     @property
-    def through_single_ingredient(self) -> bool:
-        """Whether the route goes from a single-ingredient preparation to its ingredient: where
-        the preparation has a listing of its own (the US's FDA-approved GHB product), that
-        listing governs it; elsewhere the ingredient's entry may (China's: "单方制剂")."""
-        return any(step.kind == SINGLE_INGREDIENT for step in self.steps)
+    def through_compound_preparation(self) -> bool:
+        """Whether the route goes from a preparation that has, or may have, other active
+        ingredients to one it names: a list that does not cover it says which preparations it
+        covers, and the check says that (registry.check._opening), not "does not cover"."""
+        return any(step.kind == PREPARATION_INGREDIENT for step in self.steps)
+
+    @property
+    def names_as_member(self) -> bool:
+        """Whether the route goes from a preparation only to group entries naming it (a
+        preparation of codeine, an item of the 1961 Convention's Schedule III entry for the
+        preparations of the codeine group): for a preparation, that entry's listing is its own
+        (`yields_to_own_entry`)."""
+        return (
+            self.start.kind == Substance.Kind.PREPARATION
+            and bool(self.steps)
+            and all(step.kind == Relation.Kind.MEMBER_OF for step in self.steps)
+        )
+
+    @property
+    def through_preparation(self) -> bool:
+        """Whether the route goes from a preparation to its ingredient: where the preparation
+        has a listing of its own (the US's FDA-approved GHB product, the 1961 Convention's
+        Schedule III preparations of codeine), that listing governs it; elsewhere the
+        ingredient's entry may (China's "单方制剂", the conventions' preparations)."""
+        return any(step.kind in (SINGLE_INGREDIENT, PREPARATION_INGREDIENT) for step in self.steps)
 
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
@@ -287,6 +318,8 @@ class Route:
                 )
             elif step.kind == Relation.Kind.MEMBER_OF:
                 parts.append(_("a member of %(name)s") % {"name": record_name(step.substance)})
+            elif step.kind == PREPARATION_INGREDIENT:
+                parts.append(_("a preparation containing %(name)s") % {"name": name})
             else:
                 parts.append(
                     _("a single-ingredient preparation of %(name)s")
@@ -509,17 +542,28 @@ class RelationGraph:
         # single-ingredient preparation, though it names one ingredient (codeine's schedule V
         # preparations, "with one or more nonnarcotic active medicinal ingredients"), nor
         # certainly one whose entry admits either (registry.check._opening says so).
-        if (
-            record.kind == Substance.Kind.PREPARATION
-            and record.ingredients
-            not in (Substance.Ingredients.COMPOUND, Substance.Ingredients.EITHER)
-            and (
-                record.pk not in self.listed_ids
-                or record.ingredients == Substance.Ingredients.SINGLE
-            )
+        if record.kind != Substance.Kind.PREPARATION or not ingredients:
+            return
+        said = record.ingredients
+        single = (
+            said not in (Substance.Ingredients.COMPOUND, Substance.Ingredients.EITHER)
+            and (record.pk not in self.listed_ids or said == Substance.Ingredients.SINGLE)
             and len(ingredients) == 1
-            and ingredients[0].pk not in excepted
-        ):
-            step = Step(SINGLE_INGREDIENT, "", ingredients[0])
-            needs = route.needs | {"preparations"}
-            out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
+        )
+        if single:
+            if ingredients[0].pk not in excepted:
+                step = Step(SINGLE_INGREDIENT, "", ingredients[0])
+                needs = route.needs | {"preparations"}
+                out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
+            return
+        # Any other preparation is one containing each ingredient it names: a list that covers
+        # compound preparations reaches a compound one, and one whose kind is not known (its
+        # entry admits either, or the record does not say) where it covers both kinds.
+        compound = said == Substance.Ingredients.COMPOUND or (not said and len(ingredients) > 1)
+        needs = route.needs | (
+            {"compound_preparations"} if compound else {"preparations", "compound_preparations"}
+        )
+        for ingredient in ingredients:
+            if ingredient.pk not in excepted:
+                step = Step(PREPARATION_INGREDIENT, "", ingredient)
+                out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))

@@ -81,6 +81,9 @@ class Jurisdiction(EditTracking, models.Model):
 # What an entry can cover besides the substance itself, in the words of the lists' footnotes
 # ("items include their possible salts, stereoisomers, esters and ethers, and single-ingredient
 # preparations"). A hydrate is the substance itself with water of crystallisation and needs none.
+# `preparations` are the single-ingredient ones (China's 单方制剂); `compound_preparations` those
+# with other active ingredients, as the conventions put every preparation under the controls of
+# the drug it contains (1961, article 2(3); 1971, article 3(1)).
 # `materials`: a material (a plant, a natural product) that contains the substance, as the US
 # schedules cover "any material, compound, mixture, or preparation which contains any quantity"
 # of what they list; where a list says nothing of it, a material is not its ingredient.
@@ -98,6 +101,7 @@ COVERAGE = (
     "esters",
     "ethers",
     "preparations",
+    "compound_preparations",
     "materials",
 )
 # The same words as a reader of the language in use reads them (the check's explanations).
@@ -110,6 +114,7 @@ COVERAGE_LABELS = {
     "esters": pgettext_lazy("coverage", "esters"),
     "ethers": pgettext_lazy("coverage", "ethers"),
     "preparations": pgettext_lazy("coverage", "preparations"),
+    "compound_preparations": pgettext_lazy("coverage", "compound preparations"),
     "materials": pgettext_lazy("coverage", "materials containing it"),
 }
 # Which coverage reaches which form of a substance (Relation.Form); None: the substance itself.
@@ -215,8 +220,9 @@ class Schedule(EditTracking, models.Model):
             "What every entry of the list covers besides the substance itself, from the list's "
             "footnotes: any of salts, stereoisomers (optical_isomers or geometric_isomers where "
             "the list says only those), positional_isomers, esters, ethers, "
-            "preparations (single-ingredient preparations), materials (materials containing "
-            "it). A listing may say otherwise."
+            "preparations (single-ingredient preparations), compound_preparations (preparations "
+            "with other active ingredients), materials (materials containing it). A listing may "
+            "say otherwise."
         ),
     )
 

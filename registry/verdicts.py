@@ -241,14 +241,17 @@ class RouteStep(Serialized):
     """One typed relation followed from a record towards the listed one."""
 
     relation: str = described(
-        "The relation followed (compound_entry: from a compound to another record for it, an "
-        "entry naming it in bulk or under another name; material_ingredient: from a material "
-        "to a substance it contains; compound_preparation: from a compound in a mixture to a "
-        "preparation entry that names it as its ingredient).",
+        "The relation followed (single_ingredient: from a single-ingredient preparation to its "
+        "ingredient; preparation_ingredient: from a preparation with, or perhaps with, other "
+        "active ingredients to one it names; compound_entry: from a compound to another "
+        "record for it, an entry naming it in bulk or under another name; material_ingredient: "
+        "from a material to a substance it contains; compound_preparation: from a compound in "
+        "a mixture to a preparation entry that names it as its ingredient).",
         enum=(
             "form_of",
             "member_of",
             "single_ingredient",
+            "preparation_ingredient",
             "compound_entry",
             "material_ingredient",
             "compound_preparation",

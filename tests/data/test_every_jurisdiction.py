@@ -248,8 +248,9 @@ def test_a_start_the_registry_knows_only_as_a_bound_is_said_to_be_one(real_regis
 
 def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_registry, client):
     """China's codeine compound oral liquids are a Class II psychotropic entry of their own;
-    the UN and the US control codeine, and whether their law reaches this preparation the
-    registry does not record: uncertain there, never a confident "not controlled"."""
+    the US controls codeine, and whether its law reaches this preparation the registry does
+    not record: uncertain there, never a confident "not controlled". The 1961 Convention puts
+    a preparation under its drug's controls (article 2(3)): controlled under the UN's."""
     response = client.post(
         "/api/v1/check/",
         {"items": ["含可待因复方口服液体制剂", "codeine"], "on": ON},
@@ -257,17 +258,17 @@ def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_regi
     )
     preparation, codeine = response.json()["results"]
     by_code = _by_code(preparation["jurisdictions"])
-    assert by_code["CN"]["status"] == "controlled"
-    assert by_code["UN"]["status"] == by_code["US"]["status"] == "uncertain"
-    assert preparation["preparation_open"] == ["UN", "US"]
+    assert by_code["CN"]["status"] == by_code["UN"]["status"] == "controlled"
+    assert by_code["US"]["status"] == "uncertain"
+    assert preparation["preparation_open"] == ["US"]
     assert "preparation_open" not in codeine
-    [only_un] = client.post(
+    [only_us] = client.post(
         "/api/v1/check/",
-        {"items": ["含可待因复方口服液体制剂"], "on": ON, "jurisdiction": "UN"},
+        {"items": ["含可待因复方口服液体制剂"], "on": ON, "jurisdiction": "US"},
         content_type="application/json",
     ).json()["results"]
-    assert only_un["status"] == "uncertain"
-    assert "a preparation of Codeine, which UN controls" in only_un["reason"]
+    assert only_us["status"] == "uncertain"
+    assert "a preparation of Codeine, which US controls" in only_us["reason"]
     # An ingredient no jurisdiction controls leaves the answer as it was.
     [caffeine] = client.post(
         "/api/v1/check/",
@@ -276,25 +277,29 @@ def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_regi
     ).json()["results"]
     assert caffeine["status"] == "not_controlled"
     page = client.get("/check/", {"items": "含可待因复方口服液体制剂", "on": ON}).content.decode()
-    assert page.count("Uncertain (preparation)") == 2  # the UN's row and the US's
+    assert page.count("Uncertain (preparation)") == 1  # the US's row
 
 
 def test_a_preparation_s_page_says_what_the_check_says(real_registry, client):
     # Its side-by-side table said "Not controlled" where the check says "Uncertain
-    # (preparation)": the UN and the US control oxycodone by entries silent on preparations.
+    # (preparation)": the US controls oxycodone by an entry the registry holds silent on
+    # preparations. The 1961 Convention puts a preparation under its drug's controls.
     [checked] = client.post(
         "/api/v1/check/",
         {"items": ["Oxycodone-containing compound oral solid preparations"]},
         content_type="application/json",
     ).json()["results"]
-    uncertain = {v["jurisdiction"] for v in checked["jurisdictions"] if v["status"] == "uncertain"}
-    assert uncertain == {"UN", "US"}
+    by_code = _by_code(checked["jurisdictions"])
+    assert {code for code, v in by_code.items() if v["status"] == "uncertain"} == {"US"}
+    assert by_code["UN"]["status"] == "controlled"
+    assert by_code["UN"]["schedules"] == ["UN-1961-I"]
     page = client.get("/substances/oxycodone-compound-oral-solids/").content.decode()
     table = page[page.index("<table") :]
     table = table[: table.index("</table>")]
-    assert table.count("Uncertain (preparation)") == 2
+    assert table.count("Uncertain (preparation)") == 1
     assert "Not controlled" not in table
-    assert table.count("a preparation of Oxycodone") == 2
+    assert table.count("a preparation of Oxycodone") == 1
+    assert "a preparation containing Oxycodone" in page  # how UN-1961-I reaches it
 
 
 def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry, client):
@@ -306,10 +311,13 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
     assert result["substance"]["uid"] == "codeine-combination-product-90-mg-du"
     by_code = _by_code(result["jurisdictions"])
     assert by_code["US"]["schedules"] == ["US-III"]
-    # The 1961 Convention's codeine entry says nothing of preparations: open. China's covers
-    # single-ingredient preparations, but China also lists codeine's compound oral liquids:
-    # whether this product is one (a syrup) or not (tablets) is not recorded, so open too.
-    assert by_code["UN"]["status"] == by_code["CN"]["status"] == "uncertain"
+    # The 1961 Convention puts a preparation under its drug's controls (article 2(3)): codeine
+    # is in its Schedule II. China's entry covers single-ingredient preparations, but China
+    # also lists codeine's compound oral liquids: whether this product is one (a syrup) or not
+    # (tablets) is not recorded, so open.
+    assert by_code["UN"]["status"] == "controlled"
+    assert by_code["UN"]["schedules"] == ["UN-1961-II"]
+    assert by_code["CN"]["status"] == "uncertain"
     assert by_code["CN"]["uncertain_because"] == ["preparation"]
     [in_china] = client.post(
         "/api/v1/check/",
@@ -347,7 +355,7 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
     assert _by_code(naloxone["jurisdictions"])["CN"]["status"] == "not_controlled"
     page = client.get("/substances/codeine-combination-product/").content.decode()
     table = page[page.index("<table") :]
-    assert table[: table.index("</table>")].count("Uncertain (preparation)") == 2
+    assert table[: table.index("</table>")].count("Uncertain (preparation)") == 1
 
 
 def test_an_input_in_parts_says_why_a_part_is_not_controlled_where_nothing_answers(

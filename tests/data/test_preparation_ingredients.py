@@ -34,7 +34,10 @@ def test_the_approved_ghb_product_is_a_single_ingredient_preparation_of_ghb(real
     assert [s.relation for s in cn.route.steps] == ["single_ingredient"]
     us = [m for m in result.matches if m.listed.schedule.jurisdiction == "US"]
     assert [m.substance for m in us] == ["ghb-in-fda-approved-drug-product"]
-    assert by_code["UN"].status == "uncertain"  # the conventions' reach is not recorded
+    # The 1971 Convention puts a preparation under its substance's controls (article 3(1)).
+    assert by_code["UN"].status == "controlled"
+    [un] = [m for m in result.matches if m.listed.schedule.jurisdiction == "UN"]
+    assert (un.substance, un.listed.schedule.code) == ("gamma-hydroxybutyrate", "UN-1971-II")
 
 
 def test_dronabinol_products_answer_from_dronabinol_where_they_have_no_entry(real_registry):
@@ -44,9 +47,12 @@ def test_dronabinol_products_answer_from_dronabinol_where_they_have_no_entry(rea
     ):
         _result, by_code = _by_code(name)
         assert by_code["US"].status == "controlled", name
-        for code in ("CN", "UN"):  # not "not controlled" with no reason, as before
-            assert by_code[code].status == "uncertain", (name, code)
-            assert "Dronabinol" in by_code[code].reason
+        # Not "not controlled" with no reason, as before: China's entry for dronabinol (on the
+        # non-medical list since 2025) says nothing of preparations; the 1971 Convention's
+        # article 3(1) reaches it.
+        assert by_code["CN"].status == "uncertain", name
+        assert "Dronabinol" in by_code["CN"].reason
+        assert by_code["UN"].status == "controlled", name
 
 
 @pytest.mark.parametrize(
@@ -109,3 +115,76 @@ def test_a_1961_schedule_iii_preparation_may_have_one_active_ingredient(real_reg
     assert by_code["CN"].status == "uncertain", by_code["CN"]
     assert "whether this one has another active ingredient" in by_code["CN"].reason
     assert by_code["UN"].status == "controlled"
+
+
+@pytest.mark.parametrize(
+    ("name", "ingredient", "schedule"),
+    [
+        # 1961, article 2(3): "Preparations other than those in Schedule III are subject to
+        # the same measures of control as the drugs which they contain".
+        ("Codeine combination product 90 mg/du", "codeine", "UN-1961-II"),
+        ("Oxycodone-containing compound oral solid preparations", "oxycodone", "UN-1961-I"),
+        (
+            "Diphenoxylate and atropine preparations within schedule V limits",
+            "diphenoxylate",
+            "UN-1961-I",
+        ),
+        # 1971, article 3(1): a preparation "is subject to the same measures of control as the
+        # psychotropic substance which it contains".
+        (
+            "Buprenorphine and naloxone compound oral solid preparations",
+            "buprenorphine",
+            "UN-1971-III",
+        ),
+        ("Buprenorphine transdermal patch", "buprenorphine", "UN-1971-III"),
+        ("Dronabinol in sesame oil in soft gelatin capsule", "dronabinol", "UN-1971-II"),
+    ],
+)
+def test_the_conventions_put_a_preparation_under_its_drug_s_controls(
+    real_registry, name, ingredient, schedule
+):
+    result, by_code = _by_code(name)
+    assert by_code["UN"].status == "controlled", by_code["UN"]
+    assert by_code["UN"].schedules == (schedule,)
+    assert "UN" not in result.preparation_open
+    [un] = [m for m in result.matches if m.listed.schedule.jurisdiction == "UN"]
+    assert un.substance == ingredient
+    relation = un.route.steps[-1].relation
+    assert relation in ("single_ingredient", "preparation_ingredient")
+    covered = (
+        "(the entry covers compound preparations)"
+        if relation == "preparation_ingredient"
+        else "(the entry covers preparations)"
+    )
+    assert un.explanation.endswith(covered), un.explanation
+
+
+def test_a_preparation_a_schedule_iii_entry_names_is_in_schedule_iii_alone(real_registry):
+    # Preparations of codeine within the limits are an item of the entry for the codeine
+    # group's preparations: that entry governs them, with its lighter measures (article 2(4)),
+    # not codeine's Schedule II entry.
+    result, by_code = _by_code(
+        "Preparations of codeine within the 1961 Convention's Schedule III limits"
+    )
+    assert by_code["UN"].schedules == ("UN-1961-III",)
+    page_only_three = [
+        m.listed.schedule.code for m in result.matches if m.listed.schedule.jurisdiction == "UN"
+    ]
+    assert page_only_three == ["UN-1961-III"]
+
+
+def test_the_conventions_reach_no_preparation_of_what_they_do_not_list(real_registry):
+    # Tramadol is under no convention; ergotamine is in the 1988 Convention's Table I, whose
+    # article 12 "shall not apply to pharmaceutical preparations" (paragraph 14): open there.
+    _result, by_code = _by_code("Tramadol compound preparations")
+    assert by_code["UN"].status == "not_controlled"
+    _result, by_code = _by_code("Ergotamine and caffeine tablets")
+    assert by_code["UN"].status == "uncertain"
+
+
+def test_a_preparation_s_page_says_how_the_convention_reaches_it(real_registry, client):
+    page = client.get("/substances/codeine-combination-product/").content.decode()
+    assert "a preparation containing Codeine" in page
+    assert "compound preparations" in page
+    chinese = client.get("/zh-hans/substances/codeine-combination-product/").content.decode()
+    assert "含可待因的制剂" in chinese and "复方制剂" in chinese
