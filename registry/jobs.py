@@ -387,6 +387,7 @@ CSV_COLUMNS = [
     "classes",
     "jurisdictions",
     "not_compared",
+    "analogue_of",
 ]
 
 
@@ -423,6 +424,12 @@ def csv_cells(row: dict[str, Any]) -> list[str]:
         # compared with, per jurisdiction where nothing answers: "CN: dimdazenil tegileridine".
         "; ".join(
             f"{code}: {' '.join(uids)}" for code, uids in (row.get("not_compared") or {}).items()
+        ),
+        # The listed substance a structure is close to, under an analogue law, per jurisdiction
+        # where no list reaches it: "US: 2c-b (US-I, likeness 0.71)". Told, not judged.
+        "; ".join(
+            f"{code}: {ref['substance']} ({ref['schedule']}, likeness {ref['likeness']:.2f})"
+            for code, ref in (row.get("analogue_of") or {}).items()
         ),
     ]
     return [safe_cell(cell) for cell in cells]

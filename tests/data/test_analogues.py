@@ -100,3 +100,18 @@ def test_the_api_and_the_page_say_it(real_registry, client):
         "close in structure to" in page
         and f'href="/substances/{result["analogue_of"]["US"]["substance"]}/"' in page
     )
+
+
+def test_a_check_job_s_csv_says_it(real_registry):
+    from registry import jobs
+    from registry.jurisdictions import jurisdictions
+    from registry.verdicts import verdict_json
+
+    [result, far] = check_items([TFM, FAR["caffeine"]], on=ON)
+    rows = [verdict_json(r, jurisdictions()) for r in (result, far)]
+    cells = [dict(zip(jobs.CSV_COLUMNS, jobs.csv_cells(row), strict=True)) for row in rows]
+    ref = result.analogue_of["US"]
+    assert cells[0]["analogue_of"] == (
+        f"US: {ref.substance} ({ref.schedule}, likeness {ref.likeness:.2f})"
+    )
+    assert cells[1]["analogue_of"] == ""
