@@ -57,6 +57,8 @@ import enum
 import importlib
 import math
 import operator
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import reduce
@@ -190,6 +192,9 @@ class SearchOutcome:
     structure_error: str = ""
 
 
+_FIRST_BLOCK = re.compile(r"[A-Z]{14}")
+
+
 def _identifier_hits(text: str, outcome: SearchOutcome) -> list[Hit]:
     """Hits on CAS number, InChIKey or structure, with `outcome.detected` set accordingly."""
     stripped = text.strip()
@@ -216,6 +221,16 @@ def _identifier_hits(text: str, outcome: SearchOutcome) -> list[Hit]:
             )
             hits.append(Hit(pk, tier, key, "inchikey"))
         return hits
+    # An InChIKey's first block (the connectivity, 14 letters, as a reader copies it from a
+    # database that shows it apart): the records of that skeleton, any configuration or salt.
+    # Looked up, not assumed: fourteen letters may be a name (or a SMILES), read as such next.
+    block = unicodedata.normalize("NFKC", stripped).upper().removesuffix("-")
+    if _FIRST_BLOCK.fullmatch(block):
+        rows = Substance.objects.filter(skeleton_key=block).values_list("id", flat=True)
+        hits = [Hit(pk, Tier.SAME_SKELETON, block, "inchikey") for pk in rows]
+        if hits:
+            outcome.detected = "inchikey"
+            return hits
     if not chemistry.looks_like_smiles(stripped):
         return hits
     try:

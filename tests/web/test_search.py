@@ -72,6 +72,21 @@ def test_inchikey_finds_the_compound(sample):
     assert uids(outcome) == ["fentanyl"]
 
 
+def test_an_inchikey_s_first_block_finds_the_compound_as_typed(sample, client):
+    block = sample.fentanyl.inchikey[:14]
+    full_width = "".join(chr(ord(c) + 0xFEE0) for c in block)
+    for query in (block, block.lower(), f"{block}-", full_width):
+        outcome = search.search(query)
+        assert outcome.detected == "inchikey", query
+        assert uids(outcome) == ["fentanyl"] and outcome.hits[0].tier == Tier.SAME_SKELETON
+    # Fourteen letters no skeleton has are a name: all-caps DIHYDROCODEINE is searched as one.
+    SubstanceFactory(uid="dihydrocodeine", name_en="Dihydrocodeine")
+    outcome = search.search("DIHYDROCODEINE")
+    assert outcome.detected == "" and uids(outcome) == ["dihydrocodeine"]
+    listed = client.get("/api/v1/substances/", {"q": block.lower()}).json()["results"]
+    assert [row["uid"] for row in listed] == ["fentanyl"]
+
+
 def test_smiles_finds_the_compound_its_salt_and_its_stereoisomer(sample):
     assert uids(search.search(FENTANYL_SMILES))[0] == "fentanyl"
     salt = search.search(FENTANYL_SMILES + ".Cl")
