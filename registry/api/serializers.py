@@ -894,7 +894,9 @@ class ListEntriesQuerySerializer(serializers.Serializer):
         help_text="Keep the entries whose item number, name, CAS number or scope contains this.",
     )
     format = serializers.ChoiceField(
-        choices=["json", "csv"], required=False, help_text="csv: the list as a UTF-8 CSV file."
+        choices=["json", "csv", "api"],
+        required=False,
+        help_text="csv: the list as a UTF-8 CSV file; api: the browsable page, as elsewhere.",
     )
 
 

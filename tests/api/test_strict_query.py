@@ -200,6 +200,17 @@ def test_format_csv_still_works(anon, registry):
     assert anon.get("/api/v1/substances/fentanyl/", {"format": "json"}).status_code == 200
 
 
+def test_a_list_s_entries_open_in_the_browsable_api(anon, registry):
+    # Its query serializer took json and csv only: ?format=api, which every other endpoint
+    # answers, was a 400.
+    for query in ({"format": "api"}, {}):
+        page = anon.get("/api/v1/schedules/cn-psy1/entries/", query, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200, query
+        assert page["Content-Type"].startswith("text/html")
+    refused = anon.get("/api/v1/schedules/cn-psy1/entries/", {"format": "xml"})
+    assert refused.status_code == 400 and "format" in refused.json()
+
+
 def test_a_format_the_endpoint_does_not_answer_in_is_a_400_naming_it(anon, registry):
     # DRF answers 404, as if the record were not there.
     for path, formats in (
