@@ -47,7 +47,10 @@ from django.utils.translation import gettext_lazy
 from registry import analogues
 from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import (
+    ALIKE_PREPARATION,
     COMPOUND_PREPARATION,
+    PREPARATION_INGREDIENT,
+    SINGLE_INGREDIENT,
     RelationGraph,
     Route,
     Step,
@@ -74,6 +77,7 @@ from registry.verdicts import (
     ListingBasis,
     ListingRef,
     RouteRef,
+    RouteStep,
     SubstanceRef,
     described,
     handed_over,
@@ -1094,10 +1098,10 @@ def _preparations_alike(
     """Per preparation record (by pk, with its ingredients): the other preparation records of
     its kind, as (record pk, name in the language in use): those with the same ingredients, and
     the compound ones named by some of its ingredients (China's diphenoxylate compound
-    preparations, for diphenoxylate with atropine). Two queries, none without ingredients. A
-    preparation with another active ingredient is not of a single-ingredient one's kind
-    (buprenorphine with naloxone is no buprenorphine patch), nor a single-ingredient one of a
-    compound one's."""
+    preparations, for diphenoxylate with atropine, and the other way round). Two queries, none
+    without ingredients. A preparation with another active ingredient is not of a
+    single-ingredient one's kind (buprenorphine with naloxone is no buprenorphine patch), nor a
+    single-ingredient one of a compound one's."""
     wanted = {pk for pairs in ingredients.values() for pk, _name in pairs}
     if not wanted:
         return {}
@@ -1123,7 +1127,12 @@ def _preparations_alike(
             return False
         if contents[other] == mine:
             return True
-        return said.get(other) == Substance.Ingredients.COMPOUND and contents[other] < mine
+        # A compound one may hold ingredients it does not name: the other's, as China's
+        # diphenoxylate compound preparations may be diphenoxylate with atropine.
+        compound = Substance.Ingredients.COMPOUND
+        return (said.get(other) == compound and contents[other] < mine) or (
+            said.get(preparation) == compound and mine < contents[other]
+        )
 
     return {
         preparation: [
@@ -1133,6 +1142,92 @@ def _preparations_alike(
         ]
         for preparation, pairs in ingredients.items()
     }
+
+
+def _records_and_groups(
+    pks: set[int],
+) -> tuple[dict[int, Substance], dict[int, list[Substance]]]:
+    """The records of `pks`, and per record the group entries that name it (`member_of`)."""
+    if not pks:
+        return {}, {}
+    groups: dict[int, list[Substance]] = defaultdict(list)
+    for relation in Relation.objects.filter(
+        subject_id__in=pks, kind=Relation.Kind.MEMBER_OF
+    ).select_related("target"):
+        groups[relation.subject_id].append(relation.target)
+    return Substance.objects.in_bulk(pks), dict(groups)
+
+
+def _step_name(step: RouteStep) -> str:
+    """The name of the record a step reaches, in the language in use (as `record_name`)."""
+    return (step.name_zh or step.name_en) if chinese_language() else step.name_en
+
+
+def _strength_doubt(
+    r: CheckResult,
+    subject: Substance,
+    alike: Sequence[Substance],
+    groups: dict[int, list[Substance]],
+    listings_of: Callable[[int], Sequence[Listing]],
+) -> None:
+    """A preparation reached by its ingredient's entry (a list that covers its preparations) may
+    be one of the preparations of the same ingredients the list names on entries of their own,
+    within limits of strength or composition the record does not state: a codeine syrup is in
+    the 1961 Convention's Schedule II as a preparation of codeine (article 2(3)), or in its
+    Schedule III within the limits there (article 2(4)). Where such an entry is in force, the
+    ingredient's entry and each such entry answer in doubt (`ListingBasis.entry_uncertain`):
+    together they make the preparation controlled, on one of their lists."""
+    through = [
+        m
+        for m in r.matches
+        if isinstance(m, ListingBasis)
+        and not m.component
+        and not m.entry_uncertain
+        and not m.date_uncertain
+        and not is_conditional(m)
+        and m.route.steps
+        and m.route.steps[-1].relation in (SINGLE_INGREDIENT, PREPARATION_INGREDIENT)
+    ]
+    held = {m.listed.listing for m in r.matches}
+    replaced: dict[int, ListingBasis] = {}
+    added: list[ListingBasis] = []
+    for code in dict.fromkeys(m.listed.schedule.jurisdiction for m in through):
+        mine = [m for m in through if m.listed.schedule.jurisdiction == code]
+        offered: list[tuple[Route, Listing]] = []
+        for other in alike:
+            named = Step(ALIKE_PREPARATION, "", other)
+            holders = [((named,), other)] + [
+                ((named, Step(Relation.Kind.MEMBER_OF, "", group)), group)
+                for group in groups.get(other.pk, ())
+            ]
+            for steps, holder in holders:
+                route = Route(subject, mine[0].route.matched_by, steps, frozenset())
+                offered.extend(
+                    (route, li)
+                    for li in listings_of(holder.pk)
+                    if li.schedule.jurisdiction.code == code and li.uid not in held
+                )
+        if not offered:
+            continue
+        why = _(
+            "%(entries)s governs %(subject)s if it is such a preparation (within that entry's "
+            "limits), and the entry for %(ingredients)s otherwise: which it is the registry "
+            "does not record"
+        ) % {
+            "entries": _(" or ").join(
+                dict.fromkeys(record_name(rt.steps[0].substance) for rt, _li in offered)
+            ),
+            "subject": record_name(subject),
+            "ingredients": _(", ").join(dict.fromkeys(_step_name(m.route.steps[-1]) for m in mine)),
+        }
+        for m in mine:
+            replaced[id(m)] = dataclasses.replace(m, entry_uncertain=why)
+        for route, li in offered:
+            if li.uid not in held:
+                held.add(li.uid)
+                added.append(dataclasses.replace(_named_basis(route, li), entry_uncertain=why))
+    if replaced or added:
+        r.matches = [replaced.get(id(m), m) for m in r.matches] + added
 
 
 # How a listing bears on a preparation that has none of its own there (see _opening).
@@ -1780,6 +1875,10 @@ def _check_items(
     wanted |= {pk for pks in ingredients.values() for pk, _name in pks}
     alike = _preparations_alike(ingredients)
     wanted |= {pk for pairs in alike.values() for pk, _ingredient in pairs}
+    alike_records, alike_groups = _records_and_groups(
+        {pk for pairs in alike.values() for pk, _ingredient in pairs}
+    )
+    wanted |= {g.pk for groups in alike_groups.values() for g in groups}
     history = _listings_up_to(on, jurisdiction, sorted(wanted))
     substance_listings = history.in_force(history.by_substance, on)
     class_listings = history.in_force(history.by_class, on)
@@ -2051,6 +2150,14 @@ def _check_items(
                 **{code: why for code, why in closed.items() if code not in answered},
                 **opened,
             }
+        if subject is not None and alike.get(subject.pk) and r.matches:
+            _strength_doubt(
+                r,
+                subject,
+                [alike_records[pk] for pk, _name in alike[subject.pk]],
+                alike_groups,
+                lambda pk: substance_listings.get(pk, ()),
+            )
         if missed and not (unfinished or rules_failed):
             codes = codes or dict(Jurisdiction.objects.values_list("pk", "code"))
             answered = {

@@ -67,6 +67,10 @@ PREPARATION_INGREDIENT = "preparation_ingredient"
 # names it as its ingredient (`contains`): the mixture may be such a preparation
 # (registry.check._compound_preparations).
 COMPOUND_PREPARATION = "compound_preparation"
+# A step from a preparation reached by its ingredient's entry to another preparation of the same
+# ingredients that a list names on an entry of its own, within limits of strength or
+# composition the first does not record: it may be one (registry.check._strength_doubt).
+ALIKE_PREPARATION = "alike_preparation"
 
 # How an input matched a record, and what a listing of that record must cover to reach it.
 NEEDS_OF_MATCH = {
@@ -303,7 +307,7 @@ class Route:
             parts.append(record_name(self.start))
         for step in self.steps:
             name = record_name(step.substance)
-            if step.kind == COMPOUND_PREPARATION:
+            if step.kind in (COMPOUND_PREPARATION, ALIKE_PREPARATION):
                 continue  # said with the subject, below
             if step.kind == COMPOUND_ENTRY:
                 parts.append(_("%(name)s, as that entry names it") % {"name": name})
@@ -336,6 +340,14 @@ class Route:
             }
             if len(parts) > 1:
                 # An item of a listed entry (US 1308.15(c)): "..., which is a member of ...".
+                text += later + later.join(parts[1:])
+        elif self.steps and self.steps[0].kind == ALIKE_PREPARATION:
+            text = _("%(subject)s, if it is one of %(entry)s") % {
+                "subject": text,
+                "entry": record_name(self.steps[0].substance),
+            }
+            if len(parts) > 1:
+                # An item of a listed group entry (the 1961 Convention's Schedule III).
                 text += later + later.join(parts[1:])
         elif len(parts) > 1:
             # "A, which is a salt of B, which is a member of C": Chinese says the first link and

@@ -246,7 +246,9 @@ class RouteStep(Serialized):
         "active ingredients to one it names; compound_entry: from a compound to another "
         "record for it, an entry naming it in bulk or under another name; material_ingredient: "
         "from a material to a substance it contains; compound_preparation: from a compound in "
-        "a mixture to a preparation entry that names it as its ingredient).",
+        "a mixture to a preparation entry that names it as its ingredient; alike_preparation: "
+        "from a preparation to another of the same ingredients that an entry names within "
+        "limits the first does not record).",
         enum=(
             "form_of",
             "member_of",
@@ -255,6 +257,7 @@ class RouteStep(Serialized):
             "compound_entry",
             "material_ingredient",
             "compound_preparation",
+            "alike_preparation",
         ),
     )
     form: str = described(
@@ -350,7 +353,11 @@ class ListingBasis(Serialized):
         "and the compound's own entry otherwise: why. Such bases come together and count as "
         "certain: the input is `controlled` there, on one of their lists. Only the preparation "
         "entries the registry links to the compound (`contains`, directly or through an item of "
-        "the entry, as 21 CFR 1308.15(c)'s) are offered; one it does not link is not.",
+        "the entry, as 21 CFR 1308.15(c)'s) are offered; one it does not link is not. So too a "
+        "preparation record reached by its ingredient's entry, where the list names another "
+        "preparation of the same ingredients within limits of strength or composition the "
+        "record does not state (a codeine compound syrup under the 1961 Convention: Schedule II "
+        "as codeine's preparation, or Schedule III within its limits).",
         default="",
         omit_empty=True,
     )

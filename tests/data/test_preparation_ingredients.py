@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from registry.check import check_items
 from registry.jurisdictions import jurisdictions, verdicts_of
@@ -118,36 +119,43 @@ def test_a_1961_schedule_iii_preparation_may_have_one_active_ingredient(real_reg
 
 
 @pytest.mark.parametrize(
-    ("name", "ingredient", "schedule"),
+    ("name", "ingredient", "schedules"),
     [
         # 1961, article 2(3): "Preparations other than those in Schedule III are subject to
-        # the same measures of control as the drugs which they contain".
-        ("Codeine combination product 90 mg/du", "codeine", "UN-1961-II"),
-        ("Oxycodone-containing compound oral solid preparations", "oxycodone", "UN-1961-I"),
+        # the same measures of control as the drugs which they contain"; where Schedule III
+        # names preparations of the same drug within limits the record does not state, it may
+        # be one of them (article 2(4)).
+        ("Codeine combination product 90 mg/du", "codeine", ["UN-1961-II", "UN-1961-III"]),
+        ("Oxycodone-containing compound oral solid preparations", "oxycodone", ["UN-1961-I"]),
         (
             "Diphenoxylate and atropine preparations within schedule V limits",
             "diphenoxylate",
-            "UN-1961-I",
+            ["UN-1961-I", "UN-1961-III"],
         ),
         # 1971, article 3(1): a preparation "is subject to the same measures of control as the
         # psychotropic substance which it contains".
         (
             "Buprenorphine and naloxone compound oral solid preparations",
             "buprenorphine",
-            "UN-1971-III",
+            ["UN-1971-III"],
         ),
-        ("Buprenorphine transdermal patch", "buprenorphine", "UN-1971-III"),
-        ("Dronabinol in sesame oil in soft gelatin capsule", "dronabinol", "UN-1971-II"),
+        ("Buprenorphine transdermal patch", "buprenorphine", ["UN-1971-III"]),
+        ("Dronabinol in sesame oil in soft gelatin capsule", "dronabinol", ["UN-1971-II"]),
     ],
 )
 def test_the_conventions_put_a_preparation_under_its_drug_s_controls(
-    real_registry, name, ingredient, schedule
+    real_registry, name, ingredient, schedules
 ):
     result, by_code = _by_code(name)
     assert by_code["UN"].status == "controlled", by_code["UN"]
-    assert by_code["UN"].schedules == (schedule,)
+    assert sorted(by_code["UN"].schedules) == schedules
     assert "UN" not in result.preparation_open
-    [un] = [m for m in result.matches if m.listed.schedule.jurisdiction == "UN"]
+    [un] = [
+        m
+        for m in result.matches
+        if m.listed.schedule.jurisdiction == "UN"
+        and m.route.steps[0].relation != "alike_preparation"
+    ]
     assert un.substance == ingredient
     relation = un.route.steps[-1].relation
     assert relation in ("single_ingredient", "preparation_ingredient")
@@ -157,6 +165,35 @@ def test_the_conventions_put_a_preparation_under_its_drug_s_controls(
         else "(the entry covers preparations)"
     )
     assert un.explanation.endswith(covered), un.explanation
+    # One entry or the other where Schedule III may name it; certainly its drug's otherwise.
+    assert bool(un.entry_uncertain) == (len(schedules) > 1)
+
+
+def test_a_preparation_schedule_iii_may_name_is_on_one_of_two_lists(real_registry):
+    # China's codeine compound oral liquids: a preparation of codeine (Schedule II's controls,
+    # article 2(3)), or, within the limits of strength the record does not state, one of
+    # Schedule III's preparations of codeine (article 2(4)).
+    result, by_code = _by_code("Codeine-containing compound oral liquid preparations")
+    assert by_code["UN"].status == "controlled"
+    un = {
+        m.listed.schedule.code: m for m in result.matches if m.listed.schedule.jurisdiction == "UN"
+    }
+    assert sorted(un) == ["UN-1961-II", "UN-1961-III"]
+    assert un["UN-1961-II"].substance == "codeine"
+    assert un["UN-1961-III"].substance == "un-1961-iii-codeine-group-preparations"
+    assert [s.relation for s in un["UN-1961-III"].route.steps] == ["alike_preparation", "member_of"]
+    assert un["UN-1961-II"].entry_uncertain == un["UN-1961-III"].entry_uncertain
+    assert "Preparations of codeine within the 1961 Convention's Schedule III limits governs" in (
+        un["UN-1961-III"].entry_uncertain
+    )
+    assert "if it is one of Preparations of codeine" in un["UN-1961-III"].explanation
+    # China's own entry names it: no doubt there.
+    assert not [
+        m for m in result.matches if m.listed.schedule.jurisdiction == "CN" and m.entry_uncertain
+    ]
+    with translation.override("zh-hans"):
+        [chinese] = check_items(["含可待因复方口服液体制剂"], on=ON, jurisdiction="UN")
+    assert all("本登记库未记录" in m.entry_uncertain for m in chinese.matches)
 
 
 def test_a_preparation_a_schedule_iii_entry_names_is_in_schedule_iii_alone(real_registry):
