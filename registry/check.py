@@ -1158,6 +1158,14 @@ def _records_and_groups(
     return Substance.objects.in_bulk(pks), dict(groups)
 
 
+def _preparation_step(route: RouteRef) -> RouteStep | None:
+    """The step of a route from a preparation to its ingredient, if it has one."""
+    return next(
+        (s for s in route.steps if s.relation in (SINGLE_INGREDIENT, PREPARATION_INGREDIENT)),
+        None,
+    )
+
+
 def _step_name(step: RouteStep) -> str:
     """The name of the record a step reaches, in the language in use (as `record_name`)."""
     return (step.name_zh or step.name_en) if chinese_language() else step.name_en
@@ -1185,8 +1193,7 @@ def _strength_doubt(
         and not m.entry_uncertain
         and not m.date_uncertain
         and not is_conditional(m)
-        and m.route.steps
-        and m.route.steps[-1].relation in (SINGLE_INGREDIENT, PREPARATION_INGREDIENT)
+        and _preparation_step(m.route) is not None
     ]
     held = {m.listed.listing for m in r.matches}
     replaced: dict[int, ListingBasis] = {}
@@ -1218,7 +1225,9 @@ def _strength_doubt(
                 dict.fromkeys(record_name(rt.steps[0].substance) for rt, _li in offered)
             ),
             "subject": record_name(subject),
-            "ingredients": _(", ").join(dict.fromkeys(_step_name(m.route.steps[-1]) for m in mine)),
+            "ingredients": _(", ").join(
+                dict.fromkeys(_step_name(_preparation_step(m.route)) for m in mine)
+            ),
         }
         for m in mine:
             replaced[id(m)] = dataclasses.replace(m, entry_uncertain=why)
@@ -1964,14 +1973,23 @@ def _check_items(
         # A preparation named by a group entry (an item of the 1961 Convention's Schedule III
         # entry for the preparations of the codeine group) is governed by that entry's listing
         # as by its own: its ingredient's entry does not reach it there.
+        named_by = [route.record.pk for route in routes[id(item)] if route.names_as_member]
         grouped = {
             listing.schedule.jurisdiction_id
-            for route in routes[id(item)]
-            if route.names_as_member
+            for pk in named_by
             for listing in [
-                *substance_listings.get(route.record.pk, ()),
-                *(li for li, _doubt in substance_doubts.get(route.record.pk, ())),
+                *substance_listings.get(pk, ()),
+                *(li for li, _doubt in substance_doubts.get(pk, ())),
             ]
+        }
+        # Where a preparation's own entry (or the group entry naming it) is in force from a day
+        # not known precisely, its ingredient's entry reached it before that day: on a day in
+        # the window, one or the other governs it (Dover's powder: the 1961 Convention's
+        # Schedule III, or opium's Schedule I as its preparation, article 2(3)).
+        certainly_own = {
+            listing.schedule.jurisdiction_id
+            for pk in [*itself, *named_by]
+            for listing in substance_listings.get(pk, ())
         }
         for route in routes[id(item)]:
             isomer = route.matched_by in ("stereoisomer", "positional_isomer")
@@ -1979,8 +1997,10 @@ def _check_items(
             # listings too: bulk dextropropoxyphene is in US schedule II by its entry, not in
             # schedule IV with the dosage forms; where the entry has none, the compound's reach it.
             governed = own_jurisdictions if isomer or route.yields_to_own_entry else set()
+            pending: set[int] = set()
             if route.through_preparation:
-                governed = governed | grouped
+                pending = (own_jurisdictions | grouped) - certainly_own
+                governed = (own_jurisdictions | grouped) - pending
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _unsettled_doubt(route, item.unsettled_of.get(route.start.pk, ""))
@@ -2024,7 +2044,19 @@ def _check_items(
                     conditional.append(dataclasses.replace(basis, form_uncertain=form))
                     continue
                 own_lists.add(listing.schedule.uid)
-                r.matches.append(_named_basis(route, listing, certain=True))
+                basis = _named_basis(route, listing, certain=True)
+                if listing.schedule.jurisdiction_id in pending:
+                    why = _(
+                        "%(subject)s is governed by its own entry from a day not known precisely, "
+                        "and by the entry for %(ingredient)s before that day: which applied on "
+                        "%(date)s the registry cannot tell"
+                    ) % {
+                        "subject": record_name(route.start),
+                        "ingredient": record_name(route.record),
+                        "date": on.isoformat(),
+                    }
+                    basis = dataclasses.replace(basis, entry_uncertain=why)
+                r.matches.append(basis)
             for listing, doubt in substance_doubts.get(route.record.pk, ()):
                 if listing.schedule.jurisdiction_id in governed:
                     continue

@@ -562,11 +562,19 @@ class RelationGraph:
             and (record.pk not in self.listed_ids or said == Substance.Ingredients.SINGLE)
             and len(ingredients) == 1
         )
+        # From the ingredient on, the walk goes as from a record of its own (a preparation of
+        # a salt reaches the compound's entry where that covers salts; one of a member, the
+        # group's), with what the ingredient is excepted from.
         if single:
-            if ingredients[0].pk not in excepted:
-                step = Step(SINGLE_INGREDIENT, "", ingredients[0])
+            ingredient = ingredients[0]
+            if ingredient.pk not in excepted:
+                step = Step(SINGLE_INGREDIENT, "", ingredient)
                 needs = route.needs | {"preparations"}
-                out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
+                self._walk(
+                    Route(route.start, route.matched_by, (*route.steps, step), needs),
+                    excepted | self.excepted([ingredient]),
+                    out,
+                )
             return
         # Any other preparation is one containing each ingredient it names: a list that covers
         # compound preparations reaches a compound one, and one whose kind is not known (its
@@ -578,4 +586,8 @@ class RelationGraph:
         for ingredient in ingredients:
             if ingredient.pk not in excepted:
                 step = Step(PREPARATION_INGREDIENT, "", ingredient)
-                out.append(Route(route.start, route.matched_by, (*route.steps, step), needs))
+                self._walk(
+                    Route(route.start, route.matched_by, (*route.steps, step), needs),
+                    excepted | self.excepted([ingredient]),
+                    out,
+                )

@@ -113,7 +113,7 @@ COVERAGE_LABELS = {
     "positional_isomers": pgettext_lazy("coverage", "positional isomers"),
     "esters": pgettext_lazy("coverage", "esters"),
     "ethers": pgettext_lazy("coverage", "ethers"),
-    "preparations": pgettext_lazy("coverage", "preparations"),
+    "preparations": pgettext_lazy("coverage", "single-ingredient preparations"),
     "compound_preparations": pgettext_lazy("coverage", "compound preparations"),
     "materials": pgettext_lazy("coverage", "materials containing it"),
 }

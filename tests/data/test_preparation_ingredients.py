@@ -125,10 +125,14 @@ def test_a_1961_schedule_iii_preparation_may_have_one_active_ingredient(real_reg
         # the same measures of control as the drugs which they contain"; where Schedule III
         # names preparations of the same drug within limits the record does not state, it may
         # be one of them (article 2(4)).
-        ("Codeine combination product 90 mg/du", "codeine", ["UN-1961-II", "UN-1961-III"]),
+        (
+            "Codeine-containing compound oral liquid preparations",
+            "codeine",
+            ["UN-1961-II", "UN-1961-III"],
+        ),
         ("Oxycodone-containing compound oral solid preparations", "oxycodone", ["UN-1961-I"]),
         (
-            "Diphenoxylate and atropine preparations within schedule V limits",
+            "Diphenoxylate-containing compound preparations",
             "diphenoxylate",
             ["UN-1961-I", "UN-1961-III"],
         ),
@@ -153,8 +157,7 @@ def test_the_conventions_put_a_preparation_under_its_drug_s_controls(
     [un] = [
         m
         for m in result.matches
-        if m.listed.schedule.jurisdiction == "UN"
-        and m.route.steps[0].relation != "alike_preparation"
+        if m.listed.schedule.jurisdiction == "UN" and m.substance == ingredient
     ]
     assert un.substance == ingredient
     relation = un.route.steps[-1].relation
@@ -162,7 +165,7 @@ def test_the_conventions_put_a_preparation_under_its_drug_s_controls(
     covered = (
         "(the entry covers compound preparations)"
         if relation == "preparation_ingredient"
-        else "(the entry covers preparations)"
+        else "(the entry covers single-ingredient preparations)"
     )
     assert un.explanation.endswith(covered), un.explanation
     # One entry or the other where Schedule III may name it; certainly its drug's otherwise.
@@ -220,8 +223,79 @@ def test_the_conventions_reach_no_preparation_of_what_they_do_not_list(real_regi
 
 
 def test_a_preparation_s_page_says_how_the_convention_reaches_it(real_registry, client):
-    page = client.get("/substances/codeine-combination-product/").content.decode()
+    page = client.get("/substances/codeine-compound-oral-liquids/").content.decode()
     assert "a preparation containing Codeine" in page
     assert "compound preparations" in page
-    chinese = client.get("/zh-hans/substances/codeine-combination-product/").content.decode()
+    chinese = client.get("/zh-hans/substances/codeine-compound-oral-liquids/").content.decode()
     assert "含可待因的制剂" in chinese and "复方制剂" in chinese
+
+
+@pytest.mark.parametrize(
+    ("name", "item"),
+    [
+        ("Diphenoxylate and atropine preparations within schedule V limits", "diphenoxylate"),
+        ("Difenoxin and atropine preparations within schedule V limits", "difenoxin"),
+        ("Codeine preparations within schedule V limits", "codeine"),
+        ("Codeine combination product 90 mg/du", "codeine"),
+        ("Ethylmorphine combination product 15 mg/du", "ethylmorphine"),
+    ],
+)
+def test_a_us_entry_within_a_schedule_iii_item_s_limits_is_in_schedule_iii(
+    real_registry, name, item
+):
+    # 21 CFR 1308.15(c)(4): not more than 2.5 mg of diphenoxylate and not less than 25 micrograms
+    # of atropine sulfate a dose; the 1961 Convention's item: not more than 2.5 mg and atropine
+    # sulphate at least 1.0 per cent of the dose. Every such US preparation is one of them.
+    result, by_code = _by_code(name)
+    assert by_code["UN"].status == "controlled"
+    assert by_code["UN"].schedules == ("UN-1961-III",), by_code["UN"]
+    un = [m for m in result.matches if m.listed.schedule.jurisdiction == "UN"]
+    assert not any(m.entry_uncertain for m in un)
+    assert any(
+        step.substance.startswith(f"un-1961-iii-{item}") for m in un for step in m.route.steps
+    )
+
+
+def test_a_us_entry_whose_limits_reach_past_the_item_s_is_on_one_list_or_the_other(real_registry):
+    # US schedule IV's difenoxin preparations: up to 1 mg a dose, where the 1961 item stops at
+    # 0.5 mg; the morphine combination products: the item also asks that the drug cannot be
+    # readily recovered, which the US entry does not say.
+    for name in ("Difenoxin preparation", "Morphine combination product 50 mg/100 mL or 100 g"):
+        result, by_code = _by_code(name)
+        assert len(by_code["UN"].schedules) == 2, (name, by_code["UN"])
+        un = [m for m in result.matches if m.listed.schedule.jurisdiction == "UN"]
+        assert all(m.entry_uncertain for m in un), name
+
+
+def test_before_its_own_entry_s_uncertain_day_a_preparation_is_its_drug_s(real_registry):
+    # Dover's powder is on the 1961 Convention's Schedule III from a day the registry knows only
+    # as "by 2013-12-31"; before, opium's Schedule I entry reached it as opium's preparation
+    # (article 2(3)): controlled, on one list or the other, not "uncertain".
+    name = Substance.objects.get(uid="dovers-powder").name_en
+    [result] = check_items([name], on=datetime.date(2000, 1, 1), jurisdiction="UN")
+    assert result.status == "controlled"
+    by_schedule = {m.listed.schedule.code: m for m in result.matches}
+    assert sorted(by_schedule) == ["UN-1961-I", "UN-1961-III"]
+    assert by_schedule["UN-1961-I"].entry_uncertain and by_schedule["UN-1961-III"].date_uncertain
+    assert result.since == {"UN": "1964-12-13"}
+    [now] = check_items([name], on=ON, jurisdiction="UN")
+    assert [m.listed.schedule.code for m in now.matches] == ["UN-1961-III"]
+
+
+def test_a_preparation_of_a_salt_or_a_member_reaches_the_entry_that_covers_it(real_registry):
+    # The walk goes on from the ingredient as from a record of its own: a preparation of
+    # etorphine hydrochloride is one of etorphine's salt (1961 Schedules I and IV cover salts).
+    from tests.factories import RelationFactory, SubstanceFactory
+
+    salt = Substance.objects.get(uid="etorphine-hydrochloride")
+    for kind in ("single", "compound"):
+        preparation = SubstanceFactory(
+            uid=f"etorphine-hydrochloride-{kind}",
+            name_en=f"Etorphine hydrochloride {kind} preparation",
+            kind="preparation",
+            ingredients=kind,
+        )
+        RelationFactory(subject=preparation, kind="contains", form="", target=salt)
+        _result, by_code = _by_code(preparation.name_en)
+        assert by_code["UN"].status == "controlled", kind
+        assert sorted(by_code["UN"].schedules) == ["UN-1961-I", "UN-1961-IV"], kind
