@@ -1200,6 +1200,7 @@ def _strength_doubt(
     added: list[ListingBasis] = []
     for code in dict.fromkeys(m.listed.schedule.jurisdiction for m in through):
         mine = [m for m in through if m.listed.schedule.jurisdiction == code]
+        lists = {m.listed.schedule.code for m in mine}
         offered: list[tuple[Route, Listing]] = []
         for other in alike:
             named = Step(ALIKE_PREPARATION, "", other)
@@ -1209,10 +1210,15 @@ def _strength_doubt(
             ]
             for steps, holder in holders:
                 route = Route(subject, mine[0].route.matched_by, steps, frozenset())
+                # Only another list makes a doubt: an entry on the same list as the
+                # ingredient's (US schedule II's hydrocodone combination products, since 2014)
+                # leaves the answer as it is.
                 offered.extend(
                     (route, li)
                     for li in listings_of(holder.pk)
-                    if li.schedule.jurisdiction.code == code and li.uid not in held
+                    if li.schedule.jurisdiction.code == code
+                    and li.uid not in held
+                    and li.schedule.code not in lists
                 )
         if not offered:
             continue

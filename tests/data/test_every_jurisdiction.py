@@ -247,28 +247,28 @@ def test_a_start_the_registry_knows_only_as_a_bound_is_said_to_be_one(real_regis
 
 
 def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_registry, client):
-    """China's codeine compound oral liquids are a Class II psychotropic entry of their own;
-    the US controls codeine, and whether its law reaches this preparation the registry does
-    not record: uncertain there, never a confident "not controlled". The 1961 Convention puts
-    a preparation under its drug's controls (article 2(3)): controlled under the UN's."""
+    """Ergotamine and caffeine tablets are a Class II psychotropic entry of China's own; the US
+    lists ergotamine as a List I chemical and the 1988 Convention in its Table I, entries whose
+    words say nothing the registry holds of preparations: uncertain there, never a confident
+    "not controlled"."""
     response = client.post(
         "/api/v1/check/",
-        {"items": ["含可待因复方口服液体制剂", "codeine"], "on": ON},
+        {"items": ["麦角胺咖啡因片", "ergotamine"], "on": ON},
         content_type="application/json",
     )
-    preparation, codeine = response.json()["results"]
+    preparation, ergotamine = response.json()["results"]
     by_code = _by_code(preparation["jurisdictions"])
-    assert by_code["CN"]["status"] == by_code["UN"]["status"] == "controlled"
-    assert by_code["US"]["status"] == "uncertain"
-    assert preparation["preparation_open"] == ["US"]
-    assert "preparation_open" not in codeine
+    assert by_code["CN"]["status"] == "controlled"
+    assert by_code["UN"]["status"] == by_code["US"]["status"] == "uncertain"
+    assert preparation["preparation_open"] == ["UN", "US"]
+    assert "preparation_open" not in ergotamine
     [only_us] = client.post(
         "/api/v1/check/",
-        {"items": ["含可待因复方口服液体制剂"], "on": ON, "jurisdiction": "US"},
+        {"items": ["麦角胺咖啡因片"], "on": ON, "jurisdiction": "US"},
         content_type="application/json",
     ).json()["results"]
     assert only_us["status"] == "uncertain"
-    assert "a preparation of Codeine, which US controls" in only_us["reason"]
+    assert "a preparation of Ergotamine, which US controls" in only_us["reason"]
     # An ingredient no jurisdiction controls leaves the answer as it was.
     [caffeine] = client.post(
         "/api/v1/check/",
@@ -276,30 +276,40 @@ def test_a_preparation_is_uncertain_where_its_ingredient_is_controlled(real_regi
         content_type="application/json",
     ).json()["results"]
     assert caffeine["status"] == "not_controlled"
-    page = client.get("/check/", {"items": "含可待因复方口服液体制剂", "on": ON}).content.decode()
-    assert page.count("Uncertain (preparation)") == 1  # the US's row
+    page = client.get("/check/", {"items": "麦角胺咖啡因片", "on": ON}).content.decode()
+    assert page.count("Uncertain (preparation)") == 2  # the UN's row and the US's
 
 
 def test_a_preparation_s_page_says_what_the_check_says(real_registry, client):
     # Its side-by-side table said "Not controlled" where the check says "Uncertain
-    # (preparation)": the US controls oxycodone by an entry the registry holds silent on
-    # preparations. The 1961 Convention puts a preparation under its drug's controls.
+    # (preparation)".
+    [checked] = client.post(
+        "/api/v1/check/",
+        {"items": ["Ergotamine and caffeine tablets"]},
+        content_type="application/json",
+    ).json()["results"]
+    by_code = _by_code(checked["jurisdictions"])
+    assert {code for code, v in by_code.items() if v["status"] == "uncertain"} == {"UN", "US"}
+    page = client.get("/substances/ergotamine-caffeine-tablets/").content.decode()
+    table = page[page.index("<table") :]
+    table = table[: table.index("</table>")]
+    assert table.count("Uncertain (preparation)") == 2
+    assert "Not controlled" not in table
+    assert table.count("a preparation of Ergotamine") == 2
+    # Oxycodone's compound tablets: the 1961 Convention puts a preparation under its drug's
+    # controls, and US schedule II's paragraph reaches "any ... preparation" of an opiate.
     [checked] = client.post(
         "/api/v1/check/",
         {"items": ["Oxycodone-containing compound oral solid preparations"]},
         content_type="application/json",
     ).json()["results"]
     by_code = _by_code(checked["jurisdictions"])
-    assert {code for code, v in by_code.items() if v["status"] == "uncertain"} == {"US"}
-    assert by_code["UN"]["status"] == "controlled"
     assert by_code["UN"]["schedules"] == ["UN-1961-I"]
+    assert by_code["US"]["schedules"] == ["US-II"]
     page = client.get("/substances/oxycodone-compound-oral-solids/").content.decode()
     table = page[page.index("<table") :]
-    table = table[: table.index("</table>")]
-    assert table.count("Uncertain (preparation)") == 1
-    assert "Not controlled" not in table
-    assert table.count("a preparation of Oxycodone") == 1
-    assert "a preparation containing Oxycodone" in page  # how UN-1961-I reaches it
+    assert "Uncertain" not in table[: table.index("</table>")]
+    assert page.count("a preparation containing Oxycodone") >= 2  # how UN-1961-I and US-II reach it
 
 
 def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry, client):

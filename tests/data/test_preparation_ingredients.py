@@ -299,3 +299,46 @@ def test_a_preparation_of_a_salt_or_a_member_reaches_the_entry_that_covers_it(re
         _result, by_code = _by_code(preparation.name_en)
         assert by_code["UN"].status == "controlled", kind
         assert sorted(by_code["UN"].schedules) == ["UN-1961-I", "UN-1961-IV"], kind
+
+
+@pytest.mark.parametrize(
+    ("name", "on", "schedules", "in_doubt"),
+    [
+        # 21 CFR 1308.12(b)(1): "any salt, compound, derivative, or preparation of opium or
+        # opiate"; 1308.14(c): "any material, compound, mixture, or preparation which contains
+        # any quantity of" tramadol; 1308.13(e): buprenorphine.
+        ("Oxycodone-containing compound oral solid preparations", ON, ["US-II"], False),
+        ("Tramadol compound preparations", ON, ["US-IV"], False),
+        ("Buprenorphine transdermal patch", ON, ["US-III"], False),
+        # Codeine's: schedule II, or III or V within the limits of their entries, which the
+        # record does not state.
+        (
+            "Codeine-containing compound oral liquid preparations",
+            ON,
+            ["US-II", "US-III", "US-V"],
+            True,
+        ),
+        # Hydrocodone's combination products were in schedule III until 2014-10-06.
+        (
+            "Hydrocodone-containing compound oral solid preparations",
+            datetime.date(2010, 1, 1),
+            ["US-II", "US-III"],
+            True,
+        ),
+        ("Hydrocodone-containing compound oral solid preparations", ON, ["US-II"], False),
+    ],
+)
+def test_the_us_schedules_reach_a_preparation_containing_what_they_list(
+    real_registry, name, on, schedules, in_doubt
+):
+    [result] = check_items([name], on=on, jurisdiction="US")
+    assert result.status == "controlled", result.reason
+    us = [m for m in result.matches if m.listed.schedule.jurisdiction == "US"]
+    assert sorted({m.listed.schedule.code for m in us}) == schedules
+    assert all(bool(m.entry_uncertain) == in_doubt for m in us)
+
+
+def test_the_us_lists_of_chemicals_do_not_reach_a_drug_product(real_registry):
+    # List I's entries carry no such words: ergotamine and caffeine tablets stay open.
+    _result, by_code = _by_code("Ergotamine and caffeine tablets")
+    assert by_code["US"].status == "uncertain"
