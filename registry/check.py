@@ -1129,8 +1129,12 @@ def _preparations_alike(
             return True
         # A compound one may hold ingredients it does not name: the other's, as China's
         # diphenoxylate compound preparations may be diphenoxylate with atropine.
+        # An entry that names some of the ingredients and admits others (compound, or either:
+        # the 1961 Convention's Schedule III, "compounded with one or more other ingredients")
+        # may be a preparation of more (paracetamol and codeine tablets, a codeine item).
         compound = Substance.Ingredients.COMPOUND
-        return (said.get(other) == compound and contents[other] < mine) or (
+        admits = (compound, Substance.Ingredients.EITHER)
+        return (said.get(other) in admits and contents[other] < mine) or (
             said.get(preparation) == compound and mine < contents[other]
         )
 
@@ -1146,16 +1150,31 @@ def _preparations_alike(
 
 def _records_and_groups(
     pks: set[int],
-) -> tuple[dict[int, Substance], dict[int, list[Substance]]]:
-    """The records of `pks`, and per record the group entries that name it (`member_of`)."""
+) -> tuple[dict[int, Substance], dict[int, list[tuple[Substance, ...]]]]:
+    """The records of `pks`, and per record the chains of group entries that name it
+    (`member_of`, two levels: a US schedule V entry within the 1961 Convention's Schedule III
+    codeine item, which is an item of the entry for the codeine group's preparations)."""
     if not pks:
         return {}, {}
-    groups: dict[int, list[Substance]] = defaultdict(list)
+    paths: dict[int, list[tuple[Substance, ...]]] = defaultdict(list)
+    first: dict[int, list[Substance]] = defaultdict(list)
     for relation in Relation.objects.filter(
         subject_id__in=pks, kind=Relation.Kind.MEMBER_OF
     ).select_related("target"):
-        groups[relation.subject_id].append(relation.target)
-    return Substance.objects.in_bulk(pks), dict(groups)
+        first[relation.subject_id].append(relation.target)
+    above: dict[int, list[Substance]] = defaultdict(list)
+    if level := {g.pk for groups in first.values() for g in groups}:
+        for relation in Relation.objects.filter(
+            subject_id__in=level, kind=Relation.Kind.MEMBER_OF
+        ).select_related("target"):
+            above[relation.subject_id].append(relation.target)
+    for pk, groups in first.items():
+        for group in groups:
+            paths[pk].append((group,))
+            paths[pk].extend(
+                (group, top) for top in above.get(group.pk, ()) if top.pk not in (pk, group.pk)
+            )
+    return Substance.objects.in_bulk(pks), dict(paths)
 
 
 def _preparation_step(route: RouteRef) -> RouteStep | None:
@@ -1171,20 +1190,41 @@ def _step_name(step: RouteStep) -> str:
     return (step.name_zh or step.name_en) if chinese_language() else step.name_en
 
 
+def _own_entry(code: str, chain: Sequence[Substance]) -> Substance:
+    """The record a doubt names for a chain of records from another preparation to the group
+    entry listed in jurisdiction `code`: the first that is not another jurisdiction's entry,
+    listed there or an item of an entry listed there (the 1961 Schedule III item a US schedule
+    V entry is within, not the US entry; the item itself, not the group entry it is an item
+    of). Two queries, on this rare path."""
+    listed = Listing.objects.exclude(schedule__jurisdiction__code=code)
+    elsewhere = set(
+        listed.filter(substance_id__in=[r.pk for r in chain]).values_list("substance_id", flat=True)
+    ) | set(
+        Relation.objects.filter(
+            subject_id__in=[r.pk for r in chain],
+            kind=Relation.Kind.MEMBER_OF,
+            target_id__in=listed.values("substance_id"),
+        ).values_list("subject_id", flat=True)
+    )
+    return next((r for r in chain if r.pk not in elsewhere), chain[-1])
+
+
 def _strength_doubt(
     r: CheckResult,
     subject: Substance,
     alike: Sequence[Substance],
-    groups: dict[int, list[Substance]],
-    listings_of: Callable[[int], Sequence[Listing]],
+    groups: dict[int, list[tuple[Substance, ...]]],
+    listings_of: Callable[[int], Sequence[tuple[Listing, str]]],
 ) -> None:
     """A preparation reached by its ingredient's entry (a list that covers its preparations) may
     be one of the preparations of the same ingredients the list names on entries of their own,
     within limits of strength or composition the record does not state: a codeine syrup is in
     the 1961 Convention's Schedule II as a preparation of codeine (article 2(3)), or in its
-    Schedule III within the limits there (article 2(4)). Where such an entry is in force, the
-    ingredient's entry and each such entry answer in doubt (`ListingBasis.entry_uncertain`):
-    together they make the preparation controlled, on one of their lists."""
+    Schedule III within the limits there (article 2(4)). Where such an entry is in force, or in
+    doubt on the day (its listing's day not known precisely), the ingredient's entry and each
+    such entry answer in doubt (`ListingBasis.entry_uncertain`): together they make the
+    preparation controlled, on one of their lists. `listings_of` gives a record's listings on
+    the day, each with why its day is in doubt ("" when it is not)."""
     through = [
         m
         for m in r.matches
@@ -1201,21 +1241,25 @@ def _strength_doubt(
     for code in dict.fromkeys(m.listed.schedule.jurisdiction for m in through):
         mine = [m for m in through if m.listed.schedule.jurisdiction == code]
         lists = {m.listed.schedule.code for m in mine}
-        offered: list[tuple[Route, Listing]] = []
+        offered: list[tuple[Route, Listing, str, Substance]] = []
         for other in alike:
             named = Step(ALIKE_PREPARATION, "", other)
-            holders = [((named,), other)] + [
-                ((named, Step(Relation.Kind.MEMBER_OF, "", group)), group)
-                for group in groups.get(other.pk, ())
+            holders = [((named,), other, other)] + [
+                (
+                    (named, *(Step(Relation.Kind.MEMBER_OF, "", g) for g in chain)),
+                    chain[-1],
+                    _own_entry(code, (other, *chain)),
+                )
+                for chain in groups.get(other.pk, ())
             ]
-            for steps, holder in holders:
+            for steps, holder, entry in holders:
                 route = Route(subject, mine[0].route.matched_by, steps, frozenset())
                 # Only another list makes a doubt: an entry on the same list as the
                 # ingredient's (US schedule II's hydrocodone combination products, since 2014)
                 # leaves the answer as it is.
                 offered.extend(
-                    (route, li)
-                    for li in listings_of(holder.pk)
+                    (route, li, doubt, entry)
+                    for li, doubt in listings_of(holder.pk)
                     if li.schedule.jurisdiction.code == code
                     and li.uid not in held
                     and li.schedule.code not in lists
@@ -1228,7 +1272,7 @@ def _strength_doubt(
             "does not record"
         ) % {
             "entries": _(" or ").join(
-                dict.fromkeys(record_name(rt.steps[0].substance) for rt, _li in offered)
+                dict.fromkeys(record_name(entry) for _rt, _li, _d, entry in offered)
             ),
             "subject": record_name(subject),
             "ingredients": _(", ").join(
@@ -1237,10 +1281,11 @@ def _strength_doubt(
         }
         for m in mine:
             replaced[id(m)] = dataclasses.replace(m, entry_uncertain=why)
-        for route, li in offered:
+        for route, li, doubt, _entry in offered:
             if li.uid not in held:
                 held.add(li.uid)
-                added.append(dataclasses.replace(_named_basis(route, li), entry_uncertain=why))
+                basis = _named_basis(route, li, doubt)
+                added.append(dataclasses.replace(basis, entry_uncertain=why))
     if replaced or added:
         r.matches = [replaced.get(id(m), m) for m in r.matches] + added
 
@@ -1893,7 +1938,7 @@ def _check_items(
     alike_records, alike_groups = _records_and_groups(
         {pk for pairs in alike.values() for pk, _ingredient in pairs}
     )
-    wanted |= {g.pk for groups in alike_groups.values() for g in groups}
+    wanted |= {g.pk for chains in alike_groups.values() for chain in chains for g in chain}
     history = _listings_up_to(on, jurisdiction, sorted(wanted))
     substance_listings = history.in_force(history.by_substance, on)
     class_listings = history.in_force(history.by_class, on)
@@ -2194,7 +2239,10 @@ def _check_items(
                 subject,
                 [alike_records[pk] for pk, _name in alike[subject.pk]],
                 alike_groups,
-                lambda pk: substance_listings.get(pk, ()),
+                lambda pk: [
+                    *((li, "") for li in substance_listings.get(pk, ())),
+                    *substance_doubts.get(pk, ()),
+                ],
             )
         if missed and not (unfinished or rules_failed):
             codes = codes or dict(Jurisdiction.objects.values_list("pk", "code"))
@@ -2864,8 +2912,18 @@ def _compound_preparations(
             "mixture is such a preparation, and the entry for %(ingredient)s otherwise: a "
             "structure does not show which it is"
         ) % {
+            # Each by the entry of the jurisdiction that holds it (the 1961 Schedule III item a
+            # US schedule V entry is within), not another jurisdiction's record.
             "entries": _(" or ").join(
-                dict.fromkeys(record_name(rel.subject) for rel, _r, _e in found)
+                dict.fromkeys(
+                    record_name(
+                        _own_entry(
+                            basis.listed.schedule.jurisdiction,
+                            (rel.subject, *(step.substance for step in rt.steps[1:])),
+                        )
+                    )
+                    for rel, rt, _e in found
+                )
             ),
             "ingredient": record_name(found[0][0].target),
         }

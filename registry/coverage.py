@@ -554,6 +554,9 @@ class RelationGraph:
         # single-ingredient preparation, though it names one ingredient (codeine's schedule V
         # preparations, "with one or more nonnarcotic active medicinal ingredients"), nor
         # certainly one whose entry admits either (registry.check._opening says so).
+        # An ingredient the route has passed through already (a cycle of `contains`) is not
+        # walked again.
+        ingredients = [i for i in ingredients if i.pk not in visited]
         if record.kind != Substance.Kind.PREPARATION or not ingredients:
             return
         said = record.ingredients

@@ -187,8 +187,21 @@ def verdicts(
                 )
             )
             continue
+        # One entry or another (`entry_uncertain`): where the other is an entry whose day is in
+        # doubt (the 1961 Convention's Schedule III, listed by 2013), its list is among those it
+        # may fall under too.
+        either = any(getattr(m, "entry_uncertain", "") for m in certain)
         found = certain
-        schedules = tuple(dict.fromkeys(m.listed.schedule.code for m in found))
+        schedules = tuple(
+            dict.fromkeys(
+                m.listed.schedule.code
+                for m in (
+                    certain + [m for m in by_code[j.code] if m.date_uncertain]
+                    if either
+                    else certain
+                )
+            )
+        )
         classes = tuple(
             dict.fromkeys(m.substance_class.uid for m in found if isinstance(m, ClassBasis))
         )

@@ -321,12 +321,13 @@ def test_a_us_combination_product_is_a_preparation_of_its_narcotic(real_registry
     assert result["substance"]["uid"] == "codeine-combination-product-90-mg-du"
     by_code = _by_code(result["jurisdictions"])
     assert by_code["US"]["schedules"] == ["US-III"]
-    # Under the 1961 Convention, within the limits of Schedule III's codeine preparations (not
-    # more than 100 mg a dose, 2.5 per cent): Schedule III (article 2(4)). China's entry covers
+    # Under the 1961 Convention: Schedule II as codeine's preparation (article 2(3)), or
+    # Schedule III within its item's limits (not more than 100 mg a dose, 2.5 per cent
+    # undivided), which the US entry's do not all keep to. China's entry covers
     # single-ingredient preparations, but China also lists codeine's compound oral liquids:
     # whether this product is one (a syrup) or not (tablets) is not recorded, so open.
     assert by_code["UN"]["status"] == "controlled"
-    assert by_code["UN"]["schedules"] == ["UN-1961-III"]
+    assert by_code["UN"]["schedules"] == ["UN-1961-II", "UN-1961-III"]
     assert by_code["CN"]["status"] == "uncertain"
     assert by_code["CN"]["uncertain_because"] == ["preparation"]
     [in_china] = client.post(
