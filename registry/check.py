@@ -1190,23 +1190,33 @@ def _step_name(step: RouteStep) -> str:
     return (step.name_zh or step.name_en) if chinese_language() else step.name_en
 
 
-def _own_entry(code: str, chain: Sequence[Substance]) -> Substance:
+def _listed_in(pks: Iterable[int]) -> dict[int, set[str]]:
+    """Per record: the codes of the jurisdictions where it is listed, or an entry it is an
+    item of (`member_of`) is, on any day. Two queries."""
+    pks = list(pks)
+    out: dict[int, set[str]] = defaultdict(set)
+    for pk, code in Listing.objects.filter(substance_id__in=pks).values_list(
+        "substance_id", "schedule__jurisdiction__code"
+    ):
+        out[pk].add(code)
+    for pk, code in Relation.objects.filter(
+        subject_id__in=pks, kind=Relation.Kind.MEMBER_OF, target__listings__isnull=False
+    ).values_list("subject_id", "target__listings__schedule__jurisdiction__code"):
+        out[pk].add(code)
+    return out
+
+
+def _own_entry(
+    code: str, chain: Sequence[Substance], listed_in: dict[int, set[str]] | None = None
+) -> Substance:
     """The record a doubt names for a chain of records from another preparation to the group
     entry listed in jurisdiction `code`: the first that is not another jurisdiction's entry,
     listed there or an item of an entry listed there (the 1961 Schedule III item a US schedule
     V entry is within, not the US entry; the item itself, not the group entry it is an item
-    of). Two queries, on this rare path."""
-    listed = Listing.objects.exclude(schedule__jurisdiction__code=code)
-    elsewhere = set(
-        listed.filter(substance_id__in=[r.pk for r in chain]).values_list("substance_id", flat=True)
-    ) | set(
-        Relation.objects.filter(
-            subject_id__in=[r.pk for r in chain],
-            kind=Relation.Kind.MEMBER_OF,
-            target_id__in=listed.values("substance_id"),
-        ).values_list("subject_id", flat=True)
-    )
-    return next((r for r in chain if r.pk not in elsewhere), chain[-1])
+    of). `listed_in` as `_listed_in` gives it (read here when not given)."""
+    if listed_in is None:
+        listed_in = _listed_in(r.pk for r in chain)
+    return next((r for r in chain if not listed_in.get(r.pk, set()) - {code}), chain[-1])
 
 
 def _strength_doubt(
@@ -1215,6 +1225,7 @@ def _strength_doubt(
     alike: Sequence[Substance],
     groups: dict[int, list[tuple[Substance, ...]]],
     listings_of: Callable[[int], Sequence[tuple[Listing, str]]],
+    listed_in: Callable[[], dict[int, set[str]]],
 ) -> None:
     """A preparation reached by its ingredient's entry (a list that covers its preparations) may
     be one of the preparations of the same ingredients the list names on entries of their own,
@@ -1224,7 +1235,8 @@ def _strength_doubt(
     doubt on the day (its listing's day not known precisely), the ingredient's entry and each
     such entry answer in doubt (`ListingBasis.entry_uncertain`): together they make the
     preparation controlled, on one of their lists. `listings_of` gives a record's listings on
-    the day, each with why its day is in doubt ("" when it is not)."""
+    the day, each with why its day is in doubt ("" when it is not); `listed_in`, read once
+    for the call, where the records of the groups' chains are listed (`_listed_in`)."""
     through = [
         m
         for m in r.matches
@@ -1244,26 +1256,25 @@ def _strength_doubt(
         offered: list[tuple[Route, Listing, str, Substance]] = []
         for other in alike:
             named = Step(ALIKE_PREPARATION, "", other)
-            holders = [((named,), other, other)] + [
-                (
-                    (named, *(Step(Relation.Kind.MEMBER_OF, "", g) for g in chain)),
-                    chain[-1],
-                    _own_entry(code, (other, *chain)),
-                )
-                for chain in groups.get(other.pk, ())
-            ]
-            for steps, holder, entry in holders:
-                route = Route(subject, mine[0].route.matched_by, steps, frozenset())
+            for chain in [(other,)] + [
+                (other, *groups_of) for groups_of in groups.get(other.pk, ())
+            ]:
                 # Only another list makes a doubt: an entry on the same list as the
                 # ingredient's (US schedule II's hydrocodone combination products, since 2014)
                 # leaves the answer as it is.
-                offered.extend(
-                    (route, li, doubt, entry)
-                    for li, doubt in listings_of(holder.pk)
+                found = [
+                    (li, doubt)
+                    for li, doubt in listings_of(chain[-1].pk)
                     if li.schedule.jurisdiction.code == code
                     and li.uid not in held
                     and li.schedule.code not in lists
-                )
+                ]
+                if not found:
+                    continue
+                steps = (named, *(Step(Relation.Kind.MEMBER_OF, "", g) for g in chain[1:]))
+                route = Route(subject, mine[0].route.matched_by, steps, frozenset())
+                entry = other if len(chain) == 1 else _own_entry(code, chain, listed_in())
+                offered.extend((route, li, doubt, entry) for li, doubt in found)
         if not offered:
             continue
         why = _(
@@ -1939,6 +1950,11 @@ def _check_items(
         {pk for pairs in alike.values() for pk, _ingredient in pairs}
     )
     wanted |= {g.pk for chains in alike_groups.values() for chain in chains for g in chain}
+    chains_listed_in = functools.cache(
+        lambda: _listed_in(
+            {*alike_records, *(g.pk for ch in alike_groups.values() for c in ch for g in c)}
+        )
+    )
     history = _listings_up_to(on, jurisdiction, sorted(wanted))
     substance_listings = history.in_force(history.by_substance, on)
     class_listings = history.in_force(history.by_class, on)
@@ -2243,6 +2259,7 @@ def _check_items(
                     *((li, "") for li in substance_listings.get(pk, ())),
                     *substance_doubts.get(pk, ()),
                 ],
+                chains_listed_in,
             )
         if missed and not (unfinished or rules_failed):
             codes = codes or dict(Jurisdiction.objects.values_list("pk", "code"))
