@@ -390,3 +390,16 @@ def test_before_the_schedule_iii_day_a_codeine_syrup_is_on_one_list_or_the_other
     assert verdict.schedules == ("UN-1961-II", "UN-1961-III")
     three = [m for m in result.matches if m.listed.schedule.code == "UN-1961-III"]
     assert three and all(m.entry_uncertain and m.date_uncertain for m in three)
+
+
+def test_the_check_page_says_the_lists_are_alternatives(real_registry, client):
+    syrup = "Codeine-containing compound oral liquid preparations"
+    page = client.get("/check/", {"items": syrup, "on": ON.isoformat()}).content.decode()
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "UN-1961-II, UN-1961-III" in table
+    assert table.count("on one of these lists") == 2  # the UN's row and the US's
+    chinese = client.get("/zh-hans/check/", {"items": syrup, "on": ON.isoformat()})
+    assert "属于其中一个目录" in chinese.content.decode()
+    tablets = "Oxycodone-containing compound oral solid preparations"
+    page = client.get("/check/", {"items": tablets, "on": ON.isoformat()}).content.decode()
+    assert "on one of these lists" not in page

@@ -204,6 +204,17 @@ _UNCERTAIN_LABELS = {
 
 
 @register.filter
+def one_list_or_another(matches, code: str) -> bool:
+    """Whether a jurisdiction's lists in a verdict are alternatives: a basis there is one entry
+    or another (`ListingBasis.entry_uncertain`: a preparation within limits the record does
+    not state, a mixture that may be a preparation an entry names)."""
+    return any(
+        getattr(m, "entry_uncertain", "") and m.listed.schedule.jurisdiction == code
+        for m in matches or ()
+    )
+
+
+@register.filter
 def uncertain_label(verdict) -> str:
     """Why a verdict is `uncertain`, as its label says: a check result (`CheckResult`) or one
     jurisdiction's verdict (`JurisdictionVerdict`). An act's date not known precisely comes
