@@ -1206,16 +1206,12 @@ def _listed_in(pks: Iterable[int]) -> dict[int, set[str]]:
     return out
 
 
-def _own_entry(
-    code: str, chain: Sequence[Substance], listed_in: dict[int, set[str]] | None = None
-) -> Substance:
+def _own_entry(code: str, chain: Sequence[Substance], listed_in: dict[int, set[str]]) -> Substance:
     """The record a doubt names for a chain of records from another preparation to the group
     entry listed in jurisdiction `code`: the first that is not another jurisdiction's entry,
     listed there or an item of an entry listed there (the 1961 Schedule III item a US schedule
     V entry is within, not the US entry; the item itself, not the group entry it is an item
-    of). `listed_in` as `_listed_in` gives it (read here when not given)."""
-    if listed_in is None:
-        listed_in = _listed_in(r.pk for r in chain)
+    of). `listed_in` as `_listed_in` gives it."""
     return next((r for r in chain if not listed_in.get(r.pk, set()) - {code}), chain[-1])
 
 
@@ -2823,6 +2819,15 @@ class _PreparationEntries:
             by_preparation[listing.substance_id].append(listing)
         return cls(contains, by_preparation, groups)
 
+    @functools.cached_property
+    def listed_in(self) -> dict[int, set[str]]:
+        """Where the preparation records and their groups are listed, on any day
+        (`_listed_in`): read once per check, when a doubt names an entry."""
+        return _listed_in(
+            {r.subject_id for r in self.contains}
+            | {g.pk for held in self.groups.values() for g in held}
+        )
+
 
 def _compound_preparations(
     r: CheckResult, parts: list[_Item], entries_of: Callable[[], _PreparationEntries]
@@ -2937,6 +2942,7 @@ def _compound_preparations(
                         _own_entry(
                             basis.listed.schedule.jurisdiction,
                             (rel.subject, *(step.substance for step in rt.steps[1:])),
+                            known.listed_in,
                         )
                     )
                     for rel, rt, _e in found
