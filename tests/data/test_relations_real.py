@@ -332,3 +332,95 @@ def test_the_class_page_says_which_members_stay_under_their_own_list(real_regist
     assert flags["carfentanil"] == ""  # named on the non-medical list: the entry claims it too
     html = client.get("/zh-hans/classes/class-fentanyls/", {"page": page_of["fentanyl"]})
     assert "依原有目录管制：不属于整类列管条目" in html.content.decode()
+
+
+def _verdicts(text, on):
+    from registry.jurisdictions import jurisdictions, verdicts_of
+
+    [result] = check_items([text], on=on)
+    return result, {v.jurisdiction: v for v in verdicts_of(result, jurisdictions())}
+
+
+@pytest.mark.parametrize(
+    ("name", "relation", "un_lists"),
+    [
+        # 21 CFR 1308.12(b)(1) codes opium's forms and preparations apart; for China and the
+        # 1961 Convention they are opium, or its single-ingredient preparations.
+        ("Opium, powdered", "form_of", {"UN-1961-I"}),
+        ("Opium, granulated", "form_of", {"UN-1961-I"}),
+        # A preparation of opium: Schedule I (article 2(3)), or the Schedule III item within its
+        # limits of strength, which the record does not state.
+        ("Opium tincture", "single_ingredient", {"UN-1961-I", "UN-1961-III"}),
+        ("Opium extracts", "single_ingredient", {"UN-1961-I", "UN-1961-III"}),
+        ("Opium fluid extract", "single_ingredient", {"UN-1961-I", "UN-1961-III"}),
+    ],
+)
+def test_the_us_opium_records_are_opium_for_china_and_the_un(
+    real_registry, name, relation, un_lists
+):
+    for on, cn_list in ((D(2020, 1, 1), "CN-NARC-2013"), (D(2026, 12, 8), "CN-NARC-2025")):
+        result, by_code = _verdicts(name, on)
+        assert by_code["CN"].status == "controlled", (name, on, by_code["CN"])
+        assert by_code["CN"].schedules == (cn_list,)
+        assert by_code["UN"].status == "controlled", (name, on, by_code["UN"])
+        assert set(by_code["UN"].schedules) == un_lists
+        cn = [m for m in result.matches if m.listed.schedule.jurisdiction == "CN"]
+        assert [m.substance for m in cn] == ["opium"]
+        assert cn[0].route.steps[0].relation == relation
+        # In the US its own entry governs it, not raw opium's (the same schedule II).
+        us = [m for m in result.matches if m.listed.schedule.jurisdiction == "US"]
+        assert [m.listed.schedule.code for m in us] == ["US-II"]
+        assert us[0].substance == result.substance.uid
+
+
+MARIJUANA_III = (
+    "Marijuana in FDA-approved drug products and marijuana subject to a state medical marijuana "
+    "license"
+)
+EXTRACT_III = (
+    "Marijuana extract in an FDA-approved product or subject to a state medical marijuana license"
+)
+
+
+@pytest.mark.parametrize("name", ["Marihuana extract", MARIJUANA_III, EXTRACT_III])
+def test_the_us_cannabis_records_are_cannabis_for_china_and_the_un(real_registry, name):
+    for on in (D(2019, 6, 1), D(2026, 12, 8)):
+        result, by_code = _verdicts(name, on)
+        assert by_code["CN"].status == "controlled", (name, on)
+        assert by_code["UN"].status == "controlled", (name, on)
+        un = {m.substance for m in result.matches if m.listed.schedule.jurisdiction == "UN"}
+        assert un == {"cannabis"}, (name, on)
+    # The 1961 Schedule IV entry, until 2020-12-02, was cannabis and cannabis resin: not the
+    # extracts and tinctures Schedule I names.
+    _result, by_code = _verdicts(name, D(2019, 6, 1))
+    expected = {"UN-1961-I"} if "xtract" in name else {"UN-1961-I", "UN-1961-IV"}
+    assert set(by_code["UN"].schedules) == expected
+
+
+def test_the_us_moved_marijuana_in_medical_settings_to_schedule_iii(real_registry):
+    for name in (MARIJUANA_III, EXTRACT_III):
+        _result, by_code = _verdicts(name, D(2026, 12, 8))
+        # Its own entry governs it in the US, not cannabis's schedule I entry.
+        assert by_code["US"].schedules == ("US-III",), name
+        _result, by_code = _verdicts(name, D(2025, 1, 1))
+        assert by_code["US"].schedules == ("US-I",), name
+    # Cannabis asked in the US: schedule I, and schedule III as those entries name it.
+    _result, by_code = _verdicts("Cannabis", D(2026, 12, 8))
+    assert set(by_code["US"].schedules) == {"US-I", "US-III"}
+    _result, by_code = _verdicts("Cannabis", D(2025, 1, 1))
+    assert by_code["US"].schedules == ("US-I",)
+
+
+def test_natural_thc_in_medical_products_is_a_preparation_of_dronabinol(real_registry):
+    name = (
+        "Naturally derived delta-9-tetrahydrocannabinols in an FDA-approved product or in "
+        "marijuana subject to a state medical marijuana license"
+    )
+    for on in (D(2020, 1, 1), D(2026, 12, 8)):
+        _result, by_code = _verdicts(name, on)
+        # The 1971 Convention, article 3(1): Schedule II, as delta-9-THC.
+        assert (by_code["UN"].status, by_code["UN"].schedules) == ("controlled", ("UN-1971-II",))
+        # China's entry covers single-ingredient preparations (2020) or says nothing of them
+        # (2026); what else the product holds its entry does not say.
+        assert by_code["CN"].status == "uncertain", (on, by_code["CN"])
+        assert "Dronabinol" in by_code["CN"].reason
