@@ -45,6 +45,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry import analogues
+from registry import jurisdictions as per_jurisdiction
 from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import (
     ALIKE_PREPARATION,
@@ -212,6 +213,14 @@ class CheckResult:
         "verdict there is `uncertain` (a preparation is not its ingredient, and whether that "
         "law reaches this preparation is not recorded).",
         default=(),
+        omit_empty=True,
+    )
+    members_open: dict[str, tuple[str, ...]] = described(
+        "For an entry for a group (a record others are recorded as members of): per "
+        "jurisdiction code where no listing answers for the entry itself, but the lists there "
+        "control some of its members, or may: the codes of those members' lists. The verdict "
+        "there is `uncertain` (which member is meant decides), and `reasons` names the members.",
+        default_factory=dict,
         omit_empty=True,
     )
     not_compared: dict[str, tuple[str, ...]] = described(
@@ -1920,7 +1929,10 @@ def _check_items(
     jurisdiction: str | None,
     time_budget: float | None,
     item_time_budget: float | None = None,
+    members: bool = True,
 ) -> list[CheckResult]:
+    """See `check_items`. Without `members`, an entry for a group is not answered from its
+    members (`_members_open`): the check of the members themselves."""
     budget = REQUEST_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     per_item = ITEM_TIME_BUDGET_SECONDS if item_time_budget is None else item_time_budget
     deadline = time.monotonic() + budget
@@ -2358,7 +2370,109 @@ def _check_items(
             **_doubts_by_jurisdiction(item.result.matches, on),
             **item.result.reasons,
         }
+    if members and time.monotonic() < deadline:
+        _members_open(inputs, on, jurisdiction, deadline - time.monotonic(), per_item)
     return [item.result for item in inputs]
+
+
+def _members_open(
+    items: Sequence[_Item],
+    on: datetime.date,
+    jurisdiction: str | None,
+    time_budget: float,
+    item_time_budget: float,
+) -> None:
+    """An entry for a group that a jurisdiction's lists do not name, some of whose recorded
+    members they control, or may (China's ephedrine-type substances under the 1988
+    Convention's Table I, which lists ephedrine, pseudoephedrine and norephedrine): `uncertain`
+    there, not `not_controlled`, since which member is meant decides (`members_open`, and the
+    members in `reasons`). Each member is checked as its own name is, in one check for the
+    batch that does not look at the members' members."""
+    subjects: dict[int, list[CheckResult]] = defaultdict(list)
+    for item in items:
+        r = item.result
+        if r.substance is not None and r.status in (CONTROLLED, NOT_CONTROLLED, UNCERTAIN):
+            subjects[r.substance.pk].append(r)
+    if not subjects:
+        return
+    members: dict[int, list[Substance]] = defaultdict(list)
+    for relation in (
+        Relation.objects.filter(target_id__in=subjects, kind=Relation.Kind.MEMBER_OF)
+        .select_related("subject")
+        .order_by("subject__name_en", "subject_id")
+    ):
+        members[relation.target_id].append(relation.subject)
+    if not members:
+        return
+    among = Jurisdiction.objects.order_by("code")
+    if jurisdiction:
+        among = among.filter(code__iexact=jurisdiction)
+    among = list(among)
+    unique = list({m.pk: m for group in members.values() for m in group}.values())
+    checked = _check_items(
+        [m.name_en for m in unique], on, jurisdiction, time_budget, item_time_budget, False
+    )
+    standing = {
+        member.pk: {v.jurisdiction: v for v in per_jurisdiction.verdicts_of(result, among)}
+        for member, result in zip(unique, checked, strict=True)
+        # checked by its name, the member itself (not another record of that name)
+        if result.substance is not None and result.substance.pk == member.pk
+    }
+    for pk, results in subjects.items():
+        group = members.get(pk, [])
+        for r in results:
+            answered = {
+                *(m.listed.schedule.jurisdiction for m in r.matches),
+                *r.preparation_open,
+                *r.unrecorded,
+                *r.unjudged,
+            }
+            opened: dict[str, str] = {}
+            for j in among:
+                held = [
+                    (m, standing[m.pk][j.code])
+                    for m in group
+                    if m.pk in standing and standing[m.pk][j.code].status in (CONTROLLED, UNCERTAIN)
+                ]
+                if j.code in answered or not held:
+                    continue
+                r.members_open[j.code] = tuple(
+                    dict.fromkeys(code for _m, v in held for code in v.schedules)
+                )
+                opened[j.code] = _members_reason(j.code, on, held, len(group))
+            if not opened:
+                continue
+            r.reasons = {**r.reasons, **opened}
+            if r.status == NOT_CONTROLLED:
+                r.status, r.reason = UNCERTAIN, _("; ").join(opened.values())
+
+
+def _members_reason(
+    code: str, on: datetime.date, held: Sequence[tuple[Substance, Any]], total: int
+) -> str:
+    """Why an entry for a group is open where some of its members are controlled: which."""
+    said = []
+    for member, verdict in held:
+        lists = ("、" if chinese_language() else ", ").join(verdict.schedules)
+        if verdict.status == CONTROLLED:
+            said.append(_("%(name)s (%(lists)s)") % {"name": record_name(member), "lists": lists})
+        elif lists:
+            said.append(
+                _("%(name)s (%(lists)s, in doubt)") % {"name": record_name(member), "lists": lists}
+            )
+        else:
+            said.append(_("%(name)s (in doubt)") % {"name": record_name(member)})
+    return _(
+        "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
+        "control, %(count)s of the %(total)s members the registry records: %(members)s; which "
+        "member is meant decides"
+    ) % {
+        "where": code,
+        "date": on.isoformat(),
+        "count": len(held),
+        "total": total,
+        "members": _("; ").join(said),
+    }
 
 
 def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdiction]:
@@ -3228,6 +3342,18 @@ def preparation_reasons(
         lambda listing: listing.schedule.jurisdiction.code,
         on,
     )
+
+
+def members_reasons(substance: Substance, *, on: datetime.date) -> dict[str, str]:
+    """For an entry for a group, as the check answers it on `on`: per jurisdiction code where
+    nothing answers for the entry itself but some of its members are controlled there, or may
+    be, which (see `_members_open`). Empty for a record no other is a member of."""
+    if not Relation.objects.filter(target=substance, kind=Relation.Kind.MEMBER_OF).exists():
+        return {}
+    [result] = check_items([substance.name_en], on=on)
+    if result.substance is None or result.substance.pk != substance.pk:
+        return {}
+    return {code: result.reasons.get(code, "") for code in result.members_open}
 
 
 MEMBERSHIP_CACHE_SECONDS = 24 * 3600

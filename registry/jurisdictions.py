@@ -61,7 +61,9 @@ class JurisdictionVerdict:
         "record has, which may name an excepted stereoisomer), `form` (whether the entry's "
         "words reach it: a glycoside or other acetal of a listed compound, an ether of it only in "
         "a reading not settled; a possible positional isomer of a compound whose entry covers "
-        "them). Empty otherwise.",
+        "them), `members` (an entry for a group that the lists there do not name, some of "
+        "whose recorded members they control or may: which member is meant decides). Empty "
+        "otherwise.",
         default=(),
     )
 
@@ -94,6 +96,7 @@ def verdicts_of(result: Any, among: Sequence[Jurisdiction]) -> list[Jurisdiction
         result.preparation_open,
         result.reasons,
         result.unjudged,
+        result.members_open,
     )
 
 
@@ -106,6 +109,7 @@ def verdicts(
     preparation_open: Sequence[str] = (),
     reasons: Mapping[str, str] | None = None,
     unjudged: Sequence[str] = (),
+    members_open: Mapping[str, Sequence[str]] | None = None,
 ) -> list[JurisdictionVerdict]:
     """Split one check result (its overall status and its typed bases) by jurisdiction.
 
@@ -121,6 +125,9 @@ def verdicts(
     `uncertain` there.
     `unjudged`: the codes where the check could not finish judging the input and no basis
     answers (the check's own): `unknown` there, with its reason.
+    `members_open`: per code where the input is an entry for a group that nothing answers for
+    there, but some of whose members are controlled there, or may be, their lists (the check's
+    own): `uncertain` there, on those lists.
     """
     by_code: dict[str, list] = {j.code: [] for j in among}
     for match in matches:
@@ -147,6 +154,17 @@ def verdicts(
                         j.name,
                         UNCERTAIN,
                         uncertain_because=("preparation",),
+                        reason=(reasons or {}).get(j.code, ""),
+                    )
+                )
+            elif j.code in (members_open or {}):
+                out.append(
+                    JurisdictionVerdict(
+                        j.code,
+                        j.name,
+                        UNCERTAIN,
+                        tuple((members_open or {})[j.code]),
+                        uncertain_because=("members",),
                         reason=(reasons or {}).get(j.code, ""),
                     )
                 )

@@ -608,6 +608,9 @@ def substance_detail(request, uid: str):
             isomer_of,
             *check_service.preparation_reasons(substance, on=today),
             not_covered,
+            check_service.members_reasons(substance, on=today)
+            if any(r.kind == Relation.Kind.MEMBER_OF for r in inverse_relations)
+            else {},
         ),
         "links_out": depictions.records_elsewhere(substance),
         "feed_seq": feed_seq,
@@ -625,12 +628,15 @@ def _side_by_side(
     preparation_open=None,
     preparation_closed=None,
     not_covered=None,
+    members_open=None,
 ) -> list[dict]:
     """The substance's status in each jurisdiction: lists in force (its own, and those that
     reach it through its relations), classes, the entries it may be a positional isomer of
     and, for a preparation, why its answer is open (`preparation_open`, uncertain, as the check
     answers) or why its ingredient's entry leaves it out (`preparation_closed`), past listings,
-    and why a list that a relation reaches does not cover it (`not_covered`); each by code."""
+    why a list that a relation reaches does not cover it (`not_covered`), and, for an entry
+    for a group, which of its members are controlled where nothing answers for the entry
+    itself (`members_open`, uncertain, as the check answers); each by code."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
@@ -655,6 +661,7 @@ def _side_by_side(
             ],
             "uncertain": c.status == per_jurisdiction.UNCERTAIN,
             "preparation_of": (preparation_open or {}).get(n.jurisdiction.code, ""),
+            "members_of": (members_open or {}).get(n.jurisdiction.code, ""),
             "not_covered": (not_covered or {}).get(n.jurisdiction.code, "")
             or (preparation_closed or {}).get(n.jurisdiction.code, ""),
         }

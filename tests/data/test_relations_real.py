@@ -424,3 +424,61 @@ def test_natural_thc_in_medical_products_is_a_preparation_of_dronabinol(real_reg
         # (2026); what else the product holds its entry does not say.
         assert by_code["CN"].status == "uncertain", (on, by_code["CN"])
         assert "Dronabinol" in by_code["CN"].reason
+
+
+EPHEDRINE_TYPE = (
+    "Ephedrine-type substances (ephedrine, pseudoephedrine, racephedrine, norephedrine, "
+    "methylephedrine, ephedra extract, ephedra extract powder, etc.)"
+)
+
+
+def test_a_group_entry_is_open_where_some_of_its_members_are_controlled(real_registry):
+    """China's ephedrine-type substances: the 1988 Convention's Table I and the US List I name no
+    such group, but list ephedrine, pseudoephedrine, norephedrine: not `not_controlled` there
+    (which member is meant decides), and the members are named."""
+    result, by_code = _verdicts(EPHEDRINE_TYPE, D(2026, 12, 8))
+    assert by_code["CN"].status == "controlled"
+    un, us = by_code["UN"], by_code["US"]
+    assert (un.status, un.uncertain_because, un.schedules) == (
+        "uncertain",
+        ("members",),
+        ("UN-1988-I",),
+    )
+    assert "Ephedrine (UN-1988-I)" in un.reason and "5 of the 8 members" in un.reason
+    # Methylephedrine is no Table I substance: not named among them.
+    assert "N-Methylephedrine" not in un.reason
+    assert (us.status, us.schedules) == ("uncertain", ("US-LIST-I",))
+    assert result.members_open == {"UN": ("UN-1988-I",), "US": ("US-LIST-I",)}
+    # Asked of one jurisdiction, the same answer.
+    [only_un] = check_items([EPHEDRINE_TYPE], on=D(2026, 12, 8), jurisdiction="UN")
+    assert only_un.status == "uncertain" and only_un.members_open == {"UN": ("UN-1988-I",)}
+
+
+def test_a_group_entry_none_of_whose_members_is_controlled_stays_not_controlled(real_registry):
+    # The US barbituric acid derivatives: its one recorded member, thiamylal, is on no list of
+    # China's or the Conventions'.
+    result, by_code = _verdicts("Barbituric acid derivatives", D(2026, 12, 8))
+    assert by_code["US"].status == "controlled"
+    assert by_code["UN"].status == by_code["CN"].status == "not_controlled"
+    assert result.members_open == {}
+
+
+def test_a_group_of_preparations_answers_from_its_items(real_registry):
+    # US schedule V's narcotic preparations: each item is within a 1961 Schedule III item's
+    # limits (opium's: Schedule I or III), so the Convention reaches every one.
+    _result, by_code = _verdicts("Narcotic preparations", D(2026, 12, 8))
+    assert by_code["US"].status == "controlled"
+    assert by_code["UN"].status == "uncertain"
+    assert set(by_code["UN"].schedules) == {"UN-1961-I", "UN-1961-III"}
+    assert "5 of the 5 members" in by_code["UN"].reason
+    # In China each item is itself open (a compound preparation China may name): in doubt.
+    assert by_code["CN"].status == "uncertain" and by_code["CN"].schedules == ()
+    assert "(in doubt)" in by_code["CN"].reason
+
+
+def test_the_substance_page_says_which_members_are_controlled(real_registry, client):
+    page = client.get("/substances/ephedrine-type-substances/").content.decode()
+    assert "Uncertain (which member)" in page
+    assert "5 of the 8 members the registry records" in page
+    page = client.get("/zh-hans/substances/ephedrine-type-substances/").content.decode()
+    assert "不确定（哪一成员）" in page and "麻黄素（UN-1988-I）" in page

@@ -200,6 +200,7 @@ _UNCERTAIN_LABELS = {
     "preparation": gettext_lazy("Uncertain (preparation)"),
     "identity": gettext_lazy("Uncertain (which isomer)"),
     "form": gettext_lazy("Uncertain (reach of the entry)"),
+    "members": gettext_lazy("Uncertain (which member)"),
 }
 
 
@@ -231,6 +232,7 @@ def uncertain_label(verdict) -> str:
                 ("identity", any(getattr(m, "identity_uncertain", "") for m in matches)),
                 ("form", any(getattr(m, "form_uncertain", "") for m in matches)),
                 ("preparation", bool(getattr(verdict, "preparation_open", ()))),
+                ("members", bool(getattr(verdict, "members_open", ()))),
             )
             if present
         ]
