@@ -79,6 +79,7 @@ from registry.verdicts import (
     ListingRef,
     RouteRef,
     RouteStep,
+    ScheduleRef,
     SubstanceRef,
     described,
     handed_over,
@@ -3344,16 +3345,47 @@ def preparation_reasons(
     )
 
 
-def members_reasons(substance: Substance, *, on: datetime.date) -> dict[str, str]:
-    """For an entry for a group, as the check answers it on `on`: per jurisdiction code where
-    nothing answers for the entry itself but some of its members are controlled there, or may
-    be, which (see `_members_open`). Empty for a record no other is a member of."""
-    if not Relation.objects.filter(target=substance, kind=Relation.Kind.MEMBER_OF).exists():
-        return {}
+def record_check(substance: Substance, *, on: datetime.date) -> CheckResult | None:
+    """The check's answer for a record on `on`, asked by its English name as a reader would
+    ask it (None where that name finds another record first): what a record's page says beside
+    its own listings, for a preparation or a group entry, agrees with the check."""
     [result] = check_items([substance.name_en], on=on)
     if result.substance is None or result.substance.pk != substance.pk:
+        return None
+    return result
+
+
+def members_reasons(result: CheckResult | None) -> dict[str, str]:
+    """For an entry for a group: per jurisdiction code where nothing answers for the entry
+    itself but some of its members are controlled there, or may be, which (see
+    `_members_open`)."""
+    if result is None:
         return {}
     return {code: result.reasons.get(code, "") for code in result.members_open}
+
+
+def one_entry_or_another(result: CheckResult | None) -> dict[str, tuple[list[ScheduleRef], str]]:
+    """Per jurisdiction code where a result is on one of several lists (a preparation within
+    limits of strength its record does not state: `ListingBasis.entry_uncertain`), those lists
+    (as the jurisdiction's verdict gives them) and why."""
+    if result is None:
+        return {}
+    why: dict[str, str] = {}
+    refs: dict[str, ScheduleRef] = {}
+    for basis in result.matches:
+        refs.setdefault(basis.listed.schedule.code, basis.listed.schedule)
+        if getattr(basis, "entry_uncertain", "") and not basis.date_uncertain:
+            why.setdefault(basis.listed.schedule.jurisdiction, basis.entry_uncertain)
+    if not why:
+        return {}
+    return {
+        verdict.jurisdiction: (
+            [refs[code] for code in verdict.schedules],
+            why[verdict.jurisdiction],
+        )
+        for verdict in per_jurisdiction.verdicts_of(result, per_jurisdiction.jurisdictions())
+        if verdict.jurisdiction in why and verdict.status == CONTROLLED
+    }
 
 
 MEMBERSHIP_CACHE_SECONDS = 24 * 3600

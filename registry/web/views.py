@@ -583,6 +583,14 @@ def substance_detail(request, uid: str):
     # Entries that may reach it as a positional isomer of theirs: uncertain, as the check says.
     feed_seq, version = Change.objects.position()
     isomer_of = check_service.positional_isomer_of(substance, today, version=version)
+    # A preparation on one list or another, an entry for a group answered from its members:
+    # as the check answers the record.
+    asked = (
+        check_service.record_check(substance, on=today)
+        if substance.kind == Substance.Kind.PREPARATION
+        or any(r.kind == Relation.Kind.MEMBER_OF for r in inverse_relations)
+        else None
+    )
     context = {
         "substance": substance,
         "isomer_of": isomer_of,
@@ -608,9 +616,8 @@ def substance_detail(request, uid: str):
             isomer_of,
             *check_service.preparation_reasons(substance, on=today),
             not_covered,
-            check_service.members_reasons(substance, on=today)
-            if any(r.kind == Relation.Kind.MEMBER_OF for r in inverse_relations)
-            else {},
+            check_service.members_reasons(asked),
+            check_service.one_entry_or_another(asked),
         ),
         "links_out": depictions.records_elsewhere(substance),
         "feed_seq": feed_seq,
@@ -629,6 +636,7 @@ def _side_by_side(
     preparation_closed=None,
     not_covered=None,
     members_open=None,
+    one_or_another=None,
 ) -> list[dict]:
     """The substance's status in each jurisdiction: lists in force (its own, and those that
     reach it through its relations), classes, the entries it may be a positional isomer of
@@ -636,12 +644,29 @@ def _side_by_side(
     answers) or why its ingredient's entry leaves it out (`preparation_closed`), past listings,
     why a list that a relation reaches does not cover it (`not_covered`), and, for an entry
     for a group, which of its members are controlled where nothing answers for the entry
-    itself (`members_open`, uncertain, as the check answers); each by code."""
+    itself (`members_open`, uncertain, as the check answers), and the lists a preparation is on
+    one of, where its record does not say which (`one_or_another`, with why); each by code."""
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
+    one_or_another = one_or_another or {}
+    rows = []
+    for n in named:
+        lists, why = one_or_another.get(n.jurisdiction.code, ([], ""))
+        shown = {li.schedule.code for li in n.in_force} | {
+            t.listing.schedule.code
+            for t in covered_through
+            if t.listing.schedule.jurisdiction_id == n.jurisdiction.pk
+        }
+        rows.append(
+            {
+                "alternatives": [s for s in lists if s.code not in shown],
+                "one_or_another": why,
+            }
+        )
     return [
         {
+            **row,
             "jurisdiction": n.jurisdiction,
             "in_force": n.in_force,
             "past": len(n.history) - len(n.in_force),
@@ -665,7 +690,7 @@ def _side_by_side(
             "not_covered": (not_covered or {}).get(n.jurisdiction.code, "")
             or (preparation_closed or {}).get(n.jurisdiction.code, ""),
         }
-        for n, c in zip(named, classes, strict=True)
+        for n, c, row in zip(named, classes, rows, strict=True)
     ]
 
 

@@ -4,6 +4,8 @@ lists' words turn on it: China covers the single-ingredient preparations of what
 1961 Convention's Schedule III are compounded "with one or more" other ingredients."""
 
 import datetime
+import html as html_lib
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -403,3 +405,35 @@ def test_the_check_page_says_the_lists_are_alternatives(real_registry, client):
     tablets = "Oxycodone-containing compound oral solid preparations"
     page = client.get("/check/", {"items": tablets, "on": ON.isoformat()}).content.decode()
     assert "on one of these lists" not in page
+
+
+def _side_by_side_rows(html):
+    """The substance page's "side by side" table, one text per jurisdiction code."""
+    table = html[html.index('class="by-jurisdiction"') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<th scope="row">(\w+)</th>(.*?)</tr>', table, re.S)
+    return {
+        code: html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", text)))
+        for code, text in rows
+    }
+
+
+def test_the_substance_page_says_the_lists_are_alternatives_as_the_check_does(
+    real_registry, client
+):
+    # It said UN-1961-II alone, through codeine, where the check says II or III.
+    rows = _side_by_side_rows(
+        client.get("/substances/codeine-compound-oral-liquids/").content.decode()
+    )
+    assert "UN-1961-II (through its relations); UN-1961-III (or this list)" in rows["UN"]
+    assert "Preparations of codeine within the 1961 Convention's Schedule III limits" in rows["UN"]
+    assert "(or this list)" not in rows["CN"]  # China names it: no doubt there
+    rows = _side_by_side_rows(
+        client.get("/zh-hans/substances/codeine-compound-oral-liquids/").content.decode()
+    )
+    assert "UN-1961-III （或此目录）" in rows["UN"] and "本登记库未记录" in rows["UN"]
+    # A preparation on one list only says nothing of the kind.
+    rows = _side_by_side_rows(
+        client.get("/substances/ghb-in-fda-approved-drug-product/").content.decode()
+    )
+    assert not any("(or this list)" in text for text in rows.values())
