@@ -400,13 +400,15 @@ class RelationGraph:
         while frontier and depth <= MAX_DEPTH:
             # Two levels of the chain per query: the relations of the frontier and those of
             # their targets (a salt of a member of a group is read at once), and the entries
-            # naming one of them.
+            # naming one of either (raw opium, for the opium a preparation contains): what a
+            # record's answer reads does not depend on what else is asked with it.
             next_level = Relation.objects.filter(subject_id__in=frontier).values("target_id")
             found = list(
                 Relation.objects.filter(
                     Q(subject_id__in=frontier)
                     | Q(subject_id__in=next_level)
                     | Q(target_id__in=frontier, form=Relation.Form.ENTRY)
+                    | Q(target_id__in=next_level, form=Relation.Form.ENTRY)
                 ).select_related("target", "subject")
             )
             read |= frontier | {r.target_id for r in found if r.subject_id in frontier}
@@ -524,9 +526,15 @@ class RelationGraph:
                 )
         # The compound may be what an entry names (in bulk, say): that entry's listings reach
         # it too (which applies depends on a form neither a name nor a drawing shows). Only from
-        # the compound itself or a form of it: a member of a group is not what the group's
-        # entry in another jurisdiction names.
-        from_compound = all(step.kind == Relation.Kind.FORM_OF for step in route.steps)
+        # the compound itself, a form of it or a preparation's ingredient (a preparation of
+        # opium is one of raw opium, which the US lists; an entry that does not reach
+        # preparations, as "dextropropoxyphene, bulk (non-dosage forms)", does not cover such
+        # a route): a member of a group is not what the group's entry in another jurisdiction
+        # names.
+        from_compound = all(
+            step.kind in (Relation.Kind.FORM_OF, SINGLE_INGREDIENT, PREPARATION_INGREDIENT)
+            for step in route.steps
+        )
         for relation in self.entries_for.get(record.pk, ()) if from_compound else ():
             entry = relation.subject
             if entry.pk in excepted or entry.pk in visited:

@@ -437,3 +437,49 @@ def test_the_substance_page_says_the_lists_are_alternatives_as_the_check_does(
         client.get("/substances/ghb-in-fda-approved-drug-product/").content.decode()
     )
     assert not any("(or this list)" in text for text in rows.values())
+
+
+def test_a_preparation_of_opium_reaches_the_us_entries_for_opium(real_registry):
+    # The US lists opium by its forms (raw, powdered, granulated: 21 CFR 1308.12(b)(1), "any
+    # ... preparation of opium"); a preparation of opium was left `uncertain` there.
+    name = Substance.objects.get(uid="dovers-powder").name_en
+    [result] = check_items([name], on=ON, jurisdiction="US")
+    assert result.status == "controlled"
+    us = {m.listed.schedule.code: m for m in result.matches}
+    # Schedule II as opium's preparation, or an opium product of schedule III or V within
+    # limits its record does not state.
+    assert sorted(us) == ["US-II", "US-III", "US-V"]
+    assert all(m.entry_uncertain for m in us.values())
+    assert "Opium, raw" in " ".join(
+        m.explanation for m in result.matches if m.listed.schedule.code == "US-II"
+    )
+    # The US's nicocodeine is nicocodine under another name: its schedule I entry reaches the
+    # 1961 Convention's Schedule III preparations of nicocodine.
+    name = Substance.objects.get(uid="un-1961-iii-nicocodine-preparations").name_en
+    [result] = check_items([name], on=ON, jurisdiction="US")
+    assert [(m.listed.schedule.code, m.substance) for m in result.matches] == [
+        ("US-I", "nicocodeine")
+    ]
+
+
+def test_a_bulk_entry_does_not_reach_a_preparation(real_registry):
+    # "Dextropropoxyphene, bulk (non-dosage forms)" (schedule II) names the compound in bulk;
+    # its dosage forms are schedule IV's.
+    name = Substance.objects.get(uid="un-1961-iii-dextropropoxyphene-preparations").name_en
+    [result] = check_items([name], on=ON, jurisdiction="US")
+    assert [m.listed.schedule.code for m in result.matches] == ["US-IV"]
+    [compound] = check_items(["Dextropropoxyphene"], on=ON, jurisdiction="US")
+    assert sorted(m.listed.schedule.code for m in compound.matches) == ["US-II", "US-IV"]
+
+
+def test_a_record_s_answer_does_not_depend_on_what_is_asked_with_it(real_registry):
+    # The entries for what a preparation contains were read only when the batch held a record
+    # next to them: Dover's powder was `uncertain` in the US alone, `controlled` in a batch
+    # with raw opium.
+    name = Substance.objects.get(uid="dovers-powder").name_en
+    [alone] = check_items([name], on=ON, jurisdiction="US")
+    together, _raw = check_items([name, "Opium, raw"], on=ON, jurisdiction="US")
+    assert alone.status == together.status == "controlled"
+    assert [m.listed.schedule.code for m in alone.matches] == [
+        m.listed.schedule.code for m in together.matches
+    ]
