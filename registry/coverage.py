@@ -182,14 +182,27 @@ class Route:
         )
 
     @property
+    def through_ester_or_ether(self) -> bool:
+        """Whether the route goes from an ester or an ether recorded as such (`form_of`) to the
+        compound: where it has a listing of its own, that listing governs it, as the 1961
+        Convention says of its esters and ethers, "unless appearing in another Schedule"
+        (norcodeine, an ether of normorphine, is in Schedule II by name, not in Schedule I)."""
+        return any(
+            step.kind == Relation.Kind.FORM_OF
+            and step.form in (Relation.Form.ESTER, Relation.Form.ETHER)
+            for step in self.steps
+        )
+
+    @property
     def yields_to_own_entry(self) -> bool:
         """Whether the record the route starts from, where it has a listing of its own, is
         governed by that listing rather than reached along this route: an entry for a compound
-        (in bulk, under another name), a material, a stereoisomer."""
+        (in bulk, under another name), a material, a stereoisomer, an ester or an ether."""
         return (
             self.through_entry
             or self.through_material
             or self.through_stereoisomer
+            or self.through_ester_or_ether
             or self.through_preparation
         )
 
@@ -315,6 +328,10 @@ class Route:
                 parts.append(_("a material containing %(name)s") % {"name": name})
             elif step.form == Relation.Form.ENTRY:
                 parts.append(_("an entry for %(name)s") % {"name": name})
+            elif step.form == Relation.Form.ESTER:
+                parts.append(_("an ester of %(name)s") % {"name": name})
+            elif step.form == Relation.Form.ETHER:
+                parts.append(_("an ether of %(name)s") % {"name": name})
             elif step.kind == Relation.Kind.FORM_OF:
                 parts.append(
                     _("a %(form)s of %(name)s")

@@ -482,3 +482,28 @@ def test_the_substance_page_says_which_members_are_controlled(real_registry, cli
     assert "5 of the 8 members the registry records" in page
     page = client.get("/zh-hans/substances/ephedrine-type-substances/").content.decode()
     assert "不确定（哪一成员）" in page and "麻黄素（UN-1988-I）" in page
+
+
+def test_an_ester_the_us_does_not_name_is_reached_by_its_parent_s_entry(real_registry):
+    """Nicodicodine is 6-nicotinoyldihydrocodeine: the US names no nicodicodine, and schedule
+    II's dihydrocodeine covers its esters (1308.12(c)). Where it is listed by name (China, the
+    1961 Convention's Schedule II) that entry governs it, not dihydrocodeine's."""
+    result, by_code = _verdicts("Nicodicodine", D(2026, 12, 8))
+    assert by_code["US"].schedules == ("US-II",)
+    [us] = [m for m in result.matches if m.listed.schedule.jurisdiction == "US"]
+    assert us.substance == "dihydrocodeine"
+    assert us.explanation == (
+        "Nicodicodine, which is an ester of Dihydrocodeine (the entry covers esters)"
+    )
+    assert by_code["CN"].schedules == ("CN-NONMED-2025",)
+    assert by_code["UN"].schedules == ("UN-1961-II",)
+
+
+def test_an_ether_listed_by_name_is_not_also_in_its_parent_s_schedule(real_registry):
+    # Norcodeine, an ether of normorphine: the 1961 Convention's Schedule I covers the ethers
+    # of normorphine "unless appearing in another Schedule", and norcodeine is in Schedule II.
+    _result, by_code = _verdicts("Norcodeine", D(2026, 12, 8))
+    assert by_code["UN"].schedules == ("UN-1961-II",)
+    # The US's normorphine entry (1308.11(c)) covers no ethers: said, not silent.
+    assert by_code["US"].status == "not_controlled"
+    assert "does not cover ethers" in by_code["US"].reason
