@@ -1274,6 +1274,10 @@ def _strength_doubt(
                     if li.schedule.jurisdiction.code == code
                     and li.uid not in held
                     and li.schedule.code not in lists
+                    # an entry whose limits no preparation of the subject's kind is within
+                    # (a pharmacopoeial opium tincture, 1 per cent of morphine, and the 1961
+                    # Schedule III item's 0.2): its listing excepts the subject
+                    and subject.uid not in ((li.attributes or {}).get("excepted") or ())
                 ]
                 if not found:
                     continue
@@ -2371,16 +2375,20 @@ def _check_items(
             **_doubts_by_jurisdiction(item.result.matches, on),
             **item.result.reasons,
         }
-    if members and time.monotonic() < deadline:
-        _members_open(inputs, on, jurisdiction, deadline - time.monotonic(), per_item)
+    if members:
+        _members_open(inputs, on, jurisdiction, deadline, per_item)
     return [item.result for item in inputs]
+
+
+# How an input was read when it is a structure (`CheckResult.detected_as`).
+STRUCTURES = ("smiles", "molfile", "inchikey")
 
 
 def _members_open(
     items: Sequence[_Item],
     on: datetime.date,
     jurisdiction: str | None,
-    time_budget: float,
+    deadline: float,
     item_time_budget: float,
 ) -> None:
     """An entry for a group that a jurisdiction's lists do not name, some of whose recorded
@@ -2388,12 +2396,19 @@ def _members_open(
     Convention's Table I, which lists ephedrine, pseudoephedrine and norephedrine): `uncertain`
     there, not `not_controlled`, since which member is meant decides (`members_open`, and the
     members in `reasons`). Each member is checked as its own name is, in one check for the
-    batch that does not look at the members' members."""
+    batch that does not look at the members' members. Where the check's time is spent before
+    the members are checked, or a member's check is cut short, the entry is not judged there
+    (`unjudged`) rather than found not controlled."""
     subjects: dict[int, list[CheckResult]] = defaultdict(list)
     for item in items:
         r = item.result
-        if r.substance is not None and r.status in (CONTROLLED, NOT_CONTROLLED, UNCERTAIN):
-            subjects[r.substance.pk].append(r)
+        if r.substance is None or r.status not in (CONTROLLED, NOT_CONTROLLED, UNCERTAIN, UNKNOWN):
+            continue
+        if r.detected_as in STRUCTURES and r.substance.kind == Substance.Kind.COMPOUND:
+            # A structure is the compound, not the entry a record of it also is for a group
+            # ("Morphine methobromide and other pentavalent nitrogen morphine derivatives").
+            continue
+        subjects[r.substance.pk].append(r)
     if not subjects:
         return
     members: dict[int, list[Substance]] = defaultdict(list)
@@ -2410,15 +2425,23 @@ def _members_open(
         among = among.filter(code__iexact=jurisdiction)
     among = list(among)
     unique = list({m.pk: m for group in members.values() for m in group}.values())
-    checked = _check_items(
-        [m.name_en for m in unique], on, jurisdiction, time_budget, item_time_budget, False
+    left = deadline - time.monotonic()
+    checked = (
+        _check_items([m.name_en for m in unique], on, jurisdiction, left, item_time_budget, False)
+        if left > 0
+        else []
     )
-    standing = {
-        member.pk: {v.jurisdiction: v for v in per_jurisdiction.verdicts_of(result, among)}
-        for member, result in zip(unique, checked, strict=True)
+    standing: dict[int, dict[str, Any]] = {}
+    cut_short: set[int] = {m.pk for m in unique} if left <= 0 else set()
+    for member, result in zip(unique, checked, strict=False):
+        if result.out_of_time:
+            cut_short.add(member.pk)
         # checked by its name, the member itself (not another record of that name)
-        if result.substance is not None and result.substance.pk == member.pk
-    }
+        if result.substance is not None and result.substance.pk == member.pk:
+            standing[member.pk] = {
+                v.jurisdiction: v for v in per_jurisdiction.verdicts_of(result, among)
+            }
+    order = dict(Schedule.objects.values_list("code", "sort_order"))
     for pk, results in subjects.items():
         group = members.get(pk, [])
         for r in results:
@@ -2429,23 +2452,32 @@ def _members_open(
                 *r.unjudged,
             }
             opened: dict[str, str] = {}
+            unjudged: list[str] = []
             for j in among:
+                if j.code in answered or not group:
+                    continue
                 held = [
                     (m, standing[m.pk][j.code])
                     for m in group
                     if m.pk in standing and standing[m.pk][j.code].status in (CONTROLLED, UNCERTAIN)
                 ]
-                if j.code in answered or not held:
-                    continue
-                r.members_open[j.code] = tuple(
-                    dict.fromkeys(code for _m, v in held for code in v.schedules)
-                )
-                opened[j.code] = _members_reason(j.code, on, held, len(group))
-            if not opened:
-                continue
+                if held:
+                    lists = {code for _m, v in held for code in v.schedules}
+                    r.members_open[j.code] = tuple(
+                        sorted(lists, key=lambda c: (order.get(c, 1 << 30), c))
+                    )
+                    opened[j.code] = _members_reason(j.code, on, held, len(group))
+                elif any(m.pk in cut_short for m in group):
+                    unjudged.append(j.code)
+            if unjudged:
+                r.out_of_time = True
+                r.unjudged = (*r.unjudged, *unjudged)
+                r.reasons = {**r.reasons, **{code: _cut_short_reason() for code in unjudged}}
             r.reasons = {**r.reasons, **opened}
-            if r.status == NOT_CONTROLLED:
+            if opened and r.status in (NOT_CONTROLLED, UNKNOWN):
                 r.status, r.reason = UNCERTAIN, _("; ").join(opened.values())
+            elif unjudged and r.status == NOT_CONTROLLED:
+                r.status, r.reason = UNKNOWN, _cut_short_reason()
 
 
 def _members_reason(
@@ -2463,6 +2495,17 @@ def _members_reason(
             )
         else:
             said.append(_("%(name)s (in doubt)") % {"name": record_name(member)})
+    if len(held) == total:
+        return _(
+            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
+            "control, each of the %(total)s members the registry records: %(members)s; whether "
+            "the entry reaches others, and which member is meant, the registry does not record"
+        ) % {
+            "where": code,
+            "date": on.isoformat(),
+            "total": total,
+            "members": _("; ").join(said),
+        }
     return _(
         "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
         "control, %(count)s of the %(total)s members the registry records: %(members)s; which "

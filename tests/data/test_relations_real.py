@@ -7,6 +7,7 @@ import pytest
 
 from registry import check, services
 from registry.check import check_items, covered_through
+from registry.jurisdictions import jurisdictions, verdicts_of
 from registry.verdicts import ClassBasis
 from substances.models import Substance
 
@@ -335,8 +336,6 @@ def test_the_class_page_says_which_members_stay_under_their_own_list(real_regist
 
 
 def _verdicts(text, on):
-    from registry.jurisdictions import jurisdictions, verdicts_of
-
     [result] = check_items([text], on=on)
     return result, {v.jurisdiction: v for v in verdicts_of(result, jurisdictions())}
 
@@ -348,11 +347,16 @@ def _verdicts(text, on):
         # 1961 Convention they are opium, or its single-ingredient preparations.
         ("Opium, powdered", "form_of", {"UN-1961-I"}),
         ("Opium, granulated", "form_of", {"UN-1961-I"}),
-        # A preparation of opium: Schedule I (article 2(3)), or the Schedule III item within its
-        # limits of strength, which the record does not state.
-        ("Opium tincture", "single_ingredient", {"UN-1961-I", "UN-1961-III"}),
-        ("Opium extracts", "single_ingredient", {"UN-1961-I", "UN-1961-III"}),
-        ("Opium fluid extract", "single_ingredient", {"UN-1961-I", "UN-1961-III"}),
+        # A preparation of opium: Schedule I (article 2(3)); not the Schedule III item, whose
+        # 0.2 per cent of morphine these pharmacopoeial preparations are far above (its listing
+        # excepts them), though a preparation of opium of unstated strength may be one.
+        ("Opium tincture", "single_ingredient", {"UN-1961-I"}),
+        ("Opium extracts", "single_ingredient", {"UN-1961-I"}),
+        ("Opium fluid extract", "single_ingredient", {"UN-1961-I"}),
+        # The CFR's own words name them too.
+        ("Tincture of opium", "single_ingredient", {"UN-1961-I"}),
+        ("Opium fluid", "single_ingredient", {"UN-1961-I"}),
+        ("Granulated opium", "form_of", {"UN-1961-I"}),
     ],
 )
 def test_the_us_opium_records_are_opium_for_china_and_the_un(
@@ -470,7 +474,7 @@ def test_a_group_of_preparations_answers_from_its_items(real_registry):
     assert by_code["US"].status == "controlled"
     assert by_code["UN"].status == "uncertain"
     assert set(by_code["UN"].schedules) == {"UN-1961-I", "UN-1961-III"}
-    assert "5 of the 5 members" in by_code["UN"].reason
+    assert "each of the 5 members the registry records" in by_code["UN"].reason
     # In China each item is itself open (a compound preparation China may name): in doubt.
     assert by_code["CN"].status == "uncertain" and by_code["CN"].schedules == ()
     assert "(in doubt)" in by_code["CN"].reason
@@ -507,3 +511,33 @@ def test_an_ether_listed_by_name_is_not_also_in_its_parent_s_schedule(real_regis
     # The US's normorphine entry (1308.11(c)) covers no ethers: said, not silent.
     assert by_code["US"].status == "not_controlled"
     assert "does not cover ethers" in by_code["US"].reason
+
+
+def test_a_group_entry_answers_from_its_members_where_another_jurisdiction_is_unrecorded(
+    real_registry,
+):
+    # On 2004-01-01 the registry holds no list of China's: `unknown` there, and the rule holds
+    # in the others (it was skipped, leaving UN and US `not_controlled`).
+    result, by_code = _verdicts(EPHEDRINE_TYPE, D(2004, 1, 1))
+    assert by_code["CN"].status == "unknown"
+    assert (by_code["UN"].status, by_code["US"].status) == ("uncertain", "uncertain")
+    assert result.status == "uncertain"
+
+
+def test_a_group_entry_whose_members_were_not_checked_in_time_is_not_judged(real_registry):
+    [result] = check_items([EPHEDRINE_TYPE], on=D(2026, 12, 8), time_budget=0.001)
+    by_code = {v.jurisdiction: v for v in verdicts_of(result, jurisdictions())}
+    assert result.out_of_time
+    for code in ("UN", "US"):
+        assert by_code[code].status == "unknown", by_code[code]
+        assert "time budget" in by_code[code].reason
+
+
+def test_the_pmk_glycidic_acid_esters_are_open_in_the_us_through_the_methyl_ester(real_registry):
+    # The US lists PMK methyl glycidate (List I, 2021), not the group of the acid's esters.
+    _result, by_code = _verdicts("PMK glycidic acid esters", D(2026, 12, 8))
+    assert (by_code["US"].status, by_code["US"].schedules) == ("uncertain", ("US-LIST-I",))
+    assert by_code["UN"].status == by_code["CN"].status == "controlled"
+    _result, methyl = _verdicts("PMK methyl glycidate", D(2026, 12, 8))
+    assert methyl["US"].schedules == ("US-LIST-I",)
+    assert methyl["UN"].schedules == ("UN-1988-I",)
