@@ -49,6 +49,7 @@ from registry import jurisdictions as per_jurisdiction
 from registry.cache import KEPT_AHEAD_SECONDS, derived
 from registry.coverage import (
     ALIKE_PREPARATION,
+    COMPOUND_ENTRY,
     COMPOUND_PREPARATION,
     PREPARATION_INGREDIENT,
     SINGLE_INGREDIENT,
@@ -1311,6 +1312,54 @@ def _strength_doubt(
         r.matches = [replaced.get(id(m), m) for m in r.matches] + added
 
 
+def _entry_doubt(r: CheckResult, subject: Substance) -> None:
+    """A compound and an entry naming it in one form or setting on another list of the same
+    jurisdiction (the US: dextropropoxyphene, schedule IV, and "Dextropropoxyphene, bulk
+    (non-dosage forms)", schedule II; cannabis, schedule I, and marijuana in an FDA-approved
+    product or under a state medical marijuana license, schedule III): which governs depends on
+    what a name does not say. Those bases answer in doubt (`ListingBasis.entry_uncertain`):
+    together they make it controlled, on one of their lists."""
+    certain = [
+        m
+        for m in r.matches
+        if isinstance(m, ListingBasis)
+        and not m.component
+        and not m.entry_uncertain
+        and not m.date_uncertain
+        and not is_conditional(m)
+    ]
+    replaced: dict[int, ListingBasis] = {}
+    for code in dict.fromkeys(m.listed.schedule.jurisdiction for m in certain):
+        here = [m for m in certain if m.listed.schedule.jurisdiction == code]
+        steps = {
+            id(m): next((s for s in m.route.steps if s.relation == COMPOUND_ENTRY), None)
+            for m in here
+        }
+        own = [m for m in here if steps[id(m)] is None]
+        own_lists = {m.listed.schedule.code for m in own}
+        entries = [
+            m for m in here if steps[id(m)] is not None and m.listed.schedule.code not in own_lists
+        ]
+        if not entries or len({m.listed.schedule.code for m in [*own, *entries]}) < 2:
+            continue
+        names = _(" or ").join(dict.fromkeys(_step_name(steps[id(m)]) for m in entries))
+        if own:
+            why = _(
+                "%(entries)s governs %(subject)s where it is what that entry names (a form, a "
+                "product or a setting), and the entry for %(subject)s otherwise: which it is "
+                "the registry does not record"
+            ) % {"entries": names, "subject": record_name(subject)}
+        else:
+            why = _(
+                "%(entries)s each govern %(subject)s where it is what that entry names (a form, "
+                "a product or a setting): which it is the registry does not record"
+            ) % {"entries": names, "subject": record_name(subject)}
+        for m in [*own, *entries]:
+            replaced[id(m)] = dataclasses.replace(m, entry_uncertain=why)
+    if replaced:
+        r.matches = [replaced.get(id(m), m) for m in r.matches]
+
+
 # How a listing bears on a preparation that has none of its own there (see _opening).
 SILENT, ALIKE, NAMED, SINGLE, EITHER = "silent", "alike", "named", "single", "either"
 
@@ -2274,6 +2323,8 @@ def _check_items(
                 ],
                 chains_listed_in,
             )
+        if subject is not None and r.matches:
+            _entry_doubt(r, subject)
         if missed and not (unfinished or rules_failed):
             codes = codes or dict(Jurisdiction.objects.values_list("pk", "code"))
             answered = {

@@ -357,7 +357,10 @@ class ListingBasis(Serialized):
         "preparation record reached by its ingredient's entry, where the list names another "
         "preparation of the same ingredients within limits of strength or composition the "
         "record does not state (a codeine compound syrup under the 1961 Convention: Schedule II "
-        "as codeine's preparation, or Schedule III within its limits).",
+        "as codeine's preparation, or Schedule III within its limits); and a compound that an "
+        "entry on another list names in one form or setting (the US: dextropropoxyphene in "
+        "schedule IV, in bulk in schedule II; cannabis in schedule I, in an FDA-approved product "
+        "or under a state medical marijuana license in schedule III).",
         default="",
         omit_empty=True,
     )

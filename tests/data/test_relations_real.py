@@ -541,3 +541,27 @@ def test_the_pmk_glycidic_acid_esters_are_open_in_the_us_through_the_methyl_este
     _result, methyl = _verdicts("PMK methyl glycidate", D(2026, 12, 8))
     assert methyl["US"].schedules == ("US-LIST-I",)
     assert methyl["UN"].schedules == ("UN-1988-I",)
+
+
+@pytest.mark.parametrize(
+    ("name", "entry"),
+    [
+        ("Cannabis", "Marijuana in FDA-approved drug products"),
+        ("Dextropropoxyphene", "Dextropropoxyphene, bulk"),
+    ],
+)
+def test_a_compound_and_an_entry_for_it_on_another_list_are_one_or_the_other(
+    real_registry, name, entry
+):
+    """The US lists cannabis in schedule I and marijuana in an FDA-approved product or under a
+    state medical license in schedule III (from 2026-04-28); dextropropoxyphene in schedule IV
+    and in bulk in schedule II. A name does not say which: on one of the lists, each basis says
+    why (it said schedules I and III, as if both applied)."""
+    [result] = check_items([name], on=D(2026, 12, 8), jurisdiction="US")
+    assert result.status == "controlled"
+    doubts = [(m.listed.schedule.code, m.entry_uncertain) for m in result.matches]
+    assert len({code for code, why in doubts if why}) == 2, doubts
+    assert all(entry in why for _code, why in doubts if why)
+    # Raw, powdered and granulated opium are all schedule II: no doubt.
+    [opium] = check_items(["Opium"], on=D(2026, 12, 8), jurisdiction="US")
+    assert not any(m.entry_uncertain for m in opium.matches)
