@@ -1342,17 +1342,18 @@ def _entry_doubt(r: CheckResult, subject: Substance) -> None:
         ]
         if not entries or len({m.listed.schedule.code for m in [*own, *entries]}) < 2:
             continue
-        names = _(" or ").join(dict.fromkeys(_step_name(steps[id(m)]) for m in entries))
+        names = _(" or ").join(
+            dict.fromkeys(_("“%(name)s”") % {"name": _step_name(steps[id(m)])} for m in entries)
+        )
         if own:
             why = _(
-                "%(entries)s governs %(subject)s where it is what that entry names (a form, a "
-                "product or a setting), and the entry for %(subject)s otherwise: which it is "
-                "the registry does not record"
+                "the entry %(entries)s governs %(subject)s in the form or setting it names, and "
+                "the entry for %(subject)s otherwise: which applies the registry does not record"
             ) % {"entries": names, "subject": record_name(subject)}
         else:
             why = _(
-                "%(entries)s each govern %(subject)s where it is what that entry names (a form, "
-                "a product or a setting): which it is the registry does not record"
+                "the entries %(entries)s each govern %(subject)s in the form or setting it "
+                "names: which applies the registry does not record"
             ) % {"entries": names, "subject": record_name(subject)}
         for m in [*own, *entries]:
             replaced[id(m)] = dataclasses.replace(m, entry_uncertain=why)
@@ -2130,6 +2131,14 @@ def _check_items(
             if route.through_preparation:
                 pending = (own_jurisdictions | grouped) - certainly_own
                 governed = (own_jurisdictions | grouped) - pending
+                if (inner := route.ingredient_with_forms) is not None:
+                    governed = governed | {
+                        listing.schedule.jurisdiction_id
+                        for listing in [
+                            *substance_listings.get(inner.pk, ()),
+                            *(li for li, _doubt in substance_doubts.get(inner.pk, ())),
+                        ]
+                    }
             if route.matched_by == "positional_isomer":
                 governed = governed | item.positional_governed
             form = _unsettled_doubt(route, item.unsettled_of.get(route.start.pk, ""))
@@ -2523,12 +2532,19 @@ def _members_open(
             if unjudged:
                 r.out_of_time = True
                 r.unjudged = (*r.unjudged, *unjudged)
-                r.reasons = {**r.reasons, **{code: _cut_short_reason() for code in unjudged}}
+                r.reasons = {**r.reasons, **{code: _members_unchecked() for code in unjudged}}
             r.reasons = {**r.reasons, **opened}
             if opened and r.status in (NOT_CONTROLLED, UNKNOWN):
                 r.status, r.reason = UNCERTAIN, _("; ").join(opened.values())
             elif unjudged and r.status == NOT_CONTROLLED:
-                r.status, r.reason = UNKNOWN, _cut_short_reason()
+                r.status, r.reason = UNKNOWN, _members_unchecked()
+
+
+def _members_unchecked() -> str:
+    return _(
+        "not examined in full: the check's time budget was spent before the members of this "
+        "group entry were checked; send fewer items at a time"
+    )
 
 
 def _members_reason(
@@ -2546,6 +2562,12 @@ def _members_reason(
             )
         else:
             said.append(_("%(name)s (in doubt)") % {"name": record_name(member)})
+    if total == 1:
+        return _(
+            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
+            "control, the one member the registry records: %(members)s; whether the entry "
+            "reaches others, and which member is meant, the registry does not record"
+        ) % {"where": code, "date": on.isoformat(), "members": _("; ").join(said)}
     if len(held) == total:
         return _(
             "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
@@ -3390,6 +3412,12 @@ def reach_through(
         governed = own if route.yields_to_own_entry else set()
         if route.through_preparation:
             governed = governed | grouped
+            if (inner := route.ingredient_with_forms) is not None:
+                governed = governed | {
+                    listing.schedule.jurisdiction_id
+                    for listing in listings
+                    if listing.substance_id == inner.pk
+                }
         for listing in listings:
             if listing.substance_id != route.record.pk or listing.pk in seen:
                 continue

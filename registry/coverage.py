@@ -233,6 +233,21 @@ class Route:
         ingredient's entry may (China's "单方制剂", the conventions' preparations)."""
         return any(step.kind in (SINGLE_INGREDIENT, PREPARATION_INGREDIENT) for step in self.steps)
 
+    @property
+    def ingredient_with_forms(self) -> Substance | None:
+        """The ingredient a preparation's route goes on from as a form of another record (an
+        ether of it, an entry for it), if it does: where the ingredient has a listing of its own,
+        that listing governs it there, as it would the ingredient asked about itself (norcodeine,
+        in the 1961 Convention's Schedule II, is not in Schedule I as normorphine's ether, and
+        neither is a preparation of it)."""
+        for n, step in enumerate(self.steps):
+            if step.kind in (SINGLE_INGREDIENT, PREPARATION_INGREDIENT):
+                later = self.steps[n + 1 :]
+                if any(s.kind in (Relation.Kind.FORM_OF, COMPOUND_ENTRY) for s in later):
+                    return step.substance
+                return None
+        return None
+
     def reaches(self, listing: Listing) -> bool:
         """Whether the listing covers what the route needs, and does not except the record the
         route starts from (a named entry's `excepted`: "Alphacetylmethadol (except

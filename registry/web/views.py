@@ -583,12 +583,16 @@ def substance_detail(request, uid: str):
     # Entries that may reach it as a positional isomer of theirs: uncertain, as the check says.
     feed_seq, version = Change.objects.position()
     isomer_of = check_service.positional_isomer_of(substance, today, version=version)
-    # A preparation on one list or another, an entry for a group answered from its members:
-    # as the check answers the record.
+    # A preparation on one list or another, an entry for a group answered from its members, a
+    # compound that an entry on another list names in one form or setting (cannabis,
+    # dextropropoxyphene): as the check answers the record.
     asked = (
         check_service.record_check(substance, on=today)
         if substance.kind == Substance.Kind.PREPARATION
-        or any(r.kind == Relation.Kind.MEMBER_OF for r in inverse_relations)
+        or any(
+            r.kind == Relation.Kind.MEMBER_OF or r.form == Relation.Form.ENTRY
+            for r in inverse_relations
+        )
         else None
     )
     context = {

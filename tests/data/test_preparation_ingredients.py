@@ -446,9 +446,10 @@ def test_a_preparation_of_opium_reaches_the_us_entries_for_opium(real_registry):
     [result] = check_items([name], on=ON, jurisdiction="US")
     assert result.status == "controlled"
     us = {m.listed.schedule.code: m for m in result.matches}
-    # Schedule II as opium's preparation, or an opium product of schedule III or V within
-    # limits its record does not state.
-    assert sorted(us) == ["US-II", "US-III", "US-V"]
+    # Schedule II as opium's preparation, or schedule III's opium combination product within
+    # limits its record does not state (25 mg of opium a dosage unit); never schedule V's 100 mg
+    # per 100 g, below the powder's 10 per cent (that listing excepts it).
+    assert sorted(us) == ["US-II", "US-III"]
     assert all(m.entry_uncertain for m in us.values())
     assert "Opium, raw" in " ".join(
         m.explanation for m in result.matches if m.listed.schedule.code == "US-II"
@@ -483,3 +484,23 @@ def test_a_record_s_answer_does_not_depend_on_what_is_asked_with_it(real_registr
     assert [m.listed.schedule.code for m in alone.matches] == [
         m.listed.schedule.code for m in together.matches
     ]
+
+
+@pytest.mark.parametrize("on", [datetime.date(1978, 6, 1), datetime.date(2000, 1, 1)])
+def test_a_preparation_of_an_ether_listed_by_name_is_not_in_its_parent_s_schedule(
+    real_registry, on
+):
+    # Before its own Schedule III entry's day, a preparation of norcodeine is norcodeine's
+    # (Schedule II), not normorphine's ether's (Schedule I): norcodeine's own entry governs it.
+    name = Substance.objects.get(uid="un-1961-iii-norcodeine-preparations").name_en
+    [result] = check_items([name], on=on, jurisdiction="UN")
+    assert "UN-1961-I" not in {m.listed.schedule.code for m in result.matches}
+    assert "UN-1961-II" in {m.listed.schedule.code for m in result.matches}
+
+
+def test_the_us_schedule_v_opium_item_is_not_offered_for_dovers_powder_under_the_un(
+    real_registry,
+):
+    name = Substance.objects.get(uid="opium-preparations-schedule-v").name_en
+    [result] = check_items([name], on=ON, jurisdiction="UN")
+    assert not any("Dover" in m.entry_uncertain for m in result.matches)

@@ -565,3 +565,29 @@ def test_a_compound_and_an_entry_for_it_on_another_list_are_one_or_the_other(
     # Raw, powdered and granulated opium are all schedule II: no doubt.
     [opium] = check_items(["Opium"], on=D(2026, 12, 8), jurisdiction="US")
     assert not any(m.entry_uncertain for m in opium.matches)
+
+
+def test_marihuana_extract_is_one_list_or_the_other_as_cannabis_is(real_registry):
+    # 1308.13(g)(3) puts marijuana extract in an FDA-approved product or under a state medical
+    # license in schedule III (2026-04-28): the extract asked about is schedule I or III.
+    for name in ("Marihuana extract", "Marijuana extract"):
+        _result, by_code = _verdicts(name, D(2026, 12, 8))
+        assert set(by_code["US"].schedules) == {"US-I", "US-III"}, name
+        _result, by_code = _verdicts(name, D(2025, 1, 1))
+        assert by_code["US"].schedules == ("US-I",), name
+
+
+@pytest.mark.parametrize("uid", ["cannabis", "dextropropoxyphene"])
+def test_the_page_of_a_compound_with_an_entry_on_another_list_says_one_or_the_other(
+    real_registry, client, uid
+):
+    page = client.get(f"/substances/{uid}/").content.decode()
+    table = page[page.index('class="by-jurisdiction"') :]
+    us = table[table.index('<th scope="row">US</th>') :]
+    us = us[: us.index("</tr>")]
+    assert "the registry does not record" in us and "governs" in us
+
+
+def test_a_group_entry_s_members_unchecked_in_time_say_so(real_registry):
+    [result] = check_items([EPHEDRINE_TYPE], on=D(2026, 12, 8), time_budget=0.001)
+    assert "members of this group entry" in result.reasons["UN"]

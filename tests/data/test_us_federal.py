@@ -1091,7 +1091,11 @@ def test_the_2026_rescheduling_moved_the_extract_and_the_thc_of_such_products_to
     assert [m["schedule"]["code"] for m in _listed(before)] == ["US-I"]
     after = _us(entry, D(2026, 4, 28))
     assert [m["schedule"]["code"] for m in _listed(after)] == ["US-III"]
-    assert [m["schedule"]["code"] for m in _listed(_us("Marihuana extract"))] == ["US-I"]
+    # Outside that scope the extract stays in schedule I: the extract named is on schedule I or,
+    # in that scope, III (one or the other, tests/data/test_relations_real.py).
+    extract = _listed(_us("Marihuana extract"))
+    assert [m["schedule"]["code"] for m in extract if not m["route"]["steps"]] == ["US-I"]
+    assert all(m.entry_uncertain for m in extract if m["schedule"]["code"] == "US-III")
 
 
 @pytest.mark.parametrize(
