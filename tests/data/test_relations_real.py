@@ -591,3 +591,16 @@ def test_the_page_of_a_compound_with_an_entry_on_another_list_says_one_or_the_ot
 def test_a_group_entry_s_members_unchecked_in_time_say_so(real_registry):
     [result] = check_items([EPHEDRINE_TYPE], on=D(2026, 12, 8), time_budget=0.001)
     assert "members of this group entry" in result.reasons["UN"]
+
+
+def test_the_poppy_and_its_straw_say_why_the_un_and_china_leave_them_out(real_registry):
+    for name in ("Opium poppy", "Poppy straw"):
+        _result, by_code = _verdicts(name, D(2026, 12, 8))
+        assert by_code["US"].schedules == ("US-II",)
+        assert by_code["UN"].status == "not_controlled"
+        assert "material containing Morphine" in by_code["UN"].reason
+    # The capsule is poppy straw in US law (21 U.S.C. 802(20)), and China's entry.
+    _result, by_code = _verdicts("Poppy shell (poppy capsule)", D(2026, 12, 8))
+    assert by_code["US"].schedules == ("US-II",) and by_code["CN"].status == "controlled"
+    _result, by_code = _verdicts("Poppy straw", D(2026, 12, 8))
+    assert (by_code["CN"].status, by_code["CN"].schedules) == ("uncertain", ("CN-NARC-2025",))
