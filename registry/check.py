@@ -1226,6 +1226,21 @@ def _own_entry(code: str, chain: Sequence[Substance], listed_in: dict[int, set[s
     return next((r for r in chain if not listed_in.get(r.pk, set()) - {code}), chain[-1])
 
 
+def _settled_named(matches: Sequence[Basis]) -> list[ListingBasis]:
+    """The bases of named listings that a doubt of entries may yet qualify: of the input itself
+    (not a component's), certainly in force, on no condition, and not already one entry or
+    another."""
+    return [
+        m
+        for m in matches
+        if isinstance(m, ListingBasis)
+        and not m.component
+        and not m.entry_uncertain
+        and not m.date_uncertain
+        and not is_conditional(m)
+    ]
+
+
 def _strength_doubt(
     r: CheckResult,
     subject: Substance,
@@ -1244,16 +1259,7 @@ def _strength_doubt(
     preparation controlled, on one of their lists. `listings_of` gives a record's listings on
     the day, each with why its day is in doubt ("" when it is not); `listed_in`, read once
     for the call, where the records of the groups' chains are listed (`_listed_in`)."""
-    through = [
-        m
-        for m in r.matches
-        if isinstance(m, ListingBasis)
-        and not m.component
-        and not m.entry_uncertain
-        and not m.date_uncertain
-        and not is_conditional(m)
-        and _preparation_step(m.route) is not None
-    ]
+    through = [m for m in _settled_named(r.matches) if _preparation_step(m.route) is not None]
     held = {m.listed.listing for m in r.matches}
     replaced: dict[int, ListingBasis] = {}
     added: list[ListingBasis] = []
@@ -1319,15 +1325,7 @@ def _entry_doubt(r: CheckResult, subject: Substance) -> None:
     product or under a state medical marijuana license, schedule III): which governs depends on
     what a name does not say. Those bases answer in doubt (`ListingBasis.entry_uncertain`):
     together they make it controlled, on one of their lists."""
-    certain = [
-        m
-        for m in r.matches
-        if isinstance(m, ListingBasis)
-        and not m.component
-        and not m.entry_uncertain
-        and not m.date_uncertain
-        and not is_conditional(m)
-    ]
+    certain = _settled_named(r.matches)
     replaced: dict[int, ListingBasis] = {}
     for code in dict.fromkeys(m.listed.schedule.jurisdiction for m in certain):
         here = [m for m in certain if m.listed.schedule.jurisdiction == code]
@@ -2501,7 +2499,7 @@ def _members_open(
             standing[member.pk] = {
                 v.jurisdiction: v for v in per_jurisdiction.verdicts_of(result, among)
             }
-    order = dict(Schedule.objects.values_list("code", "sort_order"))
+    order = functools.cache(lambda: dict(Schedule.objects.values_list("code", "sort_order")))
     for pk, results in subjects.items():
         group = members.get(pk, [])
         for r in results:
@@ -2524,7 +2522,7 @@ def _members_open(
                 if held:
                     lists = {code for _m, v in held for code in v.schedules}
                     r.members_open[j.code] = tuple(
-                        sorted(lists, key=lambda c: (order.get(c, 1 << 30), c))
+                        sorted(lists, key=lambda c: (order().get(c, 1 << 30), c))
                     )
                     opened[j.code] = _members_reason(j.code, on, held, len(group))
                 elif any(m.pk in cut_short for m in group):
@@ -2562,34 +2560,32 @@ def _members_reason(
             )
         else:
             said.append(_("%(name)s (in doubt)") % {"name": record_name(member)})
-    if total == 1:
-        return _(
-            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
-            "control, the one member the registry records: %(members)s; whether the entry "
-            "reaches others, and which member is meant, the registry does not record"
-        ) % {"where": code, "date": on.isoformat(), "members": _("; ").join(said)}
-    if len(held) == total:
-        return _(
-            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
-            "control, each of the %(total)s members the registry records: %(members)s; whether "
-            "the entry reaches others, and which member is meant, the registry does not record"
-        ) % {
-            "where": code,
-            "date": on.isoformat(),
-            "total": total,
-            "members": _("; ").join(said),
-        }
-    return _(
-        "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
-        "control, %(count)s of the %(total)s members the registry records: %(members)s; which "
-        "member is meant decides"
-    ) % {
+    words = {
         "where": code,
         "date": on.isoformat(),
         "count": len(held),
         "total": total,
         "members": _("; ").join(said),
     }
+    if total == 1:
+        said_so = _(
+            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
+            "control, the one member the registry records: %(members)s; whether the entry "
+            "reaches others, and which member is meant, the registry does not record"
+        )
+    elif len(held) == total:
+        said_so = _(
+            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
+            "control, each of the %(total)s members the registry records: %(members)s; whether "
+            "the entry reaches others, and which member is meant, the registry does not record"
+        )
+    else:
+        said_so = _(
+            "a group entry that %(where)s does not list on %(date)s, though it controls, or may "
+            "control, %(count)s of the %(total)s members the registry records: %(members)s; "
+            "which member is meant decides"
+        )
+    return said_so % words
 
 
 def _unrecorded(on: datetime.date, jurisdiction: str | None) -> list[Jurisdiction]:

@@ -653,24 +653,20 @@ def _side_by_side(
     among = per_jurisdiction.jurisdictions()
     named = per_jurisdiction.side_by_side(listings, today, among)
     classes = per_jurisdiction.verdicts(NOT_CONTROLLED, class_matches, among)
-    one_or_another = one_or_another or {}
-    rows = []
-    for n in named:
-        lists, why = one_or_another.get(n.jurisdiction.code, ([], ""))
+
+    def alternatives(n) -> dict:
+        """The lists it is on one of that the row does not show already, and why."""
+        lists, why = (one_or_another or {}).get(n.jurisdiction.code, ([], ""))
         shown = {li.schedule.code for li in n.in_force} | {
             t.listing.schedule.code
             for t in covered_through
             if t.listing.schedule.jurisdiction_id == n.jurisdiction.pk
         }
-        rows.append(
-            {
-                "alternatives": [s for s in lists if s.code not in shown],
-                "one_or_another": why,
-            }
-        )
+        return {"alternatives": [s for s in lists if s.code not in shown], "one_or_another": why}
+
     return [
         {
-            **row,
+            **alternatives(n),
             "jurisdiction": n.jurisdiction,
             "in_force": n.in_force,
             "past": len(n.history) - len(n.in_force),
@@ -694,7 +690,7 @@ def _side_by_side(
             "not_covered": (not_covered or {}).get(n.jurisdiction.code, "")
             or (preparation_closed or {}).get(n.jurisdiction.code, ""),
         }
-        for n, c, row in zip(named, classes, rows, strict=True)
+        for n, c in zip(named, classes, strict=True)
     ]
 
 
